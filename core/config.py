@@ -1,0 +1,83 @@
+"""Typed settings read from ``DATAML_*`` environment variables, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from core.errors import InvalidInput, Problem
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HOME = REPO_ROOT / "data" / "workspace"
+RUNNERS = ("process", "inline")
+
+
+def _int_env(name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, not {raw!r}.") from None
+    if not minimum <= value <= maximum:
+        raise InvalidInput(f"{name} must be between {minimum} and {maximum}, not {value}.")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about a workspace. Build with ``Settings.from_env``."""
+
+    home: Path
+    database_url: str
+    cookie_key: str | None
+    max_upload_mb: int
+    job_runner: str
+    max_jobs: int
+    bcrypt_rounds: int
+    login_max_failures: int = 5
+    login_lockout_s: int = 300
+
+    @classmethod
+    def from_env(
+        cls, home: str | Path | None = None, database_url: str | None = None, runner: str | None = None
+    ) -> Settings:
+        """Explicit arguments win over ``DATAML_*`` variables, which win over defaults."""
+        home_path = Path(home or os.environ.get("DATAML_HOME") or DEFAULT_HOME).expanduser().resolve()
+        url = database_url or os.environ.get("DATAML_DATABASE_URL") or f"sqlite:///{home_path / 'dataml.db'}"
+        settings = cls(
+            home=home_path,
+            database_url=url,
+            cookie_key=os.environ.get("DATAML_COOKIE_KEY") or None,
+            max_upload_mb=_int_env("DATAML_MAX_UPLOAD_MB", 200, 1, 10_000),
+            job_runner=runner or os.environ.get("DATAML_JOB_RUNNER") or "process",
+            max_jobs=_int_env("DATAML_MAX_JOBS", max(1, (os.cpu_count() or 2) // 2), 1, 64),
+            bcrypt_rounds=_int_env("DATAML_BCRYPT_ROUNDS", 12, 4, 16),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse values that would be unsafe or cannot work."""
+        problems: list[Problem] = []
+        if self.job_runner not in RUNNERS:
+            problems.append(Problem(f"must be one of {', '.join(RUNNERS)}", field="DATAML_JOB_RUNNER"))
+        if self.cookie_key is not None and len(self.cookie_key) < 32:
+            problems.append(Problem("must be at least 32 characters long", field="DATAML_COOKIE_KEY"))
+        if not self.database_url.startswith(("sqlite:///", "postgresql")):
+            problems.append(Problem("must be a sqlite:/// or postgresql URL", field="DATAML_DATABASE_URL"))
+        if problems:
+            raise InvalidInput("The DataML Studio settings are not valid.", problems)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def files_dir(self) -> Path:
+        return self.home / "files"
+
+    def with_runner(self, runner: str) -> Settings:
+        return replace(self, job_runner=runner)

@@ -1,0 +1,73 @@
+"""``Engine``: wires settings, database, file store, job runner and services together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.config import Settings
+from core.jobs.runners import InlineRunner, JobRunner, ProcessRunner, process_alive
+from core.security.secrets import workspace_cookie_key
+from core.services.audit import AuditService
+from core.services.files import FileService
+from core.services.health import HealthService
+from core.services.jobs import JobService
+from core.services.tenants import TenantService
+from core.services.users import UserService
+from core.storage.db import Database
+from core.storage.files import FileStore
+from core.storage.orm import utcnow
+from core.storage.repositories import jobs as job_repo
+
+
+class Engine:
+    """One per process. Everything a page can do, a script can do through these services."""
+
+    def __init__(self, settings: Settings, db: Database, store: FileStore) -> None:
+        self.settings, self.db, self.store = settings, db, store
+        self.runner: JobRunner = InlineRunner(self) if settings.job_runner == "inline" else ProcessRunner(self)
+        self.users = UserService(self)
+        self.tenants = TenantService(self)
+        self.jobs = JobService(self)
+        self.audit = AuditService(self)
+        self.files = FileService(self)
+        self.health = HealthService(self)
+
+    @classmethod
+    def open(
+        cls,
+        home: str | Path | None = None,
+        database_url: str | None = None,
+        runner: str | None = None,
+        reap: bool = True,
+    ) -> Engine:
+        """Open (creating if needed) a workspace. ``DATAML_*`` variables fill what is not given."""
+        settings = Settings.from_env(home=home, database_url=database_url, runner=runner)
+        settings.home.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.database_url)
+        db.create_all()
+        engine = cls(settings, db, FileStore(settings.files_dir))
+        if reap:
+            engine.mark_interrupted_jobs()
+        return engine
+
+    @property
+    def cookie_key(self) -> str:
+        return workspace_cookie_key(self.settings.home, self.settings.cookie_key)
+
+    def mark_interrupted_jobs(self, min_age_s: float = 30.0) -> int:
+        """Jobs left ``queued``/``running`` by a process that is gone become ``interrupted``."""
+        now, count = utcnow(), 0
+        with self.db.session() as session:
+            for job_id, pid, host in job_repo.unfinished_jobs(session):
+                if pid is None:
+                    created = job_repo.get_job(session, None, job_id).created_at
+                    if (now - created).total_seconds() < min_age_s:
+                        continue  # just submitted: its worker may not have reported its pid yet
+                elif process_alive(pid, host):
+                    continue
+                message = "The job was interrupted because its process stopped (for example a restart)."
+                count += job_repo.finish(session, job_id, "interrupted", error=message)
+        return count
+
+    def close(self) -> None:
+        self.db.dispose()

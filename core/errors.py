@@ -1,0 +1,48 @@
+"""One error hierarchy for the engine; the UI shows these through ``ui/errors.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (field / row / column) and what."""
+
+    problem: str
+    field: str | None = None
+    row: int | None = None
+    value: str | None = None
+
+
+class CoreError(Exception):
+    """Base of every error the engine raises on purpose; ``message`` is one sentence."""
+
+    def __init__(self, message: str, details: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(CoreError):
+    """The resource does not exist, or belongs to another tenant (existence never leaks)."""
+
+
+class Conflict(CoreError):
+    """The change clashes with existing state (duplicate name, resource still in use)."""
+
+
+class PermissionDenied(CoreError):
+    """The actor may not do this (wrong role, inactive, or failed sign-in)."""
+
+
+class JobFailed(CoreError):
+    """A job ended in failure, cancellation or interruption."""
+
+
+class InvalidInput(CoreError):
+    """The input is unusable; ``problems`` lists what is wrong, field by field or row by row."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None, details: str | None = None) -> None:
+        super().__init__(message, details)
+        self.problems = list(problems or [])

@@ -1,0 +1,75 @@
+"""Runs one job: calls its task function and records the outcome. Shared by all runners."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from core.errors import CoreError
+from core.jobs.context import Cancelled
+from core.jobs.tasks import task_function
+from core.storage.repositories import jobs as job_repo
+
+if TYPE_CHECKING:
+    from core.engine import Engine
+    from core.entities import Actor, Job
+
+log = logging.getLogger(__name__)
+
+
+class JobContext:
+    """Given to task functions: progress goes to the job row (throttled), cancellation is read from it."""
+
+    def __init__(self, engine: Engine, job: Job, interval: float = 0.5) -> None:
+        self.engine, self.job, self._interval = engine, job, interval
+        self._last_write = 0.0
+        self._cancel = False
+
+    @property
+    def actor(self) -> Actor:
+        """The job's owner, with the permissions they have now."""
+        return self.engine.users.actor_for(self.job.owner_id)
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        now = time.monotonic()
+        if now - self._last_write < self._interval and fraction < 1.0:
+            return
+        self._last_write = now
+        with self.engine.db.session() as session:
+            self._cancel = job_repo.set_progress(session, self.job.id, fraction, message) or self._cancel
+
+    def cancelled(self) -> bool:
+        if not self._cancel:
+            with self.engine.db.session() as session:
+                self._cancel = job_repo.process_of(session, self.job.id)[2]
+        return self._cancel
+
+    def check(self) -> None:
+        if self.cancelled():
+            raise Cancelled()
+
+
+def execute_job(engine: Engine, job_id: str) -> None:
+    """Run a job that is already ``running`` (claimed) to a final state; never raises."""
+    with engine.db.session() as session:
+        job = job_repo.get_job(session, None, job_id)
+    status, result, error, details = "failed", None, None, None
+    try:
+        result = task_function(job.kind)(JobContext(engine, job), job.params)
+        status = "succeeded"
+    except Cancelled:
+        status, error = "canceled", "The job was cancelled."
+    except CoreError as exc:
+        error, details = exc.message, exc.details
+    except Exception as exc:  # a bug or library failure: fail this job only, keep the details
+        log.exception("job %s failed", job_id)
+        error = f"The job failed unexpectedly: {type(exc).__name__}: {exc}"[:1000]
+        details = traceback.format_exc()
+    with engine.db.session() as session:
+        job_repo.finish(session, job_id, status, result=_plain(result), error=error, error_details=details)
+
+
+def _plain(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if result is None else {str(k): v for k, v in result.items()}

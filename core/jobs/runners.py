@@ -1,0 +1,120 @@
+"""Job runners: ``InlineRunner`` (caller's thread, tests) and ``ProcessRunner`` (a child per job).
+
+A process runner starts ``python -m core.jobs.worker <job id>`` at once; the worker waits ``queued``
+until fewer than ``max_jobs`` jobs run (an atomic claim in the database), so no dispatcher is needed
+and jobs survive the page that started them. Cancel ends the process group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Protocol
+
+from core.config import REPO_ROOT
+from core.jobs.execution import execute_job
+from core.storage.repositories import jobs as job_repo
+
+if TYPE_CHECKING:
+    from core.engine import Engine
+
+HOST = socket.gethostname()
+
+
+class JobRunner(Protocol):
+    def start(self, job_id: str) -> None: ...
+
+    def stop(self, job_id: str) -> None: ...
+
+
+class InlineRunner:
+    """Runs the job to completion inside ``start`` — deterministic, for tests and scripts."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def start(self, job_id: str) -> None:
+        with self.engine.db.session() as session:
+            claimed = job_repo.claim_slot(session, job_id, max_running=1_000_000)
+        if claimed:
+            execute_job(self.engine, job_id)
+
+    def stop(self, job_id: str) -> None:
+        with self.engine.db.session() as session:
+            job_repo.finish(session, job_id, "canceled", error="The job was cancelled.")
+
+
+def process_alive(pid: int | None, host: str | None) -> bool:
+    if pid is None:
+        return False
+    if host != HOST:
+        return True  # another machine's worker: we cannot tell, assume it is alive
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is dead for our purposes
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return True
+
+
+class ProcessRunner:
+    """One child process per job; a watcher thread fails jobs whose process dies without reporting."""
+
+    def __init__(self, engine: Engine, grace_s: float = 5.0) -> None:
+        self.engine, self.grace_s = engine, grace_s
+
+    def start(self, job_id: str) -> None:
+        env = dict(os.environ)
+        env.update(DATAML_HOME=str(self.engine.settings.home), DATAML_DATABASE_URL=self.engine.settings.database_url)
+        env.update(DATAML_MAX_JOBS=str(self.engine.settings.max_jobs))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "core.jobs.worker", job_id],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        with self.engine.db.session() as session:
+            job_repo.set_process(session, job_id, pid=proc.pid, host=HOST)
+        threading.Thread(target=self._watch, args=(job_id, proc), daemon=True, name=f"job-{job_id[:8]}").start()
+
+    def _watch(self, job_id: str, proc: subprocess.Popen[bytes]) -> None:
+        code = proc.wait()
+        with self.engine.db.session() as session:
+            job_repo.finish(
+                session,
+                job_id,
+                "failed",
+                error=f"The job's process ended unexpectedly (exit code {code}).",
+            )
+
+    def stop(self, job_id: str) -> None:
+        """Ask the worker to stop (SIGTERM → cancelled), then make sure it is gone."""
+        with self.engine.db.session() as session:
+            pid, host, _ = job_repo.process_of(session, job_id)
+        if pid is not None and host == HOST and process_alive(pid, host):
+            _signal_group(pid, signal.SIGTERM)
+            deadline = time.monotonic() + self.grace_s
+            while process_alive(pid, host) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if process_alive(pid, host):
+                _signal_group(pid, signal.SIGKILL)
+        with self.engine.db.session() as session:
+            job_repo.finish(session, job_id, "canceled", error="The job was cancelled.")
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)

@@ -1,0 +1,43 @@
+"""Worker entry point: ``python -m core.jobs.worker <job id>`` — waits for a slot, runs one job."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from types import FrameType
+
+from core.jobs.context import Cancelled
+from core.storage.repositories import jobs as job_repo
+
+
+def _cancel_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise Cancelled()
+
+
+def main(job_id: str) -> int:
+    from core.engine import Engine  # after argument parsing: keeps `--help`-style failures cheap
+
+    engine = Engine.open(runner="inline", reap=False)
+    signal.signal(signal.SIGTERM, _cancel_on_sigterm)
+    try:
+        while True:
+            with engine.db.session() as session:
+                if job_repo.claim_slot(session, job_id, engine.settings.max_jobs):
+                    break
+                job = job_repo.get_job(session, None, job_id)
+            if job.finished:
+                return 0
+            time.sleep(0.5)
+    except Cancelled:
+        with engine.db.session() as session:
+            job_repo.finish(session, job_id, "canceled", error="The job was cancelled.")
+        return 0
+    from core.jobs.execution import execute_job
+
+    execute_job(engine, job_id)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,56 @@
+"""Named permissions and the built-in roles made of them."""
+
+from __future__ import annotations
+
+from core.errors import InvalidInput, Problem
+
+PERMISSIONS: dict[str, str] = {
+    "templates:read": "See templates",
+    "templates:write": "Create, edit and delete templates",
+    "datasets:read": "See datasets, previews and statistics",
+    "datasets:write": "Upload and delete datasets",
+    "files:read": "See and download files",
+    "files:write": "Add and delete files",
+    "models:read": "See models and their summaries",
+    "models:train": "Train and delete models",
+    "models:download": "Download model files",
+    "inference:run": "Run predictions and forecasts",
+    "predictions:read": "See the predictions log",
+    "attribution:read": "See samples and attribution results",
+    "attribution:submit": "Submit and revoke samples",
+    "attribution:library": "Manage the reference library",
+    "jobs:read": "See the tenant's jobs",
+    "jobs:cancel": "Cancel anyone's jobs in the tenant",
+    "users:manage": "Create users, assign roles, reset passwords",
+    "audit:read": "Read the audit log",
+}
+
+_READ = [p for p in PERMISSIONS if p.endswith(":read")]
+BUILTIN_ROLES: dict[str, frozenset[str]] = {
+    "admin": frozenset(PERMISSIONS),
+    "analyst": frozenset(
+        [
+            *_READ,
+            "templates:write",
+            "datasets:write",
+            "files:write",
+            "models:train",
+            "models:download",
+            "inference:run",
+            "attribution:submit",
+            "attribution:library",
+        ]
+    ).difference({"audit:read"}),
+    "viewer": frozenset(_READ).difference({"audit:read"}),
+}
+
+PLATFORM_PERMISSION = "tenants:manage"  # held only by platform administrators, never by a role
+
+
+def check_permission_names(names: list[str]) -> frozenset[str]:
+    unknown = [n for n in names if n not in PERMISSIONS]
+    if unknown:
+        raise InvalidInput("Unknown permission names.", [Problem("unknown permission", field=n) for n in unknown])
+    if not names:
+        raise InvalidInput("A role needs at least one permission.", [Problem("empty", field="permissions")])
+    return frozenset(names)

@@ -1,0 +1,2 @@
+"""Services: the only entry points pages and scripts use. Each method takes the ``Actor`` first and
+checks permission and tenant itself."""

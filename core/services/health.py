@@ -1,0 +1,70 @@
+"""Versions and health of the workspace, for the About page and monitoring."""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from core.services.base import Service
+from core.version import APP_VERSION
+
+LIBRARIES = (
+    "streamlit",
+    "pandas",
+    "pyarrow",
+    "plotly",
+    "sqlalchemy",
+    "scikit-learn",
+    "shap",
+    "statsforecast",
+    "skops",
+    "duckdb",
+    "streamlit-authenticator",
+    "capstone",
+    "pyelftools",
+    "datasketch",
+    "py-tlsh",
+)
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "dataml-studio": APP_VERSION}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+class HealthService(Service):
+    def status(self) -> dict[str, Any]:
+        """Open to every signed-in user: shows no tenant data, only whether things work."""
+        settings = self.engine.settings
+        database: dict[str, Any] = {"url": make_url(settings.database_url).render_as_string(hide_password=True)}
+        try:
+            with self.db.session() as session:
+                session.execute(text("SELECT 1"))
+            database["ok"] = True
+        except Exception as exc:  # health reporting must not fail itself
+            database.update(ok=False, error=str(exc))
+        store = self.engine.store
+        probe = store.root / ".health"
+        try:
+            probe.write_bytes(b"ok")
+            probe.unlink()
+            files_ok = True
+        except OSError:
+            files_ok = False
+        count, size = store.usage()
+        return {
+            "versions": library_versions(),
+            "database": database,
+            "file_store": {"ok": files_ok, "files": count, "bytes": size},
+            "jobs": {"runner": settings.job_runner, "max_parallel": settings.max_jobs},
+            "limits": {"max_upload_mb": settings.max_upload_mb},
+        }

@@ -1,0 +1,249 @@
+"""Sign-in, the first administrator, users and roles of a tenant."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from core.entities import Actor, Role, User
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from core.security.passwords import DUMMY_HASH, check_password_rule, hash_password, verify_password
+from core.security.permissions import BUILTIN_ROLES, PLATFORM_PERMISSION, check_permission_names
+from core.services.base import Service, record, require
+from core.storage.orm import utcnow
+from core.storage.repositories import audit as audit_repo
+from core.storage.repositories import identity as repo
+
+WRONG_CREDENTIALS = "Incorrect username or password."
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_identity_fields(username: str, email: str, display_name: str) -> None:
+    problems = []
+    if not _USERNAME.match(username):
+        problems.append(Problem("3–64 characters: lower-case letters, digits, '.', '_' or '-'", field="username"))
+    if not _EMAIL.match(email):
+        problems.append(Problem("not an e-mail address", field="email"))
+    if not display_name.strip():
+        problems.append(Problem("required", field="name"))
+    if problems:
+        fields = ", ".join(p.field or "" for p in problems)
+        raise InvalidInput(f"Please correct: {fields}.", problems)
+
+
+class UserService(Service):
+    def needs_bootstrap(self) -> bool:
+        """True on a fresh workspace: the UI then asks for the first administrator."""
+        with self.db.session() as session:
+            return repo.count_users(session) == 0
+
+    def bootstrap_admin(
+        self, *, username: str, password: str, email: str, display_name: str | None = None, tenant_name: str = "Default"
+    ) -> Actor:
+        """Create the first tenant and its administrator (also platform administrator); only once."""
+        username = username.strip().lower()
+        check_identity_fields(username, email, display_name or username)
+        check_password_rule(password)
+        with self.db.session() as session:
+            if repo.count_users(session) > 0:
+                raise Conflict("The first administrator already exists; please sign in.")
+            tenant = repo.create_tenant(session, name=tenant_name)
+            user = repo.create_user(
+                session,
+                tenant_id=tenant.id,
+                username=username,
+                display_name=display_name or username,
+                email=email,
+                password_hash=hash_password(password, self.engine.settings.bcrypt_rounds),
+                role="admin",
+                is_platform_admin=True,
+            )
+            actor = self._actor(session, user)
+            record(session, actor, "workspace.bootstrap", "user", user.id)
+        return actor
+
+    def authenticate(self, username: str, password: str) -> Actor:
+        """The same sentence for an unknown user, a wrong password and a deactivated user."""
+        username = username.strip().lower()
+        settings, now = self.engine.settings, utcnow()
+        with self.db.session() as session:
+            locked = repo.locked_until(session, username)
+            if locked is not None and locked > now:
+                minutes = max(1, round((locked - now).total_seconds() / 60))
+                raise PermissionDenied(f"Too many failed sign-in attempts; try again in {minutes} minute(s).")
+            found = repo.credentials_for(session, username)
+            ok = verify_password(password, found[1] if found else DUMMY_HASH) and found is not None
+            if not ok or found is None or not found[0].active:
+                repo.record_failure(
+                    session,
+                    username,
+                    now=now,
+                    max_failures=settings.login_max_failures,
+                    lockout_s=settings.login_lockout_s,
+                )
+                tenant_id = found[0].tenant_id if found else None
+                audit_repo.add_event(
+                    session, tenant_id=tenant_id, user_id=None, username=username, action="login.failed"
+                )
+            else:
+                repo.clear_failures(session, username)
+                user = repo.update_user(session, found[0].tenant_id, found[0].id, last_login_at=now)
+                actor = self._actor(session, user)
+                record(session, actor, "login")
+        if not ok or found is None or not found[0].active:
+            raise PermissionDenied(WRONG_CREDENTIALS)
+        return actor
+
+    def actor_for(self, user_id: str) -> Actor:
+        """Rebuild the actor for a remembered session or a job; refuses deactivated users."""
+        with self.db.session() as session:
+            try:
+                user = repo.get_user(session, None, user_id)
+            except NotFound:
+                raise PermissionDenied("Your session has ended; please sign in again.") from None
+            if not user.active:
+                raise PermissionDenied("Your session has ended; please sign in again.")
+            return self._actor(session, user)
+
+    def actor_for_username(self, username: str) -> Actor:
+        with self.db.session() as session:
+            found = repo.credentials_for(session, username)
+        if found is None:
+            raise PermissionDenied("Your session has ended; please sign in again.")
+        return self.actor_for(found[0].id)
+
+    def record_logout(self, actor: Actor) -> None:
+        with self.db.session() as session:
+            record(session, actor, "logout")
+
+    def _actor(self, session: Session, user: User) -> Actor:
+        tenant = repo.get_tenant(session, user.tenant_id)
+        roles = {**BUILTIN_ROLES, **repo.custom_roles(session, user.tenant_id)}
+        permissions = roles.get(user.role, frozenset())
+        if user.is_platform_admin:
+            permissions = permissions | {PLATFORM_PERMISSION}
+        return Actor(
+            user_id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            tenant_id=user.tenant_id,
+            tenant_name=tenant.name,
+            role=user.role,
+            permissions=frozenset(permissions),
+            is_platform_admin=user.is_platform_admin,
+        )
+
+    # --- self-service -------------------------------------------------------------------------
+    def change_password(self, actor: Actor, old_password: str, new_password: str) -> None:
+        check_password_rule(new_password)
+        with self.db.session() as session:
+            found = repo.credentials_for(session, actor.username)
+            if found is None or not verify_password(old_password, found[1]):
+                raise PermissionDenied("The current password is not correct.")
+            new_hash = hash_password(new_password, self.engine.settings.bcrypt_rounds)
+            repo.update_user(session, actor.tenant_id, actor.user_id, password_hash=new_hash)
+            record(session, actor, "user.password_changed", "user", actor.user_id)
+
+    # --- tenant administration ----------------------------------------------------------------
+    def list(self, actor: Actor) -> list[User]:
+        require(actor, "users:manage")
+        with self.db.session() as session:
+            return repo.list_users(session, actor.tenant_id)
+
+    def create(
+        self, actor: Actor, *, username: str, password: str, email: str, role: str, display_name: str | None = None
+    ) -> User:
+        require(actor, "users:manage")
+        username = username.strip().lower()
+        check_identity_fields(username, email, display_name or username)
+        check_password_rule(password)
+        with self.db.session() as session:
+            self._check_role(session, actor.tenant_id, role)
+            if repo.username_exists(session, username):
+                raise Conflict(f"The username {username!r} is already taken; choose another.")
+            user = repo.create_user(
+                session,
+                tenant_id=actor.tenant_id,
+                username=username,
+                display_name=display_name or username,
+                email=email,
+                password_hash=hash_password(password, self.engine.settings.bcrypt_rounds),
+                role=role,
+            )
+            record(session, actor, "user.created", "user", user.id, username=username, role=role)
+        return user
+
+    def set_role(self, actor: Actor, user_id: str, role: str) -> User:
+        require(actor, "users:manage")
+        with self.db.session() as session:
+            self._check_role(session, actor.tenant_id, role)
+            user = repo.get_user(session, actor.tenant_id, user_id)
+            if user.role == "admin" and role != "admin":
+                self._keep_one_admin(session, actor.tenant_id)
+            user = repo.update_user(session, actor.tenant_id, user_id, role=role)
+            record(session, actor, "user.role_changed", "user", user_id, role=role)
+        return user
+
+    def set_active(self, actor: Actor, user_id: str, active: bool) -> User:
+        require(actor, "users:manage")
+        if user_id == actor.user_id and not active:
+            raise InvalidInput("You cannot deactivate yourself.")
+        with self.db.session() as session:
+            user = repo.get_user(session, actor.tenant_id, user_id)
+            if user.role == "admin" and user.active and not active:
+                self._keep_one_admin(session, actor.tenant_id)
+            user = repo.update_user(session, actor.tenant_id, user_id, active=active)
+            record(session, actor, "user.activated" if active else "user.deactivated", "user", user_id)
+        return user
+
+    def reset_password(self, actor: Actor, user_id: str, new_password: str) -> None:
+        require(actor, "users:manage")
+        check_password_rule(new_password)
+        with self.db.session() as session:
+            user = repo.get_user(session, actor.tenant_id, user_id)
+            new_hash = hash_password(new_password, self.engine.settings.bcrypt_rounds)
+            repo.update_user(session, actor.tenant_id, user_id, password_hash=new_hash)
+            repo.clear_failures(session, user.username)
+            record(session, actor, "user.password_reset", "user", user_id)
+
+    def roles(self, actor: Actor) -> list[Role]:
+        with self.db.session() as session:
+            custom = repo.custom_roles(session, actor.tenant_id)
+        builtin = [Role(name, perms, True) for name, perms in BUILTIN_ROLES.items()]
+        return builtin + [Role(name, perms, False) for name, perms in custom.items()]
+
+    def create_role(self, actor: Actor, name: str, permissions: list[str]) -> Role:
+        require(actor, "users:manage")
+        name = name.strip().lower()
+        if not _USERNAME.match(name) or name in BUILTIN_ROLES:
+            raise InvalidInput(
+                f"{name!r} cannot be a role name: use 3–64 lower-case letters and digits, not a built-in name."
+            )
+        perms = check_permission_names(permissions)
+        with self.db.session() as session:
+            if name in repo.custom_roles(session, actor.tenant_id):
+                raise Conflict(f"A role named {name!r} already exists.")
+            repo.create_role(session, tenant_id=actor.tenant_id, name=name, permissions=sorted(perms))
+            record(session, actor, "role.created", "role", name, permissions=sorted(perms))
+        return Role(name, perms, False)
+
+    def delete_role(self, actor: Actor, name: str) -> None:
+        require(actor, "users:manage")
+        with self.db.session() as session:
+            in_use = repo.count_users_with_role(session, actor.tenant_id, name)
+            if in_use:
+                raise Conflict(f"The role {name!r} is still assigned to {in_use} user(s).")
+            repo.delete_role(session, actor.tenant_id, name)
+            record(session, actor, "role.deleted", "role", name)
+
+    @staticmethod
+    def _check_role(session: Session, tenant_id: str, role: str) -> None:
+        if role not in BUILTIN_ROLES and role not in repo.custom_roles(session, tenant_id):
+            raise InvalidInput(f"There is no role named {role!r}.")
+
+    @staticmethod
+    def _keep_one_admin(session: Session, tenant_id: str) -> None:
+        if repo.count_active_admins(session, tenant_id) <= 1:
+            raise Conflict("A tenant must keep at least one active administrator.")

@@ -1,0 +1,18 @@
+"""Typed ORM models. Every module is imported here so ``create_all`` sees all tables."""
+
+from core.storage.orm.activity import AuditRow, FileRow, JobRow
+from core.storage.orm.base import Base, new_id, utcnow
+from core.storage.orm.identity import LoginThrottleRow, RoleRow, TenantRow, UserRow
+
+__all__ = [
+    "AuditRow",
+    "Base",
+    "FileRow",
+    "JobRow",
+    "LoginThrottleRow",
+    "RoleRow",
+    "TenantRow",
+    "UserRow",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""Small functions over a session: tenant as an argument, entities out, ORM rows never."""

@@ -1,0 +1,128 @@
+"""Job rows: create, read (tenant-scoped), progress, state transitions and the slot claim."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from core.entities import Job
+from core.errors import NotFound
+from core.storage.orm import JobRow, UserRow, utcnow
+
+
+def _job(row: JobRow, owner: str) -> Job:
+    return Job(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        owner_id=row.owner_id,
+        owner=owner,
+        kind=row.kind,
+        title=row.title,
+        status=row.status,
+        progress=row.progress,
+        message=row.message,
+        params=dict(row.params or {}),
+        result=dict(row.result) if row.result is not None else None,
+        error=row.error,
+        error_details=row.error_details,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def create_job(
+    session: Session, *, tenant_id: str, owner_id: str, kind: str, title: str, params: dict[str, Any]
+) -> Job:
+    row = JobRow(tenant_id=tenant_id, owner_id=owner_id, kind=kind, title=title, params=params)
+    session.add(row)
+    session.flush()
+    return get_job(session, tenant_id, row.id)
+
+
+def get_job(session: Session, tenant_id: str | None, job_id: str) -> Job:
+    """``tenant_id=None`` is for workers, which already know the job is theirs."""
+    found = session.execute(
+        select(JobRow, UserRow.username).join(UserRow, UserRow.id == JobRow.owner_id).where(JobRow.id == job_id)
+    ).first()
+    if found is None or (tenant_id is not None and found[0].tenant_id != tenant_id):
+        raise NotFound("That job does not exist.")
+    return _job(found[0], found[1])
+
+
+def list_jobs(session: Session, tenant_id: str, *, kinds: list[str] | None = None, limit: int = 200) -> list[Job]:
+    query = (
+        select(JobRow, UserRow.username)
+        .join(UserRow, UserRow.id == JobRow.owner_id)
+        .where(JobRow.tenant_id == tenant_id)
+        .order_by(JobRow.created_at.desc())
+        .limit(limit)
+    )
+    if kinds:
+        query = query.where(JobRow.kind.in_(kinds))
+    return [_job(row, owner) for row, owner in session.execute(query)]
+
+
+def set_process(session: Session, job_id: str, *, pid: int, host: str) -> None:
+    session.execute(update(JobRow).where(JobRow.id == job_id).values(pid=pid, host=host))
+
+
+def process_of(session: Session, job_id: str) -> tuple[int | None, str | None, bool]:
+    row = session.get(JobRow, job_id)
+    if row is None:
+        raise NotFound("That job does not exist.")
+    return row.pid, row.host, row.cancel_requested
+
+
+def claim_slot(session: Session, job_id: str, max_running: int) -> bool:
+    """Atomically move a queued job to running if fewer than ``max_running`` run (one statement)."""
+    running = select(func.count()).select_from(JobRow).where(JobRow.status == "running").scalar_subquery()
+    result = session.execute(
+        update(JobRow)
+        .where(JobRow.id == job_id, JobRow.status == "queued", running < max_running)
+        .values(status="running", started_at=utcnow(), message="starting")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def set_progress(session: Session, job_id: str, fraction: float, message: str) -> bool:
+    """Store progress; returns whether cancellation was requested meanwhile."""
+    session.execute(
+        update(JobRow)
+        .where(JobRow.id == job_id, JobRow.status == "running")
+        .values(progress=max(0.0, min(1.0, fraction)), message=message[:300])
+    )
+    return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
+
+
+def request_cancel(session: Session, job_id: str) -> None:
+    session.execute(update(JobRow).where(JobRow.id == job_id).values(cancel_requested=True))
+
+
+def finish(
+    session: Session,
+    job_id: str,
+    status: str,
+    *,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+    error_details: str | None = None,
+    only_if_unfinished: bool = True,
+) -> bool:
+    """Move a job to a final state; by default only if it has not finished already."""
+    query = update(JobRow).where(JobRow.id == job_id)
+    if only_if_unfinished:
+        query = query.where(JobRow.status.in_(("queued", "running")))
+    values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "error": error}
+    values["error_details"] = error_details
+    if status == "succeeded":
+        values.update(progress=1.0, message="done", result=result)
+    result_proxy = session.execute(query.values(**values))
+    return bool(result_proxy.rowcount)  # type: ignore[attr-defined]
+
+
+def unfinished_jobs(session: Session) -> list[tuple[str, int | None, str | None]]:
+    rows = session.execute(select(JobRow.id, JobRow.pid, JobRow.host).where(JobRow.status.in_(("queued", "running"))))
+    return [(job_id, pid, host) for job_id, pid, host in rows]
