@@ -1,0 +1,34 @@
+"""Platform administration: tenants and their first administrators."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.security.passwords import PASSWORD_RULE
+from ui.auth import current_actor
+from ui.engine import get_engine
+from ui.errors import guard
+
+engine, actor = get_engine(), current_actor()
+st.title("Tenants")
+st.caption("Each tenant sees only its own templates, datasets, models, jobs and samples.")
+with guard():
+    tenants = engine.tenants.list(actor)
+    st.dataframe(
+        pd.DataFrame([{"tenant": t.name, "created (UTC)": t.created_at} for t in tenants]),
+        hide_index=True,
+        key="tenants_table",
+    )
+with st.form("add_tenant"):
+    st.subheader("New tenant")
+    name = st.text_input("Tenant name", key="tenant_name")
+    admin = st.text_input("Administrator username", key="tenant_admin")
+    email = st.text_input("Administrator e-mail", key="tenant_email")
+    password = st.text_input("Administrator password", type="password", key="tenant_password", help=PASSWORD_RULE)
+    if st.form_submit_button("Create tenant", type="primary"):
+        with guard():
+            tenant, user = engine.tenants.create(
+                actor, name=name, admin_username=admin, admin_password=password, admin_email=email.strip()
+            )
+            st.success(f"Tenant {tenant.name} created; {user.username} can now sign in and add users.")

@@ -1,0 +1,98 @@
+"""Job lifecycle with the real process runner: success, failure, crash, cancel, restart, queueing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from core import Actor, Engine, NotFound, PermissionDenied
+from core.storage.repositories import jobs as job_repo
+from tests.conftest import ADMIN_PASSWORD
+
+
+@pytest.fixture
+def boss(process_engine: Engine) -> Actor:
+    return process_engine.users.bootstrap_admin(username="boss", password=ADMIN_PASSWORD, email="b@example.com")
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_job_runs_in_a_child_process_and_succeeds(process_engine: Engine, boss: Actor) -> None:
+    job = process_engine.jobs.selftest(boss, steps=3)
+    assert job.status in ("queued", "running")
+    done = process_engine.jobs.wait(boss, job.id, timeout=60)
+    assert done.status == "succeeded" and done.result == {"steps": 3} and done.progress == 1.0
+    assert done.started_at is not None and done.finished_at is not None
+
+
+def test_failing_task_records_its_sentence(process_engine: Engine, boss: Actor) -> None:
+    job = process_engine.jobs.wait(boss, process_engine.jobs.selftest(boss, steps=1, outcome="fail").id, timeout=60)
+    assert job.status == "failed" and job.error == "The self-test was asked to fail."
+
+
+def test_crashing_worker_fails_only_its_job(process_engine: Engine, boss: Actor) -> None:
+    crash = process_engine.jobs.selftest(boss, steps=1, outcome="crash")
+    assert process_engine.jobs.wait(boss, crash.id, timeout=60).status == "failed"
+    assert "ended unexpectedly" in (process_engine.jobs.get(boss, crash.id).error or "")
+    ok = process_engine.jobs.wait(boss, process_engine.jobs.selftest(boss, steps=1).id, timeout=60)
+    assert ok.status == "succeeded"
+
+
+def test_cancel_ends_a_running_job_and_its_process(process_engine: Engine, boss: Actor) -> None:
+    job = process_engine.jobs.selftest(boss, steps=200)
+    _wait_for(lambda: process_engine.jobs.get(boss, job.id).progress > 0)
+    with process_engine.db.session() as session:
+        pid = job_repo.process_of(session, job.id)[0]
+    cancelled = process_engine.jobs.cancel(boss, job.id)
+    assert cancelled.status == "canceled"
+    assert pid is not None
+    _wait_for(lambda: subprocess.run(["ps", "-p", str(pid), "-o", "stat="], capture_output=True, text=True)
+              .stdout.strip() in ("", "Z"))
+
+
+def test_second_job_waits_queued_while_the_slot_is_taken(process_engine: Engine, boss: Actor) -> None:
+    assert process_engine.settings.max_jobs == 1
+    first = process_engine.jobs.selftest(boss, steps=100)
+    _wait_for(lambda: process_engine.jobs.get(boss, first.id).status == "running")
+    second = process_engine.jobs.selftest(boss, steps=1)
+    time.sleep(1.5)
+    assert process_engine.jobs.get(boss, second.id).status == "queued"
+    process_engine.jobs.cancel(boss, first.id)
+    assert process_engine.jobs.wait(boss, second.id, timeout=60).status == "succeeded"
+
+
+def test_running_job_whose_process_is_gone_becomes_interrupted_on_restart(process_engine: Engine, boss: Actor) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with process_engine.db.session() as session:
+        job = job_repo.create_job(session, tenant_id=boss.tenant_id, owner_id=boss.user_id, kind="selftest",
+                                  title="orphan", params={})
+        job_repo.claim_slot(session, job.id, max_running=10)
+        job_repo.set_process(session, job.id, pid=dead.pid, host=__import__("socket").gethostname())
+    restarted = Engine.open(home=process_engine.settings.home, runner="process")
+    orphan = restarted.jobs.get(boss, job.id)
+    assert orphan.status == "interrupted" and "interrupted" in (orphan.error or "")
+
+
+def test_jobs_of_another_tenant_are_not_found(engine: Engine, admin: Actor, outsider: Actor) -> None:
+    job = engine.jobs.selftest(admin, steps=1)
+    assert job.status == "succeeded"  # inline runner: finished on return
+    with pytest.raises(NotFound):
+        engine.jobs.get(outsider, job.id)
+    with pytest.raises(NotFound):
+        engine.jobs.cancel(outsider, job.id)
+    assert engine.jobs.list(outsider) == []
+
+
+def test_only_owner_or_admin_cancels(engine: Engine, admin: Actor, viewer: Actor) -> None:
+    job = engine.jobs.selftest(admin, steps=1)
+    with pytest.raises(PermissionDenied, match="owner"):
+        engine.jobs.cancel(viewer, job.id)

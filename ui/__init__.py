@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by pages: engine handle, login gate, errors, downloads, charts, navigation."""

@@ -1,0 +1,141 @@
+"""The login gate: first-administrator form, sign-in form, remembered sessions, sign-out.
+
+Credentials, bcrypt hashes, roles and throttling live in our database (``eng.users``); the
+re-authentication cookie is streamlit-authenticator's signed JWT cookie, keyed per workspace.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_authenticator.controllers import CookieController
+
+from core import Actor, Engine
+from core.errors import CoreError
+from core.security.passwords import PASSWORD_RULE
+from ui.errors import show_error
+
+COOKIE_NAME = "dataml_session"
+COOKIE_DAYS = 7.0
+
+
+def _cookies(engine: Engine) -> CookieController:
+    st.session_state.setdefault("logout", False)  # read by streamlit-authenticator's cookie model
+    return CookieController(COOKIE_NAME, engine.cookie_key, COOKIE_DAYS)
+
+
+def current_actor() -> Actor:
+    """The signed-in actor; pages run only after the gate has set it."""
+    actor = st.session_state.get("actor")
+    if not isinstance(actor, Actor):
+        st.stop()
+    return actor
+
+
+def sign_out() -> None:
+    """Button callback: forget the actor; the gate deletes the cookie on the next run."""
+    st.session_state["actor"] = None
+    st.session_state["logout"] = True
+    st.session_state["signed_out"] = True
+
+
+def login_gate(engine: Engine) -> Actor | None:
+    """Return the signed-in actor, or render the right form and return None."""
+    cookies = _cookies(engine)
+    if st.session_state.pop("signed_out", False):
+        cookies.delete_cookie()
+    actor = st.session_state.get("actor")
+    if isinstance(actor, Actor):
+        try:  # refresh every run: a deactivated user or changed role takes effect at once
+            actor = engine.users.actor_for(actor.user_id)
+        except CoreError:
+            actor = None
+    elif not st.session_state["logout"]:
+        actor = _from_cookie(engine, cookies)
+    if actor is not None:
+        st.session_state["actor"] = actor
+        return actor
+    st.session_state["actor"] = None
+    if engine.users.needs_bootstrap():
+        return _bootstrap_form(engine, cookies)
+    return _login_form(engine, cookies)
+
+
+def _from_cookie(engine: Engine, cookies: CookieController) -> Actor | None:
+    token = cookies.get_cookie()  # None / False when missing, expired or tampered
+    if not token or "username" not in token:
+        return None
+    try:
+        return engine.users.actor_for_username(str(token["username"]))
+    except CoreError:
+        return None
+
+
+def _remember(actor: Actor, cookies: CookieController) -> None:
+    st.session_state.update(actor=actor, username=actor.username, logout=False)
+    cookies.set_cookie()
+
+
+def _login_form(engine: Engine, cookies: CookieController) -> Actor | None:
+    slot = st.empty()
+    with slot.container():
+        _, middle, _ = st.columns([1, 2, 1])
+        with middle:
+            st.title("DataML Studio")
+            with st.form("login", enter_to_submit=True):
+                st.subheader("Sign in")
+                username = st.text_input("Username", key="login_username", autocomplete="username")
+                password = st.text_input("Password", type="password", key="login_password")
+                submitted = st.form_submit_button("Sign in", type="primary")
+            if not submitted:
+                return None
+            if not username.strip() or not password:
+                st.error("Enter your username and password.")
+                return None
+            try:
+                actor = engine.users.authenticate(username, password)
+            except CoreError as exc:
+                show_error(exc)
+                return None
+    slot.empty()
+    _remember(actor, cookies)
+    return actor
+
+
+def _bootstrap_form(engine: Engine, cookies: CookieController) -> Actor | None:
+    slot = st.empty()
+    with slot.container():
+        _, middle, _ = st.columns([1, 2, 1])
+        with middle:
+            st.title("Welcome to DataML Studio")
+            st.write("This workspace is new. Create the first administrator to start.")
+            with st.form("bootstrap"):
+                st.subheader("Create the first administrator")
+                username = st.text_input("Username", key="boot_username")
+                name = st.text_input("Full name", key="boot_name")
+                email = st.text_input("E-mail", key="boot_email")
+                password = st.text_input("Password", type="password", key="boot_password", help=PASSWORD_RULE)
+                repeat = st.text_input("Repeat the password", type="password", key="boot_repeat")
+                tenant = st.text_input("Organisation (first tenant)", value="Default", key="boot_tenant")
+                submitted = st.form_submit_button("Create administrator", type="primary")
+            if not submitted:
+                return None
+            if not (username.strip() and email.strip() and password):
+                st.error("Username, e-mail and password are required.")
+                return None
+            if password != repeat:
+                st.error("The two passwords differ.")
+                return None
+            try:
+                actor = engine.users.bootstrap_admin(
+                    username=username,
+                    password=password,
+                    email=email.strip(),
+                    display_name=name.strip() or None,
+                    tenant_name=tenant.strip() or "Default",
+                )
+            except CoreError as exc:
+                show_error(exc)
+                return None
+    slot.empty()
+    _remember(actor, cookies)
+    return actor

@@ -1,0 +1,43 @@
+"""Which pages exist and who may see them. A page hidden here is convenience; services enforce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from core import Actor
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title: str
+    icon: str
+    section: str
+    permission: str | None = None  # None: every signed-in user
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("home.py", "Home", ":material/home:", "Workbench"),
+    PageSpec("jobs.py", "Jobs", ":material/pending_actions:", "Workspace", "jobs:read"),
+    PageSpec("users.py", "Users & roles", ":material/group:", "Administration", "users:manage"),
+    PageSpec("tenants.py", "Tenants", ":material/domain:", "Administration", "tenants:manage"),
+    PageSpec("audit.py", "Audit log", ":material/history:", "Administration", "audit:read"),
+    PageSpec("account.py", "My account", ":material/person:", "Workspace"),
+    PageSpec("about.py", "About & health", ":material/info:", "Workspace"),
+]
+
+
+def visible_pages(actor: Actor) -> dict[str, list[StreamlitPage]]:
+    """Sections → pages this actor may use, in the order above."""
+    sections: dict[str, list[StreamlitPage]] = {}
+    for spec in PAGES:
+        if spec.permission is None or actor.can(spec.permission):
+            page = st.Page(str(PAGES_DIR / spec.file), title=spec.title, icon=spec.icon, default=spec.file == "home.py")
+            sections.setdefault(spec.section, []).append(page)
+    return sections
