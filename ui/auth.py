@@ -6,12 +6,15 @@ re-authentication cookie is streamlit-authenticator's signed JWT cookie, keyed p
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 from streamlit_authenticator.controllers import CookieController
 
 from core import Actor, Engine
 from core.errors import CoreError
 from core.security.passwords import PASSWORD_RULE
+from ui.engine import get_engine
 from ui.errors import show_error
 
 COOKIE_NAME = "dataml_session"
@@ -19,8 +22,11 @@ COOKIE_DAYS = 7.0
 
 
 def _cookies(engine: Engine) -> CookieController:
+    """One controller per browser session (its cookie component may be mounted only once per run)."""
     st.session_state.setdefault("logout", False)  # read by streamlit-authenticator's cookie model
-    return CookieController(COOKIE_NAME, engine.cookie_key, COOKIE_DAYS)
+    if "_cookie_controller" not in st.session_state:
+        st.session_state["_cookie_controller"] = CookieController(COOKIE_NAME, engine.cookie_key, COOKIE_DAYS)
+    return st.session_state["_cookie_controller"]  # type: ignore[no-any-return]
 
 
 def current_actor() -> Actor:
@@ -32,14 +38,14 @@ def current_actor() -> Actor:
 
 
 def sign_out() -> None:
-    """Button callback: forget the actor; the gate deletes the cookie on the next run."""
+    """Forget the actor; ``resolve_actor`` deletes the cookie on the next run."""
     st.session_state["actor"] = None
     st.session_state["logout"] = True
     st.session_state["signed_out"] = True
 
 
-def login_gate(engine: Engine) -> Actor | None:
-    """Return the signed-in actor, or render the right form and return None."""
+def resolve_actor(engine: Engine) -> Actor | None:
+    """The signed-in actor from this session or the remembered cookie; renders nothing visible."""
     cookies = _cookies(engine)
     if st.session_state.pop("signed_out", False):
         cookies.delete_cookie()
@@ -51,13 +57,20 @@ def login_gate(engine: Engine) -> Actor | None:
             actor = None
     elif not st.session_state["logout"]:
         actor = _from_cookie(engine, cookies)
+    st.session_state["actor"] = actor
+    return actor
+
+
+def sign_in_page() -> None:
+    """The only page before sign-in: the first-administrator form on a fresh workspace, else login."""
+    engine = get_engine()
+    cookies = _cookies(engine)
+    actor = _bootstrap_form(engine) if engine.users.needs_bootstrap() else _login_form(engine)
     if actor is not None:
-        st.session_state["actor"] = actor
-        return actor
-    st.session_state["actor"] = None
-    if engine.users.needs_bootstrap():
-        return _bootstrap_form(engine, cookies)
-    return _login_form(engine, cookies)
+        st.session_state.update(actor=actor, username=actor.username, logout=False)
+        cookies.set_cookie()
+        time.sleep(0.5)  # let the cookie component reach the browser before the rerun replaces the page
+        st.rerun()
 
 
 def _from_cookie(engine: Engine, cookies: CookieController) -> Actor | None:
@@ -70,18 +83,12 @@ def _from_cookie(engine: Engine, cookies: CookieController) -> Actor | None:
         return None
 
 
-def _remember(actor: Actor, cookies: CookieController) -> None:
-    st.session_state.update(actor=actor, username=actor.username, logout=False)
-    cookies.set_cookie()
-
-
-def _login_form(engine: Engine, cookies: CookieController) -> Actor | None:
-    slot = st.empty()
-    with slot.container():
+def _login_form(engine: Engine) -> Actor | None:
+    with st.container():
         _, middle, _ = st.columns([1, 2, 1])
         with middle:
             st.title("DataML Studio")
-            with st.form("login", enter_to_submit=True):
+            with st.form("login", enter_to_submit=True, clear_on_submit=True):
                 st.subheader("Sign in")
                 username = st.text_input("Username", key="login_username", autocomplete="username")
                 password = st.text_input("Password", type="password", key="login_password")
@@ -96,14 +103,11 @@ def _login_form(engine: Engine, cookies: CookieController) -> Actor | None:
             except CoreError as exc:
                 show_error(exc)
                 return None
-    slot.empty()
-    _remember(actor, cookies)
     return actor
 
 
-def _bootstrap_form(engine: Engine, cookies: CookieController) -> Actor | None:
-    slot = st.empty()
-    with slot.container():
+def _bootstrap_form(engine: Engine) -> Actor | None:
+    with st.container():
         _, middle, _ = st.columns([1, 2, 1])
         with middle:
             st.title("Welcome to DataML Studio")
@@ -136,6 +140,4 @@ def _bootstrap_form(engine: Engine, cookies: CookieController) -> Actor | None:
             except CoreError as exc:
                 show_error(exc)
                 return None
-    slot.empty()
-    _remember(actor, cookies)
     return actor
