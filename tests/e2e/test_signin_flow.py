@@ -1,0 +1,63 @@
+"""Fresh workspace → first admin → add an analyst → sign out → analyst signs in without admin pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import TIMEOUT, click, fill, open_page, shot, sign_in, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def test_first_admin_adds_an_analyst_who_sees_no_admin_pages(server, browser, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(server.url)
+    expect(page.get_by_text("Create the first administrator", exact=True)).to_be_visible(timeout=TIMEOUT)
+    shot(page, shots, "01-first-administrator")
+    fill(page, "Username", "chief")
+    fill(page, "Full name", "Chief Admin")
+    fill(page, "E-mail", "chief@example.com")
+    fill(page, "Password", "chief-pass-123")
+    fill(page, "Repeat the password", "chief-pass-123")
+    click(page, "Create administrator")
+    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)
+    shot(page, shots, "02-home-admin")
+
+    page.reload()  # the signed cookie keeps the session
+    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)
+
+    open_page(page, "Users & roles")
+    fill(page, "Username", "alice")
+    fill(page, "E-mail", "alice@example.com")
+    fill(page, "Initial password", "alice-pass-123")
+    click(page, "Create user")
+    expect(page.get_by_text("User alice created with role analyst.")).to_be_visible(timeout=TIMEOUT)
+    fill(page, "Username", "alice")
+    click(page, "Create user")
+    expect(page.get_by_text("already taken")).to_be_visible(timeout=TIMEOUT)
+    shot(page, shots, "03-users")
+
+    click(page, "Sign out")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+    page.reload()  # the cookie was deleted: still signed out
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+    fill(page, "Username", "alice")
+    fill(page, "Password", "wrong-pass-123")
+    click(page, "Sign in")
+    expect(page.get_by_text("Incorrect username or password.")).to_be_visible(timeout=TIMEOUT)
+    shot(page, shots, "04-wrong-password")
+
+    sign_in(page, "alice", "alice-pass-123")
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_text("Jobs", exact=True)).to_be_visible()
+    for admin_page in ("Users & roles", "Audit log", "Tenants"):
+        expect(nav.get_by_text(admin_page, exact=True)).to_have_count(0)
+    shot(page, shots, "05-home-analyst")
+
+    page.context.add_cookies([{"name": "dataml_session", "value": "tampered.token.value", "url": server.url}])
+    page.reload()
+    wait_idle(page)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT)
