@@ -8,9 +8,11 @@ from core.config import Settings
 from core.jobs.runners import InlineRunner, JobRunner, ProcessRunner, process_alive
 from core.security.secrets import workspace_cookie_key
 from core.services.audit import AuditService
+from core.services.datasets import DatasetService
 from core.services.files import FileService
 from core.services.health import HealthService
 from core.services.jobs import JobService
+from core.services.templates import TemplateService
 from core.services.tenants import TenantService
 from core.services.users import UserService
 from core.storage.db import Database
@@ -30,6 +32,8 @@ class Engine:
         self.jobs = JobService(self)
         self.audit = AuditService(self)
         self.files = FileService(self)
+        self.templates = TemplateService(self)
+        self.datasets = DatasetService(self)
         self.health = HealthService(self)
 
     @classmethod

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from core.datasets.report import ValidationReport
 
 ColumnType = Literal["integer", "float", "string", "boolean", "category", "date", "datetime"]
 COLUMN_TYPES: tuple[str, ...] = ("integer", "float", "string", "boolean", "category", "date", "datetime")
@@ -128,3 +131,44 @@ class FileInfo:
     sha256: str
     owner: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    name: str
+    description: str
+    columns: tuple[ColumnSpec, ...]
+    owner: str
+    created_at: datetime
+    updated_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """The downloadable JSON form (no ids: it can be imported into another tenant)."""
+        return {"name": self.name, "description": self.description, "columns": [c.to_dict() for c in self.columns]}
+
+
+DATASET_STATES = ("validated", "has problems")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A stored, typed table (Parquet in the file store) and the report of its validation."""
+
+    id: str
+    name: str
+    source_name: str
+    status: str
+    rows: int
+    column_types: dict[str, str]
+    size_bytes: int
+    template_id: str | None
+    template_name: str | None
+    owner: str
+    file_id: str
+    created_at: datetime
+    validation: ValidationReport
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.column_types)

@@ -2,15 +2,19 @@
 
 from core.storage.orm.activity import AuditRow, FileRow, JobRow
 from core.storage.orm.base import Base, new_id, utcnow
+from core.storage.orm.data import DatasetRow, ModelRow, TemplateRow
 from core.storage.orm.identity import LoginThrottleRow, RoleRow, TenantRow, UserRow
 
 __all__ = [
     "AuditRow",
     "Base",
+    "DatasetRow",
     "FileRow",
     "JobRow",
     "LoginThrottleRow",
+    "ModelRow",
     "RoleRow",
+    "TemplateRow",
     "TenantRow",
     "UserRow",
     "new_id",

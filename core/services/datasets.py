@@ -1,0 +1,226 @@
+"""Datasets: upload → validate → stored as Parquet; preview, statistics, plots, delete."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import BinaryIO
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from core.datasets import (
+    ValidationReport,
+    correlation,
+    histogram,
+    keep_valid,
+    list_sheets,
+    profile,
+    read_table,
+    validate,
+    value_counts,
+)
+from core.datasets.conversion import column_type
+from core.entities import Actor, Dataset
+from core.errors import Conflict, InvalidInput, Problem
+from core.exports import safe_csv
+from core.services.base import Service, record, require
+from core.services.files import clean_name
+from core.storage.repositories import catalog as repo
+from core.storage.repositories import files as file_repo
+
+ON_PROBLEMS = ("keep", "keep_valid", "reject")
+Source = bytes | Path | BinaryIO
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class DatasetService(Service):
+    # --- reading an upload ----------------------------------------------------------------------
+    def _bytes(self, data: Source) -> bytes | Path:
+        limit = self.engine.settings.max_upload_bytes
+        size = data.stat().st_size if isinstance(data, Path) else None
+        if not isinstance(data, bytes | Path):
+            data = data.read(limit + 1)
+        if isinstance(data, bytes):
+            size = len(data)
+        if size is not None and size > limit:
+            raise InvalidInput(f"The file is larger than the upload limit of {self.engine.settings.max_upload_mb} MB.")
+        return data
+
+    def sheets(self, actor: Actor, filename: str, data: Source) -> list[str]:
+        require(actor, "datasets:write")
+        return list_sheets(self._bytes(data), filename)
+
+    def _validated(self, actor: Actor, filename: str, data: Source, template_id: str | None, sheet: str | None):  # type: ignore[no-untyped-def]
+        columns = None
+        if template_id:
+            with self.db.session() as session:
+                columns = list(repo.get_template(session, actor.tenant_id, template_id).columns)
+        table = read_table(self._bytes(data), filename, sheet=sheet, columns=columns)
+        return validate(table, columns)
+
+    def check(
+        self, actor: Actor, filename: str, data: Source, template_id: str | None = None, sheet: str | None = None
+    ) -> ValidationReport:
+        """Validate without storing anything (the upload page shows this before the user decides)."""
+        require(actor, "datasets:write")
+        return self._validated(actor, filename, data, template_id, sheet).report
+
+    def upload(
+        self,
+        actor: Actor,
+        *,
+        name: str | None = None,
+        filename: str,
+        data: Source,
+        template_id: str | None = None,
+        sheet: str | None = None,
+        on_problems: str = "keep",
+    ) -> Dataset:
+        """Store a file as a typed Parquet dataset with its validation report.
+
+        ``on_problems``: ``keep`` stores every row (status "has problems" if any), ``keep_valid`` stores
+        only usable rows (status "validated"), ``reject`` refuses a file with problems (nothing stored).
+        """
+        require(actor, "datasets:write")
+        if on_problems not in ON_PROBLEMS:
+            raise InvalidInput(f"on_problems must be one of {', '.join(ON_PROBLEMS)}.")
+        display = clean_name(filename)
+        name = (name or Path(display).stem).strip()
+        if not 1 <= len(name) <= 100:
+            raise InvalidInput("A dataset name needs 1 to 100 characters.", [Problem("required", field="name")])
+        with self.db.session() as session:
+            if repo.dataset_name_taken(session, actor.tenant_id, name):
+                raise Conflict(f"A dataset named {name!r} already exists; choose another name.")
+        outcome = self._validated(actor, display, data, template_id, sheet)
+        report, table = outcome.report, outcome.table
+        if not report.ok and on_problems == "reject":
+            raise InvalidInput(
+                f"The file has {report.total_problems} problem(s); it was not stored.",
+                [Problem(p.problem, field=p.column, row=p.row, value=p.value) for p in report.problems[:50]],
+            )
+        if not report.ok and on_problems == "keep_valid":
+            table = keep_valid(outcome)
+            if table.num_rows == 0:
+                raise InvalidInput("No row of the file is usable; nothing was stored.")
+        status = "validated" if report.ok or on_problems == "keep_valid" else "has problems"
+        return self._store(actor, name=name, source_name=display, table=table, template_id=template_id,
+                           status=status, report=report)
+
+    def _store(
+        self, actor: Actor, *, name: str, source_name: str, table: pa.Table, template_id: str | None, status: str,
+        report: ValidationReport,
+    ) -> Dataset:
+        store = self.engine.store
+        with store.writer(actor.tenant_id, "dataset") as (key, tmp):
+            pq.write_table(table, tmp)
+        try:
+            stored = store.describe(key)
+            with self.db.session() as session:
+                info = file_repo.add_file(
+                    session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind="dataset",
+                    name=f"{name}.parquet", content_type="application/vnd.apache.parquet", stored=stored,
+                )
+                dataset = repo.add_dataset(
+                    session, tenant_id=actor.tenant_id, owner_id=actor.user_id, name=name, source_name=source_name,
+                    template_id=template_id, file_id=info.id, status=status, rows=table.num_rows,
+                    column_types={f.name: column_type(f.type) or "string" for f in table.schema},
+                    size_bytes=stored.size, report=report.to_dict(),
+                )
+                record(session, actor, "dataset.uploaded", "dataset", dataset.id, name=name, rows=table.num_rows,
+                       status=status)
+        except BaseException:
+            store.delete(key)
+            raise
+        return dataset
+
+    # --- reading a dataset ----------------------------------------------------------------------
+    def list(self, actor: Actor, status: str | None = None) -> list[Dataset]:
+        require(actor, "datasets:read")
+        with self.db.session() as session:
+            return repo.list_datasets(session, actor.tenant_id, status=status)
+
+    def get(self, actor: Actor, dataset_id: str) -> Dataset:
+        require(actor, "datasets:read")
+        with self.db.session() as session:
+            return repo.get_dataset(session, actor.tenant_id, dataset_id)
+
+    def path(self, actor: Actor, dataset_id: str) -> Path:
+        """The Parquet file (for engine code that reads columns: training, scoring)."""
+        dataset = self.get(actor, dataset_id)
+        with self.db.session() as session:
+            return self.engine.store.path(file_repo.storage_key(session, actor.tenant_id, dataset.file_id))
+
+    def table(self, actor: Actor, dataset_id: str, columns: list[str] | None = None) -> pa.Table:
+        dataset = self.get(actor, dataset_id)
+        unknown = [c for c in columns or [] if c not in dataset.column_types]
+        if unknown:
+            raise InvalidInput(f"Unknown column(s): {', '.join(unknown)}.",
+                               [Problem("unknown column", field=c) for c in unknown])
+        return pq.read_table(self.path(actor, dataset_id), columns=columns)
+
+    def frame(self, actor: Actor, dataset_id: str, columns: list[str] | None = None) -> pd.DataFrame:
+        return self.table(actor, dataset_id, columns).to_pandas()
+
+    def preview(
+        self, actor: Actor, dataset_id: str, limit: int = 100, offset: int = 0, columns: list[str] | None = None
+    ) -> pd.DataFrame:
+        dataset = self.get(actor, dataset_id)
+        chosen = columns or dataset.columns
+        unknown = [c for c in chosen if c not in dataset.column_types]
+        if unknown:
+            raise InvalidInput(f"Unknown column(s): {', '.join(unknown)}.")
+        limit, offset = max(1, min(int(limit), 10_000)), max(0, int(offset))
+        query = f"SELECT {', '.join(_quote(c) for c in chosen)} FROM read_parquet(?) LIMIT ? OFFSET ?"  # noqa: S608
+        with duckdb.connect() as con:
+            frame = con.execute(query, [str(self.path(actor, dataset_id)), limit, offset]).df()
+        frame.index = pd.RangeIndex(offset + 1, offset + 1 + len(frame), name="row")
+        return frame
+
+    def statistics(self, actor: Actor, dataset_id: str, refresh: bool = False) -> pd.DataFrame:
+        """Per-column profile, computed once and cached with the dataset (``refresh`` recomputes)."""
+        self.get(actor, dataset_id)
+        with self.db.session() as session:
+            cached = None if refresh else repo.dataset_statistics(session, actor.tenant_id, dataset_id)
+        if cached is not None:
+            return pd.DataFrame(cached)
+        frame = profile(self.table(actor, dataset_id))
+        records = json.loads(frame.to_json(orient="records", date_format="iso"))
+        with self.db.session() as session:
+            repo.set_dataset_statistics(session, actor.tenant_id, dataset_id, records)
+        return pd.DataFrame(records)
+
+    def histogram(self, actor: Actor, dataset_id: str, column: str, bins: int = 30) -> pd.DataFrame:
+        return histogram(self.table(actor, dataset_id, [column]), column, bins=bins)
+
+    def value_counts(self, actor: Actor, dataset_id: str, column: str, top: int = 20) -> pd.DataFrame:
+        return value_counts(self.table(actor, dataset_id, [column]), column, top=top)
+
+    def correlation(self, actor: Actor, dataset_id: str) -> pd.DataFrame:
+        return correlation(self.table(actor, dataset_id))
+
+    def report_csv(self, actor: Actor, dataset_id: str) -> bytes:
+        return safe_csv(self.get(actor, dataset_id).validation.to_frame())
+
+    # --- deleting -------------------------------------------------------------------------------
+    def delete(self, actor: Actor, dataset_id: str, cascade: bool = False) -> None:
+        """Refused while models use the dataset, unless ``cascade`` also deletes those models."""
+        require(actor, "datasets:write")
+        with self.db.session() as session:
+            dataset = repo.get_dataset(session, actor.tenant_id, dataset_id)
+            models = repo.models_using_dataset(session, actor.tenant_id, dataset_id)
+        if models and not cascade:
+            names = ", ".join(sorted(label for _, label in models))
+            raise Conflict(f"The dataset {dataset.name!r} is used by {len(models)} model(s): {names}.")
+        for model_id, _ in models:
+            self.engine.models.delete(actor, model_id)
+        with self.db.session() as session:
+            file_id = repo.delete_dataset(session, actor.tenant_id, dataset_id)
+            key = file_repo.delete_file(session, actor.tenant_id, file_id)
+            record(session, actor, "dataset.deleted", "dataset", dataset_id, name=dataset.name, cascade=cascade)
+        self.engine.store.delete(key)
