@@ -120,6 +120,7 @@ def _bootstrap_form(engine: Engine) -> Actor | None:
                 password = st.text_input("Password", type="password", key="boot_password", help=PASSWORD_RULE)
                 repeat = st.text_input("Repeat the password", type="password", key="boot_repeat")
                 tenant = st.text_input("Organisation (first tenant)", value="Default", key="boot_tenant")
+                demo = st.checkbox("Load the demo datasets (iris, wine, diabetes, …)", value=True, key="boot_demo")
                 submitted = st.form_submit_button("Create administrator", type="primary")
             if not submitted:
                 return None
@@ -137,6 +138,8 @@ def _bootstrap_form(engine: Engine) -> Actor | None:
                     display_name=name.strip() or None,
                     tenant_name=tenant.strip() or "Default",
                 )
+                if demo:
+                    engine.datasets.load_samples(actor)
             except CoreError as exc:
                 show_error(exc)
                 return None

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.config import REPO_ROOT
 from core.datasets import (
     ValidationReport,
     correlation,
@@ -32,6 +33,7 @@ from core.storage.repositories import catalog as repo
 from core.storage.repositories import files as file_repo
 
 ON_PROBLEMS = ("keep", "keep_valid", "reject")
+SAMPLES_DIR = REPO_ROOT / "data" / "samples"
 Source = bytes | Path | BinaryIO
 
 
@@ -224,3 +226,14 @@ class DatasetService(Service):
             key = file_repo.delete_file(session, actor.tenant_id, file_id)
             record(session, actor, "dataset.deleted", "dataset", dataset_id, name=dataset.name, cascade=cascade)
         self.engine.store.delete(key)
+
+    def load_samples(self, actor: Actor) -> list[Dataset]:
+        """Upload the demo datasets of ``data/samples`` (skipping names that already exist)."""
+        require(actor, "datasets:write")
+        manifest = json.loads((SAMPLES_DIR / "manifest.json").read_text())
+        existing = {d.name for d in self.list(actor)}
+        return [
+            self.upload(actor, name=item["name"], filename=item["file"], data=SAMPLES_DIR / item["file"])
+            for item in manifest
+            if item["name"] not in existing
+        ]
