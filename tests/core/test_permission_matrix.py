@@ -1,0 +1,84 @@
+"""Every service method, called as a viewer and as another tenant's admin: refused, and nothing leaks.
+
+Each entry: (name, call(engine, actor, ids), what a viewer gets). Add a line when a service gains a
+method. ``ids`` holds resources of the first tenant created by the ``world`` fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from core import Actor, ColumnSpec, Engine, NotFound, PermissionDenied
+from tests.conftest import USER_PASSWORD
+
+Call = Callable[[Engine, Actor, dict[str, Any]], object]
+ALLOWED = None  # a viewer may do this (reads)
+
+CSV = b"a,b\n1,x\n2,y\n"
+MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
+    ("users.list", lambda e, a, i: e.users.list(a), PermissionDenied),
+    ("users.create", lambda e, a, i: e.users.create(a, username="zed", password=USER_PASSWORD,
+                                                     email="z@example.com", role="viewer"), PermissionDenied),
+    ("users.set_role", lambda e, a, i: e.users.set_role(a, i["analyst"], "admin"), PermissionDenied),
+    ("users.set_active", lambda e, a, i: e.users.set_active(a, i["analyst"], False), PermissionDenied),
+    ("users.reset_password", lambda e, a, i: e.users.reset_password(a, i["analyst"], USER_PASSWORD), PermissionDenied),
+    ("users.create_role", lambda e, a, i: e.users.create_role(a, "extra", ["models:read"]), PermissionDenied),
+    ("tenants.list", lambda e, a, i: e.tenants.list(a), PermissionDenied),
+    ("audit.list", lambda e, a, i: e.audit.list(a), PermissionDenied),
+    ("jobs.get", lambda e, a, i: e.jobs.get(a, i["job"]), ALLOWED),
+    ("jobs.cancel", lambda e, a, i: e.jobs.cancel(a, i["job"]), PermissionDenied),
+    ("files.get", lambda e, a, i: e.files.get(a, i["file"]), ALLOWED),
+    ("files.download", lambda e, a, i: e.files.download(a, i["file"]), ALLOWED),
+    ("files.add", lambda e, a, i: e.files.add(a, filename="x.txt", data=b"x"), PermissionDenied),
+    ("files.delete", lambda e, a, i: e.files.delete(a, i["file"]), PermissionDenied),
+    ("templates.get", lambda e, a, i: e.templates.get(a, i["template"]), ALLOWED),
+    ("templates.create", lambda e, a, i: e.templates.create(a, "t2", [ColumnSpec("a", "integer")]), PermissionDenied),
+    ("templates.update", lambda e, a, i: e.templates.update(a, i["template"], name="t", columns=[ColumnSpec("a")]),
+     PermissionDenied),
+    ("templates.delete", lambda e, a, i: e.templates.delete(a, i["template"]), PermissionDenied),
+    ("templates.export_json", lambda e, a, i: e.templates.export_json(a, i["template"]), ALLOWED),
+    ("datasets.get", lambda e, a, i: e.datasets.get(a, i["dataset"]), ALLOWED),
+    ("datasets.preview", lambda e, a, i: e.datasets.preview(a, i["dataset"]), ALLOWED),
+    ("datasets.statistics", lambda e, a, i: e.datasets.statistics(a, i["dataset"]), ALLOWED),
+    ("datasets.report_csv", lambda e, a, i: e.datasets.report_csv(a, i["dataset"]), ALLOWED),
+    ("datasets.upload", lambda e, a, i: e.datasets.upload(a, filename="n.csv", data=CSV, template_id=i["template"]),
+     PermissionDenied),
+    ("datasets.delete", lambda e, a, i: e.datasets.delete(a, i["dataset"]), PermissionDenied),
+]
+
+# Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
+TENANT_FREE = {"users.list", "users.create", "users.create_role", "tenants.list", "audit.list", "files.add",
+               "templates.create"}
+
+
+@pytest.fixture
+def world(engine: Engine, admin: Actor, analyst: Actor) -> dict[str, Any]:
+    template = engine.templates.create(admin, "t", [ColumnSpec("a", "integer"), ColumnSpec("b", "string")])
+    return {
+        "analyst": analyst.user_id,
+        "job": engine.jobs.selftest(admin, steps=1).id,
+        "file": engine.files.add(admin, filename="notes.txt", data=b"hello").id,
+        "template": template.id,
+        "dataset": engine.datasets.upload(admin, filename="d.csv", data=CSV, template_id=template.id).id,
+    }
+
+
+@pytest.mark.parametrize(("name", "call", "viewer_gets"), MATRIX, ids=[m[0] for m in MATRIX])
+def test_viewer_is_refused_writes(engine: Engine, world: dict[str, Any], viewer: Actor, name: str, call: Call,
+                                  viewer_gets: type[Exception] | None) -> None:
+    if viewer_gets is None:
+        call(engine, viewer, world)
+    else:
+        with pytest.raises(viewer_gets):
+            call(engine, viewer, world)
+
+
+@pytest.mark.parametrize(("name", "call"), [(m[0], m[1]) for m in MATRIX if m[0] not in TENANT_FREE],
+                         ids=[m[0] for m in MATRIX if m[0] not in TENANT_FREE])
+def test_other_tenant_gets_not_found(engine: Engine, world: dict[str, Any], outsider: Actor, name: str,
+                                     call: Call) -> None:
+    with pytest.raises(NotFound):
+        call(engine, outsider, world)
