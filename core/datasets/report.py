@@ -1,0 +1,114 @@
+"""The validation report: what is wrong with a dataset, row by row, in a form the service can store as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import pandas as pd
+
+MISSING_REQUIRED = "missing required"
+WRONG_TYPE = "wrong type"
+UNPARSEABLE_DATE = "unparseable date"
+UNKNOWN_COLUMN = "unknown column"
+MISSING_COLUMN = "missing column"
+DUPLICATE_COLUMN = "duplicate column name"
+PROBLEM_KINDS: tuple[str, ...] = (
+    MISSING_REQUIRED,
+    WRONG_TYPE,
+    UNPARSEABLE_DATE,
+    UNKNOWN_COLUMN,
+    MISSING_COLUMN,
+    DUPLICATE_COLUMN,
+)
+
+
+def display_value(value: Any) -> str | None:
+    """A cell as a user would write it: ISO dates, round-tripping floats, None for missing."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One problem. ``row`` is the 1-based data row (header excluded), None for a whole-column problem."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    problem: str
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Counts and the first problems of one validation.
+
+    ``problems`` holds at most the first N problems (ordered by row, then column) so a million bad rows
+    do not fill memory; ``problem_counts`` has the true totals per kind. Row numbers are 1-based data
+    rows: row 1 is the first row under the header (spreadsheet row 2).
+    """
+
+    rows: int
+    columns: int
+    problems: tuple[RowProblem, ...] = ()
+    problem_counts: dict[str, int] = field(default_factory=dict)
+    defaults_applied: dict[str, int] = field(default_factory=dict)
+    usable_rows: int = 0
+
+    @property
+    def usable_fraction(self) -> float:
+        """Exactly ``usable_rows / rows`` (0.0 for a table without rows)."""
+        return self.usable_rows / self.rows if self.rows else 0.0
+
+    @property
+    def total_problems(self) -> int:
+        return sum(self.problem_counts.values())
+
+    @property
+    def truncated(self) -> bool:
+        """True when more problems were found than ``problems`` holds."""
+        return self.total_problems > len(self.problems)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is nothing to report at all."""
+        return self.total_problems == 0
+
+    def summary(self) -> dict[str, int]:
+        """Count of problems per kind, every kind present (zeros included) for stable charts."""
+        return {kind: self.problem_counts.get(kind, 0) for kind in PROBLEM_KINDS}
+
+    def to_frame(self) -> pd.DataFrame:
+        """The stored problems as a frame with columns row, column, value, problem (row is nullable)."""
+        frame = pd.DataFrame(
+            [(p.row, p.column, p.value, p.problem) for p in self.problems],
+            columns=["row", "column", "value", "problem"],
+        )
+        frame["row"] = frame["row"].astype("Int64")
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form; :meth:`from_dict` restores an equal report."""
+        return {
+            "rows": self.rows,
+            "columns": self.columns,
+            "problems": [[p.row, p.column, p.value, p.problem] for p in self.problems],
+            "problem_counts": dict(self.problem_counts),
+            "defaults_applied": dict(self.defaults_applied),
+            "usable_rows": self.usable_rows,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ValidationReport:
+        return cls(
+            rows=int(data["rows"]),
+            columns=int(data["columns"]),
+            problems=tuple(RowProblem(*item) for item in data.get("problems", [])),
+            problem_counts={str(k): int(v) for k, v in data.get("problem_counts", {}).items()},
+            defaults_applied={str(k): int(v) for k, v in data.get("defaults_applied", {}).items()},
+            usable_rows=int(data["usable_rows"]),
+        )
