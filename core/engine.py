@@ -12,6 +12,7 @@ from core.services.datasets import DatasetService
 from core.services.files import FileService
 from core.services.health import HealthService
 from core.services.jobs import JobService
+from core.services.models import ModelService
 from core.services.templates import TemplateService
 from core.services.tenants import TenantService
 from core.services.users import UserService
@@ -34,6 +35,7 @@ class Engine:
         self.files = FileService(self)
         self.templates = TemplateService(self)
         self.datasets = DatasetService(self)
+        self.models = ModelService(self)
         self.health = HealthService(self)
 
     @classmethod

@@ -172,3 +172,67 @@ class Dataset:
     @property
     def columns(self) -> list[str]:
         return list(self.column_types)
+
+
+PROBLEM_TYPES = ("auto", "classification", "regression", "forecast")
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """What to train. Tabular problems use ``target``/``features``/``id_column``; forecasting uses
+    ``time_column``, ``target`` and optionally ``series_column``, ``frequency``, ``season_length``, ``horizon``."""
+
+    dataset_id: str
+    name: str
+    target: str
+    problem_type: str = "auto"
+    features: tuple[str, ...] | None = None
+    id_column: str | None = None
+    time_column: str | None = None
+    series_column: str | None = None
+    frequency: str | None = None
+    season_length: int | None = None
+    horizon: int | None = None
+    time_budget_s: float = 60.0
+    explain: bool = True
+    parent_model_id: str | None = None
+
+    def to_params(self) -> dict[str, Any]:
+        """JSON-able job parameters."""
+        params = dict(self.__dict__)
+        params["features"] = list(self.features) if self.features is not None else None
+        return params
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> TrainRequest:
+        values = dict(params)
+        if values.get("features") is not None:
+            values["features"] = tuple(values["features"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Model:
+    """One trained model version. ``schema`` is what it expects (tabular: core.ml.ModelSchema.to_dict();
+    forecast: the forecasting configuration); ``details`` holds leaderboard, plots data and training facts."""
+
+    id: str
+    name: str
+    version: int
+    problem_type: str
+    status: str
+    dataset_id: str
+    dataset_name: str
+    parent_id: str | None
+    job_id: str | None
+    file_id: str | None
+    target: str
+    schema: dict[str, Any]
+    metrics: dict[str, Any]
+    details: dict[str, Any]
+    owner: str
+    created_at: datetime
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"

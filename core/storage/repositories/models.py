@@ -1,0 +1,95 @@
+"""Trained model versions of a tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.entities import Model
+from core.errors import NotFound
+from core.storage.orm import DatasetRow, ModelRow, UserRow
+
+
+def _model(row: ModelRow, owner: str, dataset_name: str) -> Model:
+    return Model(
+        id=row.id,
+        name=row.name,
+        version=row.version,
+        problem_type=row.problem_type,
+        status=row.status,
+        dataset_id=row.dataset_id,
+        dataset_name=dataset_name,
+        parent_id=row.parent_id,
+        job_id=row.job_id,
+        file_id=row.file_id,
+        target=row.target,
+        schema=dict(row.schema),
+        metrics=dict(row.metrics),
+        details=dict(row.details),
+        owner=owner,
+        created_at=row.created_at,
+    )
+
+
+def _query():  # type: ignore[no-untyped-def]
+    return (
+        select(ModelRow, UserRow.username, DatasetRow.name)
+        .join(UserRow, UserRow.id == ModelRow.owner_id)
+        .join(DatasetRow, DatasetRow.id == ModelRow.dataset_id)
+    )
+
+
+def next_version(session: Session, tenant_id: str, name: str) -> int:
+    query = select(func.max(ModelRow.version)).where(ModelRow.tenant_id == tenant_id, ModelRow.name == name)
+    return int(session.scalar(query) or 0) + 1
+
+
+def add_model(session: Session, *, tenant_id: str, owner_id: str, **fields: Any) -> Model:
+    row = ModelRow(tenant_id=tenant_id, owner_id=owner_id, **fields)
+    session.add(row)
+    session.flush()
+    return get_model(session, tenant_id, row.id)
+
+
+def get_model(session: Session, tenant_id: str, model_id: str) -> Model:
+    found = session.execute(_query().where(ModelRow.id == model_id, ModelRow.tenant_id == tenant_id)).first()
+    if found is None:
+        raise NotFound("That model does not exist.")
+    return _model(*found)
+
+
+def list_models(session: Session, tenant_id: str, *, problem_types: list[str] | None = None) -> list[Model]:
+    query = _query().where(ModelRow.tenant_id == tenant_id).order_by(ModelRow.name, ModelRow.version.desc())
+    if problem_types:
+        query = query.where(ModelRow.problem_type.in_(problem_types))
+    return [_model(*found) for found in session.execute(query)]
+
+
+def update_model(session: Session, tenant_id: str, model_id: str, **fields: Any) -> Model:
+    row = session.get(ModelRow, model_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise NotFound("That model does not exist.")
+    for key, value in fields.items():
+        setattr(row, key, value)
+    session.flush()
+    return get_model(session, tenant_id, model_id)
+
+
+def children(session: Session, tenant_id: str, model_id: str) -> list[str]:
+    query = select(ModelRow.id).where(ModelRow.tenant_id == tenant_id, ModelRow.parent_id == model_id)
+    return list(session.scalars(query))
+
+
+def delete_model(session: Session, tenant_id: str, model_id: str) -> str | None:
+    """Delete the row (children keep their lineage text in ``details``); returns the model's file id."""
+    row = session.get(ModelRow, model_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise NotFound("That model does not exist.")
+    for child in session.scalars(select(ModelRow).where(ModelRow.parent_id == model_id)):
+        child.parent_id = None
+    file_id = row.file_id
+    session.delete(row)
+    session.flush()
+    return file_id
