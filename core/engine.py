@@ -15,6 +15,7 @@ from core.services.jobs import JobService
 from core.services.models import ModelService
 from core.services.templates import TemplateService
 from core.services.tenants import TenantService
+from core.services.training import TrainingService
 from core.services.users import UserService
 from core.storage.db import Database
 from core.storage.files import FileStore
@@ -36,6 +37,7 @@ class Engine:
         self.templates = TemplateService(self)
         self.datasets = DatasetService(self)
         self.models = ModelService(self)
+        self.training = TrainingService(self)
         self.health = HealthService(self)
 
     @classmethod
