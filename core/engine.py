@@ -10,6 +10,7 @@ from core.security.secrets import workspace_cookie_key
 from core.services.audit import AuditService
 from core.services.datasets import DatasetService
 from core.services.files import FileService
+from core.services.forecasts import ForecastService
 from core.services.health import HealthService
 from core.services.jobs import JobService
 from core.services.models import ModelService
@@ -38,6 +39,7 @@ class Engine:
         self.datasets = DatasetService(self)
         self.models = ModelService(self)
         self.training = TrainingService(self)
+        self.forecasts = ForecastService(self)
         self.health = HealthService(self)
 
     @classmethod

@@ -180,7 +180,8 @@ PROBLEM_TYPES = ("auto", "classification", "regression", "forecast")
 @dataclass(frozen=True)
 class TrainRequest:
     """What to train. Tabular problems use ``target``/``features``/``id_column``; forecasting uses
-    ``time_column``, ``target`` and optionally ``series_column``, ``frequency``, ``season_length``, ``horizon``."""
+    ``time_column``, ``target`` and optionally ``series_column``, ``frequency``, ``season_length``, ``horizon``
+    and ``resample`` (put irregular timestamps on the frequency's grid instead of refusing them)."""
 
     dataset_id: str
     name: str
@@ -193,6 +194,7 @@ class TrainRequest:
     frequency: str | None = None
     season_length: int | None = None
     horizon: int | None = None
+    resample: bool = False
     time_budget_s: float = 60.0
     explain: bool = True
     parent_model_id: str | None = None

@@ -14,6 +14,7 @@ from typing import Any
 TASKS: dict[str, str] = {
     "selftest": "core.jobs.selftest:run",
     "train_tabular": "core.services.training_tasks:train_tabular",
+    "train_forecast": "core.services.forecasts:train_forecast",
 }
 
 
