@@ -12,6 +12,7 @@ from core.services.datasets import DatasetService
 from core.services.files import FileService
 from core.services.forecasts import ForecastService
 from core.services.health import HealthService
+from core.services.inference import InferenceService
 from core.services.jobs import JobService
 from core.services.models import ModelService
 from core.services.templates import TemplateService
@@ -39,6 +40,7 @@ class Engine:
         self.datasets = DatasetService(self)
         self.models = ModelService(self)
         self.training = TrainingService(self)
+        self.inference = InferenceService(self)
         self.forecasts = ForecastService(self)
         self.health = HealthService(self)
 

@@ -24,6 +24,16 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("home.py", "Home", ":material/home:", "Workbench"),
+    PageSpec("templates.py", "Templates", ":material/table_chart:", "Data", "templates:read"),
+    PageSpec("upload.py", "Upload data", ":material/upload_file:", "Data", "datasets:write"),
+    PageSpec("datasets.py", "Datasets", ":material/dataset:", "Data", "datasets:read"),
+    PageSpec("dataset_stats.py", "Statistics", ":material/query_stats:", "Data", "datasets:read"),
+    PageSpec("files.py", "Files", ":material/folder:", "Data", "files:read"),
+    PageSpec("train.py", "Train", ":material/model_training:", "Models", "models:train"),
+    PageSpec("models.py", "Models", ":material/neurology:", "Models", "models:read"),
+    PageSpec("predict.py", "Predict one case", ":material/online_prediction:", "Predict", "inference:run"),
+    PageSpec("batch.py", "Batch predictions", ":material/table_view:", "Predict", "inference:run"),
+    PageSpec("predictions.py", "Predictions log", ":material/receipt_long:", "Predict", "predictions:read"),
     PageSpec("jobs.py", "Jobs", ":material/pending_actions:", "Workspace", "jobs:read"),
     PageSpec("users.py", "Users & roles", ":material/group:", "Administration", "users:manage"),
     PageSpec("tenants.py", "Tenants", ":material/domain:", "Administration", "tenants:manage"),

@@ -14,6 +14,8 @@ from typing import Any
 TASKS: dict[str, str] = {
     "selftest": "core.jobs.selftest:run",
     "train_tabular": "core.services.training_tasks:train_tabular",
+    "explain_model": "core.services.explain_tasks:explain_model",
+    "batch_predict": "core.services.inference_tasks:batch_predict",
     "train_forecast": "core.services.forecasts:train_forecast",
 }
 

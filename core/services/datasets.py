@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -11,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from core.config import REPO_ROOT
+from core.config import REPO_ROOT, Settings
 from core.datasets import (
     ValidationReport,
     correlation,
@@ -35,28 +36,39 @@ from core.storage.repositories import files as file_repo
 ON_PROBLEMS = ("keep", "keep_valid", "reject")
 SAMPLES_DIR = REPO_ROOT / "data" / "samples"
 Source = bytes | Path | BinaryIO
+Datasets = list[Dataset]  # an alias: inside the service class, `list` is the method
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def within_limit(data: Source, settings: Settings) -> bytes | Path:
+    """The upload as bytes (a stream is read, at most one byte past the limit) or the engine's own path;
+    refused before any parsing when it is larger than ``DATAML_MAX_UPLOAD_MB``."""
+    limit = settings.max_upload_bytes
+    if isinstance(data, bytearray | memoryview):
+        data = bytes(data)
+    elif not isinstance(data, bytes | Path):
+        data = data.read(limit + 1)
+    size = data.stat().st_size if isinstance(data, Path) else len(data)
+    if size > limit:
+        raise InvalidInput(
+            f"The file is larger than the upload limit of {settings.max_upload_mb} MB.",
+            [Problem("file too large", field="file", value=f"{size / 2**20:.1f} MB")],
+        )
+    return data
+
+
 class DatasetService(Service):
     # --- reading an upload ----------------------------------------------------------------------
     def _bytes(self, data: Source) -> bytes | Path:
-        limit = self.engine.settings.max_upload_bytes
-        size = data.stat().st_size if isinstance(data, Path) else None
-        if not isinstance(data, bytes | Path):
-            data = data.read(limit + 1)
-        if isinstance(data, bytes):
-            size = len(data)
-        if size is not None and size > limit:
-            raise InvalidInput(f"The file is larger than the upload limit of {self.engine.settings.max_upload_mb} MB.")
-        return data
+        return within_limit(data, self.engine.settings)
 
     def sheets(self, actor: Actor, filename: str, data: Source) -> list[str]:
+        """Worksheet names of an Excel upload ([] for CSV and Parquet), for the sheet chooser."""
         require(actor, "datasets:write")
-        return list_sheets(self._bytes(data), filename)
+        return list_sheets(self._bytes(data), clean_name(filename))
 
     def _validated(self, actor: Actor, filename: str, data: Source, template_id: str | None, sheet: str | None):  # type: ignore[no-untyped-def]
         columns = None
@@ -158,19 +170,19 @@ class DatasetService(Service):
         with self.db.session() as session:
             return self.engine.store.path(file_repo.storage_key(session, actor.tenant_id, dataset.file_id))
 
-    def table(self, actor: Actor, dataset_id: str, columns: list[str] | None = None) -> pa.Table:
+    def table(self, actor: Actor, dataset_id: str, columns: Sequence[str] | None = None) -> pa.Table:
         dataset = self.get(actor, dataset_id)
         unknown = [c for c in columns or [] if c not in dataset.column_types]
         if unknown:
             raise InvalidInput(f"Unknown column(s): {', '.join(unknown)}.",
                                [Problem("unknown column", field=c) for c in unknown])
-        return pq.read_table(self.path(actor, dataset_id), columns=columns)
+        return pq.read_table(self.path(actor, dataset_id), columns=None if columns is None else list(columns))
 
-    def frame(self, actor: Actor, dataset_id: str, columns: list[str] | None = None) -> pd.DataFrame:
+    def frame(self, actor: Actor, dataset_id: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         return self.table(actor, dataset_id, columns).to_pandas()
 
     def preview(
-        self, actor: Actor, dataset_id: str, limit: int = 100, offset: int = 0, columns: list[str] | None = None
+        self, actor: Actor, dataset_id: str, limit: int = 100, offset: int = 0, columns: Sequence[str] | None = None
     ) -> pd.DataFrame:
         dataset = self.get(actor, dataset_id)
         chosen = columns or dataset.columns
@@ -179,8 +191,9 @@ class DatasetService(Service):
             raise InvalidInput(f"Unknown column(s): {', '.join(unknown)}.")
         limit, offset = max(1, min(int(limit), 10_000)), max(0, int(offset))
         query = f"SELECT {', '.join(_quote(c) for c in chosen)} FROM read_parquet(?) LIMIT ? OFFSET ?"  # noqa: S608
-        with duckdb.connect() as con:
-            frame = con.execute(query, [str(self.path(actor, dataset_id)), limit, offset]).df()
+        with duckdb.connect() as con:  # via Arrow, so dates stay dates (DuckDB's .df() makes them timestamps)
+            page = con.sql(query, params=[str(self.path(actor, dataset_id)), limit, offset]).to_arrow_table()
+        frame = page.to_pandas()
         frame.index = pd.RangeIndex(offset + 1, offset + 1 + len(frame), name="row")
         return frame
 
@@ -204,7 +217,9 @@ class DatasetService(Service):
         return value_counts(self.table(actor, dataset_id, [column]), column, top=top)
 
     def correlation(self, actor: Actor, dataset_id: str) -> pd.DataFrame:
-        return correlation(self.table(actor, dataset_id))
+        """Pearson correlation of the numeric columns (only those are read)."""
+        numeric = [c for c, t in self.get(actor, dataset_id).column_types.items() if t in ("integer", "float")]
+        return correlation(self.table(actor, dataset_id, numeric))
 
     def report_csv(self, actor: Actor, dataset_id: str) -> bytes:
         return safe_csv(self.get(actor, dataset_id).validation.to_frame())
@@ -227,7 +242,7 @@ class DatasetService(Service):
             record(session, actor, "dataset.deleted", "dataset", dataset_id, name=dataset.name, cascade=cascade)
         self.engine.store.delete(key)
 
-    def load_samples(self, actor: Actor) -> list[Dataset]:
+    def load_samples(self, actor: Actor) -> Datasets:
         """Upload the demo datasets of ``data/samples`` (skipping names that already exist)."""
         require(actor, "datasets:write")
         manifest = json.loads((SAMPLES_DIR / "manifest.json").read_text())

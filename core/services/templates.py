@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import math
+from collections.abc import Sequence
 
 import pyarrow as pa
 
@@ -11,10 +12,14 @@ from core.datasets import infer_columns, read_table, validate
 from core.entities import COLUMN_TYPES, Actor, ColumnSpec, Template
 from core.errors import Conflict, InvalidInput, Problem
 from core.services.base import Service, record, require
+from core.services.datasets import Source, within_limit
+from core.services.files import clean_name
 from core.storage.repositories import catalog as repo
 
+Columns = list[ColumnSpec]  # an alias: inside the service class, `list` is the method
 
-def check_columns(columns: list[ColumnSpec]) -> list[ColumnSpec]:
+
+def check_columns(columns: Sequence[ColumnSpec]) -> Columns:
     """Names present and unique, known types, defaults of their column's type."""
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -29,7 +34,7 @@ def check_columns(columns: list[ColumnSpec]) -> list[ColumnSpec]:
             problems.append(Problem(f"type must be one of {', '.join(COLUMN_TYPES)}", row=index, field="dtype",
                                     value=str(column.dtype)))
         seen.add(name.lower())
-        default = None if column.default is None or str(column.default).strip() == "" else column.default
+        default = None if _blank(column.default) else column.default
         cleaned.append(ColumnSpec(name=name, dtype=column.dtype, default=default, required=bool(column.required)))
     if not columns:
         problems.append(Problem("a template needs at least one column", field="columns"))
@@ -38,6 +43,11 @@ def check_columns(columns: list[ColumnSpec]) -> list[ColumnSpec]:
     empty = pa.table({c.name: pa.array([], pa.string()) for c in cleaned})
     validate(empty, cleaned)  # raises InvalidInput naming a default that is not of its column's type
     return cleaned
+
+
+def _blank(value: object) -> bool:
+    """None, NaN (an empty cell of a table editor) or only spaces: no default."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
 
 
 def _clean_name(name: str) -> str:
@@ -58,7 +68,7 @@ class TemplateService(Service):
         with self.db.session() as session:
             return repo.get_template(session, actor.tenant_id, template_id)
 
-    def create(self, actor: Actor, name: str, columns: list[ColumnSpec], description: str = "") -> Template:
+    def create(self, actor: Actor, name: str, columns: Sequence[ColumnSpec], description: str = "") -> Template:
         require(actor, "templates:write")
         name, columns = _clean_name(name), check_columns(columns)
         with self.db.session() as session:
@@ -72,7 +82,7 @@ class TemplateService(Service):
         return template
 
     def update(
-        self, actor: Actor, template_id: str, *, name: str, columns: list[ColumnSpec], description: str = ""
+        self, actor: Actor, template_id: str, *, name: str, columns: Sequence[ColumnSpec], description: str = ""
     ) -> Template:
         """Existing datasets keep the types they were validated with; new uploads use the new columns."""
         require(actor, "templates:write")
@@ -101,21 +111,20 @@ class TemplateService(Service):
     def export_json(self, actor: Actor, template_id: str) -> bytes:
         return json.dumps(self.get(actor, template_id).to_dict(), indent=2).encode()
 
-    def import_json(self, actor: Actor, data: bytes) -> Template:
-        """Create a template from a downloaded template JSON."""
+    def import_json(self, actor: Actor, data: bytes, name: str | None = None) -> Template:
+        """Create a template from a downloaded template JSON (``name`` overrides the one in the file)."""
         try:
             spec = json.loads(data)
             columns = [ColumnSpec.from_dict(c) for c in spec["columns"]]
-            name = str(spec["name"])
-        except (ValueError, KeyError, TypeError) as exc:
+            name = name or str(spec["name"])
+            description = str(spec.get("description") or "")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InvalidInput("That file is not a template JSON (name and columns).", details=str(exc)) from None
-        return self.create(actor, name, columns, description=str(spec.get("description", "")))
+        return self.create(actor, name, columns, description=description)
 
     def infer_from_file(
-        self, actor: Actor, filename: str, data: bytes | Path, sheet: str | None = None
-    ) -> list[ColumnSpec]:
+        self, actor: Actor, filename: str, data: Source, sheet: str | None = None
+    ) -> Columns:
         """Columns and types proposed from a file's header and first rows (nothing is stored)."""
         require(actor, "templates:write")
-        if (data.stat().st_size if isinstance(data, Path) else len(data)) > self.engine.settings.max_upload_bytes:
-            raise InvalidInput(f"The file is larger than the limit of {self.engine.settings.max_upload_mb} MB.")
-        return infer_columns(read_table(data, filename, sheet=sheet))
+        return infer_columns(read_table(within_limit(data, self.engine.settings), clean_name(filename), sheet=sheet))

@@ -1,46 +1,68 @@
-"""Job tasks of tabular training: load the data, select and fit, explain, store the model."""
+"""Job task of tabular training: load the data, select and fit, explain, store the model with its evidence.
+
+Stored per model: the skops pipeline, the held-out predictions (Parquet; the summary's metrics and plots are
+recomputed from them), optionally the SHAP values, and a ``ModelRow`` whose ``details`` hold the leaderboard,
+training facts and lineage."""
 
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from core.entities import Actor, TrainRequest
+from core.entities import Actor, Model, TrainRequest
+from core.errors import InvalidInput, NotFound
 from core.services.base import record
-from core.storage.repositories import files as file_repo
+from core.services.importance import compute_importance, importance_details, importance_files
+from core.services.result_files import PendingFiles
 from core.storage.repositories import models as model_repo
 from core.version import APP_VERSION
 
 if TYPE_CHECKING:
     from core.engine import Engine
     from core.jobs.execution import JobContext
+    from core.ml import TrainOutcome
 
-HOLDOUT_PLOT_ROWS = 5000
+EXPLAIN_ROWS = 2000  # rows explained at training time (the explain job lets the user choose)
 
 
-def training_frame(engine: Engine, actor: Actor, request: TrainRequest) -> tuple[pd.DataFrame, list[str]]:
-    """The rows to train on and the ids of the datasets they come from.
-
-    Incremental training: the parent's training datasets first, then the new one (same columns)."""
-    dataset_ids = [request.dataset_id]
-    if request.parent_model_id:
-        parent = engine.models.get(actor, request.parent_model_id)
-        dataset_ids = [*parent.details.get("training_datasets", [parent.dataset_id]), request.dataset_id]
-    wanted = [c for c in [request.target, request.id_column, *(request.features or ())] if c]
+def read_datasets(engine: Engine, actor: Actor, dataset_ids: Sequence[str], columns: Sequence[str],
+                  whose: str) -> pd.DataFrame:
+    """The rows of several datasets stacked, keeping ``columns`` that every one of them has."""
     frames = []
     for dataset_id in dict.fromkeys(dataset_ids):
-        dataset = engine.datasets.get(actor, dataset_id)
-        columns = list(dict.fromkeys(wanted)) if request.features else None
-        if request.parent_model_id and columns is None:
-            columns = [c for c in dataset.columns if c in engine.datasets.get(actor, request.dataset_id).column_types]
-        frames.append(engine.datasets.frame(actor, dataset_id, columns))
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, join="inner")
-    return frame, list(dict.fromkeys(dataset_ids))
+        try:
+            dataset = engine.datasets.get(actor, dataset_id)
+        except NotFound as exc:
+            raise InvalidInput(f"Some training data of {whose} was deleted, so it cannot be used.") from exc
+        frames.append(engine.datasets.frame(actor, dataset_id, [c for c in columns if c in dataset.column_types]))
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, join="inner")
+
+
+def model_datasets(model: Model) -> list[str]:
+    """The datasets a model was trained on (incremental versions: the parent's first)."""
+    return list(model.details.get("training_datasets") or [model.dataset_id])
+
+
+def training_frame(engine: Engine, actor: Actor, request: TrainRequest, columns: Sequence[str] | None = None
+                   ) -> tuple[pd.DataFrame, list[str]]:
+    """The rows to train on (``columns``, default: those the request uses) and the ids of their datasets.
+
+    Incremental training: the parent's training datasets first, then the new one (same columns)."""
+    dataset = engine.datasets.get(actor, request.dataset_id)
+    if columns is None:
+        columns = [request.target, request.id_column, *request.features] if request.features else dataset.columns
+    chosen = list(dict.fromkeys(c for c in columns if c))
+    dataset_ids = [request.dataset_id]
+    whose = f"the dataset {dataset.name!r}"
+    if request.parent_model_id:
+        parent = engine.models.get(actor, request.parent_model_id)
+        dataset_ids = list(dict.fromkeys([*model_datasets(parent), request.dataset_id]))
+        whose = parent.label
+    return read_datasets(engine, actor, dataset_ids, chosen, whose), dataset_ids
 
 
 def _versions() -> dict[str, str]:
@@ -49,25 +71,8 @@ def _versions() -> dict[str, str]:
             **{n: metadata.version(n) for n in names}}
 
 
-def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    from core.ml import confusion_frame, global_importance, infer_schema, model_to_bytes, train_tabular
-
-    engine, actor, request = ctx.engine, ctx.actor, TrainRequest.from_params(params)
-    ctx.progress(0.01, "preparing")
-    frame, dataset_ids = training_frame(engine, actor, request)
-    dataset = engine.datasets.get(actor, request.dataset_id)
-    schema = infer_schema(frame, request.target, list(request.features) if request.features else None,
-                          request.id_column, dataset.column_types, request.problem_type)
-    outcome = train_tabular(frame, schema, request.time_budget_s, ctx, n_jobs=1)
-    importance = None
-    if request.explain:
-        ctx.check()
-        ctx.progress(0.93, "explaining")
-        importance, _ = global_importance(outcome.pipeline, schema, frame)
-    ctx.check()
-    ctx.progress(0.97, "saving")
-    holdout = outcome.holdout.head(HOLDOUT_PLOT_ROWS)
-    details = {
+def _details(outcome: TrainOutcome, dataset_ids: list[str], parent: Model | None) -> dict[str, Any]:
+    return {
         "leaderboard": outcome.leaderboard.to_dict(orient="records"),
         "cv_metric": outcome.metric_name,
         "chosen_family": outcome.chosen_family,
@@ -76,40 +81,48 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         "duration_s": round(outcome.duration_s, 2),
         "warnings": list(outcome.warnings),
         "training_datasets": dataset_ids,
+        "parent": {"id": parent.id, "label": parent.label} if parent else None,
         "versions": _versions(),
-        "importance": importance.to_dict(orient="records") if importance is not None else None,
-        "confusion": confusion_frame(holdout, schema.classes).to_dict(orient="split")
-        if schema.problem_type == "classification" else None,
     }
-    store = engine.store
-    with store.writer(actor.tenant_id, "model") as (model_key, tmp):
-        tmp.write_bytes(model_to_bytes(outcome.pipeline))
-    with store.writer(actor.tenant_id, "result") as (holdout_key, tmp):
-        pq.write_table(pa.Table.from_pandas(holdout.reset_index(drop=True), preserve_index=False), tmp)
-    keys = [model_key, holdout_key]
-    try:
+
+
+def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    from core.ml import infer_schema, model_to_bytes, train_tabular
+
+    engine, actor, request = ctx.engine, ctx.actor, TrainRequest.from_params(params)
+    ctx.progress(0.01, "preparing")
+    frame, dataset_ids = training_frame(engine, actor, request)
+    dataset = engine.datasets.get(actor, request.dataset_id)
+    parent = engine.models.get(actor, request.parent_model_id) if request.parent_model_id else None
+    schema = infer_schema(frame, request.target, list(request.features) if request.features else None,
+                          request.id_column, dataset.column_types, request.problem_type)
+    outcome = train_tabular(frame, schema, request.time_budget_s, ctx, n_jobs=1)  # the web server shares the cores
+    importance = None
+    if request.explain:
+        ctx.check()
+        ctx.progress(0.93, "explaining")
+        importance = compute_importance(outcome.pipeline, schema, frame, EXPLAIN_ROWS, source="training")
+    ctx.check()
+    ctx.progress(0.97, "saving")
+    details = _details(outcome, dataset_ids, parent)
+    with PendingFiles(engine, actor) as files:
+        files.add_bytes(model_to_bytes(outcome.pipeline), kind="model", name=f"{request.name}.skops")
+        holdout = outcome.holdout.rename_axis("row").reset_index()
+        holdout["row"] += 1  # 1 = the first training row, as in dataset previews
+        files.add_parquet(holdout, name=f"{request.name}-holdout.parquet")
+        importance_files(importance, files, request.name)
         with engine.db.session() as session:
-            model_file = file_repo.add_file(
-                session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind="model",
-                name=f"{request.name}.skops", content_type="application/octet-stream", stored=store.describe(model_key),
-            )
-            holdout_file = file_repo.add_file(
-                session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind="result",
-                name=f"{request.name}-holdout.parquet", content_type="application/vnd.apache.parquet",
-                stored=store.describe(holdout_key),
-            )
+            model_file, holdout_file, *values_file = files.register(session)
             details["holdout_file_id"] = holdout_file.id
+            if importance is not None:
+                details.update(importance_details(importance, values_file[0].id))
             model = model_repo.add_model(
                 session, tenant_id=actor.tenant_id, owner_id=actor.user_id, name=request.name,
                 version=model_repo.next_version(session, actor.tenant_id, request.name),
                 problem_type=schema.problem_type, dataset_id=request.dataset_id, parent_id=request.parent_model_id,
                 job_id=ctx.job.id, file_id=model_file.id, target=request.target, schema=schema.to_dict(),
-                metrics={k: v for k, v in outcome.metrics.items()}, details=details,
+                metrics=dict(outcome.metrics), details=details,
             )
             record(session, actor, "model.trained", "model", model.id, name=model.label,
                    family=outcome.chosen_family)
-    except BaseException:
-        for key in keys:
-            store.delete(key)
-        raise
     return {"model_id": model.id}

@@ -18,6 +18,34 @@ Call = Callable[[Engine, Actor, dict[str, Any]], object]
 ALLOWED = None  # a viewer may do this (reads)
 
 CSV = b"a,b\n1,x\n2,y\n"
+
+
+def _scoring_model(e: Engine, i: dict[str, Any]) -> str:
+    """A model (features a, b) trained on first use by the tenant's analyst: only inference lines pay for it."""
+    if "scoring_model" not in i:
+        from core.entities import TrainRequest
+
+        analyst = e.users.actor_for(i["analyst"])
+        rows = "a,b,c\n" + "".join(f"{n},{'xy'[n % 2]},{'pq'[n % 3 == 0]}\n" for n in range(40))
+        dataset = e.datasets.upload(analyst, name="scoring", filename="s.csv", data=rows.encode())
+        job = e.training.submit(analyst, TrainRequest(dataset_id=dataset.id, name="scorer", target="c",
+                                                      time_budget_s=1, explain=False))
+        i["scoring_model"] = job.result["model_id"]
+        i["batch"] = e.inference.predict_batch(analyst, i["scoring_model"], dataset_id=i["dataset"]).id
+    return str(i["scoring_model"])
+
+
+def _train_request(i: dict[str, Any]) -> object:
+    from core.entities import TrainRequest
+
+    return TrainRequest(dataset_id=i["dataset"], name="m", target="b", time_budget_s=1)
+
+
+def _scored_batch(e: Engine, i: dict[str, Any]) -> str:
+    _scoring_model(e, i)
+    return str(i["batch"])
+
+
 MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("users.list", lambda e, a, i: e.users.list(a), PermissionDenied),
     ("users.create", lambda e, a, i: e.users.create(a, username="zed", password=USER_PASSWORD,
@@ -47,11 +75,45 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("datasets.upload", lambda e, a, i: e.datasets.upload(a, filename="n.csv", data=CSV, template_id=i["template"]),
      PermissionDenied),
     ("datasets.delete", lambda e, a, i: e.datasets.delete(a, i["dataset"]), PermissionDenied),
+    ("files.preview", lambda e, a, i: e.files.preview(a, i["file"]), ALLOWED),
+    ("files.head", lambda e, a, i: e.files.head(a, i["file"]), ALLOWED),
+    ("templates.import_json", lambda e, a, i: e.templates.import_json(a, b'{"name": "j", "columns": [{"name": "a"}]}'),
+     PermissionDenied),
+    ("templates.infer_from_file", lambda e, a, i: e.templates.infer_from_file(a, "x.csv", CSV), PermissionDenied),
+    ("datasets.check", lambda e, a, i: e.datasets.check(a, "n.csv", CSV, template_id=i["template"]), PermissionDenied),
+    ("datasets.sheets", lambda e, a, i: e.datasets.sheets(a, "n.csv", CSV), PermissionDenied),
+    ("datasets.table", lambda e, a, i: e.datasets.table(a, i["dataset"]), ALLOWED),
+    ("datasets.histogram", lambda e, a, i: e.datasets.histogram(a, i["dataset"], "a"), ALLOWED),
+    ("datasets.value_counts", lambda e, a, i: e.datasets.value_counts(a, i["dataset"], "b"), ALLOWED),
+    ("datasets.correlation", lambda e, a, i: e.datasets.correlation(a, i["dataset"]), ALLOWED),
+    ("inference.form_fields", lambda e, a, i: e.inference.form_fields(a, _scoring_model(e, i)), ALLOWED),
+    ("inference.predict_one", lambda e, a, i: e.inference.predict_one(a, _scoring_model(e, i), {"a": 1, "b": "x"}),
+     PermissionDenied),
+    ("inference.predict_batch", lambda e, a, i: e.inference.predict_batch(a, _scoring_model(e, i),
+                                                                          dataset_id=i["dataset"]), PermissionDenied),
+    ("inference.batch_result", lambda e, a, i: e.inference.batch_result(a, _scored_batch(e, i)), ALLOWED),
+    ("inference.log", lambda e, a, i: e.inference.log(a), ALLOWED),
+    ("models.list", lambda e, a, i: e.models.list(a), ALLOWED),
+    ("models.get", lambda e, a, i: e.models.get(a, _scoring_model(e, i)), ALLOWED),
+    ("models.pipeline", lambda e, a, i: e.models.pipeline(a, _scoring_model(e, i)), ALLOWED),
+    ("models.holdout", lambda e, a, i: e.models.holdout(a, _scoring_model(e, i)), ALLOWED),
+    ("models.summary", lambda e, a, i: e.models.summary(a, _scoring_model(e, i)), ALLOWED),
+    ("models.schema_json", lambda e, a, i: e.models.schema_json(a, _scoring_model(e, i)), ALLOWED),
+    ("models.importance", lambda e, a, i: e.models.importance(a, _scoring_model(e, i)), ALLOWED),
+    ("models.feature_importance", lambda e, a, i: e.models.feature_importance(a, _scoring_model(e, i)), ALLOWED),
+    ("models.download", lambda e, a, i: e.models.download(a, _scoring_model(e, i)), PermissionDenied),
+    ("models.explain", lambda e, a, i: e.models.explain(a, _scoring_model(e, i)), PermissionDenied),
+    ("models.delete_importance", lambda e, a, i: e.models.delete_importance(a, _scoring_model(e, i)),
+     PermissionDenied),
+    ("models.delete", lambda e, a, i: e.models.delete(a, _scoring_model(e, i)), PermissionDenied),
+    ("training.check", lambda e, a, i: e.training.check(a, _train_request(i)), PermissionDenied),
+    ("training.submit", lambda e, a, i: e.training.submit(a, _train_request(i)), PermissionDenied),
 ]
 
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
 TENANT_FREE = {"users.list", "users.create", "users.create_role", "tenants.list", "audit.list", "files.add",
-               "templates.create"}
+               "templates.create", "templates.import_json", "templates.infer_from_file", "datasets.sheets",
+               "inference.log", "models.list"}
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from core.storage.orm.activity import AuditRow, FileRow, JobRow
 from core.storage.orm.base import Base, new_id, utcnow
 from core.storage.orm.data import DatasetRow, ModelRow, TemplateRow
 from core.storage.orm.identity import LoginThrottleRow, RoleRow, TenantRow, UserRow
+from core.storage.orm.predictions import PredictionRow
 
 __all__ = [
     "AuditRow",
@@ -13,6 +14,7 @@ __all__ = [
     "JobRow",
     "LoginThrottleRow",
     "ModelRow",
+    "PredictionRow",
     "RoleRow",
     "TemplateRow",
     "TenantRow",

@@ -93,3 +93,18 @@ def delete_model(session: Session, tenant_id: str, model_id: str) -> str | None:
     session.delete(row)
     session.flush()
     return file_id
+
+
+def ancestry(session: Session, tenant_id: str, model_id: str) -> list[Model]:
+    """The model and its ancestors (parent, grandparent, …), newest first."""
+    chain = [get_model(session, tenant_id, model_id)]
+    while chain[-1].parent_id and len(chain) < 1000:
+        chain.append(get_model(session, tenant_id, chain[-1].parent_id))
+    return chain
+
+
+def dataset_names(session: Session, tenant_id: str, dataset_ids: list[str]) -> dict[str, str]:
+    """id → name of those datasets that still exist."""
+    query = select(DatasetRow.id, DatasetRow.name).where(DatasetRow.tenant_id == tenant_id,
+                                                        DatasetRow.id.in_(dataset_ids))
+    return {dataset_id: name for dataset_id, name in session.execute(query)}

@@ -1,0 +1,62 @@
+"""Prediction intervals calibrated on cross-validation errors (normalized split conformal).
+
+The models' own intervals have the right *shape* over the horizon (wider further out) but the wrong
+*width* on real series: they under-cover. So each CV error is divided by the model's own standard
+deviation at that step (a score), and an interval becomes ``forecast ± q(level) · scale · sigma_h``:
+- ``scale`` is the series' root-mean-square score (how far off its model's own width is);
+- ``q(level)`` is the conformal quantile of scores standardized leave-one-out, pooled over all series
+  of the fit, so tails are estimated from many points even when one series has few CV errors.
+Models without intervals (intermittent ones) use a flat sigma of 1 and are pooled separately.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from statistics import NormalDist
+
+import numpy as np
+
+
+def scores(errors: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Absolute errors in units of the model's own standard deviation, non-finite ones dropped."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.abs(np.asarray(errors, dtype=float)) / np.asarray(sigma, dtype=float)
+    return s[np.isfinite(s)]
+
+
+def usable_sigma(sigma: np.ndarray) -> bool:
+    """True when a model's per-step deviations can serve as an interval shape."""
+    sigma = np.asarray(sigma, dtype=float)
+    return bool(sigma.size and np.all(np.isfinite(sigma)) and np.all(sigma > 0))
+
+
+def scale_of(s: np.ndarray) -> float:
+    """The series' calibration scale: root-mean-square score (0 when there is nothing to learn from)."""
+    return float(np.sqrt(np.mean(np.square(s)))) if s.size else 0.0
+
+
+def standardized(s: np.ndarray) -> np.ndarray:
+    """Scores divided by the scale of the *other* scores, so the pooled tails look out-of-sample."""
+    if s.size < 2:
+        return np.array([])
+    total = np.sum(np.square(s))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = s / np.sqrt((total - np.square(s)) / (s.size - 1))
+    return u[np.isfinite(u)]
+
+
+def quantile(pooled: Sequence[float], level: float) -> float:
+    """Conformal quantile of the pooled standardized scores for a two-sided ``level`` (in percent).
+
+    With too few points for the level, the largest score is used, but never less than the normal
+    quantile, which is what the scores would give for well-specified Gaussian errors.
+    """
+    z = NormalDist().inv_cdf(0.5 + level / 200)
+    values = np.sort(np.asarray(pooled, dtype=float))
+    if values.size == 0:
+        return z
+    rank = math.ceil((values.size + 1) * level / 100)
+    if rank > values.size:
+        return max(float(values[-1]), z)
+    return float(values[rank - 1])

@@ -1,0 +1,109 @@
+"""Forecast with calibrated intervals by refitting each series' chosen configuration on its history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from core.errors import InvalidInput, Problem
+from core.forecasting import models
+from core.forecasting.fit import ForecastFit, SeriesConfig
+from core.forecasting.parallel import chunked, run_chunks
+from core.jobs.context import NullContext, TaskContext
+
+MAX_STEPS = 10_000
+HISTORY_MULTIPLE = 10  # more steps than this many times the history is extrapolation beyond reason
+
+_Task = tuple[list[tuple[str, np.ndarray, SeriesConfig]], int]
+
+
+def forecast(
+    long: pd.DataFrame,
+    fit: ForecastFit,
+    steps: int,
+    series_ids: Sequence[str] | None = None,
+    levels: Sequence[float] = (80, 95),
+    n_jobs: int = 1,
+    ctx: TaskContext | None = None,
+) -> pd.DataFrame:
+    """``unique_id, ds, model, forecast, lo-<l>, hi-<l>…`` for ``steps`` periods after each series' end.
+
+    ``long`` is the training data the fit was made on (``unique_id, ds, y``); ``series_ids`` None means
+    every fitted series. Interval half-widths are the calibrated quantile times the series' scale times
+    the chosen models' own sigma per step (see ``core.forecasting.calibration``).
+    """
+    ctx = ctx or NullContext()
+    histories = {str(uid): g for uid, g in long.groupby("unique_id", sort=False)}
+    uids = _check_request(fit, histories, steps, series_ids, levels)
+    tasks: list[_Task] = [
+        ([(uid, histories[uid]["y"].to_numpy(dtype=float), fit.configs[uid]) for uid in chunk], steps)
+        for chunk in chunked(uids, n_jobs)
+    ]
+    frames = []
+    for part in run_chunks(_forecast_chunk, tasks, n_jobs, ctx, (0.0, 1.0), "Forecasting"):
+        for uid, mean, sigma in part:
+            frames.append(_series_frame(uid, mean, sigma, fit, histories[uid]["ds"].max(), sorted(levels)))
+    order = {uid: i for i, uid in enumerate(uids)}
+    frames.sort(key=lambda frame: order[frame["unique_id"].iloc[0]])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _check_request(
+    fit: ForecastFit,
+    histories: dict[str, pd.DataFrame],
+    steps: int,
+    series_ids: Sequence[str] | None,
+    levels: Sequence[float],
+) -> list[str]:
+    uids = list(fit.configs) if series_ids is None else [str(uid) for uid in dict.fromkeys(series_ids)]
+    problems = [Problem("unknown series id", field="series_ids", value=uid) for uid in uids if uid not in fit.configs]
+    problems += [Problem("series missing from the training data given", field="series_ids", value=uid)
+                 for uid in uids if uid in fit.configs and uid not in histories]
+    if not uids:
+        problems.append(Problem("choose at least one series", field="series_ids"))
+    problems += [Problem("levels must lie strictly between 0 and 100", field="levels", value=str(v))
+                 for v in levels if not 0 < v < 100]
+    if problems:
+        raise InvalidInput("The forecast request cannot be used.", problems)
+    longest = max(len(histories[uid]) for uid in uids)
+    limit = min(MAX_STEPS, HISTORY_MULTIPLE * longest)
+    if not isinstance(steps, int | np.integer) or not 1 <= steps <= limit:
+        raise InvalidInput(
+            f"Steps must be a whole number from 1 to {limit} (at most {HISTORY_MULTIPLE}× the history "
+            f"of {longest} points, and at most {MAX_STEPS}).",
+            [Problem(f"must be from 1 to {limit}", field="steps", value=str(steps))],
+        )
+    return uids
+
+
+def _forecast_chunk(task: _Task) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Refit each series' chosen models; an ensemble averages its members' means and sigmas."""
+    series, steps = task
+    out = []
+    for uid, y, config in series:
+        fits = [models.forecast_one(name, config.season_length, y, steps) for name in config.models]
+        mean = np.mean([m for m, _ in fits], axis=0)
+        sigma = np.mean([s for _, s in fits], axis=0) if config.profile == "model" else np.ones(steps)
+        out.append((uid, mean, sigma))
+    return out
+
+
+def _series_frame(
+    uid: str, mean: np.ndarray, sigma: np.ndarray, fit: ForecastFit, last: pd.Timestamp, levels: list[float]
+) -> pd.DataFrame:
+    config = fit.configs[uid]
+    frame = pd.DataFrame({
+        "unique_id": uid,
+        "ds": pd.date_range(last, periods=len(mean) + 1, freq=fit.freq)[1:],
+        "model": config.name,
+        "forecast": mean,
+    })
+    sigma = np.where(np.isfinite(sigma), sigma, np.nanmax(np.where(np.isfinite(sigma), sigma, 0.0)))
+    for level in levels:
+        half = fit.interval_quantile(config.profile, level) * config.scale * sigma
+        lo = mean - half
+        frame[f"lo-{level:g}"] = np.maximum(lo, 0.0) if config.nonnegative else lo
+        frame[f"hi-{level:g}"] = mean + half
+    return frame

@@ -1,0 +1,275 @@
+"""Turn a user's table into statsforecast's long format ``unique_id, ds, y`` and infer its frequency.
+
+Every check collects all offending rows before raising, so one upload shows every problem at once.
+Row numbers in problems are 1-based positions in the input table (row 1 = first data row).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import (
+    BusinessDay,
+    Day,
+    Hour,
+    Minute,
+    MonthBegin,
+    MonthEnd,
+    QuarterBegin,
+    QuarterEnd,
+    Second,
+    Week,
+    YearBegin,
+    YearEnd,
+)
+
+from core.errors import InvalidInput, Problem
+
+MAX_LISTED = 20  # rows listed per kind of problem; the rest are counted in one extra problem
+
+# Equivalent anchors that pandas reports in fiscal-year form; users expect the plain alias.
+_PLAIN_ALIASES = {
+    "QS-JAN": "QS", "QS-APR": "QS", "QS-JUL": "QS", "QS-OCT": "QS",
+    "QE-MAR": "QE", "QE-JUN": "QE", "QE-SEP": "QE", "QE-DEC": "QE",
+    "YS-JAN": "YS", "YE-DEC": "YE",
+}
+
+
+def to_long(
+    df: pd.DataFrame,
+    time_column: str,
+    target: str,
+    series_column: str | None = None,
+    resample: bool = False,
+    freq: str | None = None,
+) -> pd.DataFrame:
+    """Validate ``df`` and return ``unique_id, ds, y`` sorted by series and time.
+
+    Raises ``InvalidInput`` listing unknown columns, unparseable or missing dates, non-numeric or
+    missing target values, duplicate (series, time) pairs and irregular timestamps. With
+    ``resample=True`` irregular series are put on the grid of ``freq`` (inferred when None) instead:
+    values falling in one period are averaged and missing periods are linearly interpolated.
+    Without a series column the single series is named after the target.
+    """
+    _check_columns(df, time_column, target, series_column)
+    ds, date_problems = _parse_dates(df[time_column], time_column)
+    y, target_problems = _parse_target(df[target], target)
+    if series_column is None:
+        ids = pd.Series(str(target), index=df.index)
+        id_problems: list[Problem] = []
+    else:
+        ids, id_problems = _parse_ids(df[series_column], series_column)
+    problems = date_problems + target_problems + id_problems
+    if problems:
+        raise InvalidInput(_summary(problems, "rows cannot be used"), problems)
+    long = pd.DataFrame({"unique_id": ids.to_numpy(), "ds": ds.to_numpy(), "y": y.to_numpy()})
+    long["row"] = np.arange(1, len(long) + 1)
+    _check_duplicates(long, series_column or "series", time_column)
+    long = long.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    if long.empty:
+        raise InvalidInput("The table has no rows.", [Problem("no rows")])
+    freq = _check_freq(freq) if freq else infer_frequency(long)
+    irregular = _irregular_problems(long, freq)
+    if irregular and not resample:
+        raise InvalidInput(
+            f"{len(irregular)} series have irregular timestamps for frequency {freq!r}; "
+            "fix them or choose resampling.",
+            irregular,
+        )
+    long = long.drop(columns="row")
+    return _resample(long, freq) if irregular else long
+
+
+def infer_frequency(long: pd.DataFrame) -> str:
+    """The pandas offset alias most series follow (e.g. "MS", "D", "h", "W-SUN", "QS").
+
+    Uses ``pd.infer_freq`` per series and takes the most common answer; when no series is regular,
+    falls back to the alias nearest the median spacing, so irregular data can still be resampled.
+    """
+    found: Counter[str] = Counter()
+    spacings: list[np.ndarray] = []
+    for _, ds in long.groupby("unique_id", sort=False)["ds"]:
+        index = pd.DatetimeIndex(ds.sort_values())
+        if len(index) >= 3:
+            inferred = pd.infer_freq(index)
+            if inferred:
+                found[_PLAIN_ALIASES.get(inferred, inferred)] += 1
+        spacings.append(np.diff(index.asi8))
+    if found:
+        return found.most_common(1)[0][0]
+    gaps = np.concatenate(spacings) if spacings else np.array([])
+    gaps = gaps[gaps > 0]
+    if gaps.size == 0:
+        raise InvalidInput(
+            "Cannot infer a frequency: every series needs at least two distinct timestamps.",
+            [Problem("fewer than two distinct timestamps per series", field="ds")],
+        )
+    return _alias_for_spacing(float(np.median(gaps)) / 1e9, pd.DatetimeIndex(long["ds"]))
+
+
+def season_length_for(freq: str) -> int:
+    """Observations per natural cycle: a year for monthly/quarterly/weekly data, a week for daily,
+    a day for sub-daily; 1 (no seasonality) for yearly or unusual multiples."""
+    offset = to_offset(freq)
+    n = max(int(offset.n), 1)
+    per_cycle: float = 1
+    if isinstance(offset, MonthBegin | MonthEnd):
+        per_cycle = 12 / n
+    elif isinstance(offset, QuarterBegin | QuarterEnd):
+        per_cycle = 4 / n
+    elif isinstance(offset, Week):
+        per_cycle = 52 // n
+    elif isinstance(offset, BusinessDay):
+        per_cycle = 5 / n
+    elif isinstance(offset, Day):
+        per_cycle = 7 / n
+    elif isinstance(offset, Hour | Minute | Second):
+        per_cycle = 86_400 / (pd.Timedelta(offset).total_seconds())
+    elif isinstance(offset, YearBegin | YearEnd):
+        per_cycle = 1
+    return int(per_cycle) if float(per_cycle).is_integer() and per_cycle >= 1 else 1
+
+
+def _check_freq(freq: str) -> str:
+    try:
+        return to_offset(freq).freqstr
+    except ValueError as exc:
+        raise InvalidInput(f"Unknown frequency {freq!r}.", [Problem(str(exc), field="freq", value=freq)]) from exc
+
+
+def _check_columns(df: pd.DataFrame, time_column: str, target: str, series_column: str | None) -> None:
+    problems = [
+        Problem("unknown column", field=name)
+        for name in (time_column, target, series_column)
+        if name is not None and name not in df.columns
+    ]
+    chosen = [name for name in (time_column, target, series_column) if name is not None]
+    if not problems and len(set(chosen)) < len(chosen):
+        problems.append(Problem("the time, target and series columns must be different", field=target))
+    if problems:
+        raise InvalidInput("Some chosen columns cannot be used.", problems)
+
+
+def _parse_dates(column: pd.Series, name: str) -> tuple[pd.Series, list[Problem]]:
+    """Dates from strings, datetimes or whole-number years; timezones are converted to naive UTC."""
+    values = column.reset_index(drop=True)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = pd.to_numeric(values, errors="coerce")
+        is_year = numbers.notna() & (numbers % 1 == 0) & numbers.between(1000, 2999)
+        text = numbers.where(is_year).astype("Int64").astype("string")
+        parsed = pd.to_datetime(text, format="%Y", errors="coerce")
+    elif isinstance(values.dtype, pd.DatetimeTZDtype):
+        parsed = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    else:
+        parsed = _to_naive_datetime(values, None)
+        failed = values.notna() & parsed.isna()
+        if failed.any():  # a second, slower pass for tables mixing several date layouts
+            parsed[failed] = _to_naive_datetime(values[failed], "mixed")
+    problems = _row_problems(values.isna(), "missing date", name, values)
+    problems += _row_problems(values.notna() & parsed.isna(), "unparseable date", name, values)
+    return parsed, problems
+
+
+def _to_naive_datetime(values: pd.Series, layout: str | None) -> pd.Series:
+    parsed = pd.to_datetime(values.astype("string"), errors="coerce", utc=True, format=layout)
+    return pd.Series(parsed.dt.tz_localize(None), index=values.index)
+
+
+def _parse_target(column: pd.Series, name: str) -> tuple[pd.Series, list[Problem]]:
+    values = column.reset_index(drop=True)
+    if pd.api.types.is_bool_dtype(values):
+        values = values.astype(float)
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    problems = _row_problems(values.isna(), "missing target value", name, values)
+    problems += _row_problems(values.notna() & numbers.isna(), "not a number", name, values)
+    problems += _row_problems(np.isinf(numbers), "infinite value", name, values)
+    return numbers, problems
+
+
+def _parse_ids(column: pd.Series, name: str) -> tuple[pd.Series, list[Problem]]:
+    values = column.reset_index(drop=True)
+    return values.astype("string").astype(object), _row_problems(values.isna(), "missing series id", name, values)
+
+
+def _row_problems(mask: pd.Series, problem: str, field: str, values: pd.Series) -> list[Problem]:
+    """One problem per offending row (at most MAX_LISTED), plus one that counts the rest."""
+    rows = np.flatnonzero(mask.to_numpy())
+    listed = [
+        Problem(problem, field=field, row=int(i) + 1, value=None if pd.isna(values.iloc[i]) else str(values.iloc[i]))
+        for i in rows[:MAX_LISTED]
+    ]
+    if len(rows) > MAX_LISTED:
+        listed.append(Problem(f"{problem}: {len(rows) - MAX_LISTED} more rows", field=field))
+    return listed
+
+
+def _check_duplicates(long: pd.DataFrame, series_field: str, time_field: str) -> None:
+    dup = long.duplicated(["unique_id", "ds"], keep=False)
+    if not dup.any():
+        return
+    problems = _row_problems(dup, "duplicate (series, time) pair", time_field, long["ds"].astype(str))
+    pairs = long.loc[dup, ["unique_id", "ds"]].drop_duplicates()
+    raise InvalidInput(
+        f"{len(pairs)} (series, time) pairs appear more than once; "
+        f"choose the right {series_field!r} column or aggregate the rows.",
+        problems,
+    )
+
+
+def _irregular_problems(long: pd.DataFrame, freq: str) -> list[Problem]:
+    """One problem per series whose timestamps are not exactly consecutive periods of ``freq``."""
+    problems = []
+    for uid, group in long.groupby("unique_id", sort=False):
+        ds = pd.DatetimeIndex(group["ds"])
+        grid = pd.date_range(ds[0], ds[-1], freq=freq)
+        if len(grid) == len(ds) and grid.equals(ds):
+            continue
+        off_grid = group.loc[~ds.isin(grid)]
+        missing = grid.difference(ds)
+        parts = []
+        if len(missing):
+            parts.append(f"{len(missing)} missing periods (first {missing[0].date()})")
+        if len(off_grid):
+            parts.append(f"{len(off_grid)} timestamps off the {freq} grid")
+        row = int(off_grid["row"].iloc[0]) if len(off_grid) else None
+        value = str(off_grid["ds"].iloc[0]) if len(off_grid) else str(missing[0])
+        problems.append(Problem(f"series {uid!s}: " + ", ".join(parts), field="ds", row=row, value=value))
+    return problems
+
+
+def _resample(long: pd.DataFrame, freq: str) -> pd.DataFrame:
+    parts = []
+    for uid, group in long.groupby("unique_id", sort=False):
+        y = group.set_index("ds")["y"].resample(freq).mean().interpolate(method="linear")
+        parts.append(pd.DataFrame({"unique_id": uid, "ds": y.index, "y": y.to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _summary(problems: list[Problem], tail: str) -> str:
+    counts = Counter(p.problem.split(":")[0] for p in problems if p.row is not None)
+    listed = "; ".join(f"{n} × {what}" for what, n in counts.items())
+    return f"Some {tail}: {listed}." if listed else f"Some {tail}."
+
+
+def _alias_for_spacing(seconds: float, ds: pd.DatetimeIndex) -> str:
+    """The standard alias whose period is closest to a typical spacing, anchored like the data."""
+    day = 86_400.0
+    if seconds < day * 0.9:
+        for unit, alias in ((3600.0, "h"), (60.0, "min"), (1.0, "s")):
+            if seconds >= unit * 0.9:
+                n = max(round(seconds / unit), 1)
+                return alias if n == 1 else f"{n}{alias}"
+    days = seconds / day
+    month_start = bool((ds.day == 1).mean() > 0.5)
+    if days < 5:
+        return "D" if round(days) <= 1 else f"{round(days)}D"
+    if days < 15:
+        return "W-" + pd.Series(ds.day_name().str[:3].str.upper()).mode().iloc[0]
+    if days < 60:
+        return "MS" if month_start else "ME"
+    if days < 200:
+        return "QS" if month_start else "QE"
+    return "YS" if month_start else "YE"

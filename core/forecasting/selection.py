@@ -1,0 +1,216 @@
+"""Pick the best forecasting configuration per series by time-series cross-validation.
+
+Each series is cross-validated with every candidate of its plan (one StatsForecast call for all
+candidates); the mean of its 2 or 3 best candidates is scored too, and the configuration with the
+lowest CV error (MAE, i.e. MASE within a series) wins. Intervals are calibrated on the CV errors of the
+winner (see ``core.forecasting.calibration``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from core.errors import InvalidInput, Problem
+from core.forecasting import calibration, models
+from core.forecasting.crossval import SeriesCV, cross_validate
+from core.forecasting.fit import ForecastFit, SeriesConfig
+from core.forecasting.metrics import METRICS, error_metrics, mase_scale
+from core.forecasting.models import SeriesPlan, plan_series
+from core.jobs.context import NullContext, TaskContext
+
+MAX_HORIZON = 10_000
+_LISTED_IDS = 10
+
+
+def fit_select(
+    long: pd.DataFrame,
+    freq: str,
+    season_length: int,
+    horizon: int,
+    n_windows: int = 3,
+    levels: Sequence[int] = (80, 95),
+    ctx: TaskContext | None = None,
+    n_jobs: int = 1,
+) -> ForecastFit:
+    """Cross-validate the candidates on ``long`` (``unique_id, ds, y``) and choose one per series.
+
+    ``horizon`` is both the CV window length and the evaluation horizon; ``n_windows`` windows end at
+    the last observation. Series too short for the season or for the windows get simpler plans, and
+    series with fewer than 3 points are left out; ``notes`` says which.
+    """
+    ctx = ctx or NullContext()
+    _check_args(long, freq, season_length, horizon, n_windows, levels)
+    values = {str(uid): g["y"].to_numpy(dtype=float) for uid, g in long.groupby("unique_id", sort=True)}
+    long = long.assign(unique_id=long["unique_id"].astype(str)).sort_values(["unique_id", "ds"])
+    plans, notes = _plan(values, season_length, horizon, n_windows)
+    if not plans:
+        raise InvalidInput(
+            f"Every series has fewer than {models.MIN_POINTS} points; nothing can be forecast.",
+            [Problem("too short to forecast", field="unique_id", value=uid) for uid in list(values)[:20]],
+        )
+    configs: dict[str, SeriesConfig] = {}
+    pooled: dict[str, list[float]] = defaultdict(list)
+    metric_rows: list[dict[str, object]] = []
+    cv_frames: list[pd.DataFrame] = []
+    for cv in cross_validate(long, plans, freq, horizon, n_jobs, ctx, (0.0, 0.9)):
+        plan = plans[cv.uid]
+        history = values[cv.uid][: len(values[cv.uid]) - plan.n_windows * horizon]
+        config, chosen_forecast, rows = _choose(cv, plan, mase_scale(history, plan.season_length), pooled)
+        configs[cv.uid] = config
+        metric_rows += rows
+        cv_frames.append(_cv_frame(cv, plan.candidates, chosen_forecast))
+    ctx.progress(0.95, "Calibrating intervals")
+    for uid, plan in plans.items():
+        if plan.kind == "tiny":
+            configs[uid] = _tiny_config(values[uid], pooled)
+    series_metrics = pd.DataFrame(metric_rows, columns=["unique_id", "model", *METRICS, "chosen"])
+    candidates = tuple(dict.fromkeys(name for plan in plans.values() for name in plan.candidates))
+    ctx.progress(1.0, "Model selection done")
+    return ForecastFit(
+        freq=freq,
+        season_length=season_length,
+        horizon=horizon,
+        n_windows=n_windows,
+        levels=tuple(sorted(int(v) for v in levels)),
+        candidates=candidates,
+        configs=dict(sorted(configs.items())),
+        series_metrics=series_metrics,
+        leaderboard=_leaderboard(series_metrics, configs),
+        cv=pd.concat(cv_frames, ignore_index=True) if cv_frames else pd.DataFrame(),
+        pooled_scores={k: tuple(np.sort(v).tolist()) for k, v in pooled.items()},
+        notes=tuple(notes),
+    )
+
+
+def _check_args(
+    long: pd.DataFrame, freq: str, season_length: int, horizon: int, n_windows: int, levels: Sequence[int]
+) -> None:
+    problems = [Problem("missing column", field=c) for c in ("unique_id", "ds", "y") if c not in long]
+    if not problems and (long.empty or long["y"].isna().any()):
+        problems.append(Problem("the series must be non-empty and have no missing values", field="y"))
+    try:
+        to_offset(freq)
+    except ValueError:
+        problems.append(Problem("unknown frequency", field="freq", value=str(freq)))
+    for name, value, top in (("horizon", horizon, MAX_HORIZON), ("n_windows", n_windows, 100),
+                             ("season_length", season_length, MAX_HORIZON)):
+        if not isinstance(value, int | np.integer) or not 1 <= value <= top:
+            problems.append(Problem(f"must be a whole number from 1 to {top}", field=name, value=str(value)))
+    problems += [Problem("levels must lie strictly between 0 and 100", field="levels", value=str(v))
+                 for v in levels if not 0 < v < 100]
+    if problems:
+        raise InvalidInput("The forecasting settings cannot be used.", problems)
+
+
+def _plan(
+    values: dict[str, np.ndarray], season_length: int, horizon: int, n_windows: int
+) -> tuple[dict[str, SeriesPlan], list[str]]:
+    plans: dict[str, SeriesPlan] = {}
+    dropped: list[str] = []
+    for uid, y in values.items():
+        plan = plan_series(y, season_length, horizon, n_windows)
+        if plan is None:
+            dropped.append(uid)
+        else:
+            plans[uid] = plan
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    fewer_windows = [uid for uid, p in plans.items() if p.kind != "tiny" and p.n_windows < n_windows]
+    for uid, plan in plans.items():
+        by_kind[plan.kind].append(uid)
+    notes = []
+    if season_length > 1 and by_kind["short"]:
+        notes.append(f"{_ids(by_kind['short'])} too short for season length {season_length} with horizon "
+                     f"{horizon}: fell back to non-seasonal models ({', '.join(models.SHORT)}).")
+    if by_kind["tiny"]:
+        notes.append(f"{_ids(by_kind['tiny'])} too short to cross-validate with horizon {horizon}: "
+                     "Naive forecast, intervals from its one-step errors.")
+    if by_kind["intermittent"]:
+        notes.append(f"{_ids(by_kind['intermittent'])} intermittent (at least {models.ZERO_SHARE:.0%} zeros): "
+                     f"intermittent-demand models ({', '.join(models.INTERMITTENT)}).")
+    if fewer_windows:
+        notes.append(f"{_ids(fewer_windows)} cross-validated on fewer than {n_windows} windows (short history).")
+    if dropped:
+        notes.append(f"{_ids(dropped)} left out: fewer than {models.MIN_POINTS} points.")
+    if season_length > models.MAX_ARIMA_SEASON and by_kind["regular"]:
+        notes.append(f"Season length {season_length} > {models.MAX_ARIMA_SEASON}: AutoARIMA is fitted without "
+                     "seasonal terms (seasonal ARIMA is too slow at this length).")
+    return plans, notes
+
+
+def _ids(uids: list[str]) -> str:
+    shown = ", ".join(repr(u) for u in uids[:_LISTED_IDS])
+    more = f" and {len(uids) - _LISTED_IDS} more" if len(uids) > _LISTED_IDS else ""
+    return f"Series {shown}{more}" if len(uids) > 1 else f"Series {shown}"
+
+
+def _choose(
+    cv: SeriesCV, plan: SeriesPlan, scale: float, pooled: dict[str, list[float]]
+) -> tuple[SeriesConfig, np.ndarray, list[dict[str, object]]]:
+    """The lowest-CV-error configuration among the candidates and the means of the 2-3 best."""
+    y = cv.frame["y"].to_numpy(dtype=float)
+    scored = {name: error_metrics(y, cv.forecasts[name], scale) for name in plan.candidates}
+    options: dict[tuple[str, ...], np.ndarray] = {(name,): cv.forecasts[name] for name in plan.candidates}
+    ranked = sorted((n for n in plan.candidates if np.isfinite(scored[n]["mae"])), key=lambda n: scored[n]["mae"])
+    # Ensemble members share the best one's interval profile, so the ensemble has one interval shape.
+    members = [n for n in ranked if ranked and (n in models.WITH_INTERVALS) == (ranked[0] in models.WITH_INTERVALS)]
+    for k in (2, 3):
+        if len(members) >= k:
+            options[tuple(members[:k])] = np.mean([cv.forecasts[m] for m in members[:k]], axis=0)
+    errors = {key: error_metrics(y, fc, scale) for key, fc in options.items()}
+    best = min(options, key=lambda key: errors[key]["mae"])  # ties keep the simpler, earlier option
+    sigma = np.mean([cv.sigmas[m] for m in best], axis=0)
+    profile = "model" if all(m in models.WITH_INTERVALS for m in best) and calibration.usable_sigma(sigma) else "flat"
+    s = calibration.scores(y - options[best], sigma if profile == "model" else np.ones_like(y))
+    pooled[profile] += calibration.standardized(s).tolist()
+    config = SeriesConfig(best, plan.season_length, plan.kind, profile, calibration.scale_of(s),
+                          plan.kind == "intermittent")
+    rows = [{"unique_id": cv.uid, "model": name, **_public(scored[name]), "chosen": best == (name,)}
+            for name in plan.candidates]
+    if len(best) > 1:
+        rows.append({"unique_id": cv.uid, "model": config.name, **_public(errors[best]), "chosen": True})
+    return config, options[best], rows
+
+
+def _public(metrics: dict[str, float]) -> dict[str, float]:
+    return {name: metrics[name] for name in METRICS}
+
+
+def _tiny_config(y: np.ndarray, pooled: dict[str, list[float]]) -> SeriesConfig:
+    """Naive with intervals calibrated on its in-sample one-step errors (no room for CV)."""
+    sigma = models.forecast_one("Naive", 1, y, 1)[1]
+    profile = "model" if calibration.usable_sigma(sigma) else "flat"
+    errors = np.diff(y)
+    s = calibration.scores(errors, np.full_like(errors, sigma[0] if profile == "model" else 1.0))
+    pooled[profile] += calibration.standardized(s).tolist()
+    return SeriesConfig(("Naive",), 1, "tiny", profile, calibration.scale_of(s), False)
+
+
+def _cv_frame(cv: SeriesCV, candidates: tuple[str, ...], chosen: np.ndarray) -> pd.DataFrame:
+    frame = cv.frame.assign(unique_id=cv.uid, **{name: cv.forecasts[name] for name in candidates})
+    frame["chosen"] = chosen
+    return frame[["unique_id", "ds", "cutoff", "y", *candidates, "chosen"]]
+
+
+def _leaderboard(series_metrics: pd.DataFrame, configs: dict[str, SeriesConfig]) -> pd.DataFrame:
+    """Mean CV metrics per candidate over the series it was tried on, and of the per-series choice."""
+    singles = series_metrics[~series_metrics["model"].str.startswith("Ensemble(")]
+    finite = singles.replace([np.inf, -np.inf], np.nan)
+    board = finite.groupby("model")[list(METRICS)].mean()
+    board["n_series"] = singles.groupby("model").size()
+    alone = pd.Series([c.models[0] for c in configs.values() if len(c.models) == 1 and c.kind != "tiny"])
+    member = pd.Series([m for c in configs.values() if len(c.models) > 1 for m in c.models])
+    board["chosen_for"] = alone.value_counts().reindex(board.index, fill_value=0)
+    board["in_ensembles"] = member.value_counts().reindex(board.index, fill_value=0)
+    chosen = series_metrics[series_metrics["chosen"]]
+    selected = pd.DataFrame(
+        {**chosen[list(METRICS)].mean().to_dict(), "n_series": len(chosen), "chosen_for": len(chosen),
+         "in_ensembles": 0},
+        index=pd.Index(["Selected (per series)"], name="model"),
+    )
+    board = pd.concat([selected, board]).sort_values("mase", kind="stable")
+    return board.reset_index().rename(columns={"index": "model"})

@@ -1,0 +1,57 @@
+"""Tabular machine learning: schema, model selection, metrics, SHAP explanations, persistence, scoring.
+
+Pure domain code (pandas in, dataclasses / frames out); services wire it to storage and jobs.
+
+- ``infer_schema(df, target, features=None, id_column=None, column_types=None, problem_type="auto")
+  -> ModelSchema``: feature kinds, categories, medians / modes; JSON via ``to_dict`` / ``from_dict``.
+- ``infer_problem_type(y) -> (type, reason)``: classification or regression, with one sentence why.
+- ``training_warnings(df, target, features=None, id_column=None, problem_type="auto") -> list[str]``:
+  risks (few rows, imbalance, constant / id-like / leaking columns); raises ``InvalidInput`` for one class,
+  an all-missing target, fewer than 20 rows or unknown column names.
+- ``train_tabular(df, schema, time_budget_s=60, ctx=None, random_state=0, n_jobs=1) -> TrainOutcome``:
+  cross-validated selection among gradient boosting, forests and linear models; refit; held-out metrics.
+- ``holdout_metrics``, ``confusion_frame``, ``roc_curves``, ``pr_curves``, ``residuals_frame``: metrics and
+  small plot frames from ``TrainOutcome.holdout``.
+- ``explain_one(pipeline, schema, row, background=None) -> Explanation``: base + contributions = output.
+- ``global_importance(pipeline, schema, sample, max_rows=2000) -> (importance, per-row SHAP)``.
+- ``explainer_for(pipeline, background) -> Explainer``: the SHAP explainer itself (tree / linear / agnostic).
+- ``save_model`` / ``load_model`` (path) and ``model_to_bytes`` / ``model_from_bytes``: skops, trusted types only;
+  ``library_versions()`` to record next to a saved model.
+- ``check_input(schema, df, row_offset=0) -> (aligned frame, problems, warnings)`` and
+  ``predict_frame(pipeline, schema, df) -> DataFrame`` (``prediction`` + ``probability_<class>``).
+"""
+
+from core.ml.explain import Explainer, Explanation, explain_one, explainer_for, global_importance
+from core.ml.metrics import confusion_frame, holdout_metrics, pr_curves, residuals_frame, roc_curves
+from core.ml.persistence import library_versions, load_model, model_from_bytes, model_to_bytes, save_model
+from core.ml.predict import check_input, predict_frame
+from core.ml.problem import infer_problem_type, training_warnings
+from core.ml.schema import FeatureSpec, ModelSchema, infer_schema
+from core.ml.selection import TrainOutcome, train_tabular
+
+__all__ = [
+    "Explainer",
+    "Explanation",
+    "FeatureSpec",
+    "ModelSchema",
+    "TrainOutcome",
+    "check_input",
+    "confusion_frame",
+    "explain_one",
+    "explainer_for",
+    "global_importance",
+    "holdout_metrics",
+    "infer_problem_type",
+    "infer_schema",
+    "library_versions",
+    "load_model",
+    "model_from_bytes",
+    "model_to_bytes",
+    "pr_curves",
+    "predict_frame",
+    "residuals_frame",
+    "roc_curves",
+    "save_model",
+    "train_tabular",
+    "training_warnings",
+]

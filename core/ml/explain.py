@@ -1,0 +1,215 @@
+"""SHAP explanations on the user's original columns.
+
+Tree models get ``shap.TreeExplainer`` (path-dependent: exact, no background needed), linear models
+``shap.LinearExplainer``, anything else ``shap.KernelExplainer`` over a small background. Values are computed
+on the model's input features and summed back onto the original column each came from (one-hot columns,
+date parts, text tokens).
+
+What is explained (``Explanation.output_space``), always for the predicted class of a classifier:
+- ``"value"``: the regression prediction;
+- ``"probability"``: ``predict_proba`` (random forest, extra trees, model-agnostic explainer);
+- ``"log-odds"``: ``decision_function`` of a binary gradient-boosting or logistic model, for the predicted class
+  (the sign is flipped when that class is the first one);
+- ``"raw score"``: ``decision_function`` of a multiclass one (the per-class score fed to the softmax).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shap
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+from threadpoolctl import ThreadpoolController
+
+from core.ml.preprocessing import feature_sources
+from core.ml.schema import ModelSchema
+
+_TREES = (HistGradientBoostingClassifier, HistGradientBoostingRegressor, RandomForestClassifier,
+          RandomForestRegressor, ExtraTreesClassifier, ExtraTreesRegressor)
+_LINEAR = (LogisticRegression, Ridge, LinearRegression)
+_PROBABILITY_TREES = (RandomForestClassifier, ExtraTreesClassifier)
+AGNOSTIC_BACKGROUND = 20  # rows of background data for the model-agnostic explainer
+AGNOSTIC_EVALS = 500  # coalitions Kernel SHAP evaluates per explained row
+AGNOSTIC_ROWS = 100  # global importance of a model-agnostic explanation explains at most this many rows
+DEFAULT_SAMPLE_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One prediction explained: ``base_value + sum(contributions.values()) == model_output``."""
+
+    prediction: Any
+    base_value: float
+    contributions: dict[str, float]  # original column -> contribution, in schema order
+    model_output: float
+    output_space: str  # value | probability | log-odds | raw score (see module docstring)
+    explained_class: Any = None
+
+
+class Explainer:
+    """A SHAP explainer bound to one fitted pipeline; reuse it, construction is the slow part."""
+
+    def __init__(self, pipeline: Pipeline, background: pd.DataFrame | None = None) -> None:
+        self.prep = pipeline[:-1]
+        self.model = pipeline[-1]
+        self.classify = hasattr(self.model, "classes_")
+        self.columns = list(pipeline.named_steps["coerce"].kinds)
+        sources = feature_sources(pipeline)
+        self.to_columns = (np.asarray(sources)[:, None] == np.asarray(self.columns)[None, :]).astype(float)
+        linear = "linear" if isinstance(self.model, _LINEAR) else "agnostic"
+        self.kind = "tree" if isinstance(self.model, _TREES) else linear
+        if not self.classify:
+            self.output_space = "value"
+        elif self.kind == "agnostic" or isinstance(self.model, _PROBABILITY_TREES):
+            self.output_space = "probability"
+        else:
+            self.output_space = "log-odds" if len(self.model.classes_) == 2 else "raw score"
+        if self.kind == "tree":
+            self.shap: Any = shap.TreeExplainer(self.model)
+            return
+        if background is None or background.empty:
+            raise ValueError("a background sample is needed to explain a non-tree model")
+        data = self.prep.transform(background)
+        if self.kind == "linear":
+            self.shap = shap.LinearExplainer(self.model, data)
+        else:  # Kernel SHAP: additive by construction, and no JIT compilation on first use
+            self.shap = shap.KernelExplainer(self._output_function, data[:AGNOSTIC_BACKGROUND])
+
+    @property
+    def _output_function(self) -> Any:
+        if not self.classify:
+            return self.model.predict
+        return self.model.predict_proba if self.output_space == "probability" else self.model.decision_function
+
+    def transform(self, rows: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.prep.transform(rows), dtype="float64")
+
+    def outputs(self, Xt: np.ndarray) -> np.ndarray:
+        """The explained model output, shape (rows, outputs)."""
+        out = np.asarray(self._output_function(Xt), dtype="float64")
+        return out.reshape(len(Xt), -1)
+
+    def values(self, Xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(SHAP values on original columns, shape (rows, columns, outputs); base values, shape (rows, outputs))."""
+        if self.kind == "agnostic":
+            raw = self.shap.shap_values(Xt, nsamples=AGNOSTIC_EVALS, silent=True)
+        elif self.kind == "tree":
+            raw = self.shap.shap_values(Xt, check_additivity=False)
+        else:
+            raw = self.shap.shap_values(Xt)
+        raw = np.asarray(raw, dtype="float64")
+        if raw.ndim == 2:
+            raw = raw[:, :, None]
+        base = np.asarray(self.shap.expected_value, dtype="float64").reshape(1, -1)
+        return np.einsum("rfo,fc->rco", raw, self.to_columns), np.broadcast_to(base, (len(Xt), raw.shape[2]))
+
+
+_CACHE: weakref.WeakKeyDictionary[Pipeline, Explainer] = weakref.WeakKeyDictionary()
+
+
+@cache
+def _threads() -> ThreadpoolController:
+    """Built once: entering ``threadpool_limits`` rescans the loaded libraries, ~3 ms per call."""
+    return ThreadpoolController()
+
+
+def explainer_for(pipeline: Pipeline, background: pd.DataFrame | None = None) -> Explainer:
+    """A new explainer; ``background`` (raw input rows) is required for non-tree models."""
+    return Explainer(pipeline, background)
+
+
+def _cached(pipeline: Pipeline, schema: ModelSchema) -> Explainer:
+    """One explainer per pipeline object; non-tree models use the schema's typical row as background."""
+    explainer = _CACHE.get(pipeline)
+    if explainer is None:
+        explainer = Explainer(pipeline, pd.DataFrame([schema.defaults()]))
+        _CACHE[pipeline] = explainer
+    return explainer
+
+
+def _class_slot(explainer: Explainer, n_outputs: int, class_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(output column, sign) per row that explains the given class (binary log-odds: class 0 is −score)."""
+    if n_outputs > 1:
+        return class_index, np.ones(len(class_index))
+    if explainer.classify:
+        return np.zeros(len(class_index), dtype=int), np.where(class_index == 1, 1.0, -1.0)
+    return np.zeros(len(class_index), dtype=int), np.ones(len(class_index))
+
+
+def explain_one(
+    pipeline: Pipeline, schema: ModelSchema, row: pd.DataFrame, background: pd.DataFrame | None = None
+) -> Explanation:
+    """Explain the prediction for the first row of ``row`` (raw input columns).
+
+    The explainer is cached per pipeline object, so repeated form predictions only pay for one SHAP pass.
+    Linear and model-agnostic explanations are relative to ``background`` (default: the schema's typical
+    row, ``schema.defaults()``); tree explanations need none and are relative to the training data."""
+    own_background = background is not None and not isinstance(pipeline[-1], _TREES)
+    explainer = explainer_for(pipeline, background) if own_background else _cached(pipeline, schema)
+    with _threads().limit(limits=1):  # one row: OpenMP threads only add synchronisation latency
+        Xt = explainer.transform(row.iloc[:1][schema.feature_names])
+        values, base = explainer.values(Xt)
+        outputs = explainer.outputs(Xt)
+    if explainer.classify:  # the predicted class, as predict() picks it, from the outputs already computed
+        index = (outputs[:, 0] > 0).astype(int) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
+        prediction = explainer.model.classes_[index]
+    else:
+        index, prediction = np.zeros(1, dtype=int), outputs[:, 0]
+    slot, sign = _class_slot(explainer, values.shape[2], index)
+    label = prediction[0].item() if isinstance(prediction[0], np.generic) else prediction[0]
+    return Explanation(
+        prediction=label,
+        base_value=float(base[0, slot[0]] * sign[0]),
+        contributions=dict(zip(explainer.columns, (values[0, :, slot[0]] * sign[0]).tolist(), strict=True)),
+        model_output=float(outputs[0, slot[0]] * sign[0]),
+        output_space=explainer.output_space,
+        explained_class=label if explainer.classify else None,
+    )
+
+
+def global_importance(
+    pipeline: Pipeline, schema: ModelSchema, sample: pd.DataFrame, max_rows: int = DEFAULT_SAMPLE_ROWS,
+    random_state: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(importance ``[feature, mean_abs_shap]`` largest first, per-row SHAP values on original columns).
+
+    At most ``max_rows`` rows of ``sample`` are explained (``AGNOSTIC_ROWS`` for a model-agnostic
+    explanation, which costs hundreds of model evaluations per row). Per-row values are for the positive class of a
+    binary classifier and for each row's predicted class of a multiclass one; importance then averages |value|
+    over rows (and, for multiclass, over classes)."""
+    if not isinstance(pipeline[-1], (*_TREES, *_LINEAR)):
+        max_rows = min(max_rows, AGNOSTIC_ROWS)
+    rows = sample.sample(n=max_rows, random_state=random_state) if len(sample) > max_rows else sample
+    rows = rows[schema.feature_names]
+    if isinstance(pipeline[-1], _TREES):
+        explainer = _cached(pipeline, schema)
+    else:
+        explainer = explainer_for(pipeline, rows.sample(n=min(len(rows), AGNOSTIC_BACKGROUND),
+                                                        random_state=random_state))
+    Xt = explainer.transform(rows)
+    values, _ = explainer.values(Xt)
+    n_outputs = values.shape[2]
+    if explainer.classify and n_outputs > 2:
+        index = np.searchsorted(explainer.model.classes_, explainer.model.predict(Xt))
+        magnitude = np.abs(values).mean(axis=(0, 2))
+    else:
+        index = np.full(len(Xt), n_outputs - 1)  # the positive class (or the only output)
+        magnitude = np.abs(values[:, :, -1]).mean(axis=0)
+    per_row = pd.DataFrame(values[np.arange(len(Xt)), :, index], index=rows.index, columns=explainer.columns)
+    importance = (pd.DataFrame({"feature": explainer.columns, "mean_abs_shap": magnitude})
+                  .sort_values("mean_abs_shap", ascending=False, kind="stable").reset_index(drop=True))
+    return importance, per_row

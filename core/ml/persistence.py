@@ -1,0 +1,62 @@
+"""Saving and loading pipelines with skops: nothing is unpickled, and a file may only contain the types our own
+pipelines are made of (a tampered or foreign file is refused before any object is built)."""
+
+from __future__ import annotations
+
+import zipfile
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import skops.io as sio
+from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+from sklearn.pipeline import Pipeline
+from sklearn.tree._tree import Tree
+
+from core.errors import InvalidInput, Problem
+from core.ml.preprocessing import DatetimeParts, FrameCoercer, TextTokens
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+# Types skops does not trust by default but our pipelines legitimately contain; everything else is refused.
+TRUSTED_TYPES: frozenset[str] = frozenset(
+    _qualified(cls) for cls in (FrameCoercer, DatetimeParts, TextTokens, TreePredictor, Tree, np.dtype)
+)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions a saved model depends on (shown with the model; a different scikit-learn may not load it)."""
+    return {name: version(name) for name in ("scikit-learn", "shap", "skops", "numpy", "pandas")}
+
+
+def model_to_bytes(pipeline: Pipeline) -> bytes:
+    """The skops serialization of a fitted pipeline."""
+    return sio.dumps(pipeline)
+
+
+def model_from_bytes(data: bytes) -> Pipeline:
+    """Load a pipeline, refusing files with types outside ``TRUSTED_TYPES`` or anything but a ``Pipeline``."""
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except (zipfile.BadZipFile, KeyError, TypeError, ValueError) as exc:  # what skops raises on foreign bytes
+        raise InvalidInput("The model file is not a valid skops file.", details=str(exc)) from exc
+    unexpected = sorted(set(untrusted) - TRUSTED_TYPES)
+    if unexpected:
+        raise InvalidInput("The model file contains types that are not allowed.",
+                           [Problem("untrusted type", value=name) for name in unexpected])
+    model = sio.loads(data, trusted=list(untrusted))
+    if not isinstance(model, Pipeline):
+        raise InvalidInput("The model file does not hold a pipeline.",
+                           [Problem("not a pipeline", value=type(model).__name__)])
+    return model
+
+
+def save_model(pipeline: Pipeline, path: str | Path) -> None:
+    Path(path).write_bytes(model_to_bytes(pipeline))
+
+
+def load_model(path: str | Path) -> Pipeline:
+    return model_from_bytes(Path(path).read_bytes())

@@ -1,0 +1,198 @@
+"""What a target asks for (classification or regression) and what is wrong or risky about a training table.
+
+Hard errors raise ``InvalidInput`` with one ``Problem`` each; softer risks come back as sentences the Train
+page shows before the analyst commits to a run."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import balanced_accuracy_score, r2_score
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from core.errors import InvalidInput, Problem
+from core.ml.coerce import blank_to_missing, guess_kind
+
+MIN_ROWS = 20
+FEW_ROWS = 100
+MAX_CLASSES_FROM_NUMBERS = 20
+IMBALANCE_RATIO = 0.25  # smallest / largest class below this → classes are weighted during training
+LEAK_SCORE = 0.98
+MOSTLY_MISSING = 0.5
+_LEAK_SAMPLE = 5000
+PROBLEM_TYPES: tuple[str, ...] = ("classification", "regression")
+
+
+def resolve_columns(
+    df: pd.DataFrame, target: str, features: Sequence[str] | None = None, id_column: str | None = None
+) -> list[str]:
+    """The feature columns to use (default: all but target and id), refusing unknown names and overlaps."""
+    named = [("target", target), ("id_column", id_column), *(("features", f) for f in features or [])]
+    problems = [Problem("unknown column", field=field, value=str(name))
+                for field, name in named if name is not None and name not in df.columns]
+    if problems:
+        raise InvalidInput("Some column names do not exist in the dataset.", problems)
+    excluded = {target, id_column}
+    if features is None:
+        return [c for c in df.columns if c not in excluded]
+    clashes = [Problem("the target or id column cannot also be a feature", field="features", value=str(f))
+               for f in features if f in excluded]
+    if clashes:
+        raise InvalidInput("A column cannot be both a feature and the target or id.", clashes)
+    chosen = list(dict.fromkeys(features))
+    if not chosen:
+        raise InvalidInput("Choose at least one feature column.", [Problem("no feature columns", field="features")])
+    return chosen
+
+
+def infer_problem_type(y: pd.Series) -> tuple[str, str]:
+    """("classification" | "regression", one sentence saying why) from the target's values."""
+    values = blank_to_missing(y).dropna()
+    if values.empty:
+        raise InvalidInput("The target column has no values.", [Problem("all values missing", field=str(y.name))])
+    distinct = values.nunique()
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "classification", "The target holds true/false values."
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        raise InvalidInput("A date target cannot be classified or regressed; use forecasting.",
+                           [Problem("date target", field=str(y.name))])
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.isna().any():
+        return "classification", f"The target holds text labels ({distinct} distinct values)."
+    if distinct == 2:
+        return "classification", "The target holds exactly two distinct values."
+    whole = bool(np.all(np.mod(numbers.to_numpy(dtype="float64"), 1) == 0))
+    if whole and distinct <= MAX_CLASSES_FROM_NUMBERS:
+        return "classification", f"The target holds {distinct} distinct whole numbers, so they are treated as classes."
+    return "regression", f"The target holds numbers with {distinct} distinct values, so it is predicted as a quantity."
+
+
+def prepare_target(y: pd.Series, problem_type: str) -> pd.Series:
+    """The target without missing rows, as labels (classification) or floats (regression)."""
+    values = blank_to_missing(y).dropna()
+    if problem_type == "regression":
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = numbers.isna()
+        if bad.any():
+            problems = [Problem("not a number", field=str(y.name), row=int(i), value=str(values[i]))
+                        for i in values.index[bad][:20]]
+            raise InvalidInput("A regression target must be numeric.", problems)
+        return numbers.astype("float64")
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype(bool)
+    numbers = pd.to_numeric(values, errors="coerce")
+    if not numbers.isna().any():
+        floats = numbers.to_numpy(dtype="float64")
+        if np.all(np.mod(floats, 1) == 0):
+            return pd.Series(floats.astype("int64"), index=values.index, name=y.name)
+        return numbers.astype("float64")
+    return values.map(str).str.strip()
+
+
+def check_training(
+    df: pd.DataFrame, target: str, features: Sequence[str] | None = None,
+    id_column: str | None = None, problem_type: str = "auto",
+) -> tuple[list[str], str, pd.Series]:
+    """Refuse tables nothing sensible can be learned from; return (features, problem type, clean target)."""
+    chosen = resolve_columns(df, target, features, id_column)
+    if problem_type not in (*PROBLEM_TYPES, "auto"):
+        raise InvalidInput("Unknown problem type.",
+                           [Problem("unknown problem type", field="problem_type", value=problem_type)])
+    resolved = infer_problem_type(df[target])[0] if problem_type == "auto" else problem_type
+    y = prepare_target(df[target], resolved)
+    problems: list[Problem] = []
+    if len(y) < MIN_ROWS:
+        problems.append(Problem(f"only {len(y)} rows have a target value; at least {MIN_ROWS} are needed",
+                                field=target, value=str(len(y))))
+    if resolved == "classification":
+        counts = y.value_counts()
+        if len(counts) < 2:
+            problems.append(Problem("the target has only one class", field=target, value=str(counts.index[0])))
+        problems += [Problem("a class needs at least 2 rows", field=target, value=str(label))
+                     for label, n in counts.items() if n < 2]
+    if problems:
+        raise InvalidInput("This table cannot be used for training.", problems)
+    return chosen, resolved, y
+
+
+def training_warnings(
+    df: pd.DataFrame, target: str, features: Sequence[str] | None = None,
+    id_column: str | None = None, problem_type: str = "auto",
+) -> list[str]:
+    """Risks worth a look before training (raises ``InvalidInput`` for the hard errors of ``check_training``)."""
+    chosen, resolved, y = check_training(df, target, features, id_column, problem_type)
+    notes: list[str] = []
+    if missing := len(df) - len(y):
+        notes.append(f"{missing} rows have no target value and will be ignored.")
+    if len(y) < FEW_ROWS:
+        notes.append(f"Only {len(y)} rows have a target value; {FEW_ROWS} or more give more reliable models.")
+    if resolved == "classification":
+        counts = y.value_counts()
+        if counts.iloc[-1] / counts.iloc[0] < IMBALANCE_RATIO:
+            notes.append(f"Classes are imbalanced (smallest {counts.index[-1]!r}: {counts.iloc[-1]} rows, largest "
+                         f"{counts.index[0]!r}: {counts.iloc[0]} rows); training weights the classes to compensate.")
+    rows = df.loc[y.index]
+    for name in chosen:
+        notes.extend(_column_notes(rows[name], y, resolved))
+    return notes
+
+
+def _column_notes(values: pd.Series, y: pd.Series, problem_type: str) -> list[str]:
+    """Constant, mostly empty, identifier-like and target-leaking columns."""
+    clean = blank_to_missing(values)
+    present = int(clean.notna().sum())
+    distinct = clean.nunique()
+    name = str(values.name)
+    if distinct <= 1:
+        return [f"Column {name!r} has a single value and carries no information."]
+    notes = []
+    if present < MOSTLY_MISSING * len(clean):
+        notes.append(f"Column {name!r} is {1 - present / len(clean):.0%} empty.")
+    if distinct == present == len(clean) and _looks_like_identifier(clean):
+        notes.append(f"Column {name!r} looks like an identifier (a different value in every row); "
+                     "consider excluding it.")
+    score = single_feature_score(clean, y, problem_type)
+    if score >= LEAK_SCORE:
+        notes.append(f"Column {name!r} predicts the target almost perfectly on its own (score {score:.3f}); "
+                     "it may leak the answer.")
+    return notes
+
+
+def _looks_like_identifier(values: pd.Series) -> bool:
+    """Whole numbers or codes; free text with spaces and continuous numbers are unique by nature."""
+    kind, dtype = guess_kind(values)
+    if kind == "text":
+        return not values.astype(str).str.contains(" ").any()
+    return dtype == "integer" or kind == "categorical"
+
+
+def _as_numbers(values: pd.Series) -> np.ndarray:
+    """Any column as one numeric vector a decision tree can split (categories become codes)."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return (values - values.min()).dt.total_seconds().to_numpy(dtype="float64")
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().sum() == values.notna().sum():
+        return numbers.to_numpy(dtype="float64")
+    codes = pd.factorize(values.map(str, na_action="ignore"))[0].astype("float64")
+    codes[codes < 0] = np.nan
+    return codes
+
+
+def single_feature_score(values: pd.Series, y: pd.Series, problem_type: str) -> float:
+    """Held-out balanced accuracy (classification) or R² (regression) of a small tree on this one column."""
+    x = _as_numbers(values)
+    target: Any = y.to_numpy() if problem_type == "regression" else pd.factorize(y)[0]
+    order = np.random.default_rng(0).permutation(len(x))[:_LEAK_SAMPLE]
+    cut = int(len(order) * 0.7)
+    fit, test = order[:cut], order[cut:]
+    if problem_type == "regression":
+        tree: Any = DecisionTreeRegressor(max_leaf_nodes=64, random_state=0)
+        return float(r2_score(target[test], tree.fit(x[fit, None], target[fit]).predict(x[test, None])))
+    tree = DecisionTreeClassifier(max_leaf_nodes=64, random_state=0)
+    with warnings.catch_warnings():  # a rare class may be absent from the small test part
+        warnings.simplefilter("ignore", UserWarning)
+        return float(balanced_accuracy_score(target[test], tree.fit(x[fit, None], target[fit]).predict(x[test, None])))

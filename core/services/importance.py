@@ -1,0 +1,121 @@
+"""Global SHAP feature importance of a model: computed at training time or by the ``explain_model`` job.
+
+Stored with the model: the importance table (``details["importance"]``) and a Parquet file with the SHAP value
+of every explained row and feature in long form (``row, feature, shap, value, number, position``) that the
+Models page draws as a bar chart, a beeswarm-like strip plot and a per-feature dependence plot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from core.entities import Actor, Model
+from core.services.result_files import PendingFiles
+from core.storage.repositories import files as file_repo
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+    from core.engine import Engine
+    from core.ml import ModelSchema
+
+VALUE_COLUMNS = ["row", "feature", "shap", "value", "number", "position"]
+
+
+@dataclass(frozen=True)
+class Importance:
+    """Global importance ``[feature, mean_abs_shap]``, the per-row values (``VALUE_COLUMNS``) and how."""
+
+    table: pd.DataFrame
+    values: pd.DataFrame
+    rows: int
+    output_space: str
+    source: str = ""
+    computed_at: str = ""
+
+    def meaning(self, classes: Sequence[Any]) -> str:
+        """One sentence on what a SHAP value measures for this model."""
+        if not classes:
+            return "A SHAP value is how much a feature moves the prediction away from the average prediction."
+        space = self.output_space or "output"
+        which = f"class {classes[-1]!r}" if len(classes) == 2 else "each row's predicted class"
+        return f"A SHAP value is how much a feature moves the {space} of {which} away from its average."
+
+    def info(self) -> dict[str, Any]:
+        return {"rows": self.rows, "output_space": self.output_space, "source": self.source,
+                "computed_at": self.computed_at}
+
+
+def _long_values(per_row: pd.DataFrame, rows: pd.DataFrame, schema: ModelSchema, order: list[str]) -> pd.DataFrame:
+    """One line per (training row, feature): SHAP value, the feature value as text and as a number, its position
+    (0 = lowest, 1 = highest in the sample; missing for categories and text) to colour the strip plot."""
+    from core.ml.coerce import coerce_column
+
+    texts, numbers, positions = [], [], []
+    for name in order:
+        kind = schema.feature(name).kind
+        values = coerce_column(rows[name], kind)[0]
+        texts.append(values.astype(object).where(values.notna(), None).map(str, na_action="ignore").to_numpy())
+        number = values.astype("float64") if kind in ("numeric", "boolean") else pd.Series(np.nan, index=values.index)
+        numbers.append(number.to_numpy())
+        ranked = values if kind in ("numeric", "boolean", "datetime") else pd.Series(np.nan, index=values.index)
+        positions.append(ranked.rank(pct=True).to_numpy(dtype="float64"))
+    return pd.DataFrame({
+        "row": np.tile(per_row.index.to_numpy() + 1, len(order)),  # 1 = first training row, as in the holdout
+        "feature": np.repeat(order, len(per_row)),
+        "shap": per_row[order].to_numpy(dtype="float64").T.ravel(),
+        "value": np.concatenate(texts),
+        "number": np.concatenate(numbers),
+        "position": np.concatenate(positions),
+    }, columns=VALUE_COLUMNS)
+
+
+def compute_importance(pipeline: Pipeline, schema: ModelSchema, frame: pd.DataFrame, sample_rows: int,
+                       source: str) -> Importance:
+    """SHAP importance on at most ``sample_rows`` rows of ``frame``, on the user's original columns."""
+    from core.ml import explain_one, global_importance
+
+    table, per_row = global_importance(pipeline, schema, frame, max_rows=sample_rows)
+    rows = frame.loc[per_row.index]
+    # one cheap row tells what the values measure (the explainer is cached per pipeline)
+    space = explain_one(pipeline, schema, rows.iloc[:1]).output_space
+    return Importance(table=table, values=_long_values(per_row, rows, schema, list(table["feature"])),
+                      rows=len(per_row), output_space=space, source=source,
+                      computed_at=datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def importance_files(importance: Importance | None, files: PendingFiles, label: str) -> None:
+    if importance is not None:
+        files.add_parquet(importance.values, name=f"{label}-shap-values.parquet")
+
+
+def importance_details(importance: Importance, file_id: str) -> dict[str, Any]:
+    """What ``Model.details`` keeps about an importance (the table itself is small)."""
+    return {"importance": importance.table.to_dict(orient="records"),
+            "importance_info": {**importance.info(), "file_id": file_id}}
+
+
+def importance_file_id(model: Model) -> str | None:
+    return (model.details.get("importance_info") or {}).get("file_id")
+
+
+def read_importance(engine: Engine, actor: Actor, model: Model) -> Importance | None:
+    """The stored importance of ``model`` (None when none was computed)."""
+    records = model.details.get("importance")
+    if not records:
+        return None
+    info = model.details.get("importance_info") or {}
+    values = pd.DataFrame(columns=VALUE_COLUMNS)
+    if info.get("file_id"):
+        with engine.db.session() as session:
+            key = file_repo.storage_key(session, actor.tenant_id, info["file_id"])
+        values = pq.read_table(engine.store.path(key)).to_pandas()
+    return Importance(table=pd.DataFrame(records, columns=["feature", "mean_abs_shap"]), values=values,
+                      rows=int(info.get("rows", 0)), output_space=str(info.get("output_space", "")),
+                      source=str(info.get("source", "training")), computed_at=str(info.get("computed_at", "")))

@@ -1,0 +1,184 @@
+"""The batch prediction job: score a Parquet input chunk by chunk, appending to a CSV result file of the tenant.
+
+Memory stays flat whatever the file size (one chunk at a time); each chunk is checked against the model schema
+(wrong types reported per row, unseen categories warned about), scored, optionally explained (top reasons per
+row), neutralized against formula injection and appended to the CSV."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from sqlalchemy.orm import Session
+
+from core.entities import Actor, Model
+from core.errors import NotFound, Problem
+from core.exports import neutralize_frame
+from core.jobs.context import Cancelled
+from core.services.base import record
+from core.services.inference import jsonable, model_schema
+from core.storage.repositories import files as file_repo
+from core.storage.repositories import predictions as log_repo
+
+if TYPE_CHECKING:
+    from core.engine import Engine
+    from core.jobs.execution import JobContext
+
+CHUNK_ROWS = 100_000
+MAX_LISTED_PROBLEMS = 1000
+MAX_NOTES = 30
+HISTOGRAM_BINS = 30
+
+
+class _Tally:
+    """What the job learns while scoring: problems, warnings and the summary of predictions."""
+
+    def __init__(self, classify: bool) -> None:
+        self.classify = classify
+        self.problems: list[Problem] = []
+        self.notes: list[str] = []
+        self.counts: Counter[str] = Counter()
+        self.values: list[np.ndarray] = []
+
+    def add(self, problems: list[Problem], notes: list[str], label: str, predictions: pd.Series) -> None:
+        self.problems += problems
+        for note in notes:
+            text = note if note.startswith("Ignored columns") else f"{label}: {note}"
+            if text not in self.notes:
+                self.notes.append(text)
+        if self.classify:
+            self.counts.update({str(k): int(v) for k, v in predictions.value_counts(sort=False).items()})
+        else:
+            self.values.append(predictions.to_numpy(dtype="float64"))
+
+    def summary(self) -> dict[str, Any]:
+        if self.classify:
+            return {"kind": "classes", "counts": dict(self.counts.most_common())}
+        values = np.concatenate(self.values) if self.values else np.empty(0)
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return {"kind": "values", "bins": []}
+        counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
+        return {"kind": "values", "mean": float(values.mean()), "min": float(values.min()),
+                "max": float(values.max()),
+                "bins": [{"left": float(lo), "right": float(hi), "count": int(n)}
+                         for lo, hi, n in zip(edges[:-1], edges[1:], counts, strict=True)]}
+
+    def warnings(self) -> list[str]:
+        extra = len(self.notes) - MAX_NOTES
+        return self.notes[:MAX_NOTES] + ([f"… and {extra} more notes."] if extra > 0 else [])
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name_model`` (…) when the input already has a column of that name."""
+    while name in taken:
+        name = f"{name}_model"
+    return name
+
+
+def top_reasons(pipeline: Any, schema: Any, aligned: pd.DataFrame, predictions: pd.Series, k: int) -> pd.DataFrame:
+    """``reason_1..k`` per row: the columns that pushed this row's prediction most, with their SHAP value
+    (for the predicted class of a classifier)."""
+    from core.ml import global_importance
+
+    _, per_row = global_importance(pipeline, schema, aligned, max_rows=len(aligned))
+    values = per_row.to_numpy(copy=True)
+    classes = list(schema.classes)
+    if len(classes) == 2:  # per-row values are for the positive class; the other class gets the opposite
+        values[(predictions == classes[0]).to_numpy()] *= -1
+    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
+    names = np.asarray(per_row.columns)
+    reasons = {}
+    for j in range(k):
+        picked = values[np.arange(len(values)), order[:, j]]
+        labels = [f"{n} ({v:+.3g})" if v != 0 else "" for n, v in zip(names[order[:, j]], picked, strict=True)]
+        reasons[f"reason_{j + 1}"] = labels
+    return pd.DataFrame(reasons, index=aligned.index)
+
+
+def _score_file(ctx: JobContext, model: Model, path: Any, handle: Any, explain_top: int) -> tuple[int, _Tally]:
+    from core.ml import check_input, predict_frame
+
+    pipeline = ctx.engine.models.pipeline(ctx.actor, model.id)
+    schema = model_schema(model)
+    tally = _Tally(schema.problem_type == "classification")
+    with pq.ParquetFile(path) as parquet:
+        total, done = parquet.metadata.num_rows, 0
+        chunks = -(-total // CHUNK_ROWS)
+        for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+            ctx.check()
+            frame = batch.to_pandas()
+            room = max(0, MAX_LISTED_PROBLEMS - len(tally.problems))
+            aligned, problems, notes = check_input(schema, frame, row_offset=done + 1, max_problems=room)
+            scored = predict_frame(pipeline, schema, aligned)
+            if explain_top:
+                scored = scored.join(top_reasons(pipeline, schema, aligned, scored["prediction"], explain_top))
+            scored.columns = [_free_name(str(c), set(map(str, frame.columns))) for c in scored.columns]
+            label = f"rows {done + 1:,}–{done + len(frame):,}" if chunks > 1 else "the file"
+            tally.add(problems, notes, label, scored.iloc[:, 0])
+            neutralize_frame(pd.concat([frame, scored], axis=1)).to_csv(handle, header=done == 0, index=False)
+            done += len(frame)
+            ctx.progress(0.02 + 0.96 * done / max(total, 1), f"scored {done:,} of {total:,} rows")
+    return done, tally
+
+
+def _log(session: Session, actor: Actor, params: dict[str, Any], started: float, **fields: Any) -> str:
+    """The batch's entry in the predictions log (also for failed and cancelled batches)."""
+    return log_repo.add_prediction(
+        session, tenant_id=actor.tenant_id, user_id=actor.user_id, model_id=params["model_id"],
+        model_label=params["model_label"], model_version=params["model_version"], kind="batch",
+        inputs={"source": params["input_name"], **({"dataset_id": params["dataset_id"]} if "dataset_id" in params
+                                                   else {})},
+        input_file_id=params["input_file_id"], duration_s=time.perf_counter() - started, **fields)
+
+
+def _log_failure(engine: Engine, actor: Actor, params: dict[str, Any], started: float, job_id: str,
+                 status: str, error: str) -> None:
+    with engine.db.session() as session:
+        _log(session, actor, params, started, rows=0, status=status, error=error[:500], job_id=job_id)
+
+
+def batch_predict(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Job ``batch_predict``: result ``{"file_id", "rows", "summary", "warnings", "problems", "log_id"}``
+    (``problems``: values of the wrong type, row by row, at most ``MAX_LISTED_PROBLEMS``)."""
+    engine, actor, started = ctx.engine, ctx.actor, time.perf_counter()
+    try:
+        model = engine.models.get(actor, params["model_id"])
+    except NotFound:
+        message = f"The model {params['model_label']} was deleted before this batch started; nothing was scored."
+        _log_failure(engine, actor, params, started, ctx.job.id, "failed", message)
+        raise NotFound(message) from None
+    ctx.progress(0.01, "reading the input")
+    store = engine.store
+    with engine.db.session() as session:
+        source = store.path(file_repo.storage_key(session, actor.tenant_id, params["input_file_id"]))
+    try:
+        with store.writer(actor.tenant_id, "result") as (key, tmp), open(tmp, "w", newline="") as handle:
+            rows, tally = _score_file(ctx, model, source, handle, int(params.get("explain_top") or 0))
+    except Cancelled:
+        _log_failure(engine, actor, params, started, ctx.job.id, "canceled", "The job was cancelled.")
+        raise
+    except Exception as exc:
+        _log_failure(engine, actor, params, started, ctx.job.id, "failed", getattr(exc, "message", str(exc)))
+        raise
+    summary, warnings = tally.summary(), tally.warnings()
+    problems = [jsonable(p.__dict__) for p in tally.problems]
+    try:
+        with engine.db.session() as session:
+            info = file_repo.add_file(
+                session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind="result",
+                name=f"{params['input_name'].rsplit('.', 1)[0]}-scored-{model.name}-v{model.version}.csv",
+                content_type="text/csv", stored=store.describe(key))
+            log_id = _log(session, actor, params, started, rows=rows, output_file_id=info.id, job_id=ctx.job.id,
+                          outputs={"summary": summary, "warnings": len(warnings), "problems": len(problems)})
+            record(session, actor, "prediction.batch", "model", model.id, model=model.label, rows=rows,
+                   file_id=info.id)
+    except BaseException:
+        store.delete(key)
+        raise
+    return {"file_id": info.id, "rows": rows, "summary": summary, "warnings": warnings, "problems": problems,
+            "log_id": log_id}

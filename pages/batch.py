@@ -1,0 +1,90 @@
+"""Score a whole dataset or file with a model: a job with progress and cancel, then a preview, a summary and
+the CSV (input columns + prediction + probability per class), kept as a file of the tenant."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.services.inference import MAX_REASONS, explain_row_limit
+from ui import inference_charts as charts
+from ui.auth import current_actor
+from ui.downloads import download_csv
+from ui.engine import get_engine
+from ui.errors import guard
+from ui.jobs import job_panel
+
+PREVIEW_ROWS = 200
+SOURCES = ["A dataset", "A file"]
+
+engine, actor = get_engine(), current_actor()
+st.title("Batch predictions")
+st.caption("Score every row of a validated dataset or of a CSV, Excel or Parquet file. The file is checked "
+           "against the model's columns first; results are kept in Files.")
+
+
+def show_result(job_id: str, result: dict, target: str) -> None:
+    for warning in result.get("warnings", []):
+        st.warning(warning, icon=":material/warning:")
+    if problems := result.get("problems"):
+        st.warning(f"{len(problems):,} value(s) had the wrong type; they were scored as missing.",
+                   icon=":material/warning:")
+        with st.expander("Values of the wrong type"):
+            frame = pd.DataFrame(problems).dropna(axis=1, how="all")
+            st.dataframe(frame, hide_index=True, key="batch_problems")
+            download_csv(frame, "wrong-types.csv", key="batch_problems_csv")
+    summary = result.get("summary", {})
+    chart, numbers = st.columns([3, 1])
+    numbers.metric("Rows scored", f"{result['rows']:,}")
+    if summary.get("kind") == "classes":
+        chart.plotly_chart(charts.class_counts(summary["counts"], title=f"Predicted {target}"), key="batch_summary")
+    elif summary.get("bins"):
+        numbers.metric("Mean prediction", f"{summary['mean']:,.4g}")
+        chart.plotly_chart(charts.value_histogram(summary["bins"], title=f"Predicted {target}", x_title=target),
+                           key="batch_summary")
+    info = engine.files.get(actor, result["file_id"])
+    size = f"{info.size / 1e6:,.1f} MB" if info.size >= 1e6 else f"{info.size / 1e3:,.1f} KB"
+    st.download_button(f"Download {info.name} ({size})",
+                       data=lambda: engine.files.download(actor, info.id), file_name=info.name, mime="text/csv",
+                       key="batch_download", icon=":material/download:", type="primary")
+    st.subheader("Preview")
+    preview = engine.inference.batch_result(actor, job_id, limit=PREVIEW_ROWS)
+    preview.index = pd.RangeIndex(1, len(preview) + 1, name="row")
+    st.dataframe(preview, key="batch_preview")
+    st.caption(f"The first {min(PREVIEW_ROWS, result['rows']):,} of {result['rows']:,} rows.")
+
+
+with guard():
+    models = engine.models.list(actor, problem_types=["classification", "regression"])
+    if not models:
+        st.info("No classification or regression model yet: train one first.")
+        st.stop()
+    by_id = {m.id: m for m in models}
+    model_id = st.selectbox("Model", list(by_id), key="batch_model",
+                            format_func=lambda i: f"{by_id[i].label} · {by_id[i].problem_type} of {by_id[i].target}")
+    source = st.segmented_control("Rows to score", SOURCES, default=SOURCES[0], key="batch_source")
+    dataset_id, upload = None, None
+    if source == "A file":
+        upload = st.file_uploader("File to score", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq"],
+                                  key="batch_upload")
+    else:
+        datasets = {d.id: d for d in engine.datasets.list(actor, status="validated")}
+        dataset_id = st.selectbox("Dataset", list(datasets), key="batch_dataset", index=None,
+                                  placeholder="Choose a validated dataset",
+                                  format_func=lambda i: f"{datasets[i].name} ({datasets[i].rows:,} rows)")
+    reasons = st.checkbox(f"Add the top {MAX_REASONS} reasons per row (files up to {explain_row_limit():,} rows)",
+                          key="batch_reasons", help="The columns that pushed each row's prediction most (SHAP).")
+    if st.button("Score", type="primary", key="batch_submit", icon=":material/play_arrow:",
+                 disabled=dataset_id is None and upload is None):
+        with st.spinner("Checking the input…"):
+            job = engine.inference.predict_batch(
+                actor, model_id, dataset_id=dataset_id, data=upload.getvalue() if upload else None,
+                filename=upload.name if upload else None, explain_top=MAX_REASONS if reasons else 0)
+        st.session_state["batch_submitted"] = (job.id, by_id[model_id].target)
+        st.session_state.pop("batch_done", None)
+
+    if "batch_submitted" in st.session_state:
+        job_id, target = st.session_state["batch_submitted"]
+        job = job_panel(engine, actor, job_id, key="batch")
+        if job is not None and job.status == "succeeded" and job.result:
+            show_result(job_id, job.result, target)

@@ -1,0 +1,73 @@
+"""The tenant's files: add with a kind, list, view (text, table, image), download by id, delete."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.services.files import USER_KINDS
+from ui.auth import current_actor
+from ui.downloads import download_csv
+from ui.engine import get_engine
+from ui.errors import guard
+
+engine, actor = get_engine(), current_actor()
+st.title("Files")
+st.caption("Files are stored by id; their names are only labels. Datasets keep their data here as Parquet too.")
+if message := st.session_state.pop("files_outcome", None):
+    st.success(message, icon=":material/check_circle:")
+
+with guard():
+    if actor.can("files:write"):
+        with st.expander("Add a file", icon=":material/upload:"):
+            generation = st.session_state.setdefault("files_generation", 0)
+            uploaded = st.file_uploader("File", key=f"files_upload_{generation}",
+                                        max_upload_size=engine.settings.max_upload_mb)
+            kind = st.selectbox("Kind", USER_KINDS, key="files_kind")
+            clicked = st.button("Add file", type="primary", key="files_add", disabled=uploaded is None)
+            if clicked and uploaded is not None:
+                info = engine.files.add(actor, filename=uploaded.name, data=uploaded.getvalue(), kind=kind)
+                st.session_state.update(files_outcome=f"File '{info.name}' added ({info.size:,} bytes).",
+                                        files_generation=generation + 1, files_choice=info.id)
+                st.rerun()
+
+    files = engine.files.list(actor)
+    shown = st.selectbox("Kind", ["all", *sorted({f.kind for f in files})], key="files_filter")
+    files = [f for f in files if shown in ("all", f.kind)]
+    if not files:
+        st.info("No files to show.")
+        st.stop()
+    listing = pd.DataFrame(
+        [{"name": f.name, "kind": f.kind, "size (bytes)": f.size, "type": f.content_type, "owner": f.owner,
+          "added (UTC)": f.created_at, "sha256": f.sha256, "id": f.id} for f in files]
+    )
+    st.dataframe(listing, hide_index=True, key="files_table")
+    download_csv(listing, "files.csv", key="files_csv")
+
+    by_id = {f.id: f for f in files}
+    if st.session_state.get("files_choice") not in by_id:
+        st.session_state["files_choice"] = files[0].id
+    chosen = st.selectbox("File", list(by_id), format_func=lambda i: f"{by_id[i].name} · {by_id[i].kind}",
+                          key="files_choice")
+    info = by_id[chosen]
+    st.download_button(f"Download {info.name}", data=lambda: engine.files.download(actor, chosen),
+                       file_name=info.name, mime=info.content_type, key="files_download",
+                       icon=":material/download:", on_click="ignore")
+    preview = engine.files.preview(actor, chosen)
+    if preview.kind == "table" and preview.table is not None:
+        st.dataframe(preview.table, key="files_preview_table")
+    elif preview.kind == "image" and preview.image is not None:
+        st.image(preview.image, caption=info.name)
+    elif preview.kind == "text":
+        st.code(preview.text, language=None)
+    if preview.note:
+        st.caption(preview.note)
+
+    if actor.can("files:write"):
+        with st.expander("Delete this file", icon=":material/delete:"):
+            confirm = st.checkbox(f"Yes, delete '{info.name}'", key="files_delete_confirm")
+            if st.button("Delete file", key="files_delete", disabled=not confirm):
+                engine.files.delete(actor, chosen)
+                st.session_state.update(files_outcome=f"File '{info.name}' deleted.")
+                st.session_state.pop("files_choice", None)
+                st.rerun()

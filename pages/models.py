@@ -1,0 +1,109 @@
+"""Trained models: versions per predictor; the summary of one version (metrics, plots, leaderboard, facts,
+lineage), its feature importance, continuing it with new data, downloads and delete."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.entities import Model, TrainRequest
+from ui.auth import current_actor
+from ui.downloads import download_csv
+from ui.engine import get_engine
+from ui.errors import guard
+from ui.jobs import job_panel
+from ui.model_views import importance_view, overview, summary_view
+
+engine, actor = get_engine(), current_actor()
+st.title("Models")
+
+
+def continue_view(model: Model) -> None:
+    """A new version trained on this version's data plus a new dataset with the same columns."""
+    needed = {f["name"] for f in model.schema.get("features", [])} | {model.target}
+    usable = [d for d in engine.datasets.list(actor, status="validated") if needed <= set(d.column_types)]
+    if not usable:
+        st.info(f"No validated dataset has all the columns of {model.label} ({', '.join(sorted(needed))}).")
+        return
+    by_id = {d.id: d for d in usable}
+    rows = model.details.get("train_rows", 0) + model.details.get("holdout_rows", 0)
+    st.caption(f"The new version learns from the {rows:,} rows {model.label} was trained on plus the rows of the "
+               "dataset you choose, with the same target and feature columns.")
+    with st.form("models_continue_form"):
+        dataset_id = st.selectbox("New data", list(by_id), key="models_continue_dataset",
+                                  format_func=lambda i: f"{by_id[i].name} · {by_id[i].rows:,} rows")
+        budget = st.number_input("Time budget (seconds)", min_value=2, max_value=3600, value=60, step=5,
+                                 key="models_continue_budget")
+        submitted = st.form_submit_button("Train a new version", type="primary", icon=":material/add:")
+    if submitted:
+        features = tuple(f["name"] for f in model.schema.get("features", []))
+        request = TrainRequest(dataset_id=dataset_id, name=model.name, target=model.target,
+                               problem_type=model.problem_type, features=features,
+                               id_column=model.schema.get("id_column"), time_budget_s=float(budget),
+                               explain=bool(model.details.get("importance")), parent_model_id=model.id)
+        st.session_state["models_continue_job"] = engine.training.submit(actor, request).id
+    job_id = st.session_state.get("models_continue_job")
+    job = job_panel(engine, actor, job_id, key=f"continue_{job_id[:8]}") if job_id else None
+    if job and job.status == "succeeded" and job.result and st.button("Open the new version", key="models_open_new"):
+        st.session_state["models_open"] = job.result["model_id"]
+        st.rerun()
+
+
+def files_view(model: Model) -> None:
+    st.download_button("Download the model schema (JSON)", engine.models.schema_json(actor, model.id),
+                       file_name=f"{model.name}-v{model.version}-schema.json", mime="application/json",
+                       key="models_schema_json", icon=":material/data_object:",
+                       help="Features with types and allowed categories, target and classes.")
+    if actor.can("models:download") and model.file_id:
+        st.download_button("Download the model file (skops)", engine.models.download(actor, model.id),
+                           file_name=f"{model.name}-v{model.version}.skops", mime="application/octet-stream",
+                           key="models_download", icon=":material/download:",
+                           help="A scikit-learn pipeline; load it with skops.io and the listed trusted types.")
+    if actor.can("models:train"):
+        st.divider()
+        sure = st.checkbox(f"Yes, delete {model.label} and its files", key="models_delete_sure")
+        if st.button("Delete this version", key="models_delete", disabled=not sure, icon=":material/delete:"):
+            engine.models.delete(actor, model.id)
+            st.rerun()
+
+
+with guard():
+    models = engine.models.list(actor)
+    if not models:
+        st.info("No model yet." + (" Train one on the Train page." if actor.can("models:train") else ""))
+        st.stop()
+    table = overview(models)
+    st.dataframe(table, hide_index=True, key="models_table")
+    download_csv(table, "models.csv", key="models_csv")
+
+    opened = next((m for m in models if m.id == st.session_state.pop("models_open", None)), None)
+    if opened:  # arriving from the Train page or a new version: select it
+        st.session_state.update(models_name=opened.name, models_version=opened.id)
+    names = list(dict.fromkeys(m.name for m in models))
+    if st.session_state.get("models_name") not in names:  # e.g. its last version was just deleted
+        st.session_state["models_name"] = names[0]
+    pick, version, refresh = st.columns([3, 3, 1], vertical_alignment="bottom")
+    name = pick.selectbox("Predictor", names, key="models_name")
+    versions = {m.id: m for m in models if m.name == name}
+    if st.session_state.get("models_version") not in versions:
+        st.session_state["models_version"] = next(iter(versions))
+    model_id = version.selectbox("Version", list(versions), key="models_version", format_func=lambda i: (
+        f"v{versions[i].version} · {versions[i].created_at:%Y-%m-%d %H:%M} · {versions[i].status}"))
+    if refresh.button("Refresh", key="models_refresh", icon=":material/refresh:"):
+        st.rerun()
+    model = versions[model_id]
+    st.subheader(f"{model.label} — {model.problem_type} of {model.target}")
+    tabs = ["Summary", "Feature importance", "Continue with new data", "Schema, files & delete"]
+    summary_tab, importance_tab, continue_tab, files_tab = st.tabs(tabs)
+    with summary_tab, guard():
+        summary_view(engine, actor, engine.models.summary(actor, model.id))
+    with importance_tab, guard():
+        importance_view(engine, actor, model)
+    with continue_tab, guard():
+        if not actor.can("models:train"):
+            st.info("Your role cannot train models.")
+        elif model.problem_type == "forecast":
+            st.info("Forecast models are retrained on the forecasting page.")
+        else:
+            continue_view(model)
+    with files_tab, guard():
+        files_view(model)

@@ -1,0 +1,113 @@
+"""Score one case in a form built from the model's schema, and see why (SHAP contributions per column).
+
+The inputs keep their last values, so changing one and predicting again answers "what if"."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core import InputField, Prediction
+from ui import inference_charts as charts
+from ui.auth import current_actor
+from ui.downloads import download_csv
+from ui.engine import get_engine
+from ui.errors import guard
+
+SPACES = {
+    "value": "Contributions add up from the average prediction (base value) to this prediction.",
+    "probability": "Contributions add up from the average probability of **{c}** to this case's probability.",
+    "log-odds": "Contributions are in log-odds of **{c}**: positive values push towards {c}, negative away from it.",
+    "raw score": "Contributions are in the model's raw score for **{c}** (before it becomes a probability): "
+                 "positive values push towards {c}.",
+}
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)  # "what if" may leave the training range
+
+engine, actor = get_engine(), current_actor()
+st.title("Predict one case")
+st.caption("Score one case. Inputs start at the training median or most frequent value (or the template's "
+           "default); change any of them and predict again to see what if.")
+
+
+def input_widget(field: InputField, key: str) -> Any:
+    """The widget for one model input, starting at its default."""
+    help_text = f"Default: {field.source}." + (f" Training range {field.minimum} – {field.maximum}."
+                                                if field.minimum is not None else "")
+    if field.kind == "numeric":
+        if isinstance(field.default, int):
+            return st.number_input(field.name, value=field.default, step=1, key=key, help=help_text)
+        return st.number_input(field.name, value=field.default, format="%g", key=key, help=help_text)
+    if field.kind == "categorical":
+        options = list(field.options)
+        index = options.index(field.default) if field.default in options else None
+        return st.selectbox(field.name, options, index=index, key=key, help=help_text + " Type to try another value.",
+                            accept_new_options=True)
+    if field.kind == "boolean":
+        return st.checkbox(field.name, value=bool(field.default), key=key, help=help_text)
+    if field.kind == "datetime" and field.dtype == "date":
+        return st.date_input(field.name, value=field.default, key=key, help=help_text, min_value=EARLIEST,
+                             max_value=LATEST)
+    if field.kind == "datetime":
+        return st.datetime_input(field.name, value=field.default, key=key, help=help_text)
+    return st.text_input(field.name, value=field.default or "", key=key, help=help_text)
+
+
+def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
+    value, proba = st.columns([1, 2])
+    shown = f"{result.prediction:,.4g}" if isinstance(result.prediction, float) else str(result.prediction)
+    value.metric(f"Predicted {target}", shown, help=f"{result.model_label}, in {result.duration_s * 1000:.0f} ms")
+    if result.probabilities:
+        value.caption(f"Probability {result.probabilities.get(str(result.prediction), 0.0):.1%}")
+        proba.plotly_chart(charts.probabilities(result.probabilities), key="predict_proba_chart")
+    for warning in result.warnings:
+        st.warning(warning, icon=":material/warning:")
+    if result.base_value is None or result.model_output is None:
+        return
+    st.subheader("Why")
+    st.caption(SPACES.get(result.output_space or "value", "").format(c=result.explained_class))
+    style = st.segmented_control("Chart", ["Waterfall", "Bars"], default="Waterfall", key="predict_chart_style")
+    x_title = result.output_space or "value"
+    title = f"Contributions to {x_title}" + (f" of {result.explained_class}" if result.explained_class is not None
+                                              else "")
+    if style == "Bars":
+        figure = charts.contribution_bars(result.contributions, title=title, x_title=x_title, inputs=inputs)
+    else:
+        figure = charts.contribution_waterfall(result.base_value, result.contributions, result.model_output,
+                                               title=title, x_title=x_title, inputs=inputs)
+    st.plotly_chart(figure, key="predict_explanation_chart")
+    table = pd.DataFrame({"column": list(result.contributions), "input": [inputs.get(c) for c in result.contributions],
+                          "contribution": list(result.contributions.values())})
+    table = table.sort_values("contribution", key=abs, ascending=False).astype({"input": str})
+    with st.expander("Contributions as a table"):
+        st.dataframe(table, hide_index=True, key="predict_contributions")
+        st.caption(f"Base value {result.base_value:.6g} + contributions = {result.model_output:.6g}.")
+        download_csv(table, "contributions.csv", key="predict_contributions_csv")
+
+
+with guard():
+    models = engine.models.list(actor, problem_types=["classification", "regression"])
+    if not models:
+        st.info("No classification or regression model yet: train one first.")
+        st.stop()
+    by_id = {m.id: m for m in models}
+    model_id = st.selectbox("Model", list(by_id), key="predict_model", format_func=lambda i: (
+        f"{by_id[i].label} · {by_id[i].problem_type} of {by_id[i].target} · trained on {by_id[i].dataset_name}"))
+    fields = engine.inference.form_fields(actor, model_id)
+    with st.form("predict_form", border=True):
+        columns = st.columns(3)
+        values = {}
+        for i, field in enumerate(fields):
+            with columns[i % 3]:
+                values[field.name] = input_widget(field, key=f"predict_{model_id}_{field.name}")
+        explain = st.checkbox("Explain the prediction", value=True, key="predict_explain")
+        submitted = st.form_submit_button("Predict", type="primary", icon=":material/play_arrow:")
+    if submitted:
+        st.session_state["predict_result"] = (engine.inference.predict_one(actor, model_id, values, explain=explain),
+                                              values)
+    last = st.session_state.get("predict_result")
+    if last is not None and last[0].model_id == model_id:
+        show(last[0], by_id[model_id].target, last[1])

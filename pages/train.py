@@ -1,0 +1,143 @@
+"""Train a model: pick a validated dataset and the column to predict; several model families are tried within
+the time budget and the best is kept. The training runs as a job with progress and cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from core.entities import Dataset, TrainRequest
+from core.errors import CoreError
+from ui.auth import current_actor
+from ui.engine import get_engine
+from ui.errors import guard, show_error
+from ui.jobs import job_panel
+
+PROBLEMS = {"auto": "Automatic", "classification": "Classification (a category)",
+            "regression": "Regression (a number)", "forecast": "Forecast (a time series)"}
+NONE = "(none)"
+DATES, NUMBERS = ("date", "datetime"), ("integer", "float")
+
+engine, actor = get_engine(), current_actor()
+st.title("Train a model")
+st.caption("Choose a dataset and the column to predict. DataML Studio cross-validates several model families "
+           "(gradient boosting, forests, linear models) within the time budget, keeps the best, and scores it "
+           "once on rows it never saw.")
+
+
+def of_type(dataset: Dataset, types: tuple[str, ...]) -> list[str]:
+    return [c for c in dataset.columns if dataset.column_types[c] in types] or dataset.columns
+
+
+def reset_features(columns: list[str]) -> None:
+    """Every column but the target and the id column becomes a feature again."""
+    excluded = {st.session_state.get("train_target"), st.session_state.get("train_id")}
+    st.session_state["train_features"] = [c for c in columns if c not in excluded]
+
+
+def choose_defaults(dataset: Dataset) -> None:
+    """Column choices for ``dataset``, set through session state so the browser's widgets show them too."""
+    st.session_state.update(train_name=f"{dataset.name} model", train_target=dataset.columns[-1], train_id=NONE,
+                            fc_time=of_type(dataset, DATES)[0], fc_target=of_type(dataset, NUMBERS)[-1],
+                            fc_series=NONE)
+    reset_features(dataset.columns)
+
+
+def new_dataset(datasets: dict[str, Dataset]) -> None:
+    choose_defaults(datasets[st.session_state["train_dataset"]])
+
+
+def checked(request: TrainRequest) -> dict[str, Any] | CoreError:
+    """``eng.training.check`` for this exact request, computed once per change (it reads the data)."""
+    signature = repr(sorted(request.to_params().items()))
+    last = st.session_state.get("train_check")
+    if last is None or last[0] != signature:
+        try:
+            last = (signature, engine.training.check(actor, request))
+        except CoreError as exc:
+            last = (signature, exc)
+        st.session_state["train_check"] = last
+    return last[1]  # type: ignore[no-any-return]
+
+
+def tabular_request(dataset: Dataset, name: str, problem: str) -> TrainRequest:
+    columns = dataset.columns
+    target = st.selectbox("Column to predict (target)", columns, key="train_target", on_change=reset_features,
+                          args=(columns,))
+    others = [c for c in columns if c != target]
+    id_column = st.selectbox("Id column (excluded from training)", [NONE, *others], key="train_id",
+                             on_change=reset_features, args=(columns,),
+                             help="A row identifier: kept out of the model, since it predicts nothing.")
+    candidates = [c for c in others if c != id_column]
+    features = st.multiselect("Feature columns", candidates, key="train_features",
+                              help="The columns the model learns from; all other columns by default.")
+    left, right = st.columns(2)
+    budget = left.number_input("Time budget (seconds)", min_value=2, max_value=3600, value=60, step=5,
+                               key="train_budget", help="Model selection stops starting new candidates after this.")
+    explain = right.checkbox("Compute feature importance (SHAP) after training", value=True, key="train_explain")
+    return TrainRequest(dataset_id=dataset.id, name=name, target=target, problem_type=problem,
+                        features=None if features == candidates else tuple(features),
+                        id_column=None if id_column == NONE else id_column, time_budget_s=float(budget),
+                        explain=explain)
+
+
+def forecast_request(dataset: Dataset, name: str) -> TrainRequest:
+    st.info("Forecasting fields belong to the forecasting feature: this form only submits the request; "
+            "the forecast model's own page shows the results.", icon=":material/timeline:")
+    left, right = st.columns(2)
+    time_column = left.selectbox("Time column", of_type(dataset, DATES), key="fc_time")
+    target = right.selectbox("Value to forecast", of_type(dataset, NUMBERS), key="fc_target")
+    series = left.selectbox("Series column (several series in one table)", [NONE, *dataset.columns], key="fc_series")
+    frequency = right.text_input("Frequency (empty: inferred)", key="fc_frequency", placeholder="D, W, MS, h …")
+    season = left.number_input("Season length (0: inferred)", min_value=0, max_value=1000, value=0, key="fc_season")
+    horizon = right.number_input("Horizon (0: automatic)", min_value=0, max_value=10_000, value=0, key="fc_horizon")
+    resample = st.checkbox("Put irregular timestamps on the frequency's grid", key="fc_resample")
+    return TrainRequest(dataset_id=dataset.id, name=name, target=target, problem_type="forecast",
+                        time_column=time_column, series_column=None if series == NONE else series,
+                        frequency=frequency.strip() or None, season_length=int(season) or None,
+                        horizon=int(horizon) or None, resample=resample)
+
+
+with guard():
+    datasets = engine.datasets.list(actor, status="validated")
+    if not datasets:
+        st.info("No dataset can be trained on yet: upload one on the Upload data page (datasets with unresolved "
+                "problems are not offered).")
+        st.stop()
+    by_id = {d.id: d for d in datasets}
+    dataset = by_id[st.selectbox("Dataset", list(by_id), key="train_dataset", on_change=new_dataset, args=(by_id,),
+                                 format_func=lambda i: f"{by_id[i].name} · {by_id[i].rows:,} rows")]
+    if st.session_state.get("train_target") not in dataset.columns:  # first visit, or the page was left
+        choose_defaults(dataset)
+    name = st.text_input("Predictor name", key="train_name",
+                         help="Training again under the same name adds a new version.")
+    problem = st.segmented_control("Problem type", list(PROBLEMS), format_func=PROBLEMS.get, default="auto",
+                                   key="train_problem") or "auto"
+    if problem == "forecast":
+        st.divider()
+        st.subheader("Forecast settings")
+        request = forecast_request(dataset, name)
+    else:
+        request = tabular_request(dataset, name, problem)
+
+    verdict = checked(request)
+    if isinstance(verdict, CoreError):
+        show_error(verdict)
+    elif problem != "forecast":
+        what = PROBLEMS[verdict["problem_type"]].split(" (")[0].lower()
+        prefix = "Automatic choice: " if problem == "auto" else ""
+        st.info(f"{prefix}**{what}**. {verdict['reason']}", icon=":material/lightbulb:")
+        for warning in verdict["warnings"]:
+            st.warning(warning, icon=":material/warning:")
+    if st.button("Train", type="primary", icon=":material/model_training:", key="train_submit",
+                 disabled=isinstance(verdict, CoreError)):
+        st.session_state["train_job"] = engine.training.submit(actor, request).id
+
+job_id = st.session_state.get("train_job")
+if job_id:
+    job = job_panel(engine, actor, job_id, key=f"train_{job_id[:8]}")
+    done = job is not None and job.status == "succeeded" and job.result
+    if done and st.button("Open the model summary", type="primary", icon=":material/insights:", key="train_open"):
+        st.session_state["models_open"] = job.result["model_id"]
+        st.switch_page("pages/models.py")

@@ -1,0 +1,140 @@
+"""Scoring, input checks against the model schema, and skops persistence with trusted types only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+import skops.io as sio
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
+
+from core.errors import InvalidInput
+from core.ml import (
+    check_input,
+    infer_schema,
+    library_versions,
+    load_model,
+    model_from_bytes,
+    model_to_bytes,
+    predict_frame,
+    save_model,
+)
+from core.ml.candidates import Candidate, build_pipeline
+
+
+class Shifter(TransformerMixin, BaseEstimator):
+    """A class no trusted list knows: a file containing it must be refused."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    with threadpool_limits(limits=1):  # small fits: threads only add contention on a shared machine
+        yield
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    df = load_breast_cancer(as_frame=True).frame
+    schema = infer_schema(df, "target")
+    pipeline = build_pipeline(schema, Candidate("HistGradientBoosting", {"max_iter": 50})).fit(
+        df[schema.feature_names], df["target"])
+    return df, schema, pipeline
+
+
+def test_predict_frame_matches_the_pipeline_row_for_row(cancer):
+    df, schema, pipeline = cancer
+    shuffled = df.sample(frac=1.0, random_state=3)
+    scored = predict_frame(pipeline, schema, shuffled)
+    assert list(scored.columns) == ["prediction", "probability_0", "probability_1"]
+    assert scored.index.equals(shuffled.index)
+    np.testing.assert_array_equal(scored["prediction"], pipeline.predict(shuffled))
+    np.testing.assert_allclose(scored[["probability_0", "probability_1"]], pipeline.predict_proba(shuffled))
+
+
+def test_regression_predict_frame_has_only_the_prediction():
+    df = load_diabetes(as_frame=True).frame
+    schema = infer_schema(df, "target")
+    pipeline = build_pipeline(schema, Candidate("Ridge")).fit(df[schema.feature_names], df["target"])
+    scored = predict_frame(pipeline, schema, df.head(10))
+    assert list(scored.columns) == ["prediction"]
+    np.testing.assert_allclose(scored["prediction"], pipeline.predict(df.head(10)))
+
+
+@pytest.mark.parametrize("family", ["HistGradientBoosting", "RandomForest", "ExtraTrees", "LogisticRegression"])
+def test_saved_model_round_trips_and_predicts_the_same(cancer, family, tmp_path):
+    df, schema, _ = cancer
+    params = {"n_estimators": 20} if family in ("RandomForest", "ExtraTrees") else {}
+    params = {"max_iter": 30} if family == "HistGradientBoosting" else params
+    pipeline = build_pipeline(schema, Candidate(family, params)).fit(df[schema.feature_names], df["target"])
+    path = tmp_path / "model.skops"
+    save_model(pipeline, path)
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict(df), pipeline.predict(df))
+    np.testing.assert_array_equal(loaded.predict_proba(df), pipeline.predict_proba(df))
+
+
+def test_model_file_with_an_unknown_type_is_refused(cancer):
+    pipeline = cancer[2]
+    tampered = Pipeline([("shift", Shifter()), *pipeline.steps])
+    with pytest.raises(InvalidInput) as excinfo:
+        model_from_bytes(sio.dumps(tampered))
+    assert [p.problem for p in excinfo.value.problems] == ["untrusted type"]
+    assert excinfo.value.problems[0].value.endswith("Shifter")
+
+
+def test_bytes_that_are_not_a_model_file_are_refused():
+    with pytest.raises(InvalidInput):
+        model_from_bytes(b"\x80\x04definitely not a skops archive")
+    with pytest.raises(InvalidInput):
+        model_from_bytes(sio.dumps({"not": "a pipeline"}))
+
+
+def test_model_bytes_round_trip(cancer):
+    df, _, pipeline = cancer
+    np.testing.assert_array_equal(model_from_bytes(model_to_bytes(pipeline)).predict(df), pipeline.predict(df))
+    assert library_versions()["scikit-learn"] == sklearn.__version__
+
+
+def test_check_input_reports_missing_columns_and_ignores_extra_ones(cancer):
+    df, schema, _ = cancer
+    frame, problems, notes = check_input(schema, df.drop(columns=["mean radius"]).assign(comment="x"))
+    assert [(p.problem, p.field) for p in problems] == [("missing column", "mean radius")]
+    assert notes == ["Ignored columns not used by the model: comment."]
+    assert list(frame.columns) == schema.feature_names
+
+
+def test_check_input_reports_wrong_types_per_row_with_offset(cancer):
+    df, schema, pipeline = cancer
+    text = df.head(5).astype(str)
+    text.loc[text.index[1], "mean radius"] = "twelve"
+    text.loc[text.index[3], "mean area"] = "n/a"  # a missing value, not a wrong one
+    frame, problems, _ = check_input(schema, text, row_offset=100)
+    assert [(p.row, p.field, p.value, p.problem) for p in problems] == [(101, "mean radius", "twelve", "wrong type")]
+    assert np.isnan(frame.loc[text.index[1], "mean radius"]) and np.isnan(frame.loc[text.index[3], "mean area"])
+    assert frame["mean texture"].dtype == np.float64
+    np.testing.assert_array_equal(predict_frame(pipeline, schema, frame)["prediction"].drop(text.index[[1, 3]]),
+                                  pipeline.predict(df.head(5)).take([0, 2, 4]))
+
+
+def test_check_input_caps_the_number_of_listed_problems(cancer):
+    df, schema, _ = cancer
+    bad = df.assign(**{"mean radius": "?"})
+    _, problems, notes = check_input(schema, bad, max_problems=10)
+    assert len(problems) == 10
+    assert notes == [f"{len(df) - 10} more values of the wrong type are not listed."]
+
+
+def test_empty_input_is_refused(cancer):
+    _, schema, _ = cancer
+    with pytest.raises(InvalidInput):
+        check_input(schema, pd.DataFrame(columns=schema.feature_names))

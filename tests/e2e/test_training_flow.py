@@ -1,0 +1,71 @@
+"""First admin with the demo data → Train iris with a small budget → watch progress → model summary with the
+confusion matrix → feature importance chart → download the model schema JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import TIMEOUT, click, fill, open_page, shot, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def _choose(page: Page, label: str, option: re.Pattern[str]) -> None:
+    page.get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=option).click()
+    wait_idle(page)
+
+
+def test_train_iris_watch_progress_read_summary_and_download_schema(  # type: ignore[no-untyped-def]
+    server, browser, shots: Path, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 2200}, accept_downloads=True)
+    page.goto(server.url)
+    expect(page.get_by_text("Create the first administrator", exact=True)).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_label("Username", exact=True)).to_have_count(1, timeout=TIMEOUT)
+    fill(page, "Username", "chief")
+    fill(page, "E-mail", "chief@example.com")
+    fill(page, "Password", "chief-pass-123")
+    fill(page, "Repeat the password", "chief-pass-123")
+    click(page, "Create administrator")  # the demo datasets are loaded by default
+    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)
+
+    open_page(page, "Train")
+    _choose(page, "Dataset", re.compile(r"^iris · 150 rows"))
+    expect(page.get_by_text("Automatic choice:")).to_be_visible(timeout=TIMEOUT)
+    fill(page, "Time budget (seconds)", "6")
+    wait_idle(page)
+    shot(page, shots, "01-train-form")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text(re.compile(r"candidate \d/\d"))).to_be_visible(timeout=TIMEOUT)
+    page.screenshot(path=str(shots / "02-progress.png"), full_page=True)  # mid-run: no waiting for idle
+    expect(page.get_by_text("Train iris model on iris: finished.")).to_be_visible(timeout=90_000)
+    shot(page, shots, "03-finished")
+
+    click(page, "Open the model summary")
+    expect(page.get_by_text("iris model v1 — classification of species")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Confusion matrix (held-out rows)")).to_be_visible(timeout=TIMEOUT)
+    shot(page, shots, "04-summary")
+
+    page.get_by_role("tab", name="Feature importance").click()
+    expect(page.get_by_text(re.compile(r"Feature importance \(top 4\)"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("SHAP value of every explained row")).to_be_visible(timeout=TIMEOUT)
+    shot(page, shots, "05-importance")
+
+    page.get_by_role("tab", name="Schema, files & delete").click()
+    with page.expect_download(timeout=TIMEOUT) as caught:
+        page.get_by_role("button", name="Download the model schema (JSON)").click()
+    target = tmp_path / "schema.json"
+    caught.value.save_as(target)
+    schema = json.loads(target.read_text())
+    assert (schema["model"], schema["target"], schema["problem_type"]) == ("iris model v1", "species",
+                                                                           "classification")
+    assert schema["classes"] == ["setosa", "versicolor", "virginica"]
+    assert [f["name"] for f in schema["features"]] == ["sepal_length_cm", "sepal_width_cm", "petal_length_cm",
+                                                       "petal_width_cm"]
+    shot(page, shots, "06-files")

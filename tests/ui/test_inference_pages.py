@@ -1,0 +1,72 @@
+"""Inference pages in AppTest: a form prediction and a "what if" change, a batch of a dataset, the log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import Actor, Engine
+from core.entities import TrainRequest
+
+PREDICT = "FormSubmitter:predict_form-Predict"
+
+
+@pytest.fixture
+def iris(engine: Engine, analyst: Actor) -> tuple[str, str]:
+    """(model id, dataset id) of a small iris classifier."""
+    dataset = next(d for d in engine.datasets.load_samples(analyst) if d.name == "iris")
+    job = engine.training.submit(analyst, TrainRequest(dataset_id=dataset.id, name="iris", target="species",
+                                                       time_budget_s=1, explain=False))
+    return str(job.result["model_id"]), dataset.id
+
+
+def test_form_prediction_explains_and_keeps_the_inputs_for_what_if(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor, iris: tuple[str, str]
+) -> None:
+    model_id = iris[0]
+    at = app(actor=analyst, page="predict.py")
+    petal_length = f"predict_{model_id}_petal_length_cm"
+    assert at.number_input(key=petal_length).value == pytest.approx(4.35)  # the training median
+    at.button(key=PREDICT).click().run()
+    assert not at.exception
+    first = at.metric[0].value
+    assert at.metric[0].label == "Predicted species"
+    assert len(at.get("plotly_chart")) == 2  # class probabilities and the explanation
+
+    at.number_input(key=petal_length).set_value(1.3)
+    at.number_input(key=f"predict_{model_id}_petal_width_cm").set_value(0.2)
+    at.button(key=PREDICT).click().run()
+    assert not at.exception
+    assert at.metric[0].value == "setosa" != first
+    assert at.number_input(key=petal_length).value == 1.3  # the last inputs stay for the next "what if"
+    log = engine.inference.log(analyst, model_id=model_id)
+    assert list(log["kind"]) == ["form", "form"] and log["inputs"].nunique() == 2
+
+
+def test_batch_page_scores_a_dataset_and_shows_the_summary(
+    app: Callable[..., AppTest], analyst: Actor, iris: tuple[str, str]
+) -> None:
+    at = app(actor=analyst, page="batch.py")
+    at.selectbox(key="batch_dataset").select(iris[1]).run()
+    at.button(key="batch_submit").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert [m.value for m in at.metric if m.label == "Rows scored"] == ["150"]
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 150
+    assert at.get("download_button")
+
+
+def test_log_page_lists_predictions_and_filters_by_user(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, analyst: Actor, iris: tuple[str, str]
+) -> None:
+    values = {"sepal_length_cm": 5.0, "sepal_width_cm": 3.0, "petal_length_cm": 1.5, "petal_width_cm": 0.2}
+    engine.inference.predict_one(analyst, iris[0], values)
+    engine.inference.predict_one(admin, iris[0], values)
+    at = app(actor=admin, page="predictions.py")
+    assert len(at.dataframe[0].value) == 2
+    at.selectbox(key="log_user").select("ana").run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert list(shown["user"]) == ["ana"] and list(shown["model"]) == ["iris v1"]

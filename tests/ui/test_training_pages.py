@@ -1,0 +1,114 @@
+"""The Train and Models pages (AppTest, inline jobs): submit, automatic choice, refusal, summary, importance,
+downloads, delete, and what a viewer does not get."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import Actor, Engine
+from core.entities import TrainRequest
+from tests.conftest import make_user
+
+
+@pytest.fixture
+def iris(engine: Engine, admin: Actor) -> str:
+    return {d.name: d for d in engine.datasets.load_samples(admin)}["iris"].id
+
+
+def _train(engine: Engine, actor: Actor, dataset_id: str, explain: bool = True) -> str:
+    job = engine.training.submit(actor, TrainRequest(dataset_id=dataset_id, name="flowers", target="species",
+                                                     time_budget_s=2, explain=explain))
+    assert job.status == "succeeded", job.error_details
+    return str(job.result["model_id"])
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join(str(e.value) for kind in (at.info, at.warning, at.error, at.success, at.caption, at.subheader)
+                    for e in kind)
+
+
+def test_train_page_says_what_it_chose_trains_and_opens_the_summary(
+        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    at = app(actor=admin, page="train.py")
+    at.selectbox(key="train_dataset").select(iris).run()
+    assert at.text_input(key="train_name").value == "iris model"
+    assert at.selectbox(key="train_target").value == "species"
+    assert "Automatic choice: **classification**" in _texts(at) and "text labels" in _texts(at)
+    at.number_input(key="train_budget").set_value(2)
+    at.checkbox(key="train_explain").uncheck().run()
+    at.button(key="train_submit").click().run()
+    assert not at.exception
+    assert "finished" in _texts(at)
+    [model] = engine.models.list(admin)
+    assert (model.label, model.target) == ("iris model v1", "species") and "importance" not in model.details
+    at.button(key="train_open").click().run()
+    assert "iris model v1 — classification of species" in _texts(at)
+
+
+def test_train_page_refuses_a_one_class_target_before_training(
+        app: Callable[..., AppTest], engine: Engine, admin: Actor) -> None:
+    rows = pd.DataFrame({"x": range(30), "y": ["same"] * 30}).to_csv(index=False).encode()
+    engine.datasets.upload(admin, name="flat", filename="flat.csv", data=rows)
+    at = app(actor=admin, page="train.py")
+    assert "cannot be used for training" in _texts(at)
+    assert at.button(key="train_submit").disabled
+
+
+def test_forecast_has_its_own_separate_fields(app: Callable[..., AppTest], admin: Actor, iris: str) -> None:
+    at = app(actor=admin, page="train.py")
+    at.button_group(key="train_problem").set_value("forecast").run()
+    assert "Forecasting fields belong to the forecasting feature" in _texts(at)
+    assert at.selectbox(key="fc_time") is not None and at.number_input(key="fc_horizon").value == 0
+
+
+def test_models_page_shows_summary_importance_and_downloads(
+        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    _train(engine, admin, iris)
+    at = app(actor=admin, page="models.py")
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["Accuracy", "Balanced accuracy", "F1 (macro)", "ROC AUC", "Log loss"]
+    assert len(at.get("plotly_chart")) == 6  # confusion, ROC, PR, importance bars, SHAP strip, one feature's effect
+    board = next(d.value for d in at.dataframe if "family" in d.value.columns)
+    assert len(board) == 9 and board.loc[0, "rank"] == 1  # every candidate, best first
+    labels = [e.proto.label for e in at.get("download_button")]
+    assert {"Download the model schema (JSON)", "Download the model file (skops)", "Download CSV"} <= set(labels)
+    assert "Compute feature importance" not in str([b.label for b in at.button]) and "Recompute" in str(
+        [b.label for b in at.button])
+
+
+def test_models_page_computes_importance_on_request(
+        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    model_id = _train(engine, admin, iris, explain=False)
+    at = app(actor=admin, page="models.py")
+    assert "No feature importance yet" in _texts(at)
+    at.number_input(key="models_explain_rows").set_value(60)
+    at.button(key="FormSubmitter:models_explain_form-Compute feature importance").click().run()
+    assert not at.exception
+    assert engine.models.importance(admin, model_id).rows == 60
+    assert "SHAP values of 60 training rows, computed by a job" in _texts(at)
+
+
+def test_models_page_deletes_a_version_after_confirmation(
+        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    _train(engine, admin, iris, explain=False)
+    at = app(actor=admin, page="models.py")
+    assert at.button(key="models_delete").disabled
+    at.checkbox(key="models_delete_sure").check().run()
+    at.button(key="models_delete").click().run()
+    assert engine.models.list(admin) == [] and "No model yet" in _texts(at)
+
+
+def test_viewer_sees_the_summary_but_no_training_download_or_delete(
+        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    _train(engine, admin, iris, explain=False)
+    viewer = make_user(engine, admin, "vic", "viewer")
+    at = app(actor=viewer, page="models.py")
+    assert not at.exception and len(at.metric) == 5
+    labels = [e.proto.label for e in at.get("download_button")]
+    assert "Download the model schema (JSON)" in labels and "Download the model file (skops)" not in labels
+    assert not [b for b in at.button if b.key == "models_delete"]
+    assert "Your role cannot train models." in _texts(at)

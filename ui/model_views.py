@@ -1,0 +1,139 @@
+"""The parts of the Models page: the summary of one version and its feature importance."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import Actor, Engine
+from core.entities import Model
+from core.services.model_summary import CV_METRICS, METRICS, ModelSummary
+from ui import model_charts as charts
+from ui.downloads import download_csv
+from ui.errors import guard
+from ui.jobs import job_panel
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.4g}"
+
+
+def metrics_row(summary: ModelSummary) -> None:
+    if not summary.metrics:
+        st.info("This model has no held-out metrics.")
+        return
+    for column, (key, value) in zip(st.columns(len(summary.metrics)), summary.metrics.items(), strict=True):
+        label, higher, meaning = METRICS.get(key, (key, True, ""))
+        column.metric(label, _number(value), help=f"{meaning} {'Higher' if higher else 'Lower'} is better.")
+    st.caption(f"Scored once on {summary.model.details.get('holdout_rows', 0):,} held-out rows the model never "
+               "saw during selection or fitting.")
+
+
+def plots(summary: ModelSummary, target: str) -> None:
+    if summary.confusion is not None:
+        left, right = st.columns(2)
+        left.plotly_chart(charts.confusion(summary.confusion), key="models_confusion")
+        if summary.roc is not None and not summary.roc.empty:
+            right.plotly_chart(charts.curves(summary.roc, x="fpr", y="tpr", score="auc", diagonal=True,
+                                             title="ROC curve (held-out rows, area in brackets)",
+                                             x_title="false positive rate", y_title="true positive rate"),
+                               key="models_roc")
+        if summary.pr is not None and not summary.pr.empty:
+            left.plotly_chart(charts.curves(summary.pr, x="recall", y="precision", score="average_precision",
+                                            diagonal=False, x_title="recall", y_title="precision",
+                                            title="Precision-recall curve (average precision in brackets)"),
+                              key="models_pr")
+        if summary.roc is not None and summary.roc["class"].nunique() > 1:
+            right.caption("Multiclass: one curve per class, that class against all others.")
+    if summary.residuals is not None and not summary.residuals.empty:
+        left, right = st.columns(2)
+        left.plotly_chart(charts.predicted_vs_actual(summary.residuals, target), key="models_pred_actual")
+        right.plotly_chart(charts.residuals(summary.residuals, target), key="models_residuals")
+
+
+def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
+    model = summary.model
+    for warning in summary.warnings:
+        st.warning(f"Noticed before training: {warning}", icon=":material/warning:")
+    metrics_row(summary)
+    plots(summary, model.target)
+    st.subheader("Leaderboard")
+    metric = CV_METRICS.get(summary.cv_metric, summary.cv_metric)
+    st.caption(f"Every candidate tried, best first, by {metric} averaged over cross-validation folds of the "
+               "training rows. Rank 1 was refit on all training rows and became this model.")
+    board = summary.leaderboard
+    st.dataframe(board, hide_index=True, key="models_leaderboard", column_config={
+        "cv_score": st.column_config.NumberColumn(f"CV {metric}", format="%.4f"),
+        "cv_std": st.column_config.NumberColumn("± (std)", format="%.4f"),
+        "fit_time_s": st.column_config.NumberColumn("fit time (s)", format="%.2f")})
+    download_csv(board, f"{model.name}-v{model.version}-leaderboard.csv", key="models_leaderboard_csv")
+    facts, lineage = st.columns([3, 2])
+    with facts:
+        st.subheader("Training facts")
+        st.dataframe(summary.facts, hide_index=True, key="models_facts", width="stretch")
+        download_csv(summary.facts, f"{model.name}-v{model.version}-facts.csv", key="models_facts_csv")
+    with lineage:
+        st.subheader("Lineage")
+        st.caption("This version first, then the versions it continued from.")
+        st.dataframe(summary.lineage, hide_index=True, key="models_lineage")
+        download_csv(summary.lineage, f"{model.name}-v{model.version}-lineage.csv", key="models_lineage_csv")
+    holdout = engine.models.holdout(actor, model.id)
+    if not holdout.empty:
+        download_csv(holdout, f"{model.name}-v{model.version}-holdout.csv", key="models_holdout_csv",
+                     label="Download the held-out predictions (CSV)")
+
+
+def importance_view(engine: Engine, actor: Actor, model: Model) -> None:
+    found = engine.models.importance(actor, model.id)
+    if found is None:
+        st.info("No feature importance yet." + (" Compute it below." if actor.can("models:train") else ""))
+    else:
+        when = found.computed_at.replace("T", " ")[:16]
+        origin = "while training" if found.source == "training" else "by a job"
+        st.caption(f"SHAP values of {found.rows:,} training rows, computed {origin} ({when} UTC). "
+                   f"{found.meaning(model.schema.get('classes') or [])} "
+                   "Importance is the average size of that move; one-hot and date parts are summed back onto "
+                   "your original columns.")
+        left, right = st.columns(2)
+        left.plotly_chart(charts.importance_bars(found.table), key="models_importance_chart")
+        order = list(found.table["feature"])
+        if not found.values.empty:
+            right.plotly_chart(charts.strip(found.values, order), key="models_shap_strip")
+            feature = st.selectbox("Effect of one feature", order, key="models_dependence_feature")
+            kind = next((f["kind"] for f in model.schema.get("features", []) if f["name"] == feature), "numeric")
+            st.plotly_chart(charts.dependence(found.values, feature, kind), key="models_dependence")
+        download_csv(found.table, f"{model.name}-v{model.version}-importance.csv", key="models_importance_csv",
+                     label="Download the importance (CSV)")
+        download_csv(found.values, f"{model.name}-v{model.version}-shap-values.csv", key="models_values_csv",
+                     label="Download the SHAP value of every row (CSV)")
+    if not actor.can("models:train"):
+        return
+    with st.form("models_explain_form", border=True):
+        rows = st.number_input("Rows of training data to explain", min_value=10, max_value=50_000, value=2000,
+                               step=500, key="models_explain_rows", help="More rows: steadier averages, slower.")
+        left, right = st.columns(2)
+        start = left.form_submit_button("Compute feature importance" if found is None else "Recompute",
+                                        icon=":material/calculate:")
+        drop = found is not None and right.form_submit_button("Delete the importance", icon=":material/delete:")
+    with guard():
+        if start:
+            st.session_state["models_explain_job"] = engine.models.explain(actor, model.id, int(rows)).id
+        if drop:
+            engine.models.delete_importance(actor, model.id)
+            st.rerun()
+    job_id = st.session_state.get("models_explain_job")
+    if job_id:
+        job_panel(engine, actor, job_id, key=f"explain_{job_id[:8]}")
+
+
+def overview(models: list[Model]) -> pd.DataFrame:
+    """One row per version, grouped by predictor (newest version first), with its headline score."""
+    rows = []
+    for m in models:
+        key = next(iter(m.metrics), None)
+        rows.append({"predictor": m.name, "version": m.version, "status": m.status, "problem": m.problem_type,
+                     "target": m.target, "dataset": m.dataset_name,
+                     "score": f"{METRICS.get(key, (key, True, ''))[0]} {_number(m.metrics[key])}" if key else "—",
+                     "continued from": (m.details.get("parent") or {}).get("label", ""),
+                     "trained (UTC)": m.created_at, "by": m.owner})
+    return pd.DataFrame(rows)
