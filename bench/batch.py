@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -29,10 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+# Not this folder: a script here named like a library (bench/shap.py) would shadow it for every import.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
-from core import Engine
-from core.entities import TrainRequest
+from core import Engine  # noqa: E402 - after the path is set
+from core.entities import TrainRequest  # noqa: E402
 
 TARGET_RATIO, TARGET_PEAK_GB = 2.0, 2.0
 USER, PASSWORD = "bench", "bench-pass-123"  # a throwaway workspace
@@ -62,6 +65,7 @@ def workspace(workdir: Path, rows: int, budget: float) -> dict[str, str]:
     home, state = workdir / f"home-{rows}", workdir / f"home-{rows}.json"
     if state.exists():
         return dict(json.loads(state.read_text()))
+    shutil.rmtree(home, ignore_errors=True)  # an interrupted earlier set-up
     eng = Engine.open(home=home, runner="inline")
     admin = eng.users.bootstrap_admin(username=USER, password=PASSWORD, email="bench@example.com")
     train = eng.datasets.upload(admin, name="train", filename="train.parquet",
@@ -69,7 +73,7 @@ def workspace(workdir: Path, rows: int, budget: float) -> dict[str, str]:
     score = eng.datasets.upload(admin, name="score", filename="score.parquet",
                                 data=customers(rows, seed=2, target=False).to_parquet(index=False))
     job = eng.training.submit(admin, TrainRequest(dataset_id=train.id, name="churn", target="churn",
-                                                  time_budget_s=budget, explain=False))
+                                                  id_column="customer_id", time_budget_s=budget, explain=False))
     assert job.status == "succeeded", job.error
     family = eng.models.get(admin, job.result["model_id"]).details["chosen_family"]
     ids = {"home": str(home), "model": job.result["model_id"], "dataset": score.id, "family": family}

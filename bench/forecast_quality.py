@@ -78,15 +78,24 @@ def load_groups() -> dict[str, tuple[pd.DataFrame, str, int]]:
         "realint",
     ]
     danish = smd.danish_data.load_pandas().data.rename_axis("ds").reset_index()
+    rates_q = smd.interest_inflation.load_pandas().data
+    rates_q["ds"] = pd.PeriodIndex.from_fields(
+        year=rates_q["year"].astype(int), quarter=rates_q["quarter"].astype(int), freq="Q"
+    ).to_timestamp()
     quarterly = pd.concat(
         [
             _wide(macro, "ds", macro_cols, "QS"),
+            _wide(rates_q, "ds", ["Dp", "R"], "QS"),
             _wide(danish, "ds", ["lrm", "lry", "lpy", "ibo", "ide"], "QS"),
         ]
     )
     sun = smd.sunspots.load_pandas().data.rename(columns={"YEAR": "ds", "SUNACTIVITY": "sunspots"})
     nile = smd.nile.load_pandas().data.rename(columns={"year": "ds", "volume": "nile"})
-    yearly = pd.concat([_wide(sun, "ds", ["sunspots"], "YS"), _wide(nile, "ds", ["nile"], "YS")])
+    rates = smd.fertility.load_pandas().data.set_index("Country Code").drop(columns=["Country Name", "2012", "2013"])
+    rates = rates.dropna().iloc[::10].T.rename_axis("ds").reset_index()  # every 10th complete country
+    rates["ds"] = rates["ds"].astype(int)
+    fertility = _wide(rates, "ds", [c for c in rates.columns if c != "ds"], "YS")
+    yearly = pd.concat([_wide(sun, "ds", ["sunspots"], "YS"), _wide(nile, "ds", ["nile"], "YS"), fertility])
     vic = pd.read_csv(ELEC_VIC, parse_dates=["ds"]).rename(columns={"y": "elec_vic"})
     hourly = _wide(vic.iloc[-24 * 42 :], "ds", ["elec_vic"], "h")
     daily_vic = vic.set_index("ds")["elec_vic"].resample("D").sum().rename("elec_vic_daily").reset_index()
@@ -164,6 +173,10 @@ def main() -> None:
     print("\nmean holdout MASE over", len(table), "series:")
     print(table[methods].mean().round(3).to_string())
     points = table["points"].sum()
+    by_freq = table.groupby("freq")[[f"in{level}" for level in LEVELS] + ["points"]].sum()
+    for level in LEVELS:
+        by_freq[f"{level}%"] = (by_freq[f"in{level}"] / by_freq["points"]).round(3)
+    print("\ncoverage per frequency:\n" + by_freq[["points"] + [f"{level}%" for level in LEVELS]].to_string())
     for level in LEVELS:
         print(
             f"{level}% interval coverage: engine {table[f'in{level}'].sum() / points:.1%}, "

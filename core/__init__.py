@@ -23,13 +23,35 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   columns), statistics(refresh=False), histogram, value_counts, correlation, report_csv,
   delete(cascade=False) (refused naming the models that use it; cascade deletes them), load_samples
 - ``eng.health``: status (versions, database, file store)
+- ``eng.training``: check(TrainRequest) -> {problem_type, reason, warnings} (reads the data; InvalidInput for
+  one class, an all-missing target, < 20 rows, unknown columns, a dataset with problems); submit(TrainRequest)
+  -> Job ``train_tabular`` (same refusals before queueing; result {"model_id"}). ``parent_model_id`` continues
+  a model: same name, target and columns; trained on the parent's datasets plus the new one (a new version)
+- ``eng.models``: list(problem_types=None), get, pipeline (skops, trusted types), holdout -> DataFrame ``row,
+  y_true, y_pred[, probability_<class>]``; summary -> ModelSummary (metrics, metrics_frame(), cv_metric,
+  leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings); schema_json -> bytes; download -> skops
+  bytes (``models:download``); importance -> Importance | None (table, per-row SHAP ``values`` in long form,
+  rows, output_space, source); feature_importance -> DataFrame ``feature, mean_abs_shap`` on original columns;
+  explain(model_id, sample_rows=2000) -> Job ``explain_model``; delete_importance; delete (refused while a job
+  scores, explains or continues the model; removes the model, held-out and SHAP files)
 - ``eng.inference``: form_fields(model_id) -> [InputField] (template default, else training median / mode);
   predict_one(model_id, values, explain=True) -> Prediction (the pipeline's own prediction, class
   probabilities, SHAP base value + contributions per original column = model output, warnings; logged);
   predict_batch(model_id, dataset_id=None, data=None, filename=None, explain_top=0) -> Job ``batch_predict``
   (columns and empty files checked at submit; result {"file_id", "rows", "summary", "warnings", "problems"};
   the CSV holds the input columns + prediction + probability_<class> [+ reason_1..3]);
-  batch_result(job_id, limit=None) -> DataFrame; log(model_id=None, user=None, since=None, until=None) -> DataFrame
+  batch_result(job_id, limit=None) -> DataFrame; log(model_id=None, user=None, since=None, until=None) -> DataFrame;
+  forecast(model_id, steps=12, series_ids=None, level=(80, 95)) -> DataFrame (= ``eng.forecasts.forecast``)
+- ``eng.forecasts``: check(TrainRequest) -> {problem_type, reason, warnings, frequency, season_length, horizon,
+  series} (reads the data: bad dates / values, duplicates, irregular timestamps raise InvalidInput with rows);
+  series(model_id); history(model_id) -> unique_id, ds, y; summary(model_id) -> ForecastSummary (settings,
+  leaderboard, chosen model + CV MASE / sMAPE / RMSE per series, every candidate's errors, CV forecasts, notes);
+  forecast(model_id, steps=12, series_ids=None, level=(80, 95)) -> DataFrame ``unique_id, ds, model, forecast,
+  lo-80, hi-80, lo-95, hi-95`` (refits the chosen configuration per series; logged with kind "forecast", the CSV
+  kept as a result file; ``attrs`` file_id, log_id); submit(same arguments) -> Job ``forecast`` (result
+  {"file_id", "log_id", "rows", "series"}); result(job_id) -> DataFrame. Training: ``eng.training.submit`` with
+  ``TrainRequest(problem_type="forecast", time_column=..., target=..., series_column=None, frequency=None,
+  season_length=None, horizon=None, resample=False)`` -> Job ``train_forecast``
 
 Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``.
 Job task functions receive ``(ctx, params)`` where ``ctx.engine``, ``ctx.job`` and ``ctx.actor`` are set.

@@ -11,7 +11,7 @@ from ui.downloads import download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 from ui.jobs import job_panel
-from ui.model_views import importance_view, overview, summary_view
+from ui.model_views import importance_view, inputs_table, overview, summary_view
 
 engine, actor = get_engine(), current_actor()
 st.title("Models")
@@ -49,6 +49,12 @@ def continue_view(model: Model) -> None:
 
 
 def files_view(model: Model) -> None:
+    inputs = inputs_table(model)
+    if not inputs.empty:
+        st.subheader("Model inputs")
+        st.caption(f"What {model.label} expects to predict {model.target}; the schema JSON holds the same.")
+        st.dataframe(inputs, hide_index=True, key="models_inputs")
+        download_csv(inputs, f"{model.name}-v{model.version}-inputs.csv", key="models_inputs_csv")
     st.download_button("Download the model schema (JSON)", engine.models.schema_json(actor, model.id),
                        file_name=f"{model.name}-v{model.version}-schema.json", mime="application/json",
                        key="models_schema_json", icon=":material/data_object:",

@@ -13,6 +13,7 @@ from ui.auth import current_actor
 from ui.engine import get_engine
 from ui.errors import guard, show_error
 from ui.jobs import job_panel
+from ui.model_views import headline
 
 PROBLEMS = {"auto": "Automatic", "classification": "Classification (a category)",
             "regression": "Regression (a number)", "forecast": "Forecast (a time series)"}
@@ -138,6 +139,11 @@ job_id = st.session_state.get("train_job")
 if job_id:
     job = job_panel(engine, actor, job_id, key=f"train_{job_id[:8]}")
     done = job is not None and job.status == "succeeded" and job.result
+    if done:
+        with guard():
+            model = engine.models.get(actor, job.result["model_id"])
+            st.write(f"**{model.label}**: best of the candidates was **{model.details.get('chosen_family', '—')}**; "
+                     f"{headline(model)} on rows it never saw.")
     if done and st.button("Open the model summary", type="primary", icon=":material/insights:", key="train_open"):
         st.session_state["models_open"] = job.result["model_id"]
         st.switch_page("pages/models.py")

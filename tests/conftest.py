@@ -10,7 +10,7 @@ import pytest
 
 os.environ.setdefault("DATAML_BCRYPT_ROUNDS", "4")  # bcrypt's real cost makes user-heavy tests slow
 
-from core import Actor, Engine  # noqa: E402 - after the environment is prepared
+from core import Actor, Engine
 
 ADMIN_PASSWORD = "admin-pass-123"
 USER_PASSWORD = "user-pass-1234"

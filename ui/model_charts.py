@@ -12,11 +12,12 @@ GUIDE = "#9ca3af"  # reference lines: chance diagonal, perfect prediction, zero 
 LOW_HIGH = [[0.0, "#2563eb"], [0.5, "#a855f7"], [1.0, "#dc2626"]]  # feature value low → high
 
 
-def _style(figure: go.Figure, title: str, x_title: str, y_title: str, legend: bool = False,
+def _style(figure: go.Figure, title: str, x_title: str, y_title: str, legend: str | None = None,
            height: int = HEIGHT) -> go.Figure:
+    """Shared layout; ``legend`` is the legend's title (None: no legend), shown at the right of the plot."""
     figure.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, xaxis_title=x_title,
                          yaxis_title=y_title, height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                         showlegend=legend, legend={"orientation": "h", "y": -0.2})
+                         showlegend=legend is not None, legend={"title": {"text": legend or ""}})
     return figure
 
 
@@ -43,7 +44,7 @@ def curves(frame: pd.DataFrame, *, x: str, y: str, score: str, title: str, x_tit
                                     hovertemplate=hover))
     figure.update_xaxes(range=[0, 1])
     figure.update_yaxes(range=[0, 1.02])
-    return _style(figure, title, x_title, y_title, legend=True)
+    return _style(figure, title, x_title, y_title, legend="class (area)")
 
 
 def predicted_vs_actual(frame: pd.DataFrame, target: str) -> go.Figure:
@@ -74,6 +75,12 @@ def importance_bars(table: pd.DataFrame, top: int = 20) -> go.Figure:
                horizontal=True, x_title="", y_title="mean |SHAP value|")
 
 
+def shown_values(part: pd.DataFrame) -> pd.Series:
+    """Feature values for hover texts: numbers (4 digits) or text; "missing" for neither."""
+    numbers = part["number"].map(lambda v: f"{v:.4g}", na_action="ignore")
+    return part["value"].where(part["value"].notna(), numbers).fillna("missing")
+
+
 def strip(values: pd.DataFrame, order: list[str], top: int = 12) -> go.Figure:
     """Beeswarm-like view: each dot is one explained row; colour is the feature's value (blue low, red high)."""
     features = order[:top]
@@ -89,7 +96,7 @@ def strip(values: pd.DataFrame, order: list[str], top: int = 12) -> go.Figure:
         part = shown[mask]
         figure.add_trace(go.Scattergl(
             x=part["shap"], y=y[mask.to_numpy()], mode="markers", marker={"size": 5, "opacity": 0.7, **marker},
-            customdata=np.column_stack([part["feature"], part["value"].fillna("missing")]),
+            customdata=np.column_stack([part["feature"], shown_values(part)]),
             hovertemplate="%{customdata[0]} = %{customdata[1]}<br>SHAP %{x:.4g}<extra></extra>"))
     figure.add_vline(x=0, line_color=GUIDE)
     figure.update_yaxes(tickvals=list(range(len(features))), ticktext=features, autorange="reversed",
@@ -112,4 +119,4 @@ def dependence(values: pd.DataFrame, feature: str, kind: str) -> go.Figure:
     if kind in ("categorical", "text"):
         figure.update_xaxes(type="category")
     figure.add_hline(y=0, line_dash="dash", line_color=GUIDE)
-    return _style(figure, f"Effect of {feature}", feature, "SHAP value")
+    return _style(figure, f"Effect of {feature} (each dot is one row)", feature, "SHAP value")

@@ -51,6 +51,21 @@ def plots(summary: ModelSummary, target: str) -> None:
         right.plotly_chart(charts.residuals(summary.residuals, target), key="models_residuals")
 
 
+def leaderboard_table(board: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The leaderboard as analysts read it: score columns first, blanks instead of "None", settings last."""
+    if "cv_score" not in board.columns:  # e.g. a forecast leaderboard: shown as it is
+        return board
+
+    def text(values: pd.Series, digits: int) -> pd.Series:
+        return values.map(lambda v: "—" if pd.isna(v) else f"{v:.{digits}f}")
+
+    return pd.DataFrame({
+        "rank": board["rank"].map(lambda r: "—" if pd.isna(r) else str(int(r))), "family": board["family"],
+        f"CV {metric}": text(board["cv_score"], 4), "± (std)": text(board["cv_std"], 4), "folds": board["folds"],
+        "fit time (s)": text(board["fit_time_s"].where(board["folds"] > 0), 2), "status": board["status"],
+        "settings": board["params"]})
+
+
 def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
     model = summary.model
     for warning in summary.warnings:
@@ -62,21 +77,18 @@ def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
     st.caption(f"Every candidate tried, best first, by {metric} averaged over cross-validation folds of the "
                "training rows. Rank 1 was refit on all training rows and became this model.")
     board = summary.leaderboard
-    st.dataframe(board, hide_index=True, key="models_leaderboard", column_config={
-        "cv_score": st.column_config.NumberColumn(f"CV {metric}", format="%.4f"),
-        "cv_std": st.column_config.NumberColumn("± (std)", format="%.4f"),
-        "fit_time_s": st.column_config.NumberColumn("fit time (s)", format="%.2f")})
+    st.dataframe(leaderboard_table(board, metric), hide_index=True, key="models_leaderboard")
+    st.caption("A candidate the time budget stopped before its last fold ranks after every complete one, however "
+               "good its few folds looked; \"not run\" candidates did not fit in the budget.")
     download_csv(board, f"{model.name}-v{model.version}-leaderboard.csv", key="models_leaderboard_csv")
-    facts, lineage = st.columns([3, 2])
-    with facts:
-        st.subheader("Training facts")
-        st.dataframe(summary.facts, hide_index=True, key="models_facts", width="stretch")
-        download_csv(summary.facts, f"{model.name}-v{model.version}-facts.csv", key="models_facts_csv")
-    with lineage:
-        st.subheader("Lineage")
-        st.caption("This version first, then the versions it continued from.")
-        st.dataframe(summary.lineage, hide_index=True, key="models_lineage")
-        download_csv(summary.lineage, f"{model.name}-v{model.version}-lineage.csv", key="models_lineage_csv")
+    st.subheader("Training facts")
+    st.dataframe(summary.facts, hide_index=True, key="models_facts", width="stretch",
+                 height=36 * (len(summary.facts) + 1) + 3)  # every fact visible, no inner scrolling
+    download_csv(summary.facts, f"{model.name}-v{model.version}-facts.csv", key="models_facts_csv")
+    st.subheader("Lineage")
+    st.caption("This version first, then the versions it continued from, with the data each was trained on.")
+    st.dataframe(summary.lineage, hide_index=True, key="models_lineage", width="stretch")
+    download_csv(summary.lineage, f"{model.name}-v{model.version}-lineage.csv", key="models_lineage_csv")
     holdout = engine.models.holdout(actor, model.id)
     if not holdout.empty:
         download_csv(holdout, f"{model.name}-v{model.version}-holdout.csv", key="models_holdout_csv",
@@ -126,14 +138,24 @@ def importance_view(engine: Engine, actor: Actor, model: Model) -> None:
         job_panel(engine, actor, job_id, key=f"explain_{job_id[:8]}")
 
 
+def headline(model: Model) -> str:
+    """The first held-out metric, e.g. "Accuracy 0.9667"."""
+    key = next(iter(model.metrics), None)
+    return f"{METRICS.get(key, (key, True, ''))[0]} {_number(model.metrics[key])}" if key else "—"
+
+
 def overview(models: list[Model]) -> pd.DataFrame:
     """One row per version, grouped by predictor (newest version first), with its headline score."""
-    rows = []
-    for m in models:
-        key = next(iter(m.metrics), None)
-        rows.append({"predictor": m.name, "version": m.version, "status": m.status, "problem": m.problem_type,
-                     "target": m.target, "dataset": m.dataset_name,
-                     "score": f"{METRICS.get(key, (key, True, ''))[0]} {_number(m.metrics[key])}" if key else "—",
-                     "continued from": (m.details.get("parent") or {}).get("label", ""),
-                     "trained (UTC)": m.created_at, "by": m.owner})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"predictor": m.name, "version": m.version, "status": m.status, "problem": m.problem_type,
+                          "target": m.target, "dataset": m.dataset_name, "held-out score": headline(m),
+                          "continued from": (m.details.get("parent") or {}).get("label", ""),
+                          "trained (UTC)": m.created_at, "by": m.owner} for m in models])
+
+
+def inputs_table(model: Model) -> pd.DataFrame:
+    """The model's input columns as the schema JSON describes them, one row each."""
+    rows = [{"column": f["name"], "kind": f["kind"], "type": f["dtype"],
+             "allowed categories": ", ".join(f.get("categories") or [])[:300],
+             "typical (median / most frequent)": f["mode"] if f.get("mode") is not None else f.get("median"),
+             "min": f.get("min"), "max": f.get("max")} for f in model.schema.get("features", [])]
+    return pd.DataFrame(rows).astype(str).replace("None", "") if rows else pd.DataFrame()

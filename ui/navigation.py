@@ -33,6 +33,7 @@ PAGES: list[PageSpec] = [
     PageSpec("models.py", "Models", ":material/neurology:", "Models", "models:read"),
     PageSpec("predict.py", "Predict one case", ":material/online_prediction:", "Predict", "inference:run"),
     PageSpec("batch.py", "Batch predictions", ":material/table_view:", "Predict", "inference:run"),
+    PageSpec("forecast.py", "Forecast", ":material/timeline:", "Predict", "inference:run"),
     PageSpec("predictions.py", "Predictions log", ":material/receipt_long:", "Predict", "predictions:read"),
     PageSpec("jobs.py", "Jobs", ":material/pending_actions:", "Workspace", "jobs:read"),
     PageSpec("users.py", "Users & roles", ":material/group:", "Administration", "users:manage"),

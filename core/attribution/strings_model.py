@@ -105,9 +105,6 @@ class StringIndex:
         indices = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
         return cls(vocabulary, indptr, indices, row_family.astype(np.int64))
 
-    def row(self, sample: int) -> np.ndarray:
-        return self.vocabulary[self.indices[self.indptr[sample] : self.indptr[sample + 1]]]
-
     def score(self, hashes: np.ndarray, exclude_row: int | None = None) -> StringScores:
         """Cosines of a string set with the family profiles and the references, ``exclude_row`` left out."""
         position = np.searchsorted(self.vocabulary, hashes)

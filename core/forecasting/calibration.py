@@ -4,8 +4,8 @@ The models' own intervals have the right *shape* over the horizon (wider further
 *width* on real series: they under-cover. So each CV error is divided by the model's own standard
 deviation at that step (a score), and an interval becomes ``forecast ± q(level) · scale · sigma_h``:
 - ``scale`` is the series' root-mean-square score (how far off its model's own width is);
-- ``q(level)`` is the conformal quantile of scores standardized leave-one-out, pooled over all series
-  of the fit, so tails are estimated from many points even when one series has few CV errors.
+- ``q(level)`` is the conformal quantile of scores standardized leave-one-window-out, pooled over all
+  series of the fit, so tails are estimated from many points even when one series has few CV errors.
 Models without intervals (intermittent ones) use a flat sigma of 1 and are pooled separately.
 """
 
@@ -19,10 +19,10 @@ import numpy as np
 
 
 def scores(errors: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """Absolute errors in units of the model's own standard deviation, non-finite ones dropped."""
+    """Absolute errors in units of the model's own standard deviation (NaN where undefined)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.abs(np.asarray(errors, dtype=float)) / np.asarray(sigma, dtype=float)
-    return s[np.isfinite(s)]
+    return np.where(np.isfinite(s), s, np.nan)
 
 
 def usable_sigma(sigma: np.ndarray) -> bool:
@@ -33,17 +33,24 @@ def usable_sigma(sigma: np.ndarray) -> bool:
 
 def scale_of(s: np.ndarray) -> float:
     """The series' calibration scale: root-mean-square score (0 when there is nothing to learn from)."""
+    s = s[np.isfinite(s)]
     return float(np.sqrt(np.mean(np.square(s)))) if s.size else 0.0
 
 
-def standardized(s: np.ndarray) -> np.ndarray:
-    """Scores divided by the scale of the *other* scores, so the pooled tails look out-of-sample."""
-    if s.size < 2:
-        return np.array([])
-    total = np.sum(np.square(s))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = s / np.sqrt((total - np.square(s)) / (s.size - 1))
-    return u[np.isfinite(u)]
+def standardized(s: np.ndarray, windows: np.ndarray) -> np.ndarray:
+    """Scores divided by the scale of the *other* CV windows' scores.
+
+    Errors within one window are strongly correlated, so leaving out a whole window is what makes
+    the pooled tails look like a new forecast's: they include the error of estimating the scale.
+    """
+    out = []
+    for window in np.unique(windows):
+        others = s[windows != window]
+        scale = scale_of(others)
+        if scale > 0:
+            mine = s[windows == window]
+            out.append(mine[np.isfinite(mine)] / scale)
+    return np.concatenate(out) if out else np.array([])
 
 
 def quantile(pooled: Sequence[float], level: float) -> float:

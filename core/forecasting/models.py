@@ -33,7 +33,7 @@ ALL_MODELS = REGULAR + INTERMITTENT[:3]
 WITH_INTERVALS = frozenset({"AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "Naive"})
 REF_LEVEL = 80  # the band asked of every model to read its standard deviation per step
 _Z_REF = NormalDist().inv_cdf(0.5 + REF_LEVEL / 200)
-MAX_ARIMA_SEASON = 24  # seasonal AutoARIMA takes tens of seconds per series above this (weekly data)
+MAX_ARIMA_SEASON = 12  # seasonal AutoARIMA takes 40 s to minutes per series above this (hourly, weekly data)
 MIN_POINTS = 3
 ZERO_SHARE = 0.3  # share of zeros from which a non-negative series counts as intermittent
 

@@ -163,8 +163,10 @@ def _parse_dates(column: pd.Series, name: str) -> tuple[pd.Series, list[Problem]
         parsed = pd.to_datetime(text, format="%Y", errors="coerce")
     elif isinstance(values.dtype, pd.DatetimeTZDtype):
         parsed = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif pd.api.types.is_datetime64_dtype(values):
+        parsed = values.astype("datetime64[ns]")
     else:
-        parsed = _to_naive_datetime(values, None)
+        parsed = _to_naive_datetime(values, None)  # one layout for the whole column: fast and unambiguous
         failed = values.notna() & parsed.isna()
         if failed.any():  # a second, slower pass for tables mixing several date layouts
             parsed[failed] = _to_naive_datetime(values[failed], "mixed")

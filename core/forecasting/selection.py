@@ -166,7 +166,8 @@ def _choose(
     sigma = np.mean([cv.sigmas[m] for m in best], axis=0)
     profile = "model" if all(m in models.WITH_INTERVALS for m in best) and calibration.usable_sigma(sigma) else "flat"
     s = calibration.scores(y - options[best], sigma if profile == "model" else np.ones_like(y))
-    pooled[profile] += calibration.standardized(s).tolist()
+    windows = cv.frame["cutoff"].to_numpy()
+    pooled[profile] += calibration.standardized(s, windows).tolist()
     config = SeriesConfig(best, plan.season_length, plan.kind, profile, calibration.scale_of(s),
                           plan.kind == "intermittent")
     rows = [{"unique_id": cv.uid, "model": name, **_public(scored[name]), "chosen": best == (name,)}
@@ -186,7 +187,7 @@ def _tiny_config(y: np.ndarray, pooled: dict[str, list[float]]) -> SeriesConfig:
     profile = "model" if calibration.usable_sigma(sigma) else "flat"
     errors = np.diff(y)
     s = calibration.scores(errors, np.full_like(errors, sigma[0] if profile == "model" else 1.0))
-    pooled[profile] += calibration.standardized(s).tolist()
+    pooled[profile] += calibration.standardized(s, np.arange(len(s))).tolist()
     return SeriesConfig(("Naive",), 1, "tiny", profile, calibration.scale_of(s), False)
 
 

@@ -17,6 +17,7 @@ TASKS: dict[str, str] = {
     "explain_model": "core.services.explain_tasks:explain_model",
     "batch_predict": "core.services.inference_tasks:batch_predict",
     "train_forecast": "core.services.forecasts:train_forecast",
+    "forecast": "core.services.forecasts:forecast_job",
 }
 
 

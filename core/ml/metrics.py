@@ -57,14 +57,15 @@ def _number(value: float) -> float | None:
 
 def holdout_metrics(holdout: pd.DataFrame, problem_type: str, classes: Sequence[Any] = ()) -> dict[str, float | None]:
     """Classification: accuracy, balanced_accuracy, f1 (macro), roc_auc (ovr), log_loss;
-    regression: rmse, mae, r2, mape. Undefined values (e.g. AUC with one class present) are None."""
+    regression: rmse, mae, r2, mape (over rows whose actual value is not 0).
+    Undefined values (e.g. AUC with one class present) are None."""
     y_true, y_pred = holdout["y_true"].to_numpy(), holdout["y_pred"].to_numpy()
     if problem_type == "regression":
         return {
             "rmse": _number(float(np.sqrt(skm.mean_squared_error(y_true, y_pred)))),
             "mae": _number(float(skm.mean_absolute_error(y_true, y_pred))),
             "r2": _number(float(skm.r2_score(y_true, y_pred))),
-            "mape": _number(float(skm.mean_absolute_percentage_error(y_true, y_pred))),
+            "mape": _mape(y_true, y_pred),
         }
     proba = holdout[[probability_column(c) for c in classes]].to_numpy()
     with warnings.catch_warnings():  # a class absent from the held-out rows makes sklearn warn, not fail
@@ -76,6 +77,14 @@ def holdout_metrics(holdout: pd.DataFrame, problem_type: str, classes: Sequence[
             "roc_auc": _number(_roc_auc(y_true, proba, classes)),
             "log_loss": _number(float(skm.log_loss(y_true, proba, labels=list(classes)))),
         }
+
+
+def _mape(y_true: np.ndarray, y_pred: np.ndarray) -> float | None:
+    """Mean absolute percentage error; rows with an actual 0 have no percentage and are left out."""
+    nonzero = y_true != 0
+    if not nonzero.any():
+        return None
+    return _number(float(skm.mean_absolute_percentage_error(y_true[nonzero], y_pred[nonzero])))
 
 
 def confusion_frame(holdout: pd.DataFrame, classes: Sequence[Any]) -> pd.DataFrame:

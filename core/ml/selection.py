@@ -78,7 +78,7 @@ def _split(X: pd.DataFrame, y: pd.Series, schema: ModelSchema, holdout_fraction:
     n_test = max(math.ceil(holdout_fraction * len(y)), len(schema.classes))
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=n_test, random_state=random_state, stratify=y if classify else None)
-    n_splits = 5 if len(y_train) <= 50_000 else 3
+    n_splits = 5 if len(y_train) < 5000 else 3  # big tables: fewer, larger folds are as reliable and cheaper
     weights = None
     if classify:
         counts = y_train.value_counts()
@@ -128,12 +128,17 @@ def _cross_validate(candidate: Candidate, split: _Split, schema: ModelSchema, me
             "folds": len(scores), "fit_time_s": round(fit_time, 3), "status": status}
 
 
+def _not_run(candidate: Candidate) -> dict[str, Any]:
+    return {"family": candidate.family, "params": candidate.describe(), "candidate": candidate, "cv_score": math.nan,
+            "cv_std": math.nan, "folds": 0, "fit_time_s": 0.0, "status": "not run (time budget)"}
+
+
 def _leaderboard(rows: list[dict[str, Any]], metric: str, n_folds: int) -> pd.DataFrame:
-    """Scored candidates best first; a candidate the budget cut short ranks after every complete one,
-    since one or two lucky folds must not win."""
+    """Scored candidates best first. One scored on fewer than most folds (the budget cut it short) ranks
+    after all others, since one or two lucky folds must not win."""
     board = pd.DataFrame(rows, columns=[*LEADERBOARD_COLUMNS[1:], "candidate"])
     scored = board["cv_score"].notna()
-    complete = board["folds"] == n_folds
+    complete = board["folds"] >= max(2, math.ceil(n_folds / 2))
     ascending = not GREATER_IS_BETTER[metric]
     order = [board[scored & part].sort_values("cv_score", ascending=ascending, kind="stable")
              for part in (complete, ~complete)]
@@ -148,8 +153,10 @@ def train_tabular(
 ) -> TrainOutcome:
     """Choose and fit the best pipeline for ``schema`` on ``df`` within about ``time_budget_s`` seconds.
 
-    New candidates stop starting once the budget (minus the time the final refit will take) is spent;
-    the first candidate always gets at least one fold. Threads are capped to ``n_jobs``."""
+    Candidates run in a fixed order; one starts only while its first fold (guessed from the slowest fold
+    of its family so far) and the final refit of the best still fit in the budget, and folds stop early
+    when the next would not. The first candidate always gets at least one fold. Threads are capped to
+    ``n_jobs``."""
     ctx = ctx or NullContext()
     started = time.perf_counter()
     deadline = started + time_budget_s
@@ -168,17 +175,15 @@ def train_tabular(
         for number, candidate in enumerate(plan, start=1):
             ctx.check()
             reserve = _refit_estimate(rows, split, metric)  # keep time for refitting the best so far
-            if rows and time.perf_counter() + reserve > deadline:
-                break
+            if rows and time.perf_counter() + reserve + _fold_estimate(rows, candidate) > deadline:
+                rows.append(_not_run(candidate))
+                continue
             spent = (time.perf_counter() - started) / time_budget_s if time_budget_s > 0 else 1.0
             ctx.progress(0.05 + 0.8 * min(1.0, max((number - 1) / len(plan), spent)),
                          f"candidate {number}/{len(plan)}: {candidate.family}")
             rows.append(_cross_validate(candidate, split, schema, metric, deadline, reserve, ctx, random_state,
                                         n_jobs))
-        skipped = [{"family": c.family, "params": c.describe(), "candidate": c, "cv_score": math.nan,
-                    "cv_std": math.nan, "folds": 0, "fit_time_s": 0.0, "status": "not run (time budget)"}
-                   for c in plan[len(rows):]]
-        board = _leaderboard(rows + skipped, metric, len(split.folds))
+        board = _leaderboard(rows, metric, len(split.folds))
         if board["rank"].isna().all():
             raise InvalidInput("No candidate model could be trained on this table.",
                                [Problem(row.status, field=row.family) for row in board.itertuples()])
@@ -193,6 +198,14 @@ def train_tabular(
         holdout_rows=len(y_test), chosen_family=best.family, duration_s=time.perf_counter() - started,
         warnings=tuple(notes),
     )
+
+
+def _fold_estimate(rows: list[dict[str, Any]], candidate: Candidate) -> float:
+    """A cautious guess of one fold of ``candidate``: twice the slowest fold of its family so far (configs
+    differ in cost), or of any family when it has not run yet."""
+    ran = [r for r in rows if r["folds"]]
+    same = [r for r in ran if r["family"] == candidate.family] or ran
+    return 2 * max((r["fit_time_s"] / r["folds"] for r in same), default=0.0)
 
 
 def _refit_estimate(rows: list[dict[str, Any]], split: _Split, metric: str) -> float:

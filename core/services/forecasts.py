@@ -1,4 +1,5 @@
-"""Forecasting models: training as a job (``train_forecast``) and forecasts with calibrated intervals.
+"""Forecasting models: training as a job (``train_forecast``), the model's summary, and forecasts with calibrated
+intervals (directly, or as a ``forecast`` job for the page), each recorded in the predictions log.
 
 A forecast model stores its chosen configuration per series (JSON) and a reference to its dataset; no
 pickles. Forecasting refits the chosen statsforecast models on the history, which is fast.
@@ -6,23 +7,40 @@ pickles. Forecasting refits the chosen statsforecast models on the history, whic
 
 from __future__ import annotations
 
+import io
 import os
 import time
+from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
-from core.entities import Actor, Model, TrainRequest
-from core.errors import InvalidInput, Problem
+from core.entities import Actor, Job, Model, TrainRequest
+from core.errors import Conflict, InvalidInput, JobFailed, NotFound, Problem
+from core.exports import safe_csv
 from core.services.base import Service, record, require
+from core.services.result_files import PendingFiles
 from core.storage.repositories import models as model_repo
+from core.storage.repositories import predictions as log_repo
 
 if TYPE_CHECKING:
     from core.engine import Engine
+    from core.forecasting.fit import ForecastFit
+    from core.jobs.context import TaskContext
     from core.jobs.execution import JobContext
 
 MAX_LEVELS = 5
 DEFAULT_LEVELS = (80, 95)
+N_WINDOWS = 3
+PARALLEL_FROM = 8  # a forecast of this many series or more is spread over the job's cores
+LOGGED_IDS = 20  # series ids written into a predictions-log entry; the rest are counted
+
+
+def job_cores() -> int:
+    """Processes one forecasting job may use (DESIGN §5: one job per two cores)."""
+    return max(1, min(os.cpu_count() or 1, 2))
 
 
 def history(engine: Engine, actor: Actor, request: TrainRequest) -> pd.DataFrame:
@@ -42,31 +60,63 @@ def default_horizon(season_length: int, shortest: int) -> int:
     return max(1, min(max(season_length, 4), shortest // 4))
 
 
-def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    from core.forecasting.prepare import infer_frequency, season_length_for
-    from core.forecasting.selection import fit_select
+@dataclass(frozen=True)
+class Settings:
+    """What training uses: the user's choices, else what the data suggests."""
 
-    engine, actor, request = ctx.engine, ctx.actor, TrainRequest.from_params(params)
-    started = time.perf_counter()
-    ctx.progress(0.01, "preparing")
-    long = history(engine, actor, request)
+    freq: str
+    season_length: int
+    horizon: int
+    inferred: tuple[str, ...]  # which of frequency / season length / horizon were inferred
+
+
+def settings_for(long: pd.DataFrame, request: TrainRequest) -> Settings:
+    from core.forecasting.prepare import infer_frequency, season_length_for
+
     freq = request.frequency or infer_frequency(long)
     season = request.season_length or season_length_for(freq)
     shortest = int(long.groupby("unique_id").size().min())
     horizon = request.horizon or default_horizon(season, shortest)
-    fit = fit_select(long, freq, season, horizon, n_windows=3, levels=DEFAULT_LEVELS, ctx=ctx,
-                     n_jobs=max(1, min(os.cpu_count() or 1, 2)))
+    inferred = tuple(name for name, given in (("frequency", request.frequency), ("season length",
+                     request.season_length), ("horizon", request.horizon)) if not given)
+    return Settings(freq, season, horizon, inferred)
+
+
+def _with_details(exc: InvalidInput) -> InvalidInput:
+    """The same error with its problems as text: a failed job keeps ``details``, not the problem list."""
+    lines = [" · ".join(str(v) for v in (f"row {p.row}" if p.row else None, p.field, p.problem, p.value) if v)
+             for p in exc.problems]
+    return InvalidInput(exc.message, exc.problems, details="\n".join(lines) or exc.details)
+
+
+def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    from core.forecasting.selection import fit_select
+
+    engine, actor, request = ctx.engine, ctx.actor, TrainRequest.from_params(params)
+    started = time.perf_counter()
+    ctx.progress(0.01, "preparing the series")
+    try:
+        long = history(engine, actor, request)
+        chosen = settings_for(long, request)
+        fit = fit_select(long, chosen.freq, chosen.season_length, chosen.horizon, n_windows=N_WINDOWS,
+                         levels=DEFAULT_LEVELS, ctx=ctx, n_jobs=job_cores())
+    except InvalidInput as exc:
+        raise _with_details(exc) from exc
     ctx.check()
-    leaderboard = fit.leaderboard
-    selected = leaderboard[leaderboard["model"].astype(str).str.startswith("Selected")]
+    board = fit.leaderboard
+    selected = board[board["model"].astype(str).str.startswith("Selected")]
     metrics = {k: float(selected[k].iloc[0]) for k in ("mase", "smape", "rmse")} if len(selected) else {}
     spec = {"time_column": request.time_column, "target": request.target, "series_column": request.series_column,
             "resample": request.resample, "fit": fit.to_dict()}
     details = {
-        "leaderboard": leaderboard.to_dict(orient="records"),
+        "leaderboard": board.to_dict(orient="records"),
         "notes": list(fit.notes),
         "series": len(fit.configs),
         "train_rows": len(long),
+        "frequency": fit.freq,
+        "season_length": fit.season_length,
+        "horizon": fit.horizon,
+        "inferred": list(chosen.inferred),
         "duration_s": round(time.perf_counter() - started, 2),
         "training_datasets": [request.dataset_id],
         "chosen_family": ", ".join(sorted(set(fit.chosen().values())))[:200],
@@ -82,12 +132,117 @@ def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"model_id": model.id}
 
 
+def forecast_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Job ``forecast``: result ``{"file_id", "log_id", "rows", "series"}`` (the CSV is a result file)."""
+    service: ForecastService = ctx.engine.forecasts
+    frame = service.forecast(ctx.actor, params["model_id"], params["steps"], params["series_ids"], params["levels"],
+                             ctx=ctx, job_id=ctx.job.id)
+    return {"file_id": frame.attrs["file_id"], "log_id": frame.attrs["log_id"], "rows": len(frame),
+            "series": int(frame["unique_id"].nunique())}
+
+
+@dataclass(frozen=True)
+class ForecastSummary:
+    """What a forecaster learned: settings, leaderboard, the choice and CV metrics per series, notes.
+
+    ``leaderboard``: model, mase, smape, rmse (means over the series each was tried on), n_series, chosen_for,
+    in_ensembles; its first rows include "Selected (per series)". ``series``: unique_id, model (chosen), kind
+    (regular | short | intermittent | tiny), mase, smape, rmse. ``series_metrics``: every candidate per series
+    with ``chosen``. ``cv``: unique_id, ds, cutoff, y, one column per candidate and ``chosen``.
+    """
+
+    model: Model
+    freq: str
+    season_length: int
+    horizon: int
+    n_windows: int
+    candidates: tuple[str, ...]
+    metrics: dict[str, float]
+    leaderboard: pd.DataFrame
+    series: pd.DataFrame
+    series_metrics: pd.DataFrame
+    cv: pd.DataFrame
+    notes: tuple[str, ...]
+
+
+def _series_table(fit: ForecastFit) -> pd.DataFrame:
+    chosen = fit.series_metrics[fit.series_metrics["chosen"]].drop(columns=["chosen", "model"])
+    kinds = pd.DataFrame({"unique_id": list(fit.configs), "model": [c.name for c in fit.configs.values()],
+                          "kind": [c.kind for c in fit.configs.values()]})
+    return kinds.merge(chosen, on="unique_id", how="left")
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A checked forecast request with the data it needs."""
+
+    model: Model
+    fit: ForecastFit
+    long: pd.DataFrame
+    steps: int
+    series_ids: list[str]
+    levels: list[int]
+    all_series: bool
+
+
+def _when(stamp: pd.Timestamp) -> str:
+    return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat(sep=" ")
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
 class ForecastService(Service):
     def _model(self, actor: Actor, model_id: str) -> Model:
         model = self.engine.models.get(actor, model_id)
         if model.problem_type != "forecast":
-            raise InvalidInput(f"{model.label} is a {model.problem_type} model, not a forecaster.")
+            raise InvalidInput(f"{model.label} is a {model.problem_type} model, not a forecaster; choose a model "
+                               "trained with the problem type Forecast.")
         return model
+
+    @staticmethod
+    def _request(model: Model) -> TrainRequest:
+        spec = model.schema
+        return TrainRequest(dataset_id=model.dataset_id, name=model.name, target=spec["target"],
+                            problem_type="forecast", time_column=spec["time_column"],
+                            series_column=spec.get("series_column"), resample=bool(spec.get("resample")),
+                            frequency=spec["fit"]["freq"])
+
+    def check(self, actor: Actor, request: TrainRequest) -> dict[str, Any]:
+        """What forecast training would do with ``request``, before it starts (reads and checks the data).
+
+        Returns ``problem_type``, ``reason`` (series, frequency, season length, horizon, each said to be inferred
+        or chosen) and ``warnings`` (series too short for the season or for cross-validation); raises
+        ``InvalidInput`` listing rows for duplicates, bad dates, bad values and irregular timestamps."""
+        from core.forecasting.models import plan_series
+
+        require(actor, "models:train")
+        long = history(self.engine, actor, request)
+        chosen = settings_for(long, request)
+        sizes = long.groupby("unique_id").size()
+
+        def how(name: str) -> str:
+            return "inferred" if name in chosen.inferred else "yours"
+
+        reason = (f"{len(sizes):,} series of {sizes.min():,}–{sizes.max():,} points; frequency {chosen.freq} "
+                  f"({how('frequency')}), season length {chosen.season_length} ({how('season length')}), "
+                  f"evaluation horizon {chosen.horizon} steps ({how('horizon')}) over {N_WINDOWS} "
+                  "cross-validation windows.")
+        kinds: Counter[str] = Counter()
+        for _, group in long.groupby("unique_id", sort=False):
+            plan = plan_series(group["y"].to_numpy(dtype=float), chosen.season_length, chosen.horizon, N_WINDOWS)
+            kinds[plan.kind if plan else "none"] += 1
+        messages = {
+            "short": f"{kinds['short']} series are too short for season length {chosen.season_length}: they fall "
+                     "back to non-seasonal models.",
+            "tiny": f"{kinds['tiny']} series are too short to cross-validate with horizon {chosen.horizon}: they "
+                    "get a Naive forecast.",
+            "none": f"{kinds['none']} series have fewer than 3 points and are left out.",
+        }
+        warnings = [text for kind, text in messages.items() if kinds[kind]]
+        return {"problem_type": "forecast", "reason": reason, "warnings": warnings, "frequency": chosen.freq,
+                "season_length": chosen.season_length, "horizon": chosen.horizon, "series": len(sizes)}
 
     def series(self, actor: Actor, model_id: str) -> list[str]:
         """The series ids a forecaster knows."""
@@ -100,26 +255,99 @@ class ForecastService(Service):
         model = self._model(actor, model_id)
         return history(self.engine, actor, self._request(model))
 
-    @staticmethod
-    def _request(model: Model) -> TrainRequest:
-        spec = model.schema
-        return TrainRequest(dataset_id=model.dataset_id, name=model.name, target=spec["target"],
-                            problem_type="forecast", time_column=spec["time_column"],
-                            series_column=spec.get("series_column"), resample=bool(spec.get("resample")),
-                            frequency=spec["fit"]["freq"])
-
-    def forecast(
-        self, actor: Actor, model_id: str, steps: int = 12, series_ids: list[str] | None = None,
-        level: tuple[int, ...] | list[int] = DEFAULT_LEVELS,
-    ) -> pd.DataFrame:
-        """``unique_id, ds, model, forecast, lo-80, hi-80, lo-95, hi-95`` for ``steps`` periods per series."""
+    def summary(self, actor: Actor, model_id: str) -> ForecastSummary:
+        """Leaderboard, chosen model and CV metrics per series, CV forecasts for plots, and notes."""
         from core.forecasting.fit import ForecastFit
+
+        require(actor, "models:read")
+        model = self._model(actor, model_id)
+        fit = ForecastFit.from_dict(model.schema["fit"])
+        return ForecastSummary(
+            model=model, freq=fit.freq, season_length=fit.season_length, horizon=fit.horizon,
+            n_windows=fit.n_windows, candidates=fit.candidates, metrics=dict(model.metrics),
+            leaderboard=fit.leaderboard, series=_series_table(fit), series_metrics=fit.series_metrics, cv=fit.cv,
+            notes=fit.notes)
+
+    def _checked(self, actor: Actor, model_id: str, steps: Any, series_ids: Any, level: Any) -> _Request:
+        """Everything about a forecast request that can be wrong, each with one clear sentence."""
+        from core.forecasting.fit import ForecastFit
+        from core.forecasting.predict import HISTORY_MULTIPLE, MAX_STEPS
+
+        model = self._model(actor, model_id)
+        levels = list(level) if isinstance(level, list | tuple) else [level]
+        if not levels or len(levels) > MAX_LEVELS or not all(_whole(v) and 1 <= v <= 99 for v in levels):
+            raise InvalidInput(f"Choose 1 to {MAX_LEVELS} interval levels, whole percentages between 1 and 99 "
+                               "(for example 80 and 95).", [Problem("not usable", field="level", value=str(level))])
+        fit = ForecastFit.from_dict(model.schema["fit"])
+        wanted = [str(series_ids)] if isinstance(series_ids, str | int) else series_ids
+        uids = list(fit.configs) if wanted is None else [str(s) for s in dict.fromkeys(wanted)]
+        unknown = [uid for uid in uids if uid not in fit.configs]
+        if unknown or not uids:
+            known = ", ".join(repr(u) for u in list(fit.configs)[:5]) + (" …" if len(fit.configs) > 5 else "")
+            what = f"has no series {', '.join(repr(u) for u in unknown[:5])}" if unknown else "needs a series"
+            raise InvalidInput(f"{model.label} {what}; it forecasts {len(fit.configs):,} series ({known}).",
+                               [Problem("unknown series id", field="series_ids", value=u) for u in unknown[:50]])
+        long = history(self.engine, actor, self._request(model))
+        longest = int(long.groupby("unique_id").size().reindex(uids).max())
+        limit = min(MAX_STEPS, HISTORY_MULTIPLE * longest)
+        if not _whole(steps) or not 1 <= steps <= limit:
+            raise InvalidInput(f"Steps must be a whole number from 1 to {limit:,} (at most {HISTORY_MULTIPLE}× the "
+                               f"{longest:,} points of history).",
+                               [Problem(f"from 1 to {limit}", field="steps", value=str(steps))])
+        return _Request(model, fit, long, int(steps), uids, sorted({int(v) for v in levels}), wanted is None)
+
+    def forecast(self, actor: Actor, model_id: str, steps: int = 12, series_ids: list[str] | None = None,
+                 level: tuple[int, ...] | list[int] = DEFAULT_LEVELS, *, ctx: TaskContext | None = None,
+                 job_id: str | None = None) -> pd.DataFrame:
+        """``unique_id, ds, model, forecast, lo-80, hi-80, lo-95, hi-95`` for ``steps`` periods after each series'
+        end (``series_ids`` None: all). Logged in the predictions log with the CSV kept as a result file of the
+        tenant; the frame's ``attrs`` hold ``file_id`` and ``log_id``."""
         from core.forecasting.predict import forecast
 
         require(actor, "inference:run")
-        model = self._model(actor, model_id)
-        levels = sorted({int(v) for v in level})
-        if not levels or len(levels) > MAX_LEVELS or any(not 1 <= v <= 99 for v in levels):
-            raise InvalidInput(f"Choose 1 to {MAX_LEVELS} interval levels between 1 and 99 (for example 80 and 95).")
-        long = history(self.engine, actor, self._request(model))
-        return forecast(long, ForecastFit.from_dict(model.schema["fit"]), int(steps), series_ids, levels)
+        started = time.perf_counter()
+        req = self._checked(actor, model_id, steps, series_ids, level)
+        n_jobs = job_cores() if len(req.series_ids) >= PARALLEL_FROM else 1
+        frame = forecast(req.long, req.fit, req.steps, req.series_ids, req.levels, n_jobs=n_jobs, ctx=ctx)
+        model = req.model
+        inputs = {"steps": req.steps, "levels": req.levels, "series_count": len(req.series_ids),
+                  "series": "all" if req.all_series else req.series_ids[:LOGGED_IDS]}
+        outputs = {"rows": len(frame), "from": _when(frame["ds"].min()), "to": _when(frame["ds"].max()),
+                   "models": dict(Counter(frame.drop_duplicates("unique_id")["model"]).most_common(10))}
+        with PendingFiles(self.engine, actor) as files:
+            files.add_bytes(safe_csv(frame), kind="result", name=f"{model.name}-v{model.version}-forecast.csv",
+                            content_type="text/csv")
+            with self.db.session() as session:
+                info = files.register(session)[0]
+                log_id = log_repo.add_prediction(
+                    session, tenant_id=actor.tenant_id, user_id=actor.user_id, model_id=model.id,
+                    model_label=model.label, model_version=model.version, kind="forecast", inputs=inputs,
+                    outputs=outputs, output_file_id=info.id, job_id=job_id, rows=len(frame),
+                    duration_s=time.perf_counter() - started)
+                record(session, actor, "prediction.forecast", "model", model.id, model=model.label,
+                       steps=req.steps, series=len(req.series_ids), file_id=info.id)
+        frame.attrs.update(file_id=info.id, log_id=log_id)
+        return frame
+
+    def submit(self, actor: Actor, model_id: str, steps: int = 12, series_ids: list[str] | None = None,
+               level: tuple[int, ...] | list[int] = DEFAULT_LEVELS) -> Job:
+        """The same forecast as a job (progress, cancel, both cores for many series); read it with ``result``."""
+        require(actor, "inference:run")
+        req = self._checked(actor, model_id, steps, series_ids, level)
+        params = {"model_id": req.model.id, "steps": req.steps, "levels": req.levels,
+                  "series_ids": None if req.all_series else req.series_ids}
+        count = f"{len(req.series_ids):,} series" if len(req.series_ids) > 1 else req.series_ids[0]
+        return self.engine.jobs.submit(actor, "forecast", f"Forecast {count}, {req.steps} steps, with "
+                                       f"{req.model.label}", params)
+
+    def result(self, actor: Actor, job_id: str) -> pd.DataFrame:
+        """The forecast of a finished ``forecast`` job, as ``forecast`` returns it."""
+        job = self.engine.jobs.get(actor, job_id)
+        if job.kind != "forecast":
+            raise NotFound("That job is not a forecast.")
+        if not job.finished:
+            raise Conflict("The forecast is still running; its result is not ready yet.")
+        if job.status != "succeeded" or not job.result:
+            raise JobFailed(f"The forecast did not finish ({job.status}): {job.error or 'no result'}")
+        data = self.engine.files.download(actor, job.result["file_id"])
+        return pd.read_csv(io.BytesIO(data), parse_dates=["ds"], dtype={"unique_id": str, "model": str})

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from core.ml import ModelSchema
 
 VALUE_COLUMNS = ["row", "feature", "shap", "value", "number", "position"]
+SPACES = {  # what the explained output of a classifier is, in words
+    "probability": "the predicted probability of {which}",
+    "log-odds": "the log-odds of {which} (the score behind its probability; positive favours it)",
+    "raw score": "the model's raw score for {which} (before it becomes a probability)",
+}
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,9 @@ class Importance:
         """One sentence on what a SHAP value measures for this model."""
         if not classes:
             return "A SHAP value is how much a feature moves the prediction away from the average prediction."
-        space = self.output_space or "output"
         which = f"class {classes[-1]!r}" if len(classes) == 2 else "each row's predicted class"
-        return f"A SHAP value is how much a feature moves the {space} of {which} away from its average."
+        space = SPACES.get(self.output_space, "the model's output for {which}").format(which=which)
+        return f"A SHAP value is how much a feature moves {space} away from its average over the training rows."
 
     def info(self) -> dict[str, Any]:
         return {"rows": self.rows, "output_space": self.output_space, "source": self.source,
@@ -53,19 +58,21 @@ class Importance:
 
 
 def _long_values(per_row: pd.DataFrame, rows: pd.DataFrame, schema: ModelSchema, order: list[str]) -> pd.DataFrame:
-    """One line per (training row, feature): SHAP value, the feature value as text and as a number, its position
-    (0 = lowest, 1 = highest in the sample; missing for categories and text) to colour the strip plot."""
+    """One line per (training row, feature): SHAP value, the feature value (``number`` for numbers and booleans,
+    ``value`` text otherwise) and its position (0 = lowest, 1 = highest in the sample; missing for categories and
+    text) to colour the strip plot."""
     from core.ml.coerce import coerce_column
 
     texts, numbers, positions = [], [], []
+    nothing = np.full(len(rows), np.nan)
     for name in order:
         kind = schema.feature(name).kind
         values = coerce_column(rows[name], kind)[0]
-        texts.append(values.astype(object).where(values.notna(), None).map(str, na_action="ignore").to_numpy())
-        number = values.astype("float64") if kind in ("numeric", "boolean") else pd.Series(np.nan, index=values.index)
-        numbers.append(number.to_numpy())
-        ranked = values if kind in ("numeric", "boolean", "datetime") else pd.Series(np.nan, index=values.index)
-        positions.append(ranked.rank(pct=True).to_numpy(dtype="float64"))
+        numeric = kind in ("numeric", "boolean")
+        texts.append(np.full(len(rows), None, dtype=object) if numeric
+                     else values.map(str, na_action="ignore").astype(object).to_numpy())
+        numbers.append(values.to_numpy(dtype="float64") if numeric else nothing)
+        positions.append(nothing if kind in ("categorical", "text") else values.rank(pct=True).to_numpy("float64"))
     return pd.DataFrame({
         "row": np.tile(per_row.index.to_numpy() + 1, len(order)),  # 1 = first training row, as in the holdout
         "feature": np.repeat(order, len(per_row)),

@@ -7,6 +7,7 @@ import json
 import os
 import time
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from threadpoolctl import ThreadpoolController
 
 from core.datasets import read_table
 from core.entities import Actor, InputField, Job, Model, Prediction
@@ -50,6 +52,18 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+@cache
+def _threads() -> ThreadpoolController:
+    """Built once: it scans the loaded native libraries, which takes milliseconds."""
+    return ThreadpoolController()
+
+
+def without_coercion(pipeline: Any) -> Any:
+    """The pipeline minus its first step, for frames ``check_input`` already coerced to canonical dtypes: the
+    step is idempotent, and repeating its per-value work is the slowest part of scoring text columns."""
+    return pipeline[1:] if pipeline.steps[0][0] == "coerce" else pipeline
 
 
 def model_schema(model: Model) -> Any:
@@ -143,10 +157,11 @@ class InferenceService(Service):
         aligned, problems, notes = check_input(schema, pd.DataFrame([values]))
         if problems:
             raise InvalidInput("Some inputs are missing or not of the expected type.", problems)
-        scored = predict_frame(pipeline, schema, aligned).iloc[0]
+        with _threads().limit(limits=1):  # one row: OpenMP threads only add start-up latency per tree
+            scored = predict_frame(without_coercion(pipeline), schema, aligned).iloc[0]
+            explanation = explain_one(pipeline, schema, aligned) if explain else None
         probabilities = {str(c): float(scored[probability_column(c)]) for c in schema.classes
                          if probability_column(c) in scored.index}
-        explanation = explain_one(pipeline, schema, aligned) if explain else None
         duration = time.perf_counter() - started
         prediction = jsonable(scored["prediction"])
         outputs: dict[str, Any] = {"prediction": prediction, "probabilities": probabilities}
@@ -246,6 +261,11 @@ class InferenceService(Service):
         with self.db.session() as session:
             key = file_repo.storage_key(session, actor.tenant_id, job.result["file_id"])
         return pd.read_csv(self.engine.store.path(key), nrows=limit)
+
+    def forecast(self, actor: Actor, model_id: str, steps: int = 12, series_ids: list[str] | None = None,
+                 level: tuple[int, ...] | list[int] = (80, 95)) -> pd.DataFrame:
+        """Forecasts with intervals of a forecast model, logged; see ``eng.forecasts.forecast``."""
+        return self.engine.forecasts.forecast(actor, model_id, steps, series_ids, level)
 
     # --- the log ----------------------------------------------------------------------------------
     def log(

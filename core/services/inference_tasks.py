@@ -6,21 +6,26 @@ row), neutralized against formula injection and appended to the CSV."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from core.entities import Actor, Model
 from core.errors import NotFound, Problem
-from core.exports import neutralize_frame
+from core.exports import neutralize, neutralize_frame
 from core.jobs.context import Cancelled
 from core.services.base import record
-from core.services.inference import jsonable, model_schema
+from core.services.inference import jsonable, model_schema, without_coercion
+from core.storage.files import StoredBytes
 from core.storage.repositories import files as file_repo
 from core.storage.repositories import predictions as log_repo
 
@@ -32,6 +37,7 @@ CHUNK_ROWS = 100_000
 MAX_LISTED_PROBLEMS = 1000
 MAX_NOTES = 30
 HISTOGRAM_BINS = 30
+FORMULA_START = r"^[=+\-@\t\r]"  # what core.exports.neutralize quotes
 
 
 class _Tally:
@@ -100,11 +106,40 @@ def top_reasons(pipeline: Any, schema: Any, aligned: pd.DataFrame, predictions: 
     return pd.DataFrame(reasons, index=aligned.index)
 
 
-def _score_file(ctx: JobContext, model: Model, path: Any, handle: Any, explain_top: int) -> tuple[int, _Tally]:
+class _CsvSink:
+    """Appends scored chunks to the result CSV, hashing the bytes as they are written (no second read).
+
+    Only columns that may hold a formula go through ``neutralize_frame``: input text columns are tested with one
+    vectorized Arrow pass, computed columns by their distinct values."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle, self.digest, self.size = handle, hashlib.sha256(), 0
+
+    def write(self, batch: pa.RecordBatch, out: pd.DataFrame) -> None:
+        risky = [c for c in out.columns if _may_be_formula(batch, c, out[c])]
+        if risky:
+            out[risky] = neutralize_frame(out[risky]).set_axis(risky, axis=1)
+        header = [str(neutralize(str(c))) for c in out.columns] if self.size == 0 else False
+        data = out.to_csv(index=False, header=header).encode()
+        self.digest.update(data)
+        self.handle.write(data)
+        self.size += len(data)
+
+
+def _may_be_formula(batch: pa.RecordBatch, name: str, values: pd.Series) -> bool:
+    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype):
+        return False
+    if name in batch.schema.names and pa.types.is_string(batch.schema.field(name).type):
+        return bool(pc.any(pc.match_substring_regex(batch.column(name), FORMULA_START)).as_py())
+    return any(neutralize(v) is not v for v in pd.unique(values))
+
+
+def _score_file(ctx: JobContext, model: Model, path: Path, sink: _CsvSink, explain_top: int) -> tuple[int, _Tally]:
     from core.ml import check_input, predict_frame
 
     pipeline = ctx.engine.models.pipeline(ctx.actor, model.id)
     schema = model_schema(model)
+    scorer = without_coercion(pipeline)
     tally = _Tally(schema.problem_type == "classification")
     with pq.ParquetFile(path) as parquet:
         total, done = parquet.metadata.num_rows, 0
@@ -114,13 +149,13 @@ def _score_file(ctx: JobContext, model: Model, path: Any, handle: Any, explain_t
             frame = batch.to_pandas()
             room = max(0, MAX_LISTED_PROBLEMS - len(tally.problems))
             aligned, problems, notes = check_input(schema, frame, row_offset=done + 1, max_problems=room)
-            scored = predict_frame(pipeline, schema, aligned)
+            scored = predict_frame(scorer, schema, aligned)
             if explain_top:
                 scored = scored.join(top_reasons(pipeline, schema, aligned, scored["prediction"], explain_top))
             scored.columns = [_free_name(str(c), set(map(str, frame.columns))) for c in scored.columns]
             label = f"rows {done + 1:,}–{done + len(frame):,}" if chunks > 1 else "the file"
             tally.add(problems, notes, label, scored.iloc[:, 0])
-            neutralize_frame(pd.concat([frame, scored], axis=1)).to_csv(handle, header=done == 0, index=False)
+            sink.write(batch, pd.concat([frame, scored], axis=1))
             done += len(frame)
             ctx.progress(0.02 + 0.96 * done / max(total, 1), f"scored {done:,} of {total:,} rows")
     return done, tally
@@ -157,8 +192,9 @@ def batch_predict(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     with engine.db.session() as session:
         source = store.path(file_repo.storage_key(session, actor.tenant_id, params["input_file_id"]))
     try:
-        with store.writer(actor.tenant_id, "result") as (key, tmp), open(tmp, "w", newline="") as handle:
-            rows, tally = _score_file(ctx, model, source, handle, int(params.get("explain_top") or 0))
+        with store.writer(actor.tenant_id, "result") as (key, tmp), open(tmp, "wb") as handle:
+            sink = _CsvSink(handle)
+            rows, tally = _score_file(ctx, model, source, sink, int(params.get("explain_top") or 0))
     except Cancelled:
         _log_failure(engine, actor, params, started, ctx.job.id, "canceled", "The job was cancelled.")
         raise
@@ -172,7 +208,7 @@ def batch_predict(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             info = file_repo.add_file(
                 session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind="result",
                 name=f"{params['input_name'].rsplit('.', 1)[0]}-scored-{model.name}-v{model.version}.csv",
-                content_type="text/csv", stored=store.describe(key))
+                content_type="text/csv", stored=StoredBytes(key, sink.size, sink.digest.hexdigest()))
             log_id = _log(session, actor, params, started, rows=rows, output_file_id=info.id, job_id=ctx.job.id,
                           outputs={"summary": summary, "warnings": len(warnings), "problems": len(problems)})
             record(session, actor, "prediction.batch", "model", model.id, model=model.label, rows=rows,

@@ -89,13 +89,13 @@ def _facts(model: Model, dataset_names: Mapping[str, str]) -> pd.DataFrame:
         "Classes": ", ".join(str(c) for c in schema.get("classes") or []) or "—",
         "Chosen model": " ".join(filter(None, [d.get("chosen_family", "—"), f"({chosen['params']})"
                                                if chosen.get("params") else ""])),
-        "Selection": f"{CV_METRICS.get(cv, cv)} in {chosen.get('folds', '?')}-fold cross-validation "
-                     f"({better} is better), then scored once on held-out rows" if cv else "—",
+        "Selection": f"best {CV_METRICS.get(cv, cv)} ({better} is better) averaged over cross-validation folds "
+                     "of the training rows; refit on them, then scored once on the held-out rows" if cv else "—",
         "Dataset": model.dataset_name,
         "Training datasets": _names(d.get("training_datasets") or [model.dataset_id], dataset_names),
         "Training rows": f"{d.get('train_rows', 0):,}",
-        "Held-out rows": f"{d.get('holdout_rows', 0):,}",
-        "Feature columns": f"{len(features)}: {', '.join(features)}",
+        "Held-out rows": f"{d['holdout_rows']:,}" if d.get("holdout_rows") else "—",
+        "Feature columns": f"{len(features)}: {', '.join(features)}" if features else "—",
         "Id column (excluded)": schema.get("id_column") or "—",
         "Continued from": parent.get("label", "—"),
         "Training duration": f"{d.get('duration_s', 0):.1f} s",
@@ -103,7 +103,8 @@ def _facts(model: Model, dataset_names: Mapping[str, str]) -> pd.DataFrame:
         "Trained (UTC)": f"{model.created_at:%Y-%m-%d %H:%M:%S}",
         "Library versions": " · ".join(f"{k} {v}" for k, v in (d.get("versions") or {}).items()),
     }
-    return pd.DataFrame({"fact": list(facts), "value": list(facts.values())})
+    shown = {k: v for k, v in facts.items() if v not in ("", "—")}  # what does not apply is left out
+    return pd.DataFrame({"fact": list(shown), "value": list(shown.values())})
 
 
 def _lineage(chain: Sequence[Model], dataset_names: Mapping[str, str]) -> pd.DataFrame:

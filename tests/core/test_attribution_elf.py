@@ -9,9 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from elftools.dwarf.callframe import FDE
 from elftools.elf.elffile import ELFFile
 
 from core.attribution import FunctionSimilarityModel, NotApplicable, ReferenceIndex, extract_functions, run_model
+from core.attribution.eh_frame import fde_ranges
 from core.attribution.elf_functions import DEFAULT_MAX_FUNCTIONS
 from core.attribution.normalize import normalize_instruction
 
@@ -58,6 +60,20 @@ def test_stripped_binary_functions_come_from_eh_frame(ls_bytes: bytes) -> None:
     assert extracted.arch == "x86-64"
     assert len(extracted.functions) > 100
     assert all(f.size > 0 and f.tokens for f in extracted.functions)
+
+
+def test_eh_frame_ranges_agree_with_pyelftools(ls_bytes: bytes) -> None:
+    elf = ELFFile(io.BytesIO(ls_bytes))
+    section = elf.get_section_by_name(".eh_frame")
+    assert section is not None
+    ranges, problem = fde_ranges(section.data(), section["sh_addr"], limit=100_000)
+    expected = [
+        (entry.header["initial_location"], entry.header["address_range"])
+        for entry in elf.get_dwarf_info().EH_CFI_entries()
+        if isinstance(entry, FDE)
+    ]
+    assert problem is None
+    assert ranges == expected
 
 
 def test_tokens_abstract_addresses_and_immediates(ls_bytes: bytes) -> None:

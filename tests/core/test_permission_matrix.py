@@ -35,6 +35,33 @@ def _scoring_model(e: Engine, i: dict[str, Any]) -> str:
     return str(i["scoring_model"])
 
 
+def _forecast_model(e: Engine, i: dict[str, Any]) -> str:
+    """A forecaster of one 10-month series (non-seasonal candidates, one CV window: trains at once) and a forecast
+    job."""
+    if "forecast_model" not in i:
+        from core.entities import TrainRequest
+
+        analyst = e.users.actor_for(i["analyst"])
+        rows = "month,y\n" + "".join(f"2020-{m:02d}-01,{m * 3 % 7}\n" for m in range(1, 11))
+        dataset = e.datasets.upload(analyst, name="months", filename="m.csv", data=rows.encode())
+        job = e.training.submit(analyst, TrainRequest(dataset_id=dataset.id, name="fc", target="y",
+                                                      problem_type="forecast", time_column="month"))
+        i["forecast_model"] = job.result["model_id"]
+        i["forecast_job"] = e.forecasts.submit(analyst, i["forecast_model"], steps=2).id
+    return str(i["forecast_model"])
+
+
+def _forecast_job(e: Engine, i: dict[str, Any]) -> str:
+    _forecast_model(e, i)
+    return str(i["forecast_job"])
+
+
+def _forecast_request(i: dict[str, Any]) -> object:
+    from core.entities import TrainRequest
+
+    return TrainRequest(dataset_id=i["dataset"], name="f", target="a", problem_type="forecast", time_column="b")
+
+
 def _train_request(i: dict[str, Any]) -> object:
     from core.entities import TrainRequest
 
@@ -108,6 +135,14 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("models.delete", lambda e, a, i: e.models.delete(a, _scoring_model(e, i)), PermissionDenied),
     ("training.check", lambda e, a, i: e.training.check(a, _train_request(i)), PermissionDenied),
     ("training.submit", lambda e, a, i: e.training.submit(a, _train_request(i)), PermissionDenied),
+    ("forecasts.check", lambda e, a, i: e.forecasts.check(a, _forecast_request(i)), PermissionDenied),
+    ("forecasts.series", lambda e, a, i: e.forecasts.series(a, _forecast_model(e, i)), ALLOWED),
+    ("forecasts.history", lambda e, a, i: e.forecasts.history(a, _forecast_model(e, i)), ALLOWED),
+    ("forecasts.summary", lambda e, a, i: e.forecasts.summary(a, _forecast_model(e, i)), ALLOWED),
+    ("forecasts.forecast", lambda e, a, i: e.forecasts.forecast(a, _forecast_model(e, i), steps=2), PermissionDenied),
+    ("forecasts.submit", lambda e, a, i: e.forecasts.submit(a, _forecast_model(e, i), steps=2), PermissionDenied),
+    ("forecasts.result", lambda e, a, i: e.forecasts.result(a, _forecast_job(e, i)), ALLOWED),
+    ("inference.forecast", lambda e, a, i: e.inference.forecast(a, _forecast_model(e, i), steps=2), PermissionDenied),
 ]
 
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.

@@ -51,11 +51,14 @@ def test_train_iris_watch_progress_read_summary_and_download_schema(  # type: ig
     expect(page.get_by_text("iris model v1 — classification of species")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("Confusion matrix (held-out rows)")).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "04-summary")
+    page.set_viewport_size({"width": 1400, "height": 3400})  # the page scrolls inside its own container
+    shot(page, shots, "05-whole-summary")
+    page.set_viewport_size({"width": 1400, "height": 2200})
 
     page.get_by_role("tab", name="Feature importance").click()
     expect(page.get_by_text(re.compile(r"Feature importance \(top 4\)"))).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("SHAP value of every explained row")).to_be_visible(timeout=TIMEOUT)
-    shot(page, shots, "05-importance")
+    shot(page, shots, "06-importance")
 
     page.get_by_role("tab", name="Schema, files & delete").click()
     with page.expect_download(timeout=TIMEOUT) as caught:
@@ -68,4 +71,4 @@ def test_train_iris_watch_progress_read_summary_and_download_schema(  # type: ig
     assert schema["classes"] == ["setosa", "versicolor", "virginica"]
     assert [f["name"] for f in schema["features"]] == ["sepal_length_cm", "sepal_width_cm", "petal_length_cm",
                                                        "petal_width_cm"]
-    shot(page, shots, "06-files")
+    shot(page, shots, "07-files")

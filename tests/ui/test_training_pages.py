@@ -73,7 +73,7 @@ def test_models_page_shows_summary_importance_and_downloads(
     assert [m.label for m in at.metric] == ["Accuracy", "Balanced accuracy", "F1 (macro)", "ROC AUC", "Log loss"]
     assert len(at.get("plotly_chart")) == 6  # confusion, ROC, PR, importance bars, SHAP strip, one feature's effect
     board = next(d.value for d in at.dataframe if "family" in d.value.columns)
-    assert len(board) == 9 and board.loc[0, "rank"] == 1  # every candidate, best first
+    assert len(board) == 9 and board.loc[0, "rank"] == "1"  # every candidate, best first
     labels = [e.proto.label for e in at.get("download_button")]
     assert {"Download the model schema (JSON)", "Download the model file (skops)", "Download CSV"} <= set(labels)
     assert "Compute feature importance" not in str([b.label for b in at.button]) and "Recompute" in str(

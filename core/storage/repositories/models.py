@@ -77,10 +77,6 @@ def update_model(session: Session, tenant_id: str, model_id: str, **fields: Any)
     return get_model(session, tenant_id, model_id)
 
 
-def children(session: Session, tenant_id: str, model_id: str) -> list[str]:
-    query = select(ModelRow.id).where(ModelRow.tenant_id == tenant_id, ModelRow.parent_id == model_id)
-    return list(session.scalars(query))
-
 
 def delete_model(session: Session, tenant_id: str, model_id: str) -> str | None:
     """Delete the row (children keep their lineage text in ``details``); returns the model's file id."""

@@ -1,0 +1,137 @@
+"""Forecast: the next values of each series with prediction intervals, from a forecast model; and what the model
+learned (leaderboard, the model chosen per series with its cross-validation errors and plots, notes)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.entities import Model
+from core.services.forecasts import ForecastSummary
+from ui import forecast_charts as charts
+from ui.auth import current_actor
+from ui.downloads import download_csv
+from ui.engine import get_engine
+from ui.errors import guard
+from ui.jobs import job_panel
+
+LEVELS = [50, 80, 90, 95, 99]
+PLOTTED = 4  # more series than this: choose the one to plot
+SHOWN = 500  # history points drawn before the forecast
+
+engine, actor = get_engine(), current_actor()
+st.title("Forecast")
+st.caption("Forecast each series some steps ahead with the model chosen for it by cross-validation. The intervals "
+           "are calibrated on the cross-validation errors: the 95% band should hold about 95% of future values.")
+
+
+def pick_series(ids: list[str]) -> list[str] | None:
+    """None means every series; a model of one series needs no choice."""
+    if len(ids) == 1:
+        return None
+    every = st.toggle(f"All {len(ids):,} series", value=len(ids) <= PLOTTED, key="forecast_all")
+    if every:
+        return None
+    return st.multiselect("Series", ids, default=ids[:1], key="forecast_series",
+                          placeholder="Type to search the series ids")
+
+
+def plot_series(ids: list[str], key: str) -> list[str]:
+    return ids if len(ids) <= PLOTTED else [st.selectbox("Series to plot", ids, key=key)]
+
+
+def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
+    model = summary.model
+    ids = list(summary.series["unique_id"])
+    steps_box, levels_box = st.columns([1, 2])
+    steps = steps_box.number_input("Steps ahead", min_value=1, max_value=10_000, value=summary.horizon,
+                                   key="forecast_steps", help=f"One step is one period of frequency {summary.freq}.")
+    levels = levels_box.multiselect("Interval levels (%)", LEVELS, default=[80, 95], key="forecast_levels",
+                                    help="Each level draws a band that should hold that share of future values.")
+    series = pick_series(ids)
+    if st.button("Forecast", type="primary", icon=":material/timeline:", key="forecast_submit"):
+        st.session_state["forecast_job"] = engine.forecasts.submit(actor, model.id, int(steps), series, levels).id
+    job_id = st.session_state.get("forecast_job")
+    job = job_panel(engine, actor, job_id, key=f"forecast_{job_id[:8]}") if job_id else None
+    if job is None or job.status != "succeeded" or job.params.get("model_id") != model.id:
+        return
+    frame = engine.forecasts.result(actor, job.id)
+    levels_done = sorted(int(c[3:]) for c in frame.columns if c.startswith("lo-"))
+    for uid in plot_series(list(dict.fromkeys(frame["unique_id"])), key="forecast_plot_series"):
+        rows = frame[frame["unique_id"] == uid]
+        past = history[history["unique_id"] == uid].tail(SHOWN)
+        title = f"{uid}: {rows['model'].iloc[0]}, {len(rows)} steps ahead"
+        st.plotly_chart(charts.forecast_figure(past, rows, levels_done, title=title, y_title=model.target),
+                        key=f"forecast_chart_{uid}")
+    st.dataframe(frame, hide_index=True, key="forecast_table",
+                 column_config={"ds": st.column_config.DatetimeColumn(model.schema["time_column"])})
+    download_csv(frame, f"{model.name}-v{model.version}-forecast.csv", key="forecast_csv",
+                 label="Download the forecast (CSV)")
+    st.caption("Recorded in the predictions log; the CSV is also kept in Files.")
+
+
+def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
+    model, label = summary.model, summary.model.label
+    for column, (key, name) in zip(st.columns(3), (("mase", "MASE"), ("smape", "sMAPE"), ("rmse", "RMSE")),
+                                   strict=True):
+        value = summary.metrics.get(key)
+        column.metric(f"CV {name}", "—" if value is None else f"{value:,.4g}",
+                      help="Mean over the series of the chosen models' cross-validation errors. MASE below 1 "
+                           "beats a seasonal naive forecast; sMAPE is in percent (0-200).")
+    st.caption(f"{len(summary.series):,} series · frequency {summary.freq} · season length {summary.season_length} "
+               f"· {summary.n_windows} cross-validation windows of {summary.horizon} steps, ending at the last "
+               "observation.")
+    for note in summary.notes:
+        st.info(note, icon=":material/info:")
+    st.subheader("Leaderboard")
+    st.caption("Each candidate's mean cross-validation error over the series it was tried on; \"Selected\" is the "
+               "model (or mean of the 2-3 best models) chosen per series.")
+    st.plotly_chart(charts.metric_bars(summary.leaderboard, "mase"), key="forecast_board_chart")
+    st.dataframe(summary.leaderboard, hide_index=True, key="forecast_board")
+    download_csv(summary.leaderboard, f"{model.name}-v{model.version}-leaderboard.csv", key="forecast_board_csv")
+    st.subheader("Per series")
+    st.dataframe(summary.series, hide_index=True, key="forecast_per_series")
+    left, right = st.columns(2)
+    with left:
+        download_csv(summary.series, f"{model.name}-v{model.version}-series.csv", key="forecast_series_csv",
+                     label="Download the chosen models (CSV)")
+    with right:
+        download_csv(summary.series_metrics, f"{model.name}-v{model.version}-candidates.csv",
+                     key="forecast_candidates_csv", label="Download every candidate's errors (CSV)")
+    st.subheader("Cross-validation forecasts")
+    chosen = dict(zip(summary.series["unique_id"], summary.series["model"], strict=True))
+    for uid in plot_series(list(chosen), key="forecast_cv_series"):
+        cv = summary.cv[summary.cv["unique_id"] == uid] if not summary.cv.empty else summary.cv
+        if cv.empty:
+            st.caption(f"{uid}: too short to cross-validate.")
+            continue
+        candidates = [c for c in summary.candidates if c in cv and cv[c].notna().any()]
+        figure = charts.cv_figure(history[history["unique_id"] == uid].tail(SHOWN), cv, candidates, chosen[uid],
+                                  title=f"{uid}: cross-validation forecasts of {label}", y_title=model.target)
+        st.plotly_chart(figure, key=f"forecast_cv_chart_{uid}")
+
+
+def model_label(model: Model) -> str:
+    return f"{model.label} · {model.target} · {model.details.get('series', '?')} series · from {model.dataset_name}"
+
+
+with guard():
+    models = engine.models.list(actor, problem_types=["forecast"])
+    if not models:
+        st.info("No forecast model yet: on the Train page choose the problem type Forecast.")
+        st.stop()
+    by_id = {m.id: m for m in models}
+    opened = st.session_state.pop("forecast_open", None)  # arriving from the Train page
+    if opened in by_id:
+        st.session_state["forecast_model"] = opened
+    if st.session_state.get("forecast_model") not in by_id:
+        st.session_state["forecast_model"] = next(iter(by_id))
+    model_id = st.selectbox("Forecast model", list(by_id), key="forecast_model",
+                            format_func=lambda i: model_label(by_id[i]))
+    summary = engine.forecasts.summary(actor, model_id)
+    history = engine.forecasts.history(actor, model_id)
+    forecast_tab, model_tab = st.tabs(["Forecast", "Model: leaderboard & cross-validation"])
+    with forecast_tab, guard():
+        forecast_view(summary, history)
+    with model_tab, guard():
+        model_view(summary, history)
