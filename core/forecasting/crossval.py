@@ -53,7 +53,9 @@ def cross_validate(
         for chunk in chunked(uids, n_jobs):
             frame = pd.concat([grouped.get_group(uid) for uid in chunk], ignore_index=True)
             tasks.append((frame, plan, freq, horizon))
-    for part, (_, plan, _, _) in zip(run_chunks(_cv_chunk, tasks, n_jobs, ctx, span, "Cross-validating"), tasks):
+    for part, (_, plan, _, _) in zip(
+        run_chunks(_cv_chunk, tasks, n_jobs, ctx, span, "Cross-validating"), tasks, strict=False
+    ):
         for uid, rows in part.groupby("unique_id", sort=False):
             yield _series_cv(str(uid), rows.sort_values(["cutoff", "ds"]), plan.candidates)
 

@@ -59,12 +59,18 @@ def _check_request(
 ) -> list[str]:
     uids = list(fit.configs) if series_ids is None else [str(uid) for uid in dict.fromkeys(series_ids)]
     problems = [Problem("unknown series id", field="series_ids", value=uid) for uid in uids if uid not in fit.configs]
-    problems += [Problem("series missing from the training data given", field="series_ids", value=uid)
-                 for uid in uids if uid in fit.configs and uid not in histories]
+    problems += [
+        Problem("series missing from the training data given", field="series_ids", value=uid)
+        for uid in uids
+        if uid in fit.configs and uid not in histories
+    ]
     if not uids:
         problems.append(Problem("choose at least one series", field="series_ids"))
-    problems += [Problem("levels must lie strictly between 0 and 100", field="levels", value=str(v))
-                 for v in levels if not 0 < v < 100]
+    problems += [
+        Problem("levels must lie strictly between 0 and 100", field="levels", value=str(v))
+        for v in levels
+        if not 0 < v < 100
+    ]
     if problems:
         raise InvalidInput("The forecast request cannot be used.", problems)
     longest = max(len(histories[uid]) for uid in uids)
@@ -94,12 +100,14 @@ def _series_frame(
     uid: str, mean: np.ndarray, sigma: np.ndarray, fit: ForecastFit, last: pd.Timestamp, levels: list[float]
 ) -> pd.DataFrame:
     config = fit.configs[uid]
-    frame = pd.DataFrame({
-        "unique_id": uid,
-        "ds": pd.date_range(last, periods=len(mean) + 1, freq=fit.freq)[1:],
-        "model": config.name,
-        "forecast": mean,
-    })
+    frame = pd.DataFrame(
+        {
+            "unique_id": uid,
+            "ds": pd.date_range(last, periods=len(mean) + 1, freq=fit.freq)[1:],
+            "model": config.name,
+            "forecast": mean,
+        }
+    )
     sigma = np.where(np.isfinite(sigma), sigma, np.nanmax(np.where(np.isfinite(sigma), sigma, 0.0)))
     for level in levels:
         half = fit.interval_quantile(config.profile, level) * config.scale * sigma

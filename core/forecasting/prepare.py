@@ -32,9 +32,16 @@ MAX_LISTED = 20  # rows listed per kind of problem; the rest are counted in one 
 
 # Equivalent anchors that pandas reports in fiscal-year form; users expect the plain alias.
 _PLAIN_ALIASES = {
-    "QS-JAN": "QS", "QS-APR": "QS", "QS-JUL": "QS", "QS-OCT": "QS",
-    "QE-MAR": "QE", "QE-JUN": "QE", "QE-SEP": "QE", "QE-DEC": "QE",
-    "YS-JAN": "YS", "YE-DEC": "YE",
+    "QS-JAN": "QS",
+    "QS-APR": "QS",
+    "QS-JUL": "QS",
+    "QS-OCT": "QS",
+    "QE-MAR": "QE",
+    "QE-JUN": "QE",
+    "QE-SEP": "QE",
+    "QE-DEC": "QE",
+    "YS-JAN": "YS",
+    "YE-DEC": "YE",
 }
 
 
@@ -75,8 +82,7 @@ def to_long(
     irregular = _irregular_problems(long, freq)
     if irregular and not resample:
         raise InvalidInput(
-            f"{len(irregular)} series have irregular timestamps for frequency {freq!r}; "
-            "fix them or choose resampling.",
+            f"{len(irregular)} series have irregular timestamps for frequency {freq!r}; fix them or choose resampling.",
             irregular,
         )
     long = long.drop(columns="row")

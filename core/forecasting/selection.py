@@ -97,12 +97,18 @@ def _check_args(
         to_offset(freq)
     except ValueError:
         problems.append(Problem("unknown frequency", field="freq", value=str(freq)))
-    for name, value, top in (("horizon", horizon, MAX_HORIZON), ("n_windows", n_windows, 100),
-                             ("season_length", season_length, MAX_HORIZON)):
+    for name, value, top in (
+        ("horizon", horizon, MAX_HORIZON),
+        ("n_windows", n_windows, 100),
+        ("season_length", season_length, MAX_HORIZON),
+    ):
         if not isinstance(value, int | np.integer) or not 1 <= value <= top:
             problems.append(Problem(f"must be a whole number from 1 to {top}", field=name, value=str(value)))
-    problems += [Problem("levels must lie strictly between 0 and 100", field="levels", value=str(v))
-                 for v in levels if not 0 < v < 100]
+    problems += [
+        Problem("levels must lie strictly between 0 and 100", field="levels", value=str(v))
+        for v in levels
+        if not 0 < v < 100
+    ]
     if problems:
         raise InvalidInput("The forecasting settings cannot be used.", problems)
 
@@ -124,21 +130,29 @@ def _plan(
         by_kind[plan.kind].append(uid)
     notes = []
     if season_length > 1 and by_kind["short"]:
-        notes.append(f"{_ids(by_kind['short'])} too short for season length {season_length} with horizon "
-                     f"{horizon}: fell back to non-seasonal models ({', '.join(models.SHORT)}).")
+        notes.append(
+            f"{_ids(by_kind['short'])} too short for season length {season_length} with horizon "
+            f"{horizon}: fell back to non-seasonal models ({', '.join(models.SHORT)})."
+        )
     if by_kind["tiny"]:
-        notes.append(f"{_ids(by_kind['tiny'])} too short to cross-validate with horizon {horizon}: "
-                     "Naive forecast, intervals from its one-step errors.")
+        notes.append(
+            f"{_ids(by_kind['tiny'])} too short to cross-validate with horizon {horizon}: "
+            "Naive forecast, intervals from its one-step errors."
+        )
     if by_kind["intermittent"]:
-        notes.append(f"{_ids(by_kind['intermittent'])} intermittent (at least {models.ZERO_SHARE:.0%} zeros): "
-                     f"intermittent-demand models ({', '.join(models.INTERMITTENT)}).")
+        notes.append(
+            f"{_ids(by_kind['intermittent'])} intermittent (at least {models.ZERO_SHARE:.0%} zeros): "
+            f"intermittent-demand models ({', '.join(models.INTERMITTENT)})."
+        )
     if fewer_windows:
         notes.append(f"{_ids(fewer_windows)} cross-validated on fewer than {n_windows} windows (short history).")
     if dropped:
         notes.append(f"{_ids(dropped)} left out: fewer than {models.MIN_POINTS} points.")
     if season_length > models.MAX_ARIMA_SEASON and by_kind["regular"]:
-        notes.append(f"Season length {season_length} > {models.MAX_ARIMA_SEASON}: AutoARIMA is fitted without "
-                     "seasonal terms (seasonal ARIMA is too slow at this length).")
+        notes.append(
+            f"Season length {season_length} > {models.MAX_ARIMA_SEASON}: AutoARIMA is fitted without "
+            "seasonal terms (seasonal ARIMA is too slow at this length)."
+        )
     return plans, notes
 
 
@@ -168,10 +182,13 @@ def _choose(
     s = calibration.scores(y - options[best], sigma if profile == "model" else np.ones_like(y))
     windows = cv.frame["cutoff"].to_numpy()
     pooled[profile] += calibration.standardized(s, windows).tolist()
-    config = SeriesConfig(best, plan.season_length, plan.kind, profile, calibration.scale_of(s),
-                          plan.kind == "intermittent")
-    rows = [{"unique_id": cv.uid, "model": name, **_public(scored[name]), "chosen": best == (name,)}
-            for name in plan.candidates]
+    config = SeriesConfig(
+        best, plan.season_length, plan.kind, profile, calibration.scale_of(s), plan.kind == "intermittent"
+    )
+    rows = [
+        {"unique_id": cv.uid, "model": name, **_public(scored[name]), "chosen": best == (name,)}
+        for name in plan.candidates
+    ]
     if len(best) > 1:
         rows.append({"unique_id": cv.uid, "model": config.name, **_public(errors[best]), "chosen": True})
     return config, options[best], rows
@@ -209,8 +226,12 @@ def _leaderboard(series_metrics: pd.DataFrame, configs: dict[str, SeriesConfig])
     board["in_ensembles"] = member.value_counts().reindex(board.index, fill_value=0)
     chosen = series_metrics[series_metrics["chosen"]]
     selected = pd.DataFrame(
-        {**chosen[list(METRICS)].mean().to_dict(), "n_series": len(chosen), "chosen_for": len(chosen),
-         "in_ensembles": 0},
+        {
+            **chosen[list(METRICS)].mean().to_dict(),
+            "n_series": len(chosen),
+            "chosen_for": len(chosen),
+            "in_ensembles": 0,
+        },
         index=pd.Index(["Selected (per series)"], name="model"),
     )
     board = pd.concat([selected, board]).sort_values("mase", kind="stable")

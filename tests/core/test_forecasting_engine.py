@@ -172,8 +172,9 @@ def test_series_too_short_to_cross_validate_get_naive_and_tiny_ones_are_left_out
 def test_intermittent_series_get_intermittent_models_and_non_negative_bounds() -> None:
     rng = np.random.default_rng(3)
     demand = np.where(rng.random(120) < 0.6, 0.0, rng.poisson(4, 120) + 1.0)
-    long = pd.DataFrame({"unique_id": "spares", "ds": pd.date_range("2015-01-05", periods=120, freq="W-MON"),
-                         "y": demand})
+    long = pd.DataFrame(
+        {"unique_id": "spares", "ds": pd.date_range("2015-01-05", periods=120, freq="W-MON"), "y": demand}
+    )
     fit = fit_select(long, "W-MON", 52, horizon=8)
     assert set(fit.configs["spares"].models) <= set(INTERMITTENT)
     assert any("intermittent" in note for note in fit.notes)

@@ -14,11 +14,13 @@ from core.forecasting import infer_frequency, season_length_for, to_long
 def _stores() -> pd.DataFrame:
     """Two stores' monthly sales, rows shuffled as an export might deliver them."""
     months = pd.date_range("2020-01-01", periods=24, freq="MS")
-    frame = pd.DataFrame({
-        "month": np.tile(months.strftime("%Y-%m-%d"), 2),
-        "store": np.repeat(["north", "south"], 24),
-        "sales": np.arange(48, dtype=float),
-    })
+    frame = pd.DataFrame(
+        {
+            "month": np.tile(months.strftime("%Y-%m-%d"), 2),
+            "store": np.repeat(["north", "south"], 24),
+            "sales": np.arange(48, dtype=float),
+        }
+    )
     return frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
 
 
@@ -85,7 +87,10 @@ def test_to_long_reports_missing_target_values() -> None:
     df.loc[[0, 7], "sales"] = np.nan
     with pytest.raises(InvalidInput) as err:
         to_long(df, "month", "sales", "store")
-    assert [(p.problem, p.row) for p in err.value.problems] == [("missing target value", 1), ("missing target value", 8)]
+    assert [(p.problem, p.row) for p in err.value.problems] == [
+        ("missing target value", 1),
+        ("missing target value", 8),
+    ]
 
 
 def test_to_long_reports_irregular_timestamps_per_series() -> None:
@@ -98,7 +103,9 @@ def test_to_long_reports_irregular_timestamps_per_series() -> None:
 
 
 def test_to_long_resamples_irregular_series_when_asked() -> None:
-    days = pd.to_datetime(["2021-01-01", "2021-01-02", "2021-01-04", "2021-01-05", "2021-01-05 12:00"], format="ISO8601")
+    days = pd.to_datetime(
+        ["2021-01-01", "2021-01-02", "2021-01-04", "2021-01-05", "2021-01-05 12:00"], format="ISO8601"
+    )
     df = pd.DataFrame({"when": days, "load": [1.0, 2.0, 4.0, 5.0, 7.0]})
     long = to_long(df, "when", "load", resample=True, freq="D")
     assert long["ds"].tolist() == list(pd.date_range("2021-01-01", "2021-01-05", freq="D"))
@@ -119,8 +126,19 @@ def test_infer_frequency_guesses_irregular_daily_data() -> None:
 
 @pytest.mark.parametrize(
     ("freq", "season"),
-    [("MS", 12), ("ME", 12), ("QS", 4), ("YS", 1), ("W-SUN", 52), ("D", 7), ("B", 5), ("h", 24), ("30min", 48),
-     ("2h", 12), ("7D", 1)],
+    [
+        ("MS", 12),
+        ("ME", 12),
+        ("QS", 4),
+        ("YS", 1),
+        ("W-SUN", 52),
+        ("D", 7),
+        ("B", 5),
+        ("h", 24),
+        ("30min", 48),
+        ("2h", 12),
+        ("7D", 1),
+    ],
 )
 def test_season_length_follows_the_frequency(freq: str, season: int) -> None:
     assert season_length_for(freq) == season

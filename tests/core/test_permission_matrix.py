@@ -36,8 +36,7 @@ def _scoring_model(e: Engine, i: dict[str, Any]) -> str:
 
 
 def _forecast_model(e: Engine, i: dict[str, Any]) -> str:
-    """A forecaster of one 10-month series (non-seasonal candidates, one CV window: trains at once) and a forecast
-    job."""
+    """A forecaster of one 10-month series (trains in a moment) and a forecast job of it."""
     if "forecast_model" not in i:
         from core.entities import TrainRequest
 

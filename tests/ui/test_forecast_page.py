@@ -1,0 +1,74 @@
+"""The Forecast page in AppTest: forecast AirPassengers with its chart, table and CSV; choose some of several
+series; the model view's leaderboard, per-series table and cross-validation plot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from core import Actor, Engine
+from core.entities import TrainRequest
+from tests.core.test_forecast_service import seasonal_series
+
+
+def _train(engine: Engine, actor: Actor, dataset_id: str, name: str, target: str, series: str | None = None) -> str:
+    job = engine.training.submit(actor, TrainRequest(dataset_id=dataset_id, name=name, target=target,
+                                                     problem_type="forecast", time_column="month",
+                                                     series_column=series))
+    assert job.status == "succeeded", job.error
+    return str(job.result["model_id"])
+
+
+def _downloads(at: AppTest) -> list[str]:
+    return [d.proto.label for d in at.get("download_button")]
+
+
+def test_forecast_air_passengers_shows_chart_table_csv_and_logs_it(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    air = next(d for d in engine.datasets.load_samples(analyst) if d.name == "air_passengers")
+    model_id = _train(engine, analyst, air.id, "air", "passengers")
+    at = app(actor=analyst, page="forecast.py")
+    assert at.selectbox(key="forecast_model").value == model_id
+    assert at.number_input(key="forecast_steps").value == 12  # the evaluation horizon
+    assert "Selected (per series)" in list(at.dataframe(key="forecast_board").value["model"])
+    at.button(key="forecast_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = at.dataframe(key="forecast_table").value
+    assert list(table.columns) == ["unique_id", "ds", "model", "forecast", "lo-80", "hi-80", "lo-95", "hi-95"]
+    assert len(table) == 12 and table["ds"].min() == pd.Timestamp("1961-01-01")
+    charts = [c for c in at.get("plotly_chart") if "forecast_chart_" in c.proto.id or "forecast_chart" in str(c.proto)]
+    assert charts
+    assert "Download the forecast (CSV)" in _downloads(at)
+    assert list(engine.inference.log(analyst, model_id=model_id)["kind"]) == ["forecast"]
+
+
+def test_several_series_choose_some_and_read_the_model_view(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    frame = pd.concat([seasonal_series(f"shop {i}", "2018-01-01", 48, i) for i in range(3)])
+    data = frame.to_csv(index=False, date_format="%Y-%m-%d").encode()
+    dataset = engine.datasets.upload(analyst, name="shops", filename="shops.csv", data=data)
+    _train(engine, analyst, dataset.id, "shops", "sales", series="store")
+    at = app(actor=analyst, page="forecast.py")
+    per_series = at.dataframe(key="forecast_per_series").value
+    assert list(per_series["unique_id"]) == ["shop 0", "shop 1", "shop 2"]
+    assert {"model", "kind", "mase", "smape", "rmse"} <= set(per_series.columns)
+    assert {"Download the chosen models (CSV)", "Download every candidate's errors (CSV)"} <= set(_downloads(at))
+    at.toggle(key="forecast_all").set_value(False).run()
+    at.multiselect(key="forecast_series").set_value(["shop 1", "shop 2"]).run()
+    at.number_input(key="forecast_steps").set_value(4).run()
+    at.multiselect(key="forecast_levels").set_value([50, 80, 99]).run()
+    at.button(key="forecast_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = at.dataframe(key="forecast_table").value
+    assert list(table["unique_id"]) == ["shop 1"] * 4 + ["shop 2"] * 4
+    assert [c for c in table.columns if c.startswith(("lo-", "hi-"))] == ["lo-50", "hi-50", "lo-80", "hi-80",
+                                                                         "lo-99", "hi-99"]
+
+
+def test_without_a_forecast_model_the_page_says_how_to_get_one(app: Callable[..., AppTest], analyst: Actor) -> None:
+    at = app(actor=analyst, page="forecast.py")
+    assert "No forecast model yet" in at.info[0].value
