@@ -91,7 +91,11 @@ def load_groups() -> dict[str, tuple[pd.DataFrame, str, int]]:
     )
     sun = smd.sunspots.load_pandas().data.rename(columns={"YEAR": "ds", "SUNACTIVITY": "sunspots"})
     nile = smd.nile.load_pandas().data.rename(columns={"year": "ds", "volume": "nile"})
-    rates = smd.fertility.load_pandas().data.set_index("Country Code").drop(columns=["Country Name", "2012", "2013"])
+    rates = (
+        smd.fertility.load_pandas()
+        .data.set_index("Country Code")
+        .drop(columns=["Country Name", "Indicator Name", "Indicator Code", "2012", "2013"])
+    )
     rates = rates.dropna().iloc[::10].T.rename_axis("ds").reset_index()  # every 10th complete country
     rates["ds"] = rates["ds"].astype(int)
     fertility = _wide(rates, "ds", [c for c in rates.columns if c != "ds"], "YS")

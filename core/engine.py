@@ -7,6 +7,7 @@ from pathlib import Path
 from core.config import Settings
 from core.jobs.runners import InlineRunner, JobRunner, ProcessRunner, process_alive
 from core.security.secrets import workspace_cookie_key
+from core.services.attribution import AttributionService
 from core.services.audit import AuditService
 from core.services.datasets import DatasetService
 from core.services.files import FileService
@@ -43,6 +44,7 @@ class Engine:
         self.inference = InferenceService(self)
         self.forecasts = ForecastService(self)
         self.health = HealthService(self)
+        self.attribution = AttributionService(self)
 
     @classmethod
     def open(

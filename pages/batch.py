@@ -77,14 +77,14 @@ with guard():
     if st.button("Score", type="primary", key="batch_submit", icon=":material/play_arrow:",
                  disabled=dataset_id is None and upload is None):
         with st.spinner("Checking the input…"):
-            job = engine.inference.predict_batch(
+            submitted = engine.inference.predict_batch(
                 actor, model_id, dataset_id=dataset_id, data=upload.getvalue() if upload else None,
                 filename=upload.name if upload else None, explain_top=MAX_REASONS if reasons else 0)
-        st.session_state["batch_submitted"] = (job.id, by_id[model_id].target)
+        st.session_state["batch_submitted"] = (submitted.id, by_id[model_id].target)
         st.session_state.pop("batch_done", None)
 
     if "batch_submitted" in st.session_state:
         job_id, target = st.session_state["batch_submitted"]
-        job = job_panel(engine, actor, job_id, key="batch")
-        if job is not None and job.status == "succeeded" and job.result:
-            show_result(job_id, job.result, target)
+        finished = job_panel(engine, actor, job_id, key="batch")
+        if finished is not None and finished.status == "succeeded" and finished.result:
+            show_result(job_id, finished.result, target)

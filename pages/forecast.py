@@ -19,6 +19,17 @@ LEVELS = [50, 80, 90, 95, 99]
 PLOTTED = 4  # more series than this: choose the one to plot
 SHOWN = 500  # history points drawn before the forecast
 
+ERRORS = {
+    "mase": st.column_config.NumberColumn("MASE", format="%.3f", help="Below 1 beats a seasonal naive forecast."),
+    "smape": st.column_config.NumberColumn("sMAPE (%)", format="%.2f"),
+    "rmse": st.column_config.NumberColumn("RMSE", format="%g", help="In the units of the forecast value."),
+    "n_series": st.column_config.NumberColumn("series tried"),
+    "chosen_for": st.column_config.NumberColumn("chosen alone for"),
+    "in_ensembles": st.column_config.NumberColumn("in ensembles of"),
+}
+KINDS = ("kind: **regular** all candidates · **short** too short for the season, non-seasonal models · "
+         "**intermittent** many zeros, intermittent-demand models · **tiny** too short to cross-validate, Naive.")
+
 engine, actor = get_engine(), current_actor()
 st.title("Forecast")
 st.caption("Forecast each series some steps ahead with the model chosen for it by cross-validation. The intervals "
@@ -63,8 +74,11 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         title = f"{uid}: {rows['model'].iloc[0]}, {len(rows)} steps ahead"
         st.plotly_chart(charts.forecast_figure(past, rows, levels_done, title=title, y_title=model.target),
                         key=f"forecast_chart_{uid}")
-    st.dataframe(frame, hide_index=True, key="forecast_table",
-                 column_config={"ds": st.column_config.DatetimeColumn(model.schema["time_column"])})
+    daily = bool((frame["ds"] == frame["ds"].dt.normalize()).all())
+    numbers = {c: st.column_config.NumberColumn(format="%g") for c in frame.columns[3:]}
+    when = st.column_config.DatetimeColumn(model.schema["time_column"],
+                                           format="YYYY-MM-DD" if daily else "YYYY-MM-DD HH:mm")
+    st.dataframe(frame, hide_index=True, key="forecast_table", column_config={**numbers, "ds": when})
     download_csv(frame, f"{model.name}-v{model.version}-forecast.csv", key="forecast_csv",
                  label="Download the forecast (CSV)")
     st.caption("Recorded in the predictions log; the CSV is also kept in Files.")
@@ -87,10 +101,11 @@ def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     st.caption("Each candidate's mean cross-validation error over the series it was tried on; \"Selected\" is the "
                "model (or mean of the 2-3 best models) chosen per series.")
     st.plotly_chart(charts.metric_bars(summary.leaderboard, "mase"), key="forecast_board_chart")
-    st.dataframe(summary.leaderboard, hide_index=True, key="forecast_board")
+    st.dataframe(summary.leaderboard, hide_index=True, key="forecast_board", column_config=ERRORS)
     download_csv(summary.leaderboard, f"{model.name}-v{model.version}-leaderboard.csv", key="forecast_board_csv")
     st.subheader("Per series")
-    st.dataframe(summary.series, hide_index=True, key="forecast_per_series")
+    st.dataframe(summary.series, hide_index=True, key="forecast_per_series", column_config=ERRORS)
+    st.caption(KINDS)
     left, right = st.columns(2)
     with left:
         download_csv(summary.series, f"{model.name}-v{model.version}-series.csv", key="forecast_series_csv",

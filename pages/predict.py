@@ -18,11 +18,13 @@ from ui.engine import get_engine
 from ui.errors import guard
 
 SPACES = {
-    "value": "Contributions add up from the average prediction (base value) to this prediction.",
-    "probability": "Contributions add up from the average probability of **{c}** to this case's probability.",
-    "log-odds": "Contributions are in log-odds of **{c}**: positive values push towards {c}, negative away from it.",
-    "raw score": "Contributions are in the model's raw score for **{c}** (before it becomes a probability): "
-                 "positive values push towards {c}.",
+    "value": "The bars add up from the base value (what the model predicts before it looks at this case's values) "
+             "to this prediction.",
+    "probability": "The bars add up from the base value to this case's probability of **{c}**.",
+    "log-odds": "The bars are in log-odds of **{c}**, from the base value to this case: positive values push "
+                "towards {c}, negative ones away from it.",
+    "raw score": "The bars are in the model's raw score for **{c}** (before it becomes a probability): positive "
+                 "values push towards {c}.",
 }
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)  # "what if" may leave the training range

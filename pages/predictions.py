@@ -3,7 +3,7 @@ inputs (or the input file), outputs, duration — filtered by model, user and da
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
@@ -30,9 +30,11 @@ with guard():
     model_id = by_model.selectbox("Model", [ALL, *models], format_func=lambda m: models.get(m, "All models"),
                                   key="log_model")
     user = by_user.selectbox("User", [ALL, *users], format_func=lambda u: u or "All users", key="log_user")
-    period = by_date.date_input("Dates", value=(first, date.today()), min_value=first - timedelta(days=1),
-                                key="log_dates")
-    since, until = (period[0], period[1]) if len(period) == 2 else (period[0], period[0])
+    today = datetime.now(UTC).date()
+    period = by_date.date_input("Dates (UTC)", value=(first, today), min_value=first - timedelta(days=1),
+                                max_value=today, key="log_dates")
+    chosen = list(period) if isinstance(period, tuple) else [period]  # one date while the user picks the second
+    since, until = (chosen[0], chosen[-1]) if chosen and chosen[0] else (first, today)
     frame = engine.inference.log(actor, model_id=model_id or None, user=user or None, since=since, until=until)
     st.dataframe(
         frame.drop(columns=["model_id", "id"]),

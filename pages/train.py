@@ -113,7 +113,7 @@ with guard():
         choose_defaults(dataset)
     name = st.text_input("Predictor name", key="train_name",
                          help="Training again under the same name adds a new version.")
-    problem = st.segmented_control("Problem type", list(PROBLEMS), format_func=PROBLEMS.get, default="auto",
+    problem = st.segmented_control("Problem type", list(PROBLEMS), format_func=lambda p: PROBLEMS[p], default="auto",
                                    key="train_problem") or "auto"
     if problem == "forecast":
         st.divider()
@@ -138,12 +138,12 @@ with guard():
 job_id = st.session_state.get("train_job")
 if job_id:
     job = job_panel(engine, actor, job_id, key=f"train_{job_id[:8]}")
-    done = job is not None and job.status == "succeeded" and job.result
-    if done:
+    model_id = str(job.result["model_id"]) if job and job.status == "succeeded" and job.result else None
+    if model_id:
         with guard():
-            model = engine.models.get(actor, job.result["model_id"])
+            model = engine.models.get(actor, model_id)
             st.write(f"**{model.label}**: best of the candidates was **{model.details.get('chosen_family', '—')}**; "
                      f"{headline(model)} on rows it never saw.")
-    if done and st.button("Open the model summary", type="primary", icon=":material/insights:", key="train_open"):
-        st.session_state["models_open"] = job.result["model_id"]
+    if model_id and st.button("Open the model summary", type="primary", icon=":material/insights:", key="train_open"):
+        st.session_state["models_open"] = model_id
         st.switch_page("pages/models.py")

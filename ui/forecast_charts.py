@@ -14,6 +14,7 @@ HISTORY = "#374151"
 FORECAST = "#dc2626"
 OTHERS = ("#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4b5563")
 CUTOFF = "#9ca3af"
+CONTEXT = 4  # history shown at first: this many times the forecast's length
 
 
 def _style(figure: go.Figure, title: str, y_title: str) -> go.Figure:
@@ -44,7 +45,14 @@ def forecast_figure(history: pd.DataFrame, forecast: pd.DataFrame, levels: Seque
                                 y=pd.concat([last["y"], forecast["forecast"]]), mode="lines", name="forecast",
                                 line={"color": FORECAST, "dash": "dash"},
                                 hovertemplate="forecast %{y:,.4g}<extra></extra>"))
+    _zoom(figure, history["ds"], forecast["ds"].max(), before=CONTEXT * len(forecast))
     return _style(figure, title, y_title)
+
+
+def _zoom(figure: go.Figure, ds: pd.Series, end: pd.Timestamp, before: int) -> None:
+    """Open on the last ``before`` observations and what follows; double-click shows the whole history."""
+    if len(ds) > before:
+        figure.update_xaxes(range=[ds.iloc[-before], end])
 
 
 def cv_figure(history: pd.DataFrame, cv: pd.DataFrame, candidates: Sequence[str], chosen: str, *, title: str,
@@ -58,6 +66,8 @@ def cv_figure(history: pd.DataFrame, cv: pd.DataFrame, candidates: Sequence[str]
     for i, name in enumerate(candidates):
         _windows(figure, cv, name, name, {"color": OTHERS[i % len(OTHERS)], "width": 1}, legend="legendonly")
     _windows(figure, cv, "chosen", f"chosen: {chosen}", {"color": FORECAST, "width": 3}, legend=True)
+    validated = int((history["ds"] > cv["cutoff"].min()).sum())  # the points the windows forecast
+    _zoom(figure, history["ds"], cv["ds"].max(), before=validated + CONTEXT * int(cv.groupby("cutoff").size().max()))
     return _style(figure, title, y_title)
 
 

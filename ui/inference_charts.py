@@ -32,10 +32,10 @@ def contribution_waterfall(
     base: float, contributions: Mapping[str, float], output: float, *, title: str, x_title: str,
     inputs: Mapping[str, object] | None = None, top: int = TOP,
 ) -> go.Figure:
-    """From the base value (the average output), each column's push, to this prediction's output; the
-    largest pushes are listed first."""
+    """From the base value (the output before the case's values are known), each column's push, to this case's
+    output; the largest pushes first."""
     items = _top(contributions, top)
-    labels = ["average (base value)", *_labels(items, inputs), "this prediction"]
+    labels = ["base value", *_labels(items, inputs), "this case"]
     values = [base, *(v for _, v in items), output]
     figure = go.Figure(go.Waterfall(
         orientation="h", y=labels, x=values, measure=["absolute", *["relative"] * len(items), "total"],

@@ -82,8 +82,7 @@ def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
                "good its few folds looked; \"not run\" candidates did not fit in the budget.")
     download_csv(board, f"{model.name}-v{model.version}-leaderboard.csv", key="models_leaderboard_csv")
     st.subheader("Training facts")
-    st.dataframe(summary.facts, hide_index=True, key="models_facts", width="stretch",
-                 height=36 * (len(summary.facts) + 1) + 3)  # every fact visible, no inner scrolling
+    st.table(summary.facts.set_index("fact"))  # a static table: long values wrap instead of being cut
     download_csv(summary.facts, f"{model.name}-v{model.version}-facts.csv", key="models_facts_csv")
     st.subheader("Lineage")
     st.caption("This version first, then the versions it continued from, with the data each was trained on.")

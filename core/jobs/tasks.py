@@ -18,6 +18,8 @@ TASKS: dict[str, str] = {
     "batch_predict": "core.services.inference_tasks:batch_predict",
     "train_forecast": "core.services.forecasts:train_forecast",
     "forecast": "core.services.forecasts:forecast_job",
+    "attribution_run": "core.services.attribution_tasks:attribution_run",
+    "attribution_index": "core.services.attribution_tasks:attribution_index",
 }
 
 

@@ -54,8 +54,9 @@ def training_frame(engine: Engine, actor: Actor, request: TrainRequest, columns:
     Incremental training: the parent's training datasets first, then the new one (same columns)."""
     dataset = engine.datasets.get(actor, request.dataset_id)
     if columns is None:
-        columns = [request.target, request.id_column, *request.features] if request.features else dataset.columns
-    chosen = list(dict.fromkeys(c for c in columns if c))
+        named = [request.target, request.id_column, *request.features] if request.features else dataset.columns
+        columns = [c for c in named if c]
+    chosen = list(dict.fromkeys(columns))
     dataset_ids = [request.dataset_id]
     whose = f"the dataset {dataset.name!r}"
     if request.parent_model_id:

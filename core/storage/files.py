@@ -58,6 +58,20 @@ class FileStore:
         finally:
             tmp.unlink(missing_ok=True)
 
+    @contextmanager
+    def directory_writer(self, tenant_id: str, kind: str) -> Iterator[tuple[str, Path]]:
+        """Yield ``(key, temporary directory)`` for an artefact made of several files (an index); on success
+        the directory appears at the key in one rename, on error nothing does."""
+        key = self._new_key(tenant_id, kind)
+        final = self.path(key)
+        tmp = final.with_name(final.name + ".partial")
+        tmp.mkdir(parents=True)
+        try:
+            yield key, tmp
+            os.replace(tmp, final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def put(
         self, tenant_id: str, kind: str, data: bytes | BinaryIO | Path, max_bytes: int | None = None
     ) -> StoredBytes:

@@ -14,7 +14,7 @@ import pytest
 from sklearn.datasets import load_iris, make_moons
 from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
 
-from core import Conflict, Engine, InvalidInput, PermissionDenied
+from core import Conflict, Engine, InvalidInput, Job, PermissionDenied
 from core.entities import TrainRequest
 from core.ml import ModelSchema, explain_one, explainer_for
 from core.storage.repositories import jobs as job_repo
@@ -23,6 +23,11 @@ from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 
 def csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode()
+
+
+def model_id(job: Job) -> str:
+    assert job.result, job.error_details
+    return str(job.result["model_id"])
 
 
 def moons() -> pd.DataFrame:
@@ -55,8 +60,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]
                                                         time_budget_s=2, explain=False))]
         assert [j.status for j in jobs] == ["succeeded"] * 2, [j.error_details for j in jobs]
         yield SimpleNamespace(engine=eng, admin=admin, viewer=eng.users.authenticate("vic", USER_PASSWORD),
-                              home=home, moons=eng.models.get(admin, jobs[0].result["model_id"]),
-                              iris=eng.models.get(admin, jobs[1].result["model_id"]), moon_set=moon_set)
+                              home=home, moons=eng.models.get(admin, model_id(jobs[0])),
+                              iris=eng.models.get(admin, model_id(jobs[1])), moon_set=moon_set)
         eng.close()
 
 
@@ -126,7 +131,7 @@ def test_explain_job_samples_rows_and_can_be_deleted_with_its_file(world) -> Non
     assert len(stored(world.home, "result") - before) == 1  # the first job's file was replaced
     eng.models.delete_importance(admin, model.id)
     assert eng.models.importance(admin, model.id) is None and stored(world.home, "result") == before
-    assert again.result["model_id"] == model.id
+    assert model_id(again) == model.id
 
 
 def test_explain_refuses_a_sample_size_out_of_range_and_viewers(world) -> None:
@@ -154,11 +159,11 @@ def test_model_file_download_needs_the_download_permission(world) -> None:
 
 def test_delete_waits_for_jobs_using_the_model_then_removes_every_file(world) -> None:
     eng, admin = world.engine, world.admin
-    parent = eng.models.get(admin, eng.training.submit(admin, TrainRequest(
-        dataset_id=world.moon_set.id, name="short-lived", target="label", time_budget_s=1)).result["model_id"])
-    child = eng.models.get(admin, eng.training.submit(admin, TrainRequest(
+    parent = eng.models.get(admin, model_id(eng.training.submit(admin, TrainRequest(
+        dataset_id=world.moon_set.id, name="short-lived", target="label", time_budget_s=1))))
+    child = eng.models.get(admin, model_id(eng.training.submit(admin, TrainRequest(
         dataset_id=world.moon_set.id, name="short-lived", target="label", time_budget_s=1, explain=False,
-        parent_model_id=parent.id)).result["model_id"])
+        parent_model_id=parent.id))))
     files = {parent.file_id, parent.details["holdout_file_id"], parent.details["importance_info"]["file_id"]}
     with eng.db.session() as session:
         busy = job_repo.create_job(session, tenant_id=admin.tenant_id, owner_id=admin.user_id, kind="explain_model",

@@ -7,6 +7,7 @@ method. ``ids`` holds resources of the first tenant created by the ``world`` fix
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,6 +71,17 @@ def _train_request(i: dict[str, Any]) -> object:
 def _scored_batch(e: Engine, i: dict[str, Any]) -> str:
     _scoring_model(e, i)
     return str(i["batch"])
+
+
+def _attribution(e: Engine, i: dict[str, Any], key: str) -> str:
+    """A reference, an index and a finished sample of the first tenant, made on first use by its admin."""
+    if "sample" not in i:
+        admin = e.users.actor_for(i["admin"])
+        i["reference"] = e.attribution.add_reference(admin, family="coreutils", filename="true",
+                                                     data=Path("/usr/bin/true").read_bytes()).id
+        e.attribution.rebuild_index(admin)
+        i["sample"] = e.attribution.submit(admin, "false", Path("/usr/bin/false").read_bytes()).id
+    return str(i[key])
 
 
 MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
@@ -142,18 +154,42 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("forecasts.submit", lambda e, a, i: e.forecasts.submit(a, _forecast_model(e, i), steps=2), PermissionDenied),
     ("forecasts.result", lambda e, a, i: e.forecasts.result(a, _forecast_job(e, i)), ALLOWED),
     ("inference.forecast", lambda e, a, i: e.inference.forecast(a, _forecast_model(e, i), steps=2), PermissionDenied),
+    ("attribution.add_reference", lambda e, a, i: e.attribution.add_reference(a, family="f", filename="x",
+                                                                              data=b"x" * 64), PermissionDenied),
+    ("attribution.add_references", lambda e, a, i: e.attribution.add_references(a, family="f", files=[("x", b"x")]),
+     PermissionDenied),
+    ("attribution.list_references", lambda e, a, i: e.attribution.list_references(a), ALLOWED),
+    ("attribution.families", lambda e, a, i: e.attribution.families(a), ALLOWED),
+    ("attribution.library", lambda e, a, i: e.attribution.library(a), ALLOWED),
+    ("attribution.versions", lambda e, a, i: e.attribution.versions(a), ALLOWED),
+    ("attribution.remove_reference", lambda e, a, i: e.attribution.remove_reference(a, _attribution(e, i, "reference")),
+     PermissionDenied),
+    ("attribution.rebuild_index", lambda e, a, i: e.attribution.rebuild_index(a), PermissionDenied),
+    ("attribution.submit", lambda e, a, i: e.attribution.submit(a, "x", b"x" * 64), PermissionDenied),
+    ("attribution.list_samples", lambda e, a, i: e.attribution.list_samples(a), ALLOWED),
+    ("attribution.get_sample", lambda e, a, i: e.attribution.get_sample(a, _attribution(e, i, "sample")), ALLOWED),
+    ("attribution.status", lambda e, a, i: e.attribution.status(a, _attribution(e, i, "sample")), ALLOWED),
+    ("attribution.results", lambda e, a, i: e.attribution.results(a, _attribution(e, i, "sample")), ALLOWED),
+    ("attribution.results_csv", lambda e, a, i: e.attribution.results_csv(a, _attribution(e, i, "sample")), ALLOWED),
+    ("attribution.results_json", lambda e, a, i: e.attribution.results_json(a, _attribution(e, i, "sample")),
+     ALLOWED),
+    ("attribution.revoke", lambda e, a, i: e.attribution.revoke(a, _attribution(e, i, "sample")), PermissionDenied),
+    ("attribution.delete", lambda e, a, i: e.attribution.delete(a, _attribution(e, i, "sample")), PermissionDenied),
 ]
 
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
 TENANT_FREE = {"users.list", "users.create", "users.create_role", "tenants.list", "audit.list", "files.add",
                "templates.create", "templates.import_json", "templates.infer_from_file", "datasets.sheets",
-               "inference.log", "models.list"}
+               "inference.log", "models.list", "attribution.add_reference", "attribution.add_references",
+               "attribution.list_references", "attribution.families", "attribution.library", "attribution.versions",
+               "attribution.rebuild_index", "attribution.submit", "attribution.list_samples"}
 
 
 @pytest.fixture
 def world(engine: Engine, admin: Actor, analyst: Actor) -> dict[str, Any]:
     template = engine.templates.create(admin, "t", [ColumnSpec("a", "integer"), ColumnSpec("b", "string")])
     return {
+        "admin": admin.user_id,
         "analyst": analyst.user_id,
         "job": engine.jobs.selftest(admin, steps=1).id,
         "file": engine.files.add(admin, filename="notes.txt", data=b"hello").id,

@@ -14,7 +14,7 @@ import pytest
 from sklearn import metrics as skm
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
-from core import ColumnSpec, Engine, InvalidInput, NotFound
+from core import ColumnSpec, Engine, InvalidInput, Job, NotFound
 from core.entities import TrainRequest
 from core.ml import model_from_bytes
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
@@ -22,6 +22,11 @@ from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 
 def csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode()
+
+
+def model_id(job: Job) -> str:
+    assert job.result, job.error_details
+    return str(job.result["model_id"])
 
 
 def cancer() -> pd.DataFrame:
@@ -49,12 +54,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]
             "regressor": eng.training.submit(admin, TrainRequest(dataset_id=diabetes.id, name="progression",
                                                                  target="target", time_budget_s=2, explain=False)),
         }
-        parent = jobs["classifier"].result["model_id"]
+        parent = model_id(jobs["classifier"])
         jobs["continued"] = eng.training.submit(admin, TrainRequest(
             dataset_id=later.id, name="tumours", target="diagnosis", time_budget_s=2, explain=False,
             parent_model_id=parent))
         yield SimpleNamespace(engine=eng, admin=admin, first=first, later=later, diabetes=diabetes, jobs=jobs,
-                              models={k: eng.models.get(admin, j.result["model_id"]) for k, j in jobs.items()})
+                              models={k: eng.models.get(admin, model_id(j)) for k, j in jobs.items()})
         eng.close()
 
 
@@ -174,7 +179,7 @@ def test_unknown_column_names_are_refused(world) -> None:
                            id_column="missing id")
     with pytest.raises(InvalidInput) as refused:
         world.engine.training.submit(world.admin, request)
-    assert sorted(p.field for p in refused.value.problems) == ["missing id", "nope"]
+    assert sorted(str(p.field) for p in refused.value.problems) == ["missing id", "nope"]
 
 
 def test_dataset_with_unresolved_problems_is_refused(world) -> None:

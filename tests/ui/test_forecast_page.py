@@ -21,6 +21,15 @@ def _train(engine: Engine, actor: Actor, dataset_id: str, name: str, target: str
     return str(job.result["model_id"])
 
 
+def _table(at: AppTest, column: str) -> pd.DataFrame:
+    """The shown table having ``column`` (AppTest gives st.dataframe no key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _charts(at: AppTest) -> list[str]:
+    return [c.proto.id.split("-", 2)[-1] for c in at.get("plotly_chart")]
+
+
 def _downloads(at: AppTest) -> list[str]:
     return [d.proto.label for d in at.get("download_button")]
 
@@ -33,14 +42,13 @@ def test_forecast_air_passengers_shows_chart_table_csv_and_logs_it(
     at = app(actor=analyst, page="forecast.py")
     assert at.selectbox(key="forecast_model").value == model_id
     assert at.number_input(key="forecast_steps").value == 12  # the evaluation horizon
-    assert "Selected (per series)" in list(at.dataframe(key="forecast_board").value["model"])
+    assert "Selected (per series)" in list(_table(at, "n_series")["model"])
     at.button(key="forecast_submit").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    table = at.dataframe(key="forecast_table").value
+    table = _table(at, "forecast")
     assert list(table.columns) == ["unique_id", "ds", "model", "forecast", "lo-80", "hi-80", "lo-95", "hi-95"]
     assert len(table) == 12 and table["ds"].min() == pd.Timestamp("1961-01-01")
-    charts = [c for c in at.get("plotly_chart") if "forecast_chart_" in c.proto.id or "forecast_chart" in str(c.proto)]
-    assert charts
+    assert _charts(at) == ["forecast_chart_passengers", "forecast_board_chart", "forecast_cv_chart_passengers"]
     assert "Download the forecast (CSV)" in _downloads(at)
     assert list(engine.inference.log(analyst, model_id=model_id)["kind"]) == ["forecast"]
 
@@ -53,7 +61,7 @@ def test_several_series_choose_some_and_read_the_model_view(
     dataset = engine.datasets.upload(analyst, name="shops", filename="shops.csv", data=data)
     _train(engine, analyst, dataset.id, "shops", "sales", series="store")
     at = app(actor=analyst, page="forecast.py")
-    per_series = at.dataframe(key="forecast_per_series").value
+    per_series = _table(at, "kind")
     assert list(per_series["unique_id"]) == ["shop 0", "shop 1", "shop 2"]
     assert {"model", "kind", "mase", "smape", "rmse"} <= set(per_series.columns)
     assert {"Download the chosen models (CSV)", "Download every candidate's errors (CSV)"} <= set(_downloads(at))
@@ -63,8 +71,10 @@ def test_several_series_choose_some_and_read_the_model_view(
     at.multiselect(key="forecast_levels").set_value([50, 80, 99]).run()
     at.button(key="forecast_submit").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    table = at.dataframe(key="forecast_table").value
+    table = _table(at, "forecast")
     assert list(table["unique_id"]) == ["shop 1"] * 4 + ["shop 2"] * 4
+    assert [c for c in _charts(at) if c.startswith("forecast_chart_")] == ["forecast_chart_shop 1",
+                                                                          "forecast_chart_shop 2"]
     assert [c for c in table.columns if c.startswith(("lo-", "hi-"))] == ["lo-50", "hi-50", "lo-80", "hi-80",
                                                                          "lo-99", "hi-99"]
 

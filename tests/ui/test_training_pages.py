@@ -22,7 +22,7 @@ def iris(engine: Engine, admin: Actor) -> str:
 def _train(engine: Engine, actor: Actor, dataset_id: str, explain: bool = True) -> str:
     job = engine.training.submit(actor, TrainRequest(dataset_id=dataset_id, name="flowers", target="species",
                                                      time_budget_s=2, explain=explain))
-    assert job.status == "succeeded", job.error_details
+    assert job.status == "succeeded" and job.result, job.error_details
     return str(job.result["model_id"])
 
 
@@ -88,7 +88,8 @@ def test_models_page_computes_importance_on_request(
     at.number_input(key="models_explain_rows").set_value(60)
     at.button(key="FormSubmitter:models_explain_form-Compute feature importance").click().run()
     assert not at.exception
-    assert engine.models.importance(admin, model_id).rows == 60
+    found = engine.models.importance(admin, model_id)
+    assert found is not None and found.rows == 60
     assert "SHAP values of 60 training rows, computed by a job" in _texts(at)
 
 

@@ -1,6 +1,7 @@
 """Typed ORM models. Every module is imported here so ``create_all`` sees all tables."""
 
 from core.storage.orm.activity import AuditRow, FileRow, JobRow
+from core.storage.orm.attribution import LibraryIndexRow, ReferenceRow, RunRow, SampleRow
 from core.storage.orm.base import Base, new_id, utcnow
 from core.storage.orm.data import DatasetRow, ModelRow, TemplateRow
 from core.storage.orm.identity import LoginThrottleRow, RoleRow, TenantRow, UserRow
@@ -12,10 +13,14 @@ __all__ = [
     "DatasetRow",
     "FileRow",
     "JobRow",
+    "LibraryIndexRow",
     "LoginThrottleRow",
     "ModelRow",
     "PredictionRow",
+    "ReferenceRow",
     "RoleRow",
+    "RunRow",
+    "SampleRow",
     "TemplateRow",
     "TenantRow",
     "UserRow",
