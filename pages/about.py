@@ -26,6 +26,15 @@ with guard():
     st.dataframe(versions, hide_index=True, key="versions_table")
     st.caption(f"Uploads are limited to {status['limits']['max_upload_mb']} MB.")
 
+    if actor.can("attribution:read"):
+        st.subheader("Sample attribution")
+        attribution = engine.attribution.versions(actor)
+        st.dataframe(pd.DataFrame(sorted(attribution["models"].items()), columns=["model", "version"]),
+                     hide_index=True, key="attribution_versions_table")
+        revision = attribution["library_revision"]
+        st.caption(f"Reference library revision: {revision}." if revision else
+                   "The reference library has no index yet (Reference library page).")
+
     st.subheader("Job runner self-test")
     if st.button("Run a self-test job", key="selftest"):
         st.session_state["selftest_job"] = engine.jobs.selftest(actor, steps=5).id

@@ -3,6 +3,9 @@ learned (leaderboard, the model chosen per series with its cross-validation erro
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -22,7 +25,6 @@ SHOWN = 500  # history points drawn before the forecast
 ERRORS = {
     "mase": st.column_config.NumberColumn("MASE", format="%.3f", help="Below 1 beats a seasonal naive forecast."),
     "smape": st.column_config.NumberColumn("sMAPE (%)", format="%.2f"),
-    "rmse": st.column_config.NumberColumn("RMSE", format="%g", help="In the units of the forecast value."),
     "n_series": st.column_config.NumberColumn("series tried"),
     "chosen_for": st.column_config.NumberColumn("chosen alone for"),
     "in_ensembles": st.column_config.NumberColumn("in ensembles of"),
@@ -34,6 +36,17 @@ engine, actor = get_engine(), current_actor()
 st.title("Forecast")
 st.caption("Forecast each series some steps ahead with the model chosen for it by cross-validation. The intervals "
            "are calibrated on the cross-validation errors: the 95% band should hold about 95% of future values.")
+
+
+def digits(values: pd.Series) -> str:
+    """A format with about four significant digits at the values' typical size (Streamlit ignores %g)."""
+    typical = float(values.abs().median()) if values.notna().any() else 1.0
+    return f"%.{int(np.clip(3 - np.floor(np.log10(typical or 1.0)), 0, 6))}f"
+
+
+def errors_config(frame: pd.DataFrame) -> dict[str, Any]:
+    rmse = st.column_config.NumberColumn("RMSE", format=digits(frame["rmse"]), help="In the forecast value's units.")
+    return {**ERRORS, "rmse": rmse}
 
 
 def pick_series(ids: list[str]) -> list[str] | None:
@@ -75,7 +88,7 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         st.plotly_chart(charts.forecast_figure(past, rows, levels_done, title=title, y_title=model.target),
                         key=f"forecast_chart_{uid}")
     daily = bool((frame["ds"] == frame["ds"].dt.normalize()).all())
-    numbers = {c: st.column_config.NumberColumn(format="%g") for c in frame.columns[3:]}
+    numbers = {c: st.column_config.NumberColumn(format=digits(frame["forecast"])) for c in frame.columns[3:]}
     when = st.column_config.DatetimeColumn(model.schema["time_column"],
                                            format="YYYY-MM-DD" if daily else "YYYY-MM-DD HH:mm")
     st.dataframe(frame, hide_index=True, key="forecast_table", column_config={**numbers, "ds": when})
@@ -101,10 +114,12 @@ def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     st.caption("Each candidate's mean cross-validation error over the series it was tried on; \"Selected\" is the "
                "model (or mean of the 2-3 best models) chosen per series.")
     st.plotly_chart(charts.metric_bars(summary.leaderboard, "mase"), key="forecast_board_chart")
-    st.dataframe(summary.leaderboard, hide_index=True, key="forecast_board", column_config=ERRORS)
+    st.dataframe(summary.leaderboard, hide_index=True, key="forecast_board",
+                 column_config=errors_config(summary.leaderboard))
     download_csv(summary.leaderboard, f"{model.name}-v{model.version}-leaderboard.csv", key="forecast_board_csv")
     st.subheader("Per series")
-    st.dataframe(summary.series, hide_index=True, key="forecast_per_series", column_config=ERRORS)
+    st.dataframe(summary.series, hide_index=True, key="forecast_per_series",
+                 column_config=errors_config(summary.series))
     st.caption(KINDS)
     left, right = st.columns(2)
     with left:

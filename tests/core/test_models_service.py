@@ -14,20 +14,12 @@ import pytest
 from sklearn.datasets import load_iris, make_moons
 from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
 
-from core import Conflict, Engine, InvalidInput, Job, PermissionDenied
+from core import Conflict, Engine, InvalidInput, PermissionDenied
 from core.entities import TrainRequest
 from core.ml import ModelSchema, explain_one, explainer_for
 from core.storage.repositories import jobs as job_repo
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
-
-
-def csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode()
-
-
-def model_id(job: Job) -> str:
-    assert job.result, job.error_details
-    return str(job.result["model_id"])
+from tests.core.test_training_service import csv, model_id
 
 
 def moons() -> pd.DataFrame:

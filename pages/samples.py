@@ -1,0 +1,151 @@
+"""Submit files and follow their attribution: the state of every model and phase (refreshing by itself while
+work runs), ranked families with an explanation and the evidence per model, downloads, revoke and delete."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.entities import AttributionRun, AttributionSample
+from core.errors import CoreError
+from ui import attribution_charts as charts
+from ui.auth import current_actor
+from ui.downloads import download_csv
+from ui.engine import get_engine
+from ui.errors import guard
+
+REFRESH_S = 2.0
+
+engine, actor = get_engine(), current_actor()
+st.title("Samples")
+st.caption("Submit files to see which family of the reference library each one most resembles, model by model. "
+           "A sample is identified by the SHA-256 of its bytes: the same file again shows the earlier analysis.")
+for kind, text in st.session_state.pop("samples_outcome", []):
+    (st.success if kind == "ok" else st.info if kind == "info" else st.error)(text)
+
+
+def submit_files(uploads: list, known: set[str]) -> None:  # type: ignore[type-arg]
+    """Submit each file; say per file whether it is new, already known, or refused (and why)."""
+    outcome = []
+    for upload in uploads:
+        try:
+            sample = engine.attribution.submit(actor, upload.name, upload.getvalue())
+        except CoreError as exc:
+            outcome.append(("error", f"{upload.name}: {exc.message}"))
+            continue
+        if sample.id in known:
+            outcome.append(("info", f"{upload.name} was submitted before (as {sample.name}); showing that analysis."))
+        else:
+            outcome.append(("ok", f"{upload.name} submitted: {len(sample.runs)} models are analysing it."))
+        st.session_state["samples_choice"] = sample.id
+    st.session_state["samples_outcome"] = outcome
+    st.session_state["samples_generation"] = st.session_state.get("samples_generation", 0) + 1
+
+
+def show_run_result(name: str, run: AttributionRun, entry: dict, index: int) -> None:  # type: ignore[type-arg]
+    """One model's outcome: its explanation, ranked families, evidence and timings (or why there are none)."""
+    explanation = entry["explanation_results"]
+    st.caption(f"{charts.model_title(run.model)} {run.model_version} · {charts.state_label(run.state)}"
+               + (f" · predicted {entry['predicted_at']}" if entry["predicted_at"] else "")
+               + (f" · index revision {explanation['index_revision']}" if explanation.get("index_revision") else "")
+               + (f" · job {run.job_id}" if run.job_id else ""))
+    if run.state == "not_applicable":
+        st.info(f"Not applicable: {entry['error_details']}.", icon=":material/block:")
+        return
+    if run.state in ("failed", "revoked"):
+        (st.error if run.state == "failed" else st.warning)(entry["error_details"] or run.state)
+        return
+    if run.state != "done":
+        st.info("Still working…", icon=":material/hourglass_top:")
+        return
+    st.info(explanation["summary"], icon=":material/lightbulb:")
+    if entry["prediction_results"]:
+        st.plotly_chart(charts.family_chart(entry["prediction_results"], run.model), key=f"samples_chart_{index}")
+    evidence = explanation.get("evidence", {})
+    for fact in charts.evidence_facts(run.model, evidence):
+        st.caption(fact)
+    table = charts.evidence_frame(run.model, evidence)
+    if not table.empty:
+        st.dataframe(table, hide_index=True, key=f"samples_evidence_{index}")
+        download_csv(table, f"{name}-{run.model}-evidence.csv", key=f"samples_evidence_csv_{index}",
+                     label="Download evidence CSV")
+    st.caption(f"Timings: {charts.timings_text(explanation.get('timings', {}))}")
+
+
+def show_sample(sample: AttributionSample) -> None:
+    st.subheader(sample.name)
+    st.markdown(f"**{charts.state_label(sample.state)}** · {charts.size_text(sample.size)} · submitted by "
+                f"{sample.owner} at {sample.created_at:%Y-%m-%d %H:%M:%S} UTC  \nSHA-256 `{sample.id}`")
+    status = charts.status_frame(sample)
+    st.dataframe(status, hide_index=True, key="samples_status")
+    download_csv(status, f"{sample.name}-status.csv", key="samples_status_csv", label="Download status CSV")
+    if not sample.finished:
+        st.caption(f"Refreshing every {REFRESH_S:.0f} s while the models work.")
+        if actor.can("attribution:submit") and st.button("Revoke", key="samples_revoke", icon=":material/stop:",
+                                                         help="Stop the models still working on this sample."):
+            engine.attribution.revoke(actor, sample.id)
+            st.session_state["samples_outcome"] = [("info", f"{sample.name} revoked.")]
+            st.rerun()
+    tabs = st.tabs([f"{charts.model_title(r.model)} · {charts.state_label(r.state)}" for r in sample.runs])
+    entries = engine.attribution.results(actor, sample.id)
+    for index, (tab, run, entry) in enumerate(zip(tabs, sample.runs, entries, strict=True)):
+        with tab:
+            show_run_result(sample.name, run, entry, index)
+    left, right = st.columns(2)
+    left.download_button("Download results CSV", data=engine.attribution.results_csv(actor, sample.id),
+                         file_name=f"{sample.name}-attribution.csv", mime="text/csv", key="samples_results_csv",
+                         icon=":material/download:")
+    right.download_button("Download results JSON", data=engine.attribution.results_json(actor, sample.id),
+                          file_name=f"{sample.name}-attribution.json", mime="application/json",
+                          key="samples_results_json", icon=":material/download:")
+
+
+def sample_panel(sample_id: str, live: bool) -> None:
+    @st.fragment(run_every=REFRESH_S if live else None)
+    def panel() -> None:
+        with guard():
+            sample = engine.attribution.get_sample(actor, sample_id)
+            if live and sample.finished:
+                st.rerun()  # one full run shows it finished and stops the refreshing
+            show_sample(sample)
+
+    panel()
+
+
+with guard():
+    samples = engine.attribution.list_samples(actor)
+    if actor.can("attribution:submit"):
+        with st.expander("Submit samples", icon=":material/upload:", expanded=not samples):
+            library = engine.attribution.library(actor)
+            if library is None:
+                st.warning("The reference library has no index yet: add labeled samples and rebuild the index on "
+                           "the Reference library page first.", icon=":material/warning:")
+            uploads = st.file_uploader("Files", accept_multiple_files=True,
+                                       key=f"samples_upload_{st.session_state.get('samples_generation', 0)}",
+                                       max_upload_size=engine.settings.max_upload_mb)
+            st.caption("Any file: function similarity reads x86-64 ELF binaries; strings and whole-file similarity "
+                       "read anything. Archives are analysed as they are, not unpacked.")
+            if st.button("Submit", type="primary", key="samples_submit", icon=":material/play_arrow:",
+                         disabled=not uploads or library is None):
+                submit_files(uploads or [], {s.id for s in samples})
+                st.rerun()
+    if not samples:
+        st.info("No samples yet.")
+        st.stop()
+    st.subheader("All samples")
+    listing = charts.samples_frame(samples)
+    st.dataframe(listing, hide_index=True, key="samples_table")
+    download_csv(listing, "samples.csv", key="samples_csv")
+    by_id = {s.id: s for s in samples}
+    if st.session_state.get("samples_choice") not in by_id:
+        st.session_state["samples_choice"] = samples[0].id
+    chosen = st.selectbox("Sample", list(by_id), key="samples_choice",
+                          format_func=lambda i: f"{by_id[i].name} · {charts.state_label(by_id[i].state)} · {i[:12]}")
+    sample_panel(chosen, live=not by_id[chosen].finished)
+    if actor.can("attribution:submit"):
+        with st.expander("Delete this sample", icon=":material/delete:"):
+            confirm = st.checkbox(f"Yes, delete {by_id[chosen].name} and its results", key="samples_delete_confirm")
+            if st.button("Delete sample", key="samples_delete", disabled=not confirm):
+                engine.attribution.delete(actor, chosen)
+                st.session_state["samples_outcome"] = [("ok", f"{by_id[chosen].name} deleted.")]
+                st.session_state.pop("samples_choice", None)
+                st.rerun()

@@ -1,0 +1,119 @@
+"""Tables and figures of sample attribution: states with icons, the status per model and phase, ranked
+families, and each model's evidence as a table an analyst can read (and download)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.entities import AttributionSample, ReferenceSample
+from ui.charts import bar
+
+STATE_LABELS = {
+    "pending": "⏳ pending",
+    "running": "▶️ running",
+    "done": "✅ done",
+    "failed": "❌ failed",
+    "revoked": "⏹️ revoked",
+    "not_applicable": "➖ not applicable",
+}
+MODEL_TITLES = {
+    "function_similarity": "Function similarity",
+    "strings_similarity": "Strings similarity",
+    "tlsh_similarity": "Whole-file similarity (TLSH)",
+}
+TOP_FAMILIES = 10
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
+
+
+def model_title(model: str) -> str:
+    return MODEL_TITLES.get(model, model)
+
+
+def size_text(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.1f} KB"
+
+
+def samples_frame(samples: list[AttributionSample]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"name": s.name, "state": state_label(s.state), "submitted (UTC)": s.created_at, "by": s.owner,
+          "size": size_text(s.size), "sha256": s.id} for s in samples],
+        columns=["name", "state", "submitted (UTC)", "by", "size", "sha256"],
+    )
+
+
+def status_frame(sample: AttributionSample) -> pd.DataFrame:
+    """One row per model: the state of each phase and of the whole run, and why it stopped if it did."""
+    return pd.DataFrame(
+        [{"model": model_title(r.model), "version": r.model_version, "phase 1: extraction": state_label(r.phase_1),
+          "phase 2: similarity search": state_label(r.phase_2), "state": state_label(r.state),
+          "note": r.error or "", "job": r.job_id or ""} for r in sample.runs],
+        columns=["model", "version", "phase 1: extraction", "phase 2: similarity search", "state", "note", "job"],
+    )
+
+
+def family_chart(prediction_results: list[dict[str, Any]], model: str) -> go.Figure:
+    """The best-scoring families (at most ``TOP_FAMILIES``), best on top."""
+    frame = pd.DataFrame(prediction_results[:TOP_FAMILIES])
+    return bar(frame, x="family", y="score", horizontal=True, title=f"Families ranked by {model_title(model).lower()}",
+               x_title="score (0–1)", y_title="family")
+
+
+def _hex(value: int | None) -> str:
+    return "" if value is None else f"0x{value:x}"
+
+
+def evidence_frame(model: str, evidence: dict[str, Any]) -> pd.DataFrame:
+    """The model's evidence as rows: matched functions, or the nearest references."""
+    if model == "function_similarity":
+        return pd.DataFrame(
+            [{"address": _hex(m["address"]), "size": m["size"], "function": m.get("name") or "",
+              "best reference function": m.get("reference_name") or _hex(m.get("reference_address")),
+              "family": m["family"], "similarity": m["similarity"],
+              "reference sample": str(m.get("reference_sample", ""))[:16]}
+             for m in evidence.get("matched_functions", [])],
+            columns=["address", "size", "function", "best reference function", "family", "similarity",
+                     "reference sample"],
+        )
+    columns = ["reference sample", "family", "distance", "meaning"] if model == "tlsh_similarity" else \
+        ["reference sample", "family", "similarity"]
+    rows = [{"reference sample": str(n["sample_id"])[:16], **{k: v for k, v in n.items() if k != "sample_id"}}
+            for n in evidence.get("nearest", [])]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def evidence_facts(model: str, evidence: dict[str, Any]) -> list[str]:
+    """Short facts shown above the evidence table."""
+    if model == "function_similarity":
+        return [f"{evidence.get('functions_analysed', 0):,} functions analysed (boundaries from "
+                f"{evidence.get('boundary_source', '?')}), {evidence.get('functions_compared', 0):,} long enough "
+                f"to compare, {evidence.get('functions_matched', 0):,} matched", *evidence.get("notes", [])]
+    if model == "strings_similarity":
+        shared = ", ".join(f'"{s}"' for s in evidence.get("shared_with_top_family", [])[:5])
+        facts = [f"{evidence.get('strings', 0):,} distinct strings"]
+        return facts + ([f"Shared with the top family: {shared}"] if shared else [])
+    if model == "tlsh_similarity":
+        return [f"TLSH digest {evidence.get('digest', '')}; {evidence.get('references_compared', 0):,} references "
+                "compared (distance 0 = identical, above about 200 = unrelated)"]
+    return []
+
+
+def timings_text(timings: dict[str, float]) -> str:
+    names = {"phase_1": "extraction", "phase_2": "similarity search"}
+    return " · ".join(f"{names.get(k, k)} {v:.2f} s" for k, v in timings.items())
+
+
+def references_frame(references: list[ReferenceSample]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"family": r.family, "name": r.name, "size": size_text(r.size),
+          "analysed": "yes" if r.analysed else "at the next rebuild",
+          "functions": r.functions if r.functions is not None else None,
+          "not readable by": "; ".join(f"{model_title(m)}: {why}" for m, why in r.notes.items()),
+          "added (UTC)": r.created_at, "by": r.owner, "sha256": r.sha256} for r in references],
+        columns=["family", "name", "size", "analysed", "functions", "not readable by", "added (UTC)", "by", "sha256"],
+    )
