@@ -37,7 +37,7 @@ with guard():
     references = engine.attribution.list_references(actor)
 
     if manage:
-        with st.expander("Add labeled samples", icon=":material/library_add:", expanded=not references):
+        with st.expander("Add labeled samples", icon=":material/library_add:", expanded=not references or st.session_state.get("library_adding", False)):
             family = st.text_input("Family", key="library_family", placeholder="e.g. coreutils")
             uploads = st.file_uploader("Files of this family", accept_multiple_files=True,
                                        key=f"library_upload_{st.session_state.get('library_generation', 0)}",
@@ -51,13 +51,14 @@ with guard():
                 st.session_state["library_outcome"] = (f"Added {len(added)} file(s) to family {added[0].family}; "
                                                        "rebuild the index to use them.")
                 st.session_state["library_generation"] = st.session_state.get("library_generation", 0) + 1
+                st.session_state["library_adding"] = True  # keep the form open for the next family
                 st.rerun()
         if st.button("Rebuild index", key="library_rebuild", icon=":material/build:", disabled=not references,
                      type="primary" if library is None or library.stale else "secondary"):
-            st.session_state["library_job"] = engine.attribution.rebuild_index(actor).id
+            st.session_state["library_rebuild_job"] = engine.attribution.rebuild_index(actor).id
             st.session_state.pop("library_done", None)
-        if st.session_state.get("library_job"):
-            job_panel(engine, actor, st.session_state["library_job"], key="library")
+        if st.session_state.get("library_rebuild_job"):
+            job_panel(engine, actor, st.session_state["library_rebuild_job"], key="library")
 
     if not references:
         st.stop()

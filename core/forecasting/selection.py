@@ -165,33 +165,73 @@ def _ids(uids: list[str]) -> str:
 def _choose(
     cv: SeriesCV, plan: SeriesPlan, scale: float, pooled: dict[str, list[float]]
 ) -> tuple[SeriesConfig, np.ndarray, list[dict[str, object]]]:
-    """The lowest-CV-error configuration among the candidates and the means of the 2-3 best."""
+    """The lowest-CV-error configuration among the candidates and the means of the 2-3 best.
+
+    Intervals are calibrated on *honest* errors: for each CV window, the configuration that the other
+    windows would have chosen, scored on that window. The winner's own CV errors are optimistic (it won
+    because they were small), and intervals sized on them under-cover new data.
+    """
     y = cv.frame["y"].to_numpy(dtype=float)
-    scored = {name: error_metrics(y, cv.forecasts[name], scale) for name in plan.candidates}
-    options: dict[tuple[str, ...], np.ndarray] = {(name,): cv.forecasts[name] for name in plan.candidates}
-    ranked = sorted((n for n in plan.candidates if np.isfinite(scored[n]["mae"])), key=lambda n: scored[n]["mae"])
-    # Ensemble members share the best one's interval profile, so the ensemble has one interval shape.
-    members = [n for n in ranked if ranked and (n in models.WITH_INTERVALS) == (ranked[0] in models.WITH_INTERVALS)]
-    for k in (2, 3):
-        if len(members) >= k:
-            options[tuple(members[:k])] = np.mean([cv.forecasts[m] for m in members[:k]], axis=0)
-    errors = {key: error_metrics(y, fc, scale) for key, fc in options.items()}
-    best = min(options, key=lambda key: errors[key]["mae"])  # ties keep the simpler, earlier option
-    sigma = np.mean([cv.sigmas[m] for m in best], axis=0)
-    profile = "model" if all(m in models.WITH_INTERVALS for m in best) and calibration.usable_sigma(sigma) else "flat"
-    s = calibration.scores(y - options[best], sigma if profile == "model" else np.ones_like(y))
     windows = cv.frame["cutoff"].to_numpy()
+    everywhere = np.ones(len(y), dtype=bool)
+    best = _best(y, cv.forecasts, plan.candidates, everywhere)
+    chosen_forecast = _mean_of(cv.forecasts, best)
+    errors, sigma = np.empty(len(y)), np.empty(len(y))
+    for window in np.unique(windows):
+        inside = windows == window
+        honest = best if inside.all() else _best(y, cv.forecasts, plan.candidates, ~inside)
+        errors[inside] = (y - _mean_of(cv.forecasts, honest))[inside]
+        sigma[inside] = _mean_of(cv.sigmas, honest if _has_intervals(honest) else best)[inside]
+    profile = "model" if _has_intervals(best) and calibration.usable_sigma(sigma) else "flat"
+    s = calibration.scores(errors, sigma if profile == "model" else np.ones_like(y))
     pooled[profile] += calibration.standardized(s, windows).tolist()
     config = SeriesConfig(
         best, plan.season_length, plan.kind, profile, calibration.scale_of(s), plan.kind == "intermittent"
     )
     rows = [
-        {"unique_id": cv.uid, "model": name, **_public(scored[name]), "chosen": best == (name,)}
+        {
+            "unique_id": cv.uid,
+            "model": name,
+            **_public(error_metrics(y, cv.forecasts[name], scale)),
+            "chosen": best == (name,),
+        }
         for name in plan.candidates
     ]
     if len(best) > 1:
-        rows.append({"unique_id": cv.uid, "model": config.name, **_public(errors[best]), "chosen": True})
-    return config, options[best], rows
+        rows.append(
+            {
+                "unique_id": cv.uid,
+                "model": config.name,
+                **_public(error_metrics(y, chosen_forecast, scale)),
+                "chosen": True,
+            }
+        )
+    return config, chosen_forecast, rows
+
+
+def _best(
+    y: np.ndarray, forecasts: dict[str, np.ndarray], candidates: tuple[str, ...], rows: np.ndarray
+) -> tuple[str, ...]:
+    """Lowest MAE on ``rows`` among single candidates and the means of the 2 and 3 best singles.
+
+    Ensemble members share the best single's interval profile, so an ensemble has one interval shape.
+    Ties keep the simpler, earlier option.
+    """
+    mae = {name: float(np.mean(np.abs(y[rows] - forecasts[name][rows]))) for name in candidates}
+    ranked = sorted((name for name in candidates if np.isfinite(mae[name])), key=mae.__getitem__)
+    if not ranked:
+        return ("Naive",) if "Naive" in candidates else (candidates[0],)
+    members = [name for name in ranked if _has_intervals((name,)) == _has_intervals(ranked[:1])]
+    options = [(name,) for name in ranked] + [tuple(members[:k]) for k in (2, 3) if len(members) >= k]
+    return min(options, key=lambda key: float(np.mean(np.abs(y[rows] - _mean_of(forecasts, key)[rows]))))
+
+
+def _mean_of(arrays: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
+    return np.mean([arrays[name] for name in names], axis=0)
+
+
+def _has_intervals(names: tuple[str, ...]) -> bool:
+    return all(name in models.WITH_INTERVALS for name in names)
 
 
 def _public(metrics: dict[str, float]) -> dict[str, float]:
