@@ -52,6 +52,21 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   {"file_id", "log_id", "rows", "series"}); result(job_id) -> DataFrame. Training: ``eng.training.submit`` with
   ``TrainRequest(problem_type="forecast", time_column=..., target=..., series_column=None, frequency=None,
   season_length=None, horizon=None, resample=False)`` -> Job ``train_forecast``
+- ``eng.attribution`` (permissions ``attribution:read`` / ``attribution:submit`` / ``attribution:library``):
+  reference library — add_reference(family=, filename=, data=) / add_references(family=, files=[(name, bytes)])
+  (empty, over the upload limit, compressed archives and files already in the library are refused, a batch as a
+  whole), list_references(family=None) -> [ReferenceSample], families() -> DataFrame ``family, samples,
+  analysed, functions, bytes, last_added``, remove_reference(id), library() -> ReferenceLibrary | None (revision,
+  counts, ``stale``), rebuild_index() -> Job ``attribution_index`` (analyses new references once, saves the index
+  atomically; result {"revision", "samples", "families", "functions"}); samples — submit(filename, data) ->
+  AttributionSample (id = SHA-256; the same bytes return the existing sample; refused without an index; one
+  ``attribution_run`` job per model, params {"sample_id", "model"}), get_sample, list_samples (``sample.state``),
+  status(sample_id) -> {"status": {model: state}, "detailed_status": {model: {"phase_1": s, "phase_2": s}}} with
+  states pending | running | done | failed | revoked | not_applicable, results(sample_id) -> one dict per model
+  (model, model_version, sha256_hash, predicted_at, task_id, status, detailed_status, error_details,
+  prediction_results best first, explanation_results {summary, evidence, timings, index_revision}),
+  results_csv / results_json -> bytes, revoke(sample_id) (unfinished models' jobs cancelled, phases revoked, no
+  result kept; Conflict once finished), delete(sample_id), versions() -> {engine, models, library_revision}
 
 Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``.
 Job task functions receive ``(ctx, params)`` where ``ctx.engine``, ``ctx.job`` and ``ctx.actor`` are set.

@@ -37,7 +37,8 @@ with guard():
     references = engine.attribution.list_references(actor)
 
     if manage:
-        with st.expander("Add labeled samples", icon=":material/library_add:", expanded=not references or st.session_state.get("library_adding", False)):
+        adding = not references or st.session_state.get("library_adding", False)
+        with st.expander("Add labeled samples", icon=":material/library_add:", expanded=adding):
             family = st.text_input("Family", key="library_family", placeholder="e.g. coreutils")
             uploads = st.file_uploader("Files of this family", accept_multiple_files=True,
                                        key=f"library_upload_{st.session_state.get('library_generation', 0)}",
@@ -63,7 +64,7 @@ with guard():
     if not references:
         st.stop()
     st.subheader("Families")
-    families = engine.attribution.families(actor)
+    families = charts.families_frame(engine.attribution.families(actor))
     st.dataframe(families, hide_index=True, key="library_families")
     download_csv(families, "families.csv", key="library_families_csv")
     st.subheader("Reference samples")

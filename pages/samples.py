@@ -41,7 +41,8 @@ def submit_files(uploads: list, known: set[str]) -> None:  # type: ignore[type-a
     st.session_state["samples_generation"] = st.session_state.get("samples_generation", 0) + 1
 
 
-def show_run_result(name: str, run: AttributionRun, entry: dict, index: int) -> None:  # type: ignore[type-arg]
+def show_run_result(name: str, run: AttributionRun, entry: dict, index: int,  # type: ignore[type-arg]
+                    names: dict[str, str]) -> None:
     """One model's outcome: its explanation, ranked families, evidence and timings (or why there are none)."""
     explanation = entry["explanation_results"]
     st.caption(f"{charts.model_title(run.model)} {run.model_version} · {charts.state_label(run.state)}"
@@ -53,6 +54,7 @@ def show_run_result(name: str, run: AttributionRun, entry: dict, index: int) -> 
         return
     if run.state in ("failed", "revoked"):
         (st.error if run.state == "failed" else st.warning)(entry["error_details"] or run.state)
+        st.caption("To analyse the file again, delete the sample and submit the file anew.")
         return
     if run.state != "done":
         st.info("Still working…", icon=":material/hourglass_top:")
@@ -60,10 +62,11 @@ def show_run_result(name: str, run: AttributionRun, entry: dict, index: int) -> 
     st.info(explanation["summary"], icon=":material/lightbulb:")
     if entry["prediction_results"]:
         st.plotly_chart(charts.family_chart(entry["prediction_results"], run.model), key=f"samples_chart_{index}")
+        st.caption(charts.SCORE_MEANINGS.get(run.model, ""))
     evidence = explanation.get("evidence", {})
     for fact in charts.evidence_facts(run.model, evidence):
         st.caption(fact)
-    table = charts.evidence_frame(run.model, evidence)
+    table = charts.evidence_frame(run.model, evidence, names)
     if not table.empty:
         st.dataframe(table, hide_index=True, key=f"samples_evidence_{index}")
         download_csv(table, f"{name}-{run.model}-evidence.csv", key=f"samples_evidence_csv_{index}",
@@ -76,7 +79,8 @@ def show_sample(sample: AttributionSample) -> None:
     st.markdown(f"**{charts.state_label(sample.state)}** · {charts.size_text(sample.size)} · submitted by "
                 f"{sample.owner} at {sample.created_at:%Y-%m-%d %H:%M:%S} UTC  \nSHA-256 `{sample.id}`")
     status = charts.status_frame(sample)
-    st.dataframe(status, hide_index=True, key="samples_status")
+    st.dataframe(status, hide_index=True, key="samples_status", column_config={
+        "note": st.column_config.TextColumn(width="large"), "job": st.column_config.TextColumn(width="small")})
     download_csv(status, f"{sample.name}-status.csv", key="samples_status_csv", label="Download status CSV")
     if not sample.finished:
         st.caption(f"Refreshing every {REFRESH_S:.0f} s while the models work.")
@@ -87,9 +91,10 @@ def show_sample(sample: AttributionSample) -> None:
             st.rerun()
     tabs = st.tabs([f"{charts.model_title(r.model)} · {charts.state_label(r.state)}" for r in sample.runs])
     entries = engine.attribution.results(actor, sample.id)
+    names = {r.sha256: f"{r.name} ({r.family})" for r in engine.attribution.list_references(actor)}
     for index, (tab, run, entry) in enumerate(zip(tabs, sample.runs, entries, strict=True)):
         with tab:
-            show_run_result(sample.name, run, entry, index)
+            show_run_result(sample.name, run, entry, index, names)
     left, right = st.columns(2)
     left.download_button("Download results CSV", data=engine.attribution.results_csv(actor, sample.id),
                          file_name=f"{sample.name}-attribution.csv", mime="text/csv", key="samples_results_csv",
@@ -99,16 +104,39 @@ def show_sample(sample: AttributionSample) -> None:
                           key="samples_results_json", icon=":material/download:")
 
 
-def sample_panel(sample_id: str, live: bool) -> None:
-    @st.fragment(run_every=REFRESH_S if live else None)
-    def panel() -> None:
-        with guard():
-            sample = engine.attribution.get_sample(actor, sample_id)
-            if live and sample.finished:
-                st.rerun()  # one full run shows it finished and stops the refreshing
-            show_sample(sample)
+def samples_view(live: bool) -> None:
+    """The list and the chosen sample; refreshes by itself while any sample is being analysed."""
 
-    panel()
+    @st.fragment(run_every=REFRESH_S if live else None)
+    def view() -> None:
+        with guard():
+            samples = engine.attribution.list_samples(actor)
+            if live and all(s.finished for s in samples):
+                st.rerun()  # one full run shows everything finished and stops the refreshing
+            st.subheader("All samples")
+            listing = charts.samples_frame(samples)
+            st.dataframe(listing, hide_index=True, key="samples_table")
+            download_csv(listing, "samples.csv", key="samples_csv")
+            by_id = {s.id: s for s in samples}
+            if st.session_state.get("samples_choice") not in by_id:
+                st.session_state["samples_choice"] = samples[0].id
+            chosen = st.selectbox("Sample", list(by_id), key="samples_choice", format_func=lambda i: (
+                f"{by_id[i].name} · {by_id[i].created_at:%Y-%m-%d %H:%M} · {i[:12]}"))
+            show_sample(by_id[chosen])
+            if actor.can("attribution:submit"):
+                delete_sample(by_id[chosen])
+
+    view()
+
+
+def delete_sample(sample: AttributionSample) -> None:
+    with st.expander("Delete this sample", icon=":material/delete:"):
+        confirm = st.checkbox(f"Yes, delete {sample.name} and its results", key="samples_delete_confirm")
+        if st.button("Delete sample", key="samples_delete", disabled=not confirm):
+            engine.attribution.delete(actor, sample.id)
+            st.session_state["samples_outcome"] = [("ok", f"{sample.name} deleted.")]
+            st.session_state.pop("samples_choice", None)
+            st.rerun()
 
 
 with guard():
@@ -131,21 +159,4 @@ with guard():
     if not samples:
         st.info("No samples yet.")
         st.stop()
-    st.subheader("All samples")
-    listing = charts.samples_frame(samples)
-    st.dataframe(listing, hide_index=True, key="samples_table")
-    download_csv(listing, "samples.csv", key="samples_csv")
-    by_id = {s.id: s for s in samples}
-    if st.session_state.get("samples_choice") not in by_id:
-        st.session_state["samples_choice"] = samples[0].id
-    chosen = st.selectbox("Sample", list(by_id), key="samples_choice",
-                          format_func=lambda i: f"{by_id[i].name} · {charts.state_label(by_id[i].state)} · {i[:12]}")
-    sample_panel(chosen, live=not by_id[chosen].finished)
-    if actor.can("attribution:submit"):
-        with st.expander("Delete this sample", icon=":material/delete:"):
-            confirm = st.checkbox(f"Yes, delete {by_id[chosen].name} and its results", key="samples_delete_confirm")
-            if st.button("Delete sample", key="samples_delete", disabled=not confirm):
-                engine.attribution.delete(actor, chosen)
-                st.session_state["samples_outcome"] = [("ok", f"{by_id[chosen].name} deleted.")]
-                st.session_state.pop("samples_choice", None)
-                st.rerun()
+    samples_view(live=not all(s.finished for s in samples))

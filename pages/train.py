@@ -55,7 +55,8 @@ def checked(request: TrainRequest) -> dict[str, Any] | CoreError:
     last = st.session_state.get("train_check")
     if last is None or last[0] != signature:
         try:
-            last = (signature, engine.training.check(actor, request))
+            check = engine.forecasts.check if request.problem_type == "forecast" else engine.training.check
+            last = (signature, check(actor, request))
         except CoreError as exc:
             last = (signature, exc)
         st.session_state["train_check"] = last
@@ -84,15 +85,20 @@ def tabular_request(dataset: Dataset, name: str, problem: str) -> TrainRequest:
 
 
 def forecast_request(dataset: Dataset, name: str) -> TrainRequest:
-    st.info("Forecasting fields belong to the forecasting feature: this form only submits the request; "
-            "the forecast model's own page shows the results.", icon=":material/timeline:")
+    st.caption("Each series is cross-validated over 3 windows of the evaluation horizon with AutoETS, AutoARIMA, "
+               "AutoTheta, SeasonalNaive and Naive (intermittent-demand models for series with many zeros); the "
+               "best model, or the mean of the 2-3 best, is kept per series. Forecast on the Forecast page.")
     left, right = st.columns(2)
     time_column = left.selectbox("Time column", of_type(dataset, DATES), key="fc_time")
     target = right.selectbox("Value to forecast", of_type(dataset, NUMBERS), key="fc_target")
     series = left.selectbox("Series column (several series in one table)", [NONE, *dataset.columns], key="fc_series")
-    frequency = right.text_input("Frequency (empty: inferred)", key="fc_frequency", placeholder="D, W, MS, h …")
+    frequency = right.text_input("Frequency (empty: inferred)", key="fc_frequency", placeholder="D, W, MS, h …",
+                                 help="A pandas frequency: h hourly, D daily, W-SUN weekly (Sundays), MS month "
+                                      "start, ME month end, QS quarter start, YS year start.")
     season = left.number_input("Season length (0: inferred)", min_value=0, max_value=1000, value=0, key="fc_season")
-    horizon = right.number_input("Horizon (0: automatic)", min_value=0, max_value=10_000, value=0, key="fc_horizon")
+    horizon = right.number_input("Evaluation horizon (0: automatic)", min_value=0, max_value=10_000, value=0,
+                                 key="fc_horizon", help="Steps ahead scored in each cross-validation window; "
+                                 "automatic: one season, at most a quarter of the shortest series.")
     resample = st.checkbox("Put irregular timestamps on the frequency's grid", key="fc_resample")
     return TrainRequest(dataset_id=dataset.id, name=name, target=target, problem_type="forecast",
                         time_column=time_column, series_column=None if series == NONE else series,
@@ -125,10 +131,11 @@ with guard():
     verdict = checked(request)
     if isinstance(verdict, CoreError):
         show_error(verdict)
-    elif problem != "forecast":
+    else:
         what = PROBLEMS[verdict["problem_type"]].split(" (")[0].lower()
         prefix = "Automatic choice: " if problem == "auto" else ""
-        st.info(f"{prefix}**{what}**. {verdict['reason']}", icon=":material/lightbulb:")
+        st.info(verdict["reason"] if problem == "forecast" else f"{prefix}**{what}**. {verdict['reason']}",
+                icon=":material/lightbulb:")
         for warning in verdict["warnings"]:
             st.warning(warning, icon=":material/warning:")
     if st.button("Train", type="primary", icon=":material/model_training:", key="train_submit",
@@ -142,8 +149,18 @@ if job_id:
     if model_id:
         with guard():
             model = engine.models.get(actor, model_id)
-            st.write(f"**{model.label}**: best of the candidates was **{model.details.get('chosen_family', '—')}**; "
-                     f"{headline(model)} on rows it never saw.")
-    if model_id and st.button("Open the model summary", type="primary", icon=":material/insights:", key="train_open"):
+            chosen = model.details.get("chosen_family", "—")
+            if model.problem_type == "forecast":
+                st.write(f"**{model.label}**: models chosen per series: {chosen}; cross-validation "
+                         f"{headline(model)} averaged over {model.details.get('series', 0):,} series.")
+            else:
+                st.write(f"**{model.label}**: best of the candidates was **{chosen}**; {headline(model)} on rows it "
+                         "never saw.")
+    forecaster = model_id is not None and job is not None and job.kind == "train_forecast"
+    if forecaster and st.button("Open the forecast", type="primary", icon=":material/timeline:", key="train_open"):
+        st.session_state["forecast_open"] = model_id
+        st.switch_page("pages/forecast.py")
+    if model_id and not forecaster and st.button("Open the model summary", type="primary", icon=":material/insights:",
+                                                 key="train_open"):
         st.session_state["models_open"] = model_id
         st.switch_page("pages/models.py")

@@ -11,18 +11,26 @@ import plotly.graph_objects as go
 from core.entities import AttributionSample, ReferenceSample
 from ui.charts import bar
 
-STATE_LABELS = {
-    "pending": "⏳ pending",
-    "running": "▶️ running",
-    "done": "✅ done",
-    "failed": "❌ failed",
-    "revoked": "⏹️ revoked",
-    "not_applicable": "➖ not applicable",
+STATE_LABELS = {  # symbols every font has (emoji need an emoji font, which many servers lack)
+    "pending": "○ pending",
+    "running": "▶ running",
+    "done": "✓ done",
+    "failed": "✗ failed",
+    "revoked": "■ revoked",
+    "not_applicable": "– not applicable",
 }
 MODEL_TITLES = {
     "function_similarity": "Function similarity",
     "strings_similarity": "Strings similarity",
     "tlsh_similarity": "Whole-file similarity (TLSH)",
+}
+SCORE_MEANINGS = {
+    "function_similarity": "Score: the share of the sample's code (functions weighted by length and by how rare "
+                           "they are across families) that closely matches the family's functions.",
+    "strings_similarity": "Score: cosine similarity between the file's strings and the family's string profile "
+                          "(strings shared by many families count little).",
+    "tlsh_similarity": "Score: 1 at TLSH distance 0 (identical), falling to 0 at distance 250 (unrelated); "
+                       "from the family's nearest reference.",
 }
 TOP_FAMILIES = 10
 
@@ -61,28 +69,34 @@ def family_chart(prediction_results: list[dict[str, Any]], model: str) -> go.Fig
     """The best-scoring families (at most ``TOP_FAMILIES``), best on top."""
     frame = pd.DataFrame(prediction_results[:TOP_FAMILIES])
     return bar(frame, x="family", y="score", horizontal=True, title=f"Families ranked by {model_title(model).lower()}",
-               x_title="score (0–1)", y_title="family")
+               x_title="family", y_title="score (0–1)")
 
 
 def _hex(value: int | None) -> str:
     return "" if value is None else f"0x{value:x}"
 
 
-def evidence_frame(model: str, evidence: dict[str, Any]) -> pd.DataFrame:
-    """The model's evidence as rows: matched functions, or the nearest references."""
+def evidence_frame(model: str, evidence: dict[str, Any], names: dict[str, str]) -> pd.DataFrame:
+    """The model's evidence as rows: matched functions, or the nearest references. ``names`` maps reference
+    sample ids (SHA-256) to their file names; a reference removed since the index was built shows its id."""
+
+    def reference(sample_id: object) -> str:
+        return names.get(str(sample_id), str(sample_id)[:12])
+
     if model == "function_similarity":
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             [{"address": _hex(m["address"]), "size": m["size"], "function": m.get("name") or "",
               "best reference function": m.get("reference_name") or _hex(m.get("reference_address")),
               "family": m["family"], "similarity": m["similarity"],
-              "reference sample": str(m.get("reference_sample", ""))[:16]}
+              "reference sample": reference(m.get("reference_sample"))}
              for m in evidence.get("matched_functions", [])],
             columns=["address", "size", "function", "best reference function", "family", "similarity",
                      "reference sample"],
         )
+        return frame.drop(columns=["function"]) if not frame["function"].astype(bool).any() else frame
     columns = ["reference sample", "family", "distance", "meaning"] if model == "tlsh_similarity" else \
         ["reference sample", "family", "similarity"]
-    rows = [{"reference sample": str(n["sample_id"])[:16], **{k: v for k, v in n.items() if k != "sample_id"}}
+    rows = [{"reference sample": reference(n["sample_id"]), **{k: v for k, v in n.items() if k != "sample_id"}}
             for n in evidence.get("nearest", [])]
     return pd.DataFrame(rows, columns=columns)
 
@@ -106,6 +120,13 @@ def evidence_facts(model: str, evidence: dict[str, Any]) -> list[str]:
 def timings_text(timings: dict[str, float]) -> str:
     names = {"phase_1": "extraction", "phase_2": "similarity search"}
     return " · ".join(f"{names.get(k, k)} {v:.2f} s" for k, v in timings.items())
+
+
+def families_frame(families: pd.DataFrame) -> pd.DataFrame:
+    """The service's family table with readable column names and sizes."""
+    shown = families.assign(size=families["bytes"].map(size_text))
+    shown = shown.rename(columns={"analysed": "analysed samples", "last_added": "last added (UTC)"})
+    return shown[["family", "samples", "analysed samples", "functions", "size", "last added (UTC)"]]
 
 
 def references_frame(references: list[ReferenceSample]) -> pd.DataFrame:

@@ -19,8 +19,8 @@ CONTEXT = 4  # history shown at first: this many times the forecast's length
 
 def _style(figure: go.Figure, title: str, y_title: str) -> go.Figure:
     figure.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, xaxis_title="", yaxis_title=y_title,
-                         height=HEIGHT, margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="x unified",
-                         legend={"orientation": "h", "y": -0.15})
+                         height=HEIGHT + 40, margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="x unified",
+                         legend={"orientation": "h", "yanchor": "top", "y": -0.12})  # below the date labels
     return figure
 
 

@@ -49,15 +49,15 @@ def run_chunks(
     if n_jobs <= 1 or len(chunks) <= 1:
         for i, chunk in enumerate(chunks):
             results[i] = _limited(fn, chunk)
-            ctx.check()
             report(i + 1)
+            ctx.check()
         return results  # type: ignore[return-value]
     with _context().Pool(min(n_jobs, len(chunks))) as pool:  # leaving the block terminates the workers
         tasks = [(fn, i, chunk) for i, chunk in enumerate(chunks)]
         for done, (i, result) in enumerate(pool.imap_unordered(_indexed, tasks), start=1):
             results[i] = result
-            ctx.check()
             report(done)
+            ctx.check()
     return results  # type: ignore[return-value]
 
 

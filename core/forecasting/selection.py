@@ -67,7 +67,7 @@ def fit_select(
     ctx.progress(0.95, "Calibrating intervals")
     for uid, plan in plans.items():
         if plan.kind == "tiny":
-            configs[uid] = _tiny_config(values[uid], pooled)
+            configs[uid] = _tiny_config(values[uid])
     series_metrics = pd.DataFrame(metric_rows, columns=["unique_id", "model", *METRICS, "chosen"])
     candidates = tuple(dict.fromkeys(name for plan in plans.values() for name in plan.candidates))
     ctx.progress(1.0, "Model selection done")
@@ -186,7 +186,7 @@ def _choose(
     s = calibration.scores(errors, sigma if profile == "model" else np.ones_like(y))
     pooled[profile] += calibration.standardized(s, windows).tolist()
     config = SeriesConfig(
-        best, plan.season_length, plan.kind, profile, calibration.scale_of(s), plan.kind == "intermittent"
+        best, plan.season_length, plan.kind, profile, calibration.scale_of(s, windows), plan.kind == "intermittent"
     )
     rows = [
         {
@@ -238,14 +238,14 @@ def _public(metrics: dict[str, float]) -> dict[str, float]:
     return {name: metrics[name] for name in METRICS}
 
 
-def _tiny_config(y: np.ndarray, pooled: dict[str, list[float]]) -> SeriesConfig:
+def _tiny_config(y: np.ndarray) -> SeriesConfig:
     """Naive with intervals calibrated on its in-sample one-step errors (no room for CV)."""
     sigma = models.forecast_one("Naive", 1, y, 1)[1]
     profile = "model" if calibration.usable_sigma(sigma) else "flat"
     errors = np.diff(y)
     s = calibration.scores(errors, np.full_like(errors, sigma[0] if profile == "model" else 1.0))
-    pooled[profile] += calibration.standardized(s, np.arange(len(s))).tolist()
-    return SeriesConfig(("Naive",), 1, "tiny", profile, calibration.scale_of(s), False)
+    # One window: nothing to pool, the interval quantile comes from the other series (or is Gaussian).
+    return SeriesConfig(("Naive",), 1, "tiny", profile, calibration.scale_of(s, np.zeros(len(s))), False)
 
 
 def _cv_frame(cv: SeriesCV, candidates: tuple[str, ...], chosen: np.ndarray) -> pd.DataFrame:
@@ -256,6 +256,9 @@ def _cv_frame(cv: SeriesCV, candidates: tuple[str, ...], chosen: np.ndarray) -> 
 
 def _leaderboard(series_metrics: pd.DataFrame, configs: dict[str, SeriesConfig]) -> pd.DataFrame:
     """Mean CV metrics per candidate over the series it was tried on, and of the per-series choice."""
+    columns = ["model", *METRICS, "n_series", "chosen_for", "in_ensembles"]
+    if series_metrics.empty:  # every series was too short to cross-validate
+        return pd.DataFrame(columns=columns)
     singles = series_metrics[~series_metrics["model"].str.startswith("Ensemble(")]
     finite = singles.replace([np.inf, -np.inf], np.nan)
     board = finite.groupby("model")[list(METRICS)].mean()
@@ -275,4 +278,4 @@ def _leaderboard(series_metrics: pd.DataFrame, configs: dict[str, SeriesConfig])
         index=pd.Index(["Selected (per series)"], name="model"),
     )
     board = pd.concat([selected, board]).sort_values("mase", kind="stable")
-    return board.reset_index().rename(columns={"index": "model"})
+    return board.reset_index().rename(columns={"index": "model"})[columns]

@@ -13,7 +13,8 @@ Pure domain code (pandas in, dataclasses / frames out); services wire it to stor
 - ``holdout_metrics``, ``confusion_frame``, ``roc_curves``, ``pr_curves``, ``residuals_frame``: metrics and
   small plot frames from ``TrainOutcome.holdout``.
 - ``explain_one(pipeline, schema, row, background=None) -> Explanation``: base + contributions = output.
-- ``global_importance(pipeline, schema, sample, max_rows=2000) -> (importance, per-row SHAP)``.
+- ``global_importance(pipeline, schema, sample, max_rows=2000) -> (importance, per-row SHAP)``;
+  ``importance_rows(pipeline, max_rows)`` says how many rows it will explain (fewer for big forests).
 - ``explainer_for(pipeline, background) -> Explainer``: the SHAP explainer itself (tree / linear / agnostic).
 - ``save_model`` / ``load_model`` (path) and ``model_to_bytes`` / ``model_from_bytes``: skops, trusted types only;
   ``library_versions()`` to record next to a saved model.
@@ -21,7 +22,14 @@ Pure domain code (pandas in, dataclasses / frames out); services wire it to stor
   ``predict_frame(pipeline, schema, df) -> DataFrame`` (``prediction`` + ``probability_<class>``).
 """
 
-from core.ml.explain import Explainer, Explanation, explain_one, explainer_for, global_importance
+from core.ml.explain import (
+    Explainer,
+    Explanation,
+    explain_one,
+    explainer_for,
+    global_importance,
+    importance_rows,
+)
 from core.ml.metrics import confusion_frame, holdout_metrics, pr_curves, residuals_frame, roc_curves
 from core.ml.persistence import library_versions, load_model, model_from_bytes, model_to_bytes, save_model
 from core.ml.predict import check_input, predict_frame
@@ -41,6 +49,7 @@ __all__ = [
     "explainer_for",
     "global_importance",
     "holdout_metrics",
+    "importance_rows",
     "infer_problem_type",
     "infer_schema",
     "library_versions",

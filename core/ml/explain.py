@@ -46,6 +46,9 @@ AGNOSTIC_BACKGROUND = 20  # rows of background data for the model-agnostic expla
 AGNOSTIC_EVALS = 500  # coalitions Kernel SHAP evaluates per explained row
 AGNOSTIC_ROWS = 100  # global importance of a model-agnostic explanation explains at most this many rows
 DEFAULT_SAMPLE_ROWS = 2000
+IMPORTANCE_SECONDS = 8.0  # global importance of a large tree ensemble explains fewer rows to stay near this
+_SECONDS_PER_LEAF_DEPTH = 3e-8  # TreeSHAP time per row per (leaf × depth) of every tree, measured
+_MIN_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -181,18 +184,34 @@ def explain_one(
     )
 
 
+def _tree_size(model: Any) -> float:
+    """Sum over trees of leaves × depth: TreeSHAP's cost per explained row is proportional to it."""
+    if isinstance(model, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)):
+        nodes = [tree.nodes for per_iteration in model._predictors for tree in per_iteration]
+        return float(sum(n["is_leaf"].sum() * max(int(n["depth"].max()), 1) for n in nodes))
+    return float(sum(e.tree_.n_leaves * max(e.tree_.max_depth, 1) for e in model.estimators_))
+
+
+def importance_rows(pipeline: Pipeline, max_rows: int = DEFAULT_SAMPLE_ROWS) -> int:
+    """Rows ``global_importance`` explains: ``max_rows``, fewer for big forests (so the job stays around
+    ``IMPORTANCE_SECONDS``, never under 100 rows) and for model-agnostic explanations."""
+    model = pipeline[-1]
+    if not isinstance(model, _TREES):
+        return max_rows if isinstance(model, _LINEAR) else min(max_rows, AGNOSTIC_ROWS)
+    affordable = int(IMPORTANCE_SECONDS / (_SECONDS_PER_LEAF_DEPTH * _tree_size(model)))
+    return min(max_rows, max(_MIN_ROWS, affordable))
+
+
 def global_importance(
     pipeline: Pipeline, schema: ModelSchema, sample: pd.DataFrame, max_rows: int = DEFAULT_SAMPLE_ROWS,
     random_state: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(importance ``[feature, mean_abs_shap]`` largest first, per-row SHAP values on original columns).
 
-    At most ``max_rows`` rows of ``sample`` are explained (``AGNOSTIC_ROWS`` for a model-agnostic
-    explanation, which costs hundreds of model evaluations per row). Per-row values are for the positive class of a
-    binary classifier and for each row's predicted class of a multiclass one; importance then averages |value|
-    over rows (and, for multiclass, over classes)."""
-    if not isinstance(pipeline[-1], (*_TREES, *_LINEAR)):
-        max_rows = min(max_rows, AGNOSTIC_ROWS)
+    At most ``importance_rows(pipeline, max_rows)`` rows of ``sample`` are explained. Per-row values are
+    for the positive class of a binary classifier and for each row's predicted class of a multiclass one;
+    importance then averages |value| over rows (and, for multiclass, over classes)."""
+    max_rows = importance_rows(pipeline, max_rows)
     rows = sample.sample(n=max_rows, random_state=random_state) if len(sample) > max_rows else sample
     rows = rows[schema.feature_names]
     if isinstance(pipeline[-1], _TREES):

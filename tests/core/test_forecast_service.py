@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -214,6 +214,8 @@ def test_irregular_timestamps_are_put_on_the_grid_when_resampling_is_chosen(engi
                            time_column="month", resample=True, season_length=1, horizon=3)
     verdict = engine.forecasts.check(admin, request)
     assert "frequency MS (inferred), season length 1 (yours), evaluation horizon 3 steps (yours)" in verdict["reason"]
+    quarterly = engine.forecasts.check(admin, replace(request, frequency="QS", season_length=None, horizon=None))
+    assert "1 series of 9–9 points; frequency QS (yours), season length 4 (inferred)" in quarterly["reason"]
     job = engine.training.submit(admin, request)
     assert job.status == "succeeded", job.error
     history = engine.forecasts.history(admin, job.result["model_id"])

@@ -27,11 +27,11 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
     page = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
     page.goto(server.url)
     expect(page.get_by_text("Create the first administrator", exact=True)).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_label("Username", exact=True)).to_have_count(1, timeout=TIMEOUT)
-    fill(page, "Username", "chief")
-    fill(page, "E-mail", "chief@example.com")
-    fill(page, "Password", "chief-pass-123")
-    fill(page, "Repeat the password", "chief-pass-123")
+    for label, value in (("Username", "chief"), ("E-mail", "chief@example.com"), ("Password", "chief-pass-123"),
+                         ("Repeat the password", "chief-pass-123")):
+        expect(page.get_by_label(label, exact=True)).to_have_count(1, timeout=TIMEOUT)  # each entry reruns the form
+        fill(page, label, value)
+        wait_idle(page)
     click(page, "Create administrator")  # the demo datasets are loaded by default
     expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)
 
@@ -41,6 +41,8 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
     wait_idle(page)
     expect(page.get_by_role("combobox", name="Time column", exact=True)).to_have_value("month", timeout=TIMEOUT)
     expect(page.get_by_role("combobox", name="Value to forecast", exact=True)).to_have_value("passengers")
+    expect(page.get_by_text(re.compile(r"1 series of 144–144 points; frequency MS \(inferred\), season length 12"))
+           ).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "01-train-forecast-form")
     page.get_by_role("button", name="Train", exact=True).click()
     working = page.get_by_text(re.compile(r"Train air_passengers model on air_passengers: (preparing|Cross-valid)"))
@@ -48,13 +50,12 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
         timeout=60_000)
     page.screenshot(path=str(shots / "02-progress.png"), full_page=True)  # mid-run: no waiting for idle
     expect(page.get_by_text("Train air_passengers model on air_passengers: finished.")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"cross-validation MASE 0\.\d+ averaged over 1 series"))).to_be_visible()
     shot(page, shots, "03-trained")
 
-    more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^View \d+ more$"))
-    if more.count():  # the navigation folds long menus
-        more.click()
-    open_page(page, "Forecast")
-    expect(page.get_by_text("Forecast model", exact=True)).to_be_visible(timeout=TIMEOUT)
+    click(page, "Open the forecast")
+    expect(page.get_by_role("combobox", name="Forecast model", exact=True)).to_have_value(
+        re.compile(r"^air_passengers model v1 · passengers · 1 series"), timeout=TIMEOUT)
     fill(page, "Steps ahead", "12")
     wait_idle(page)
     click(page, "Forecast")
@@ -77,4 +78,5 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
     page.get_by_role("tab", name="Model: leaderboard & cross-validation").click()
     expect(page.get_by_text("Selected (per series)").first).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("passengers: cross-validation forecasts of air_passengers model v1")).to_be_visible()
+    page.set_viewport_size({"width": 1400, "height": 2700})  # Streamlit scrolls inside the page: show it all
     shot(page, shots, "05-model-view")

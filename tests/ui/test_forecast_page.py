@@ -1,5 +1,6 @@
 """The Forecast page in AppTest: forecast AirPassengers with its chart, table and CSV; choose some of several
-series; the model view's leaderboard, per-series table and cross-validation plot."""
+series; the model view's leaderboard, per-series table and cross-validation plot. The Train page's forecast
+section: the data checked before training (irregular timestamps, then resampling) and the way to the forecast."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import Actor, Engine
 from core.entities import TrainRequest
-from tests.core.test_forecast_service import seasonal_series
+from tests.core.test_forecast_service import BAD_TABLES, seasonal_series
 
 
 def _train(engine: Engine, actor: Actor, dataset_id: str, name: str, target: str, series: str | None = None) -> str:
@@ -82,3 +83,20 @@ def test_several_series_choose_some_and_read_the_model_view(
 def test_without_a_forecast_model_the_page_says_how_to_get_one(app: Callable[..., AppTest], analyst: Actor) -> None:
     at = app(actor=analyst, page="forecast.py")
     assert "No forecast model yet" in at.info[0].value
+
+
+def test_train_page_reports_irregular_timestamps_until_resampling_is_ticked_then_opens_the_forecast(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    dataset = engine.datasets.upload(analyst, name="gaps", filename="gaps.csv", data=BAD_TABLES["irregular"][0])
+    at = app(actor=analyst, page="train.py")
+    at.selectbox(key="train_dataset").select(dataset.id).run()
+    at.button_group(key="train_problem").set_value("forecast").run()
+    assert "1 series have irregular timestamps for frequency 'MS'" in at.error[0].value
+    assert at.button(key="train_submit").disabled
+    at.checkbox(key="fc_resample").check().run()
+    assert not at.error
+    assert at.info[0].value.startswith("1 series of 26–26 points; frequency MS (inferred), season length 12")
+    assert "too short for season length 12" in at.warning[0].value
+    at.button(key="train_submit").click().run()
+    assert not at.exception and at.button(key="train_open").proto.label == "Open the forecast"
