@@ -13,6 +13,7 @@ and with the process runner (one worker process per model and sample, as in prod
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import secrets
 import sys
@@ -34,10 +35,15 @@ MODELS = ("function_similarity", "strings_similarity", "tlsh_similarity")
 def split(families: int, per_package: int, max_mb: float) -> tuple[dict[str, list[Path]], dict[str, Path]]:
     """Families (Debian source packages) with ≥ 3 files: all but one file to the library, one held out."""
     source_of = source_packages()
-    grouped: dict[str, list[Path]] = {}
+    by_content: dict[str, tuple[str, Path]] = {}
     for package, paths in corpus(int(max_mb * 1e6), per_package).items():
-        grouped.setdefault(source_of.get(package, package), []).extend(paths)
-    chosen = sorted((f, sorted(set(p))) for f, p in grouped.items() if len(set(p)) >= 3)
+        for path in paths:  # the same bytes under two names (hard links) are one reference
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            by_content.setdefault(digest, (source_of.get(package, package), path))
+    grouped: dict[str, list[Path]] = {}
+    for family, path in by_content.values():
+        grouped.setdefault(family, []).append(path)
+    chosen = sorted((f, sorted(p)) for f, p in grouped.items() if len(p) >= 3)
     step = max(1, len(chosen) // families)
     chosen = chosen[::step][:families]
     return {f: p[1:] for f, p in chosen}, {f: p[0] for f, p in chosen}
@@ -119,7 +125,7 @@ def main() -> None:
     parser.add_argument("--process-samples", type=int, default=6)
     args = parser.parse_args()
     library, held_out = split(args.families, args.per_package, args.max_mb)
-    with tempfile.TemporaryDirectory(prefix="dataml-attribution-engine-") as folder:
+    with tempfile.TemporaryDirectory(prefix="dataml-attribution-engine-", ignore_cleanup_errors=True) as folder:
         home = Path(folder) / "workspace"
         eng = Engine.open(home=home, runner="inline")
         admin = eng.users.bootstrap_admin(username="bench", password=secrets.token_urlsafe(16),

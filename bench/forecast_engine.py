@@ -77,11 +77,12 @@ def through_engine(frame: pd.DataFrame, home: Path) -> dict[str, float | str]:
             dataset_id=dataset.id, name="stores", target="sales", problem_type="forecast", time_column="month",
             series_column="store", horizon=HORIZON))
         trained = time.perf_counter()
-        if job.status != "succeeded":
+        if job.status != "succeeded" or not job.result:
             raise SystemExit(f"training failed: {job.error}")
-        forecast = engine.inference.forecast(admin, job.result["model_id"], steps=HORIZON, level=LEVELS)
+        model_id = job.result["model_id"]
+        forecast = engine.inference.forecast(admin, model_id, steps=HORIZON, level=LEVELS)
         done = time.perf_counter()
-        board = engine.forecasts.summary(admin, job.result["model_id"]).leaderboard
+        board = engine.forecasts.summary(admin, model_id).leaderboard
         assert len(forecast) == HORIZON * frame["store"].nunique()
         return {"upload": uploaded - started, "train": trained - uploaded, "forecast": done - trained,
                 "board": board[["model", "mase", "smape", "chosen_for"]].round(3).to_string(index=False)}

@@ -74,10 +74,11 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
                                     help="Each level draws a band that should hold that share of future values.")
     series = pick_series(ids)
     if st.button("Forecast", type="primary", icon=":material/timeline:", key="forecast_submit"):
-        st.session_state["forecast_job"] = engine.forecasts.submit(actor, model.id, int(steps), series, levels).id
-    job_id = st.session_state.get("forecast_job")
+        st.session_state[f"forecast_job_{model.id}"] = engine.forecasts.submit(actor, model.id, int(steps), series,
+                                                                                levels).id
+    job_id = st.session_state.get(f"forecast_job_{model.id}")  # each model keeps its last forecast
     job = job_panel(engine, actor, job_id, key=f"forecast_{job_id[:8]}") if job_id else None
-    if job is None or job.status != "succeeded" or job.params.get("model_id") != model.id:
+    if job is None or job.status != "succeeded":
         return
     frame = engine.forecasts.result(actor, job.id)
     levels_done = sorted(int(c[3:]) for c in frame.columns if c.startswith("lo-"))

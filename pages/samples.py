@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.entities import AttributionRun, AttributionSample
+from core.entities import AttributionSample
 from core.errors import CoreError
 from ui import attribution_charts as charts
 from ui.auth import current_actor
@@ -41,39 +41,6 @@ def submit_files(uploads: list, known: set[str]) -> None:  # type: ignore[type-a
     st.session_state["samples_generation"] = st.session_state.get("samples_generation", 0) + 1
 
 
-def show_run_result(name: str, run: AttributionRun, entry: dict, index: int,  # type: ignore[type-arg]
-                    names: dict[str, str]) -> None:
-    """One model's outcome: its explanation, ranked families, evidence and timings (or why there are none)."""
-    explanation = entry["explanation_results"]
-    st.caption(f"{charts.model_title(run.model)} {run.model_version} · {charts.state_label(run.state)}"
-               + (f" · predicted {entry['predicted_at']}" if entry["predicted_at"] else "")
-               + (f" · index revision {explanation['index_revision']}" if explanation.get("index_revision") else "")
-               + (f" · job {run.job_id}" if run.job_id else ""))
-    if run.state == "not_applicable":
-        st.info(f"Not applicable: {entry['error_details']}.", icon=":material/block:")
-        return
-    if run.state in ("failed", "revoked"):
-        (st.error if run.state == "failed" else st.warning)(entry["error_details"] or run.state)
-        st.caption("To analyse the file again, delete the sample and submit the file anew.")
-        return
-    if run.state != "done":
-        st.info("Still working…", icon=":material/hourglass_top:")
-        return
-    st.info(explanation["summary"], icon=":material/lightbulb:")
-    if entry["prediction_results"]:
-        st.plotly_chart(charts.family_chart(entry["prediction_results"], run.model), key=f"samples_chart_{index}")
-        st.caption(charts.SCORE_MEANINGS.get(run.model, ""))
-    evidence = explanation.get("evidence", {})
-    for fact in charts.evidence_facts(run.model, evidence):
-        st.caption(fact)
-    table = charts.evidence_frame(run.model, evidence, names)
-    if not table.empty:
-        st.dataframe(table, hide_index=True, key=f"samples_evidence_{index}")
-        download_csv(table, f"{name}-{run.model}-evidence.csv", key=f"samples_evidence_csv_{index}",
-                     label="Download evidence CSV")
-    st.caption(f"Timings: {charts.timings_text(explanation.get('timings', {}))}")
-
-
 def show_sample(sample: AttributionSample) -> None:
     st.subheader(sample.name)
     st.markdown(f"**{charts.state_label(sample.state)}** · {charts.size_text(sample.size)} · submitted by "
@@ -94,7 +61,7 @@ def show_sample(sample: AttributionSample) -> None:
     names = {r.sha256: f"{r.name} ({r.family})" for r in engine.attribution.list_references(actor)}
     for index, (tab, run, entry) in enumerate(zip(tabs, sample.runs, entries, strict=True)):
         with tab:
-            show_run_result(sample.name, run, entry, index, names)
+            charts.show_model_result(sample.name, run, entry, names, key=f"samples_model_{index}")
     left, right = st.columns(2)
     left.download_button("Download results CSV", data=engine.attribution.results_csv(actor, sample.id),
                          file_name=f"{sample.name}-attribution.csv", mime="text/csv", key="samples_results_csv",

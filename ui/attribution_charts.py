@@ -1,5 +1,6 @@
 """Tables and figures of sample attribution: states with icons, the status per model and phase, ranked
-families, and each model's evidence as a table an analyst can read (and download)."""
+families, each model's evidence as a table an analyst can read (and download), and one model's result as a
+whole (``show_model_result``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 
-from core.entities import AttributionSample, ReferenceSample
+from core.entities import AttributionRun, AttributionSample, ReferenceSample
 from ui.charts import bar
+from ui.downloads import download_csv
 
 STATE_LABELS = {  # symbols every font has (emoji need an emoji font, which many servers lack)
     "pending": "○ pending",
@@ -138,3 +141,40 @@ def references_frame(references: list[ReferenceSample]) -> pd.DataFrame:
           "added (UTC)": r.created_at, "by": r.owner, "sha256": r.sha256} for r in references],
         columns=["family", "name", "size", "analysed", "functions", "not readable by", "added (UTC)", "by", "sha256"],
     )
+
+
+def show_model_result(name: str, run: AttributionRun, entry: dict[str, Any], names: dict[str, str], key: str) -> None:
+    """One model's outcome: its explanation, ranked families, evidence and timings (or why there are none)."""
+    explanation = entry["explanation_results"]
+    st.caption(f"{model_title(run.model)} {run.model_version} · {state_label(run.state)}"
+               + (f" · predicted {entry['predicted_at']}" if entry["predicted_at"] else "")
+               + (f" · index revision {explanation['index_revision']}" if explanation.get("index_revision") else "")
+               + (f" · job {run.job_id}" if run.job_id else ""))
+    if run.state == "not_applicable":
+        st.info(f"Not applicable: {entry['error_details']}.", icon=":material/block:")
+        return
+    if run.state in ("failed", "revoked"):
+        (st.error if run.state == "failed" else st.warning)(entry["error_details"] or run.state)
+        st.caption("To analyse the file again, delete the sample and submit the file anew.")
+        return
+    if run.state == "pending":
+        st.info("Waiting for a free worker (jobs wait their turn while the machine is busy)…",
+                icon=":material/hourglass_top:")
+        return
+    if run.state != "done":
+        phase = "phase 2, similarity search" if run.phase_1 == "done" else "phase 1, extraction"
+        st.info(f"Working on {phase}…", icon=":material/hourglass_top:")
+        return
+    st.info(explanation["summary"], icon=":material/lightbulb:")
+    if entry["prediction_results"]:
+        st.plotly_chart(family_chart(entry["prediction_results"], run.model), key=f"{key}_chart")
+        st.caption(SCORE_MEANINGS.get(run.model, ""))
+    evidence = explanation.get("evidence", {})
+    for fact in evidence_facts(run.model, evidence):
+        st.caption(fact)
+    table = evidence_frame(run.model, evidence, names)
+    if not table.empty:
+        st.dataframe(table, hide_index=True, key=f"{key}_evidence")
+        download_csv(table, f"{name}-{run.model}-evidence.csv", key=f"{key}_evidence_csv",
+                     label="Download evidence CSV")
+    st.caption(f"Timings: {timings_text(explanation.get('timings', {}))}")

@@ -62,14 +62,12 @@ def _rms(s: np.ndarray) -> float:
 def quantile(pooled: Sequence[float], level: float) -> float:
     """Conformal quantile of the pooled standardized scores for a two-sided ``level`` (in percent).
 
-    With too few points for the level, the largest score is used, but never less than the normal
-    quantile, which is what the scores would give for well-specified Gaussian errors.
+    Never less than the normal quantile, which is what the scores would give for well-specified
+    Gaussian errors; with too few points for the level, the largest score is used.
     """
     z = NormalDist().inv_cdf(0.5 + level / 200)
     values = np.sort(np.asarray(pooled, dtype=float))
     if values.size == 0:
         return z
-    rank = math.ceil((values.size + 1) * level / 100)
-    if rank > values.size:
-        return max(float(values[-1]), z)
-    return float(values[rank - 1])
+    rank = min(math.ceil((values.size + 1) * level / 100), values.size)
+    return max(float(values[rank - 1]), z)

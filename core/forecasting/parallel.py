@@ -17,7 +17,7 @@ from core.jobs.context import TaskContext
 
 T = TypeVar("T")
 R = TypeVar("R")
-CHUNKS_PER_JOB = 6
+CHUNKS_PER_JOB = 20
 
 
 def chunked(items: Sequence[T], n_jobs: int) -> list[list[T]]:

@@ -3,7 +3,7 @@
 Each series is cross-validated with every candidate of its plan (one StatsForecast call for all
 candidates); the mean of its 2 or 3 best candidates is scored too, and the configuration with the
 lowest CV error (MAE, i.e. MASE within a series) wins. Intervals are calibrated on the CV errors of the
-winner (see ``core.forecasting.calibration``).
+selection procedure itself, window by window (see ``_choose`` and ``core.forecasting.calibration``).
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def fit_select(
     """
     ctx = ctx or NullContext()
     _check_args(long, freq, season_length, horizon, n_windows, levels)
-    values = {str(uid): g["y"].to_numpy(dtype=float) for uid, g in long.groupby("unique_id", sort=True)}
     long = long.assign(unique_id=long["unique_id"].astype(str)).sort_values(["unique_id", "ds"])
+    values = {str(uid): g["y"].to_numpy(dtype=float) for uid, g in long.groupby("unique_id", sort=True)}
     plans, notes = _plan(values, season_length, horizon, n_windows)
     if not plans:
         raise InvalidInput(
@@ -221,7 +221,7 @@ def _best(
     ranked = sorted((name for name in candidates if np.isfinite(mae[name])), key=mae.__getitem__)
     if not ranked:
         return ("Naive",) if "Naive" in candidates else (candidates[0],)
-    members = [name for name in ranked if _has_intervals((name,)) == _has_intervals(ranked[:1])]
+    members = [name for name in ranked if _has_intervals((name,)) == _has_intervals((ranked[0],))]
     options = [(name,) for name in ranked] + [tuple(members[:k]) for k in (2, 3) if len(members) >= k]
     return min(options, key=lambda key: float(np.mean(np.abs(y[rows] - _mean_of(forecasts, key)[rows]))))
 

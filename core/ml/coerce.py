@@ -26,6 +26,9 @@ def blank_to_missing(values: pd.Series) -> pd.Series:
     if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
         return values
     text = values.astype(object)
+    if pd.api.types.infer_dtype(text, skipna=True) == "string":  # the usual case, without a per-value check
+        stripped = text.str.strip()
+        return stripped.mask(stripped.str.lower().isin(_MISSING_TOKENS), np.nan)
     is_text = text.map(lambda v: isinstance(v, str))
     stripped = text.where(~is_text, text[is_text].str.strip())
     blank = is_text & stripped.where(is_text, "").str.lower().isin(_MISSING_TOKENS)
@@ -54,7 +57,9 @@ def coerce_column(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
     elif kind == "datetime":
         out = _to_datetime(clean)
     elif kind in ("categorical", "text"):
-        out = clean.map(_label, na_action="ignore").astype(object)
+        codes, uniques = pd.factorize(clean)  # label each distinct value once; missing (-1) picks the NaN
+        labels = np.array([*(_label(u) for u in uniques), np.nan], dtype=object)
+        out = pd.Series(labels[codes], index=clean.index, dtype=object)
     else:
         raise ValueError(f"unknown feature kind {kind!r}")
     bad = present & out.isna().to_numpy()

@@ -27,7 +27,7 @@ from core.storage.repositories import predictions as log_repo
 
 if TYPE_CHECKING:
     from core.engine import Engine
-    from core.forecasting.fit import ForecastFit
+    from core.forecasting import ForecastFit
     from core.jobs.context import TaskContext
     from core.jobs.execution import JobContext
 
@@ -45,7 +45,7 @@ def job_cores() -> int:
 
 def history(engine: Engine, actor: Actor, request: TrainRequest) -> pd.DataFrame:
     """The dataset as statsforecast's long format ``unique_id, ds, y`` (validated)."""
-    from core.forecasting.prepare import to_long
+    from core.forecasting import to_long
 
     if not request.time_column:
         raise InvalidInput("Forecasting needs a time column.", [Problem("required", field="time_column")])
@@ -61,7 +61,7 @@ def default_horizon(season_length: int, shortest: int) -> int:
 
 
 @dataclass(frozen=True)
-class Settings:
+class ForecastSettings:
     """What training uses: the user's choices, else what the data suggests."""
 
     freq: str
@@ -70,16 +70,16 @@ class Settings:
     inferred: tuple[str, ...]  # which of frequency / season length / horizon were inferred
 
 
-def settings_for(long: pd.DataFrame, request: TrainRequest) -> Settings:
-    from core.forecasting.prepare import infer_frequency, season_length_for
+def settings_for(long: pd.DataFrame, request: TrainRequest) -> ForecastSettings:
+    """Frequency, season length and evaluation horizon: the request's, else inferred from ``long``."""
+    from core.forecasting import infer_frequency, season_length_for
 
     freq = request.frequency or infer_frequency(long)
     season = request.season_length or season_length_for(freq)
     shortest = int(long.groupby("unique_id").size().min())
     horizon = request.horizon or default_horizon(season, shortest)
-    inferred = tuple(name for name, given in (("frequency", request.frequency), ("season length",
-                     request.season_length), ("horizon", request.horizon)) if not given)
-    return Settings(freq, season, horizon, inferred)
+    given = {"frequency": request.frequency, "season length": request.season_length, "horizon": request.horizon}
+    return ForecastSettings(freq, season, horizon, tuple(name for name, value in given.items() if not value))
 
 
 def _with_details(exc: InvalidInput) -> InvalidInput:
@@ -90,7 +90,7 @@ def _with_details(exc: InvalidInput) -> InvalidInput:
 
 
 def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    from core.forecasting.selection import fit_select
+    from core.forecasting import fit_select
 
     engine, actor, request = ctx.engine, ctx.actor, TrainRequest.from_params(params)
     started = time.perf_counter()
@@ -166,7 +166,8 @@ class ForecastSummary:
 
 
 def _series_table(fit: ForecastFit) -> pd.DataFrame:
-    chosen = fit.series_metrics[fit.series_metrics["chosen"]].drop(columns=["chosen", "model"])
+    metrics = fit.series_metrics
+    chosen = metrics[metrics["chosen"].astype(bool)].drop(columns=["chosen", "model"])  # bool: also when empty
     kinds = pd.DataFrame({"unique_id": list(fit.configs), "model": [c.name for c in fit.configs.values()],
                           "kind": [c.kind for c in fit.configs.values()]})
     return kinds.merge(chosen, on="unique_id", how="left")
@@ -225,22 +226,22 @@ class ForecastService(Service):
         def how(name: str) -> str:
             return "inferred" if name in chosen.inferred else "yours"
 
-        reason = (f"{len(sizes):,} series of {sizes.min():,}–{sizes.max():,} points; frequency {chosen.freq} "
-                  f"({how('frequency')}), season length {chosen.season_length} ({how('season length')}), "
-                  f"evaluation horizon {chosen.horizon} steps ({how('horizon')}) over {N_WINDOWS} "
-                  "cross-validation windows.")
+        points = f"{sizes.min():,}" if sizes.min() == sizes.max() else f"{sizes.min():,}–{sizes.max():,}"
+        steps = f"{chosen.horizon} step" + ("s" if chosen.horizon != 1 else "")
+        reason = (f"{len(sizes):,} series of {points} points; frequency {chosen.freq} ({how('frequency')}), "
+                  f"season length {chosen.season_length} ({how('season length')}), evaluation horizon {steps} "
+                  f"({how('horizon')}) over {N_WINDOWS} cross-validation windows.")
         kinds: Counter[str] = Counter()
         for _, group in long.groupby("unique_id", sort=False):
             plan = plan_series(group["y"].to_numpy(dtype=float), chosen.season_length, chosen.horizon, N_WINDOWS)
             kinds[plan.kind if plan else "none"] += 1
         messages = {
-            "short": f"{kinds['short']} series are too short for season length {chosen.season_length}: they fall "
-                     "back to non-seasonal models.",
-            "tiny": f"{kinds['tiny']} series are too short to cross-validate with horizon {chosen.horizon}: they "
-                    "get a Naive forecast.",
-            "none": f"{kinds['none']} series have fewer than 3 points and are left out.",
+            "short": f"Too short for season length {chosen.season_length}, so non-seasonal models are used",
+            "tiny": f"Too short to cross-validate with horizon {chosen.horizon}, so a Naive forecast is used",
+            "none": "Fewer than 3 points, so left out",
         }
-        warnings = [text for kind, text in messages.items() if kinds[kind]]
+        of = f" of {len(sizes):,} series."
+        warnings = [f"{text}: {kinds[kind]:,}{of}" for kind, text in messages.items() if kinds[kind]]
         return {"problem_type": "forecast", "reason": reason, "warnings": warnings, "frequency": chosen.freq,
                 "season_length": chosen.season_length, "horizon": chosen.horizon, "series": len(sizes)}
 
@@ -257,7 +258,7 @@ class ForecastService(Service):
 
     def summary(self, actor: Actor, model_id: str) -> ForecastSummary:
         """Leaderboard, chosen model and CV metrics per series, CV forecasts for plots, and notes."""
-        from core.forecasting.fit import ForecastFit
+        from core.forecasting import ForecastFit
 
         require(actor, "models:read")
         model = self._model(actor, model_id)
@@ -270,7 +271,7 @@ class ForecastService(Service):
 
     def _checked(self, actor: Actor, model_id: str, steps: Any, series_ids: Any, level: Any) -> _Request:
         """Everything about a forecast request that can be wrong, each with one clear sentence."""
-        from core.forecasting.fit import ForecastFit
+        from core.forecasting import ForecastFit
         from core.forecasting.predict import HISTORY_MULTIPLE, MAX_STEPS
 
         model = self._model(actor, model_id)
@@ -302,7 +303,7 @@ class ForecastService(Service):
         """``unique_id, ds, model, forecast, lo-80, hi-80, lo-95, hi-95`` for ``steps`` periods after each series'
         end (``series_ids`` None: all). Logged in the predictions log with the CSV kept as a result file of the
         tenant; the frame's ``attrs`` hold ``file_id`` and ``log_id``."""
-        from core.forecasting.predict import forecast
+        from core.forecasting import forecast
 
         require(actor, "inference:run")
         started = time.perf_counter()

@@ -7,12 +7,13 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from core import Actor, Engine, InvalidInput, PermissionDenied
+from core import Actor, Engine, InvalidInput, Job, PermissionDenied
 from core.entities import TrainRequest
 from tests.conftest import ADMIN_PASSWORD
 
@@ -54,11 +55,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         TrainRequest(dataset_id=stores.id, name="stores", target="sales", problem_type="forecast",
                      time_column="month", series_column="store", horizon=12),
     ):
-        job = engine.training.submit(admin, request)
-        assert job.status == "succeeded", job.error
-        ids.append(job.result["model_id"])
+        ids.append(model_id(engine.training.submit(admin, request)))
     yield World(engine, admin, *ids)
     engine.close()
+
+
+def model_id(job: Job) -> str:
+    """The model a finished training job made."""
+    assert job.status == "succeeded" and job.result, job.error
+    return str(job.result["model_id"])
 
 
 def _expected_dates(last: pd.Timestamp, steps: int) -> list[pd.Timestamp]:
@@ -131,7 +136,7 @@ def test_series_too_short_for_the_season_falls_back_and_says_so(world: World) ->
 
 def test_forecast_refuses_bad_requests_with_one_clear_sentence(world: World) -> None:
     eng, admin = world.engine, world.admin
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         (dict(steps=0), "Steps must be a whole number from 1 to 840"),  # 10 × the longest history
         (dict(steps=10**7), "Steps must be a whole number from 1 to 840"),
         (dict(steps=2.5), "Steps must be a whole number"),
@@ -154,7 +159,7 @@ def test_a_tabular_model_is_not_a_forecaster(world: World) -> None:
     job = eng.training.submit(admin, TrainRequest(dataset_id=iris.id, name="flowers", target="species",
                                                   time_budget_s=1, explain=False))
     with pytest.raises(InvalidInput, match="flowers v1 is a classification model, not a forecaster"):
-        eng.inference.forecast(admin, job.result["model_id"], steps=3)
+        eng.inference.forecast(admin, model_id(job), steps=3)
     with pytest.raises(InvalidInput, match="only classification and regression"):
         eng.inference.predict_one(admin, world.air, {"month": "1961-01-01"})
 
@@ -162,7 +167,7 @@ def test_a_tabular_model_is_not_a_forecaster(world: World) -> None:
 def test_forecast_job_result_is_the_forecast_and_viewers_may_not_run_it(world: World) -> None:
     eng, admin = world.engine, world.admin
     job = eng.forecasts.submit(admin, world.air, steps=5, level=(50, 99))
-    assert job.status == "succeeded" and job.result["rows"] == 5
+    assert job.status == "succeeded" and job.result and job.result["rows"] == 5
     frame = eng.forecasts.result(admin, job.id)
     assert list(frame.columns[-4:]) == ["lo-50", "hi-50", "lo-99", "hi-99"]
     assert eng.inference.log(admin).iloc[0]["job_id"] == job.id
@@ -215,12 +220,11 @@ def test_irregular_timestamps_are_put_on_the_grid_when_resampling_is_chosen(engi
     verdict = engine.forecasts.check(admin, request)
     assert "frequency MS (inferred), season length 1 (yours), evaluation horizon 3 steps (yours)" in verdict["reason"]
     quarterly = engine.forecasts.check(admin, replace(request, frequency="QS", season_length=None, horizon=None))
-    assert "1 series of 9–9 points; frequency QS (yours), season length 4 (inferred)" in quarterly["reason"]
-    job = engine.training.submit(admin, request)
-    assert job.status == "succeeded", job.error
-    history = engine.forecasts.history(admin, job.result["model_id"])
+    assert "1 series of 9 points; frequency QS (yours), season length 4 (inferred)" in quarterly["reason"]
+    trained = model_id(engine.training.submit(admin, request))
+    history = engine.forecasts.history(admin, trained)
     assert len(history) == 26 and history["ds"].diff().dt.days.dropna().between(28, 31).all()
-    frame = engine.forecasts.forecast(admin, job.result["model_id"], steps=2)
+    frame = engine.forecasts.forecast(admin, trained, steps=2)
     assert list(frame["ds"]) == [pd.Timestamp("2022-03-01"), pd.Timestamp("2022-04-01")]
 
 
@@ -230,5 +234,4 @@ def test_check_warns_about_series_too_short_for_the_season(engine: Engine, admin
                                                          problem_type="forecast", time_column="month",
                                                          series_column="store", horizon=12))
     assert verdict["series"] == 6 and verdict["frequency"] == "MS" and verdict["season_length"] == 12
-    assert verdict["warnings"] == ["1 series are too short for season length 12: they fall back to non-seasonal "
-                                   "models."]
+    assert verdict["warnings"] == ["Too short for season length 12, so non-seasonal models are used: 1 of 6 series."]

@@ -41,7 +41,7 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
     wait_idle(page)
     expect(page.get_by_role("combobox", name="Time column", exact=True)).to_have_value("month", timeout=TIMEOUT)
     expect(page.get_by_role("combobox", name="Value to forecast", exact=True)).to_have_value("passengers")
-    expect(page.get_by_text(re.compile(r"1 series of 144–144 points; frequency MS \(inferred\), season length 12"))
+    expect(page.get_by_text(re.compile(r"1 series of 144 points; frequency MS \(inferred\), season length 12"))
            ).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "01-train-forecast-form")
     page.get_by_role("button", name="Train", exact=True).click()
