@@ -11,12 +11,12 @@ from core import Actor, Engine, Job
 from ui.errors import guard
 
 STATUS_ICONS = {
-    "queued": "⏳",
-    "running": "▶️",
-    "succeeded": "✅",
-    "failed": "❌",
-    "canceled": "⏹️",
-    "interrupted": "⚠️",
+    "queued": "○",
+    "running": "▶",
+    "succeeded": "✓",
+    "failed": "✗",
+    "canceled": "■",
+    "interrupted": "!",
 }
 
 

@@ -153,9 +153,9 @@ def train_tabular(
 ) -> TrainOutcome:
     """Choose and fit the best pipeline for ``schema`` on ``df`` within about ``time_budget_s`` seconds.
 
-    Candidates run in a fixed order; one starts only while its first fold (guessed from the slowest fold
-    of its family so far) and the final refit of the best still fit in the budget, and folds stop early
-    when the next would not. The first candidate always gets at least one fold. Threads are capped to
+    Candidates run in a fixed order; one starts only while its first fold (guessed from earlier folds, see
+    ``_fold_estimate``) and the final refit of the best still fit in the budget, and folds stop early when
+    the next would not. The first candidate always gets at least one fold. Threads are capped to
     ``n_jobs``."""
     ctx = ctx or NullContext()
     started = time.perf_counter()
@@ -203,11 +203,16 @@ def train_tabular(
 
 
 def _fold_estimate(rows: list[dict[str, Any]], candidate: Candidate) -> float:
-    """A cautious guess of one fold of ``candidate``: twice the slowest fold of its family so far (configs
-    differ in cost), or of any family when it has not run yet."""
-    ran = [r for r in rows if r["folds"]]
-    same = [r for r in ran if r["family"] == candidate.family] or ran
-    return 2 * max((r["fit_time_s"] / r["folds"] for r in same), default=0.0)
+    """A guess of one fold of ``candidate``: twice the slowest fold of its family so far (its configs differ
+    in cost); for a family not run yet, the fastest family's mean fold (a wrong guess costs one fold)."""
+    folds: dict[str, float] = {}
+    for r in rows:
+        if r["folds"]:
+            mean = r["fit_time_s"] / r["folds"]
+            folds[r["family"]] = max(folds.get(r["family"], 0.0), mean)
+    if candidate.family in folds:
+        return 2 * folds[candidate.family]
+    return min(folds.values(), default=0.0)
 
 
 def _refit_estimate(rows: list[dict[str, Any]], split: _Split, metric: str) -> float:

@@ -55,7 +55,7 @@ def cancer() -> pd.DataFrame:
 def cancer_run(cancer):
     schema = infer_schema(cancer, "target")
     ctx = RecordingContext()
-    return schema, train_tabular(cancer, schema, time_budget_s=4, ctx=ctx), ctx
+    return schema, train_tabular(cancer, schema, time_budget_s=5, ctx=ctx), ctx
 
 
 @pytest.fixture(scope="module")
