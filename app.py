@@ -19,4 +19,4 @@ else:
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             sign_out()
             st.switch_page("pages/home.py")
-    st.navigation(visible_pages(actor)).run()
+    st.navigation(visible_pages(actor), expanded=True).run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -44,4 +45,29 @@ def sign_in(page: Page, username: str, password: str) -> None:
     fill(page, "Username", username)
     fill(page, "Password", password)
     click(page, "Sign in")
+    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)
+
+
+def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
+    """Pick ``option`` (exact text or a pattern) in the select box labelled ``label``."""
+    page.get_by_role("combobox", name=label, exact=True).click()
+    if isinstance(option, str):
+        page.get_by_role("option", name=option, exact=True).click()
+    else:
+        page.get_by_role("option", name=option).click()
+    wait_idle(page)
+
+
+def first_admin(page: Page, *, demo: bool = True) -> None:
+    """Create the first administrator ``chief`` on a fresh workspace (with or without the demo datasets)."""
+    expect(page.get_by_text("Create the first administrator", exact=True)).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_label("Username", exact=True)).to_have_count(1, timeout=TIMEOUT)  # no stale first render
+    wait_idle(page)
+    fill(page, "Username", "chief")
+    fill(page, "E-mail", "chief@example.com")
+    fill(page, "Password", "chief-pass-123")
+    fill(page, "Repeat the password", "chief-pass-123")
+    if not demo:
+        page.get_by_text("Load the demo datasets").click()  # ticked by default
+    click(page, "Create administrator")
     expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)

@@ -12,16 +12,10 @@ from playwright.sync_api import Page, expect
 
 from tests.core.test_attribution_models import package_elf_files
 from tests.core.test_attribution_service import largest_library_elf
-from tests.e2e.helpers import TIMEOUT, click, fill, open_page, shot, wait_idle
+from tests.e2e.helpers import TIMEOUT, click, fill, first_admin, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-
-def _open(page: Page, title: str) -> None:
-    more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^View \d+ more$"))
-    if more.count():  # the navigation folds long menus
-        more.click()
-    open_page(page, title)
 
 
 def _upload(page: Page, label: str, paths: list[Path]) -> None:
@@ -39,18 +33,9 @@ def test_library_rebuild_submit_result_and_revoke(server, browser, shots: Path) 
     big = largest_library_elf()
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
     page.goto(server.url)
-    expect(page.get_by_text("Create the first administrator", exact=True)).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_label("Username", exact=True)).to_have_count(1, timeout=TIMEOUT)
-    wait_idle(page)
-    fill(page, "Username", "chief")
-    fill(page, "E-mail", "chief@example.com")
-    fill(page, "Password", "chief-pass-123")
-    fill(page, "Repeat the password", "chief-pass-123")
-    page.get_by_text("Load the demo datasets", exact=False).click()  # not needed here
-    click(page, "Create administrator")
-    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)
+    first_admin(page, demo=False)
 
-    _open(page, "Reference library")
+    open_page(page, "Reference library")
     for family, paths in files.items():
         fill(page, "Family", family)
         wait_idle(page)
@@ -62,7 +47,7 @@ def test_library_rebuild_submit_result_and_revoke(server, browser, shots: Path) 
     expect(page.get_by_text("Index revision")).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "01-reference-library")
 
-    _open(page, "Samples")
+    open_page(page, "Samples")
     held_out = files["procps"][0]
     _upload(page, "Files", [held_out])
     click(page, "Submit")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import TIMEOUT, click, fill, open_page, shot, wait_idle
+from tests.e2e.helpers import TIMEOUT, choose, click, fill, first_admin, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -33,26 +33,13 @@ def _upload(page: Page, label: str, name: str, text: str) -> None:
     wait_idle(page)
 
 
-def _choose(page: Page, label: str, option: str) -> None:
-    page.get_by_role("combobox", name=label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    wait_idle(page)
-
 
 def test_upload_with_problems_report_keep_valid_preview_statistics(  # type: ignore[no-untyped-def]
     server, browser, shots: Path, tmp_path: Path
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
     page.goto(server.url)
-    expect(page.get_by_text("Create the first administrator", exact=True)).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_label("Username", exact=True)).to_have_count(1, timeout=TIMEOUT)  # no stale first render
-    fill(page, "Username", "chief")
-    fill(page, "E-mail", "chief@example.com")
-    fill(page, "Password", "chief-pass-123")
-    fill(page, "Repeat the password", "chief-pass-123")
-    page.get_by_text("Load the demo datasets").click()  # untick: start from an empty workspace
-    click(page, "Create administrator")
-    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)
+    first_admin(page, demo=False)
 
     open_page(page, "Templates")
     page.get_by_role("tab", name="New template").click()
@@ -64,7 +51,7 @@ def test_upload_with_problems_report_keep_valid_preview_statistics(  # type: ign
     expect(page.get_by_text("Template 'orders' created with 4 column(s).")).to_be_visible(timeout=TIMEOUT)
 
     open_page(page, "Upload data")
-    _choose(page, "Template", "orders")
+    choose(page, "Template", "orders")
     _upload(page, "Data file", "orders-march.csv", PROBLEMS)
     expect(page.get_by_text("Validation report")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("3 problem(s) found.")).to_be_visible(timeout=TIMEOUT)

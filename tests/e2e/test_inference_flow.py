@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from playwright.sync_api import expect
 
 from core import Engine
 from core.entities import TrainRequest
-from tests.e2e.helpers import TIMEOUT, click, fill, open_page, shot, wait_idle
+from tests.e2e.helpers import TIMEOUT, click, fill, first_admin, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -37,14 +36,7 @@ def _train_iris(home: Path) -> None:
 def test_form_prediction_what_if_and_batch_download(server, browser, shots: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1400, "height": 2200}, accept_downloads=True)
     page.goto(server.url)
-    expect(page.get_by_text("Create the first administrator", exact=True)).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_label("Username", exact=True)).to_have_count(1, timeout=TIMEOUT)
-    fill(page, "Username", "chief")
-    fill(page, "E-mail", "chief@example.com")
-    fill(page, "Password", "chief-pass-123")
-    fill(page, "Repeat the password", "chief-pass-123")
-    click(page, "Create administrator")  # the demo datasets are ticked by default
-    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)
+    first_admin(page)
     _train_iris(server.home)
 
     open_page(page, "Predict one case")
@@ -88,9 +80,6 @@ def test_form_prediction_what_if_and_batch_download(server, browser, shots: Path
     assert list(rows[0]) == [*BATCH.splitlines()[0].split(","), "prediction", "probability_setosa",
                              "probability_versicolor", "probability_virginica"]
 
-    more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^View \d+ more$"))
-    if more.count():  # the navigation folds long menus
-        more.click()
     open_page(page, "Predictions log")
     expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "05-predictions-log")

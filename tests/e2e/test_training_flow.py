@@ -8,17 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.helpers import TIMEOUT, click, fill, open_page, shot, wait_idle
+from tests.e2e.helpers import TIMEOUT, choose, click, fill, first_admin, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-
-def _choose(page: Page, label: str, option: re.Pattern[str]) -> None:
-    page.get_by_role("combobox", name=label, exact=True).click()
-    page.get_by_role("option", name=option).click()
-    wait_idle(page)
 
 
 def test_train_iris_watch_progress_read_summary_and_download_schema(  # type: ignore[no-untyped-def]
@@ -26,17 +21,10 @@ def test_train_iris_watch_progress_read_summary_and_download_schema(  # type: ig
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 2200}, accept_downloads=True)
     page.goto(server.url)
-    expect(page.get_by_text("Create the first administrator", exact=True)).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_label("Username", exact=True)).to_have_count(1, timeout=TIMEOUT)
-    fill(page, "Username", "chief")
-    fill(page, "E-mail", "chief@example.com")
-    fill(page, "Password", "chief-pass-123")
-    fill(page, "Repeat the password", "chief-pass-123")
-    click(page, "Create administrator")  # the demo datasets are loaded by default
-    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)
+    first_admin(page)
 
     open_page(page, "Train")
-    _choose(page, "Dataset", re.compile(r"^iris · 150 rows"))
+    choose(page, "Dataset", re.compile(r"^iris · 150 rows"))
     expect(page.get_by_text("Automatic choice:")).to_be_visible(timeout=TIMEOUT)
     fill(page, "Time budget (seconds)", "6")
     wait_idle(page)
