@@ -114,6 +114,10 @@ def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     st.subheader("Leaderboard")
     st.caption("Each candidate's mean cross-validation error over the series it was tried on; \"Selected\" is the "
                "model (or mean of the 2-3 best models) chosen per series.")
+    if summary.leaderboard["n_series"].nunique() > 1:
+        st.caption("Not every model was tried on every series (short or intermittent series get other candidates), "
+                   "so compare models by their errors per series below, or between rows with the same number of "
+                   "series tried.")
     st.plotly_chart(charts.metric_bars(summary.leaderboard, "mase"), key="forecast_board_chart")
     st.dataframe(summary.leaderboard, hide_index=True, key="forecast_board",
                  column_config=errors_config(summary.leaderboard))

@@ -19,8 +19,8 @@ CONTEXT = 4  # history shown at first: this many times the forecast's length
 
 def _style(figure: go.Figure, title: str, y_title: str) -> go.Figure:
     figure.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, xaxis_title="", yaxis_title=y_title,
-                         height=HEIGHT + 40, margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="x unified",
-                         legend={"orientation": "h", "yanchor": "top", "y": -0.12})  # below the date labels
+                         height=HEIGHT + 40, margin={"l": 10, "r": 10, "t": 80, "b": 10}, hovermode="x unified",
+                         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0})  # under the title
     return figure
 
 
@@ -45,14 +45,20 @@ def forecast_figure(history: pd.DataFrame, forecast: pd.DataFrame, levels: Seque
                                 y=pd.concat([last["y"], forecast["forecast"]]), mode="lines", name="forecast",
                                 line={"color": FORECAST, "dash": "dash"},
                                 hovertemplate="forecast %{y:,.4g}<extra></extra>"))
-    _zoom(figure, history["ds"], forecast["ds"].max(), before=CONTEXT * len(forecast))
+    bands = [forecast[c] for c in forecast.columns if c.startswith(("lo-", "hi-"))]
+    _zoom(figure, history, forecast["ds"].max(), CONTEXT * len(forecast), [forecast["forecast"], *bands])
     return _style(figure, title, y_title)
 
 
-def _zoom(figure: go.Figure, ds: pd.Series, end: pd.Timestamp, before: int) -> None:
-    """Open on the last ``before`` observations and what follows; double-click shows the whole history."""
-    if len(ds) > before:
-        figure.update_xaxes(range=[ds.iloc[-before], end])
+def _zoom(figure: go.Figure, history: pd.DataFrame, end: pd.Timestamp, before: int, drawn: list[pd.Series]) -> None:
+    """Open on the last ``before`` observations and what follows (``drawn``: the other values shown there);
+    double-click shows the whole history."""
+    if len(history) <= before:
+        return
+    values = pd.concat([history["y"].tail(before), *drawn]).dropna()
+    pad = 0.05 * float(values.max() - values.min()) or 1.0
+    figure.update_xaxes(range=[history["ds"].iloc[-before], end])
+    figure.update_yaxes(range=[float(values.min()) - pad, float(values.max()) + pad])
 
 
 def cv_figure(history: pd.DataFrame, cv: pd.DataFrame, candidates: Sequence[str], chosen: str, *, title: str,
@@ -67,7 +73,8 @@ def cv_figure(history: pd.DataFrame, cv: pd.DataFrame, candidates: Sequence[str]
         _windows(figure, cv, name, name, {"color": OTHERS[i % len(OTHERS)], "width": 1}, legend="legendonly")
     _windows(figure, cv, "chosen", f"chosen: {chosen}", {"color": FORECAST, "width": 3}, legend=True)
     validated = int((history["ds"] > cv["cutoff"].min()).sum())  # the points the windows forecast
-    _zoom(figure, history["ds"], cv["ds"].max(), before=validated + CONTEXT * int(cv.groupby("cutoff").size().max()))
+    _zoom(figure, history, cv["ds"].max(), validated + CONTEXT * int(cv.groupby("cutoff").size().max()),
+          [cv["chosen"]])
     return _style(figure, title, y_title)
 
 

@@ -123,14 +123,19 @@ def _config_from_dict(data: dict[str, Any]) -> SeriesConfig:
 
 
 def _frame_to_dict(frame: pd.DataFrame) -> dict[str, Any]:
-    out = frame.copy()
+    out = frame.replace([np.inf, -np.inf], np.nan)  # strict JSON has no infinity
     for column in _DATE_COLUMNS:
         if column in out:
             out[column] = out[column].dt.strftime("%Y-%m-%dT%H:%M:%S")
-    out = out.astype(object).where(out.notna(), None)
-    for column in out.columns:  # numpy scalars are not JSON-able
-        out[column] = [v.item() if isinstance(v, np.generic) else v for v in out[column]]
-    return {"columns": list(out.columns), "data": out.to_numpy().tolist()}
+    rows = [[_plain(v) for v in row] for row in out.astype(object).to_numpy().tolist()]
+    return {"columns": list(out.columns), "data": rows}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able scalar: NaN / NaT become None, numpy scalars become Python ones."""
+    if pd.isna(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _frame_from_dict(data: dict[str, Any]) -> pd.DataFrame:

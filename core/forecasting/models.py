@@ -28,7 +28,6 @@ from statsforecast.models import (
 REGULAR = ("AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "Naive")
 SHORT = ("AutoETS", "AutoTheta", "Naive")
 INTERMITTENT = ("CrostonOptimized", "ADIDA", "IMAPA", "Naive")
-ALL_MODELS = REGULAR + INTERMITTENT[:3]
 # Models whose own intervals give the shape of uncertainty over the horizon; the others get a flat one.
 WITH_INTERVALS = frozenset({"AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "Naive"})
 REF_LEVEL = 80  # the band asked of every model to read its standard deviation per step
@@ -92,11 +91,6 @@ def build(name: str, season_length: int) -> Any:
     raise ValueError(f"unknown forecasting model {name!r}")
 
 
-def level_for(name: str) -> list[int] | None:
-    """The interval level to ask of a model, or None for models without their own intervals."""
-    return [REF_LEVEL] if name in WITH_INTERVALS else None
-
-
 def sigma_from_band(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """The per-step standard deviation implied by a model's symmetric REF_LEVEL band."""
     return (np.asarray(hi, dtype=float) - np.asarray(lo, dtype=float)) / (2 * _Z_REF)
@@ -108,8 +102,8 @@ def forecast_one(name: str, season_length: int, y: np.ndarray, h: int) -> tuple[
     A model that fails on a series falls back to Naive, as StatsForecast's ``fallback_model`` does in CV.
     """
     try:
-        out = build(name, season_length).forecast(y=y, h=h, level=level_for(name))
-    except Exception:
+        out = build(name, season_length).forecast(y=y, h=h, level=[REF_LEVEL] if name in WITH_INTERVALS else None)
+    except Exception:  # statsforecast raises plain Exceptions on degenerate series
         out = Naive().forecast(y=y, h=h, level=[REF_LEVEL])
     mean = np.asarray(out["mean"], dtype=float)
     key = f"lo-{REF_LEVEL}"

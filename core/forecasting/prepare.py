@@ -141,9 +141,10 @@ def season_length_for(freq: str) -> int:
 
 def _check_freq(freq: str) -> str:
     try:
-        return to_offset(freq).freqstr
+        alias = to_offset(freq).freqstr
     except ValueError as exc:
         raise InvalidInput(f"Unknown frequency {freq!r}.", [Problem(str(exc), field="freq", value=freq)]) from exc
+    return _PLAIN_ALIASES.get(alias, alias)
 
 
 def _check_columns(df: pd.DataFrame, time_column: str, target: str, series_column: str | None) -> None:

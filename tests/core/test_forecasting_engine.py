@@ -140,7 +140,7 @@ def test_fit_select_stops_when_cancelled() -> None:
 
 def test_fit_round_trips_through_json(air: tuple[pd.DataFrame, ForecastFit]) -> None:
     long, fit = air
-    again = ForecastFit.from_dict(json.loads(json.dumps(fit.to_dict())))
+    again = ForecastFit.from_dict(json.loads(json.dumps(fit.to_dict(), allow_nan=False)))
     assert again.chosen() == fit.chosen()
     pd.testing.assert_frame_equal(again.leaderboard, fit.leaderboard, check_dtype=False)
     pd.testing.assert_frame_equal(forecast(long, again, steps=6), forecast(long, fit, steps=6))

@@ -22,6 +22,7 @@ def fill(page: Page, label: str, value: str) -> None:
     box = page.get_by_label(label, exact=True)
     box.fill(value)
     box.press("Tab")
+    wait_idle(page)  # each field reruns the page; typing into a half-rendered form duplicates inputs
 
 
 def click(page: Page, name: str) -> None:

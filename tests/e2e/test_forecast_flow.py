@@ -8,17 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.helpers import TIMEOUT, click, fill, open_page, shot, wait_idle
+from tests.e2e.helpers import TIMEOUT, choose, click, fill, first_admin, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-
-def _choose(page: Page, label: str, option: re.Pattern[str]) -> None:
-    page.get_by_role("combobox", name=label, exact=True).click()
-    page.get_by_role("option", name=option).click()
-    wait_idle(page)
 
 
 def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # type: ignore[no-untyped-def]
@@ -26,17 +21,10 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
     page.goto(server.url)
-    expect(page.get_by_text("Create the first administrator", exact=True)).to_be_visible(timeout=TIMEOUT)
-    for label, value in (("Username", "chief"), ("E-mail", "chief@example.com"), ("Password", "chief-pass-123"),
-                         ("Repeat the password", "chief-pass-123")):
-        expect(page.get_by_label(label, exact=True)).to_have_count(1, timeout=TIMEOUT)  # each entry reruns the form
-        fill(page, label, value)
-        wait_idle(page)
-    click(page, "Create administrator")  # the demo datasets are loaded by default
-    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=TIMEOUT)
+    first_admin(page)
 
     open_page(page, "Train")
-    _choose(page, "Dataset", re.compile(r"^air_passengers · 144 rows"))
+    choose(page, "Dataset", re.compile(r"^air_passengers · 144 rows"))
     page.get_by_role("radio", name="Forecast (a time series)").click()
     wait_idle(page)
     expect(page.get_by_role("combobox", name="Time column", exact=True)).to_have_value("month", timeout=TIMEOUT)
