@@ -17,6 +17,6 @@ else:
     with st.sidebar:
         st.markdown(f"**{actor.display_name}** · {actor.role}  \n{actor.tenant_name}")
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-            sign_out()
+            sign_out(get_engine())
             st.switch_page("pages/home.py")
     st.navigation(visible_pages(actor), expanded=True).run()

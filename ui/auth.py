@@ -7,6 +7,7 @@ re-authentication cookie is streamlit-authenticator's signed JWT cookie, keyed p
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 from streamlit_authenticator.controllers import CookieController
@@ -37,8 +38,11 @@ def current_actor() -> Actor:
     return actor
 
 
-def sign_out() -> None:
-    """Forget the actor; ``resolve_actor`` deletes the cookie on the next run."""
+def sign_out(engine: Engine) -> None:
+    """Void the remembered sign-in server side, forget the actor; the cookie is deleted on the next run."""
+    actor = st.session_state.get("actor")
+    if isinstance(actor, Actor):
+        engine.users.sign_out(actor)
     st.session_state["actor"] = None
     st.session_state["logout"] = True
     st.session_state["signed_out"] = True
@@ -77,8 +81,9 @@ def _from_cookie(engine: Engine, cookies: CookieController) -> Actor | None:
     token = cookies.get_cookie()  # None / False when missing, expired or tampered
     if not token or "username" not in token:
         return None
+    issued = datetime.fromtimestamp(float(token["exp_date"]), UTC).replace(tzinfo=None) - timedelta(days=COOKIE_DAYS)
     try:
-        return engine.users.actor_for_username(str(token["username"]))
+        return engine.users.actor_for_remembered(str(token["username"]), issued)
     except CoreError:
         return None
 

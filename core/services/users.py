@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -107,15 +108,20 @@ class UserService(Service):
                 raise PermissionDenied("Your session has ended; please sign in again.")
             return self._actor(session, user)
 
-    def actor_for_username(self, username: str) -> Actor:
+    def actor_for_remembered(self, username: str, issued_at: datetime) -> Actor:
+        """The actor of a remembered sign-in (cookie) issued at ``issued_at`` (UTC), unless it was voided
+        since by signing out or changing the password."""
         with self.db.session() as session:
             found = repo.credentials_for(session, username)
-        if found is None:
+            cutoff = repo.sessions_valid_after(session, found[0].id) if found else None
+        if found is None or (cutoff is not None and issued_at <= cutoff):
             raise PermissionDenied("Your session has ended; please sign in again.")
         return self.actor_for(found[0].id)
 
-    def record_logout(self, actor: Actor) -> None:
+    def sign_out(self, actor: Actor) -> None:
+        """Void every remembered sign-in of the user (server side: a stolen cookie stops working too)."""
         with self.db.session() as session:
+            repo.update_user(session, actor.tenant_id, actor.user_id, sessions_valid_after=utcnow())
             record(session, actor, "logout")
 
     def _actor(self, session: Session, user: User) -> Actor:
@@ -143,7 +149,8 @@ class UserService(Service):
             if found is None or not verify_password(old_password, found[1]):
                 raise PermissionDenied("The current password is not correct.")
             new_hash = hash_password(new_password, self.engine.settings.bcrypt_rounds)
-            repo.update_user(session, actor.tenant_id, actor.user_id, password_hash=new_hash)
+            repo.update_user(session, actor.tenant_id, actor.user_id, password_hash=new_hash,
+                             sessions_valid_after=utcnow())
             record(session, actor, "user.password_changed", "user", actor.user_id)
 
     # --- tenant administration ----------------------------------------------------------------
@@ -204,7 +211,7 @@ class UserService(Service):
         with self.db.session() as session:
             user = repo.get_user(session, actor.tenant_id, user_id)
             new_hash = hash_password(new_password, self.engine.settings.bcrypt_rounds)
-            repo.update_user(session, actor.tenant_id, user_id, password_hash=new_hash)
+            repo.update_user(session, actor.tenant_id, user_id, password_hash=new_hash, sessions_valid_after=utcnow())
             repo.clear_failures(session, user.username)
             record(session, actor, "user.password_reset", "user", user_id)
 

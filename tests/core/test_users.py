@@ -118,3 +118,21 @@ def test_sign_ins_and_changes_are_audited(engine: Engine, admin: Actor, analyst:
     assert {"workspace.bootstrap", "user.created", "login", "login.failed"} <= set(actions)
     frame = engine.audit.frame(admin)
     assert list(frame.columns) == ["when (UTC)", "user", "action", "target", "details"]
+
+
+def test_sign_out_and_password_change_void_remembered_sign_ins(engine: Engine, analyst: Actor) -> None:
+    from datetime import timedelta
+
+    from core.storage.orm import utcnow
+
+    issued = utcnow() - timedelta(seconds=1)
+    assert engine.users.actor_for_remembered("ana", issued).user_id == analyst.user_id
+    engine.users.sign_out(analyst)
+    with pytest.raises(PermissionDenied, match="session has ended"):
+        engine.users.actor_for_remembered("ana", issued)
+    later = utcnow() + timedelta(seconds=1)
+    assert engine.users.actor_for_remembered("ana", later).user_id == analyst.user_id
+    before_change = utcnow()
+    engine.users.change_password(analyst, USER_PASSWORD, "brand-new-pass-2")
+    with pytest.raises(PermissionDenied):
+        engine.users.actor_for_remembered("ana", before_change)

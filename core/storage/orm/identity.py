@@ -31,6 +31,8 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_column()
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Remembered sign-ins issued before this moment are void (sign-out, password change).
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class RoleRow(Base):

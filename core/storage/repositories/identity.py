@@ -94,6 +94,10 @@ def username_exists(session: Session, username: str) -> bool:
     return session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None
 
 
+def sessions_valid_after(session: Session, user_id: str) -> datetime | None:
+    return session.scalar(select(UserRow.sessions_valid_after).where(UserRow.id == user_id))
+
+
 def credentials_for(session: Session, username: str) -> tuple[User, str] | None:
     row = session.scalar(select(UserRow).where(UserRow.username == username))
     return None if row is None else (_user(row), row.password_hash)
@@ -119,8 +123,11 @@ def update_user(
     active: bool | None = None,
     password_hash: str | None = None,
     last_login_at: datetime | None = None,
+    sessions_valid_after: datetime | None = None,
 ) -> User:
     row = _user_row(session, tenant_id, user_id)
+    if sessions_valid_after is not None:
+        row.sessions_valid_after = sessions_valid_after
     if role is not None:
         row.role = role
     if active is not None:
