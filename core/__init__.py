@@ -7,7 +7,8 @@
 
 Services (each method takes the acting ``Actor`` first and checks permission and tenant):
 
-- ``eng.users``: needs_bootstrap, bootstrap_admin, authenticate, actor_for, change_password,
+- ``eng.users``: needs_bootstrap, bootstrap_admin, authenticate, actor_for, actor_for_remembered (cookie),
+  sign_out (voids remembered sign-ins), change_password,
   list, create, set_role, set_active, reset_password, roles, create_role, delete_role
 - ``eng.tenants``: list, create (platform administrators)
 - ``eng.jobs``: get, list, cancel, wait, selftest; other services submit jobs through ``submit``
