@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import sys
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Not this folder: a script here named like a library (bench/shap.py) would shadow it for every import.
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
+from bench.common import peak_bytes, verdict  # noqa: E402 - after the path is set
 from core import Engine  # noqa: E402 - after the path is set
 from core.entities import TrainRequest  # noqa: E402
 
@@ -82,10 +82,6 @@ def workspace(workdir: Path, rows: int, budget: float) -> dict[str, str]:
     return ids
 
 
-def _peak_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
-
-
 def _open(ids: dict[str, str]) -> tuple[Engine, Any]:
     eng = Engine.open(home=ids["home"], runner="inline")
     return eng, eng.users.authenticate(USER, PASSWORD)
@@ -100,7 +96,7 @@ def run_engine(ids: dict[str, str]) -> tuple[float, int, int]:
     assert job.status == "succeeded", job.error
     size = eng.files.get(actor, job.result["file_id"]).size
     eng.files.delete(actor, job.result["file_id"])
-    return elapsed, _peak_bytes(), size
+    return elapsed, peak_bytes(), size
 
 
 def run_baseline(ids: dict[str, str]) -> tuple[float, int, int]:
@@ -115,7 +111,7 @@ def run_baseline(ids: dict[str, str]) -> tuple[float, int, int]:
     elapsed = time.perf_counter() - start
     size = out.stat().st_size
     out.unlink()
-    return elapsed, _peak_bytes(), size
+    return elapsed, peak_bytes(), size
 
 
 def in_child(function: Any, *args: Any) -> Any:
@@ -149,15 +145,11 @@ def main() -> None:
         engine_peak = max(engine_peak, peak)
         sizes = (base_size, engine_size)
     base, ours = statistics.median(base_times), statistics.median(engine_times)
-    ratio = ours / base
     print(f"baseline read_parquet + predict + to_csv: {base:.2f} s, peak RSS {base_peak / 1e9:.2f} GB, "
           f"CSV {sizes[0] / 1e6:,.0f} MB")
     print(f"engine inference.predict_batch (+ probabilities): {ours:.2f} s, peak RSS {engine_peak / 1e9:.2f} GB, "
           f"CSV {sizes[1] / 1e6:,.0f} MB")
-    print(f"ratio engine / baseline: {ratio:.2f} (target ≤ {TARGET_RATIO}) "
-          f"{'OK' if ratio <= TARGET_RATIO else 'OVER TARGET'}")
-    print(f"engine peak memory: {engine_peak / 1e9:.2f} GB (target ≤ {TARGET_PEAK_GB} GB) "
-          f"{'OK' if engine_peak <= TARGET_PEAK_GB * 1e9 else 'OVER TARGET'}")
+    verdict(ours, base, engine_peak, TARGET_RATIO, TARGET_PEAK_GB)
 
 
 if __name__ == "__main__":

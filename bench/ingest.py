@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import sys
@@ -32,6 +31,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import peak_bytes, verdict
 from core import ColumnSpec, Engine
 
 TARGET_RATIO, TARGET_PEAK_GB = 1.5, 3.0
@@ -75,16 +75,12 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
     os.replace(tmp, path)
 
 
-def _peak_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
-
-
 def run_baseline(csv_path: str, out_dir: str) -> tuple[float, int]:
     """pyarrow's CSV reader straight into a Parquet file: (seconds, peak RSS bytes)."""
     start = time.perf_counter()
     table = pv.read_csv(csv_path)
     pq.write_table(table, Path(out_dir) / "baseline.parquet")
-    return time.perf_counter() - start, _peak_bytes()
+    return time.perf_counter() - start, peak_bytes()
 
 
 def run_engine(csv_path: str, out_dir: str) -> tuple[float, int]:
@@ -101,7 +97,7 @@ def run_engine(csv_path: str, out_dir: str) -> tuple[float, int]:
     assert dataset.status == "validated", dataset.validation.problem_counts
     engine.close()
     shutil.rmtree(home)
-    return elapsed, _peak_bytes()
+    return elapsed, peak_bytes()
 
 
 def measure(function: object, csv_path: Path, out_dir: Path) -> tuple[float, int]:
@@ -136,13 +132,9 @@ def main() -> None:
         engine_times.append(seconds)
         engine_peak = max(engine_peak, peak)
     base, ours = statistics.median(base_times), statistics.median(engine_times)
-    ratio = ours / base
     print(f"baseline pyarrow read_csv + write_table: {base:.2f} s, peak RSS {base_peak / 1e9:.2f} GB")
     print(f"engine datasets.upload (template, validated): {ours:.2f} s, peak RSS {engine_peak / 1e9:.2f} GB")
-    print(f"ratio engine / baseline: {ratio:.2f} (target ≤ {TARGET_RATIO}) "
-          f"{'OK' if ratio <= TARGET_RATIO else 'OVER TARGET'}")
-    print(f"engine peak memory: {engine_peak / 1e9:.2f} GB (target ≤ {TARGET_PEAK_GB} GB) "
-          f"{'OK' if engine_peak <= TARGET_PEAK_GB * 1e9 else 'OVER TARGET'}")
+    verdict(ours, base, engine_peak, TARGET_RATIO, TARGET_PEAK_GB)
 
 
 if __name__ == "__main__":
