@@ -17,7 +17,6 @@ from tests.e2e.helpers import TIMEOUT, click, fill, first_admin, open_page, shot
 pytestmark = pytest.mark.e2e
 
 
-
 def _upload(page: Page, label: str, paths: list[Path]) -> None:
     uploader = page.get_by_test_id("stFileUploader").filter(has_text=label)
     uploader.locator("input[type=file]").set_input_files([str(p) for p in paths])

@@ -33,7 +33,6 @@ def _upload(page: Page, label: str, name: str, text: str) -> None:
     wait_idle(page)
 
 
-
 def test_upload_with_problems_report_keep_valid_preview_statistics(  # type: ignore[no-untyped-def]
     server, browser, shots: Path, tmp_path: Path
 ) -> None:

@@ -15,7 +15,6 @@ from tests.e2e.helpers import TIMEOUT, choose, click, fill, first_admin, open_pa
 pytestmark = pytest.mark.e2e
 
 
-
 def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # type: ignore[no-untyped-def]
     server, browser, shots: Path, tmp_path: Path
 ) -> None:

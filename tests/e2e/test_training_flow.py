@@ -15,7 +15,6 @@ from tests.e2e.helpers import TIMEOUT, choose, click, fill, first_admin, open_pa
 pytestmark = pytest.mark.e2e
 
 
-
 def test_train_iris_watch_progress_read_summary_and_download_schema(  # type: ignore[no-untyped-def]
     server, browser, shots: Path, tmp_path: Path
 ) -> None:
