@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # repo root, not bench/ (bench/shap.py shadows shap)
 os.environ.setdefault("DATAML_BCRYPT_ROUNDS", "4")
 
 from bench.attribution import corpus, source_packages

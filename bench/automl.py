@@ -22,20 +22,20 @@ from pathlib import Path
 # Run as a script, sys.path[0] is bench/, where bench/shap.py would shadow the shap package: use the repo root.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-import argparse  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn import datasets  # noqa: E402
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+import numpy as np
+import pandas as pd
+from sklearn import datasets
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
-from core.ml import infer_schema, train_tabular  # noqa: E402
-from core.ml.metrics import GREATER_IS_BETTER, score  # noqa: E402
+from core.ml import infer_schema, train_tabular
+from core.ml.metrics import GREATER_IS_BETTER, score
 
 
 def _sklearn(loader: Callable[..., Any]) -> Callable[[], pd.DataFrame]:

@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Not this folder: a script here named like a library (bench/shap.py) would shadow it for every import.
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
-from bench.common import peak_bytes, verdict  # noqa: E402 - after the path is set
-from core import Engine  # noqa: E402 - after the path is set
-from core.entities import TrainRequest  # noqa: E402
+from bench.common import peak_bytes, verdict
+from core import Engine
+from core.entities import TrainRequest
 
 TARGET_RATIO, TARGET_PEAK_GB = 2.0, 2.0
 USER, PASSWORD = "bench", "bench-pass-123"  # a throwaway workspace

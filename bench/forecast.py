@@ -22,10 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # repo root, not bench/ (bench/shap.py shadows shap)
 
-from forecast_engine import HORIZON, LEVELS, SEASON, WINDOWS, make_series, raw_statsforecast
-
+from bench.forecast_engine import HORIZON, LEVELS, SEASON, WINDOWS, make_series, raw_statsforecast
 from core.forecasting import fit_select, forecast
 
 

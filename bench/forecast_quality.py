@@ -21,7 +21,7 @@ import pandas as pd
 from statsmodels import datasets as smd
 from statsmodels.datasets import elec_equip
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # repo root, not bench/ (bench/shap.py shadows shap)
 
 from core.forecasting import models
 from core.forecasting.metrics import mase_scale

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # repo root, not bench/ (bench/shap.py shadows shap)
 
-from core import Actor, ColumnSpec, Engine  # noqa: E402 - after the path is set
+from core import Actor, ColumnSpec, Engine
 
 TARGET_S = 1.5
 COLUMNS = [ColumnSpec("id", "integer"), ColumnSpec("amount", "float"), ColumnSpec("day", "date"),

@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Not this folder: a script here named like a library (bench/shap.py) would shadow it for every import.
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
-from bench.batch import PASSWORD, USER, customers, in_child, workspace  # noqa: E402 - after the path is set
-from core import Engine  # noqa: E402 - after the path is set
+from bench.batch import PASSWORD, USER, customers, in_child, workspace
+from core import Engine
 
 TARGET_P95_MS = 200.0
 WORKSPACE_ROWS = 1000  # the scoring dataset is not used here; keep the shared workspace small

@@ -16,18 +16,18 @@ from pathlib import Path
 # Run as a script, sys.path[0] is bench/, where bench/shap.py would shadow the shap package: use the repo root.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-import argparse  # noqa: E402
-import time  # noqa: E402
+import argparse
+import time
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shap  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+import numpy as np
+import pandas as pd
+import shap
+from sklearn.datasets import make_classification
+from threadpoolctl import threadpool_limits
 
-from core.ml import explain_one, global_importance, infer_schema  # noqa: E402
-from core.ml.candidates import build_pipeline, candidates  # noqa: E402
-from core.ml.explain import _CACHE  # noqa: E402
+from core.ml import explain_one, global_importance, infer_schema
+from core.ml.candidates import build_pipeline, candidates
+from core.ml.explain import _CACHE
 
 
 def main() -> None:

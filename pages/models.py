@@ -11,7 +11,14 @@ from ui.downloads import download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 from ui.jobs import job_panel
-from ui.model_views import importance_view, inputs_table, overview, summary_view
+from ui.model_views import (
+    facts_and_lineage,
+    importance_view,
+    inputs_table,
+    metrics_row,
+    overview,
+    summary_view,
+)
 
 engine, actor = get_engine(), current_actor()
 st.title("Models")
@@ -46,6 +53,19 @@ def continue_view(model: Model) -> None:
     if job and job.status == "succeeded" and job.result and st.button("Open the new version", key="models_open_new"):
         st.session_state["models_open"] = job.result["model_id"]
         st.rerun()
+
+
+def forecast_summary_view(model: Model) -> None:
+    """Cross-validation errors and facts; the leaderboard, per-series choices and plots are one click away."""
+    summary = engine.models.summary(actor, model.id)
+    metrics_row(summary)
+    st.caption(f"Mean over the {model.details.get('series', '?')} series of the chosen models' cross-validation "
+               "errors. To retrain on newer data, train a new version on the Train page with the same name.")
+    if st.button("Open its leaderboard, per-series choices and forecasts", key="models_open_forecast",
+                 icon=":material/timeline:"):
+        st.session_state["forecast_open"] = model.id
+        st.switch_page("pages/forecast.py")
+    facts_and_lineage(summary)
 
 
 def files_view(model: Model) -> None:
@@ -98,6 +118,13 @@ with guard():
         st.rerun()
     model = versions[model_id]
     st.subheader(f"{model.label} — {model.problem_type} of {model.target}")
+    if model.problem_type == "forecast":  # its leaderboard and plots live on the Forecast page
+        summary_tab, files_tab = st.tabs(["Summary", "Schema, files & delete"])
+        with summary_tab, guard():
+            forecast_summary_view(model)
+        with files_tab, guard():
+            files_view(model)
+        st.stop()
     tabs = ["Summary", "Feature importance", "Continue with new data", "Schema, files & delete"]
     summary_tab, importance_tab, continue_tab, files_tab = st.tabs(tabs)
     with summary_tab, guard():
@@ -105,11 +132,9 @@ with guard():
     with importance_tab, guard():
         importance_view(engine, actor, model)
     with continue_tab, guard():
-        if not actor.can("models:train"):
-            st.info("Your role cannot train models.")
-        elif model.problem_type == "forecast":
-            st.info("Forecast models are retrained on the forecasting page.")
-        else:
+        if actor.can("models:train"):
             continue_view(model)
+        else:
+            st.info("Your role cannot train models.")
     with files_tab, guard():
         files_view(model)

@@ -25,8 +25,9 @@ def metrics_row(summary: ModelSummary) -> None:
     for column, (key, value) in zip(st.columns(len(summary.metrics)), summary.metrics.items(), strict=True):
         label, higher, meaning = METRICS.get(key, (key, True, ""))
         column.metric(label, _number(value), help=f"{meaning} {'Higher' if higher else 'Lower'} is better.")
-    st.caption(f"Scored once on {summary.model.details.get('holdout_rows', 0):,} held-out rows the model never "
-               "saw during selection or fitting.")
+    if summary.model.problem_type != "forecast":
+        st.caption(f"Scored once on {summary.model.details.get('holdout_rows', 0):,} held-out rows the model "
+                   "never saw during selection or fitting.")
 
 
 def plots(summary: ModelSummary, target: str) -> None:
@@ -81,6 +82,15 @@ def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
     st.caption("A candidate the time budget stopped before its last fold ranks after every complete one, however "
                "good its few folds looked; \"not run\" candidates did not fit in the budget.")
     download_csv(board, f"{model.name}-v{model.version}-leaderboard.csv", key="models_leaderboard_csv")
+    facts_and_lineage(summary)
+    holdout = engine.models.holdout(actor, model.id)
+    if not holdout.empty:
+        download_csv(holdout, f"{model.name}-v{model.version}-holdout.csv", key="models_holdout_csv",
+                     label="Download the held-out predictions (CSV)")
+
+
+def facts_and_lineage(summary: ModelSummary) -> None:
+    model = summary.model
     st.subheader("Training facts")
     st.table(summary.facts.set_index("fact"))  # a static table: long values wrap instead of being cut
     download_csv(summary.facts, f"{model.name}-v{model.version}-facts.csv", key="models_facts_csv")
@@ -88,10 +98,6 @@ def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
     st.caption("This version first, then the versions it continued from, with the data each was trained on.")
     st.dataframe(summary.lineage, hide_index=True, key="models_lineage", width="stretch")
     download_csv(summary.lineage, f"{model.name}-v{model.version}-lineage.csv", key="models_lineage_csv")
-    holdout = engine.models.holdout(actor, model.id)
-    if not holdout.empty:
-        download_csv(holdout, f"{model.name}-v{model.version}-holdout.csv", key="models_holdout_csv",
-                     label="Download the held-out predictions (CSV)")
 
 
 def importance_view(engine: Engine, actor: Actor, model: Model) -> None:
@@ -138,15 +144,18 @@ def importance_view(engine: Engine, actor: Actor, model: Model) -> None:
 
 
 def headline(model: Model) -> str:
-    """The first held-out metric, e.g. "Accuracy 0.9667"."""
+    """The first metric, e.g. "Accuracy 0.9667" (held-out rows) or "CV MASE 0.8132" (forecasts)."""
     key = next(iter(model.metrics), None)
-    return f"{METRICS.get(key, (key, True, ''))[0]} {_number(model.metrics[key])}" if key else "—"
+    if key is None:
+        return "—"
+    prefix = "CV " if model.problem_type == "forecast" else ""
+    return f"{prefix}{METRICS.get(key, (key, True, ''))[0]} {_number(model.metrics[key])}"
 
 
 def overview(models: list[Model]) -> pd.DataFrame:
     """One row per version, grouped by predictor (newest version first), with its headline score."""
     return pd.DataFrame([{"predictor": m.name, "version": m.version, "status": m.status, "problem": m.problem_type,
-                          "target": m.target, "dataset": m.dataset_name, "held-out score": headline(m),
+                          "target": m.target, "dataset": m.dataset_name, "score": headline(m),
                           "continued from": (m.details.get("parent") or {}).get("label", ""),
                           "trained (UTC)": m.created_at, "by": m.owner} for m in models])
 

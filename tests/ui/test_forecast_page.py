@@ -98,3 +98,18 @@ def test_train_page_reports_irregular_timestamps_until_resampling_is_ticked_then
     assert at.warning[0].value == "Too short for season length 12, so non-seasonal models are used: 1 of 1 series."
     at.button(key="train_submit").click().run()
     assert not at.exception and at.button(key="train_open").proto.label == "Open the forecast"
+
+
+def test_models_page_shows_a_forecast_model_by_its_cv_errors_and_opens_it_on_the_forecast_page(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    air = next(d for d in engine.datasets.load_samples(analyst) if d.name == "air_passengers")
+    model_id = _train(engine, analyst, air.id, "air", "passengers")
+    at = app(actor=analyst, page="models.py")
+    assert [t.label for t in at.tabs] == ["Summary", "Schema, files & delete"]  # no importance, no held-out rows
+    assert [m.label for m in at.metric][:1] == ["MASE"]
+    assert not any("held-out rows" in c.value for c in at.caption)
+    assert at.dataframe[0].value["score"].iloc[0].startswith("CV MASE ")
+    at.button(key="models_open_forecast").click().run()
+    assert not at.exception
+    assert at.selectbox(key="forecast_model").value == model_id

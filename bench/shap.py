@@ -22,21 +22,21 @@ from pathlib import Path
 # Run as a script, sys.path[0] is bench/, where this very file would shadow the shap package: use the repo root.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-import argparse  # noqa: E402
-import io  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
+import argparse
+import io
+import tempfile
+import time
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shap  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+import numpy as np
+import pandas as pd
+import shap
+from sklearn.datasets import make_classification
+from threadpoolctl import threadpool_limits
 
-from core import Engine  # noqa: E402
-from core.entities import TrainRequest  # noqa: E402
-from core.ml.explain import _CACHE  # noqa: E402
-from core.services.models import _load_pipeline  # noqa: E402
+from core import Engine
+from core.entities import TrainRequest
+from core.ml.explain import _CACHE
+from core.services.models import _load_pipeline
 
 PASSWORD = "bench-pass-123"  # noqa: S105 - a throw-away workspace
 
