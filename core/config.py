@@ -37,6 +37,7 @@ class Settings:
     job_runner: str
     max_jobs: int
     bcrypt_rounds: int
+    explain_max_rows: int = 20_000  # batch files larger than this are scored without reasons per row
     login_max_failures: int = 5
     login_lockout_s: int = 300
 
@@ -55,6 +56,7 @@ class Settings:
             job_runner=runner or os.environ.get("DATAML_JOB_RUNNER") or "process",
             max_jobs=_int_env("DATAML_MAX_JOBS", max(1, (os.cpu_count() or 2) // 2), 1, 64),
             bcrypt_rounds=_int_env("DATAML_BCRYPT_ROUNDS", 12, 4, 16),
+            explain_max_rows=_int_env("DATAML_EXPLAIN_MAX_ROWS", 20_000, 0, 10_000_000),
         )
         settings.check()
         return settings

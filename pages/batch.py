@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.services.inference import MAX_REASONS, explain_row_limit
+from core.services.inference import MAX_REASONS
 from ui import inference_charts as charts
 from ui.auth import current_actor
 from ui.downloads import download_csv
@@ -72,7 +72,8 @@ with guard():
         dataset_id = st.selectbox("Dataset", list(datasets), key="batch_dataset", index=None,
                                   placeholder="Choose a validated dataset",
                                   format_func=lambda i: f"{datasets[i].name} ({datasets[i].rows:,} rows)")
-    reasons = st.checkbox(f"Add the top {MAX_REASONS} reasons per row (files up to {explain_row_limit():,} rows)",
+    limit = engine.settings.explain_max_rows
+    reasons = st.checkbox(f"Add the top {MAX_REASONS} reasons per row (files up to {limit:,} rows)",
                           key="batch_reasons", help="The columns that pushed each row's prediction most (SHAP).")
     if st.button("Score", type="primary", key="batch_submit", icon=":material/play_arrow:",
                  disabled=dataset_id is None and upload is None):

@@ -4,7 +4,6 @@ and the predictions log. The batch job itself is in ``inference_tasks.py``; fore
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -29,16 +28,8 @@ from core.storage.repositories import predictions as repo
 
 TABULAR = ("classification", "regression")
 MAX_REASONS = 3
-EXPLAIN_ROWS_ENV = "DATAML_EXPLAIN_MAX_ROWS"
-DEFAULT_EXPLAIN_ROWS = 20_000
 LOG_COLUMNS = ["created (UTC)", "user", "model", "version", "kind", "status", "rows", "duration_s", "inputs",
                "input_file_id", "outputs", "output_file_id", "error", "job_id", "model_id", "id"]
-
-
-def explain_row_limit() -> int:
-    """Largest file that may ask for reasons per row (SHAP per row is far slower than scoring)."""
-    raw = os.environ.get(EXPLAIN_ROWS_ENV, "")
-    return int(raw) if raw.strip().isdigit() else DEFAULT_EXPLAIN_ROWS
 
 
 def jsonable(value: Any) -> Any:
@@ -91,14 +82,16 @@ def _python(value: Any, spec: Any) -> Any:
     return str(value)
 
 
-def _check_source(name: str, columns: list[str], rows: int, model: Model, schema: Any, explain_top: int) -> None:
-    """The checks that need no values: the columns the model needs, the size limit for reasons per row."""
+def _check_source(name: str, columns: list[str], rows: int, model: Model, schema: Any, explain_top: int,
+                  explain_max_rows: int) -> None:
+    """The checks that need no values: the columns the model needs, the size limit for reasons per row (SHAP per
+    row is far slower than scoring)."""
     missing = [c for c in schema.feature_names if c not in columns]
     if missing:
         raise InvalidInput(f"{name!r} lacks {len(missing)} column(s) that {model.label} needs: {', '.join(missing)}.",
                            [Problem("missing column", field=c) for c in missing])
-    if explain_top and rows > explain_row_limit():
-        raise InvalidInput(f"Reasons per row are available for files of up to {explain_row_limit():,} rows; "
+    if explain_top and rows > explain_max_rows:
+        raise InvalidInput(f"Reasons per row are available for files of up to {explain_max_rows:,} rows; "
                            f"{name!r} has {rows:,}. Score it without reasons.")
 
 
@@ -207,12 +200,14 @@ class InferenceService(Service):
             if dataset.status != "validated":
                 raise InvalidInput(f"The dataset {dataset.name!r} has unresolved problems; upload it again keeping "
                                    "only valid rows, or score the file directly.")
-            _check_source(dataset.name, dataset.columns, dataset.rows, model, schema, explain_top)
+            _check_source(dataset.name, dataset.columns, dataset.rows, model, schema, explain_top,
+                          self.engine.settings.explain_max_rows)
             params.update(dataset_id=dataset.id, input_file_id=dataset.file_id, input_name=dataset.name,
                           rows=dataset.rows)
         else:
             name, table = self._read_upload(actor, model, data, filename)
-            _check_source(name, table.column_names, table.num_rows, model, schema, explain_top)
+            _check_source(name, table.column_names, table.num_rows, model, schema, explain_top,
+                          self.engine.settings.explain_max_rows)
             params.update(input_file_id=self._keep_input(actor, name, table), input_name=name, rows=table.num_rows)
         return self.engine.jobs.submit(actor, "batch_predict", f"Score {params['input_name']} with {model.label}",
                                        params)

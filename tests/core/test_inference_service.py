@@ -205,8 +205,10 @@ def test_batch_of_a_dataset_adds_the_top_reasons_per_row(w, monkeypatch) -> None
     assert len(scored) == 150 and list(scored.columns[-3:]) == ["reason_1", "reason_2", "reason_3"]
     assert scored["reason_1"].str.contains("_cm (", regex=False).all()
     monkeypatch.setenv("DATAML_EXPLAIN_MAX_ROWS", "100")
+    limited = Engine.open(home=w.eng.settings.home, runner="inline")
     with pytest.raises(InvalidInput, match="up to 100 rows"):
-        w.eng.inference.predict_batch(w.analyst, w.models["iris"], dataset_id=w.samples["iris"].id, explain_top=3)
+        limited.inference.predict_batch(w.analyst, w.models["iris"], dataset_id=w.samples["iris"].id, explain_top=3)
+    limited.close()
 
 
 def test_batch_of_a_parquet_upload_keeps_regression_predictions(w) -> None:
