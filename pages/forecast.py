@@ -25,6 +25,9 @@ SHOWN = 500  # history points drawn before the forecast
 ERRORS = {
     "mase": st.column_config.NumberColumn("MASE", format="%.3f", help="Below 1 beats a seasonal naive forecast."),
     "smape": st.column_config.NumberColumn("sMAPE (%)", format="%.2f"),
+    "selected_mase": st.column_config.NumberColumn(
+        "Selected on these series (MASE)", format="%.3f",
+        help="The per-series choice's MASE over the same series as this row: the fair comparison."),
     "n_series": st.column_config.NumberColumn("series tried"),
     "chosen_for": st.column_config.NumberColumn("chosen alone for"),
     "in_ensembles": st.column_config.NumberColumn("in ensembles of"),
@@ -115,9 +118,9 @@ def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     st.caption("Each candidate's mean cross-validation error over the series it was tried on; \"Selected\" is the "
                "model (or mean of the 2-3 best models) chosen per series.")
     if summary.leaderboard["n_series"].nunique() > 1:
-        st.caption("Not every model was tried on every series (short or intermittent series get other candidates), "
-                   "so compare models by their errors per series below, or between rows with the same number of "
-                   "series tried.")
+        st.caption("Not every model was tried on every series (short or intermittent series get other candidates): "
+                   "compare each model's MASE with \"Selected on these series\", the choice's error on the same "
+                   "series.")
     st.plotly_chart(charts.metric_bars(summary.leaderboard, "mase"), key="forecast_board_chart")
     st.dataframe(summary.leaderboard, hide_index=True, key="forecast_board",
                  column_config=errors_config(summary.leaderboard))

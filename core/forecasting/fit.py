@@ -39,8 +39,8 @@ class ForecastFit:
     """Chosen configuration per series, CV evaluation, and calibration data for conformal intervals.
 
     ``series_metrics``: unique_id, model, mase, smape, rmse, chosen (one row per candidate per series,
-    plus the chosen ensemble when one won). ``leaderboard``: model, mase, smape, rmse, n_series,
-    chosen_for (means over series; the row "Selected" is the per-series choice). ``cv``: unique_id, ds,
+    plus the chosen ensemble when one won). ``leaderboard``: model, mase, smape, rmse, selected_mase, n_series,
+    chosen_for, in_ensembles (means over series; the row "Selected" is the per-series choice). ``cv``: unique_id, ds,
     cutoff, y, one column per candidate and ``chosen`` (cross-validation forecasts, for plots).
     ``pooled_scores``: per interval profile, the standardized CV scores that set interval quantiles.
     """

@@ -255,8 +255,11 @@ def _cv_frame(cv: SeriesCV, candidates: tuple[str, ...], chosen: np.ndarray) -> 
 
 
 def _leaderboard(series_metrics: pd.DataFrame, configs: dict[str, SeriesConfig]) -> pd.DataFrame:
-    """Mean CV metrics per candidate over the series it was tried on, and of the per-series choice."""
-    columns = ["model", *METRICS, "n_series", "chosen_for", "in_ensembles"]
+    """Mean CV metrics per candidate over the series it was tried on, and of the per-series choice.
+
+    Candidates differ by series (short or intermittent series get other ones), so each row also carries
+    ``selected_mase``: the choice's MASE over that row's own series, the fair comparison for that model."""
+    columns = ["model", *METRICS, "selected_mase", "n_series", "chosen_for", "in_ensembles"]
     if series_metrics.empty:  # every series was too short to cross-validate
         return pd.DataFrame(columns=columns)
     singles = series_metrics[~series_metrics["model"].str.startswith("Ensemble(")]
@@ -268,9 +271,13 @@ def _leaderboard(series_metrics: pd.DataFrame, configs: dict[str, SeriesConfig])
     board["chosen_for"] = alone.value_counts().reindex(board.index, fill_value=0)
     board["in_ensembles"] = member.value_counts().reindex(board.index, fill_value=0)
     chosen = series_metrics[series_metrics["chosen"]]
+    chosen_mase = chosen.set_index("unique_id")["mase"].replace([np.inf, -np.inf], np.nan)
+    tried = singles.groupby("model")["unique_id"].agg(list)
+    board["selected_mase"] = [chosen_mase.reindex(tried[m]).mean() for m in board.index]
     selected = pd.DataFrame(
         {
             **chosen[list(METRICS)].mean().to_dict(),
+            "selected_mase": chosen_mase.mean(),
             "n_series": len(chosen),
             "chosen_for": len(chosen),
             "in_ensembles": 0,

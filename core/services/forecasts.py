@@ -145,8 +145,9 @@ def forecast_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
 class ForecastSummary:
     """What a forecaster learned: settings, leaderboard, the choice and CV metrics per series, notes.
 
-    ``leaderboard``: model, mase, smape, rmse (means over the series each was tried on), n_series, chosen_for,
-    in_ensembles; its first rows include "Selected (per series)". ``series``: unique_id, model (chosen), kind
+    ``leaderboard``: model, mase, smape, rmse (means over the series each was tried on), selected_mase (the
+    choice's MASE over those same series), n_series, chosen_for, in_ensembles; its first rows include
+    "Selected (per series)". ``series``: unique_id, model (chosen), kind
     (regular | short | intermittent | tiny), mase, smape, rmse. ``series_metrics``: every candidate per series
     with ``chosen``. ``cv``: unique_id, ds, cutoff, y, one column per candidate and ``chosen``.
     """

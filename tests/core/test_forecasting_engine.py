@@ -154,6 +154,11 @@ def test_short_series_falls_back_to_non_seasonal_models_with_a_note() -> None:
     assert fit.configs["s1"].kind == "regular"
     assert any("'s0'" in note and "too short for season length 12" in note for note in fit.notes)
     assert len(forecast(long, fit, steps=6, series_ids=["s0"])) == 6
+    board = fit.leaderboard.set_index("model")
+    chosen = fit.series_metrics[fit.series_metrics["chosen"]].set_index("unique_id")["mase"]
+    assert board.loc["SeasonalNaive", "n_series"] == 1  # tried on s1 only: compared with the choice on s1 only
+    assert board.loc["SeasonalNaive", "selected_mase"] == pytest.approx(chosen["s1"])
+    assert board.loc["Naive", "selected_mase"] == pytest.approx(chosen.mean())
 
 
 def test_series_too_short_to_cross_validate_get_naive_and_tiny_ones_are_left_out() -> None:
