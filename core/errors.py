@@ -46,3 +46,11 @@ class InvalidInput(CoreError):
     def __init__(self, message: str, problems: list[Problem] | None = None, details: str | None = None) -> None:
         super().__init__(message, details)
         self.problems = list(problems or [])
+
+    def problems_text(self, limit: int = 500) -> str | None:
+        """The problems one per line ("row 3 · price · wrong type · abc"): what a failed job can keep."""
+        lines = [" · ".join(str(v) for v in (f"row {p.row}" if p.row else None, p.field, p.problem, p.value) if v)
+                 for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(f"… and {len(self.problems) - limit:,} more")
+        return "\n".join(lines) or None

@@ -7,7 +7,7 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from core.errors import CoreError
+from core.errors import CoreError, InvalidInput
 from core.jobs.context import Cancelled
 from core.jobs.tasks import task_function
 from core.storage.repositories import jobs as job_repo
@@ -61,8 +61,9 @@ def execute_job(engine: Engine, job_id: str) -> None:
         status = "succeeded"
     except Cancelled:
         status, error = "canceled", "The job was cancelled."
-    except CoreError as exc:
-        error, details = exc.message, exc.details
+    except CoreError as exc:  # a job keeps text, so an input error keeps its problem rows as lines
+        problems = exc.problems_text() if isinstance(exc, InvalidInput) else None
+        error, details = exc.message, exc.details or problems
     except Exception as exc:  # a bug or library failure: fail this job only, keep the details
         log.exception("job %s failed", job_id)
         error = f"The job failed unexpectedly: {type(exc).__name__}: {exc}"[:1000]

@@ -82,26 +82,16 @@ def settings_for(long: pd.DataFrame, request: TrainRequest) -> ForecastSettings:
     return ForecastSettings(freq, season, horizon, tuple(name for name, value in given.items() if not value))
 
 
-def _with_details(exc: InvalidInput) -> InvalidInput:
-    """The same error with its problems as text: a failed job keeps ``details``, not the problem list."""
-    lines = [" · ".join(str(v) for v in (f"row {p.row}" if p.row else None, p.field, p.problem, p.value) if v)
-             for p in exc.problems]
-    return InvalidInput(exc.message, exc.problems, details="\n".join(lines) or exc.details)
-
-
 def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     from core.forecasting import fit_select
 
     engine, actor, request = ctx.engine, ctx.actor, TrainRequest.from_params(params)
     started = time.perf_counter()
     ctx.progress(0.01, "preparing the series")
-    try:
-        long = history(engine, actor, request)
-        chosen = settings_for(long, request)
-        fit = fit_select(long, chosen.freq, chosen.season_length, chosen.horizon, n_windows=N_WINDOWS,
-                         levels=DEFAULT_LEVELS, ctx=ctx, n_jobs=job_cores())
-    except InvalidInput as exc:
-        raise _with_details(exc) from exc
+    long = history(engine, actor, request)
+    chosen = settings_for(long, request)
+    fit = fit_select(long, chosen.freq, chosen.season_length, chosen.horizon, n_windows=N_WINDOWS,
+                     levels=DEFAULT_LEVELS, ctx=ctx, n_jobs=job_cores())
     ctx.check()
     board = fit.leaderboard
     selected = board[board["model"].astype(str).str.startswith("Selected")]
