@@ -15,6 +15,7 @@ from core.jobs.context import NullContext, TaskContext
 
 MAX_STEPS = 10_000
 HISTORY_MULTIPLE = 10  # more steps than this many times the history is extrapolation beyond reason
+MAX_ROWS = 2_000_000  # steps × series: a forecast is kept as one CSV and drawn in the browser
 
 _Task = tuple[list[tuple[str, np.ndarray, SeriesConfig]], int]
 
@@ -73,15 +74,47 @@ def _check_request(
     ]
     if problems:
         raise InvalidInput("The forecast request cannot be used.", problems)
-    longest = max(len(histories[uid]) for uid in uids)
-    limit = min(MAX_STEPS, HISTORY_MULTIPLE * longest)
-    if not isinstance(steps, int | np.integer) or not 1 <= steps <= limit:
-        raise InvalidInput(
-            f"Steps must be a whole number from 1 to {limit} (at most {HISTORY_MULTIPLE}× the history "
-            f"of {longest} points, and at most {MAX_STEPS}).",
-            [Problem(f"must be from 1 to {limit}", field="steps", value=str(steps))],
-        )
+    check_steps(steps, [histories[uid]["ds"] for uid in uids], fit.freq)
     return uids
+
+
+def check_steps(steps: object, histories: Sequence[pd.Series], freq: str) -> int:
+    """``steps`` as an int, or ``InvalidInput`` saying the limit that applies: ``MAX_STEPS``, ten times the
+    longest history, ``MAX_ROWS`` over all series, or the last date pandas can represent (year 2262)."""
+    longest = max(len(ds) for ds in histories)
+    limits = [
+        (MAX_STEPS, f"at most {MAX_STEPS:,}"),
+        (HISTORY_MULTIPLE * longest, f"at most {HISTORY_MULTIPLE}× the {longest:,} points of history"),
+        (MAX_ROWS // len(histories), f"at most {MAX_ROWS:,} forecast rows over {len(histories):,} series"),
+    ]
+    limit, why = min(limits)
+    last = max(ds.max() for ds in histories)
+    room = _periods_left(last, freq, limit)
+    if room < limit:
+        limit, why = room, f"dates stop at {pd.Timestamp.max:%Y-%m-%d}"
+    whole = isinstance(steps, int | np.integer) and not isinstance(steps, bool)
+    if not whole or not 1 <= steps <= limit:  # type: ignore[operator]
+        raise InvalidInput(f"Steps must be a whole number from 1 to {limit:,} ({why}).",
+                           [Problem(f"must be from 1 to {limit}", field="steps", value=str(steps))])
+    return int(steps)
+
+
+def _periods_left(last: pd.Timestamp, freq: str, wanted: int) -> int:
+    """How many of ``wanted`` periods after ``last`` still have a representable date (bisection: pandas
+    raises instead of stopping at the end of its calendar)."""
+
+    def fits(periods: int) -> bool:
+        try:
+            pd.date_range(last, periods=periods + 1, freq=freq)
+            return True
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            return False
+
+    low, high = 0, wanted
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    return low
 
 
 def _forecast_chunk(task: _Task) -> list[tuple[str, np.ndarray, np.ndarray]]:

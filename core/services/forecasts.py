@@ -263,7 +263,7 @@ class ForecastService(Service):
     def _checked(self, actor: Actor, model_id: str, steps: Any, series_ids: Any, level: Any) -> _Request:
         """Everything about a forecast request that can be wrong, each with one clear sentence."""
         from core.forecasting import ForecastFit
-        from core.forecasting.predict import HISTORY_MULTIPLE, MAX_STEPS
+        from core.forecasting.predict import check_steps
 
         model = self._model(actor, model_id)
         levels = list(level) if isinstance(level, list | tuple) else [level]
@@ -280,13 +280,9 @@ class ForecastService(Service):
             raise InvalidInput(f"{model.label} {what}; it forecasts {len(fit.configs):,} series ({known}).",
                                [Problem("unknown series id", field="series_ids", value=u) for u in unknown[:50]])
         long = history(self.engine, actor, self._request(model))
-        longest = int(long.groupby("unique_id").size().reindex(uids).max())
-        limit = min(MAX_STEPS, HISTORY_MULTIPLE * longest)
-        if not _whole(steps) or not 1 <= steps <= limit:
-            raise InvalidInput(f"Steps must be a whole number from 1 to {limit:,} (at most {HISTORY_MULTIPLE}× the "
-                               f"{longest:,} points of history).",
-                               [Problem(f"from 1 to {limit}", field="steps", value=str(steps))])
-        return _Request(model, fit, long, int(steps), uids, sorted({int(v) for v in levels}), wanted is None)
+        dates = dict(tuple(long.groupby("unique_id", sort=False)["ds"]))
+        steps = check_steps(steps, [dates[uid] for uid in uids], fit.freq)
+        return _Request(model, fit, long, steps, uids, sorted({int(v) for v in levels}), wanted is None)
 
     def forecast(self, actor: Actor, model_id: str, steps: int = 12, series_ids: list[str] | None = None,
                  level: tuple[int, ...] | list[int] = DEFAULT_LEVELS, *, ctx: TaskContext | None = None,

@@ -13,6 +13,7 @@ from statsforecast.utils import AirPassengersDF
 from core.errors import InvalidInput
 from core.forecasting import ForecastFit, fit_select, forecast, infer_frequency, season_length_for
 from core.forecasting.models import INTERMITTENT
+from core.forecasting.predict import check_steps
 from core.jobs.context import Cancelled
 
 HOLDOUT = 12
@@ -193,6 +194,19 @@ def test_forecast_rejects_unreasonable_steps(air: tuple[pd.DataFrame, ForecastFi
     with pytest.raises(InvalidInput, match="Steps must be") as err:
         forecast(long, fit, steps=steps)
     assert err.value.problems[0].field == "steps"
+
+
+def test_steps_stop_where_dates_end_and_where_the_forecast_grows_too_large() -> None:
+    years = pd.date_range("1950-01-01", periods=60, freq="YS")
+    long = pd.DataFrame({"unique_id": "yearly", "ds": years, "y": np.linspace(10, 70, 60)})
+    fit = fit_select(long, "YS", 1, horizon=4)
+    with pytest.raises(InvalidInput, match=r"from 1 to 253 \(dates stop at 2262-04-11\)"):
+        forecast(long, fit, steps=300)  # 10 × 60 points would allow 600, but 2009 + 600 years has no date
+    assert forecast(long, fit, steps=253)["ds"].max() == pd.Timestamp("2262-01-01")
+    days = pd.Series(pd.date_range("2000-01-01", periods=1000, freq="D"))
+    with pytest.raises(InvalidInput, match=r"from 1 to 6,666 \(at most 2,000,000 forecast rows over 300 series\)"):
+        check_steps(7000, [days] * 300, "D")  # 10 × 1,000 days would allow 10,000 steps per series
+    assert check_steps(6666, [days] * 300, "D") == 6666
 
 
 def test_forecast_rejects_unknown_series_ids(air: tuple[pd.DataFrame, ForecastFit]) -> None:
