@@ -29,6 +29,7 @@ from pandas.tseries.offsets import (
 from core.errors import InvalidInput, Problem
 
 MAX_LISTED = 20  # rows listed per kind of problem; the rest are counted in one extra problem
+GRID_MULTIPLE, MIN_GRID = 100, 10_000  # the most periods a frequency may cut a series into (see _check_grid_size)
 
 # Equivalent anchors that pandas reports in fiscal-year form; users expect the plain alias.
 _PLAIN_ALIASES = {
@@ -79,6 +80,7 @@ def to_long(
     if long.empty:
         raise InvalidInput("The table has no rows.", [Problem("no rows")])
     freq = _check_freq(freq) if freq else infer_frequency(long)
+    _check_grid_size(long, freq)
     irregular = _irregular_problems(long, freq)
     if irregular and not resample:
         raise InvalidInput(
@@ -145,6 +147,24 @@ def _check_freq(freq: str) -> str:
     except ValueError as exc:
         raise InvalidInput(f"Unknown frequency {freq!r}.", [Problem(str(exc), field="freq", value=freq)]) from exc
     return _PLAIN_ALIASES.get(alias, alias)
+
+
+def _check_grid_size(long: pd.DataFrame, freq: str) -> None:
+    """Refuse a frequency far finer than the data before building its grid (``ms`` for ``MS`` would need
+    terabytes): at most ``GRID_MULTIPLE`` periods per observation, or ``MIN_GRID`` periods per series."""
+    spans = long.groupby("unique_id")["ds"].agg(["min", "max", "size"])
+    first = spans["min"].min()
+    step = pd.date_range(first, periods=2, freq=freq)
+    periods = (spans["max"] - spans["min"]) / (step[1] - step[0])
+    allowed = np.maximum(GRID_MULTIPLE * spans["size"], MIN_GRID)
+    worst = (periods / allowed).idxmax()
+    if periods[worst] > allowed[worst]:
+        raise InvalidInput(
+            f"Frequency {freq!r} would cut series {worst!s} ({spans.loc[worst, 'size']:,} rows) into "
+            f"{periods[worst]:,.0f} periods; choose a coarser frequency."
+            + (" Aliases are case-sensitive: 'MS' is month start, 'ms' milliseconds." if freq == "ms" else ""),
+            [Problem("frequency far finer than the data", field="freq", value=freq)],
+        )
 
 
 def _check_columns(df: pd.DataFrame, time_column: str, target: str, series_column: str | None) -> None:
@@ -258,7 +278,14 @@ def _resample(long: pd.DataFrame, freq: str) -> pd.DataFrame:
 
 
 def _summary(problems: list[Problem], tail: str) -> str:
-    counts = Counter(p.problem.split(":")[0] for p in problems if p.row is not None)
+    """"Some rows cannot be used: 48 × unparseable date." — counting the rows past MAX_LISTED too."""
+    counts: Counter[str] = Counter()
+    for p in problems:
+        what, _, more = p.problem.partition(": ")
+        if p.row is not None:
+            counts[what] += 1
+        elif more.endswith(" more rows"):
+            counts[what] += int(more.split()[0])
     listed = "; ".join(f"{n} × {what}" for what, n in counts.items())
     return f"Some {tail}: {listed}." if listed else f"Some {tail}."
 

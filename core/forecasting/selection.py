@@ -44,15 +44,10 @@ def fit_select(
     series with fewer than 3 points are left out; ``notes`` says which.
     """
     ctx = ctx or NullContext()
-    _check_args(long, freq, season_length, horizon, n_windows, levels)
+    check_settings(long, freq, season_length, horizon, n_windows, levels)
     long = long.assign(unique_id=long["unique_id"].astype(str)).sort_values(["unique_id", "ds"])
     values = {str(uid): g["y"].to_numpy(dtype=float) for uid, g in long.groupby("unique_id", sort=True)}
     plans, notes = _plan(values, season_length, horizon, n_windows)
-    if not plans:
-        raise InvalidInput(
-            f"Every series has fewer than {models.MIN_POINTS} points; nothing can be forecast.",
-            [Problem("too short to forecast", field="unique_id", value=uid) for uid in list(values)[:20]],
-        )
     configs: dict[str, SeriesConfig] = {}
     pooled: dict[str, list[float]] = defaultdict(list)
     metric_rows: list[dict[str, object]] = []
@@ -87,9 +82,11 @@ def fit_select(
     )
 
 
-def _check_args(
-    long: pd.DataFrame, freq: str, season_length: int, horizon: int, n_windows: int, levels: Sequence[int]
+def check_settings(
+    long: pd.DataFrame, freq: str, season_length: int, horizon: int, n_windows: int = 3,
+    levels: Sequence[int] = (80, 95),
 ) -> None:
+    """What ``fit_select`` refuses, checked without fitting (so a pre-training check can say it first)."""
     problems = [Problem("missing column", field=c) for c in ("unique_id", "ds", "y") if c not in long]
     if not problems and (long.empty or long["y"].isna().any()):
         problems.append(Problem("the series must be non-empty and have no missing values", field="y"))
@@ -110,7 +107,14 @@ def _check_args(
         if not 0 < v < 100
     ]
     if problems:
-        raise InvalidInput("The forecasting settings cannot be used.", problems)
+        first = problems[0]
+        raise InvalidInput(f"The forecasting settings cannot be used: {first.field} {first.problem}.", problems)
+    sizes = long.groupby("unique_id").size()
+    if (sizes < models.MIN_POINTS).all():
+        raise InvalidInput(
+            f"Every series has fewer than {models.MIN_POINTS} points; nothing can be forecast.",
+            [Problem("too short to forecast", field="unique_id", value=str(uid)) for uid in list(sizes.index)[:20]],
+        )
 
 
 def _plan(

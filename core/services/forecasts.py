@@ -73,13 +73,15 @@ class ForecastSettings:
 def settings_for(long: pd.DataFrame, request: TrainRequest) -> ForecastSettings:
     """Frequency, season length and evaluation horizon: the request's, else inferred from ``long``."""
     from core.forecasting import infer_frequency, season_length_for
+    from core.forecasting.selection import check_settings
 
     freq = request.frequency or infer_frequency(long)
-    season = request.season_length or season_length_for(freq)
+    season = season_length_for(freq) if request.season_length is None else request.season_length
     shortest = int(long.groupby("unique_id").size().min())
-    horizon = request.horizon or default_horizon(season, shortest)
+    horizon = default_horizon(season, shortest) if request.horizon is None else request.horizon
+    check_settings(long, freq, season, horizon, N_WINDOWS, DEFAULT_LEVELS)
     given = {"frequency": request.frequency, "season length": request.season_length, "horizon": request.horizon}
-    return ForecastSettings(freq, season, horizon, tuple(name for name, value in given.items() if not value))
+    return ForecastSettings(freq, season, horizon, tuple(name for name, value in given.items() if value in (None, "")))
 
 
 def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -338,4 +340,17 @@ class ForecastService(Service):
         if job.status != "succeeded" or not job.result:
             raise JobFailed(f"The forecast did not finish ({job.status}): {job.error or 'no result'}")
         data = self.engine.files.download(actor, job.result["file_id"])
-        return pd.read_csv(io.BytesIO(data), parse_dates=["ds"], dtype={"unique_id": str, "model": str})
+        frame = pd.read_csv(io.BytesIO(data), parse_dates=["ds"], dtype={"unique_id": str, "model": str})
+        return self._restore_ids(actor, job.params["model_id"], frame)
+
+    def _restore_ids(self, actor: Actor, model_id: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """Undo the CSV's formula guard on series ids (``-1`` was kept as ``'-1``) for the model's own ids."""
+        from core.forecasting import ForecastFit
+
+        try:
+            known = set(ForecastFit.from_dict(self._model(actor, model_id).schema["fit"]).configs)
+        except NotFound:  # the model was deleted since: its ids cannot be told from guarded ones
+            return frame
+        guarded = {"'" + uid: uid for uid in known if "'" + uid not in known}
+        frame["unique_id"] = frame["unique_id"].map(lambda uid: guarded.get(uid, uid))
+        return frame

@@ -235,3 +235,54 @@ def test_check_warns_about_series_too_short_for_the_season(engine: Engine, admin
                                                          series_column="store", horizon=12))
     assert verdict["series"] == 6 and verdict["frequency"] == "MS" and verdict["season_length"] == 12
     assert verdict["warnings"] == ["Too short for season length 12, so non-seasonal models are used: 1 of 6 series."]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (dict(horizon=-2), "horizon must be a whole number from 1"),
+        (dict(horizon=0), "horizon must be a whole number from 1"),
+        (dict(season_length=-3), "season_length must be a whole number from 1"),
+        (dict(frequency="ms"), "Aliases are case-sensitive: 'MS' is month start"),
+        (dict(frequency="h", resample=True), "choose a coarser frequency"),
+    ],
+)
+def test_check_refuses_settings_that_training_would_refuse(engine: Engine, admin: Actor, change: dict[str, Any],
+                                                            message: str) -> None:
+    data = seasonal_series("a", "2020-01-01", 48, 1).drop(columns="store").to_csv(index=False).encode()
+    dataset = engine.datasets.upload(admin, name="air", filename="air.csv", data=data)
+    request = replace(TrainRequest(dataset_id=dataset.id, name="air", target="sales", problem_type="forecast",
+                                   time_column="month"), **change)
+    with pytest.raises(InvalidInput, match=message):
+        engine.forecasts.check(admin, request)
+
+
+def test_check_refuses_a_table_whose_series_are_all_too_short(engine: Engine, admin: Actor) -> None:
+    data = seasonal_series("a", "2020-01-01", 2, 1).to_csv(index=False).encode()
+    dataset = engine.datasets.upload(admin, name="tiny", filename="tiny.csv", data=data)
+    with pytest.raises(InvalidInput, match="Every series has fewer than 3 points"):
+        engine.forecasts.check(admin, TrainRequest(dataset_id=dataset.id, name="tiny", target="sales",
+                                                   problem_type="forecast", time_column="month"))
+
+
+def test_many_bad_rows_are_all_counted_in_the_headline(engine: Engine, admin: Actor) -> None:
+    frame = seasonal_series("a", "2020-01-01", 60, 1).drop(columns="store").astype({"month": str})
+    frame.loc[5:52, "month"] = "someday"  # 48 bad dates, more than the 20 listed
+    dataset = engine.datasets.upload(admin, name="bad", filename="bad.csv", data=frame.to_csv(index=False).encode())
+    with pytest.raises(InvalidInput, match="48 × unparseable date"):
+        engine.forecasts.check(admin, TrainRequest(dataset_id=dataset.id, name="bad", target="sales",
+                                                   problem_type="forecast", time_column="month"))
+
+
+def test_series_ids_that_look_like_formulas_come_back_unchanged(engine: Engine, admin: Actor) -> None:
+    parts = [seasonal_series(uid, "2015-01-01", 48, i) for i, uid in enumerate(["-1", "=2", "plain"])]
+    data = pd.concat(parts).to_csv(index=False, date_format="%Y-%m-%d").encode()
+    dataset = engine.datasets.upload(admin, name="odd ids", filename="odd.csv", data=data)
+    trained = model_id(engine.training.submit(admin, TrainRequest(
+        dataset_id=dataset.id, name="odd", target="sales", problem_type="forecast", time_column="month",
+        series_column="store", horizon=6)))
+    job = engine.forecasts.submit(admin, trained, steps=3)
+    frame = engine.forecasts.result(admin, job.id)
+    assert sorted(frame["unique_id"].unique()) == ["-1", "=2", "plain"]
+    csv_text = engine.files.download(admin, job.result["file_id"]).decode()
+    assert "'-1" in csv_text and "'=2" in csv_text  # the download itself stays guarded
