@@ -27,9 +27,9 @@ def show_result(job_id: str, result: dict, target: str) -> None:
     for warning in result.get("warnings", []):
         st.warning(warning, icon=":material/warning:")
     if problems := result.get("problems"):
-        st.warning(f"{len(problems):,} value(s) had the wrong type; they were scored as missing.",
-                   icon=":material/warning:")
-        with st.expander("Values of the wrong type"):
+        st.warning(f"{len(problems):,} value(s) had the wrong type or were not finite numbers; they were scored as "
+                   "missing.", icon=":material/warning:")
+        with st.expander("Values scored as missing"):
             frame = pd.DataFrame(problems).dropna(axis=1, how="all")
             st.dataframe(frame, hide_index=True, key="batch_problems")
             download_csv(frame, "wrong-types.csv", key="batch_problems_csv")

@@ -1,9 +1,12 @@
-"""Statistics of a dataset: the per-column profile, a chart per column, correlations of numeric columns."""
+"""Statistics of a dataset: the per-column profile, a chart per column, correlations of numeric columns.
+
+Each section has its own guard, so a column whose chart fails does not hide the profile or the correlations."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from core.entities import Dataset
 from ui import charts
 from ui.auth import current_actor
 from ui.downloads import download_csv
@@ -16,6 +19,7 @@ NUMERIC_TYPES = ("integer", "float")
 engine, actor = get_engine(), current_actor()
 st.title("Statistics")
 
+dataset: Dataset | None = None
 with guard():
     datasets = {d.id: d for d in engine.datasets.list(actor)}
     if not datasets:
@@ -25,36 +29,43 @@ with guard():
         st.session_state["stats_dataset"] = next(iter(datasets))
     chosen = st.selectbox("Dataset", list(datasets), format_func=lambda i: datasets[i].name, key="stats_dataset")
     dataset = datasets[chosen]
+if dataset is None:
+    st.stop()
+st.caption(f"{dataset.rows:,} rows × {len(dataset.column_types):,} columns · status {dataset.status}")
+
+st.subheader("Profile")
+with guard():
     refresh = st.button("Regenerate", key="stats_refresh", icon=":material/refresh:",
                         help="Statistics are computed once and kept; regenerate recomputes them from the data.")
     with st.spinner("Computing statistics…"):
         profile = engine.datasets.statistics(actor, dataset.id, refresh=refresh)
-    st.caption(f"{dataset.rows:,} rows × {len(dataset.column_types):,} columns · status {dataset.status}")
-
-    st.subheader("Profile")
     st.dataframe(profile, hide_index=True, key="stats_profile", placeholder="–",
                  column_config={"column": st.column_config.TextColumn("column", pinned=True),
                                 **{c: st.column_config.NumberColumn(c, format="%.4g")
                                    for c in ("mean", "std", "q25", "q50", "q75")}})
     download_csv(profile, f"{dataset.name}-statistics.csv", key="stats_csv")
 
-    st.subheader("Distribution of a column")
+st.subheader("Distribution of a column")
+with guard():
     if st.session_state.get("stats_column") not in dataset.columns:
         st.session_state["stats_column"] = dataset.columns[0]
     column = st.selectbox("Column", dataset.columns, key="stats_column")
     kind = dataset.column_types[column]
     if kind in HISTOGRAM_TYPES:
         bins = st.slider("Bins", 5, 100, 30, key="stats_bins")
-        figure = charts.histogram(engine.datasets.histogram(actor, dataset.id, column, bins=bins),
-                                  title=f"Histogram of {column}", x_title=column)
+        counts = engine.datasets.histogram(actor, dataset.id, column, bins=bins)
+        figure = charts.histogram(counts, title=f"Histogram of {column}", x_title=column)
+        if infinite := counts.attrs.get("infinite"):
+            st.caption(f"{infinite:,} infinite value(s) are left out of the histogram.")
     else:
         counts = engine.datasets.value_counts(actor, dataset.id, column, top=20)
         figure = charts.bar(counts, x="value", y="count", title=f"Most frequent values of {column} (top 20)",
                             horizontal=True, x_title=column, y_title="rows")
     st.plotly_chart(figure, key="stats_distribution")
 
+st.subheader("Correlations")
+with guard():
     numeric = [c for c, t in dataset.column_types.items() if t in NUMERIC_TYPES]
-    st.subheader("Correlations")
     if len(numeric) < 2:
         st.info("Correlations need at least two numeric columns.")
     else:

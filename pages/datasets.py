@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.entities import Dataset
 from ui.auth import current_actor
 from ui.downloads import download_csv
 from ui.engine import get_engine
@@ -18,6 +19,7 @@ st.title("Datasets")
 if message := st.session_state.pop("datasets_outcome", None):
     st.success(message, icon=":material/check_circle:")
 
+dataset: Dataset | None = None
 with guard():
     only_validated = st.segmented_control(
         "Show", ["All", "Validated only"], default="All", key="datasets_filter"
@@ -50,45 +52,47 @@ with guard():
         st.session_state["dataset_choice"] = datasets[0].id
     chosen = st.selectbox("Dataset", list(by_id), format_func=lambda i: by_id[i].name, key="dataset_choice")
     dataset = by_id[chosen]
-    st.caption(
-        f"**{dataset.name}** · {dataset.status} · from '{dataset.source_name}' · template "
-        f"{dataset.template_name or 'none'} · owner {dataset.owner} · {dataset.created_at:%Y-%m-%d %H:%M} UTC"
-    )
-    preview_tab, details_tab, report_tab = st.tabs(["Preview", "Columns", "Validation report"])
+if dataset is None:
+    st.stop()
+st.caption(
+    f"**{dataset.name}** · {dataset.status} · from '{dataset.source_name}' · template "
+    f"{dataset.template_name or 'none'} · owner {dataset.owner} · {dataset.created_at:%Y-%m-%d %H:%M} UTC"
+)
+preview_tab, details_tab, report_tab = st.tabs(["Preview", "Columns", "Validation report"])
 
-    with preview_tab:
-        if st.session_state.get("preview_for") != dataset.id:  # another dataset: start at its first page
-            st.session_state.update(preview_for=dataset.id, preview_columns=dataset.columns, preview_page=1)
-        columns = st.multiselect("Columns", dataset.columns, key="preview_columns")
-        size_col, page_col = st.columns(2)
-        size = size_col.selectbox("Rows per page", PAGE_SIZES, key="preview_size")
-        pages = max(1, -(-dataset.rows // size))
-        st.session_state["preview_page"] = min(st.session_state.get("preview_page", 1), pages)
-        page = page_col.number_input(f"Page (of {pages:,})", 1, pages, key="preview_page")
-        frame = engine.datasets.preview(actor, dataset.id, limit=size, offset=(page - 1) * size,
-                                        columns=columns or None)
-        st.dataframe(frame, key="preview_table")
-        st.caption(f"Rows {frame.index.min():,}–{frame.index.max():,} of {dataset.rows:,}.")
-        download_csv(frame.reset_index(), f"{dataset.name}-page-{page}.csv", key="preview_csv",
-                     label="Download this page (CSV)")
-        if st.button("Statistics of this dataset", key="open_statistics", icon=":material/query_stats:"):
-            st.session_state["stats_dataset"] = dataset.id
-            st.switch_page("pages/dataset_stats.py")
+with preview_tab, guard():  # a dataset whose file cannot be read can still be deleted below
+    if st.session_state.get("preview_for") != dataset.id:  # another dataset: start at its first page
+        st.session_state.update(preview_for=dataset.id, preview_columns=dataset.columns, preview_page=1)
+    columns = st.multiselect("Columns", dataset.columns, key="preview_columns")
+    size_col, page_col = st.columns(2)
+    size = size_col.selectbox("Rows per page", PAGE_SIZES, key="preview_size")
+    pages = max(1, -(-dataset.rows // size))
+    st.session_state["preview_page"] = min(st.session_state.get("preview_page", 1), pages)
+    page = page_col.number_input(f"Page (of {pages:,})", 1, pages, key="preview_page")
+    frame = engine.datasets.preview(actor, dataset.id, limit=size, offset=(page - 1) * size,
+                                    columns=columns or None)
+    st.dataframe(frame, key="preview_table")
+    st.caption(f"Rows {frame.index.min():,}–{frame.index.max():,} of {dataset.rows:,}.")
+    download_csv(frame.reset_index(), f"{dataset.name}-page-{page}.csv", key="preview_csv",
+                 label="Download this page (CSV)")
+    if st.button("Statistics of this dataset", key="open_statistics", icon=":material/query_stats:"):
+        st.session_state["stats_dataset"] = dataset.id
+        st.switch_page("pages/dataset_stats.py")
 
-    with details_tab:
-        types = pd.DataFrame({"column": list(dataset.column_types), "type": list(dataset.column_types.values())})
-        st.dataframe(types, hide_index=True, key="columns_table")
-        download_csv(types, f"{dataset.name}-columns.csv", key="columns_csv")
+with details_tab, guard():
+    types = pd.DataFrame({"column": list(dataset.column_types), "type": list(dataset.column_types.values())})
+    st.dataframe(types, hide_index=True, key="columns_table")
+    download_csv(types, f"{dataset.name}-columns.csv", key="columns_csv")
 
-    with report_tab:
-        show_report(dataset.validation, key="stored_report", filename=f"{dataset.name}-report.csv")
+with report_tab, guard():
+    show_report(dataset.validation, key="stored_report", filename=f"{dataset.name}-report.csv")
 
-    if actor.can("datasets:write"):
-        with st.expander("Delete this dataset", icon=":material/delete:"):
-            cascade = st.checkbox("Also delete the models trained on it", key="delete_cascade")
-            confirm = st.checkbox(f"Yes, delete '{dataset.name}' for good", key="delete_confirm")
-            if st.button("Delete dataset", key="delete_dataset", disabled=not confirm, type="primary"):
-                engine.datasets.delete(actor, dataset.id, cascade=cascade)
-                st.session_state.pop("dataset_choice", None)
-                st.session_state["datasets_outcome"] = f"Dataset '{dataset.name}' deleted."
-                st.rerun()
+if actor.can("datasets:write"):
+    with guard(), st.expander("Delete this dataset", icon=":material/delete:"):
+        cascade = st.checkbox("Also delete the models trained on it", key="delete_cascade")
+        confirm = st.checkbox(f"Yes, delete '{dataset.name}' for good", key="delete_confirm")
+        if st.button("Delete dataset", key="delete_dataset", disabled=not confirm, type="primary"):
+            engine.datasets.delete(actor, dataset.id, cascade=cascade)
+            st.session_state.pop("dataset_choice", None)
+            st.session_state["datasets_outcome"] = f"Dataset '{dataset.name}' deleted."
+            st.rerun()

@@ -1,10 +1,13 @@
-"""The tenant's files: add with a kind, list, view (text, table, image), download by id, delete."""
+"""The tenant's files: add with a kind, list, view (text, table, image), download by id, delete.
+
+Each section has its own guard: a file that cannot be previewed can still be downloaded and deleted."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from core.entities import FileInfo
 from core.services.files import USER_KINDS
 from ui.auth import current_actor
 from ui.downloads import download_csv
@@ -17,21 +20,24 @@ st.caption("Files are stored by id; their names are only labels. Datasets keep t
 if message := st.session_state.pop("files_outcome", None):
     st.success(message, icon=":material/check_circle:")
 
-with guard():
-    if actor.can("files:write"):
-        with st.expander("Add a file", icon=":material/upload:"):
-            generation = st.session_state.setdefault("files_generation", 0)
-            uploaded = st.file_uploader("File", key=f"files_upload_{generation}",
-                                        max_upload_size=engine.settings.max_upload_mb)
-            kind = st.selectbox("Kind", USER_KINDS, key="files_kind")
-            clicked = st.button("Add file", type="primary", key="files_add", disabled=uploaded is None)
-            if clicked and uploaded is not None:
-                info = engine.files.add(actor, filename=uploaded.name, data=uploaded.getvalue(), kind=kind)
-                st.session_state.update(files_outcome=f"File '{info.name}' added ({info.size:,} bytes).",
-                                        files_generation=generation + 1, files_choice=info.id)
-                st.rerun()
+if actor.can("files:write"):
+    with guard(), st.expander("Add a file", icon=":material/upload:"):
+        generation = st.session_state.setdefault("files_generation", 0)
+        uploaded = st.file_uploader("File", key=f"files_upload_{generation}",
+                                    max_upload_size=engine.settings.max_upload_mb)
+        kind = st.selectbox("Kind", USER_KINDS, key="files_kind")
+        clicked = st.button("Add file", type="primary", key="files_add", disabled=uploaded is None)
+        if clicked and uploaded is not None:
+            added = engine.files.add(actor, filename=uploaded.name, data=uploaded.getvalue(), kind=kind)
+            st.session_state.update(files_outcome=f"File '{added.name}' added ({added.size:,} bytes).",
+                                    files_generation=generation + 1, files_choice=added.id)
+            st.rerun()
 
+info: FileInfo | None = None
+with guard():
     files = engine.files.list(actor)
+    if not actor.can("models:download"):
+        st.caption("Model files are not listed: your role does not allow downloading models.")
     shown = st.selectbox("Kind", ["all", *sorted({f.kind for f in files})], key="files_filter")
     files = [f for f in files if shown in ("all", f.kind)]
     if not files:
@@ -50,10 +56,15 @@ with guard():
     chosen = st.selectbox("File", list(by_id), format_func=lambda i: f"{by_id[i].name} · {by_id[i].kind}",
                           key="files_choice")
     info = by_id[chosen]
-    st.download_button(f"Download {info.name}", data=lambda: engine.files.download(actor, chosen),
+if info is None:
+    st.stop()
+
+with guard():
+    file_id = info.id
+    st.download_button(f"Download {info.name}", data=lambda: engine.files.download(actor, file_id),
                        file_name=info.name, mime=info.content_type, key="files_download",
                        icon=":material/download:", on_click="ignore")
-    preview = engine.files.preview(actor, chosen)
+    preview = engine.files.preview(actor, file_id)
     if preview.kind == "table" and preview.table is not None:
         st.dataframe(preview.table, key="files_preview_table")
     elif preview.kind == "image" and preview.image is not None:
@@ -63,11 +74,11 @@ with guard():
     if preview.note:
         st.caption(preview.note)
 
-    if actor.can("files:write"):
-        with st.expander("Delete this file", icon=":material/delete:"):
-            confirm = st.checkbox(f"Yes, delete '{info.name}'", key="files_delete_confirm")
-            if st.button("Delete file", key="files_delete", disabled=not confirm):
-                engine.files.delete(actor, chosen)
-                st.session_state.update(files_outcome=f"File '{info.name}' deleted.")
-                st.session_state.pop("files_choice", None)
-                st.rerun()
+if actor.can("files:write"):
+    with guard(), st.expander("Delete this file", icon=":material/delete:"):
+        confirm = st.checkbox(f"Yes, delete '{info.name}'", key="files_delete_confirm")
+        if st.button("Delete file", key="files_delete", disabled=not confirm):
+            engine.files.delete(actor, info.id)
+            st.session_state.update(files_outcome=f"File '{info.name}' deleted.")
+            st.session_state.pop("files_choice", None)
+            st.rerun()

@@ -80,7 +80,8 @@ def files_view(model: Model) -> None:
                        key="models_schema_json", icon=":material/data_object:",
                        help="Features with types and allowed categories, target and classes.")
     if actor.can("models:download") and model.file_id:
-        st.download_button("Download the model file (skops)", engine.models.download(actor, model.id),
+        # A callable: the file is read (and its download audited) only when the button is clicked, not per render.
+        st.download_button("Download the model file (skops)", lambda: engine.models.download(actor, model.id),
                            file_name=f"{model.name}-v{model.version}.skops", mime="application/octet-stream",
                            key="models_download", icon=":material/download:",
                            help="A scikit-learn pipeline; load it with skops.io and the listed trusted types.")

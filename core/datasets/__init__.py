@@ -4,7 +4,8 @@ Pure functions over bytes, paths the service wrote, and Arrow tables; no storage
 
 Public API:
 - ``read_table(source, filename, *, sheet=None, max_columns=2000, columns=None) -> pa.Table``:
-  CSV (delimiter and UTF-8 / BOM / cp1252 / Latin-1 / UTF-16 sniffed), .xlsx, Parquet; raises
+  CSV (delimiter and UTF-8 / BOM / cp1252 / Latin-1 / UTF-16 sniffed), .xlsx, Parquet (half floats become
+  float32, unsigned 64-bit integers int64; durations, times, binary and nested columns are refused); raises
   ``InvalidInput`` with one clear sentence (and a problem list) for unusable files.
 - ``list_sheets(source, filename) -> list[str]``: worksheet names of an .xlsx ([] for other formats).
 - ``validate(table, columns=None, *, max_problems=10000) -> ValidationOutcome``: apply a template's
@@ -14,9 +15,11 @@ Public API:
   numbers, problem_counts, defaults_applied, usable_rows, usable_fraction; ``to_frame()``,
   ``summary()``, ``to_dict()`` / ``from_dict()``). ``PROBLEM_KINDS`` lists the six problem kinds.
 - ``infer_columns(table, sample_rows=1000) -> list[ColumnSpec]``: a template proposed from a file.
-- ``profile(table, *, top=3) -> pd.DataFrame``: one row of statistics per column (pandas conventions).
-- ``histogram(table, column, bins=30)``, ``value_counts(table, column, top=20)``,
-  ``correlation(table)``: small frames for plots.
+- ``profile(table, *, top=3) -> pd.DataFrame``: one row of statistics per column (pandas conventions;
+  ``infinite`` counts ±inf).
+- ``histogram(table, column, bins=30)`` (infinite values left out and counted in ``attrs["infinite"]``; one
+  distinct value is one bar), ``value_counts(table, column, top=20)``, ``correlation(table)``: small frames for
+  plots.
 - ``ARROW_TYPES``: the Arrow type each template type becomes after validation.
 """
 

@@ -42,7 +42,8 @@ DATE_PATTERNS: tuple[str, ...] = (
     r"^(?P<d>\d{1,2})[ -](?P<b>[A-Za-z]{3,9})[ -](?P<Y>\d{4})" + _TIME,
     r"^(?P<b>[A-Za-z]{3,9}) (?P<d>\d{1,2}),? (?P<Y>\d{4})" + _TIME,
 )
-_US_PER_DAY = 86_400_000_000
+US_PER_DAY = 86_400_000_000
+INT64_MAX = 2**63 - 1
 
 
 def column_type(arrow_type: pa.DataType) -> str | None:
@@ -107,7 +108,7 @@ def to_integer(column: Column) -> Column:
     t = column.type
     if pa.types.is_integer(t) or pa.types.is_boolean(t):
         if t == pa.uint64():
-            column = _masked(column, pc.less_equal(column, pa.scalar(2**63 - 1, t)))
+            column = _masked(column, pc.less_equal(column, pa.scalar(INT64_MAX, t)))
         return column.cast(pa.int64())
     if pa.types.is_floating(t) or pa.types.is_decimal(t):
         as_float = column.cast(pa.float64())
@@ -230,7 +231,7 @@ def _parse_layout(text: Column, pattern: str) -> Column:
         pc.and_(pc.less(hour, 24), pc.and_(pc.less(minute, 60), pc.less(second, 60))),
     )
     seconds = pc.add(pc.multiply(pc.add(pc.multiply(hour, 60), minute), 60), second)
-    total = pc.add(pc.add(pc.multiply(days, _US_PER_DAY), pc.multiply(seconds, 1_000_000)), micros)
+    total = pc.add(pc.add(pc.multiply(days, US_PER_DAY), pc.multiply(seconds, 1_000_000)), micros)
     return _masked(total, pc.fill_null(ok, False)).cast(pa.timestamp("us"))
 
 

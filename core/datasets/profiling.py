@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.datasets.conversion import column_type, plain
+from core.datasets.conversion import US_PER_DAY, column_type, plain
 from core.datasets.report import display_value
 from core.errors import InvalidInput, Problem
 
@@ -20,6 +20,7 @@ PROFILE_COLUMNS = (
     "type",
     "count",
     "missing",
+    "infinite",
     "distinct",
     "min",
     "max",
@@ -35,7 +36,7 @@ _QUANTILES = (0.25, 0.5, 0.75)
 
 
 def profile(table: pa.Table, *, top: int = 3) -> pd.DataFrame:
-    """One row per column: type, count, missing, distinct, min, max, mean, std, q25, q50, q75, top.
+    """One row per column: type, count, missing, infinite, distinct, min, max, mean, std, q25, q50, q75, top.
 
     ``min``/``max`` are display strings (ISO dates, round-tripping numbers) so one frame can hold every
     type and be stored as Parquet or CSV; the moments and quantiles are floats, NaN for non-numeric
@@ -47,6 +48,7 @@ def profile(table: pa.Table, *, top: int = 3) -> pd.DataFrame:
         {
             "count": "int64",
             "missing": "int64",
+            "infinite": "int64",
             "distinct": "int64",
             "mean": "float64",
             "std": "float64",
@@ -58,16 +60,42 @@ def profile(table: pa.Table, *, top: int = 3) -> pd.DataFrame:
 
 
 def histogram(table: pa.Table, column: str, bins: int = 30) -> pd.DataFrame:
-    """Bin edges and counts (``left``, ``right``, ``count``) of a numeric or date column, as numpy bins them."""
+    """Bin edges and counts (``left``, ``right``, ``count``) of a numeric or date column, as numpy bins them.
+
+    Infinite values cannot be binned: they are left out and counted in ``attrs["infinite"]`` (the profile
+    counts them too). Dates are binned as microseconds after the first one, exact in float64.
+    """
     values = pc.drop_null(_numeric_or_temporal(table, column))
-    if len(values) == 0:
-        return pd.DataFrame({"left": [], "right": [], "count": []})
     temporal = not _is_number(values.type)
-    numbers = (values.cast(pa.timestamp("us")).cast(pa.int64()) if temporal else values).cast(pa.float64())
-    counts, edges = np.histogram(numbers.to_numpy(), bins=bins)
+    origin = 0
     if temporal:
-        edges = pd.to_datetime(np.rint(edges).astype("int64"), unit="us")
-    return pd.DataFrame({"left": edges[:-1], "right": edges[1:], "count": counts})
+        ticks = pc.cast(values, pa.timestamp("us"), safe=False).cast(pa.int64()).to_numpy()
+        origin = int(ticks.min()) if len(ticks) else 0
+        numbers = (ticks - origin).astype("float64")
+    else:
+        numbers = _floats(values).to_numpy(zero_copy_only=False)
+    finite = numbers[np.isfinite(numbers)]
+    counts, edges = _bins(finite, int(bins), half=US_PER_DAY / 2 if temporal else 0.5)
+    if temporal:
+        edges = pd.to_datetime(np.rint(edges).astype("int64") + origin, unit="us")
+    frame = pd.DataFrame({"left": edges[:-1], "right": edges[1:], "count": counts})
+    frame.attrs["infinite"] = len(numbers) - len(finite)
+    return frame
+
+
+def _bins(values: np.ndarray, bins: int, half: float) -> tuple[np.ndarray, np.ndarray]:
+    """numpy's equal-width bins without its failures: one distinct value is one bar ``half`` either side (a
+    date's bar is a day wide, not numpy's microsecond); a span beyond float range is binned at half scale
+    (exact); edges too close to differ in float64 are merged."""
+    if len(values) == 0:
+        return np.array([], dtype="int64"), np.array([])
+    low, high = values.min(), values.max()
+    if low == high:
+        return np.array([len(values)]), np.array([low - half, high + half])
+    with np.errstate(over="ignore"):
+        scale = 1.0 if np.isfinite(high - low) else 0.5
+    edges = np.unique(np.linspace(low * scale, high * scale, max(1, bins) + 1) / scale)
+    return np.histogram(values, bins=edges)
 
 
 def value_counts(table: pa.Table, column: str, top: int = 20) -> pd.DataFrame:
@@ -79,14 +107,12 @@ def value_counts(table: pa.Table, column: str, top: int = 20) -> pd.DataFrame:
 def correlation(table: pa.Table, *, max_columns: int = 50) -> pd.DataFrame:
     """Pearson correlation of the numeric columns (the first ``max_columns``), as pandas computes it."""
     names = [name for name, col in zip(table.column_names, table.columns, strict=True) if _is_number(col.type)]
-    numeric = pa.table({name: plain(table.column(name)).cast(pa.float64()) for name in names[:max_columns]})
+    numeric = pa.table({name: _floats(plain(table.column(name))) for name in names[:max_columns]})
     return numeric.to_pandas().corr()
 
 
 def _profile_column(name: str, column: pa.ChunkedArray, top: int) -> dict[str, object]:
-    values = plain(column)
-    if pa.types.is_decimal(values.type):
-        values = values.cast(pa.float64())
+    values = _values(column)
     count = len(values) - values.null_count
     counted = _counts(values) if count else None
     row: dict[str, object] = {
@@ -94,6 +120,7 @@ def _profile_column(name: str, column: pa.ChunkedArray, top: int) -> dict[str, o
         "type": column_type(column.type) or str(column.type),
         "count": count,
         "missing": values.null_count,
+        "infinite": _infinite(values) if count else 0,
         "distinct": counted.num_rows if counted is not None else 0,
         "top": _top_text(counted, top) if counted is not None else "",
     }
@@ -133,15 +160,32 @@ def _column(table: pa.Table, column: str) -> pa.ChunkedArray:
 
 
 def _numeric_or_temporal(table: pa.Table, column: str) -> pa.ChunkedArray:
-    values = plain(_column(table, column))
-    if pa.types.is_decimal(values.type):
-        return values.cast(pa.float64())
+    values = _values(_column(table, column))
     if not (_is_number(values.type) or pa.types.is_date(values.type) or pa.types.is_timestamp(values.type)):
         raise InvalidInput(
             f"Column '{column}' is neither numeric nor a date; show its value counts instead.",
             [Problem("not numeric", field=column)],
         )
     return values
+
+
+def _values(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """:func:`plain` values, decimals and half floats as float64 (Arrow cannot sort or sum those)."""
+    values = plain(column)
+    if pa.types.is_decimal(values.type) or pa.types.is_float16(values.type):
+        return values.cast(pa.float64())
+    return values
+
+
+def _floats(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """As float64 like pandas does, rounding integers beyond 2**53 (Arrow's safe cast refuses them)."""
+    return pc.cast(values, pa.float64(), safe=False)
+
+
+def _infinite(values: pa.ChunkedArray) -> int:
+    if not pa.types.is_floating(values.type):
+        return 0
+    return int(pc.sum(pc.is_inf(values)).as_py() or 0)
 
 
 def _is_number(arrow_type: pa.DataType) -> bool:
@@ -155,5 +199,7 @@ def _orderable(arrow_type: pa.DataType) -> bool:
         or pa.types.is_boolean(t)
         or pa.types.is_string(t)
         or pa.types.is_large_string(t)
-        or (pa.types.is_temporal(t))
+        or pa.types.is_date(t)
+        or pa.types.is_timestamp(t)
+        or pa.types.is_time(t)
     )

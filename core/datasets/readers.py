@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path, PurePath
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from core.datasets.conversion import INT64_MAX, column_type
 from core.datasets.csv_reader import read_csv
 from core.datasets.excel import list_sheets as list_xlsx_sheets
 from core.datasets.excel import read_xlsx
@@ -78,7 +80,7 @@ def _kind(filename: str) -> str:
 
 
 def _read_parquet(source: bytes | Path, filename: str, max_columns: int) -> pa.Table:
-    """Parquet is typed already: check the schema (count, names, flat types) before reading any data."""
+    """Parquet is typed already: check the schema (count, names, plain types) before reading any data."""
     arrow_input = str(source) if isinstance(source, Path) else pa.BufferReader(pa.py_buffer(source))
     try:
         parquet = pq.ParquetFile(arrow_input)
@@ -86,14 +88,46 @@ def _read_parquet(source: bytes | Path, filename: str, max_columns: int) -> pa.T
     except (pa.ArrowInvalid, OSError) as error:
         raise InvalidInput(f"'{filename}' is not a valid Parquet file.", [Problem("not a parquet file")]) from error
     names = checked_names(schema.names, filename, max_columns)
-    nested = [f for f in schema if pa.types.is_nested(f.type) or pa.types.is_binary(f.type)]
-    if nested:
+    unusable = [f for f in schema if not _plain_type(f.type)]
+    if unusable:
         raise InvalidInput(
-            f"'{filename}' has columns that are not plain values: {', '.join(f.name for f in nested)}.",
-            [Problem("unsupported column type", field=f.name, value=str(f.type)) for f in nested],
+            f"'{filename}' has columns that are not plain values: "
+            f"{', '.join(f'{f.name} ({f.type})' for f in unusable)}; store them as numbers, text or dates.",
+            [Problem("unsupported column type", field=f.name, value=str(f.type)) for f in unusable],
         )
     try:
         table = parquet.read()
     except (pa.ArrowInvalid, OSError) as error:
         raise InvalidInput(f"'{filename}' is a damaged Parquet file.", [Problem("damaged parquet")]) from error
-    return table.rename_columns(names) if names != table.column_names else table
+    table = table.rename_columns(names) if names != table.column_names else table
+    return _common_numbers(table, filename)
+
+
+def _plain_type(arrow_type: pa.DataType) -> bool:
+    """A type a template can name (number, text, boolean, date, datetime, category of those)."""
+    if pa.types.is_dictionary(arrow_type):
+        return _plain_type(arrow_type.value_type)
+    return column_type(arrow_type) is not None
+
+
+def _common_numbers(table: pa.Table, filename: str) -> pa.Table:
+    """Half floats as float32 (exact) and unsigned 64-bit integers as int64, which Arrow compute, DuckDB and
+    the statistics all handle; unsigned values beyond int64 are refused rather than silently rounded."""
+    too_large: list[Problem] = []
+    for index, field in enumerate(table.schema):
+        column = table.column(index)
+        if pa.types.is_float16(field.type):
+            table = table.set_column(index, field.name, column.cast(pa.float32()))
+        elif pa.types.is_uint64(field.type):
+            largest = pc.max(column).as_py()
+            if largest is not None and largest > INT64_MAX:
+                too_large.append(Problem("number too large", field=field.name, value=str(largest)))
+            else:
+                table = table.set_column(index, field.name, column.cast(pa.int64()))
+    if too_large:
+        raise InvalidInput(
+            f"'{filename}' has whole numbers above {INT64_MAX:,} in {', '.join(str(p.field) for p in too_large)}; "
+            "store them as text or as decimal numbers.",
+            too_large,
+        )
+    return table

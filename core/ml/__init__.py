@@ -15,6 +15,8 @@ Pure domain code (pandas in, dataclasses / frames out); services wire it to stor
 - ``explain_one(pipeline, schema, row, background=None) -> Explanation``: base + contributions = output.
 - ``global_importance(pipeline, schema, sample, max_rows=2000) -> (importance, per-row SHAP)``;
   ``importance_rows(pipeline, max_rows)`` says how many rows it will explain (fewer for big forests).
+- ``top_reasons(pipeline, schema, rows, predictions, k) -> DataFrame`` ``reason_1..k`` for every row (no row
+  cap, unlike ``global_importance``): the columns that pushed each prediction most, with their SHAP value.
 - ``explainer_for(pipeline, background) -> Explainer``: the SHAP explainer itself (tree / linear / agnostic).
 - ``save_model`` / ``load_model`` (path) and ``model_to_bytes`` / ``model_from_bytes``: skops, trusted types only;
   ``library_versions()`` to record next to a saved model.
@@ -29,6 +31,7 @@ from core.ml.explain import (
     explainer_for,
     global_importance,
     importance_rows,
+    top_reasons,
 )
 from core.ml.metrics import confusion_frame, holdout_metrics, pr_curves, residuals_frame, roc_curves
 from core.ml.persistence import library_versions, load_model, model_from_bytes, model_to_bytes, save_model
@@ -61,6 +64,7 @@ __all__ = [
     "residuals_frame",
     "roc_curves",
     "save_model",
+    "top_reasons",
     "train_tabular",
     "training_warnings",
 ]

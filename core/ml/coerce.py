@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -44,11 +45,13 @@ def _label(value: Any) -> str:
 
 def coerce_column(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
     """Return ``values`` in the canonical dtype of ``kind`` and a mask of present values that could not be
-    read as that kind (those become missing; ``check_input`` reports them as wrong types)."""
+    read as that kind, infinite numbers included (those become missing; ``check_input`` reports them)."""
     clean = blank_to_missing(values)
     present = clean.notna().to_numpy()
+    clean = clean.mask(_containers(clean))
     if kind == "numeric":
         out = pd.to_numeric(clean, errors="coerce").astype("float64")
+        out = out.mask(np.isinf(out))  # ±inf is a number no model can use: a wrong value, like text
     elif kind == "boolean":
         if pd.api.types.is_bool_dtype(clean.dtype):
             out = clean.astype("float64")
@@ -64,6 +67,25 @@ def coerce_column(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
         raise ValueError(f"unknown feature kind {kind!r}")
     bad = present & out.isna().to_numpy()
     return out.rename(values.name), bad
+
+
+def _containers(values: pd.Series) -> pd.Series:
+    """Dicts, lists, sets (a form's JSON, a nested Parquet column): never one value of any kind, and unhashable."""
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) not in ("mixed", "mixed-integer"):
+        return pd.Series(False, index=values.index)
+    return values.map(lambda v: not pd.api.types.is_scalar(v))
+
+
+def value_problem(value: Any, kind: str) -> str:
+    """Why ``coerce_column`` refused a present value: "not a finite number" (±inf, 1e999) or "wrong type"."""
+    if kind == "numeric" and pd.api.types.is_scalar(value):
+        try:
+            return "not a finite number" if math.isinf(float(value)) else "wrong type"
+        except OverflowError:  # an integer beyond float range
+            return "not a finite number"
+        except (TypeError, ValueError):
+            pass
+    return "wrong type"
 
 
 def _to_datetime(values: pd.Series) -> pd.Series:

@@ -49,6 +49,7 @@ DEFAULT_SAMPLE_ROWS = 2000
 IMPORTANCE_SECONDS = 8.0  # global importance of a large tree ensemble explains fewer rows to stay near this
 _SECONDS_PER_LEAF_DEPTH = 3e-8  # TreeSHAP time per row per (leaf × depth) of every tree, measured
 _MIN_ROWS = 100
+REASON_SLICE_ROWS = 2000  # rows top_reasons explains at once: bounds memory for wide one-hot inputs
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,36 @@ def explain_one(
         output_space=explainer.output_space,
         explained_class=label if explainer.classify else None,
     )
+
+
+def top_reasons(pipeline: Pipeline, schema: ModelSchema, rows: pd.DataFrame, predictions: pd.Series, k: int,
+                slice_rows: int = REASON_SLICE_ROWS) -> pd.DataFrame:
+    """``reason_1..k`` for every row of ``rows``: the columns that pushed its prediction most, with their SHAP value
+    (for the predicted class of a classifier), e.g. ``"petal_length_cm (+0.42)"``; "" for a zero contribution.
+
+    Unlike ``global_importance`` no row is left out, whatever the model's size (callers cap the rows: TreeSHAP
+    of a big forest is slow). Explanations are relative to the training data (trees) or the schema's typical
+    row, as for ``explain_one``."""
+    explainer = _cached(pipeline, schema)
+    classes = pd.Index(explainer.model.classes_) if explainer.classify else None
+    parts = []
+    for start in range(0, len(rows), slice_rows):
+        Xt = explainer.transform(rows.iloc[start:start + slice_rows][schema.feature_names])
+        values, _ = explainer.values(Xt)
+        if classes is None:
+            index = np.zeros(len(Xt), dtype=int)
+        else:
+            index = classes.get_indexer(predictions.iloc[start:start + slice_rows])
+        slot, sign = _class_slot(explainer, values.shape[2], index)
+        parts.append(values[np.arange(len(Xt)), :, slot] * sign[:, None])
+    contributions = np.concatenate(parts) if parts else np.empty((0, len(explainer.columns)))
+    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")
+    names = np.asarray(explainer.columns, dtype=object)
+    labels = np.full((len(contributions), k), "", dtype=object)  # a model with fewer columns leaves blanks
+    for j in range(min(k, len(names))):
+        picked = contributions[np.arange(len(contributions)), order[:, j]]
+        labels[:, j] = [f"{n} ({v:+.3g})" if v != 0 else "" for n, v in zip(names[order[:, j]], picked, strict=True)]
+    return pd.DataFrame(labels, index=rows.index, columns=[f"reason_{j + 1}" for j in range(k)])
 
 
 def _tree_size(model: Any) -> float:

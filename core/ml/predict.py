@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from core.errors import InvalidInput, Problem
-from core.ml.coerce import coerce_column
+from core.ml.coerce import coerce_column, value_problem
 from core.ml.metrics import probability_column
 from core.ml.schema import ModelSchema
 
@@ -22,9 +22,9 @@ def check_input(
 ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """(features aligned to the schema in canonical dtypes, problems, warnings).
 
-    Problems: a missing feature column (field), a value of the wrong type (row = ``row_offset`` + 0-based
-    position, field, value; the value becomes missing in the frame). Warnings: ignored extra columns,
-    categories unseen in training (predicted as "unknown", never a crash). An empty input raises."""
+    Problems: a missing feature column (field), a value of the wrong type or an infinite number (row =
+    ``row_offset`` + 0-based position, field, value; the value becomes missing in the frame). Warnings: ignored
+    extra columns, categories unseen in training (predicted as "unknown", never a crash). An empty input raises."""
     if len(df) == 0:
         raise InvalidInput("The input has no rows.", [Problem("empty input")])
     problems = [Problem("missing column", field=name) for name in schema.feature_names if name not in df.columns]
@@ -43,13 +43,13 @@ def check_input(
         wrong_total += len(positions)
         room = max(0, max_problems - len(problems))
         raw = df[spec.name].to_numpy()
-        problems += [Problem("wrong type", field=spec.name, row=row_offset + int(i), value=str(raw[i]))
-                     for i in positions[:room]]
+        problems += [Problem(value_problem(raw[i], spec.kind), field=spec.name, row=row_offset + int(i),
+                             value=str(raw[i])) for i in positions[:room]]
         if spec.kind == "categorical" and spec.categories:
             notes.extend(_unseen_note(spec.name, values, spec.categories))
-    listed = sum(p.problem == "wrong type" for p in problems)
+    listed = sum(p.row is not None for p in problems)
     if wrong_total > listed:
-        notes.append(f"{wrong_total - listed} more values of the wrong type are not listed.")
+        notes.append(f"{wrong_total - listed} more wrong values are not listed.")
     return pd.DataFrame(columns, index=df.index), problems, notes
 
 

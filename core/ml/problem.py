@@ -28,17 +28,26 @@ PROBLEM_TYPES: tuple[str, ...] = ("classification", "regression")
 
 
 def resolve_columns(
-    df: pd.DataFrame, target: str, features: Sequence[str] | None = None, id_column: str | None = None
+    columns: Sequence[str], target: str, features: Sequence[str] | None = None, id_column: str | None = None
 ) -> list[str]:
-    """The feature columns to use (default: all but target and id), refusing unknown names and overlaps."""
+    """The feature columns to use among ``columns``: ``None`` means all but target and id, while an empty choice
+    is refused rather than read as "all". Unknown names, overlaps, an id column that is the target and a table
+    with nothing else to learn from are refused too."""
     named = [("target", target), ("id_column", id_column), *(("features", f) for f in features or [])]
     problems = [Problem("unknown column", field=field, value=str(name))
-                for field, name in named if name is not None and name not in df.columns]
+                for field, name in named if name is not None and name not in columns]
     if problems:
         raise InvalidInput("Some column names do not exist in the dataset.", problems)
+    if id_column is not None and id_column == target:
+        raise InvalidInput("The id column cannot also be the target.",
+                           [Problem("the same column as the target", field="id_column", value=id_column)])
     excluded = {target, id_column}
     if features is None:
-        return [c for c in df.columns if c not in excluded]
+        chosen = [c for c in columns if c not in excluded]
+        if not chosen:
+            raise InvalidInput("The table has no column to learn from besides the target and the id column.",
+                               [Problem("no feature columns", field="features")])
+        return chosen
     clashes = [Problem("the target or id column cannot also be a feature", field="features", value=str(f))
                for f in features if f in excluded]
     if clashes:
@@ -65,26 +74,29 @@ def infer_problem_type(y: pd.Series) -> tuple[str, str]:
         return "classification", f"The target holds text labels ({distinct} distinct values)."
     if distinct == 2:
         return "classification", "The target holds exactly two distinct values."
-    whole = bool(np.all(np.mod(numbers.to_numpy(dtype="float64"), 1) == 0))
+    floats = numbers.to_numpy(dtype="float64")
+    whole = bool(np.all(np.mod(floats[np.isfinite(floats)], 1) == 0))  # ±inf is refused by prepare_target
     if whole and distinct <= MAX_CLASSES_FROM_NUMBERS:
         return "classification", f"The target holds {distinct} distinct whole numbers, so they are treated as classes."
     return "regression", f"The target holds numbers with {distinct} distinct values, so it is predicted as a quantity."
 
 
 def prepare_target(y: pd.Series, problem_type: str) -> pd.Series:
-    """The target without missing rows, as labels (classification) or floats (regression)."""
-    values = blank_to_missing(y).dropna()
-    if problem_type == "regression":
-        numbers = pd.to_numeric(values, errors="coerce")
-        bad = numbers.isna()
-        if bad.any():
-            problems = [Problem("not a number", field=str(y.name), row=int(i), value=str(values[i]))
-                        for i in values.index[bad][:20]]
-            raise InvalidInput("A regression target must be numeric.", problems)
-        return numbers.astype("float64")
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.astype(bool)
+    """The target without missing rows, as labels (classification) or floats (regression).
+
+    Text in a regression target and ±inf in any numeric target are refused row by row (1 = the first row, as in
+    dataset previews): no model can learn from an infinite value."""
+    present = blank_to_missing(y)
+    kept = present.notna().to_numpy()
+    values = present[kept]
+    is_bool = pd.api.types.is_bool_dtype(values.dtype)
     numbers = pd.to_numeric(values, errors="coerce")
+    if problem_type == "regression" or (not is_bool and not numbers.isna().any()):
+        _refuse_unusable_numbers(str(y.name), values, numbers.to_numpy(dtype="float64"), np.flatnonzero(kept))
+    if problem_type == "regression":
+        return numbers.astype("float64")
+    if is_bool:
+        return values.astype(bool)
     if not numbers.isna().any():
         floats = numbers.to_numpy(dtype="float64")
         if np.all(np.mod(floats, 1) == 0):
@@ -93,29 +105,48 @@ def prepare_target(y: pd.Series, problem_type: str) -> pd.Series:
     return values.map(str).str.strip()
 
 
+def _refuse_unusable_numbers(name: str, values: pd.Series, floats: np.ndarray, positions: np.ndarray) -> None:
+    """Raise ``InvalidInput`` listing (at most 20) values of a numeric target that are text or infinite."""
+    text, infinite = np.isnan(floats), np.isinf(floats)
+    if not (text.any() or infinite.any()):
+        return
+    problems = [Problem("not a number" if text[j] else "not a finite number", field=name, row=int(positions[j]) + 1,
+                        value=str(values.iloc[j])) for j in np.flatnonzero(text | infinite)[:20]]
+    raise InvalidInput("A regression target must be numeric." if text.any()
+                       else "The target holds infinite numbers; fix or remove those rows.", problems)
+
+
+def check_target(y: pd.Series, problem_type: str = "auto") -> tuple[str, pd.Series]:
+    """(problem type, clean target), refusing a target nothing sensible can be learned from: no values, text or
+    infinite numbers where numbers are needed, fewer than ``MIN_ROWS`` values, one class, a class of one row."""
+    if problem_type not in (*PROBLEM_TYPES, "auto"):
+        raise InvalidInput("Unknown problem type.",
+                           [Problem("unknown problem type", field="problem_type", value=problem_type)])
+    resolved = infer_problem_type(y)[0] if problem_type == "auto" else problem_type
+    clean = prepare_target(y, resolved)
+    name = str(y.name)
+    problems: list[Problem] = []
+    if len(clean) < MIN_ROWS:
+        problems.append(Problem(f"only {len(clean)} rows have a target value; at least {MIN_ROWS} are needed",
+                                field=name, value=str(len(clean))))
+    if resolved == "classification":
+        counts = clean.value_counts()
+        if len(counts) < 2:
+            problems.append(Problem("the target has only one class", field=name, value=str(counts.index[0])))
+        problems += [Problem("a class needs at least 2 rows", field=name, value=str(label))
+                     for label, n in counts.items() if n < 2]
+    if problems:
+        raise InvalidInput("This table cannot be used for training.", problems)
+    return resolved, clean
+
+
 def check_training(
     df: pd.DataFrame, target: str, features: Sequence[str] | None = None,
     id_column: str | None = None, problem_type: str = "auto",
 ) -> tuple[list[str], str, pd.Series]:
     """Refuse tables nothing sensible can be learned from; return (features, problem type, clean target)."""
-    chosen = resolve_columns(df, target, features, id_column)
-    if problem_type not in (*PROBLEM_TYPES, "auto"):
-        raise InvalidInput("Unknown problem type.",
-                           [Problem("unknown problem type", field="problem_type", value=problem_type)])
-    resolved = infer_problem_type(df[target])[0] if problem_type == "auto" else problem_type
-    y = prepare_target(df[target], resolved)
-    problems: list[Problem] = []
-    if len(y) < MIN_ROWS:
-        problems.append(Problem(f"only {len(y)} rows have a target value; at least {MIN_ROWS} are needed",
-                                field=target, value=str(len(y))))
-    if resolved == "classification":
-        counts = y.value_counts()
-        if len(counts) < 2:
-            problems.append(Problem("the target has only one class", field=target, value=str(counts.index[0])))
-        problems += [Problem("a class needs at least 2 rows", field=target, value=str(label))
-                     for label, n in counts.items() if n < 2]
-    if problems:
-        raise InvalidInput("This table cannot be used for training.", problems)
+    chosen = resolve_columns(list(df.columns), target, features, id_column)
+    resolved, y = check_target(df[target], problem_type)
     return chosen, resolved, y
 
 
@@ -152,6 +183,9 @@ def _column_notes(values: pd.Series, y: pd.Series, problem_type: str) -> list[st
     notes = []
     if present < MOSTLY_MISSING * len(clean):
         notes.append(f"Column {name!r} is {1 - present / len(clean):.0%} empty.")
+    floats = None if pd.api.types.is_datetime64_any_dtype(clean.dtype) else _numeric(clean)
+    if floats is not None and (infinite := int(np.isinf(floats).sum())):
+        notes.append(f"Column {name!r} has {infinite} infinite value(s); the model reads them as missing.")
     if distinct == present == len(clean) and _looks_like_identifier(clean):
         notes.append(f"Column {name!r} looks like an identifier (a different value in every row); "
                      "consider excluding it.")
@@ -170,13 +204,20 @@ def _looks_like_identifier(values: pd.Series) -> bool:
     return dtype == "integer" or kind == "categorical"
 
 
+def _numeric(values: pd.Series) -> np.ndarray | None:
+    """The column as floats when every present value reads as a number (else None: "inf" is then a label)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers.to_numpy(dtype="float64") if numbers.notna().sum() == values.notna().sum() else None
+
+
 def _as_numbers(values: pd.Series) -> np.ndarray:
-    """Any column as one numeric vector a decision tree can split (categories become codes)."""
+    """Any column as one numeric vector a decision tree can split (categories become codes; ±inf is missing, as
+    the model's coercion reads it)."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return (values - values.min()).dt.total_seconds().to_numpy(dtype="float64")
-    numbers = pd.to_numeric(values, errors="coerce")
-    if numbers.notna().sum() == values.notna().sum():
-        return numbers.to_numpy(dtype="float64")
+    floats = _numeric(values)
+    if floats is not None:
+        return np.where(np.isinf(floats), np.nan, floats)
     codes = pd.factorize(values.map(str, na_action="ignore"))[0].astype("float64")
     codes[codes < 0] = np.nan
     return codes

@@ -96,7 +96,7 @@ def infer_schema(
 ) -> ModelSchema:
     """Describe ``features`` of ``df`` (default: all but target and id). ``column_types`` are template dtypes
     (integer, float, string, boolean, category, date, datetime) and win over guessing from the values."""
-    names = resolve_columns(df, target, features, id_column)
+    names = resolve_columns(list(df.columns), target, features, id_column)
     resolved = infer_problem_type(df[target])[0] if problem_type == "auto" else problem_type
     classes: tuple[Any, ...] = ()
     if resolved == "classification":

@@ -226,20 +226,31 @@ class DatasetService(Service):
 
     # --- deleting -------------------------------------------------------------------------------
     def delete(self, actor: Actor, dataset_id: str, cascade: bool = False) -> None:
-        """Refused while models use the dataset, unless ``cascade`` also deletes those models."""
+        """Refused while models use the dataset (continued versions too), unless ``cascade`` also deletes those
+        models, and while an unfinished job uses the dataset or one of those models.
+
+        Everything is checked before anything is deleted, so a refusal leaves the dataset and its models whole.
+        """
         require(actor, "datasets:write")
         with self.db.session() as session:
             dataset = repo.get_dataset(session, actor.tenant_id, dataset_id)
             models = repo.models_using_dataset(session, actor.tenant_id, dataset_id)
+            jobs = repo.jobs_using(session, actor.tenant_id, [dataset_id, *(model_id for model_id, _ in models)])
         if models and not cascade:
             names = ", ".join(sorted(label for _, label in models))
             raise Conflict(f"The dataset {dataset.name!r} is used by {len(models)} model(s): {names}.")
+        if jobs:
+            raise Conflict(f"The dataset {dataset.name!r} is used by {len(jobs)} unfinished job(s): "
+                           f"{', '.join(jobs)}; try again when they finish.")
+        if models:
+            require(actor, "models:train")
         for model_id, _ in models:
             self.engine.models.delete(actor, model_id)
         with self.db.session() as session:
             file_id = repo.delete_dataset(session, actor.tenant_id, dataset_id)
             key = file_repo.delete_file(session, actor.tenant_id, file_id)
-            record(session, actor, "dataset.deleted", "dataset", dataset_id, name=dataset.name, cascade=cascade)
+            record(session, actor, "dataset.deleted", "dataset", dataset_id, name=dataset.name, cascade=cascade,
+                   models=[label for _, label in models])
         self.engine.store.delete(key)
 
     def load_samples(self, actor: Actor) -> Datasets:

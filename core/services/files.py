@@ -8,6 +8,7 @@ from pathlib import Path, PurePath
 from typing import BinaryIO
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.datasets import read_table
@@ -15,7 +16,6 @@ from core.datasets.readers import CSV_SUFFIXES, PARQUET_SUFFIXES
 from core.entities import Actor, FileInfo
 from core.errors import Conflict, InvalidInput
 from core.services.base import Service, record, require
-from core.storage.files import FILE_KINDS
 from core.storage.repositories import catalog as catalog_repo
 from core.storage.repositories import files as repo
 
@@ -23,6 +23,9 @@ USER_KINDS = ("data", "model", "code", "environment", "other")
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp")  # no SVG: it can carry script
 HEAD_BYTES = 64 * 1024
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# Kinds whose bytes need more than files:read: a model file is a model download (as on the Models page), a
+# submitted sample is attribution data (as on the Samples page).
+KIND_PERMISSIONS = {"model": "models:download", "sample": "attribution:read"}
 
 
 @dataclass(frozen=True)
@@ -51,16 +54,16 @@ def clean_name(filename: str) -> str:
 
 class FileService(Service):
     def add(self, actor: Actor, *, filename: str, data: bytes | BinaryIO, kind: str = "other") -> FileInfo:
+        """Store an uploaded file (its bytes or an open stream) for the actor's tenant.
+
+        A path is refused: it would let a caller copy any file of the server into the store. Services that
+        keep their own files (datasets, models, results) write them through the file store and repositories.
+        """
         require(actor, "files:write")
         if kind not in USER_KINDS:
             raise InvalidInput(f"Choose a file kind among {', '.join(USER_KINDS)}.")
-        info = self.store(actor, filename=filename, data=data, kind=kind)
-        return info
-
-    def store(self, actor: Actor, *, filename: str, data: bytes | BinaryIO | Path, kind: str) -> FileInfo:
-        """Store bytes as a file of the actor's tenant (services use this for datasets, models, results)."""
-        if kind not in FILE_KINDS:
-            raise InvalidInput(f"Unknown file kind {kind!r}.")
+        if not isinstance(data, bytes | bytearray | memoryview) and not hasattr(data, "read"):
+            raise InvalidInput("Add a file as its bytes or an open stream, not as a path on the server.")
         name = clean_name(filename)
         stored = self.engine.store.put(actor.tenant_id, kind, data, max_bytes=self.engine.settings.max_upload_bytes)
         if stored.size == 0:
@@ -85,9 +88,11 @@ class FileService(Service):
         return info
 
     def list(self, actor: Actor, kinds: list[str] | None = None) -> list[FileInfo]:
+        """The tenant's files, newest first; model files only for roles that may download models."""
         require(actor, "files:read")
         with self.db.session() as session:
-            return repo.list_files(session, actor.tenant_id, kinds=kinds)
+            files = repo.list_files(session, actor.tenant_id, kinds=kinds)
+        return [f for f in files if _may_read(actor, f)]
 
     def get(self, actor: Actor, file_id: str) -> FileInfo:
         require(actor, "files:read")
@@ -95,33 +100,28 @@ class FileService(Service):
             return repo.get_file(session, actor.tenant_id, file_id)
 
     def download(self, actor: Actor, file_id: str) -> bytes:
-        require(actor, "files:read")
-        return self.engine.store.read(self._key(actor, file_id))
+        return self.engine.store.read(self._readable(actor, file_id)[1])
 
     def head(self, actor: Actor, file_id: str, limit: int = 64 * 1024) -> bytes:
         """The first bytes, for previews."""
-        require(actor, "files:read")
-        return self.engine.store.read(self._key(actor, file_id), limit=limit)
+        return self.engine.store.read(self._readable(actor, file_id)[1], limit=limit)
 
     def preview(self, actor: Actor, file_id: str, rows: int = 20) -> FilePreview:
         """The first rows of a CSV or Parquet file, the head of a text file, or an image.
 
         CSV heads go through the dataset readers (the same sniffing as an upload) on the first
-        ``HEAD_BYTES``; Parquet reads only its first rows from the stored file.
+        ``HEAD_BYTES``; Parquet reads only its first rows from the stored file. A file the readers cannot
+        open is shown as "binary" with a note, so a damaged file can still be downloaded and deleted.
         """
-        info = self.get(actor, file_id)
+        info, key = self._readable(actor, file_id)
         suffix = PurePath(info.name).suffix.lower()
         if suffix in PARQUET_SUFFIXES:
-            with pq.ParquetFile(self.engine.store.path(self._key(actor, file_id))) as parquet:
-                batch = next(parquet.iter_batches(batch_size=rows), None)
-                total = parquet.metadata.num_rows
-            frame = batch.to_pandas() if batch is not None else pd.DataFrame()
-            return FilePreview("table", table=frame, note=f"First {len(frame)} of {total:,} rows.")
+            return _parquet_head(self.engine.store.path(key), rows)
         if info.content_type in IMAGE_TYPES:
             if info.size > MAX_IMAGE_BYTES:
                 return FilePreview("binary", note=f"The image is larger than {MAX_IMAGE_BYTES >> 20} MB to show.")
-            return FilePreview("image", image=self.download(actor, file_id))
-        head = self.head(actor, file_id, limit=HEAD_BYTES)
+            return FilePreview("image", image=self.engine.store.read(key))
+        head = self.engine.store.read(key, limit=HEAD_BYTES)
         whole = info.size <= len(head)
         if suffix in CSV_SUFFIXES:
             table = _table_head(head, info.name, whole, rows)
@@ -133,26 +133,59 @@ class FileService(Service):
         return FilePreview("text", text=text, note="" if whole else f"First {len(head) >> 10} KB.")
 
     def delete(self, actor: Actor, file_id: str) -> None:
-        """Refused (naming the dataset) for a file that holds a dataset, and for files a model still uses."""
+        """Refused, naming the user, for a file that holds a dataset, that a model refers to (its pipeline,
+        held-out predictions or SHAP values: the model would break) or that an unfinished job reads."""
         require(actor, "files:write")
         with self.db.session() as session:
             info = repo.get_file(session, actor.tenant_id, file_id)
             holders = [d.name for d in catalog_repo.list_datasets(session, actor.tenant_id) if d.file_id == file_id]
+            models = catalog_repo.models_using_file(session, actor.tenant_id, file_id)
+            jobs = catalog_repo.jobs_using(session, actor.tenant_id, [file_id])
         if holders:
             raise Conflict(f"The file {info.name!r} holds the dataset {holders[0]!r}; delete the dataset on the "
                            "Datasets page instead.")
+        if models:
+            raise Conflict(f"The file {info.name!r} belongs to the model {models[0]}; delete the model on the "
+                           "Models page instead.")
+        if jobs:
+            raise Conflict(f"The file {info.name!r} is used by an unfinished job ({jobs[0]}); try again when it "
+                           "finishes.")
         try:
             with self.db.session() as session:
                 key = repo.delete_file(session, actor.tenant_id, file_id)
                 record(session, actor, "file.deleted", "file", file_id, name=info.name)
-        except Conflict as exc:  # a foreign key: a model or another record still points at the file
-            raise Conflict(f"The file {info.name!r} is still used (by a model or a result); delete that first.",
+        except Conflict as exc:  # a foreign key: another record (an attribution sample) still points at the file
+            raise Conflict(f"The file {info.name!r} is still used (by a sample or a result); delete that first.",
                            exc.details) from exc
         self.engine.store.delete(key)
 
-    def _key(self, actor: Actor, file_id: str) -> str:
+    def _readable(self, actor: Actor, file_id: str) -> tuple[FileInfo, str]:
+        """The file and its storage key, once the actor may read its bytes."""
+        require(actor, "files:read")
         with self.db.session() as session:
-            return repo.storage_key(session, actor.tenant_id, file_id)
+            info = repo.get_file(session, actor.tenant_id, file_id)
+            key = repo.storage_key(session, actor.tenant_id, file_id)
+        if not _may_read(actor, info):
+            require(actor, KIND_PERMISSIONS[info.kind])
+        return info, key
+
+
+def _may_read(actor: Actor, info: FileInfo) -> bool:
+    needed = KIND_PERMISSIONS.get(info.kind)
+    return needed is None or actor.can(needed)
+
+
+def _parquet_head(path: Path, rows: int) -> FilePreview:
+    """The first ``rows`` of a stored Parquet file, or a note when it cannot be read."""
+    try:
+        with pq.ParquetFile(path) as parquet:
+            batch = next(parquet.iter_batches(batch_size=rows), None)
+            total = parquet.metadata.num_rows
+            frame = batch.to_pandas() if batch is not None else pd.DataFrame()
+    except (pa.ArrowException, OSError):
+        return FilePreview("binary", note="This is not a readable Parquet file (it may be damaged); download it "
+                                          "to inspect it.")
+    return FilePreview("table", table=frame, note=f"First {len(frame)} of {total:,} rows.")
 
 
 def _table_head(head: bytes, filename: str, whole: bool, rows: int) -> pd.DataFrame | None:

@@ -139,7 +139,8 @@ class InferenceService(Service):
 
     def predict_one(self, actor: Actor, model_id: str, values: dict[str, Any], explain: bool = True) -> Prediction:
         """Score one case; the prediction is exactly the saved pipeline's, explained with SHAP on the original
-        columns. Missing features or values of the wrong type are refused; unseen categories only warn."""
+        columns. Missing features, values of the wrong type (lists, dicts included) and ±inf are refused naming
+        the field; unseen categories only warn."""
         from core.ml import check_input, explain_one, predict_frame
         from core.ml.metrics import probability_column
 
@@ -149,7 +150,8 @@ class InferenceService(Service):
         pipeline = self.engine.models.pipeline(actor, model_id)
         aligned, problems, notes = check_input(schema, pd.DataFrame([values]))
         if problems:
-            raise InvalidInput("Some inputs are missing or not of the expected type.", problems)
+            fields = ", ".join(dict.fromkeys(str(p.field) for p in problems))
+            raise InvalidInput(f"Some inputs are missing, of the wrong type or not finite numbers: {fields}.", problems)
         with _threads().limit(limits=1):  # one row: OpenMP threads only add start-up latency per tree
             scored = predict_frame(without_coercion(pipeline), schema, aligned).iloc[0]
             explanation = explain_one(pipeline, schema, aligned) if explain else None

@@ -86,26 +86,6 @@ def _free_name(name: str, taken: set[str]) -> str:
     return name
 
 
-def top_reasons(pipeline: Any, schema: Any, aligned: pd.DataFrame, predictions: pd.Series, k: int) -> pd.DataFrame:
-    """``reason_1..k`` per row: the columns that pushed this row's prediction most, with their SHAP value
-    (for the predicted class of a classifier)."""
-    from core.ml import global_importance
-
-    _, per_row = global_importance(pipeline, schema, aligned, max_rows=len(aligned))
-    values = per_row.to_numpy(copy=True)
-    classes = list(schema.classes)
-    if len(classes) == 2:  # per-row values are for the positive class; the other class gets the opposite
-        values[(predictions == classes[0]).to_numpy()] *= -1
-    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
-    names = np.asarray(per_row.columns)
-    reasons = {}
-    for j in range(k):
-        picked = values[np.arange(len(values)), order[:, j]]
-        labels = [f"{n} ({v:+.3g})" if v != 0 else "" for n, v in zip(names[order[:, j]], picked, strict=True)]
-        reasons[f"reason_{j + 1}"] = labels
-    return pd.DataFrame(reasons, index=aligned.index)
-
-
 class _CsvSink:
     """Appends scored chunks to the result CSV, hashing the bytes as they are written (no second read).
 
@@ -135,7 +115,7 @@ def _may_be_formula(batch: pa.RecordBatch, name: str, values: pd.Series) -> bool
 
 
 def _score_file(ctx: JobContext, model: Model, path: Path, sink: _CsvSink, explain_top: int) -> tuple[int, _Tally]:
-    from core.ml import check_input, predict_frame
+    from core.ml import check_input, predict_frame, top_reasons
 
     pipeline = ctx.engine.models.pipeline(ctx.actor, model.id)
     schema = model_schema(model)
@@ -177,21 +157,29 @@ def _log_failure(engine: Engine, actor: Actor, params: dict[str, Any], started: 
         _log(session, actor, params, started, rows=0, status=status, error=error[:500], job_id=job_id)
 
 
-def batch_predict(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Job ``batch_predict``: result ``{"file_id", "rows", "summary", "warnings", "problems", "log_id"}``
-    (``problems``: values of the wrong type, row by row, at most ``MAX_LISTED_PROBLEMS``)."""
-    engine, actor, started = ctx.engine, ctx.actor, time.perf_counter()
+def _inputs(engine: Engine, actor: Actor, params: dict[str, Any]) -> tuple[Model, Path]:
+    """The model and the input file of a batch; either may have been deleted while the job was queued."""
+    gone = "was deleted before this batch started; nothing was scored."
     try:
         model = engine.models.get(actor, params["model_id"])
     except NotFound:
-        message = f"The model {params['model_label']} was deleted before this batch started; nothing was scored."
-        _log_failure(engine, actor, params, started, ctx.job.id, "failed", message)
-        raise NotFound(message) from None
-    ctx.progress(0.01, "reading the input")
-    store = engine.store
-    with engine.db.session() as session:
-        source = store.path(file_repo.storage_key(session, actor.tenant_id, params["input_file_id"]))
+        raise NotFound(f"The model {params['model_label']} {gone}") from None
     try:
+        with engine.db.session() as session:
+            key = file_repo.storage_key(session, actor.tenant_id, params["input_file_id"])
+    except NotFound:
+        raise NotFound(f"The input {params['input_name']!r} {gone}") from None
+    return model, engine.store.path(key)
+
+
+def batch_predict(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Job ``batch_predict``: result ``{"file_id", "rows", "summary", "warnings", "problems", "log_id"}``
+    (``problems``: values of the wrong type or infinite, row by row, at most ``MAX_LISTED_PROBLEMS``)."""
+    engine, actor, started = ctx.engine, ctx.actor, time.perf_counter()
+    store = engine.store
+    try:
+        model, source = _inputs(engine, actor, params)
+        ctx.progress(0.01, "reading the input")
         with store.writer(actor.tenant_id, "result") as (key, tmp), open(tmp, "wb") as handle:
             sink = _CsvSink(handle)
             rows, tally = _score_file(ctx, model, source, sink, int(params.get("explain_top") or 0))

@@ -5,6 +5,7 @@ Training itself is in ``training.py``; the explanation job in ``explain_tasks.py
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from core.entities import Actor, Job, Model
-from core.errors import Conflict, InvalidInput, Problem
+from core.errors import Conflict, InvalidInput, NotFound, Problem
 from core.services.base import Service, record, require
 from core.services.importance import Importance, importance_file_id, read_importance
 from core.services.model_summary import ModelSummary, build_summary
+from core.storage.repositories import catalog as catalog_repo
 from core.storage.repositories import files as file_repo
-from core.storage.repositories import jobs as job_repo
 from core.storage.repositories import models as repo
 
-SCORING_KINDS = ("batch_predict",)  # job kinds that read a model while they run
-USING_KINDS = (*SCORING_KINDS, "explain_model", "train_tabular")  # ... or need it to finish (explain, continue)
 SAMPLE_ROWS = (10, 50_000)  # the explain job's sample size bounds
 
 
@@ -138,16 +137,16 @@ class ModelService(Service):
         require(actor, "models:train")
         with self.db.session() as session:
             model = repo.get_model(session, actor.tenant_id, model_id)
-            busy = [
-                j for j in job_repo.list_jobs(session, actor.tenant_id, kinds=list(USING_KINDS))
-                if not j.finished and model_id in (j.params.get("model_id"), j.params.get("parent_model_id"))
-            ]
+            busy = catalog_repo.jobs_using(session, actor.tenant_id, [model_id])
             if busy:
-                raise Conflict(f"{model.label} is being used by {len(busy)} running job(s) "
-                               f"({', '.join(sorted({j.title for j in busy}))}); try again when they finish.")
+                raise Conflict(f"{model.label} is being used by {len(busy)} unfinished job(s) "
+                               f"({', '.join(sorted(set(busy)))}); try again when they finish.")
             file_ids = [repo.delete_model(session, actor.tenant_id, model_id), model.details.get("holdout_file_id"),
                         importance_file_id(model)]
-            keys = [file_repo.delete_file(session, actor.tenant_id, f) for f in file_ids if f]
+            keys: list[str] = []
+            for file_id in filter(None, file_ids):
+                with suppress(NotFound):  # already gone (deleted before files.delete refused it): the model goes
+                    keys.append(file_repo.delete_file(session, actor.tenant_id, file_id))
             record(session, actor, "model.deleted", "model", model_id, name=model.label)
         for key in keys:
             self.engine.store.delete(key)

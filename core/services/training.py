@@ -41,7 +41,7 @@ class TrainingService(Service):
         return dataset
 
     def _check_parent(self, actor: Actor, request: TrainRequest, dataset: Dataset) -> None:
-        """A new version continues its parent: same name, target and problem type; the new data has its columns."""
+        """A new version continues its parent: same name and target; the new data has its columns."""
         parent = self.engine.models.get(actor, request.parent_model_id or "")
         if parent.problem_type == "forecast" or request.problem_type == "forecast":
             raise InvalidInput("Continuing with new data is for classification and regression models.")
@@ -49,9 +49,6 @@ class TrainingService(Service):
                    for field, got, want in (("name", request.name.strip(), parent.name),
                                             ("target", request.target, parent.target))
                    if got != want]
-        if request.problem_type not in ("auto", parent.problem_type):
-            clashes.append(Problem(f"must be {parent.problem_type!r} as in {parent.label}", field="problem_type",
-                                   value=request.problem_type))
         if clashes:
             raise InvalidInput(f"A new version must predict the same thing as {parent.label}.", clashes)
         expected = {f["name"] for f in parent.schema.get("features", [])} | {parent.target}
@@ -60,10 +57,41 @@ class TrainingService(Service):
             raise InvalidInput(f"The new dataset lacks columns of {parent.label}: {', '.join(missing)}.",
                                [Problem("missing column", field=c) for c in missing])
 
+    def _check_tabular(self, actor: Actor, request: TrainRequest) -> str:
+        """Resolve the feature columns and the problem type as the job will, so what would fail inside the job is
+        refused before it is queued (reads the target column only); returns the problem type."""
+        from core.ml.problem import check_target, infer_problem_type, resolve_columns
+        from core.services.training_tasks import training_columns, training_frame
+
+        features = resolve_columns(training_columns(self.engine, actor, request), request.target, request.features,
+                                   request.id_column)
+        y = training_frame(self.engine, actor, request, columns=[request.target])[0][request.target]
+        problem_type = infer_problem_type(y)[0] if request.problem_type == "auto" else request.problem_type
+        if request.parent_model_id:
+            self._same_setup(actor, request, features, problem_type)
+        check_target(y, problem_type)
+        return problem_type
+
+    def _same_setup(self, actor: Actor, request: TrainRequest, features: list[str], problem_type: str) -> None:
+        """A new version is its parent on more rows: same feature columns, id column and problem type, so its
+        metrics, schema and prediction form stay comparable."""
+        parent = self.engine.models.get(actor, request.parent_model_id or "")
+        theirs = [f["name"] for f in parent.schema.get("features", [])]
+        added, dropped = sorted(set(features) - set(theirs)), sorted(set(theirs) - set(features))
+        differences = [Problem(f"{verb} {', '.join(names)}", field="features")
+                       for verb, names in (("adds", added), ("drops", dropped)) if names]
+        differences += [Problem(f"must be {want!r} as in {parent.label}", field=field, value=str(got))
+                        for field, got, want in (("id_column", request.id_column, parent.schema.get("id_column")),
+                                                 ("problem_type", problem_type, parent.problem_type))
+                        if got != want]
+        if differences:
+            raise InvalidInput(f"A new version must use the same feature columns, id column and problem type as "
+                               f"{parent.label}.", differences)
+
     def check(self, actor: Actor, request: TrainRequest) -> dict[str, Any]:
         """What training would do, before it starts: the problem type (and why) and warnings.
 
-        Raises ``InvalidInput`` for what cannot work (one class, all-missing target, too few rows …)."""
+        Raises ``InvalidInput`` for what cannot work (one class, all-missing target, too few rows, no feature …)."""
         require(actor, "models:train")
         self._check_request(actor, request)
         if request.problem_type == "forecast":
@@ -71,12 +99,11 @@ class TrainingService(Service):
         from core.ml import infer_problem_type, training_warnings
         from core.services.training_tasks import model_datasets, training_frame
 
+        chosen = self._check_tabular(actor, request)
         frame, _ = training_frame(self.engine, actor, request)
-        chosen, reason = (request.problem_type, "You chose it.")
-        if request.problem_type == "auto":
-            chosen, reason = infer_problem_type(frame[request.target])
-        warnings = training_warnings(frame, request.target, list(request.features) if request.features else None,
-                                     request.id_column, chosen)
+        reason = infer_problem_type(frame[request.target])[1] if request.problem_type == "auto" else "You chose it."
+        features = list(request.features) if request.features is not None else None
+        warnings = training_warnings(frame, request.target, features, request.id_column, chosen)
         parent = self.engine.models.get(actor, request.parent_model_id) if request.parent_model_id else None
         if parent and request.dataset_id in model_datasets(parent):
             warnings.insert(0, f"This dataset is already part of the training data of {parent.label}; "
@@ -84,15 +111,12 @@ class TrainingService(Service):
         return {"problem_type": chosen, "reason": reason, "warnings": warnings}
 
     def submit(self, actor: Actor, request: TrainRequest) -> Job:
-        """Start training as a job; its result is ``{"model_id": ...}``."""
+        """Start training as a job; its result is ``{"model_id": ...}``. What the job would fail on (columns, target,
+        a new version unlike its parent) is refused before anything is queued; only the target column is read."""
         require(actor, "models:train")
         request = TrainRequest.from_params({**request.to_params(), "name": request.name.strip()})
         dataset = self._check_request(actor, request)
-        if request.problem_type != "forecast":  # refuse a target nothing can be learned from before queueing
-            from core.ml.problem import check_training
-            from core.services.training_tasks import training_frame
-
-            target, _ = training_frame(self.engine, actor, request, columns=[request.target])
-            check_training(target, request.target, problem_type=request.problem_type)
+        if request.problem_type != "forecast":
+            self._check_tabular(actor, request)
         kind = "train_forecast" if request.problem_type == "forecast" else "train_tabular"
         return self.engine.jobs.submit(actor, kind, f"Train {request.name} on {dataset.name}", request.to_params())

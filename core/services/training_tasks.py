@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from core.entities import Actor, Model, TrainRequest
+from core.entities import Actor, Dataset, Model, TrainRequest
 from core.errors import InvalidInput, NotFound
 from core.services.base import record
 from core.services.importance import compute_importance, importance_details, importance_files
@@ -29,16 +29,19 @@ if TYPE_CHECKING:
 EXPLAIN_ROWS = 2000  # rows explained at training time (the explain job lets the user choose)
 
 
+def _datasets(engine: Engine, actor: Actor, dataset_ids: Sequence[str], whose: str) -> list[Dataset]:
+    """The datasets, refused in one sentence when one was deleted (a parent's data may go after it trained)."""
+    try:
+        return [engine.datasets.get(actor, dataset_id) for dataset_id in dict.fromkeys(dataset_ids)]
+    except NotFound as exc:
+        raise InvalidInput(f"Some training data of {whose} was deleted, so it cannot be used.") from exc
+
+
 def read_datasets(engine: Engine, actor: Actor, dataset_ids: Sequence[str], columns: Sequence[str],
                   whose: str) -> pd.DataFrame:
     """The rows of several datasets stacked, keeping ``columns`` that every one of them has."""
-    frames = []
-    for dataset_id in dict.fromkeys(dataset_ids):
-        try:
-            dataset = engine.datasets.get(actor, dataset_id)
-        except NotFound as exc:
-            raise InvalidInput(f"Some training data of {whose} was deleted, so it cannot be used.") from exc
-        frames.append(engine.datasets.frame(actor, dataset_id, [c for c in columns if c in dataset.column_types]))
+    frames = [engine.datasets.frame(actor, dataset.id, [c for c in columns if c in dataset.column_types])
+              for dataset in _datasets(engine, actor, dataset_ids, whose)]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, join="inner")
 
 
@@ -47,23 +50,31 @@ def model_datasets(model: Model) -> list[str]:
     return list(model.details.get("training_datasets") or [model.dataset_id])
 
 
+def _sources(engine: Engine, actor: Actor, request: TrainRequest) -> tuple[list[str], str]:
+    """The datasets a request trains on (incremental training: the parent's first, then the new one) and whose
+    data they are, for messages."""
+    if not request.parent_model_id:
+        return [request.dataset_id], f"the dataset {engine.datasets.get(actor, request.dataset_id).name!r}"
+    parent = engine.models.get(actor, request.parent_model_id)
+    return list(dict.fromkeys([*model_datasets(parent), request.dataset_id])), parent.label
+
+
+def training_columns(engine: Engine, actor: Actor, request: TrainRequest) -> list[str]:
+    """The columns of ``training_frame``'s full frame, from metadata only: those every training dataset has."""
+    datasets = _datasets(engine, actor, *_sources(engine, actor, request))
+    named = engine.datasets.get(actor, request.dataset_id).columns
+    return [c for c in named if all(c in d.column_types for d in datasets)]
+
+
 def training_frame(engine: Engine, actor: Actor, request: TrainRequest, columns: Sequence[str] | None = None
                    ) -> tuple[pd.DataFrame, list[str]]:
-    """The rows to train on (``columns``, default: those the request uses) and the ids of their datasets.
-
-    Incremental training: the parent's training datasets first, then the new one (same columns)."""
-    dataset = engine.datasets.get(actor, request.dataset_id)
+    """The rows to train on (``columns``, default: those the request uses) and the ids of their datasets."""
     if columns is None:
-        named = [request.target, request.id_column, *request.features] if request.features else dataset.columns
+        named = ([request.target, request.id_column, *request.features] if request.features is not None
+                 else engine.datasets.get(actor, request.dataset_id).columns)
         columns = [c for c in named if c]
-    chosen = list(dict.fromkeys(columns))
-    dataset_ids = [request.dataset_id]
-    whose = f"the dataset {dataset.name!r}"
-    if request.parent_model_id:
-        parent = engine.models.get(actor, request.parent_model_id)
-        dataset_ids = list(dict.fromkeys([*model_datasets(parent), request.dataset_id]))
-        whose = parent.label
-    return read_datasets(engine, actor, dataset_ids, chosen, whose), dataset_ids
+    dataset_ids, whose = _sources(engine, actor, request)
+    return read_datasets(engine, actor, dataset_ids, list(dict.fromkeys(columns)), whose), dataset_ids
 
 
 def _versions() -> dict[str, str]:
@@ -95,7 +106,7 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     frame, dataset_ids = training_frame(engine, actor, request)
     dataset = engine.datasets.get(actor, request.dataset_id)
     parent = engine.models.get(actor, request.parent_model_id) if request.parent_model_id else None
-    schema = infer_schema(frame, request.target, list(request.features) if request.features else None,
+    schema = infer_schema(frame, request.target, list(request.features) if request.features is not None else None,
                           request.id_column, dataset.column_types, request.problem_type)
     outcome = train_tabular(frame, schema, request.time_budget_s, ctx, n_jobs=1)  # the web server shares the cores
     importance = None

@@ -7,6 +7,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -183,6 +184,37 @@ def test_parquet_with_nested_columns_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="not plain values: tags") as error:
         read_table(tmp_path / "nested.parquet", "nested.parquet")
     assert error.value.problems[0].field == "tags"
+
+
+def test_parquet_half_floats_and_small_unsigned_integers_become_common_types(tmp_path: Path) -> None:
+    big = 2**53 + 1  # beyond exact float64, still within int64
+    original = pa.table({"half": pa.array(np.array([0.5, 1.25, None], dtype=np.float16), from_pandas=True),
+                         "count": pa.array([big, 7, None], pa.uint64())})
+    pq.write_table(original, tmp_path / "t.parquet")
+    table = read_table(tmp_path / "t.parquet", "t.parquet")
+    assert (table.schema.field("half").type, table.schema.field("count").type) == (pa.float32(), pa.int64())
+    assert table.column("half").to_pylist() == [0.5, 1.25, None]
+    assert table.column("count").to_pylist() == [big, 7, None]
+
+
+def test_parquet_refuses_unsigned_integers_beyond_int64_naming_the_column(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"id": pa.array([1, 2**63 + 5], pa.uint64()), "ok": [1, 2]}), tmp_path / "u.parquet")
+    with pytest.raises(InvalidInput, match="whole numbers above 9,223,372,036,854,775,807 in id") as error:
+        read_table(tmp_path / "u.parquet", "u.parquet")
+    assert [(p.field, p.value) for p in error.value.problems] == [("id", str(2**63 + 5))]
+
+
+def test_parquet_refuses_durations_times_and_binary_naming_them(tmp_path: Path) -> None:
+    pq.write_table(pa.table({
+        "took": pa.array([1, 2], pa.duration("s")),
+        "at": pa.array([dt.time(8, 30), dt.time(9)], pa.time64("us")),
+        "blob": pa.array([b"a", b"b"], pa.binary()),
+        "n": [1, 2],
+    }), tmp_path / "odd.parquet")
+    message = r"not plain values: took \(duration\[s\]\), at \(time64\[us\]\), blob \(binary\)"
+    with pytest.raises(InvalidInput, match=message) as error:
+        read_table(tmp_path / "odd.parquet", "odd.parquet")
+    assert [p.field for p in error.value.problems] == ["took", "at", "blob"]
 
 
 def _zip_renamed(tmp_path: Path) -> bytes:

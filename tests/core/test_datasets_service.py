@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable
@@ -13,10 +14,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import Actor, ColumnSpec, Conflict, Engine, InvalidInput, NotFound
-from core.storage.orm import DatasetRow, FileRow, ModelRow
+from core.storage.orm import DatasetRow, FileRow, JobRow, ModelRow
 
 ORDERS_COLUMNS = [
     ColumnSpec("id", "integer"),
@@ -228,6 +229,36 @@ def test_xlsx_sheet_is_chosen_and_parquet_keeps_its_types(engine: Engine, admin:
     assert typed.column_types == {"when": "datetime", "n": "float"}
 
 
+def test_parquet_with_unusual_number_types_gets_statistics_plots_and_correlations(
+    engine: Engine, admin: Actor
+) -> None:
+    frame = pd.DataFrame({
+        "half": np.array([0.5, 1.5, 2.25, 4.0], dtype="float16"),
+        "ids": np.array([2**53 + 1, 2**60, 3, 2**62], dtype="uint64"),
+        "at": pd.to_datetime([1, 2, 3, 4], unit="ns"),
+        "day": [dt.date(2024, 1, 1)] * 4,
+    })
+    out = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), out)
+    ds = engine.datasets.upload(admin, filename="odd.parquet", data=out.getvalue())
+    assert ds.column_types == {"half": "float", "ids": "integer", "at": "datetime", "day": "date"}
+    stats = engine.datasets.statistics(admin, ds.id).set_index("column")
+    assert stats.loc["ids", "max"] == str(2**62) and stats.loc["half", "mean"] == frame["half"].astype(float).mean()
+    for column in frame.columns:
+        assert engine.datasets.histogram(admin, ds.id, column)["count"].sum() == 4
+    expected = frame[["half", "ids"]].astype("float64").corr()
+    pd.testing.assert_frame_equal(engine.datasets.correlation(admin, ds.id), expected, rtol=1e-9)
+
+
+def test_parquet_with_durations_is_refused_at_upload_and_stores_nothing(engine: Engine, admin: Actor) -> None:
+    out = io.BytesIO()
+    pq.write_table(pa.table({"took": pa.array([1, 2], pa.duration("ms")), "n": [1, 2]}), out)
+    before = footprint(engine)
+    with pytest.raises(InvalidInput, match=r"not plain values: took \(duration\[ms\]\)"):
+        engine.datasets.upload(admin, filename="took.parquet", data=out.getvalue())
+    assert footprint(engine) == before
+
+
 def test_preview_pages_and_chooses_columns(engine: Engine, admin: Actor) -> None:
     data = "n,square,label\n" + "".join(f"{i},{i * i},r{i}\n" for i in range(1, 251))
     ds = engine.datasets.upload(admin, filename="squares.csv", data=data.encode())
@@ -291,12 +322,32 @@ def test_delete_removes_row_and_bytes(engine: Engine, admin: Actor) -> None:
         engine.datasets.get(admin, ds.id)
 
 
-def _model_on(engine: Engine, admin: Actor, dataset_id: str) -> None:
-    """A model row trained on the dataset (training itself is another service's test)."""
+def _model_on(engine: Engine, admin: Actor, dataset_id: str, *, version: int = 1, parent_id: str | None = None,
+              training_datasets: list[str] | None = None) -> str:
+    """A model row trained on the dataset (training itself is another service's test); a continued version
+    lists every dataset it was trained on in ``details["training_datasets"]``, as training writes it."""
     with engine.db.session() as session:
-        session.add(ModelRow(tenant_id=admin.tenant_id, owner_id=admin.user_id, name="churn", version=1,
-                             problem_type="classification", dataset_id=dataset_id, target="id", schema={},
-                             metrics={}, details={}))
+        row = ModelRow(tenant_id=admin.tenant_id, owner_id=admin.user_id, name="churn", version=version,
+                       problem_type="classification", dataset_id=dataset_id, parent_id=parent_id, target="id",
+                       schema={}, metrics={}, details={"training_datasets": training_datasets or [dataset_id]})
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _job_on(engine: Engine, admin: Actor, kind: str, status: str, params: dict[str, object]) -> str:
+    """A job row as the jobs service leaves it while it waits or runs."""
+    with engine.db.session() as session:
+        row = JobRow(tenant_id=admin.tenant_id, owner_id=admin.user_id, kind=kind, title=f"{kind} job",
+                     status=status, params=params)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _models(engine: Engine) -> int:
+    with engine.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(ModelRow)) or 0)
 
 
 def test_delete_is_refused_while_a_model_uses_the_dataset_unless_cascading(engine: Engine, admin: Actor) -> None:
@@ -307,8 +358,52 @@ def test_delete_is_refused_while_a_model_uses_the_dataset_unless_cascading(engin
     assert engine.datasets.get(admin, ds.id).id == ds.id
     engine.datasets.delete(admin, ds.id, cascade=True)
     assert engine.datasets.list(admin) == []
+    assert _models(engine) == 0
+
+
+def test_continued_versions_trained_on_the_dataset_are_named_and_cascaded(engine: Engine, admin: Actor) -> None:
+    first = engine.datasets.upload(admin, name="2020", filename="orders.csv", data=ORDERS_CSV)
+    later = engine.datasets.upload(admin, name="2021", filename="orders.csv", data=ORDERS_CSV)
+    parent = _model_on(engine, admin, first.id)
+    _model_on(engine, admin, later.id, version=2, parent_id=parent, training_datasets=[first.id, later.id])
+    before = footprint(engine)
+    with pytest.raises(Conflict, match=r"used by 2 model\(s\): churn v1, churn v2"):
+        engine.datasets.delete(admin, first.id)
+    assert (footprint(engine), _models(engine)) == (before, 2)
+    engine.datasets.delete(admin, first.id, cascade=True)
+    assert (footprint(engine), _models(engine)) == ((before[0] - 1, before[1] - 1, before[2] - 1), 0)
+    assert [d.name for d in engine.datasets.list(admin)] == ["2021"]
+
+
+def test_cascade_checks_every_model_before_deleting_anything(engine: Engine, admin: Actor) -> None:
+    ds = engine.datasets.upload(admin, filename="orders.csv", data=ORDERS_CSV)
+    _model_on(engine, admin, ds.id)
+    busy = _model_on(engine, admin, ds.id, version=2)
+    _job_on(engine, admin, "explain_model", "running", {"model_id": busy, "sample_rows": 100})
+    before = footprint(engine)
+    with pytest.raises(Conflict, match=r"1 unfinished job\(s\): explain_model job"):
+        engine.datasets.delete(admin, ds.id, cascade=True)
+    assert (footprint(engine), _models(engine)) == (before, 2)
+
+
+@pytest.mark.parametrize(("kind", "status", "params"), [
+    ("train_tabular", "queued", lambda i: {"dataset_id": i, "parent_model_id": None}),
+    ("batch_predict", "running", lambda i: {"model_id": "m", "dataset_id": i}),
+    ("dataset_statistics", "queued", lambda i: {"datasets": [i]}),  # any kind: its parameters name the dataset
+])
+def test_delete_is_refused_while_an_unfinished_job_uses_the_dataset(
+    engine: Engine, admin: Actor, kind: str, status: str, params: Callable[[str], dict[str, object]]
+) -> None:
+    ds = engine.datasets.upload(admin, filename="orders.csv", data=ORDERS_CSV)
+    job = _job_on(engine, admin, kind, status, params(ds.id))
+    before = footprint(engine)
+    with pytest.raises(Conflict, match=rf"used by 1 unfinished job\(s\): {kind} job"):
+        engine.datasets.delete(admin, ds.id, cascade=True)
+    assert footprint(engine) == before
     with engine.db.session() as session:
-        assert session.scalar(select(func.count()).select_from(ModelRow)) == 0
+        session.execute(update(JobRow).where(JobRow.id == job).values(status="succeeded"))
+    engine.datasets.delete(admin, ds.id)
+    assert footprint(engine) == (before[0] - 1, before[1] - 1, before[2] - 1)
 
 
 def test_list_filters_validated_datasets(engine: Engine, admin: Actor) -> None:

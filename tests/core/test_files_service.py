@@ -1,4 +1,6 @@
-"""Files: add with a kind, list, previews (text, table, image), download by id, delete; names stay metadata."""
+"""Files: add with a kind, list, previews (text, table, image), download by id, delete; names stay metadata.
+
+Model files are read like model downloads, and files a model or an unfinished job uses cannot be deleted."""
 
 from __future__ import annotations
 
@@ -9,10 +11,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sklearn.datasets import load_iris
+from sqlalchemy import func, select, update
 
-from core import Actor, Conflict, Engine, InvalidInput, NotFound
-from core.storage.orm import ModelRow
+from core import Actor, Conflict, Engine, InvalidInput, NotFound, PermissionDenied
+from core.entities import Model, TrainRequest
+from core.storage.orm import JobRow, ModelRow
+from core.storage.repositories import files as file_repo
+from tests.conftest import make_user
 from tests.core.test_datasets_service import footprint
+from tests.core.test_training_service import csv, model_id
 
 
 def _png() -> bytes:
@@ -110,13 +118,108 @@ def test_other_tenant_cannot_see_or_delete_files(engine: Engine, admin: Actor, o
     assert engine.files.list(outsider) == []
 
 
-def test_file_a_model_points_at_cannot_be_deleted(engine: Engine, admin: Actor) -> None:
-    dataset = engine.datasets.upload(admin, name="orders", filename="o.csv", data=b"a\n1\n")
-    info = engine.files.add(admin, filename="model.skops", data=b"model bytes", kind="model")
+def test_only_the_write_permission_adds_files_and_never_from_a_server_path(
+    engine: Engine, analyst: Actor, viewer: Actor, tmp_path: Path
+) -> None:
+    secret = tmp_path / "hostname"
+    secret.write_bytes(b"server-only")
+    before = footprint(engine)
+    with pytest.raises(PermissionDenied):
+        engine.files.add(viewer, filename="hostname", data=b"x", kind="model")
+    for data in (secret, str(secret)):
+        with pytest.raises(InvalidInput, match="not as a path"):
+            engine.files.add(analyst, filename="hostname", data=data, kind="model")  # type: ignore[arg-type]
+    assert footprint(engine) == before
+    assert not hasattr(engine.files, "store")  # services keep their own files; nothing public stores a path
+
+
+def test_damaged_parquet_preview_is_a_note_and_the_file_can_still_be_deleted(engine: Engine, admin: Actor) -> None:
+    before = footprint(engine)
+    info = engine.files.add(admin, filename="broken.parquet", data=b"PAR1 this is not parquet PAR1", kind="data")
+    preview = engine.files.preview(admin, info.id)
+    assert (preview.kind, preview.table) == ("binary", None) and "not a readable Parquet file" in preview.note
+    engine.files.delete(admin, info.id)
+    assert footprint(engine) == before
+
+
+def test_file_an_unfinished_job_reads_cannot_be_deleted(engine: Engine, admin: Actor) -> None:
+    info = engine.files.add(admin, filename="score.csv", data=b"a\n1\n", kind="data")
     with engine.db.session() as session:
-        session.add(ModelRow(tenant_id=admin.tenant_id, owner_id=admin.user_id, name="m", version=1,
-                             problem_type="regression", dataset_id=dataset.id, file_id=info.id, target="a",
-                             schema={}, metrics={}, details={}))
-    with pytest.raises(Conflict, match="still used"):
+        job = JobRow(tenant_id=admin.tenant_id, owner_id=admin.user_id, kind="batch_predict", title="Score score.csv",
+                     status="running", params={"input_file_id": info.id})
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    with pytest.raises(Conflict, match=r"unfinished job \(Score score.csv\)"):
         engine.files.delete(admin, info.id)
-    assert engine.files.download(admin, info.id) == b"model bytes"
+    with engine.db.session() as session:
+        session.execute(update(JobRow).where(JobRow.id == job_id).values(status="succeeded"))
+    engine.files.delete(admin, info.id)
+    assert engine.files.list(admin) == []
+
+
+def test_model_delete_goes_through_when_its_files_are_already_gone(engine: Engine, admin: Actor) -> None:
+    """Workspaces from before files.delete refused model files may hold models whose files are missing."""
+    dataset = engine.datasets.upload(admin, name="orders", filename="o.csv", data=b"a\n1\n")
+    before = footprint(engine)
+    holdout = engine.files.add(admin, filename="holdout.parquet", data=b"held out", kind="data")
+    gone = engine.files.add(admin, filename="shap.parquet", data=b"values", kind="data")
+    engine.files.delete(admin, gone.id)
+    with engine.db.session() as session:
+        row = ModelRow(tenant_id=admin.tenant_id, owner_id=admin.user_id, name="m", version=1,
+                       problem_type="regression", dataset_id=dataset.id, target="a", schema={}, metrics={},
+                       details={"holdout_file_id": holdout.id, "importance_info": {"file_id": gone.id}})
+        session.add(row)
+        session.flush()
+        model = row.id
+    engine.models.delete(admin, model)
+    assert footprint(engine) == before
+    with engine.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ModelRow)) == 0
+
+
+def _trained(engine: Engine, admin: Actor) -> Model:
+    """A real iris classifier with its skops pipeline, held-out predictions and SHAP values files."""
+    iris = load_iris(as_frame=True)
+    flowers = iris.frame.assign(species=iris.target_names[iris.target]).drop(columns="target")
+    dataset = engine.datasets.upload(admin, name="iris", filename="iris.csv", data=csv(flowers))
+    job = engine.training.submit(admin, TrainRequest(dataset_id=dataset.id, name="iris", target="species",
+                                                     time_budget_s=2))
+    return engine.models.get(admin, model_id(job))
+
+
+def test_files_a_model_refers_to_are_refused_naming_the_model(engine: Engine, admin: Actor) -> None:
+    model = _trained(engine, admin)
+    used = [model.file_id, model.details["holdout_file_id"], model.details["importance_info"]["file_id"]]
+    for file_id in used:
+        with pytest.raises(Conflict, match="belongs to the model iris v1"):
+            engine.files.delete(admin, file_id)
+    assert len(engine.files.list(admin)) == 4  # the dataset, the pipeline, held-out predictions, SHAP values
+    confusion = engine.models.summary(admin, model.id).confusion
+    assert confusion is not None and confusion.to_numpy().sum() == 30
+    assert engine.models.importance(admin, model.id) is not None
+
+
+def test_model_files_need_the_model_download_permission(
+    engine: Engine, admin: Actor, analyst: Actor, viewer: Actor
+) -> None:
+    model = _trained(engine, admin)
+    for read in (engine.files.download, engine.files.head, engine.files.preview):
+        with pytest.raises(PermissionDenied, match="download model files"):
+            read(viewer, str(model.file_id))
+    assert model.file_id not in {f.id for f in engine.files.list(viewer)}
+    assert len(engine.files.list(viewer)) == 3  # the dataset and the two result files stay visible
+    assert engine.files.download(analyst, str(model.file_id)) == engine.models.download(analyst, model.id)
+
+
+def test_submitted_samples_need_the_attribution_read_permission(engine: Engine, admin: Actor) -> None:
+    engine.users.create_role(admin, "archivist", ["files:read"])
+    archivist = make_user(engine, admin, "archie", "archivist")
+    stored = engine.store.put(admin.tenant_id, "sample", b"a submitted binary")  # as attribution.submit keeps it
+    with engine.db.session() as session:
+        file_id = file_repo.add_file(session, tenant_id=admin.tenant_id, owner_id=admin.user_id, kind="sample",
+                                     name="sample.bin", content_type="application/octet-stream", stored=stored).id
+    assert file_id not in {f.id for f in engine.files.list(archivist)}
+    with pytest.raises(PermissionDenied, match="attribution"):
+        engine.files.download(archivist, file_id)
+    assert engine.files.download(admin, file_id) == b"a submitted binary"

@@ -253,3 +253,42 @@ def test_viewer_reads_results_and_the_log_but_cannot_predict(w) -> None:
         w.eng.inference.predict_one(w.viewer, w.models["iris"], IRIS_ROW)
     with pytest.raises(PermissionDenied):
         w.eng.inference.predict_batch(w.viewer, w.models["iris"], dataset_id=w.samples["iris"].id)
+
+
+@pytest.mark.parametrize("bad", [float("inf"), "-inf", "1e999"])
+def test_form_refuses_infinite_numbers_naming_the_field(w, bad: Any) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        w.eng.inference.predict_one(w.analyst, w.models["diabetes"], {**DIABETES_ROW, "bmi": bad})
+    assert [(p.problem, p.field) for p in refused.value.problems] == [("not a finite number", "bmi")]
+    assert "bmi" in refused.value.message
+
+
+@pytest.mark.parametrize(("field", "bad"), [("color", {"shade": "red"}), ("size", [1, 2]), ("joined", {"y": 2021})])
+def test_form_refuses_lists_and_dicts_naming_the_field(w, field: str, bad: Any) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        w.eng.inference.predict_one(w.analyst, w.models["mixed"], {**MIXED_ROW, field: bad})
+    assert [(p.problem, p.field) for p in refused.value.problems] == [("wrong type", field)]
+    assert refused.value.message.endswith(f": {field}.")
+
+
+def test_batch_reports_an_infinite_cell_on_its_row_and_scores_the_rest(w) -> None:
+    frame = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "samples" / "diabetes.csv").head(6)
+    frame["bmi"] = frame["bmi"].astype(object)
+    frame.loc[3, "bmi"] = "inf"
+    job = w.eng.inference.predict_batch(w.analyst, w.models["diabetes"], data=csv(frame), filename="inf.csv")
+    assert job.status == "succeeded", job.error
+    assert [(p["row"], p["field"], p["problem"]) for p in job.result["problems"]] == [(4, "bmi", "not a finite number")]
+    scored = w.eng.inference.batch_result(w.analyst, job.id)
+    assert len(scored) == 6 and np.isfinite(scored["prediction"]).all()
+
+
+def test_input_deleted_before_a_queued_batch_runs_fails_the_job_and_logs_it(w) -> None:
+    data = csv(pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "samples" / "iris.csv"))
+    doomed = w.eng.datasets.upload(w.analyst, name="iris to delete", filename="iris.csv", data=data)
+    done = w.eng.inference.predict_batch(w.analyst, w.models["iris"], dataset_id=doomed.id)
+    w.eng.datasets.delete(w.analyst, doomed.id)
+    job = w.eng.jobs.submit(w.analyst, "batch_predict", "Score the deleted dataset", done.params)  # queued, then run
+    assert job.status == "failed"
+    assert job.error == "The input 'iris to delete' was deleted before this batch started; nothing was scored."
+    entry = w.eng.inference.log(w.analyst).query("job_id == @job.id").iloc[0]
+    assert (entry["status"], entry["error"], entry["kind"]) == ("failed", job.error, "batch")

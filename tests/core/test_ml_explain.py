@@ -12,7 +12,16 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from core.ml import explain_one, explainer_for, global_importance, infer_schema
+from core.ml import explain as explain_module
+from core.ml import (
+    explain_one,
+    explainer_for,
+    global_importance,
+    importance_rows,
+    infer_schema,
+    predict_frame,
+    top_reasons,
+)
 from core.ml.candidates import Candidate, build_pipeline
 from core.ml.preprocessing import build_preprocessor
 
@@ -123,3 +132,37 @@ def test_binary_importance_matches_per_row_values_of_the_positive_class(frames):
     np.testing.assert_allclose(by_feature[per_row.columns], per_row.abs().mean().to_numpy())
     explainer = explainer_for(pipeline, df.head(50))
     assert explainer.kind == "linear"
+
+
+def _largest(explanation, k: int) -> list[str]:
+    """The k columns with the largest |contribution| in a single-row explanation, as ``top_reasons`` writes them."""
+    ranked = sorted(explanation.contributions.items(), key=lambda item: -abs(item[1]))[:k]
+    return [f"{name} ({value:+.3g})" for name, value in ranked]
+
+
+@pytest.mark.parametrize("data", ["cancer", "wine"])  # binary (flipped for class 0) and multiclass
+def test_top_reasons_explain_every_row_of_a_big_forest_batch(frames, data, monkeypatch):
+    df, schema = frames[data]
+    pipeline = _fit(df, schema, "RandomForest")
+    # A forest "too big" for global importance to explain the whole batch, without the minutes a really big one
+    # takes: the time budget that sizes global importance shrinks instead of the forest growing.
+    monkeypatch.setattr(explain_module, "IMPORTANCE_SECONDS", 0.001)
+    assert importance_rows(pipeline, len(df)) < len(df)
+    rows = df[schema.feature_names].sample(frac=1.0, random_state=2)
+    predictions = predict_frame(pipeline, schema, rows)["prediction"]
+    reasons = top_reasons(pipeline, schema, rows, predictions, 3)
+    assert list(reasons.columns) == ["reason_1", "reason_2", "reason_3"] and reasons.index.equals(rows.index)
+    assert (reasons["reason_1"] != "").all()
+    for label in rows.index[[0, 17, len(rows) - 1]]:
+        assert reasons.loc[label].tolist() == _largest(explain_one(pipeline, schema, rows.loc[[label]]), 3)
+    sliced = top_reasons(pipeline, schema, rows, predictions, 3, slice_rows=64)
+    pd.testing.assert_frame_equal(sliced, reasons)
+
+
+def test_top_reasons_leave_blanks_when_the_model_has_fewer_columns(frames):
+    df, _ = frames["diabetes"]
+    schema = infer_schema(df, "target", features=["bmi", "s5"])
+    pipeline = _fit(df, schema, "Ridge")
+    rows = df.head(30)[schema.feature_names]
+    reasons = top_reasons(pipeline, schema, rows, predict_frame(pipeline, schema, rows)["prediction"], 3)
+    assert reasons["reason_1"].str.match(r"^(bmi|s5) \(").all() and (reasons["reason_3"] == "").all()

@@ -24,6 +24,7 @@ from core.ml import (
     save_model,
 )
 from core.ml.candidates import Candidate, build_pipeline
+from core.ml.coerce import FEATURE_KINDS, coerce_column
 
 
 class Shifter(TransformerMixin, BaseEstimator):
@@ -131,10 +132,36 @@ def test_check_input_caps_the_number_of_listed_problems(cancer):
     bad = df.assign(**{"mean radius": "?"})
     _, problems, notes = check_input(schema, bad, max_problems=10)
     assert len(problems) == 10
-    assert notes == [f"{len(df) - 10} more values of the wrong type are not listed."]
+    assert notes == [f"{len(df) - 10} more wrong values are not listed."]
 
 
 def test_empty_input_is_refused(cancer):
     _, schema, _ = cancer
     with pytest.raises(InvalidInput):
         check_input(schema, pd.DataFrame(columns=schema.feature_names))
+
+
+def test_infinite_numbers_are_wrong_values_reported_per_row(cancer):
+    df, schema, _ = cancer
+    rows = df.head(4).astype({"mean radius": object})
+    rows.loc[rows.index[:3], "mean radius"] = [np.inf, "-inf", "1e999"]
+    frame, problems, _ = check_input(schema, rows, row_offset=1)
+    assert [(p.row, p.field, p.value, p.problem) for p in problems] == [
+        (1, "mean radius", "inf", "not a finite number"), (2, "mean radius", "-inf", "not a finite number"),
+        (3, "mean radius", "1e999", "not a finite number")]
+    assert frame["mean radius"].iloc[:3].isna().all() and frame["mean radius"].iloc[3] == df["mean radius"].iloc[3]
+
+
+def test_a_linear_pipeline_reads_infinite_inputs_as_missing_instead_of_crashing():
+    df = load_diabetes(as_frame=True).frame
+    schema = infer_schema(df, "target")
+    pipeline = build_pipeline(schema, Candidate("Ridge")).fit(df[schema.feature_names], df["target"])
+    rows = df.head(3)[schema.feature_names].copy()
+    rows["bmi"] = [np.inf, -np.inf, np.nan]
+    np.testing.assert_allclose(pipeline.predict(rows), pipeline.predict(rows.assign(bmi=np.nan)))
+
+
+@pytest.mark.parametrize("kind", FEATURE_KINDS)
+def test_lists_and_dicts_are_wrong_values_of_every_kind(kind):
+    values, bad = coerce_column(pd.Series([{"a": 1}, [1, 2], None], dtype=object), kind)
+    assert bad.tolist() == [True, True, False] and values.isna().all()

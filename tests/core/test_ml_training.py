@@ -218,3 +218,40 @@ def test_warnings_flag_constant_identifier_leaking_and_imbalanced_columns(cancer
     assert "'mean radius'" not in notes
     rare = pd.concat([cancer[cancer["target"] == 1], cancer[cancer["target"] == 0].head(30)])
     assert any("imbalanced" in n for n in training_warnings(rare, "target"))
+
+
+@pytest.mark.parametrize(("features", "id_column", "sentence"), [
+    ((), None, "Choose at least one feature column."),
+    (None, "target", "The id column cannot also be the target."),
+    (["target", "mean radius"], None, "A column cannot be both a feature and the target or id."),
+])
+def test_column_choices_that_leave_nothing_sensible_are_refused(cancer, features, id_column, sentence):
+    with pytest.raises(InvalidInput) as excinfo:
+        training_warnings(cancer, "target", features=features, id_column=id_column)
+    assert excinfo.value.message == sentence
+
+
+def test_a_table_with_only_the_target_and_the_id_is_refused(cancer):
+    table = cancer[["target"]].assign(patient=range(len(cancer)))
+    with pytest.raises(InvalidInput, match="no column to learn from"):
+        training_warnings(table, "target", id_column="patient")
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_infinite_target_values_are_refused_row_by_row(bad):
+    diabetes = _frame(load_diabetes)
+    diabetes.loc[[3, 10], "target"] = bad
+    with pytest.raises(InvalidInput) as excinfo:
+        training_warnings(diabetes, "target")
+    assert [(p.problem, p.row) for p in excinfo.value.problems] == [("not a finite number", 4),
+                                                                     ("not a finite number", 11)]
+
+
+def test_infinite_feature_values_are_read_as_missing_with_a_warning(cancer):
+    df = cancer.copy()
+    df.loc[[0, 5, 9], "mean radius"] = [np.inf, -np.inf, np.inf]
+    schema = infer_schema(df, "target")
+    assert schema.feature("mean radius").max == cancer["mean radius"].drop([0, 5, 9]).max()
+    assert "'mean radius' has 3 infinite value(s)" in " ".join(training_warnings(df, "target"))
+    outcome = train_tabular(df, schema, time_budget_s=1)
+    assert outcome.holdout_rows > 0 and np.isfinite(outcome.pipeline.predict_proba(df.head(10))).all()

@@ -164,6 +164,12 @@ def test_delete_waits_for_jobs_using_the_model_then_removes_every_file(world) ->
         eng.models.delete(admin, parent.id)
     with eng.db.session() as session:
         job_repo.finish(session, busy.id, "canceled")
+        queued = job_repo.create_job(session, tenant_id=admin.tenant_id, owner_id=admin.user_id, kind="forecast",
+                                     title="Any job naming it", params={"model_id": parent.id, "steps": 3})
+    with pytest.raises(Conflict, match="Any job naming it"):  # whatever its kind
+        eng.models.delete(admin, parent.id)
+    with eng.db.session() as session:
+        job_repo.finish(session, queued.id, "canceled")
     eng.models.delete(admin, parent.id)
     assert not files & {f.id for f in eng.files.list(admin)}
     lineage = eng.models.summary(admin, child.id).lineage["version"].tolist()

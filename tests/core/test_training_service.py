@@ -239,3 +239,83 @@ def test_cancel_during_training_leaves_no_model_and_no_file(process_engine: Engi
     time.sleep(0.5)  # the worker's own clean-up runs as it exits
     assert eng.models.list(admin) == [] and _stored_files(home) == []
     assert [f.kind for f in eng.files.list(admin)] == ["dataset"]
+
+
+def _refused_before_queueing(world, request: TrainRequest) -> InvalidInput:
+    """``check`` and ``submit`` both refuse ``request`` with the same error, and no job is created."""
+    eng, admin = world.engine, world.admin
+    jobs_before = len(eng.jobs.list(admin))
+    errors = []
+    for call in (eng.training.check, eng.training.submit):
+        with pytest.raises(InvalidInput) as refused:
+            call(admin, request)
+        errors.append(refused.value)
+    assert errors[0].message == errors[1].message
+    assert len(eng.jobs.list(admin)) == jobs_before
+    return errors[1]
+
+
+def test_an_empty_feature_choice_is_refused_not_read_as_every_column(world) -> None:
+    request = TrainRequest(dataset_id=world.first.id, name="x", target="diagnosis", features=())
+    assert _refused_before_queueing(world, request).message == "Choose at least one feature column."
+
+
+@pytest.mark.parametrize(("features", "id_column", "sentence"), [
+    (("mean radius", "diagnosis"), None, "A column cannot be both a feature and the target or id."),
+    (None, "diagnosis", "The id column cannot also be the target."),
+])
+def test_column_choices_the_job_would_fail_on_are_refused_at_submit(world, features, id_column, sentence) -> None:
+    request = TrainRequest(dataset_id=world.first.id, name="x", target="diagnosis", features=features,
+                           id_column=id_column)
+    assert _refused_before_queueing(world, request).message == sentence
+
+
+def test_a_table_with_nothing_but_the_target_and_an_id_is_refused_at_submit(world) -> None:
+    frame = cancer()[["diagnosis"]].assign(patient=range(569))
+    dataset = world.engine.datasets.upload(world.admin, name="labels only", filename="l.csv", data=csv(frame))
+    request = TrainRequest(dataset_id=dataset.id, name="x", target="diagnosis", id_column="patient")
+    assert "no column to learn from" in _refused_before_queueing(world, request).message
+
+
+@pytest.mark.parametrize(("change", "fields"), [
+    ({"features": ("mean radius", "mean texture")}, {"features"}),
+    ({"id_column": "mean radius"}, {"features", "id_column"}),
+    ({"problem_type": "regression"}, {"problem_type"}),
+])
+def test_a_new_version_must_keep_the_parents_features_id_column_and_problem_type(world, change, fields) -> None:
+    parent = world.models["classifier"]
+    request = TrainRequest(dataset_id=world.later.id, name="tumours", target="diagnosis", parent_model_id=parent.id,
+                           **change)
+    refused = _refused_before_queueing(world, request)
+    assert refused.message == ("A new version must use the same feature columns, id column and problem type as "
+                               "tumours v1.")
+    assert {p.field for p in refused.problems} == fields
+
+
+def _with_infinities(column: str) -> pd.DataFrame:
+    frame = load_diabetes(as_frame=True, scaled=False).frame.head(80)
+    frame[column] = frame[column].astype(float)
+    frame.loc[[4, 9], column] = [np.inf, -np.inf]
+    return frame
+
+
+def test_infinite_target_values_are_refused_row_by_row_before_and_inside_a_job(world) -> None:
+    eng, admin = world.engine, world.admin
+    dataset = eng.datasets.upload(admin, name="infinite target", filename="i.csv", data=csv(_with_infinities("target")))
+    request = TrainRequest(dataset_id=dataset.id, name="x", target="target", time_budget_s=1, explain=False)
+    refused = _refused_before_queueing(world, request)
+    assert [(p.problem, p.row) for p in refused.problems] == [("not a finite number", 5), ("not a finite number", 10)]
+    job = eng.jobs.submit(admin, "train_tabular", "Train past the checks", request.to_params())
+    assert (job.status, job.error) == ("failed", refused.message)
+
+
+def test_infinite_feature_values_train_as_missing_with_a_warning(world) -> None:
+    eng, admin = world.engine, world.admin
+    dataset = eng.datasets.upload(admin, name="infinite bmi", filename="b.csv", data=csv(_with_infinities("bmi")))
+    request = TrainRequest(dataset_id=dataset.id, name="infinite bmi", target="target", time_budget_s=1,
+                           explain=False)
+    assert "'bmi' has 2 infinite value(s)" in " ".join(eng.training.check(admin, request)["warnings"])
+    job = eng.training.submit(admin, request)
+    assert job.status == "succeeded", job.error
+    bmi = eng.models.get(admin, model_id(job)).schema["features"][2]
+    assert bmi["name"] == "bmi" and np.isfinite([bmi["min"], bmi["max"], bmi["median"]]).all()

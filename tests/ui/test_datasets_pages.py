@@ -148,3 +148,60 @@ def test_files_page_lists_and_previews_a_csv(app: Callable[..., AppTest], engine
     at.checkbox(key="files_delete_confirm").check().run()
     at.button(key="files_delete").click().run()
     assert not at.exception and engine.files.list(analyst) == []
+
+
+def test_files_page_deletes_a_damaged_parquet_it_cannot_preview(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    engine.files.add(analyst, filename="broken.parquet", data=b"PAR1 not really parquet PAR1", kind="data")
+    at = app(analyst, "files.py")
+    assert not at.exception and not _errors(at), _errors(at)
+    assert any("not a readable Parquet file" in c.value for c in at.caption)
+    at.checkbox(key="files_delete_confirm").check().run()
+    at.button(key="files_delete").click().run()
+    assert not at.exception and not _errors(at), _errors(at)
+    assert engine.files.list(analyst) == []
+
+
+def test_files_page_does_not_list_model_files_for_a_viewer(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, viewer: Actor
+) -> None:
+    engine.files.add(admin, filename="churn.skops", data=b"model bytes", kind="model")
+    engine.files.add(admin, filename="notes.txt", data=b"hello", kind="code")
+    at = app(viewer, "files.py")
+    assert not at.exception and not _errors(at), _errors(at)
+    assert _table(at, "name", "kind", "sha256")["name"].tolist() == ["notes.txt"]
+    assert any("Model files are not listed" in c.value for c in at.caption)
+
+
+def test_statistics_page_keeps_the_profile_when_the_charts_fail(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor
+) -> None:
+    dataset = engine.datasets.upload(admin, name="xy", filename="xy.csv", data=b"x,y\n1,2\n2,5\n3,7\n")
+    engine.datasets.statistics(admin, dataset.id)  # cached with the dataset
+    engine.datasets.path(admin, dataset.id).write_bytes(b"damaged on disk")
+    at = app(admin, "dataset_stats.py")
+    assert not at.exception
+    assert _table(at, "column", "mean", "top")["column"].tolist() == ["x", "y"]
+    assert len(_errors(at)) == 2  # the histogram and the correlations, each under its own heading
+
+
+def test_statistics_page_plots_a_date_column_with_one_value(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor
+) -> None:
+    engine.datasets.upload(admin, name="days", filename="d.csv", data=b"day\n2024-03-01\n2024-03-01\n")
+    at = app(admin, "dataset_stats.py")
+    assert not at.exception and not _errors(at), _errors(at)
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_datasets_page_deletes_a_dataset_whose_file_is_damaged(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor
+) -> None:
+    dataset = engine.datasets.upload(admin, name="numbers", filename="n.csv", data=b"n\n1\n")
+    engine.datasets.path(admin, dataset.id).write_bytes(b"damaged on disk")
+    at = app(admin, "datasets.py")
+    assert not at.exception and len(_errors(at)) == 1  # the preview
+    at.checkbox(key="delete_confirm").check().run()
+    at.button(key="delete_dataset").click().run()
+    assert not at.exception and engine.datasets.list(admin) == []

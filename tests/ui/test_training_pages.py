@@ -113,3 +113,25 @@ def test_viewer_sees_the_summary_but_no_training_download_or_delete(
     assert "Download the model schema (JSON)" in labels and "Download the model file (skops)" not in labels
     assert not [b for b in at.button if b.key == "models_delete"]
     assert "Your role cannot train models." in _texts(at)
+
+
+def test_models_page_reads_the_model_file_only_when_downloaded(
+        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    _train(engine, admin, iris, explain=False)
+    at = app(actor=admin, page="models.py")
+    at.run()  # a second render, as any widget change causes
+    assert not at.exception
+    assert "Download the model file (skops)" in [e.proto.label for e in at.get("download_button")]
+    assert engine.audit.list(admin, action="model.downloaded") == []
+    engine.models.download(admin, engine.models.list(admin)[0].id)  # what the button's callable does on a click
+    assert len(engine.audit.list(admin, action="model.downloaded")) == 1
+
+
+def test_train_page_refuses_an_empty_feature_choice(
+        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    at = app(actor=admin, page="train.py")
+    at.selectbox(key="train_dataset").select(iris).run()
+    at.multiselect(key="train_features").set_value([]).run()
+    assert not at.exception
+    assert "Choose at least one feature column." in _texts(at)
+    assert at.button(key="train_submit").disabled and engine.jobs.list(admin) == []

@@ -1,16 +1,17 @@
-"""Templates and datasets of a tenant."""
+"""Templates and datasets of a tenant, and what still uses them (models, unfinished jobs)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.datasets.report import ValidationReport
-from core.entities import ColumnSpec, Dataset, Template
+from core.entities import FINISHED_STATES, ColumnSpec, Dataset, Template
 from core.errors import NotFound
-from core.storage.orm import DatasetRow, ModelRow, TemplateRow, UserRow
+from core.storage.orm import DatasetRow, JobRow, ModelRow, TemplateRow, UserRow
 
 
 def _template(row: TemplateRow, owner: str) -> Template:
@@ -168,8 +169,43 @@ def delete_dataset(session: Session, tenant_id: str, dataset_id: str) -> str:
 
 
 def models_using_dataset(session: Session, tenant_id: str, dataset_id: str) -> list[tuple[str, str]]:
-    """(model id, "name vN") of models trained on the dataset."""
-    query = select(ModelRow.id, ModelRow.name, ModelRow.version).where(
-        ModelRow.tenant_id == tenant_id, ModelRow.dataset_id == dataset_id
-    )
-    return [(mid, f"{name} v{version}") for mid, name, version in session.execute(query)]
+    """(model id, "name vN") of models trained on the dataset, continued versions included (their
+    ``details["training_datasets"]`` lists every dataset they were trained on), newest first."""
+    return [
+        (row.id, f"{row.name} v{row.version}")
+        for row in _models(session, tenant_id)
+        if dataset_id == row.dataset_id or dataset_id in ((row.details or {}).get("training_datasets") or [])
+    ]
+
+
+def models_using_file(session: Session, tenant_id: str, file_id: str) -> list[str]:
+    """"name vN" of models whose pipeline, held-out predictions, SHAP values or any other detail is the file."""
+    return [f"{row.name} v{row.version}" for row in _models(session, tenant_id)
+            if row.file_id == file_id or _mentions(row.details, {file_id})]
+
+
+def jobs_using(session: Session, tenant_id: str, ids: Sequence[str]) -> list[str]:
+    """Titles of the tenant's unfinished jobs whose parameters name any of ``ids`` (a dataset, a model, a file):
+    whatever kind of job it is, deleting what it names would make it fail halfway."""
+    query = select(JobRow.title, JobRow.params).where(
+        JobRow.tenant_id == tenant_id, JobRow.status.not_in(sorted(FINISHED_STATES))
+    ).order_by(JobRow.created_at)
+    wanted = set(ids)
+    return [title for title, params in session.execute(query) if _mentions(params, wanted)]
+
+
+def _models(session: Session, tenant_id: str) -> list[ModelRow]:
+    query = select(ModelRow).where(ModelRow.tenant_id == tenant_id).order_by(ModelRow.created_at.desc())
+    return list(session.scalars(query))
+
+
+def _mentions(value: Any, ids: set[str]) -> bool:
+    """Whether a JSON value (job parameters, model details) holds one of ``ids`` anywhere; ids are UUIDs, so
+    an equal string is a reference."""
+    if isinstance(value, str):
+        return value in ids
+    if isinstance(value, dict):
+        return any(_mentions(v, ids) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_mentions(v, ids) for v in value)
+    return False
