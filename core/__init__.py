@@ -13,28 +13,36 @@ Services (each method takes the acting ``Actor`` first and checks permission and
 - ``eng.tenants``: list, create (platform administrators)
 - ``eng.jobs``: get, list, cancel, wait, selftest; other services submit jobs through ``submit``
 - ``eng.audit``: list, frame
-- ``eng.files``: add, list, get, download, head, delete (files are addressed by id only; a file holding a
-  dataset is refused with its name), preview(file_id, rows=20) -> FilePreview (kind table | text | image |
-  binary: CSV heads through the dataset readers, Parquet's first rows, text head, image bytes)
+- ``eng.files``: add (bytes or a stream, never a server path), list, get, download, head, delete (files are
+  addressed by id only; a file holding a dataset, used by a model or named by an unfinished job is refused with
+  its name), preview(file_id, rows=20) -> FilePreview (kind table | text | image | binary: CSV heads through the
+  dataset readers, Parquet's first rows, text head, image bytes; damaged files preview as binary with a note).
+  Bytes of ``model`` files also need ``models:download``, of ``sample`` files ``attribution:read``; list leaves
+  out what the actor may not read
 - ``eng.templates``: list, get, create(name, columns, description), update, delete (refused naming the
   datasets that use it), export_json / import_json(data, name=None), infer_from_file(filename, data, sheet)
 - ``eng.datasets``: sheets(filename, data); check(filename, data, template_id, sheet) -> ValidationReport
   (stores nothing); upload(name, filename, data, template_id, sheet, on_problems="keep" | "keep_valid" |
   "reject") -> Dataset; list(status=None | "validated"), get, path, table, frame, preview(limit, offset,
-  columns), statistics(refresh=False), histogram, value_counts, correlation, report_csv,
-  delete(cascade=False) (refused naming the models that use it; cascade deletes them), load_samples
+  columns), statistics(refresh=False) (per column incl. ``infinite`` counts), histogram (finite values;
+  ``attrs["infinite"]``), value_counts, correlation, report_csv, delete(cascade=False) (refused naming the
+  models that use it, continued versions included, or an unfinished job naming it; cascade deletes the models,
+  all checks first), load_samples. Parquet float16/uint64 are converted; durations, times, binary and nested
+  columns are refused naming them
 - ``eng.health``: status (versions, database, file store)
 - ``eng.training``: check(TrainRequest) -> {problem_type, reason, warnings} (reads the data; InvalidInput for
-  one class, an all-missing target, < 20 rows, unknown columns, a dataset with problems); submit(TrainRequest)
+  one class, an all-missing or infinite target, < 20 rows, unknown columns, no feature left (``features=()``
+  means none), a feature or id column equal to the target, a dataset with problems); submit(TrainRequest)
   -> Job ``train_tabular`` (same refusals before queueing; result {"model_id"}). ``parent_model_id`` continues
-  a model: same name, target and columns; trained on the parent's datasets plus the new one (a new version)
+  a model: same name, target, features, id column and problem type; trained on the parent's datasets plus the
+  new one (a new version)
 - ``eng.models``: list(problem_types=None), get, pipeline (skops, trusted types), holdout -> DataFrame ``row,
   y_true, y_pred[, probability_<class>]``; summary -> ModelSummary (metrics, metrics_frame(), cv_metric,
   leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings); schema_json -> bytes; download -> skops
   bytes (``models:download``); importance -> Importance | None (table, per-row SHAP ``values`` in long form,
   rows, output_space, source); feature_importance -> DataFrame ``feature, mean_abs_shap`` on original columns;
-  explain(model_id, sample_rows=2000) -> Job ``explain_model``; delete_importance; delete (refused while a job
-  scores, explains or continues the model; removes the model, held-out and SHAP files)
+  explain(model_id, sample_rows=2000) -> Job ``explain_model``; delete_importance; delete (refused while any
+  unfinished job names the model; removes the model, held-out and SHAP files)
 - ``eng.inference``: form_fields(model_id) -> [InputField] (template default, else training median / mode);
   predict_one(model_id, values, explain=True) -> Prediction (the pipeline's own prediction, class
   probabilities, SHAP base value + contributions per original column = model output, warnings; logged);
@@ -44,11 +52,14 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   batch_result(job_id, limit=None) -> DataFrame; log(model_id=None, user=None, since=None, until=None) -> DataFrame;
   forecast(model_id, steps=12, series_ids=None, level=(80, 95)) -> DataFrame (= ``eng.forecasts.forecast``)
 - ``eng.forecasts``: check(TrainRequest) -> {problem_type, reason, warnings, frequency, season_length, horizon,
-  series} (reads the data: bad dates / values, duplicates, irregular timestamps raise InvalidInput with rows);
+  series} (reads the data: bad dates / values, duplicates, irregular timestamps raise InvalidInput with rows;
+  so do what training would refuse: horizon or season length outside 1–10,000, every series under 3 points, a
+  frequency that would cut a series into more than 100 periods per row);
   series(model_id); history(model_id) -> unique_id, ds, y; summary(model_id) -> ForecastSummary (settings,
   leaderboard, chosen model + CV MASE / sMAPE / RMSE per series, every candidate's errors, CV forecasts, notes);
   forecast(model_id, steps=12, series_ids=None, level=(80, 95)) -> DataFrame ``unique_id, ds, model, forecast,
-  lo-80, hi-80, lo-95, hi-95`` (refits the chosen configuration per series; logged with kind "forecast", the CSV
+  lo-80, hi-80, lo-95, hi-95`` (refits the chosen configuration per series; steps are limited to 10,000, 10×
+  the history, 2,000,000 rows in all and dates before 2262; logged with kind "forecast", the CSV
   kept as a result file; ``attrs`` file_id, log_id); submit(same arguments) -> Job ``forecast`` (result
   {"file_id", "log_id", "rows", "series"}); result(job_id) -> DataFrame. Training: ``eng.training.submit`` with
   ``TrainRequest(problem_type="forecast", time_column=..., target=..., series_column=None, frequency=None,
