@@ -1,7 +1,8 @@
 """The login gate: first-administrator form, sign-in form, remembered sessions, sign-out.
 
 Credentials, bcrypt hashes, roles and throttling live in our database (``eng.users``); the
-re-authentication cookie is streamlit-authenticator's signed JWT cookie, keyed per workspace.
+re-authentication cookie is streamlit-authenticator's signed JWT cookie, keyed per workspace, which we
+verify ourselves (``remembered_sign_in``) so that no cookie can make the page fail.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+import jwt
 import streamlit as st
 from streamlit_authenticator.controllers import CookieController
 
@@ -60,7 +62,7 @@ def resolve_actor(engine: Engine) -> Actor | None:
         except CoreError:
             actor = None
     elif not st.session_state["logout"]:
-        actor = _from_cookie(engine, cookies)
+        actor = _from_cookie(engine)
     st.session_state["actor"] = actor
     return actor
 
@@ -77,13 +79,31 @@ def sign_in_page() -> None:
         st.rerun()
 
 
-def _from_cookie(engine: Engine, cookies: CookieController) -> Actor | None:
-    token = cookies.get_cookie()  # None / False when missing, expired or tampered
-    if not token or "username" not in token:
+def remembered_sign_in(token: str | None, key: str) -> tuple[str, datetime] | None:
+    """The username and issue time (naive UTC) in a remembered sign-in cookie; None unless we signed it
+    (HS256 with the workspace key) and it has not expired.
+
+    Decoded here rather than by streamlit-authenticator's ``get_cookie``, which lets a token declaring another
+    algorithm (HS512, "none") raise and crash the page instead of showing the sign-in form.
+    """
+    if not token:
         return None
-    issued = datetime.fromtimestamp(float(token["exp_date"]), UTC).replace(tzinfo=None) - timedelta(days=COOKIE_DAYS)
     try:
-        return engine.users.actor_for_remembered(str(token["username"]), issued)
+        claims = jwt.decode(token, key, algorithms=["HS256"])
+    except jwt.PyJWTError:  # malformed, forged, other algorithm or key, bad standard claims: not signed in
+        return None
+    username, expires = claims.get("username"), claims.get("exp_date")
+    if not isinstance(username, str) or not isinstance(expires, int | float) or expires <= time.time():
+        return None
+    return username, datetime.fromtimestamp(expires, UTC).replace(tzinfo=None) - timedelta(days=COOKIE_DAYS)
+
+
+def _from_cookie(engine: Engine) -> Actor | None:
+    remembered = remembered_sign_in(st.context.cookies.get(COOKIE_NAME), engine.cookie_key)
+    if remembered is None:
+        return None
+    try:
+        return engine.users.actor_for_remembered(*remembered)
     except CoreError:
         return None
 

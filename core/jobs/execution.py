@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 from typing import TYPE_CHECKING, Any
 
 from core.errors import CoreError, InvalidInput
@@ -64,10 +63,10 @@ def execute_job(engine: Engine, job_id: str) -> None:
     except CoreError as exc:  # a job keeps text, so an input error keeps its problem rows as lines
         problems = exc.problems_text() if isinstance(exc, InvalidInput) else None
         error, details = exc.message, exc.details or problems
-    except Exception as exc:  # a bug or library failure: fail this job only, keep the details
-        log.exception("job %s failed", job_id)
+    except Exception as exc:  # a bug or library failure: fail this job only; the traceback stays in the server log
+        log.exception("job %s failed", job_id)  # every tenant member may read a job's details, so no code paths there
         error = f"The job failed unexpectedly: {type(exc).__name__}: {exc}"[:1000]
-        details = traceback.format_exc()
+        details = f"An unexpected error in the {job.kind} task. The server log has the full report under job {job_id}."
     with engine.db.session() as session:
         job_repo.finish(session, job_id, status, result=_plain(result), error=error, error_details=details)
 

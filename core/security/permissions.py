@@ -46,6 +46,9 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
 
 PLATFORM_PERMISSION = "tenants:manage"  # held only by platform administrators, never by a role
 
+# What a refusal names: every permission a service may require, including the platform one no role grants.
+LABELS: dict[str, str] = {**PERMISSIONS, PLATFORM_PERMISSION: "Create and list tenants (platform administrators only)"}
+
 
 def check_permission_names(names: list[str]) -> frozenset[str]:
     unknown = [n for n in names if n not in PERMISSIONS]

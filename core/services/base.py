@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.entities import Actor
 from core.errors import PermissionDenied
-from core.security.permissions import PERMISSIONS
+from core.security.permissions import LABELS
 from core.storage.repositories import audit as audit_repo
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def require(actor: Actor, permission: str) -> None:
     """Raise ``PermissionDenied`` naming what the role does not allow."""
     if not actor.can(permission):
-        what = PERMISSIONS.get(permission, permission).lower()
+        what = LABELS.get(permission, permission).lower()
         raise PermissionDenied(f"Your role ({actor.role}) does not allow you to {what}.")
 
 

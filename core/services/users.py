@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from core.entities import Actor, Role, User
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from core.security.passwords import DUMMY_HASH, check_password_rule, hash_password, verify_password
-from core.security.permissions import BUILTIN_ROLES, PLATFORM_PERMISSION, check_permission_names
+from core.security.permissions import BUILTIN_ROLES, LABELS, PLATFORM_PERMISSION, check_permission_names
 from core.services.base import Service, record, require
 from core.storage.orm import utcnow
 from core.storage.repositories import audit as audit_repo
@@ -126,10 +127,6 @@ class UserService(Service):
 
     def _actor(self, session: Session, user: User) -> Actor:
         tenant = repo.get_tenant(session, user.tenant_id)
-        roles = {**BUILTIN_ROLES, **repo.custom_roles(session, user.tenant_id)}
-        permissions = roles.get(user.role, frozenset())
-        if user.is_platform_admin:
-            permissions = permissions | {PLATFORM_PERMISSION}
         return Actor(
             user_id=user.id,
             username=user.username,
@@ -137,7 +134,7 @@ class UserService(Service):
             tenant_id=user.tenant_id,
             tenant_name=tenant.name,
             role=user.role,
-            permissions=frozenset(permissions),
+            permissions=_permissions(session, user),
             is_platform_admin=user.is_platform_admin,
         )
 
@@ -167,7 +164,7 @@ class UserService(Service):
         check_identity_fields(username, email, display_name or username)
         check_password_rule(password)
         with self.db.session() as session:
-            self._check_role(session, actor.tenant_id, role)
+            _check_grantable(session, actor, role)
             if repo.username_exists(session, username):
                 raise Conflict(f"The username {username!r} is already taken; choose another.")
             user = repo.create_user(
@@ -185,8 +182,9 @@ class UserService(Service):
     def set_role(self, actor: Actor, user_id: str, role: str) -> User:
         require(actor, "users:manage")
         with self.db.session() as session:
-            self._check_role(session, actor.tenant_id, role)
             user = repo.get_user(session, actor.tenant_id, user_id)
+            _check_manageable(session, actor, user)
+            _check_grantable(session, actor, role)
             if user.role == "admin" and role != "admin":
                 self._keep_one_admin(session, actor.tenant_id)
             user = repo.update_user(session, actor.tenant_id, user_id, role=role)
@@ -199,6 +197,7 @@ class UserService(Service):
             raise InvalidInput("You cannot deactivate yourself.")
         with self.db.session() as session:
             user = repo.get_user(session, actor.tenant_id, user_id)
+            _check_manageable(session, actor, user)
             if user.role == "admin" and user.active and not active:
                 self._keep_one_admin(session, actor.tenant_id)
             user = repo.update_user(session, actor.tenant_id, user_id, active=active)
@@ -210,18 +209,20 @@ class UserService(Service):
         check_password_rule(new_password)
         with self.db.session() as session:
             user = repo.get_user(session, actor.tenant_id, user_id)
+            _check_manageable(session, actor, user)
             new_hash = hash_password(new_password, self.engine.settings.bcrypt_rounds)
             repo.update_user(session, actor.tenant_id, user_id, password_hash=new_hash, sessions_valid_after=utcnow())
             repo.clear_failures(session, user.username)
             record(session, actor, "user.password_reset", "user", user_id)
 
-    def roles(self, actor: Actor) -> list[Role]:
+    def roles(self, actor: Actor) -> builtins.list[Role]:  # builtins: ``list`` is a method here
+        require(actor, "users:manage")
         with self.db.session() as session:
             custom = repo.custom_roles(session, actor.tenant_id)
         builtin = [Role(name, perms, True) for name, perms in BUILTIN_ROLES.items()]
         return builtin + [Role(name, perms, False) for name, perms in custom.items()]
 
-    def create_role(self, actor: Actor, name: str, permissions: list[str]) -> Role:
+    def create_role(self, actor: Actor, name: str, permissions: builtins.list[str]) -> Role:
         require(actor, "users:manage")
         name = name.strip().lower()
         if not _USERNAME.match(name) or name in BUILTIN_ROLES:
@@ -229,6 +230,7 @@ class UserService(Service):
                 f"{name!r} cannot be a role name: use 3–64 lower-case letters and digits, not a built-in name."
             )
         perms = check_permission_names(permissions)
+        _check_within(actor, perms, f"You cannot create a role that allows more than your own role ({actor.role}).")
         with self.db.session() as session:
             if name in repo.custom_roles(session, actor.tenant_id):
                 raise Conflict(f"A role named {name!r} already exists.")
@@ -246,11 +248,39 @@ class UserService(Service):
             record(session, actor, "role.deleted", "role", name)
 
     @staticmethod
-    def _check_role(session: Session, tenant_id: str, role: str) -> None:
-        if role not in BUILTIN_ROLES and role not in repo.custom_roles(session, tenant_id):
-            raise InvalidInput(f"There is no role named {role!r}.")
-
-    @staticmethod
     def _keep_one_admin(session: Session, tenant_id: str) -> None:
         if repo.count_active_admins(session, tenant_id) <= 1:
             raise Conflict("A tenant must keep at least one active administrator.")
+
+
+# --- no escalation: users:manage never hands out, or takes over, more than the manager holds ----------
+def _roles(session: Session, tenant_id: str) -> dict[str, frozenset[str]]:
+    return {**BUILTIN_ROLES, **repo.custom_roles(session, tenant_id)}
+
+
+def _permissions(session: Session, user: User) -> frozenset[str]:
+    """What ``user`` may do now: their role's permissions, plus tenant management for platform admins."""
+    permissions = _roles(session, user.tenant_id).get(user.role, frozenset())
+    return permissions | {PLATFORM_PERMISSION} if user.is_platform_admin else permissions
+
+
+def _check_within(actor: Actor, permissions: frozenset[str], refusal: str) -> None:
+    """Raise ``PermissionDenied(refusal)`` when ``permissions`` go beyond the actor's, naming them in the details."""
+    beyond = sorted(permissions - actor.permissions)
+    if beyond:
+        raise PermissionDenied(refusal, details="Beyond your role: " + "; ".join(f"{p} ({LABELS[p]})" for p in beyond))
+
+
+def _check_grantable(session: Session, actor: Actor, role: str) -> None:
+    """Refuse a role that allows more than the actor's own (else a user manager could make themselves admin)."""
+    roles = _roles(session, actor.tenant_id)
+    if role not in roles:
+        raise InvalidInput(f"There is no role named {role!r}.")
+    refusal = f"You cannot grant the role {role!r}: it allows more than your own ({actor.role})."
+    _check_within(actor, roles[role], refusal)
+
+
+def _check_manageable(session: Session, actor: Actor, user: User) -> None:
+    """Refuse to change someone who may do more than the actor (e.g. reset an administrator's password)."""
+    refusal = f"You cannot change {user.username!r}: their role allows more than your own ({actor.role})."
+    _check_within(actor, _permissions(session, user), refusal)

@@ -9,6 +9,8 @@ import time
 import pytest
 
 from core import Actor, Engine, NotFound, PermissionDenied
+from core.jobs.tasks import TASKS
+from core.security.permissions import PERMISSIONS
 from core.storage.repositories import jobs as job_repo
 from tests.conftest import ADMIN_PASSWORD
 
@@ -96,3 +98,22 @@ def test_only_owner_or_admin_cancels(engine: Engine, admin: Actor, viewer: Actor
     job = engine.jobs.selftest(admin, steps=1)
     with pytest.raises(PermissionDenied, match="owner"):
         engine.jobs.cancel(viewer, job.id)
+
+
+@pytest.mark.parametrize("kind", [k for k, task in TASKS.items() if task.permission != "jobs:read"])
+def test_viewer_cannot_submit_work_jobs_directly_by_kind(engine: Engine, admin: Actor, viewer: Actor,
+                                                         kind: str) -> None:
+    with pytest.raises(PermissionDenied, match="does not allow you to"):
+        engine.jobs.submit(viewer, kind, "sneaky", {"dataset_id": "x", "model_id": "x", "sample_id": "x"})
+    assert engine.jobs.list(admin) == []
+
+
+def test_every_job_kind_names_a_known_permission() -> None:
+    assert {task.permission for task in TASKS.values()} <= set(PERMISSIONS)
+
+
+def test_unexpected_task_error_keeps_no_traceback_in_the_job(engine: Engine, admin: Actor) -> None:
+    job = engine.jobs.submit(admin, "selftest", "Broken self-test", {"steps": "many"})  # int("many") fails
+    assert job.status == "failed" and "ValueError" in (job.error or "")
+    assert job.error_details and "server log" in job.error_details and job.id in job.error_details
+    assert "Traceback" not in job.error_details and 'File "' not in job.error_details

@@ -8,7 +8,7 @@ import pytest
 
 from core import Actor, Conflict, Engine, InvalidInput, NotFound, PermissionDenied
 from core.services.users import WRONG_CREDENTIALS
-from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD, make_user
 
 
 def test_fresh_workspace_needs_first_administrator(engine: Engine) -> None:
@@ -136,3 +136,62 @@ def test_sign_out_and_password_change_void_remembered_sign_ins(engine: Engine, a
     engine.users.change_password(analyst, USER_PASSWORD, "brand-new-pass-2")
     with pytest.raises(PermissionDenied):
         engine.users.actor_for_remembered("ana", before_change)
+
+
+@pytest.fixture
+def user_manager(engine: Engine, admin: Actor) -> Actor:
+    """A custom role holding only ``users:manage``: may run accounts, never hand out or take over more."""
+    engine.users.create_role(admin, "usermgr", ["users:manage"])
+    return make_user(engine, admin, "uma", "usermgr")
+
+
+def test_user_manager_cannot_grant_a_role_beyond_their_own(engine: Engine, user_manager: Actor,
+                                                           analyst: Actor) -> None:
+    with pytest.raises(PermissionDenied, match="cannot grant the role 'admin'") as refused:
+        engine.users.set_role(user_manager, user_manager.user_id, "admin")
+    assert "audit:read" in (refused.value.details or "")
+    with pytest.raises(PermissionDenied, match="cannot grant"):
+        engine.users.create(user_manager, username="mole", password=USER_PASSWORD, email="m@example.com", role="admin")
+    with pytest.raises(PermissionDenied, match="cannot create a role"):
+        engine.users.create_role(user_manager, "everything", ["users:manage", "audit:read"])
+    assert engine.users.actor_for(user_manager.user_id).role == "usermgr"
+    assert not engine.users.authenticate("ana", USER_PASSWORD).can("users:manage")
+
+
+def test_user_manager_cannot_take_over_an_administrator(engine: Engine, admin: Actor, user_manager: Actor) -> None:
+    with pytest.raises(PermissionDenied, match="cannot change 'admin'"):
+        engine.users.reset_password(user_manager, admin.user_id, "hijack-pass-123")
+    with pytest.raises(PermissionDenied, match="cannot change 'admin'"):
+        engine.users.set_active(user_manager, admin.user_id, False)
+    with pytest.raises(PermissionDenied, match="cannot change 'admin'"):
+        engine.users.set_role(user_manager, admin.user_id, "usermgr")
+    assert engine.users.authenticate("admin", ADMIN_PASSWORD).role == "admin"
+
+
+def test_user_manager_still_manages_users_with_no_more_rights(engine: Engine, admin: Actor,
+                                                              user_manager: Actor) -> None:
+    peer = make_user(engine, admin, "umb", "usermgr")
+    engine.users.reset_password(user_manager, peer.user_id, "reset-pass-1234")
+    engine.users.set_active(user_manager, peer.user_id, False)
+    created = engine.users.create(user_manager, username="umc", password=USER_PASSWORD, email="c@example.com",
+                                  role="usermgr")
+    assert created.role == "usermgr"
+    with pytest.raises(PermissionDenied, match="session has ended"):
+        engine.users.actor_for(peer.user_id)  # deactivated
+
+
+def test_tenant_admin_cannot_take_over_the_platform_admin(engine: Engine, admin: Actor, analyst: Actor) -> None:
+    second = make_user(engine, admin, "adam", "admin")
+    with pytest.raises(PermissionDenied, match="cannot change 'admin'") as refused:
+        engine.users.reset_password(second, admin.user_id, "hijack-pass-123")
+    assert "tenants:manage" in (refused.value.details or "")
+    with pytest.raises(PermissionDenied):
+        engine.users.set_active(second, admin.user_id, False)
+    engine.users.reset_password(second, analyst.user_id, "reset-pass-1234")  # ordinary accounts: fine
+    engine.users.reset_password(admin, second.user_id, "reset-pass-1234")  # the platform admin: anyone
+
+
+def test_roles_are_listed_only_to_user_managers(engine: Engine, admin: Actor, viewer: Actor) -> None:
+    assert {r.name for r in engine.users.roles(admin)} >= {"admin", "analyst", "viewer"}
+    with pytest.raises(PermissionDenied):
+        engine.users.roles(viewer)

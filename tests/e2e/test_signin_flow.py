@@ -1,4 +1,5 @@
-"""Fresh workspace → first admin → add an analyst → sign out → analyst signs in without admin pages."""
+"""Fresh workspace → first admin → add an analyst → sign out → analyst signs in without admin pages;
+forged sign-in cookies leave the browser signed out."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import TIMEOUT, click, fill, open_page, shot, sign_in, wait_idle
+from tests.ui.test_login_gate import forged_cookies
+from ui.auth import COOKIE_NAME
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +60,12 @@ def test_first_admin_adds_an_analyst_who_sees_no_admin_pages(server, browser, sh
         expect(nav.get_by_text(admin_page, exact=True)).to_have_count(0)
     shot(page, shots, "05-home-analyst")
 
-    page.context.add_cookies([{"name": "dataml_session", "value": "tampered.token.value", "url": server.url}])
-    page.reload()
-    wait_idle(page)
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+    key = (server.home / "cookie.key").read_text().strip()
+    for kind, token in forged_cookies(key, "chief").items():  # tampered, HS512, alg "none", …: signed out, no crash
+        page.context.add_cookies([{"name": COOKIE_NAME, "value": token, "url": server.url}])
+        page.reload()
+        wait_idle(page)
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_text("This app has encountered an error")).to_have_count(0)
+        expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+        assert page.get_by_text("Signed in as").count() == 0, kind

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import time
 from collections.abc import Callable
+from datetime import UTC
 
+import jwt
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import Actor, Engine
 from tests.conftest import ADMIN_PASSWORD
+from ui.auth import COOKIE_DAYS, remembered_sign_in
 
 
 def _sign_in(at: AppTest, username: str, password: str) -> AppTest:
@@ -61,3 +68,38 @@ def test_sign_in_shows_home(app: Callable[..., AppTest], admin: Actor) -> None:
     assert not at.exception
     assert at.session_state["actor"].username == "admin"
     assert any("Signed in as" in m.value for m in at.markdown)
+
+
+
+def _segment(part: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+
+
+def forged_cookies(key: str, username: str) -> dict[str, str]:
+    """Cookie values an attacker might try (HS512 even with the real key): none may sign anyone in or crash."""
+    claims = {"username": username, "exp_date": time.time() + 3600}
+    return {
+        "tampered": "tampered.token.value",
+        "hs512": jwt.encode(claims, key, algorithm="HS512"),
+        "alg-none": jwt.encode(claims, None, algorithm="none"),
+        "other-key": jwt.encode(claims, "another-workspace-key-0123456789abcdef", algorithm="HS256"),
+        "bad-key-id": f"{_segment({'alg': 'HS256', 'kid': 5})}.{_segment(claims)}.c2ln",
+        "not-a-token": "€",
+    }
+
+
+KEY = "workspace-key-" + "0123456789abcdef" * 4  # as long as a generated one
+
+
+@pytest.mark.parametrize("kind", list(forged_cookies(KEY, "admin")))
+def test_forged_remembered_sign_in_cookie_means_signed_out(kind: str) -> None:
+    assert remembered_sign_in(forged_cookies(KEY, "admin")[kind], KEY) is None
+
+
+def test_remembered_sign_in_cookie_we_signed_names_the_user_until_it_expires() -> None:
+    expires = time.time() + 3600
+    remembered = remembered_sign_in(jwt.encode({"username": "admin", "exp_date": expires}, KEY), KEY)
+    assert remembered is not None and remembered[0] == "admin"
+    assert remembered[1].replace(tzinfo=UTC).timestamp() == pytest.approx(expires - COOKIE_DAYS * 86400)
+    assert remembered_sign_in(jwt.encode({"username": "admin", "exp_date": time.time() - 1}, KEY), KEY) is None
+    assert remembered_sign_in(None, KEY) is None
