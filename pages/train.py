@@ -151,8 +151,8 @@ if job_id:
             model = engine.models.get(actor, model_id)
             chosen = model.details.get("chosen_family", "—")
             if model.problem_type == "forecast":
-                st.write(f"**{model.label}**: models chosen per series: {chosen}; cross-validation "
-                         f"{headline(model)} averaged over {model.details.get('series', 0):,} series.")
+                st.write(f"**{model.label}**: models chosen per series: {chosen}; {headline(model)} "
+                         f"(cross-validation error) averaged over {model.details.get('series', 0):,} series.")
             else:
                 st.write(f"**{model.label}**: best of the candidates was **{chosen}**; {headline(model)} on rows it "
                          "never saw.")

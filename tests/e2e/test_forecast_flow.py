@@ -37,7 +37,8 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
         timeout=60_000)
     page.screenshot(path=str(shots / "02-progress.png"), full_page=True)  # mid-run: no waiting for idle
     expect(page.get_by_text("Train air_passengers model on air_passengers: finished.")).to_be_visible(timeout=60_000)
-    expect(page.get_by_text(re.compile(r"cross-validation MASE 0\.\d+ averaged over 1 series"))).to_be_visible()
+    headline = re.compile(r"CV MASE 0\.\d+ \(cross-validation error\) averaged over 1 series")
+    expect(page.get_by_text(headline)).to_be_visible()
     shot(page, shots, "03-trained")
 
     click(page, "Open the forecast")
