@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn import metrics as skm
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 
 from core.errors import InvalidInput
 from core.jobs.context import Cancelled
@@ -218,6 +218,11 @@ def test_warnings_flag_constant_identifier_leaking_and_imbalanced_columns(cancer
     assert "'mean radius'" not in notes
     rare = pd.concat([cancer[cancer["target"] == 1], cancer[cancer["target"] == 0].head(30)])
     assert any("imbalanced" in n for n in training_warnings(rare, "target"))
+
+
+def test_a_strong_honest_feature_is_not_called_a_leak() -> None:
+    iris = load_iris(as_frame=True).frame  # petal width alone separates the species ~98% of the time
+    assert not [n for n in training_warnings(iris, "target") if "leak" in n]
 
 
 @pytest.mark.parametrize(("features", "id_column", "sentence"), [
