@@ -100,23 +100,26 @@ def _read_parquet(source: bytes | Path, filename: str, max_columns: int) -> pa.T
     except (pa.ArrowInvalid, OSError) as error:
         raise InvalidInput(f"'{filename}' is a damaged Parquet file.", [Problem("damaged parquet")]) from error
     table = table.rename_columns(names) if names != table.column_names else table
-    return _common_numbers(table, filename)
+    return _common_types(table, filename)
 
 
 def _plain_type(arrow_type: pa.DataType) -> bool:
     """A type a template can name (number, text, boolean, date, datetime, category of those)."""
     if pa.types.is_dictionary(arrow_type):
         return _plain_type(arrow_type.value_type)
-    return column_type(arrow_type) is not None
+    return pa.types.is_string_view(arrow_type) or column_type(arrow_type) is not None
 
 
-def _common_numbers(table: pa.Table, filename: str) -> pa.Table:
-    """Half floats as float32 (exact) and unsigned 64-bit integers as int64, which Arrow compute, DuckDB and
-    the statistics all handle; unsigned values beyond int64 are refused rather than silently rounded."""
+def _common_types(table: pa.Table, filename: str) -> pa.Table:
+    """Half floats as float32 (exact), unsigned 64-bit integers as int64 and string views (as Polars writes
+    text) as strings, which Arrow compute, DuckDB and the statistics all handle; unsigned values beyond int64
+    are refused rather than silently rounded."""
     too_large: list[Problem] = []
     for index, field in enumerate(table.schema):
         column = table.column(index)
-        if pa.types.is_float16(field.type):
+        if pa.types.is_string_view(field.type):
+            table = table.set_column(index, field.name, column.cast(pa.string()))
+        elif pa.types.is_float16(field.type):
             table = table.set_column(index, field.name, column.cast(pa.float32()))
         elif pa.types.is_uint64(field.type):
             largest = pc.max(column).as_py()

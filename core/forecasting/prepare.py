@@ -29,7 +29,7 @@ from pandas.tseries.offsets import (
 from core.errors import InvalidInput, Problem
 
 MAX_LISTED = 20  # rows listed per kind of problem; the rest are counted in one extra problem
-GRID_MULTIPLE, MIN_GRID = 100, 10_000  # the most periods a frequency may cut a series into (see _check_grid_size)
+GRID_MULTIPLE, MIN_GRID = 100, 10_000  # how large a frequency's grid may grow (see _check_grid_size)
 
 # Equivalent anchors that pandas reports in fiscal-year form; users expect the plain alias.
 _PLAIN_ALIASES = {
@@ -151,17 +151,15 @@ def _check_freq(freq: str) -> str:
 
 def _check_grid_size(long: pd.DataFrame, freq: str) -> None:
     """Refuse a frequency far finer than the data before building its grid (``ms`` for ``MS`` would need
-    terabytes): at most ``GRID_MULTIPLE`` periods per observation, or ``MIN_GRID`` periods per series."""
-    spans = long.groupby("unique_id")["ds"].agg(["min", "max", "size"])
-    first = spans["min"].min()
-    step = pd.date_range(first, periods=2, freq=freq)
-    periods = (spans["max"] - spans["min"]) / (step[1] - step[0])
-    allowed = np.maximum(GRID_MULTIPLE * spans["size"], MIN_GRID)
-    worst = (periods / allowed).idxmax()
-    if periods[worst] > allowed[worst]:
+    terabytes): the whole grid may hold ``GRID_MULTIPLE`` periods per row, or ``MIN_GRID`` per series, so one
+    sparse series in a panel does not sink the rest."""
+    spans = long.groupby("unique_id")["ds"].agg(["min", "max"])
+    step = pd.date_range(spans["min"].min(), periods=2, freq=freq)
+    periods = float(((spans["max"] - spans["min"]) / (step[1] - step[0])).sum())
+    if periods > max(GRID_MULTIPLE * len(long), MIN_GRID * len(spans)):
         raise InvalidInput(
-            f"Frequency {freq!r} would cut series {worst!s} ({spans.loc[worst, 'size']:,} rows) into "
-            f"{periods[worst]:,.0f} periods; choose a coarser frequency."
+            f"Frequency {freq!r} would cut {len(spans):,} series of {len(long):,} rows into {periods:,.0f} periods; "
+            "choose a coarser frequency."
             + (" Aliases are case-sensitive: 'MS' is month start, 'ms' milliseconds." if freq == "ms" else ""),
             [Problem("frequency far finer than the data", field="freq", value=freq)],
         )

@@ -21,7 +21,9 @@ MIN_ROWS = 20
 FEW_ROWS = 100
 MAX_CLASSES_FROM_NUMBERS = 20
 IMBALANCE_RATIO = 0.25  # smallest / largest class below this → classes are weighted during training
-LEAK_SCORE = 0.99  # a copy of the target scores 1; iris petal width, a strong honest feature, 0.98
+# Single-feature score from which a column looks like a leak: a copied class scores 1 (iris petal width, an
+# honest strong feature, 0.98); for regression the score is the better of a small tree's R² and |Spearman ρ|.
+LEAK_SCORE = {"classification": 0.99, "regression": 0.98}
 MOSTLY_MISSING = 0.5
 _LEAK_SAMPLE = 5000
 PROBLEM_TYPES: tuple[str, ...] = ("classification", "regression")
@@ -190,7 +192,9 @@ def _column_notes(values: pd.Series, y: pd.Series, problem_type: str) -> list[st
         notes.append(f"Column {name!r} looks like an identifier (a different value in every row); "
                      "consider excluding it.")
     score = single_feature_score(clean, y, problem_type)
-    if score >= LEAK_SCORE:
+    if problem_type == "regression":  # a small tree fits a heavy-tailed copy poorly; ranks see it at once
+        score = max(score, _rank_agreement(clean, y))
+    if score >= LEAK_SCORE[problem_type]:
         notes.append(f"Column {name!r} predicts the target almost perfectly on its own (score {score:.3f}); "
                      "it may leak the answer.")
     return notes
@@ -221,6 +225,16 @@ def _as_numbers(values: pd.Series) -> np.ndarray:
     codes = pd.factorize(values.map(str, na_action="ignore"))[0].astype("float64")
     codes[codes < 0] = np.nan
     return codes
+
+
+def _rank_agreement(values: pd.Series, y: pd.Series) -> float:
+    """|Spearman correlation| of the column with a numeric target: 1 for any monotone copy of it."""
+    x, target = _as_numbers(values), pd.to_numeric(y, errors="coerce").to_numpy(dtype="float64")
+    both = ~np.isnan(x) & np.isfinite(target)
+    if both.sum() < 3:
+        return 0.0
+    rho = pd.Series(x[both]).corr(pd.Series(target[both]), method="spearman")
+    return 0.0 if pd.isna(rho) else abs(float(rho))
 
 
 def single_feature_score(values: pd.Series, y: pd.Series, problem_type: str) -> float:

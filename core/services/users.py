@@ -209,7 +209,7 @@ class UserService(Service):
         check_password_rule(new_password)
         with self.db.session() as session:
             user = repo.get_user(session, actor.tenant_id, user_id)
-            _check_manageable(session, actor, user)
+            _check_manageable(session, actor, user, takeover=True)
             new_hash = hash_password(new_password, self.engine.settings.bcrypt_rounds)
             repo.update_user(session, actor.tenant_id, user_id, password_hash=new_hash, sessions_valid_after=utcnow())
             repo.clear_failures(session, user.username)
@@ -280,7 +280,13 @@ def _check_grantable(session: Session, actor: Actor, role: str) -> None:
     _check_within(actor, roles[role], refusal)
 
 
-def _check_manageable(session: Session, actor: Actor, user: User) -> None:
-    """Refuse to change someone who may do more than the actor (e.g. reset an administrator's password)."""
-    refusal = f"You cannot change {user.username!r}: their role allows more than your own ({actor.role})."
-    _check_within(actor, _permissions(session, user), refusal)
+def _check_manageable(session: Session, actor: Actor, user: User, *, takeover: bool = False) -> None:
+    """Refuse to change someone whose role may do more than the actor's. A password reset (``takeover``) also
+    counts platform administration: it would hand the actor that account. Demoting or deactivating hands the
+    actor nothing, so a second administrator may still retire the first one."""
+    role = _roles(session, user.tenant_id).get(user.role, frozenset())
+    _check_within(actor, role, f"You cannot change {user.username!r}: their role allows more than your own "
+                               f"({actor.role}).")
+    if takeover and user.is_platform_admin:
+        _check_within(actor, role | {PLATFORM_PERMISSION},
+                      f"You cannot reset the password of {user.username!r}: they are a platform administrator.")

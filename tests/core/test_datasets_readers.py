@@ -186,15 +186,17 @@ def test_parquet_with_nested_columns_is_refused(tmp_path: Path) -> None:
     assert error.value.problems[0].field == "tags"
 
 
-def test_parquet_half_floats_and_small_unsigned_integers_become_common_types(tmp_path: Path) -> None:
+def test_parquet_half_floats_small_unsigned_integers_and_string_views_become_common_types(tmp_path: Path) -> None:
     big = 2**53 + 1  # beyond exact float64, still within int64
     original = pa.table({"half": pa.array(np.array([0.5, 1.25, None], dtype=np.float16), from_pandas=True),
-                         "count": pa.array([big, 7, None], pa.uint64())})
+                         "count": pa.array([big, 7, None], pa.uint64()),
+                         "name": pa.array(["a", "b", None], pa.string_view())})  # how Polars writes text
     pq.write_table(original, tmp_path / "t.parquet")
     table = read_table(tmp_path / "t.parquet", "t.parquet")
-    assert (table.schema.field("half").type, table.schema.field("count").type) == (pa.float32(), pa.int64())
+    assert [table.schema.field(c).type for c in ("half", "count", "name")] == [pa.float32(), pa.int64(), pa.string()]
     assert table.column("half").to_pylist() == [0.5, 1.25, None]
     assert table.column("count").to_pylist() == [big, 7, None]
+    assert table.column("name").to_pylist() == ["a", "b", None]
 
 
 def test_parquet_refuses_unsigned_integers_beyond_int64_naming_the_column(tmp_path: Path) -> None:

@@ -142,3 +142,13 @@ def test_infer_frequency_guesses_irregular_daily_data() -> None:
 )
 def test_season_length_follows_the_frequency(freq: str, season: int) -> None:
     assert season_length_for(freq) == season
+
+
+def test_one_sparse_series_does_not_stop_a_panel_from_being_resampled() -> None:
+    hours = pd.date_range("2024-01-01", periods=24 * 365 * 2, freq="h")
+    busy = pd.DataFrame({"sensor": "busy", "at": hours, "value": 1.0})
+    rare = pd.DataFrame({"sensor": "rare", "at": hours[::219][:80], "value": 2.0})  # 80 readings over two years
+    long = to_long(pd.concat([busy, rare]), "at", "value", "sensor", resample=True, freq="h")
+    assert long.groupby("unique_id").size().to_dict() == {"busy": len(hours), "rare": 219 * 79 + 1}
+    with pytest.raises(InvalidInput, match="choose a coarser frequency"):
+        to_long(rare, "at", "value", "sensor", resample=True, freq="s")

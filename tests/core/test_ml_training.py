@@ -220,6 +220,13 @@ def test_warnings_flag_constant_identifier_leaking_and_imbalanced_columns(cancer
     assert any("imbalanced" in n for n in training_warnings(rare, "target"))
 
 
+def test_a_monotone_copy_of_a_heavy_tailed_regression_target_is_called_a_leak() -> None:
+    y = np.random.default_rng(22).lognormal(0, 1.5, 1000)  # a small tree's held-out R² on the copy is only ~0.70
+    frame = pd.DataFrame({"price": y, "price_with_tax": y * 1.2, "noise": np.random.default_rng(1).normal(size=1000)})
+    notes = [n for n in training_warnings(frame, "price", problem_type="regression") if "leak" in n]
+    assert len(notes) == 1 and "'price_with_tax'" in notes[0]
+
+
 def test_a_strong_honest_feature_is_not_called_a_leak() -> None:
     iris = load_iris(as_frame=True).frame  # petal width alone separates the species ~98% of the time
     assert not [n for n in training_warnings(iris, "target") if "leak" in n]

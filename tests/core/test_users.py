@@ -180,15 +180,17 @@ def test_user_manager_still_manages_users_with_no_more_rights(engine: Engine, ad
         engine.users.actor_for(peer.user_id)  # deactivated
 
 
-def test_tenant_admin_cannot_take_over_the_platform_admin(engine: Engine, admin: Actor, analyst: Actor) -> None:
+def test_tenant_admin_cannot_take_over_the_platform_admin_but_may_retire_them(engine: Engine, admin: Actor,
+                                                                              analyst: Actor) -> None:
     second = make_user(engine, admin, "adam", "admin")
-    with pytest.raises(PermissionDenied, match="cannot change 'admin'") as refused:
+    with pytest.raises(PermissionDenied, match="password of 'admin': they are a platform administrator") as refused:
         engine.users.reset_password(second, admin.user_id, "hijack-pass-123")
     assert "tenants:manage" in (refused.value.details or "")
-    with pytest.raises(PermissionDenied):
-        engine.users.set_active(second, admin.user_id, False)
     engine.users.reset_password(second, analyst.user_id, "reset-pass-1234")  # ordinary accounts: fine
     engine.users.reset_password(admin, second.user_id, "reset-pass-1234")  # the platform admin: anyone
+    engine.users.set_active(second, admin.user_id, False)  # the first administrator left: nothing is gained
+    with pytest.raises(PermissionDenied):
+        engine.users.authenticate("admin", ADMIN_PASSWORD)
 
 
 def test_roles_are_listed_only_to_user_managers(engine: Engine, admin: Actor, viewer: Actor) -> None:
