@@ -13,6 +13,7 @@ from ui.downloads import download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 from ui.jobs import job_panel
+from ui.model_views import choose_tabular_model
 
 PREVIEW_ROWS = 200
 SOURCES = ["A dataset", "A file"]
@@ -55,13 +56,7 @@ def show_result(job_id: str, result: dict, target: str) -> None:
 
 
 with guard():
-    models = engine.models.list(actor, problem_types=["classification", "regression"])
-    if not models:
-        st.info("No classification or regression model yet: train one first.")
-        st.stop()
-    by_id = {m.id: m for m in models}
-    model_id = st.selectbox("Model", list(by_id), key="batch_model",
-                            format_func=lambda i: f"{by_id[i].label} · {by_id[i].problem_type} of {by_id[i].target}")
+    model = choose_tabular_model(engine, actor, key="batch_model")
     source = st.segmented_control("Rows to score", SOURCES, default=SOURCES[0], key="batch_source")
     dataset_id, upload = None, None
     if source == "A file":
@@ -79,9 +74,9 @@ with guard():
                  disabled=dataset_id is None and upload is None):
         with st.spinner("Checking the input…"):
             submitted = engine.inference.predict_batch(
-                actor, model_id, dataset_id=dataset_id, data=upload.getvalue() if upload else None,
+                actor, model.id, dataset_id=dataset_id, data=upload.getvalue() if upload else None,
                 filename=upload.name if upload else None, explain_top=MAX_REASONS if reasons else 0)
-        st.session_state["batch_submitted"] = (submitted.id, by_id[model_id].target)
+        st.session_state["batch_submitted"] = (submitted.id, model.target)
         st.session_state.pop("batch_done", None)
 
     if "batch_submitted" in st.session_state:

@@ -16,6 +16,7 @@ from ui.auth import current_actor
 from ui.downloads import download_csv
 from ui.engine import get_engine
 from ui.errors import guard
+from ui.model_views import choose_tabular_model
 
 SPACES = {
     "value": "The bars add up from the base value (what the model predicts before it looks at this case's values) "
@@ -91,13 +92,8 @@ def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
 
 
 with guard():
-    models = engine.models.list(actor, problem_types=["classification", "regression"])
-    if not models:
-        st.info("No classification or regression model yet: train one first.")
-        st.stop()
-    by_id = {m.id: m for m in models}
-    model_id = st.selectbox("Model", list(by_id), key="predict_model", format_func=lambda i: (
-        f"{by_id[i].label} · {by_id[i].problem_type} of {by_id[i].target} · trained on {by_id[i].dataset_name}"))
+    model = choose_tabular_model(engine, actor, key="predict_model")
+    model_id = model.id
     fields = engine.inference.form_fields(actor, model_id)
     with st.form("predict_form", border=True):
         columns = st.columns(3)
@@ -112,4 +108,4 @@ with guard():
                                               values)
     last = st.session_state.get("predict_result")
     if last is not None and last[0].model_id == model_id:
-        show(last[0], by_id[model_id].target, last[1])
+        show(last[0], model.target, last[1])

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import Actor, Engine
 from core.entities import Model
+from core.services.inference import TABULAR
 from core.services.model_summary import CV_METRICS, METRICS, ModelSummary
 from ui import model_charts as charts
 from ui.downloads import download_csv
@@ -167,3 +168,15 @@ def inputs_table(model: Model) -> pd.DataFrame:
              "typical (median / most frequent)": f["mode"] if f.get("mode") is not None else f.get("median"),
              "min": f.get("min"), "max": f.get("max")} for f in model.schema.get("features", [])]
     return pd.DataFrame(rows).astype(str).replace("None", "") if rows else pd.DataFrame()
+
+
+def choose_tabular_model(engine: Engine, actor: Actor, key: str) -> Model:
+    """The model picker of the scoring pages; stops the page with a hint when there is nothing to score with."""
+    models = engine.models.list(actor, problem_types=list(TABULAR))
+    if not models:
+        st.info("No classification or regression model yet: train one first.")
+        st.stop()
+    by_id = {m.id: m for m in models}
+    model_id = st.selectbox("Model", list(by_id), key=key, format_func=lambda i: (
+        f"{by_id[i].label} · {by_id[i].problem_type} of {by_id[i].target} · trained on {by_id[i].dataset_name}"))
+    return by_id[model_id]
