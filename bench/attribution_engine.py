@@ -63,8 +63,10 @@ def build_library(eng: Engine, admin: Actor, library: dict[str, list[Path]]) -> 
     started = time.perf_counter()
     for family, paths in library.items():
         eng.attribution.add_references(admin, family=family, files=[(p.name, p.read_bytes()) for p in paths])
-    print(f"add_references: {time.perf_counter() - started:.2f} s ({(time.perf_counter() - started) / files * 1000:.1f}"
-          " ms per file)")
+    print(
+        f"add_references: {time.perf_counter() - started:.2f} s ({(time.perf_counter() - started) / files * 1000:.1f}"
+        " ms per file)"
+    )
     job = timed("rebuild_index, first build (analyses every file)", lambda: eng.attribution.rebuild_index(admin))
     assert job.status == "succeeded", job.error
     print(f"  index: {job.result}")
@@ -95,8 +97,10 @@ def inline_samples(eng: Engine, admin: Actor, held_out: dict[str, Path]) -> None
     baseline = hits["tlsh_similarity"]
     for model in MODELS:
         times = sorted(phases[model])
-        print(f"  top-1 {model:<20} {hits[model] / total:6.1%} = {hits[model] / max(baseline, 1):.2f} x baseline "
-              f"(TLSH nearest family); phases median {times[len(times) // 2] * 1000:.0f} ms")
+        print(
+            f"  top-1 {model:<20} {hits[model] / total:6.1%} = {hits[model] / max(baseline, 1):.2f} x baseline "
+            f"(TLSH nearest family); phases median {times[len(times) // 2] * 1000:.0f} ms"
+        )
 
 
 def process_samples(home: Path, admin: Actor, held_out: dict[str, Path], count: int) -> None:
@@ -104,15 +108,16 @@ def process_samples(home: Path, admin: Actor, held_out: dict[str, Path], count: 
     try:
         chosen = list(held_out.items())[:count]
         started = time.perf_counter()
-        ids = [eng.attribution.submit(admin, f"process-{p.name}", p.read_bytes() + b"\0process").id
-               for _, p in chosen]
+        ids = [eng.attribution.submit(admin, f"process-{p.name}", p.read_bytes() + b"\0process").id for _, p in chosen]
         submitted = time.perf_counter() - started
         while not all(eng.attribution.get_sample(admin, i).finished for i in ids):
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
-        print(f"process runner ({eng.settings.max_jobs} job(s) at once): {len(ids)} samples x {len(MODELS)} model "
-              f"jobs submitted in {submitted:.2f} s, all finished after {elapsed:.1f} s "
-              f"({elapsed / (len(ids) * len(MODELS)):.2f} s per job incl. worker start and index load)")
+        print(
+            f"process runner ({eng.settings.max_jobs} job(s) at once): {len(ids)} samples x {len(MODELS)} model "
+            f"jobs submitted in {submitted:.2f} s, all finished after {elapsed:.1f} s "
+            f"({elapsed / (len(ids) * len(MODELS)):.2f} s per job incl. worker start and index load)"
+        )
     finally:
         eng.close()
 
@@ -128,8 +133,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dataml-attribution-engine-", ignore_cleanup_errors=True) as folder:
         home = Path(folder) / "workspace"
         eng = Engine.open(home=home, runner="inline")
-        admin = eng.users.bootstrap_admin(username="bench", password=secrets.token_urlsafe(16),
-                                          email="bench@example.com")
+        admin = eng.users.bootstrap_admin(
+            username="bench", password=secrets.token_urlsafe(16), email="bench@example.com"
+        )
         try:
             build_library(eng, admin, library)
             inline_samples(eng, admin, held_out)

@@ -94,16 +94,19 @@ class Ours:
     def __init__(self, home: Path) -> None:
         os.environ.setdefault("DATAML_BCRYPT_ROUNDS", "4")
         self.engine = Engine.open(home=home, runner="inline")
-        self.admin = self.engine.users.bootstrap_admin(username="bench", password=secrets.token_urlsafe(16),
-                                                       email="bench@example.com")
+        self.admin = self.engine.users.bootstrap_admin(
+            username="bench", password=secrets.token_urlsafe(16), email="bench@example.com"
+        )
 
     def run(self, name: str, df: pd.DataFrame, target: str, budget: float) -> tuple[pd.DataFrame, str, tuple]:
         """(held-out frame indexed like ``df``, selection metric, classes)."""
         data = io.BytesIO()
         df.to_parquet(data, index=False)
         dataset = self.engine.datasets.upload(self.admin, name=name, filename=f"{name}.parquet", data=data.getvalue())
-        job = self.engine.training.submit(self.admin, TrainRequest(
-            dataset_id=dataset.id, name=name, target=target, time_budget_s=budget, explain=False))
+        job = self.engine.training.submit(
+            self.admin,
+            TrainRequest(dataset_id=dataset.id, name=name, target=target, time_budget_s=budget, explain=False),
+        )
         if job.status != "succeeded" or not job.result:
             raise SystemExit(f"{name}: training failed: {job.error}")
         model = self.engine.models.get(self.admin, job.result["model_id"])

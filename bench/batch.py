@@ -54,8 +54,13 @@ def customers(rows: int, seed: int, target: bool = True) -> pd.DataFrame:
     frame["joined"] = np.datetime64("2015-01-01") + rng.integers(0, 3650, rows).astype("timedelta64[D]")
     frame.insert(0, "customer_id", [f"C{n:08d}" for n in range(rows)])
     if target:
-        score = (np.sign(frame["num_0"]) * np.sign(frame["num_1"]) + 0.5 * frame["num_2"]
-                 + (frame["plan"] == "basic") - 0.02 * frame["tenure_months"] + rng.normal(0, 0.5, rows))
+        score = (
+            np.sign(frame["num_0"]) * np.sign(frame["num_1"])
+            + 0.5 * frame["num_2"]
+            + (frame["plan"] == "basic")
+            - 0.02 * frame["tenure_months"]
+            + rng.normal(0, 0.5, rows)
+        )
         frame["churn"] = np.where(score > 0, "yes", "no")
     return frame
 
@@ -68,12 +73,26 @@ def workspace(workdir: Path, rows: int, budget: float) -> dict[str, str]:
     shutil.rmtree(home, ignore_errors=True)  # an interrupted earlier set-up
     eng = Engine.open(home=home, runner="inline")
     admin = eng.users.bootstrap_admin(username=USER, password=PASSWORD, email="bench@example.com")
-    train = eng.datasets.upload(admin, name="train", filename="train.parquet",
-                                data=customers(20_000, seed=1).to_parquet(index=False))
-    score = eng.datasets.upload(admin, name="score", filename="score.parquet",
-                                data=customers(rows, seed=2, target=False).to_parquet(index=False))
-    job = eng.training.submit(admin, TrainRequest(dataset_id=train.id, name="churn", target="churn",
-                                                  id_column="customer_id", time_budget_s=budget, explain=False))
+    train = eng.datasets.upload(
+        admin, name="train", filename="train.parquet", data=customers(20_000, seed=1).to_parquet(index=False)
+    )
+    score = eng.datasets.upload(
+        admin,
+        name="score",
+        filename="score.parquet",
+        data=customers(rows, seed=2, target=False).to_parquet(index=False),
+    )
+    job = eng.training.submit(
+        admin,
+        TrainRequest(
+            dataset_id=train.id,
+            name="churn",
+            target="churn",
+            id_column="customer_id",
+            time_budget_s=budget,
+            explain=False,
+        ),
+    )
     assert job.status == "succeeded", job.error
     family = eng.models.get(admin, job.result["model_id"]).details["chosen_family"]
     ids = {"home": str(home), "model": job.result["model_id"], "dataset": score.id, "family": family}
@@ -132,8 +151,10 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     ids = in_child(workspace, args.workdir, args.rows, args.budget)
-    print(f"workspace ready in {time.perf_counter() - start:.1f} s: {args.rows:,} rows × 13 columns, "
-          f"model {ids['family']}")
+    print(
+        f"workspace ready in {time.perf_counter() - start:.1f} s: {args.rows:,} rows × 13 columns, "
+        f"model {ids['family']}"
+    )
 
     base_times, engine_times, base_peak, engine_peak, sizes = [], [], 0, 0, (0, 0)
     for _ in range(args.repeat):
@@ -145,10 +166,14 @@ def main() -> None:
         engine_peak = max(engine_peak, peak)
         sizes = (base_size, engine_size)
     base, ours = statistics.median(base_times), statistics.median(engine_times)
-    print(f"baseline read_parquet + predict + to_csv: {base:.2f} s, peak RSS {base_peak / 1e9:.2f} GB, "
-          f"CSV {sizes[0] / 1e6:,.0f} MB")
-    print(f"engine inference.predict_batch (+ probabilities): {ours:.2f} s, peak RSS {engine_peak / 1e9:.2f} GB, "
-          f"CSV {sizes[1] / 1e6:,.0f} MB")
+    print(
+        f"baseline read_parquet + predict + to_csv: {base:.2f} s, peak RSS {base_peak / 1e9:.2f} GB, "
+        f"CSV {sizes[0] / 1e6:,.0f} MB"
+    )
+    print(
+        f"engine inference.predict_batch (+ probabilities): {ours:.2f} s, peak RSS {engine_peak / 1e9:.2f} GB, "
+        f"CSV {sizes[1] / 1e6:,.0f} MB"
+    )
     verdict(ours, base, engine_peak, TARGET_RATIO, TARGET_PEAK_GB)
 
 

@@ -13,7 +13,11 @@ def peak_bytes() -> int:
 def verdict(ours: float, base: float, peak: int, target_ratio: float, target_peak_gb: float) -> None:
     """Print the ratio against the baseline and the engine's peak memory, each against its target."""
     ratio = ours / base
-    print(f"ratio engine / baseline: {ratio:.2f} (target ≤ {target_ratio}) "
-          f"{'OK' if ratio <= target_ratio else 'OVER TARGET'}")
-    print(f"engine peak memory: {peak / 1e9:.2f} GB (target ≤ {target_peak_gb} GB) "
-          f"{'OK' if peak <= target_peak_gb * 1e9 else 'OVER TARGET'}")
+    print(
+        f"ratio engine / baseline: {ratio:.2f} (target ≤ {target_ratio}) "
+        f"{'OK' if ratio <= target_ratio else 'OVER TARGET'}"
+    )
+    print(
+        f"engine peak memory: {peak / 1e9:.2f} GB (target ≤ {target_peak_gb} GB) "
+        f"{'OK' if peak <= target_peak_gb * 1e9 else 'OVER TARGET'}"
+    )

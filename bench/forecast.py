@@ -55,9 +55,16 @@ def raw_statsforecast(frame: pd.DataFrame, n_jobs: int) -> float:
 
     long = frame.rename(columns={"store": "unique_id", "month": "ds", "sales": "y"})[["unique_id", "ds", "y"]]
     started = time.perf_counter()
-    sf = StatsForecast(models=[AutoETS(season_length=SEASON), AutoARIMA(season_length=SEASON),
-                               AutoTheta(season_length=SEASON), SeasonalNaive(season_length=SEASON)],
-                       freq="MS", n_jobs=n_jobs)
+    sf = StatsForecast(
+        models=[
+            AutoETS(season_length=SEASON),
+            AutoARIMA(season_length=SEASON),
+            AutoTheta(season_length=SEASON),
+            SeasonalNaive(season_length=SEASON),
+        ],
+        freq="MS",
+        n_jobs=n_jobs,
+    )
     sf.cross_validation(h=HORIZON, df=long, n_windows=WINDOWS, step_size=HORIZON, level=LEVELS)
     sf.forecast(h=HORIZON, df=long, level=LEVELS)
     return time.perf_counter() - started
@@ -67,15 +74,25 @@ def through_engine(frame: pd.DataFrame, home: Path) -> dict[str, float | str]:
     """Seconds to upload, train and forecast through the engine (inline runner), and what it chose."""
     engine = Engine.open(home=home, runner="inline")
     try:
-        admin = engine.users.bootstrap_admin(username="bench", password=secrets.token_urlsafe(16),
-                                             email="bench@example.com")
+        admin = engine.users.bootstrap_admin(
+            username="bench", password=secrets.token_urlsafe(16), email="bench@example.com"
+        )
         started = time.perf_counter()
         data = frame.to_csv(index=False, date_format="%Y-%m-%d").encode()
         dataset = engine.datasets.upload(admin, name="stores", filename="stores.csv", data=data)
         uploaded = time.perf_counter()
-        job = engine.training.submit(admin, TrainRequest(
-            dataset_id=dataset.id, name="stores", target="sales", problem_type="forecast", time_column="month",
-            series_column="store", horizon=HORIZON))
+        job = engine.training.submit(
+            admin,
+            TrainRequest(
+                dataset_id=dataset.id,
+                name="stores",
+                target="sales",
+                problem_type="forecast",
+                time_column="month",
+                series_column="store",
+                horizon=HORIZON,
+            ),
+        )
         trained = time.perf_counter()
         if job.status != "succeeded" or not job.result:
             raise SystemExit(f"training failed: {job.error}")
@@ -84,8 +101,12 @@ def through_engine(frame: pd.DataFrame, home: Path) -> dict[str, float | str]:
         done = time.perf_counter()
         board = engine.forecasts.summary(admin, model_id).leaderboard
         assert len(forecast) == HORIZON * frame["store"].nunique()
-        return {"upload": uploaded - started, "train": trained - uploaded, "forecast": done - trained,
-                "board": board[["model", "mase", "smape", "chosen_for"]].round(3).to_string(index=False)}
+        return {
+            "upload": uploaded - started,
+            "train": trained - uploaded,
+            "forecast": done - trained,
+            "board": board[["model", "mase", "smape", "chosen_for"]].round(3).to_string(index=False),
+        }
     finally:
         engine.close()
 
@@ -108,8 +129,10 @@ def main() -> None:
     print(f"{args.series} monthly series × {args.points} points, {cores} cores, load {os.getloadavg()[0]:.1f}")
     print(ours["board"])
     print(f"raw StatsForecast (CV {WINDOWS}×{HORIZON} + forecast, levels {LEVELS}): {raw:.1f} s")
-    print(f"engine train {float(ours['train']):.1f} s + forecast {float(ours['forecast']):.1f} s = {engine_s:.1f} s "
-          f"(upload {float(ours['upload']):.1f} s, not counted)")
+    print(
+        f"engine train {float(ours['train']):.1f} s + forecast {float(ours['forecast']):.1f} s = {engine_s:.1f} s "
+        f"(upload {float(ours['upload']):.1f} s, not counted)"
+    )
     print(f"ratio engine / raw: {engine_s / raw:.2f} (target ≤ 1.2)")
 
 

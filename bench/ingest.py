@@ -87,12 +87,16 @@ def run_engine(csv_path: str, out_dir: str) -> tuple[float, int]:
     """The engine's upload of the same file with the template: (seconds, peak RSS bytes)."""
     home = Path(tempfile.mkdtemp(prefix="engine-", dir=out_dir))
     engine = Engine.open(home=home, runner="inline")
-    admin = engine.users.bootstrap_admin(username="bench", password="bench-pass-123",  # noqa: S106
-                                         email="bench@example.com")
+    admin = engine.users.bootstrap_admin(
+        username="bench",
+        password="bench-pass-123",  # noqa: S106
+        email="bench@example.com",
+    )
     template = engine.templates.create(admin, "bench", COLUMNS)
     start = time.perf_counter()
-    dataset = engine.datasets.upload(admin, name="bench", filename="bench.csv", data=Path(csv_path),
-                                     template_id=template.id)
+    dataset = engine.datasets.upload(
+        admin, name="bench", filename="bench.csv", data=Path(csv_path), template_id=template.id
+    )
     elapsed = time.perf_counter() - start
     assert dataset.status == "validated", dataset.validation.problem_counts
     engine.close()

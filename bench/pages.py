@@ -24,8 +24,12 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])  # repo root, not bench/ 
 from core import Actor, ColumnSpec, Engine
 
 TARGET_S = 1.5
-COLUMNS = [ColumnSpec("id", "integer"), ColumnSpec("amount", "float"), ColumnSpec("day", "date"),
-           ColumnSpec("shop", "category", default="unknown", required=False)]
+COLUMNS = [
+    ColumnSpec("id", "integer"),
+    ColumnSpec("amount", "float"),
+    ColumnSpec("day", "date"),
+    ColumnSpec("shop", "category", default="unknown", required=False),
+]
 
 
 def _csv(index: int, rows: int = 2_000) -> bytes:
@@ -40,12 +44,16 @@ def _csv(index: int, rows: int = 2_000) -> bytes:
 
 def build(home: Path, datasets: int, jobs: int) -> Actor:
     engine = Engine.open(home=home, runner="inline")
-    admin = engine.users.bootstrap_admin(username="bench", password="bench-pass-123",  # noqa: S106
-                                         email="bench@example.com")
+    admin = engine.users.bootstrap_admin(
+        username="bench",
+        password="bench-pass-123",  # noqa: S106
+        email="bench@example.com",
+    )
     template = engine.templates.create(admin, "sales", COLUMNS)
     for i in range(datasets):
-        engine.datasets.upload(admin, name=f"sales-{i:03d}", filename=f"sales-{i:03d}.csv", data=_csv(i),
-                               template_id=template.id)
+        engine.datasets.upload(
+            admin, name=f"sales-{i:03d}", filename=f"sales-{i:03d}.csv", data=_csv(i), template_id=template.id
+        )
     for i in range(jobs):
         engine.jobs.selftest(admin, steps=0, outcome="fail" if i % 10 == 0 else "succeed")
     engine.close()

@@ -45,8 +45,10 @@ def main() -> None:
     actor = eng.users.authenticate(USER, PASSWORD)
     model = eng.models.get(actor, ids["model"])
     cases = customers(args.calls + 1, seed=3, target=False).drop(columns="customer_id")
-    rows = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-            for row in cases.to_dict(orient="records")]
+    rows = [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        for row in cases.to_dict(orient="records")
+    ]
     timings = []
     for row in rows:
         start = time.perf_counter()
@@ -55,11 +57,15 @@ def main() -> None:
         assert result.contributions and result.base_value is not None
     cold, warm = timings[0], timings[1:]
     p50, p95 = statistics.median(warm), float(np.percentile(warm, 95))
-    print(f"model {model.label}: {model.details.get('chosen_family')}, {len(model.schema['features'])} features, "
-          f"explained in {result.output_space}")
+    print(
+        f"model {model.label}: {model.details.get('chosen_family')}, {len(model.schema['features'])} features, "
+        f"explained in {result.output_space}"
+    )
     print(f"first call (loads the model, builds the explainer): {cold:.0f} ms")
-    print(f"{len(warm)} calls: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(warm):.1f} ms "
-          f"(target p95 ≤ {TARGET_P95_MS:.0f} ms) {'OK' if p95 <= TARGET_P95_MS else 'OVER TARGET'}")
+    print(
+        f"{len(warm)} calls: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(warm):.1f} ms "
+        f"(target p95 ≤ {TARGET_P95_MS:.0f} ms) {'OK' if p95 <= TARGET_P95_MS else 'OVER TARGET'}"
+    )
     eng.close()
 
 

@@ -57,11 +57,14 @@ def main() -> None:
         admin = eng.users.bootstrap_admin(username="bench", password=PASSWORD, email="bench@example.com")
         dataset = eng.datasets.upload(admin, name="synthetic", filename="synthetic.parquet", data=parquet.getvalue())
         started = time.perf_counter()
-        job = eng.training.submit(admin, TrainRequest(dataset_id=dataset.id, name="gbm", target="target",
-                                                      time_budget_s=5, explain=False))
+        job = eng.training.submit(
+            admin, TrainRequest(dataset_id=dataset.id, name="gbm", target="target", time_budget_s=5, explain=False)
+        )
         model = eng.models.get(admin, job.result["model_id"])
-        print(f"trained {model.details['chosen_family']} on {args.rows:,} × 30 in "
-              f"{time.perf_counter() - started:.1f} s (ROC AUC {model.metrics['roc_auc']:.3f})")
+        print(
+            f"trained {model.details['chosen_family']} on {args.rows:,} × 30 in "
+            f"{time.perf_counter() - started:.1f} s (ROC AUC {model.metrics['roc_auc']:.3f})"
+        )
         assert model.details["chosen_family"] == "HistGradientBoosting", "the bench needs a gradient-boosting model"
 
         _load_pipeline.cache_clear()
@@ -87,12 +90,18 @@ def main() -> None:
         stored = eng.models.importance(admin, model.id).values.pivot(index="row", columns="feature", values="shap")
         assert np.allclose(stored.loc[sample.index + 1, features].to_numpy(), direct), "different SHAP values"
         best_engine, best_direct = min(engine_s), min(direct_s)
-        print(f"SHAP importance of {args.sample:,} rows: engine job {best_engine:.2f} s, direct TreeExplainer "
-              f"{best_direct:.2f} s, ratio {best_engine / best_direct:.2f} (target ≤ 1.3 and ≤ 10 s)")
-        print(f"  all runs: engine {', '.join(f'{s:.2f}' for s in engine_s)} s; "
-              f"direct {', '.join(f'{s:.2f}' for s in direct_s)} s")
-        print(f"  a job in a fresh process also loads the skops model once: {load_s:.2f} s "
-              f"(engine + load = {(best_engine + load_s) / best_direct:.2f} × direct)")
+        print(
+            f"SHAP importance of {args.sample:,} rows: engine job {best_engine:.2f} s, direct TreeExplainer "
+            f"{best_direct:.2f} s, ratio {best_engine / best_direct:.2f} (target ≤ 1.3 and ≤ 10 s)"
+        )
+        print(
+            f"  all runs: engine {', '.join(f'{s:.2f}' for s in engine_s)} s; "
+            f"direct {', '.join(f'{s:.2f}' for s in direct_s)} s"
+        )
+        print(
+            f"  a job in a fresh process also loads the skops model once: {load_s:.2f} s "
+            f"(engine + load = {(best_engine + load_s) / best_direct:.2f} × direct)"
+        )
         eng.close()
 
 

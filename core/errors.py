@@ -49,8 +49,10 @@ class InvalidInput(CoreError):
 
     def problems_text(self, limit: int = 500) -> str | None:
         """The problems one per line ("row 3 · price · wrong type · abc"): what a failed job can keep."""
-        lines = [" · ".join(str(v) for v in (f"row {p.row}" if p.row else None, p.field, p.problem, p.value) if v)
-                 for p in self.problems[:limit]]
+        lines = [
+            " · ".join(str(v) for v in (f"row {p.row}" if p.row else None, p.field, p.problem, p.value) if v)
+            for p in self.problems[:limit]
+        ]
         if len(self.problems) > limit:
             lines.append(f"… and {len(self.problems) - limit:,} more")
         return "\n".join(lines) or None

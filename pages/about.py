@@ -29,11 +29,17 @@ with guard():
     if actor.can("attribution:read"):
         st.subheader("Sample attribution")
         attribution = engine.attribution.versions(actor)
-        st.dataframe(pd.DataFrame(sorted(attribution["models"].items()), columns=["model", "version"]),
-                     hide_index=True, key="attribution_versions_table")
+        st.dataframe(
+            pd.DataFrame(sorted(attribution["models"].items()), columns=["model", "version"]),
+            hide_index=True,
+            key="attribution_versions_table",
+        )
         revision = attribution["library_revision"]
-        st.caption(f"Reference library revision: {revision}." if revision else
-                   "The reference library has no index yet (Reference library page).")
+        st.caption(
+            f"Reference library revision: {revision}."
+            if revision
+            else "The reference library has no index yet (Reference library page)."
+        )
 
     st.subheader("Job runner self-test")
     if st.button("Run a self-test job", key="selftest"):

@@ -20,16 +20,20 @@ SOURCES = ["A dataset", "A file"]
 
 engine, actor = get_engine(), current_actor()
 st.title("Batch predictions")
-st.caption("Score every row of a validated dataset or of a CSV, Excel or Parquet file. The file is checked "
-           "against the model's columns first; results are kept in Files.")
+st.caption(
+    "Score every row of a validated dataset or of a CSV, Excel or Parquet file. The file is checked "
+    "against the model's columns first; results are kept in Files."
+)
 
 
 def show_result(job_id: str, result: dict, target: str) -> None:
     for warning in result.get("warnings", []):
         st.warning(warning, icon=":material/warning:")
     if problems := result.get("problems"):
-        st.warning(f"{len(problems):,} value(s) had the wrong type or were not finite numbers; they were scored as "
-                   "missing.", icon=":material/warning:")
+        st.warning(
+            f"{len(problems):,} value(s) had the wrong type or were not finite numbers; they were scored as missing.",
+            icon=":material/warning:",
+        )
         with st.expander("Values scored as missing"):
             frame = pd.DataFrame(problems).dropna(axis=1, how="all")
             st.dataframe(frame, hide_index=True, key="batch_problems")
@@ -41,13 +45,20 @@ def show_result(job_id: str, result: dict, target: str) -> None:
         chart.plotly_chart(charts.class_counts(summary["counts"], title=f"Predicted {target}"), key="batch_summary")
     elif summary.get("bins"):
         numbers.metric("Mean prediction", f"{summary['mean']:,.4g}")
-        chart.plotly_chart(charts.value_histogram(summary["bins"], title=f"Predicted {target}", x_title=target),
-                           key="batch_summary")
+        chart.plotly_chart(
+            charts.value_histogram(summary["bins"], title=f"Predicted {target}", x_title=target), key="batch_summary"
+        )
     info = engine.files.get(actor, result["file_id"])
     size = f"{info.size / 1e6:,.1f} MB" if info.size >= 1e6 else f"{info.size / 1e3:,.1f} KB"
-    st.download_button(f"Download {info.name} ({size})",
-                       data=lambda: engine.files.download(actor, info.id), file_name=info.name, mime="text/csv",
-                       key="batch_download", icon=":material/download:", type="primary")
+    st.download_button(
+        f"Download {info.name} ({size})",
+        data=lambda: engine.files.download(actor, info.id),
+        file_name=info.name,
+        mime="text/csv",
+        key="batch_download",
+        icon=":material/download:",
+        type="primary",
+    )
     st.subheader("Preview")
     preview = engine.inference.batch_result(actor, job_id, limit=PREVIEW_ROWS)
     preview.index = pd.RangeIndex(1, len(preview) + 1, name="row")
@@ -60,22 +71,41 @@ with guard():
     source = st.segmented_control("Rows to score", SOURCES, default=SOURCES[0], key="batch_source")
     dataset_id, upload = None, None
     if source == "A file":
-        upload = st.file_uploader("File to score", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq"],
-                                  key="batch_upload")
+        upload = st.file_uploader(
+            "File to score", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq"], key="batch_upload"
+        )
     else:
         datasets = {d.id: d for d in engine.datasets.list(actor, status="validated")}
-        dataset_id = st.selectbox("Dataset", list(datasets), key="batch_dataset", index=None,
-                                  placeholder="Choose a validated dataset",
-                                  format_func=lambda i: f"{datasets[i].name} ({datasets[i].rows:,} rows)")
+        dataset_id = st.selectbox(
+            "Dataset",
+            list(datasets),
+            key="batch_dataset",
+            index=None,
+            placeholder="Choose a validated dataset",
+            format_func=lambda i: f"{datasets[i].name} ({datasets[i].rows:,} rows)",
+        )
     limit = engine.settings.explain_max_rows
-    reasons = st.checkbox(f"Add the top {MAX_REASONS} reasons per row (files up to {limit:,} rows)",
-                          key="batch_reasons", help="The columns that pushed each row's prediction most (SHAP).")
-    if st.button("Score", type="primary", key="batch_submit", icon=":material/play_arrow:",
-                 disabled=dataset_id is None and upload is None):
+    reasons = st.checkbox(
+        f"Add the top {MAX_REASONS} reasons per row (files up to {limit:,} rows)",
+        key="batch_reasons",
+        help="The columns that pushed each row's prediction most (SHAP).",
+    )
+    if st.button(
+        "Score",
+        type="primary",
+        key="batch_submit",
+        icon=":material/play_arrow:",
+        disabled=dataset_id is None and upload is None,
+    ):
         with st.spinner("Checking the input…"):
             submitted = engine.inference.predict_batch(
-                actor, model.id, dataset_id=dataset_id, data=upload.getvalue() if upload else None,
-                filename=upload.name if upload else None, explain_top=MAX_REASONS if reasons else 0)
+                actor,
+                model.id,
+                dataset_id=dataset_id,
+                data=upload.getvalue() if upload else None,
+                filename=upload.name if upload else None,
+                explain_top=MAX_REASONS if reasons else 0,
+            )
         st.session_state["batch_submitted"] = (submitted.id, model.target)
         st.session_state.pop("batch_done", None)
 

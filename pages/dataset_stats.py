@@ -35,14 +35,24 @@ st.caption(f"{dataset.rows:,} rows × {len(dataset.column_types):,} columns · s
 
 st.subheader("Profile")
 with guard():
-    refresh = st.button("Regenerate", key="stats_refresh", icon=":material/refresh:",
-                        help="Statistics are computed once and kept; regenerate recomputes them from the data.")
+    refresh = st.button(
+        "Regenerate",
+        key="stats_refresh",
+        icon=":material/refresh:",
+        help="Statistics are computed once and kept; regenerate recomputes them from the data.",
+    )
     with st.spinner("Computing statistics…"):
         profile = engine.datasets.statistics(actor, dataset.id, refresh=refresh)
-    st.dataframe(profile, hide_index=True, key="stats_profile", placeholder="–",
-                 column_config={"column": st.column_config.TextColumn("column", pinned=True),
-                                **{c: st.column_config.NumberColumn(c, format="%.4g")
-                                   for c in ("mean", "std", "q25", "q50", "q75")}})
+    st.dataframe(
+        profile,
+        hide_index=True,
+        key="stats_profile",
+        placeholder="–",
+        column_config={
+            "column": st.column_config.TextColumn("column", pinned=True),
+            **{c: st.column_config.NumberColumn(c, format="%.4g") for c in ("mean", "std", "q25", "q50", "q75")},
+        },
+    )
     download_csv(profile, f"{dataset.name}-statistics.csv", key="stats_csv")
 
 st.subheader("Distribution of a column")
@@ -59,8 +69,15 @@ with guard():
             st.caption(f"{infinite:,} infinite value(s) are left out of the histogram.")
     else:
         counts = engine.datasets.value_counts(actor, dataset.id, column, top=20)
-        figure = charts.bar(counts, x="value", y="count", title=f"Most frequent values of {column} (top 20)",
-                            horizontal=True, x_title=column, y_title="rows")
+        figure = charts.bar(
+            counts,
+            x="value",
+            y="count",
+            title=f"Most frequent values of {column} (top 20)",
+            horizontal=True,
+            x_title=column,
+            y_title="rows",
+        )
     st.plotly_chart(figure, key="stats_distribution")
 
 st.subheader("Correlations")
@@ -70,6 +87,7 @@ with guard():
         st.info("Correlations need at least two numeric columns.")
     else:
         matrix = engine.datasets.correlation(actor, dataset.id)
-        st.plotly_chart(charts.heatmap(matrix, title="Pearson correlation of the numeric columns"),
-                        key="stats_correlation")
+        st.plotly_chart(
+            charts.heatmap(matrix, title="Pearson correlation of the numeric columns"), key="stats_correlation"
+        )
         download_csv(matrix.reset_index(names="column"), f"{dataset.name}-correlation.csv", key="stats_corr_csv")

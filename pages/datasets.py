@@ -21,9 +21,10 @@ if message := st.session_state.pop("datasets_outcome", None):
 
 dataset: Dataset | None = None
 with guard():
-    only_validated = st.segmented_control(
-        "Show", ["All", "Validated only"], default="All", key="datasets_filter"
-    ) == "Validated only"
+    only_validated = (
+        st.segmented_control("Show", ["All", "Validated only"], default="All", key="datasets_filter")
+        == "Validated only"
+    )
     datasets = engine.datasets.list(actor, status="validated" if only_validated else None)
     if not datasets:
         st.info("No datasets yet." + (" Add one on the Upload data page." if actor.can("datasets:write") else ""))
@@ -69,12 +70,12 @@ with preview_tab, guard():  # a dataset whose file cannot be read can still be d
     pages = max(1, -(-dataset.rows // size))
     st.session_state["preview_page"] = min(st.session_state.get("preview_page", 1), pages)
     page = page_col.number_input(f"Page (of {pages:,})", 1, pages, key="preview_page")
-    frame = engine.datasets.preview(actor, dataset.id, limit=size, offset=(page - 1) * size,
-                                    columns=columns or None)
+    frame = engine.datasets.preview(actor, dataset.id, limit=size, offset=(page - 1) * size, columns=columns or None)
     st.dataframe(frame, key="preview_table")
     st.caption(f"Rows {frame.index.min():,}–{frame.index.max():,} of {dataset.rows:,}.")
-    download_csv(frame.reset_index(), f"{dataset.name}-page-{page}.csv", key="preview_csv",
-                 label="Download this page (CSV)")
+    download_csv(
+        frame.reset_index(), f"{dataset.name}-page-{page}.csv", key="preview_csv", label="Download this page (CSV)"
+    )
     if st.button("Statistics of this dataset", key="open_statistics", icon=":material/query_stats:"):
         st.session_state["stats_dataset"] = dataset.id
         st.switch_page("pages/dataset_stats.py")

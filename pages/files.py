@@ -23,14 +23,18 @@ if message := st.session_state.pop("files_outcome", None):
 if actor.can("files:write"):
     with guard(), st.expander("Add a file", icon=":material/upload:"):
         generation = st.session_state.setdefault("files_generation", 0)
-        uploaded = st.file_uploader("File", key=f"files_upload_{generation}",
-                                    max_upload_size=engine.settings.max_upload_mb)
+        uploaded = st.file_uploader(
+            "File", key=f"files_upload_{generation}", max_upload_size=engine.settings.max_upload_mb
+        )
         kind = st.selectbox("Kind", USER_KINDS, key="files_kind")
         clicked = st.button("Add file", type="primary", key="files_add", disabled=uploaded is None)
         if clicked and uploaded is not None:
             added = engine.files.add(actor, filename=uploaded.name, data=uploaded.getvalue(), kind=kind)
-            st.session_state.update(files_outcome=f"File '{added.name}' added ({added.size:,} bytes).",
-                                    files_generation=generation + 1, files_choice=added.id)
+            st.session_state.update(
+                files_outcome=f"File '{added.name}' added ({added.size:,} bytes).",
+                files_generation=generation + 1,
+                files_choice=added.id,
+            )
             st.rerun()
 
 info: FileInfo | None = None
@@ -44,8 +48,19 @@ with guard():
         st.info("No files to show.")
         st.stop()
     listing = pd.DataFrame(
-        [{"name": f.name, "kind": f.kind, "size (bytes)": f.size, "type": f.content_type, "owner": f.owner,
-          "added (UTC)": f.created_at, "sha256": f.sha256, "id": f.id} for f in files]
+        [
+            {
+                "name": f.name,
+                "kind": f.kind,
+                "size (bytes)": f.size,
+                "type": f.content_type,
+                "owner": f.owner,
+                "added (UTC)": f.created_at,
+                "sha256": f.sha256,
+                "id": f.id,
+            }
+            for f in files
+        ]
     )
     st.dataframe(listing, hide_index=True, key="files_table")
     download_csv(listing, "files.csv", key="files_csv")
@@ -53,17 +68,24 @@ with guard():
     by_id = {f.id: f for f in files}
     if st.session_state.get("files_choice") not in by_id:
         st.session_state["files_choice"] = files[0].id
-    chosen = st.selectbox("File", list(by_id), format_func=lambda i: f"{by_id[i].name} · {by_id[i].kind}",
-                          key="files_choice")
+    chosen = st.selectbox(
+        "File", list(by_id), format_func=lambda i: f"{by_id[i].name} · {by_id[i].kind}", key="files_choice"
+    )
     info = by_id[chosen]
 if info is None:
     st.stop()
 
 with guard():
     file_id = info.id
-    st.download_button(f"Download {info.name}", data=lambda: engine.files.download(actor, file_id),
-                       file_name=info.name, mime=info.content_type, key="files_download",
-                       icon=":material/download:", on_click="ignore")
+    st.download_button(
+        f"Download {info.name}",
+        data=lambda: engine.files.download(actor, file_id),
+        file_name=info.name,
+        mime=info.content_type,
+        key="files_download",
+        icon=":material/download:",
+        on_click="ignore",
+    )
     preview = engine.files.preview(actor, file_id)
     if preview.kind == "table" and preview.table is not None:
         st.dataframe(preview.table, key="files_preview_table")

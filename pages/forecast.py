@@ -26,19 +26,25 @@ ERRORS = {
     "mase": st.column_config.NumberColumn("MASE", format="%.3f", help="Below 1 beats a seasonal naive forecast."),
     "smape": st.column_config.NumberColumn("sMAPE (%)", format="%.2f"),
     "selected_mase": st.column_config.NumberColumn(
-        "Selected on these series (MASE)", format="%.3f",
-        help="The per-series choice's MASE over the same series as this row: the fair comparison."),
+        "Selected on these series (MASE)",
+        format="%.3f",
+        help="The per-series choice's MASE over the same series as this row: the fair comparison.",
+    ),
     "n_series": st.column_config.NumberColumn("series tried"),
     "chosen_for": st.column_config.NumberColumn("chosen alone for"),
     "in_ensembles": st.column_config.NumberColumn("in ensembles of"),
 }
-KINDS = ("kind: **regular** all candidates · **short** too short for the season, non-seasonal models · "
-         "**intermittent** many zeros, intermittent-demand models · **tiny** too short to cross-validate, Naive.")
+KINDS = (
+    "kind: **regular** all candidates · **short** too short for the season, non-seasonal models · "
+    "**intermittent** many zeros, intermittent-demand models · **tiny** too short to cross-validate, Naive."
+)
 
 engine, actor = get_engine(), current_actor()
 st.title("Forecast")
-st.caption("Forecast each series some steps ahead with the model chosen for it by cross-validation. The intervals "
-           "are calibrated on the cross-validation errors: the 95% band should hold about 95% of future values.")
+st.caption(
+    "Forecast each series some steps ahead with the model chosen for it by cross-validation. The intervals "
+    "are calibrated on the cross-validation errors: the 95% band should hold about 95% of future values."
+)
 
 
 def digits(values: pd.Series) -> str:
@@ -59,8 +65,9 @@ def pick_series(ids: list[str]) -> list[str] | None:
     every = st.toggle(f"All {len(ids):,} series", value=len(ids) <= PLOTTED, key="forecast_all")
     if every:
         return None
-    return st.multiselect("Series", ids, default=ids[:1], key="forecast_series",
-                          placeholder="Type to search the series ids")
+    return st.multiselect(
+        "Series", ids, default=ids[:1], key="forecast_series", placeholder="Type to search the series ids"
+    )
 
 
 def plot_series(ids: list[str], key: str) -> list[str]:
@@ -71,14 +78,26 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     model = summary.model
     ids = list(summary.series["unique_id"])
     steps_box, levels_box = st.columns([1, 2])
-    steps = steps_box.number_input("Steps ahead", min_value=1, max_value=10_000, value=summary.horizon,
-                                   key="forecast_steps", help=f"One step is one period of frequency {summary.freq}.")
-    levels = levels_box.multiselect("Interval levels (%)", LEVELS, default=[80, 95], key="forecast_levels",
-                                    help="Each level draws a band that should hold that share of future values.")
+    steps = steps_box.number_input(
+        "Steps ahead",
+        min_value=1,
+        max_value=10_000,
+        value=summary.horizon,
+        key="forecast_steps",
+        help=f"One step is one period of frequency {summary.freq}.",
+    )
+    levels = levels_box.multiselect(
+        "Interval levels (%)",
+        LEVELS,
+        default=[80, 95],
+        key="forecast_levels",
+        help="Each level draws a band that should hold that share of future values.",
+    )
     series = pick_series(ids)
     if st.button("Forecast", type="primary", icon=":material/timeline:", key="forecast_submit"):
-        st.session_state[f"forecast_job_{model.id}"] = engine.forecasts.submit(actor, model.id, int(steps), series,
-                                                                                levels).id
+        st.session_state[f"forecast_job_{model.id}"] = engine.forecasts.submit(
+            actor, model.id, int(steps), series, levels
+        ).id
     job_id = st.session_state.get(f"forecast_job_{model.id}")  # each model keeps its last forecast
     job = job_panel(engine, actor, job_id, key=f"forecast_{job_id[:8]}") if job_id else None
     if job is None or job.status != "succeeded":
@@ -89,53 +108,77 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         rows = frame[frame["unique_id"] == uid]
         past = history[history["unique_id"] == uid].tail(SHOWN)
         title = f"{uid}: {rows['model'].iloc[0]}, {len(rows)} steps ahead"
-        st.plotly_chart(charts.forecast_figure(past, rows, levels_done, title=title, y_title=model.target),
-                        key=f"forecast_chart_{uid}")
+        st.plotly_chart(
+            charts.forecast_figure(past, rows, levels_done, title=title, y_title=model.target),
+            key=f"forecast_chart_{uid}",
+        )
     daily = bool((frame["ds"] == frame["ds"].dt.normalize()).all())
     numbers = {c: st.column_config.NumberColumn(format=digits(frame["forecast"])) for c in frame.columns[3:]}
-    when = st.column_config.DatetimeColumn(model.schema["time_column"],
-                                           format="YYYY-MM-DD" if daily else "YYYY-MM-DD HH:mm")
+    when = st.column_config.DatetimeColumn(
+        model.schema["time_column"], format="YYYY-MM-DD" if daily else "YYYY-MM-DD HH:mm"
+    )
     st.dataframe(frame, hide_index=True, key="forecast_table", column_config={**numbers, "ds": when})
-    download_csv(frame, f"{model.name}-v{model.version}-forecast.csv", key="forecast_csv",
-                 label="Download the forecast (CSV)")
+    download_csv(
+        frame, f"{model.name}-v{model.version}-forecast.csv", key="forecast_csv", label="Download the forecast (CSV)"
+    )
     st.caption("Recorded in the predictions log; the CSV is also kept in Files.")
 
 
 def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     model, label = summary.model, summary.model.label
-    for column, (key, name) in zip(st.columns(3), (("mase", "MASE"), ("smape", "sMAPE"), ("rmse", "RMSE")),
-                                   strict=True):
+    for column, (key, name) in zip(
+        st.columns(3), (("mase", "MASE"), ("smape", "sMAPE"), ("rmse", "RMSE")), strict=True
+    ):
         value = summary.metrics.get(key)
-        column.metric(f"CV {name}", "—" if value is None else f"{value:,.4g}",
-                      help="Mean over the series of the chosen models' cross-validation errors. MASE below 1 "
-                           "beats a seasonal naive forecast; sMAPE is in percent (0-200).")
-    st.caption(f"{len(summary.series):,} series · frequency {summary.freq} · season length {summary.season_length} "
-               f"· {summary.n_windows} cross-validation windows of {summary.horizon} steps, ending at the last "
-               "observation.")
+        column.metric(
+            f"CV {name}",
+            "—" if value is None else f"{value:,.4g}",
+            help="Mean over the series of the chosen models' cross-validation errors. MASE below 1 "
+            "beats a seasonal naive forecast; sMAPE is in percent (0-200).",
+        )
+    st.caption(
+        f"{len(summary.series):,} series · frequency {summary.freq} · season length {summary.season_length} "
+        f"· {summary.n_windows} cross-validation windows of {summary.horizon} steps, ending at the last "
+        "observation."
+    )
     for note in summary.notes:
         st.info(note, icon=":material/info:")
     st.subheader("Leaderboard")
-    st.caption("Each candidate's mean cross-validation error over the series it was tried on; \"Selected\" is the "
-               "model (or mean of the 2-3 best models) chosen per series.")
+    st.caption(
+        'Each candidate\'s mean cross-validation error over the series it was tried on; "Selected" is the '
+        "model (or mean of the 2-3 best models) chosen per series."
+    )
     if summary.leaderboard["n_series"].nunique() > 1:
-        st.caption("Not every model was tried on every series (short or intermittent series get other candidates): "
-                   "compare each model's MASE with \"Selected on these series\", the choice's error on the same "
-                   "series.")
+        st.caption(
+            "Not every model was tried on every series (short or intermittent series get other candidates): "
+            "compare each model's MASE with \"Selected on these series\", the choice's error on the same "
+            "series."
+        )
     st.plotly_chart(charts.metric_bars(summary.leaderboard, "mase"), key="forecast_board_chart")
-    st.dataframe(summary.leaderboard, hide_index=True, key="forecast_board",
-                 column_config=errors_config(summary.leaderboard))
+    st.dataframe(
+        summary.leaderboard, hide_index=True, key="forecast_board", column_config=errors_config(summary.leaderboard)
+    )
     download_csv(summary.leaderboard, f"{model.name}-v{model.version}-leaderboard.csv", key="forecast_board_csv")
     st.subheader("Per series")
-    st.dataframe(summary.series, hide_index=True, key="forecast_per_series",
-                 column_config=errors_config(summary.series))
+    st.dataframe(
+        summary.series, hide_index=True, key="forecast_per_series", column_config=errors_config(summary.series)
+    )
     st.caption(KINDS)
     left, right = st.columns(2)
     with left:
-        download_csv(summary.series, f"{model.name}-v{model.version}-series.csv", key="forecast_series_csv",
-                     label="Download the chosen models (CSV)")
+        download_csv(
+            summary.series,
+            f"{model.name}-v{model.version}-series.csv",
+            key="forecast_series_csv",
+            label="Download the chosen models (CSV)",
+        )
     with right:
-        download_csv(summary.series_metrics, f"{model.name}-v{model.version}-candidates.csv",
-                     key="forecast_candidates_csv", label="Download every candidate's errors (CSV)")
+        download_csv(
+            summary.series_metrics,
+            f"{model.name}-v{model.version}-candidates.csv",
+            key="forecast_candidates_csv",
+            label="Download every candidate's errors (CSV)",
+        )
     st.subheader("Cross-validation forecasts")
     chosen = dict(zip(summary.series["unique_id"], summary.series["model"], strict=True))
     for uid in plot_series(list(chosen), key="forecast_cv_series"):
@@ -144,8 +187,14 @@ def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
             st.caption(f"{uid}: too short to cross-validate.")
             continue
         candidates = [c for c in summary.candidates if c in cv and cv[c].notna().any()]
-        figure = charts.cv_figure(history[history["unique_id"] == uid].tail(SHOWN), cv, candidates, chosen[uid],
-                                  title=f"{uid}: cross-validation forecasts of {label}", y_title=model.target)
+        figure = charts.cv_figure(
+            history[history["unique_id"] == uid].tail(SHOWN),
+            cv,
+            candidates,
+            chosen[uid],
+            title=f"{uid}: cross-validation forecasts of {label}",
+            y_title=model.target,
+        )
         st.plotly_chart(figure, key=f"forecast_cv_chart_{uid}")
 
 
@@ -164,8 +213,9 @@ with guard():
         st.session_state["forecast_model"] = opened
     if st.session_state.get("forecast_model") not in by_id:
         st.session_state["forecast_model"] = next(iter(by_id))
-    model_id = st.selectbox("Forecast model", list(by_id), key="forecast_model",
-                            format_func=lambda i: model_label(by_id[i]))
+    model_id = st.selectbox(
+        "Forecast model", list(by_id), key="forecast_model", format_func=lambda i: model_label(by_id[i])
+    )
     summary = engine.forecasts.summary(actor, model_id)
     history = engine.forecasts.history(actor, model_id)
     forecast_tab, model_tab = st.tabs(["Forecast", "Model: leaderboard & cross-validation"])

@@ -33,20 +33,34 @@ def continue_view(model: Model) -> None:
         return
     by_id = {d.id: d for d in usable}
     rows = model.details.get("train_rows", 0) + model.details.get("holdout_rows", 0)
-    st.caption(f"The new version learns from the {rows:,} rows {model.label} was trained on plus the rows of the "
-               "dataset you choose, with the same target and feature columns.")
+    st.caption(
+        f"The new version learns from the {rows:,} rows {model.label} was trained on plus the rows of the "
+        "dataset you choose, with the same target and feature columns."
+    )
     with st.form("models_continue_form"):
-        dataset_id = st.selectbox("New data", list(by_id), key="models_continue_dataset",
-                                  format_func=lambda i: f"{by_id[i].name} · {by_id[i].rows:,} rows")
-        budget = st.number_input("Time budget (seconds)", min_value=2, max_value=3600, value=60, step=5,
-                                 key="models_continue_budget")
+        dataset_id = st.selectbox(
+            "New data",
+            list(by_id),
+            key="models_continue_dataset",
+            format_func=lambda i: f"{by_id[i].name} · {by_id[i].rows:,} rows",
+        )
+        budget = st.number_input(
+            "Time budget (seconds)", min_value=2, max_value=3600, value=60, step=5, key="models_continue_budget"
+        )
         submitted = st.form_submit_button("Train a new version", type="primary", icon=":material/add:")
     if submitted:
         features = tuple(f["name"] for f in model.schema.get("features", []))
-        request = TrainRequest(dataset_id=dataset_id, name=model.name, target=model.target,
-                               problem_type=model.problem_type, features=features,
-                               id_column=model.schema.get("id_column"), time_budget_s=float(budget),
-                               explain=bool(model.details.get("importance")), parent_model_id=model.id)
+        request = TrainRequest(
+            dataset_id=dataset_id,
+            name=model.name,
+            target=model.target,
+            problem_type=model.problem_type,
+            features=features,
+            id_column=model.schema.get("id_column"),
+            time_budget_s=float(budget),
+            explain=bool(model.details.get("importance")),
+            parent_model_id=model.id,
+        )
         st.session_state["models_continue_job"] = engine.training.submit(actor, request).id
     job_id = st.session_state.get("models_continue_job")
     job = job_panel(engine, actor, job_id, key=f"continue_{job_id[:8]}") if job_id else None
@@ -59,10 +73,13 @@ def forecast_summary_view(model: Model) -> None:
     """Cross-validation errors and facts; the leaderboard, per-series choices and plots are one click away."""
     summary = engine.models.summary(actor, model.id)
     metrics_row(summary)
-    st.caption(f"Mean over the {model.details.get('series', '?')} series of the chosen models' cross-validation "
-               "errors. To retrain on newer data, train a new version on the Train page with the same name.")
-    if st.button("Open its leaderboard, per-series choices and forecasts", key="models_open_forecast",
-                 icon=":material/timeline:"):
+    st.caption(
+        f"Mean over the {model.details.get('series', '?')} series of the chosen models' cross-validation "
+        "errors. To retrain on newer data, train a new version on the Train page with the same name."
+    )
+    if st.button(
+        "Open its leaderboard, per-series choices and forecasts", key="models_open_forecast", icon=":material/timeline:"
+    ):
         st.session_state["forecast_open"] = model.id
         st.switch_page("pages/forecast.py")
     facts_and_lineage(summary)
@@ -75,16 +92,26 @@ def files_view(model: Model) -> None:
         st.caption(f"What {model.label} expects to predict {model.target}; the schema JSON holds the same.")
         st.dataframe(inputs, hide_index=True, key="models_inputs")
         download_csv(inputs, f"{model.name}-v{model.version}-inputs.csv", key="models_inputs_csv")
-    st.download_button("Download the model schema (JSON)", engine.models.schema_json(actor, model.id),
-                       file_name=f"{model.name}-v{model.version}-schema.json", mime="application/json",
-                       key="models_schema_json", icon=":material/data_object:",
-                       help="Features with types and allowed categories, target and classes.")
+    st.download_button(
+        "Download the model schema (JSON)",
+        engine.models.schema_json(actor, model.id),
+        file_name=f"{model.name}-v{model.version}-schema.json",
+        mime="application/json",
+        key="models_schema_json",
+        icon=":material/data_object:",
+        help="Features with types and allowed categories, target and classes.",
+    )
     if actor.can("models:download") and model.file_id:
         # A callable: the file is read (and its download audited) only when the button is clicked, not per render.
-        st.download_button("Download the model file (skops)", lambda: engine.models.download(actor, model.id),
-                           file_name=f"{model.name}-v{model.version}.skops", mime="application/octet-stream",
-                           key="models_download", icon=":material/download:",
-                           help="A scikit-learn pipeline; load it with skops.io and the listed trusted types.")
+        st.download_button(
+            "Download the model file (skops)",
+            lambda: engine.models.download(actor, model.id),
+            file_name=f"{model.name}-v{model.version}.skops",
+            mime="application/octet-stream",
+            key="models_download",
+            icon=":material/download:",
+            help="A scikit-learn pipeline; load it with skops.io and the listed trusted types.",
+        )
     if actor.can("models:train"):
         st.divider()
         sure = st.checkbox(f"Yes, delete {model.label} and its files", key="models_delete_sure")
@@ -113,8 +140,14 @@ with guard():
     versions = {m.id: m for m in models if m.name == name}
     if st.session_state.get("models_version") not in versions:
         st.session_state["models_version"] = next(iter(versions))
-    model_id = version.selectbox("Version", list(versions), key="models_version", format_func=lambda i: (
-        f"v{versions[i].version} · {versions[i].created_at:%Y-%m-%d %H:%M} · {versions[i].status}"))
+    model_id = version.selectbox(
+        "Version",
+        list(versions),
+        key="models_version",
+        format_func=lambda i: (
+            f"v{versions[i].version} · {versions[i].created_at:%Y-%m-%d %H:%M} · {versions[i].status}"
+        ),
+    )
     if refresh.button("Refresh", key="models_refresh", icon=":material/refresh:"):
         st.rerun()
     model = versions[model_id]

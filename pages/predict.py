@@ -20,26 +20,29 @@ from ui.model_views import choose_tabular_model
 
 SPACES = {
     "value": "The bars add up from the base value (what the model predicts before it looks at this case's values) "
-             "to this prediction.",
+    "to this prediction.",
     "probability": "The bars add up from the base value to this case's probability of **{c}**.",
     "log-odds": "The bars are in log-odds of **{c}**, from the base value to this case: positive values push "
-                "towards {c}, negative ones away from it.",
+    "towards {c}, negative ones away from it.",
     "raw score": "The bars are in the model's raw score for **{c}** (before it becomes a probability): positive "
-                 "values push towards {c}.",
+    "values push towards {c}.",
 }
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)  # "what if" may leave the training range
 
 engine, actor = get_engine(), current_actor()
 st.title("Predict one case")
-st.caption("Score one case. Inputs start at the training median or most frequent value (or the template's "
-           "default); change any of them and predict again to see what if.")
+st.caption(
+    "Score one case. Inputs start at the training median or most frequent value (or the template's "
+    "default); change any of them and predict again to see what if."
+)
 
 
 def input_widget(field: InputField, key: str) -> Any:
     """The widget for one model input, starting at its default."""
-    help_text = f"Default: {field.source}." + (f" Training range {field.minimum} – {field.maximum}."
-                                                if field.minimum is not None else "")
+    help_text = f"Default: {field.source}." + (
+        f" Training range {field.minimum} – {field.maximum}." if field.minimum is not None else ""
+    )
     if field.kind == "numeric":
         if isinstance(field.default, int):
             return st.number_input(field.name, value=field.default, step=1, key=key, help=help_text)
@@ -47,13 +50,20 @@ def input_widget(field: InputField, key: str) -> Any:
     if field.kind == "categorical":
         options = list(field.options)
         index = options.index(field.default) if field.default in options else None
-        return st.selectbox(field.name, options, index=index, key=key, help=help_text + " Type to try another value.",
-                            accept_new_options=True)
+        return st.selectbox(
+            field.name,
+            options,
+            index=index,
+            key=key,
+            help=help_text + " Type to try another value.",
+            accept_new_options=True,
+        )
     if field.kind == "boolean":
         return st.checkbox(field.name, value=bool(field.default), key=key, help=help_text)
     if field.kind == "datetime" and field.dtype == "date":
-        return st.date_input(field.name, value=field.default, key=key, help=help_text, min_value=EARLIEST,
-                             max_value=LATEST)
+        return st.date_input(
+            field.name, value=field.default, key=key, help=help_text, min_value=EARLIEST, max_value=LATEST
+        )
     if field.kind == "datetime":
         return st.datetime_input(field.name, value=field.default, key=key, help=help_text)
     return st.text_input(field.name, value=field.default or "", key=key, help=help_text)
@@ -74,16 +84,23 @@ def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
     st.caption(SPACES.get(result.output_space or "value", "").format(c=result.explained_class))
     style = st.segmented_control("Chart", ["Waterfall", "Bars"], default="Waterfall", key="predict_chart_style")
     x_title = result.output_space or "value"
-    title = f"Contributions to {x_title}" + (f" of {result.explained_class}" if result.explained_class is not None
-                                              else "")
+    title = f"Contributions to {x_title}" + (
+        f" of {result.explained_class}" if result.explained_class is not None else ""
+    )
     if style == "Bars":
         figure = charts.contribution_bars(result.contributions, title=title, x_title=x_title, inputs=inputs)
     else:
-        figure = charts.contribution_waterfall(result.base_value, result.contributions, result.model_output,
-                                               title=title, x_title=x_title, inputs=inputs)
+        figure = charts.contribution_waterfall(
+            result.base_value, result.contributions, result.model_output, title=title, x_title=x_title, inputs=inputs
+        )
     st.plotly_chart(figure, key="predict_explanation_chart")
-    table = pd.DataFrame({"column": list(result.contributions), "input": [inputs.get(c) for c in result.contributions],
-                          "contribution": list(result.contributions.values())})
+    table = pd.DataFrame(
+        {
+            "column": list(result.contributions),
+            "input": [inputs.get(c) for c in result.contributions],
+            "contribution": list(result.contributions.values()),
+        }
+    )
     table = table.sort_values("contribution", key=abs, ascending=False).astype({"input": str})
     with st.expander("Contributions as a table"):
         st.dataframe(table, hide_index=True, key="predict_contributions")
@@ -104,8 +121,10 @@ with guard():
         explain = st.checkbox("Explain the prediction", value=True, key="predict_explain")
         submitted = st.form_submit_button("Predict", type="primary", icon=":material/play_arrow:")
     if submitted:
-        st.session_state["predict_result"] = (engine.inference.predict_one(actor, model_id, values, explain=explain),
-                                              values)
+        st.session_state["predict_result"] = (
+            engine.inference.predict_one(actor, model_id, values, explain=explain),
+            values,
+        )
     last = st.session_state.get("predict_result")
     if last is not None and last[0].model_id == model_id:
         show(last[0], model.target, last[1])

@@ -27,12 +27,14 @@ with guard():
     users = sorted(everything["user"].unique())
     first = everything["created (UTC)"].min().date()
     by_model, by_user, by_date = st.columns([2, 1, 2])
-    model_id = by_model.selectbox("Model", [ALL, *models], format_func=lambda m: models.get(m, "All models"),
-                                  key="log_model")
+    model_id = by_model.selectbox(
+        "Model", [ALL, *models], format_func=lambda m: models.get(m, "All models"), key="log_model"
+    )
     user = by_user.selectbox("User", [ALL, *users], format_func=lambda u: u or "All users", key="log_user")
     today = datetime.now(UTC).date()
-    period = by_date.date_input("Dates (UTC)", value=(first, today), min_value=first - timedelta(days=1),
-                                max_value=today, key="log_dates")
+    period = by_date.date_input(
+        "Dates (UTC)", value=(first, today), min_value=first - timedelta(days=1), max_value=today, key="log_dates"
+    )
     chosen = list(period) if isinstance(period, tuple) else [period]  # one date while the user picks the second
     since, until = (chosen[0], chosen[-1]) if chosen and chosen[0] else (first, today)
     frame = engine.inference.log(actor, model_id=model_id or None, user=user or None, since=since, until=until)

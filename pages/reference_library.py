@@ -14,8 +14,10 @@ from ui.jobs import job_panel
 engine, actor = get_engine(), current_actor()
 manage = actor.can("attribution:library")
 st.title("Reference library")
-st.caption("Labeled files that submitted samples are compared with. Name each family after the software it comes "
-           "from (for example the Debian source package), so files built from the same code share one family.")
+st.caption(
+    "Labeled files that submitted samples are compared with. Name each family after the software it comes "
+    "from (for example the Debian source package), so files built from the same code share one family."
+)
 if message := st.session_state.pop("library_outcome", None):
     st.success(message, icon=":material/check_circle:")
 
@@ -29,33 +31,54 @@ with guard():
         b.metric("Families", f"{library.families:,}")
         c.metric("Reference samples", f"{library.samples:,}")
         d.metric("Reference functions", f"{library.functions:,}")
-        st.caption(f"Built {library.built_at:%Y-%m-%d %H:%M:%S} UTC. Results name the revision they were computed "
-                   "against.")
+        st.caption(
+            f"Built {library.built_at:%Y-%m-%d %H:%M:%S} UTC. Results name the revision they were computed against."
+        )
         if library.stale:
-            st.warning("The library changed since this index was built: rebuild it so samples are compared with the "
-                       "current references.", icon=":material/warning:")
+            st.warning(
+                "The library changed since this index was built: rebuild it so samples are compared with the "
+                "current references.",
+                icon=":material/warning:",
+            )
     references = engine.attribution.list_references(actor)
 
     if manage:
         adding = not references or st.session_state.get("library_adding", False)
         with st.expander("Add labeled samples", icon=":material/library_add:", expanded=adding):
             family = st.text_input("Family", key="library_family", placeholder="e.g. coreutils")
-            uploads = st.file_uploader("Files of this family", accept_multiple_files=True,
-                                       key=f"library_upload_{st.session_state.get('library_generation', 0)}",
-                                       max_upload_size=engine.settings.max_upload_mb)
-            st.caption("Add the binaries themselves: archives (ZIP, gzip, xz, …) are refused because they are not "
-                       "unpacked. Files are analysed when the index is rebuilt.")
-            if st.button("Add to library", type="primary", key="library_add", icon=":material/add:",
-                         disabled=not uploads or not family.strip()):
-                added = engine.attribution.add_references(actor, family=family,
-                                                          files=[(u.name, u.getvalue()) for u in uploads or []])
-                st.session_state["library_outcome"] = (f"Added {len(added)} file(s) to family {added[0].family}; "
-                                                       "rebuild the index to use them.")
+            uploads = st.file_uploader(
+                "Files of this family",
+                accept_multiple_files=True,
+                key=f"library_upload_{st.session_state.get('library_generation', 0)}",
+                max_upload_size=engine.settings.max_upload_mb,
+            )
+            st.caption(
+                "Add the binaries themselves: archives (ZIP, gzip, xz, …) are refused because they are not "
+                "unpacked. Files are analysed when the index is rebuilt."
+            )
+            if st.button(
+                "Add to library",
+                type="primary",
+                key="library_add",
+                icon=":material/add:",
+                disabled=not uploads or not family.strip(),
+            ):
+                added = engine.attribution.add_references(
+                    actor, family=family, files=[(u.name, u.getvalue()) for u in uploads or []]
+                )
+                st.session_state["library_outcome"] = (
+                    f"Added {len(added)} file(s) to family {added[0].family}; rebuild the index to use them."
+                )
                 st.session_state["library_generation"] = st.session_state.get("library_generation", 0) + 1
                 st.session_state["library_adding"] = True  # keep the form open for the next family
                 st.rerun()
-        if st.button("Rebuild index", key="library_rebuild", icon=":material/build:", disabled=not references,
-                     type="primary" if library is None or library.stale else "secondary"):
+        if st.button(
+            "Rebuild index",
+            key="library_rebuild",
+            icon=":material/build:",
+            disabled=not references,
+            type="primary" if library is None or library.stale else "secondary",
+        ):
             st.session_state["library_rebuild_job"] = engine.attribution.rebuild_index(actor).id
             st.session_state.pop("library_done", None)
         if st.session_state.get("library_rebuild_job"):
@@ -75,10 +98,16 @@ with guard():
     if manage:
         by_id = {r.id: r for r in references}
         with st.expander("Remove a reference sample", icon=":material/delete:"):
-            chosen = st.selectbox("Reference sample", list(by_id), key="library_remove_choice",
-                                  format_func=lambda i: f"{by_id[i].family} · {by_id[i].name}")
+            chosen = st.selectbox(
+                "Reference sample",
+                list(by_id),
+                key="library_remove_choice",
+                format_func=lambda i: f"{by_id[i].family} · {by_id[i].name}",
+            )
             if st.button("Remove from library", key="library_remove", disabled=chosen is None):
                 engine.attribution.remove_reference(actor, chosen)
-                st.session_state["library_outcome"] = (f"Removed {by_id[chosen].name} from {by_id[chosen].family}; "
-                                                       "rebuild the index to leave it out of comparisons.")
+                st.session_state["library_outcome"] = (
+                    f"Removed {by_id[chosen].name} from {by_id[chosen].family}; "
+                    "rebuild the index to leave it out of comparisons."
+                )
                 st.rerun()

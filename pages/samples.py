@@ -17,8 +17,10 @@ REFRESH_S = 2.0
 
 engine, actor = get_engine(), current_actor()
 st.title("Samples")
-st.caption("Submit files to see which family of the reference library each one most resembles, model by model. "
-           "A sample is identified by the SHA-256 of its bytes: the same file again shows the earlier analysis.")
+st.caption(
+    "Submit files to see which family of the reference library each one most resembles, model by model. "
+    "A sample is identified by the SHA-256 of its bytes: the same file again shows the earlier analysis."
+)
 for kind, text in st.session_state.pop("samples_outcome", []):
     (st.success if kind == "ok" else st.info if kind == "info" else st.error)(text)
 
@@ -43,16 +45,26 @@ def submit_files(uploads: list, known: set[str]) -> None:  # type: ignore[type-a
 
 def show_sample(sample: AttributionSample) -> None:
     st.subheader(sample.name)
-    st.markdown(f"**{charts.state_label(sample.state)}** · {charts.size_text(sample.size)} · submitted by "
-                f"{sample.owner} at {sample.created_at:%Y-%m-%d %H:%M:%S} UTC  \nSHA-256 `{sample.id}`")
+    st.markdown(
+        f"**{charts.state_label(sample.state)}** · {charts.size_text(sample.size)} · submitted by "
+        f"{sample.owner} at {sample.created_at:%Y-%m-%d %H:%M:%S} UTC  \nSHA-256 `{sample.id}`"
+    )
     status = charts.status_frame(sample)
-    st.dataframe(status, hide_index=True, key="samples_status", column_config={
-        "note": st.column_config.TextColumn(width="large"), "job": st.column_config.TextColumn(width="small")})
+    st.dataframe(
+        status,
+        hide_index=True,
+        key="samples_status",
+        column_config={
+            "note": st.column_config.TextColumn(width="large"),
+            "job": st.column_config.TextColumn(width="small"),
+        },
+    )
     download_csv(status, f"{sample.name}-status.csv", key="samples_status_csv", label="Download status CSV")
     if not sample.finished:
         st.caption(f"Refreshing every {REFRESH_S:.0f} s while the models work.")
-        if actor.can("attribution:submit") and st.button("Revoke", key="samples_revoke", icon=":material/stop:",
-                                                         help="Stop the models still working on this sample."):
+        if actor.can("attribution:submit") and st.button(
+            "Revoke", key="samples_revoke", icon=":material/stop:", help="Stop the models still working on this sample."
+        ):
             engine.attribution.revoke(actor, sample.id)
             st.session_state["samples_outcome"] = [("info", f"{sample.name} revoked.")]
             st.rerun()
@@ -63,12 +75,22 @@ def show_sample(sample: AttributionSample) -> None:
         with tab:
             charts.show_model_result(sample.name, run, entry, names, key=f"samples_model_{index}")
     left, right = st.columns(2)
-    left.download_button("Download results CSV", data=engine.attribution.results_csv(actor, sample.id),
-                         file_name=f"{sample.name}-attribution.csv", mime="text/csv", key="samples_results_csv",
-                         icon=":material/download:")
-    right.download_button("Download results JSON", data=engine.attribution.results_json(actor, sample.id),
-                          file_name=f"{sample.name}-attribution.json", mime="application/json",
-                          key="samples_results_json", icon=":material/download:")
+    left.download_button(
+        "Download results CSV",
+        data=engine.attribution.results_csv(actor, sample.id),
+        file_name=f"{sample.name}-attribution.csv",
+        mime="text/csv",
+        key="samples_results_csv",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Download results JSON",
+        data=engine.attribution.results_json(actor, sample.id),
+        file_name=f"{sample.name}-attribution.json",
+        mime="application/json",
+        key="samples_results_json",
+        icon=":material/download:",
+    )
 
 
 def samples_view(live: bool) -> None:
@@ -87,8 +109,12 @@ def samples_view(live: bool) -> None:
             by_id = {s.id: s for s in samples}
             if st.session_state.get("samples_choice") not in by_id:
                 st.session_state["samples_choice"] = samples[0].id
-            chosen = st.selectbox("Sample", list(by_id), key="samples_choice", format_func=lambda i: (
-                f"{by_id[i].name} · {by_id[i].created_at:%Y-%m-%d %H:%M} · {i[:12]}"))
+            chosen = st.selectbox(
+                "Sample",
+                list(by_id),
+                key="samples_choice",
+                format_func=lambda i: f"{by_id[i].name} · {by_id[i].created_at:%Y-%m-%d %H:%M} · {i[:12]}",
+            )
             show_sample(by_id[chosen])
             if actor.can("attribution:submit"):
                 delete_sample(by_id[chosen])
@@ -112,15 +138,28 @@ with guard():
         with st.expander("Submit samples", icon=":material/upload:", expanded=not samples):
             library = engine.attribution.library(actor)
             if library is None:
-                st.warning("The reference library has no index yet: add labeled samples and rebuild the index on "
-                           "the Reference library page first.", icon=":material/warning:")
-            uploads = st.file_uploader("Files", accept_multiple_files=True,
-                                       key=f"samples_upload_{st.session_state.get('samples_generation', 0)}",
-                                       max_upload_size=engine.settings.max_upload_mb)
-            st.caption("Any file: function similarity reads x86-64 ELF binaries; strings and whole-file similarity "
-                       "read anything. Archives are analysed as they are, not unpacked.")
-            if st.button("Submit", type="primary", key="samples_submit", icon=":material/play_arrow:",
-                         disabled=not uploads or library is None):
+                st.warning(
+                    "The reference library has no index yet: add labeled samples and rebuild the index on "
+                    "the Reference library page first.",
+                    icon=":material/warning:",
+                )
+            uploads = st.file_uploader(
+                "Files",
+                accept_multiple_files=True,
+                key=f"samples_upload_{st.session_state.get('samples_generation', 0)}",
+                max_upload_size=engine.settings.max_upload_mb,
+            )
+            st.caption(
+                "Any file: function similarity reads x86-64 ELF binaries; strings and whole-file similarity "
+                "read anything. Archives are analysed as they are, not unpacked."
+            )
+            if st.button(
+                "Submit",
+                type="primary",
+                key="samples_submit",
+                icon=":material/play_arrow:",
+                disabled=not uploads or library is None,
+            ):
                 submit_files(uploads or [], {s.id for s in samples})
                 st.rerun()
     if not samples:

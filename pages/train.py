@@ -15,16 +15,22 @@ from ui.errors import guard, show_error
 from ui.jobs import job_panel
 from ui.model_views import headline
 
-PROBLEMS = {"auto": "Automatic", "classification": "Classification (a category)",
-            "regression": "Regression (a number)", "forecast": "Forecast (a time series)"}
+PROBLEMS = {
+    "auto": "Automatic",
+    "classification": "Classification (a category)",
+    "regression": "Regression (a number)",
+    "forecast": "Forecast (a time series)",
+}
 NONE = "(none)"
 DATES, NUMBERS = ("date", "datetime"), ("integer", "float")
 
 engine, actor = get_engine(), current_actor()
 st.title("Train a model")
-st.caption("Choose a dataset and the column to predict. DataML Studio cross-validates several model families "
-           "(gradient boosting, forests, linear models) within the time budget, keeps the best, and scores it "
-           "once on rows it never saw.")
+st.caption(
+    "Choose a dataset and the column to predict. DataML Studio cross-validates several model families "
+    "(gradient boosting, forests, linear models) within the time budget, keeps the best, and scores it "
+    "once on rows it never saw."
+)
 
 
 def of_type(dataset: Dataset, types: tuple[str, ...]) -> list[str]:
@@ -39,9 +45,14 @@ def reset_features(columns: list[str]) -> None:
 
 def choose_defaults(dataset: Dataset) -> None:
     """Column choices for ``dataset``, set through session state so the browser's widgets show them too."""
-    st.session_state.update(train_name=f"{dataset.name} model", train_target=dataset.columns[-1], train_id=NONE,
-                            fc_time=of_type(dataset, DATES)[0], fc_target=of_type(dataset, NUMBERS)[-1],
-                            fc_series=NONE)
+    st.session_state.update(
+        train_name=f"{dataset.name} model",
+        train_target=dataset.columns[-1],
+        train_id=NONE,
+        fc_time=of_type(dataset, DATES)[0],
+        fc_target=of_type(dataset, NUMBERS)[-1],
+        fc_series=NONE,
+    )
     reset_features(dataset.columns)
 
 
@@ -65,62 +76,120 @@ def checked(request: TrainRequest) -> dict[str, Any] | CoreError:
 
 def tabular_request(dataset: Dataset, name: str, problem: str) -> TrainRequest:
     columns = dataset.columns
-    target = st.selectbox("Column to predict (target)", columns, key="train_target", on_change=reset_features,
-                          args=(columns,))
+    target = st.selectbox(
+        "Column to predict (target)", columns, key="train_target", on_change=reset_features, args=(columns,)
+    )
     others = [c for c in columns if c != target]
-    id_column = st.selectbox("Id column (excluded from training)", [NONE, *others], key="train_id",
-                             on_change=reset_features, args=(columns,),
-                             help="A row identifier: kept out of the model, since it predicts nothing.")
+    id_column = st.selectbox(
+        "Id column (excluded from training)",
+        [NONE, *others],
+        key="train_id",
+        on_change=reset_features,
+        args=(columns,),
+        help="A row identifier: kept out of the model, since it predicts nothing.",
+    )
     candidates = [c for c in others if c != id_column]
-    features = st.multiselect("Feature columns", candidates, key="train_features",
-                              help="The columns the model learns from; all other columns by default.")
+    features = st.multiselect(
+        "Feature columns",
+        candidates,
+        key="train_features",
+        help="The columns the model learns from; all other columns by default.",
+    )
     left, right = st.columns(2)
-    budget = left.number_input("Time budget (seconds)", min_value=2, max_value=3600, value=60, step=5,
-                               key="train_budget", help="Model selection stops starting new candidates after this.")
+    budget = left.number_input(
+        "Time budget (seconds)",
+        min_value=2,
+        max_value=3600,
+        value=60,
+        step=5,
+        key="train_budget",
+        help="Model selection stops starting new candidates after this.",
+    )
     explain = right.checkbox("Compute feature importance (SHAP) after training", value=True, key="train_explain")
-    return TrainRequest(dataset_id=dataset.id, name=name, target=target, problem_type=problem,
-                        features=None if features == candidates else tuple(features),
-                        id_column=None if id_column == NONE else id_column, time_budget_s=float(budget),
-                        explain=explain)
+    return TrainRequest(
+        dataset_id=dataset.id,
+        name=name,
+        target=target,
+        problem_type=problem,
+        features=None if features == candidates else tuple(features),
+        id_column=None if id_column == NONE else id_column,
+        time_budget_s=float(budget),
+        explain=explain,
+    )
 
 
 def forecast_request(dataset: Dataset, name: str) -> TrainRequest:
-    st.caption("Each series is cross-validated over 3 windows of the evaluation horizon with AutoETS, AutoARIMA, "
-               "AutoTheta, SeasonalNaive and Naive (intermittent-demand models for series with many zeros); the "
-               "best model, or the mean of the 2-3 best, is kept per series. Forecast on the Forecast page.")
+    st.caption(
+        "Each series is cross-validated over 3 windows of the evaluation horizon with AutoETS, AutoARIMA, "
+        "AutoTheta, SeasonalNaive and Naive (intermittent-demand models for series with many zeros); the "
+        "best model, or the mean of the 2-3 best, is kept per series. Forecast on the Forecast page."
+    )
     left, right = st.columns(2)
     time_column = left.selectbox("Time column", of_type(dataset, DATES), key="fc_time")
     target = right.selectbox("Value to forecast", of_type(dataset, NUMBERS), key="fc_target")
     series = left.selectbox("Series column (several series in one table)", [NONE, *dataset.columns], key="fc_series")
-    frequency = right.text_input("Frequency (empty: inferred)", key="fc_frequency", placeholder="D, W, MS, h …",
-                                 help="A pandas frequency: h hourly, D daily, W-SUN weekly (Sundays), MS month "
-                                      "start, ME month end, QS quarter start, YS year start.")
+    frequency = right.text_input(
+        "Frequency (empty: inferred)",
+        key="fc_frequency",
+        placeholder="D, W, MS, h …",
+        help="A pandas frequency: h hourly, D daily, W-SUN weekly (Sundays), MS month "
+        "start, ME month end, QS quarter start, YS year start.",
+    )
     season = left.number_input("Season length (0: inferred)", min_value=0, max_value=1000, value=0, key="fc_season")
-    horizon = right.number_input("Evaluation horizon (0: automatic)", min_value=0, max_value=10_000, value=0,
-                                 key="fc_horizon", help="Steps ahead scored in each cross-validation window; "
-                                 "automatic: one season, at most a quarter of the shortest series.")
+    horizon = right.number_input(
+        "Evaluation horizon (0: automatic)",
+        min_value=0,
+        max_value=10_000,
+        value=0,
+        key="fc_horizon",
+        help="Steps ahead scored in each cross-validation window; "
+        "automatic: one season, at most a quarter of the shortest series.",
+    )
     resample = st.checkbox("Put irregular timestamps on the frequency's grid", key="fc_resample")
-    return TrainRequest(dataset_id=dataset.id, name=name, target=target, problem_type="forecast",
-                        time_column=time_column, series_column=None if series == NONE else series,
-                        frequency=frequency.strip() or None, season_length=int(season) or None,
-                        horizon=int(horizon) or None, resample=resample)
+    return TrainRequest(
+        dataset_id=dataset.id,
+        name=name,
+        target=target,
+        problem_type="forecast",
+        time_column=time_column,
+        series_column=None if series == NONE else series,
+        frequency=frequency.strip() or None,
+        season_length=int(season) or None,
+        horizon=int(horizon) or None,
+        resample=resample,
+    )
 
 
 with guard():
     datasets = engine.datasets.list(actor, status="validated")
     if not datasets:
-        st.info("No dataset can be trained on yet: upload one on the Upload data page (datasets with unresolved "
-                "problems are not offered).")
+        st.info(
+            "No dataset can be trained on yet: upload one on the Upload data page (datasets with unresolved "
+            "problems are not offered)."
+        )
         st.stop()
     by_id = {d.id: d for d in datasets}
-    dataset = by_id[st.selectbox("Dataset", list(by_id), key="train_dataset", on_change=new_dataset, args=(by_id,),
-                                 format_func=lambda i: f"{by_id[i].name} · {by_id[i].rows:,} rows")]
+    dataset = by_id[
+        st.selectbox(
+            "Dataset",
+            list(by_id),
+            key="train_dataset",
+            on_change=new_dataset,
+            args=(by_id,),
+            format_func=lambda i: f"{by_id[i].name} · {by_id[i].rows:,} rows",
+        )
+    ]
     if st.session_state.get("train_target") not in dataset.columns:  # first visit, or the page was left
         choose_defaults(dataset)
-    name = st.text_input("Predictor name", key="train_name",
-                         help="Training again under the same name adds a new version.")
-    problem = st.segmented_control("Problem type", list(PROBLEMS), format_func=lambda p: PROBLEMS[p], default="auto",
-                                   key="train_problem") or "auto"
+    name = st.text_input(
+        "Predictor name", key="train_name", help="Training again under the same name adds a new version."
+    )
+    problem = (
+        st.segmented_control(
+            "Problem type", list(PROBLEMS), format_func=lambda p: PROBLEMS[p], default="auto", key="train_problem"
+        )
+        or "auto"
+    )
     if problem == "forecast":
         st.divider()
         st.subheader("Forecast settings")
@@ -134,12 +203,19 @@ with guard():
     else:
         what = PROBLEMS[verdict["problem_type"]].split(" (")[0].lower()
         prefix = "Automatic choice: " if problem == "auto" else ""
-        st.info(verdict["reason"] if problem == "forecast" else f"{prefix}**{what}**. {verdict['reason']}",
-                icon=":material/lightbulb:")
+        st.info(
+            verdict["reason"] if problem == "forecast" else f"{prefix}**{what}**. {verdict['reason']}",
+            icon=":material/lightbulb:",
+        )
         for warning in verdict["warnings"]:
             st.warning(warning, icon=":material/warning:")
-    if st.button("Train", type="primary", icon=":material/model_training:", key="train_submit",
-                 disabled=isinstance(verdict, CoreError)):
+    if st.button(
+        "Train",
+        type="primary",
+        icon=":material/model_training:",
+        key="train_submit",
+        disabled=isinstance(verdict, CoreError),
+    ):
         st.session_state["train_job"] = engine.training.submit(actor, request).id
 
 job_id = st.session_state.get("train_job")
@@ -151,16 +227,23 @@ if job_id:
             model = engine.models.get(actor, model_id)
             chosen = model.details.get("chosen_family", "—")
             if model.problem_type == "forecast":
-                st.write(f"**{model.label}**: models chosen per series: {chosen}; {headline(model)} "
-                         f"(cross-validation error) averaged over {model.details.get('series', 0):,} series.")
+                st.write(
+                    f"**{model.label}**: models chosen per series: {chosen}; {headline(model)} "
+                    f"(cross-validation error) averaged over {model.details.get('series', 0):,} series."
+                )
             else:
-                st.write(f"**{model.label}**: best of the candidates was **{chosen}**; {headline(model)} on rows it "
-                         "never saw.")
+                st.write(
+                    f"**{model.label}**: best of the candidates was **{chosen}**; {headline(model)} on rows it "
+                    "never saw."
+                )
     forecaster = model_id is not None and job is not None and job.kind == "train_forecast"
     if forecaster and st.button("Open the forecast", type="primary", icon=":material/timeline:", key="train_open"):
         st.session_state["forecast_open"] = model_id
         st.switch_page("pages/forecast.py")
-    if model_id and not forecaster and st.button("Open the model summary", type="primary", icon=":material/insights:",
-                                                 key="train_open"):
+    if (
+        model_id
+        and not forecaster
+        and st.button("Open the model summary", type="primary", icon=":material/insights:", key="train_open")
+    ):
         st.session_state["models_open"] = model_id
         st.switch_page("pages/models.py")

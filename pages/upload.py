@@ -35,12 +35,17 @@ if message := st.session_state.pop("upload_outcome", None):
 with guard():
     templates = {t.id: t.name for t in engine.templates.list(actor)} if actor.can("templates:read") else {}
     uploaded = st.file_uploader(
-        "Data file", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq"], key=f"upload_file_{generation}",
+        "Data file",
+        type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq"],
+        key=f"upload_file_{generation}",
         max_upload_size=engine.settings.max_upload_mb,
     )
     template_id = st.selectbox(
-        "Template", [NO_TEMPLATE, *templates], format_func=lambda t: templates.get(t, "No template (types inferred)"),
-        key="upload_template", help="Columns, types and defaults the file must follow.",
+        "Template",
+        [NO_TEMPLATE, *templates],
+        format_func=lambda t: templates.get(t, "No template (types inferred)"),
+        key="upload_template",
+        help="Columns, types and defaults the file must follow.",
     )
     if uploaded is None:
         st.stop()
@@ -63,8 +68,9 @@ with guard():
 
     choice = "keep"
     if not report.ok:
-        choice = st.radio("What should happen to this file?", list(CHOICES), format_func=CHOICES.get,
-                          key="upload_choice")
+        choice = st.radio(
+            "What should happen to this file?", list(CHOICES), format_func=CHOICES.get, key="upload_choice"
+        )
     label = "Reject the file" if choice == "reject" else "Store the dataset"
     if st.button(label, type="primary", key="upload_store", icon=":material/save:"):
         if choice == "reject":
@@ -72,8 +78,13 @@ with guard():
         else:
             with st.spinner("Storing…"):
                 dataset = engine.datasets.upload(
-                    actor, name=name, filename=uploaded.name, data=data, template_id=template_id or None,
-                    sheet=sheet, on_problems=choice,
+                    actor,
+                    name=name,
+                    filename=uploaded.name,
+                    data=data,
+                    template_id=template_id or None,
+                    sheet=sheet,
+                    on_problems=choice,
                 )
             st.session_state["upload_outcome"] = (
                 f"Dataset '{dataset.name}' stored: {dataset.rows:,} rows, status {dataset.status}. "

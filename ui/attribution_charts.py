@@ -29,11 +29,11 @@ MODEL_TITLES = {
 }
 SCORE_MEANINGS = {
     "function_similarity": "Score: the share of the sample's code (functions weighted by length and by how rare "
-                           "they are across families) that closely matches the family's functions.",
+    "they are across families) that closely matches the family's functions.",
     "strings_similarity": "Score: cosine similarity between the file's strings and the family's string profile "
-                          "(strings shared by many families count little).",
+    "(strings shared by many families count little).",
     "tlsh_similarity": "Score: 1 at TLSH distance 0 (identical), falling to 0 at distance 250 (unrelated); "
-                       "from the family's nearest reference.",
+    "from the family's nearest reference.",
 }
 TOP_FAMILIES = 10
 
@@ -52,8 +52,17 @@ def size_text(size: int) -> str:
 
 def samples_frame(samples: list[AttributionSample]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"name": s.name, "state": state_label(s.state), "submitted (UTC)": s.created_at, "by": s.owner,
-          "size": size_text(s.size), "sha256": s.id} for s in samples],
+        [
+            {
+                "name": s.name,
+                "state": state_label(s.state),
+                "submitted (UTC)": s.created_at,
+                "by": s.owner,
+                "size": size_text(s.size),
+                "sha256": s.id,
+            }
+            for s in samples
+        ],
         columns=["name", "state", "submitted (UTC)", "by", "size", "sha256"],
     )
 
@@ -61,9 +70,18 @@ def samples_frame(samples: list[AttributionSample]) -> pd.DataFrame:
 def status_frame(sample: AttributionSample) -> pd.DataFrame:
     """One row per model: the state of each phase and of the whole run, and why it stopped if it did."""
     return pd.DataFrame(
-        [{"model": model_title(r.model), "version": r.model_version, "phase 1: extraction": state_label(r.phase_1),
-          "phase 2: similarity search": state_label(r.phase_2), "state": state_label(r.state),
-          "note": r.error or "", "job": r.job_id or ""} for r in sample.runs],
+        [
+            {
+                "model": model_title(r.model),
+                "version": r.model_version,
+                "phase 1: extraction": state_label(r.phase_1),
+                "phase 2: similarity search": state_label(r.phase_2),
+                "state": state_label(r.state),
+                "note": r.error or "",
+                "job": r.job_id or "",
+            }
+            for r in sample.runs
+        ],
         columns=["model", "version", "phase 1: extraction", "phase 2: similarity search", "state", "note", "job"],
     )
 
@@ -71,8 +89,15 @@ def status_frame(sample: AttributionSample) -> pd.DataFrame:
 def family_chart(prediction_results: list[dict[str, Any]], model: str) -> go.Figure:
     """The best-scoring families (at most ``TOP_FAMILIES``), best on top."""
     frame = pd.DataFrame(prediction_results[:TOP_FAMILIES])
-    return bar(frame, x="family", y="score", horizontal=True, title=f"Families ranked by {model_title(model).lower()}",
-               x_title="family", y_title="score (0–1)")
+    return bar(
+        frame,
+        x="family",
+        y="score",
+        horizontal=True,
+        title=f"Families ranked by {model_title(model).lower()}",
+        x_title="family",
+        y_title="score (0–1)",
+    )
 
 
 def _hex(value: int | None) -> str:
@@ -88,35 +113,59 @@ def evidence_frame(model: str, evidence: dict[str, Any], names: dict[str, str]) 
 
     if model == "function_similarity":
         frame = pd.DataFrame(
-            [{"address": _hex(m["address"]), "size": m["size"], "function": m.get("name") or "",
-              "best reference function": m.get("reference_name") or _hex(m.get("reference_address")),
-              "family": m["family"], "similarity": m["similarity"],
-              "reference sample": reference(m.get("reference_sample"))}
-             for m in evidence.get("matched_functions", [])],
-            columns=["address", "size", "function", "best reference function", "family", "similarity",
-                     "reference sample"],
+            [
+                {
+                    "address": _hex(m["address"]),
+                    "size": m["size"],
+                    "function": m.get("name") or "",
+                    "best reference function": m.get("reference_name") or _hex(m.get("reference_address")),
+                    "family": m["family"],
+                    "similarity": m["similarity"],
+                    "reference sample": reference(m.get("reference_sample")),
+                }
+                for m in evidence.get("matched_functions", [])
+            ],
+            columns=[
+                "address",
+                "size",
+                "function",
+                "best reference function",
+                "family",
+                "similarity",
+                "reference sample",
+            ],
         )
         return frame.drop(columns=["function"]) if not frame["function"].astype(bool).any() else frame
-    columns = ["reference sample", "family", "distance", "meaning"] if model == "tlsh_similarity" else \
-        ["reference sample", "family", "similarity"]
-    rows = [{"reference sample": reference(n["sample_id"]), **{k: v for k, v in n.items() if k != "sample_id"}}
-            for n in evidence.get("nearest", [])]
+    columns = (
+        ["reference sample", "family", "distance", "meaning"]
+        if model == "tlsh_similarity"
+        else ["reference sample", "family", "similarity"]
+    )
+    rows = [
+        {"reference sample": reference(n["sample_id"]), **{k: v for k, v in n.items() if k != "sample_id"}}
+        for n in evidence.get("nearest", [])
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
 def evidence_facts(model: str, evidence: dict[str, Any]) -> list[str]:
     """Short facts shown above the evidence table."""
     if model == "function_similarity":
-        return [f"{evidence.get('functions_analysed', 0):,} functions analysed (boundaries from "
-                f"{evidence.get('boundary_source', '?')}), {evidence.get('functions_compared', 0):,} long enough "
-                f"to compare, {evidence.get('functions_matched', 0):,} matched", *evidence.get("notes", [])]
+        return [
+            f"{evidence.get('functions_analysed', 0):,} functions analysed (boundaries from "
+            f"{evidence.get('boundary_source', '?')}), {evidence.get('functions_compared', 0):,} long enough "
+            f"to compare, {evidence.get('functions_matched', 0):,} matched",
+            *evidence.get("notes", []),
+        ]
     if model == "strings_similarity":
         shared = ", ".join(f'"{s}"' for s in evidence.get("shared_with_top_family", [])[:5])
         facts = [f"{evidence.get('strings', 0):,} distinct strings"]
         return facts + ([f"Shared with the top family: {shared}"] if shared else [])
     if model == "tlsh_similarity":
-        return [f"TLSH digest {evidence.get('digest', '')}; {evidence.get('references_compared', 0):,} references "
-                "compared (distance 0 = identical, above about 200 = unrelated)"]
+        return [
+            f"TLSH digest {evidence.get('digest', '')}; {evidence.get('references_compared', 0):,} references "
+            "compared (distance 0 = identical, above about 200 = unrelated)"
+        ]
     return []
 
 
@@ -134,11 +183,20 @@ def families_frame(families: pd.DataFrame) -> pd.DataFrame:
 
 def references_frame(references: list[ReferenceSample]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"family": r.family, "name": r.name, "size": size_text(r.size),
-          "analysed": "yes" if r.analysed else "at the next rebuild",
-          "functions": r.functions if r.functions is not None else None,
-          "not readable by": "; ".join(f"{model_title(m)}: {why}" for m, why in r.notes.items()),
-          "added (UTC)": r.created_at, "by": r.owner, "sha256": r.sha256} for r in references],
+        [
+            {
+                "family": r.family,
+                "name": r.name,
+                "size": size_text(r.size),
+                "analysed": "yes" if r.analysed else "at the next rebuild",
+                "functions": r.functions if r.functions is not None else None,
+                "not readable by": "; ".join(f"{model_title(m)}: {why}" for m, why in r.notes.items()),
+                "added (UTC)": r.created_at,
+                "by": r.owner,
+                "sha256": r.sha256,
+            }
+            for r in references
+        ],
         columns=["family", "name", "size", "analysed", "functions", "not readable by", "added (UTC)", "by", "sha256"],
     )
 
@@ -146,10 +204,12 @@ def references_frame(references: list[ReferenceSample]) -> pd.DataFrame:
 def show_model_result(name: str, run: AttributionRun, entry: dict[str, Any], names: dict[str, str], key: str) -> None:
     """One model's outcome: its explanation, ranked families, evidence and timings (or why there are none)."""
     explanation = entry["explanation_results"]
-    st.caption(f"{model_title(run.model)} {run.model_version} · {state_label(run.state)}"
-               + (f" · predicted {entry['predicted_at']}" if entry["predicted_at"] else "")
-               + (f" · index revision {explanation['index_revision']}" if explanation.get("index_revision") else "")
-               + (f" · job {run.job_id}" if run.job_id else ""))
+    st.caption(
+        f"{model_title(run.model)} {run.model_version} · {state_label(run.state)}"
+        + (f" · predicted {entry['predicted_at']}" if entry["predicted_at"] else "")
+        + (f" · index revision {explanation['index_revision']}" if explanation.get("index_revision") else "")
+        + (f" · job {run.job_id}" if run.job_id else "")
+    )
     if run.state == "not_applicable":
         st.info(f"Not applicable: {entry['error_details']}.", icon=":material/block:")
         return
@@ -158,8 +218,10 @@ def show_model_result(name: str, run: AttributionRun, entry: dict[str, Any], nam
         st.caption("To analyse the file again, delete the sample and submit the file anew.")
         return
     if run.state == "pending":
-        st.info("Waiting for a free worker (jobs wait their turn while the machine is busy)…",
-                icon=":material/hourglass_top:")
+        st.info(
+            "Waiting for a free worker (jobs wait their turn while the machine is busy)…",
+            icon=":material/hourglass_top:",
+        )
         return
     if run.state != "done":
         phase = "phase 2, similarity search" if run.phase_1 == "done" else "phase 1, extraction"
@@ -175,6 +237,7 @@ def show_model_result(name: str, run: AttributionRun, entry: dict[str, Any], nam
     table = evidence_frame(run.model, evidence, names)
     if not table.empty:
         st.dataframe(table, hide_index=True, key=f"{key}_evidence")
-        download_csv(table, f"{name}-{run.model}-evidence.csv", key=f"{key}_evidence_csv",
-                     label="Download evidence CSV")
+        download_csv(
+            table, f"{name}-{run.model}-evidence.csv", key=f"{key}_evidence_csv", label="Download evidence CSV"
+        )
     st.caption(f"Timings: {timings_text(explanation.get('timings', {}))}")

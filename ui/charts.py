@@ -54,7 +54,13 @@ def histogram(bins: pd.DataFrame, *, title: str, x_title: str, y_title: str = "r
 
 
 def bar(
-    frame: pd.DataFrame, *, x: str, y: str, title: str, horizontal: bool = False, x_title: str | None = None,
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    horizontal: bool = False,
+    x_title: str | None = None,
     y_title: str | None = None,
 ) -> go.Figure:
     """One bar per row of ``frame`` (``x`` labels, ``y`` values); ``horizontal`` suits long labels."""
@@ -73,7 +79,12 @@ def bar(
 
 
 def heatmap(
-    matrix: pd.DataFrame, *, title: str, zmin: float = -1.0, zmax: float = 1.0, colorscale: str = "RdBu",
+    matrix: pd.DataFrame,
+    *,
+    title: str,
+    zmin: float = -1.0,
+    zmax: float = 1.0,
+    colorscale: str = "RdBu",
     decimals: int = 2,
 ) -> go.Figure:
     """A labelled matrix (index = rows, columns = columns), e.g. correlations or a confusion matrix."""

@@ -19,7 +19,7 @@ def _top(contributions: Mapping[str, float], top: int) -> list[tuple[str, float]
     ranked = sorted(contributions.items(), key=lambda item: -abs(item[1]))
     if len(ranked) <= top:
         return ranked
-    rest = ranked[top - 1:]
+    rest = ranked[top - 1 :]
     return [*ranked[: top - 1], (f"{len(rest)} other columns", sum(v for _, v in rest))]
 
 
@@ -29,44 +29,75 @@ def _labels(items: list[tuple[str, float]], inputs: Mapping[str, object] | None)
 
 
 def contribution_waterfall(
-    base: float, contributions: Mapping[str, float], output: float, *, title: str, x_title: str,
-    inputs: Mapping[str, object] | None = None, top: int = TOP,
+    base: float,
+    contributions: Mapping[str, float],
+    output: float,
+    *,
+    title: str,
+    x_title: str,
+    inputs: Mapping[str, object] | None = None,
+    top: int = TOP,
 ) -> go.Figure:
     """From the base value (the output before the case's values are known), each column's push, to this case's
     output; the largest pushes first."""
     items = _top(contributions, top)
     labels = ["base value", *_labels(items, inputs), "this case"]
     values = [base, *(v for _, v in items), output]
-    figure = go.Figure(go.Waterfall(
-        orientation="h", y=labels, x=values, measure=["absolute", *["relative"] * len(items), "total"],
-        increasing={"marker": {"color": UP}}, decreasing={"marker": {"color": DOWN}},
-        totals={"marker": {"color": TOTAL}}, connector={"line": {"color": "#adb5bd", "width": 1}},
-        text=[f"{base:.4g}", *(f"{v:+.3g}" for _, v in items), f"{output:.4g}"], textposition="auto",
-        hovertemplate="%{y}: %{text}<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Waterfall(
+            orientation="h",
+            y=labels,
+            x=values,
+            measure=["absolute", *["relative"] * len(items), "total"],
+            increasing={"marker": {"color": UP}},
+            decreasing={"marker": {"color": DOWN}},
+            totals={"marker": {"color": TOTAL}},
+            connector={"line": {"color": "#adb5bd", "width": 1}},
+            text=[f"{base:.4g}", *(f"{v:+.3g}" for _, v in items), f"{output:.4g}"],
+            textposition="auto",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
     figure.update_yaxes(autorange="reversed", type="category")
     figure.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"}, xaxis_title=x_title, showlegend=False,
-        height=max(HEIGHT, 30 * len(labels) + 100), margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        title={"text": title, "x": 0.0, "xanchor": "left"},
+        xaxis_title=x_title,
+        showlegend=False,
+        height=max(HEIGHT, 30 * len(labels) + 100),
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
     return figure
 
 
 def contribution_bars(
-    contributions: Mapping[str, float], *, title: str, x_title: str, inputs: Mapping[str, object] | None = None,
+    contributions: Mapping[str, float],
+    *,
+    title: str,
+    x_title: str,
+    inputs: Mapping[str, object] | None = None,
     top: int = TOP,
 ) -> go.Figure:
     """One signed bar per column, largest first, coloured by the direction it pushes."""
     items = _top(contributions, top)
     values = [v for _, v in items]
-    figure = go.Figure(go.Bar(
-        x=values, y=_labels(items, inputs), orientation="h", marker_color=[UP if v >= 0 else DOWN for v in values],
-        text=[f"{v:+.3g}" for v in values], textposition="auto", hovertemplate="%{y}: %{text}<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Bar(
+            x=values,
+            y=_labels(items, inputs),
+            orientation="h",
+            marker_color=[UP if v >= 0 else DOWN for v in values],
+            text=[f"{v:+.3g}" for v in values],
+            textposition="auto",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
     figure.update_yaxes(autorange="reversed", type="category")
     figure.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"}, xaxis_title=x_title, showlegend=False,
-        height=max(HEIGHT, 30 * len(items) + 100), margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        title={"text": title, "x": 0.0, "xanchor": "left"},
+        xaxis_title=x_title,
+        showlegend=False,
+        height=max(HEIGHT, 30 * len(items) + 100),
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
     return figure
 

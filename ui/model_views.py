@@ -27,8 +27,10 @@ def metrics_row(summary: ModelSummary) -> None:
         label, higher, meaning = METRICS.get(key, (key, True, ""))
         column.metric(label, _number(value), help=f"{meaning} {'Higher' if higher else 'Lower'} is better.")
     if summary.model.problem_type != "forecast":
-        st.caption(f"Scored once on {summary.model.details.get('holdout_rows', 0):,} held-out rows the model "
-                   "never saw during selection or fitting.")
+        st.caption(
+            f"Scored once on {summary.model.details.get('holdout_rows', 0):,} held-out rows the model "
+            "never saw during selection or fitting."
+        )
 
 
 def plots(summary: ModelSummary, target: str) -> None:
@@ -36,15 +38,33 @@ def plots(summary: ModelSummary, target: str) -> None:
         left, right = st.columns(2)
         left.plotly_chart(charts.confusion(summary.confusion), key="models_confusion")
         if summary.roc is not None and not summary.roc.empty:
-            right.plotly_chart(charts.curves(summary.roc, x="fpr", y="tpr", score="auc", diagonal=True,
-                                             title="ROC curve (held-out rows, area in brackets)",
-                                             x_title="false positive rate", y_title="true positive rate"),
-                               key="models_roc")
+            right.plotly_chart(
+                charts.curves(
+                    summary.roc,
+                    x="fpr",
+                    y="tpr",
+                    score="auc",
+                    diagonal=True,
+                    title="ROC curve (held-out rows, area in brackets)",
+                    x_title="false positive rate",
+                    y_title="true positive rate",
+                ),
+                key="models_roc",
+            )
         if summary.pr is not None and not summary.pr.empty:
-            left.plotly_chart(charts.curves(summary.pr, x="recall", y="precision", score="average_precision",
-                                            diagonal=False, x_title="recall", y_title="precision",
-                                            title="Precision-recall curve (average precision in brackets)"),
-                              key="models_pr")
+            left.plotly_chart(
+                charts.curves(
+                    summary.pr,
+                    x="recall",
+                    y="precision",
+                    score="average_precision",
+                    diagonal=False,
+                    x_title="recall",
+                    y_title="precision",
+                    title="Precision-recall curve (average precision in brackets)",
+                ),
+                key="models_pr",
+            )
         if summary.roc is not None and summary.roc["class"].nunique() > 1:
             right.caption("Multiclass: one curve per class, that class against all others.")
     if summary.residuals is not None and not summary.residuals.empty:
@@ -61,11 +81,18 @@ def leaderboard_table(board: pd.DataFrame, metric: str) -> pd.DataFrame:
     def text(values: pd.Series, digits: int) -> pd.Series:
         return values.map(lambda v: "—" if pd.isna(v) else f"{v:.{digits}f}")
 
-    return pd.DataFrame({
-        "rank": board["rank"].map(lambda r: "—" if pd.isna(r) else str(int(r))), "family": board["family"],
-        f"CV {metric}": text(board["cv_score"], 4), "± (std)": text(board["cv_std"], 4), "folds": board["folds"],
-        "fit time (s)": text(board["fit_time_s"].where(board["folds"] > 0), 2), "status": board["status"],
-        "settings": board["params"]})
+    return pd.DataFrame(
+        {
+            "rank": board["rank"].map(lambda r: "—" if pd.isna(r) else str(int(r))),
+            "family": board["family"],
+            f"CV {metric}": text(board["cv_score"], 4),
+            "± (std)": text(board["cv_std"], 4),
+            "folds": board["folds"],
+            "fit time (s)": text(board["fit_time_s"].where(board["folds"] > 0), 2),
+            "status": board["status"],
+            "settings": board["params"],
+        }
+    )
 
 
 def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
@@ -76,18 +103,26 @@ def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
     plots(summary, model.target)
     st.subheader("Leaderboard")
     metric = CV_METRICS.get(summary.cv_metric, summary.cv_metric)
-    st.caption(f"Every candidate tried, best first, by {metric} averaged over cross-validation folds of the "
-               "training rows. Rank 1 was refit on all training rows and became this model.")
+    st.caption(
+        f"Every candidate tried, best first, by {metric} averaged over cross-validation folds of the "
+        "training rows. Rank 1 was refit on all training rows and became this model."
+    )
     board = summary.leaderboard
     st.dataframe(leaderboard_table(board, metric), hide_index=True, key="models_leaderboard")
-    st.caption("A candidate the time budget stopped before its last fold ranks after every complete one, however "
-               "good its few folds looked; \"not run\" candidates did not fit in the budget.")
+    st.caption(
+        "A candidate the time budget stopped before its last fold ranks after every complete one, however "
+        'good its few folds looked; "not run" candidates did not fit in the budget.'
+    )
     download_csv(board, f"{model.name}-v{model.version}-leaderboard.csv", key="models_leaderboard_csv")
     facts_and_lineage(summary)
     holdout = engine.models.holdout(actor, model.id)
     if not holdout.empty:
-        download_csv(holdout, f"{model.name}-v{model.version}-holdout.csv", key="models_holdout_csv",
-                     label="Download the held-out predictions (CSV)")
+        download_csv(
+            holdout,
+            f"{model.name}-v{model.version}-holdout.csv",
+            key="models_holdout_csv",
+            label="Download the held-out predictions (CSV)",
+        )
 
 
 def facts_and_lineage(summary: ModelSummary) -> None:
@@ -108,10 +143,12 @@ def importance_view(engine: Engine, actor: Actor, model: Model) -> None:
     else:
         when = found.computed_at.replace("T", " ")[:16]
         origin = "while training" if found.source == "training" else "by a job"
-        st.caption(f"SHAP values of {found.rows:,} training rows, computed {origin} ({when} UTC). "
-                   f"{found.meaning(model.schema.get('classes') or [])} "
-                   "Importance is the average size of that move; one-hot and date parts are summed back onto "
-                   "your original columns.")
+        st.caption(
+            f"SHAP values of {found.rows:,} training rows, computed {origin} ({when} UTC). "
+            f"{found.meaning(model.schema.get('classes') or [])} "
+            "Importance is the average size of that move; one-hot and date parts are summed back onto "
+            "your original columns."
+        )
         left, right = st.columns(2)
         left.plotly_chart(charts.importance_bars(found.table), key="models_importance_chart")
         order = list(found.table["feature"])
@@ -120,18 +157,34 @@ def importance_view(engine: Engine, actor: Actor, model: Model) -> None:
             feature = st.selectbox("Effect of one feature", order, key="models_dependence_feature")
             kind = next((f["kind"] for f in model.schema.get("features", []) if f["name"] == feature), "numeric")
             st.plotly_chart(charts.dependence(found.values, feature, kind), key="models_dependence")
-        download_csv(found.table, f"{model.name}-v{model.version}-importance.csv", key="models_importance_csv",
-                     label="Download the importance (CSV)")
-        download_csv(found.values, f"{model.name}-v{model.version}-shap-values.csv", key="models_values_csv",
-                     label="Download the SHAP value of every row (CSV)")
+        download_csv(
+            found.table,
+            f"{model.name}-v{model.version}-importance.csv",
+            key="models_importance_csv",
+            label="Download the importance (CSV)",
+        )
+        download_csv(
+            found.values,
+            f"{model.name}-v{model.version}-shap-values.csv",
+            key="models_values_csv",
+            label="Download the SHAP value of every row (CSV)",
+        )
     if not actor.can("models:train"):
         return
     with st.form("models_explain_form", border=True):
-        rows = st.number_input("Rows of training data to explain", min_value=10, max_value=50_000, value=2000,
-                               step=500, key="models_explain_rows", help="More rows: steadier averages, slower.")
+        rows = st.number_input(
+            "Rows of training data to explain",
+            min_value=10,
+            max_value=50_000,
+            value=2000,
+            step=500,
+            key="models_explain_rows",
+            help="More rows: steadier averages, slower.",
+        )
         left, right = st.columns(2)
-        start = left.form_submit_button("Compute feature importance" if found is None else "Recompute",
-                                        icon=":material/calculate:")
+        start = left.form_submit_button(
+            "Compute feature importance" if found is None else "Recompute", icon=":material/calculate:"
+        )
         drop = found is not None and right.form_submit_button("Delete the importance", icon=":material/delete:")
     with guard():
         if start:
@@ -155,18 +208,39 @@ def headline(model: Model) -> str:
 
 def overview(models: list[Model]) -> pd.DataFrame:
     """One row per version, grouped by predictor (newest version first), with its headline score."""
-    return pd.DataFrame([{"predictor": m.name, "version": m.version, "status": m.status, "problem": m.problem_type,
-                          "target": m.target, "dataset": m.dataset_name, "score": headline(m),
-                          "continued from": (m.details.get("parent") or {}).get("label", ""),
-                          "trained (UTC)": m.created_at, "by": m.owner} for m in models])
+    return pd.DataFrame(
+        [
+            {
+                "predictor": m.name,
+                "version": m.version,
+                "status": m.status,
+                "problem": m.problem_type,
+                "target": m.target,
+                "dataset": m.dataset_name,
+                "score": headline(m),
+                "continued from": (m.details.get("parent") or {}).get("label", ""),
+                "trained (UTC)": m.created_at,
+                "by": m.owner,
+            }
+            for m in models
+        ]
+    )
 
 
 def inputs_table(model: Model) -> pd.DataFrame:
     """The model's input columns as the schema JSON describes them, one row each."""
-    rows = [{"column": f["name"], "kind": f["kind"], "type": f["dtype"],
-             "allowed categories": ", ".join(f.get("categories") or [])[:300],
-             "typical (median / most frequent)": f["mode"] if f.get("mode") is not None else f.get("median"),
-             "min": f.get("min"), "max": f.get("max")} for f in model.schema.get("features", [])]
+    rows = [
+        {
+            "column": f["name"],
+            "kind": f["kind"],
+            "type": f["dtype"],
+            "allowed categories": ", ".join(f.get("categories") or [])[:300],
+            "typical (median / most frequent)": f["mode"] if f.get("mode") is not None else f.get("median"),
+            "min": f.get("min"),
+            "max": f.get("max"),
+        }
+        for f in model.schema.get("features", [])
+    ]
     return pd.DataFrame(rows).astype(str).replace("None", "") if rows else pd.DataFrame()
 
 
@@ -177,6 +251,12 @@ def choose_tabular_model(engine: Engine, actor: Actor, key: str) -> Model:
         st.info("No classification or regression model yet: train one first.")
         st.stop()
     by_id = {m.id: m for m in models}
-    model_id = st.selectbox("Model", list(by_id), key=key, format_func=lambda i: (
-        f"{by_id[i].label} · {by_id[i].problem_type} of {by_id[i].target} · trained on {by_id[i].dataset_name}"))
+    model_id = st.selectbox(
+        "Model",
+        list(by_id),
+        key=key,
+        format_func=lambda i: (
+            f"{by_id[i].label} · {by_id[i].problem_type} of {by_id[i].target} · trained on {by_id[i].dataset_name}"
+        ),
+    )
     return by_id[model_id]

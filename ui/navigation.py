@@ -36,8 +36,9 @@ PAGES: list[PageSpec] = [
     PageSpec("forecast.py", "Forecast", ":material/timeline:", "Predict", "inference:run"),
     PageSpec("predictions.py", "Predictions log", ":material/receipt_long:", "Predict", "predictions:read"),
     PageSpec("samples.py", "Samples", ":material/bug_report:", "Attribution", "attribution:read"),
-    PageSpec("reference_library.py", "Reference library", ":material/library_books:", "Attribution",
-             "attribution:read"),
+    PageSpec(
+        "reference_library.py", "Reference library", ":material/library_books:", "Attribution", "attribution:read"
+    ),
     PageSpec("jobs.py", "Jobs", ":material/pending_actions:", "Workspace", "jobs:read"),
     PageSpec("users.py", "Users & roles", ":material/group:", "Administration", "users:manage"),
     PageSpec("tenants.py", "Tenants", ":material/domain:", "Administration", "tenants:manage"),

@@ -15,11 +15,21 @@ def show_report(report: ValidationReport, key: str, filename: str = "validation-
     total, fields, usable, defaults = st.columns(4)
     total.metric("Total records", f"{report.rows:,}")
     fields.metric("Fields", f"{report.columns:,}")
-    usable.metric("Usable rows", f"{report.usable_fraction:.1%}", f"{report.usable_rows:,} of {report.rows:,}",
-                  delta_color="off", delta_arrow="off")
-    defaults.metric("Defaults applied", f"{sum(report.defaults_applied.values()):,}",
-                    ", ".join(f"{c}: {n:,}" for c, n in report.defaults_applied.items()) or None,
-                    delta_color="off", delta_arrow="off", help="Missing cells filled with the template's default.")
+    usable.metric(
+        "Usable rows",
+        f"{report.usable_fraction:.1%}",
+        f"{report.usable_rows:,} of {report.rows:,}",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    defaults.metric(
+        "Defaults applied",
+        f"{sum(report.defaults_applied.values()):,}",
+        ", ".join(f"{c}: {n:,}" for c, n in report.defaults_applied.items()) or None,
+        delta_color="off",
+        delta_arrow="off",
+        help="Missing cells filled with the template's default.",
+    )
     if report.ok:
         st.success("No problems: every row matches.", icon=":material/check_circle:")
         return
@@ -27,14 +37,26 @@ def show_report(report: ValidationReport, key: str, filename: str = "validation-
     counts = pd.DataFrame({"problem": list(report.summary()), "count": list(report.summary().values())})
     chart, table = st.columns([2, 3])
     with chart:
-        figure = bar(counts[counts["count"] > 0], x="problem", y="count", title="Problems per kind",
-                     horizontal=True, x_title=" ", y_title="problems")
+        figure = bar(
+            counts[counts["count"] > 0],
+            x="problem",
+            y="count",
+            title="Problems per kind",
+            horizontal=True,
+            x_title=" ",
+            y_title="problems",
+        )
         st.plotly_chart(figure, key=f"{key}_chart")
     with table:
         problems = report.to_frame()
         shown = problems.assign(row=problems["row"].astype("string").fillna("whole column"))
-        st.dataframe(shown, hide_index=True, key=f"{key}_problems", placeholder="(empty)",
-                     column_config={"row": st.column_config.TextColumn("row", help="1 = first row under the header")})
+        st.dataframe(
+            shown,
+            hide_index=True,
+            key=f"{key}_problems",
+            placeholder="(empty)",
+            column_config={"row": st.column_config.TextColumn("row", help="1 = first row under the header")},
+        )
         if report.truncated:
             st.caption(f"Showing the first {len(problems):,} of {report.total_problems:,} problems.")
         download_csv(problems, filename, key=f"{key}_csv", label="Download the report (CSV)")

@@ -94,8 +94,10 @@ def check_steps(steps: object, histories: Sequence[pd.Series], freq: str) -> int
         limit, why = room, f"dates stop at {pd.Timestamp.max:%Y-%m-%d}"
     if isinstance(steps, int | np.integer) and not isinstance(steps, bool) and 1 <= steps <= limit:
         return int(steps)
-    raise InvalidInput(f"Steps must be a whole number from 1 to {limit:,} ({why}).",
-                       [Problem(f"must be from 1 to {limit}", field="steps", value=str(steps))])
+    raise InvalidInput(
+        f"Steps must be a whole number from 1 to {limit:,} ({why}).",
+        [Problem(f"must be from 1 to {limit}", field="steps", value=str(steps))],
+    )
 
 
 def _periods_left(last: pd.Timestamp, freq: str, wanted: int) -> int:

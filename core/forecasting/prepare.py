@@ -276,7 +276,7 @@ def _resample(long: pd.DataFrame, freq: str) -> pd.DataFrame:
 
 
 def _summary(problems: list[Problem], tail: str) -> str:
-    """"Some rows cannot be used: 48 × unparseable date." — counting the rows past MAX_LISTED too."""
+    """ "Some rows cannot be used: 48 × unparseable date." — counting the rows past MAX_LISTED too."""
     counts: Counter[str] = Counter()
     for p in problems:
         what, _, more = p.problem.partition(": ")

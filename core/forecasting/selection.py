@@ -83,7 +83,11 @@ def fit_select(
 
 
 def check_settings(
-    long: pd.DataFrame, freq: str, season_length: int, horizon: int, n_windows: int = 3,
+    long: pd.DataFrame,
+    freq: str,
+    season_length: int,
+    horizon: int,
+    n_windows: int = 3,
     levels: Sequence[int] = (80, 95),
 ) -> None:
     """What ``fit_select`` refuses, checked without fitting (so a pre-training check can say it first)."""

@@ -62,27 +62,62 @@ class Candidate:
 
 def candidates(problem_type: str) -> list[Candidate]:
     """Configurations in the order they are tried (a short budget only reaches the first few)."""
-    linear = (Candidate("LogisticRegression", {"C": 1.0, "max_iter": 1000}) if problem_type == "classification"
-              else Candidate("Ridge", {"alpha": 1.0}))
-    linear_strong = (Candidate("LogisticRegression", {"C": 0.1, "max_iter": 1000})
-                     if problem_type == "classification" else Candidate("Ridge", {"alpha": 10.0}))
+    linear = (
+        Candidate("LogisticRegression", {"C": 1.0, "max_iter": 1000})
+        if problem_type == "classification"
+        else Candidate("Ridge", {"alpha": 1.0})
+    )
+    linear_strong = (
+        Candidate("LogisticRegression", {"C": 0.1, "max_iter": 1000})
+        if problem_type == "classification"
+        else Candidate("Ridge", {"alpha": 10.0})
+    )
     forest_features = "sqrt" if problem_type == "classification" else 0.5
     stop_early = {"early_stopping": True, "validation_fraction": 0.15, "n_iter_no_change": 25}
     bounded = {"max_leaf_nodes": 1000}  # forests on big tables: bounded file size and SHAP time
     return [
-        Candidate("HistGradientBoosting", {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31,
-                                           "min_samples_leaf": 20}),  # scikit-learn's defaults
+        Candidate(
+            "HistGradientBoosting",
+            {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31, "min_samples_leaf": 20},
+        ),  # scikit-learn's defaults
         linear,
         Candidate("RandomForest", {"n_estimators": 200, "max_features": forest_features, **bounded}),
-        Candidate("HistGradientBoosting", {"learning_rate": 0.05, "max_iter": 500, "max_leaf_nodes": 15,
-                                           "min_samples_leaf": 10, "l2_regularization": 1.0, **stop_early}),
+        Candidate(
+            "HistGradientBoosting",
+            {
+                "learning_rate": 0.05,
+                "max_iter": 500,
+                "max_leaf_nodes": 15,
+                "min_samples_leaf": 10,
+                "l2_regularization": 1.0,
+                **stop_early,
+            },
+        ),
         Candidate("ExtraTrees", {"n_estimators": 200, "max_features": forest_features, **bounded}),
-        Candidate("HistGradientBoosting", {"learning_rate": 0.1, "max_iter": 500, "max_leaf_nodes": 63,
-                                           "min_samples_leaf": 40, "max_features": 0.5, **stop_early}),
+        Candidate(
+            "HistGradientBoosting",
+            {
+                "learning_rate": 0.1,
+                "max_iter": 500,
+                "max_leaf_nodes": 63,
+                "min_samples_leaf": 40,
+                "max_features": 0.5,
+                **stop_early,
+            },
+        ),
         Candidate("RandomForest", {"n_estimators": 200, "max_features": 0.5, "min_samples_leaf": 5, **bounded}),
         linear_strong,
-        Candidate("HistGradientBoosting", {"learning_rate": 0.03, "max_iter": 1500, "max_leaf_nodes": 31,
-                                           "min_samples_leaf": 10, "max_features": 0.5, **stop_early}),
+        Candidate(
+            "HistGradientBoosting",
+            {
+                "learning_rate": 0.03,
+                "max_iter": 1500,
+                "max_leaf_nodes": 31,
+                "min_samples_leaf": 10,
+                "max_features": 0.5,
+                **stop_early,
+            },
+        ),
     ]
 
 

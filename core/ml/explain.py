@@ -38,8 +38,14 @@ from threadpoolctl import ThreadpoolController
 from core.ml.preprocessing import feature_sources
 from core.ml.schema import ModelSchema
 
-_TREES = (HistGradientBoostingClassifier, HistGradientBoostingRegressor, RandomForestClassifier,
-          RandomForestRegressor, ExtraTreesClassifier, ExtraTreesRegressor)
+_TREES = (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+)
 _LINEAR = (LogisticRegression, Ridge, LinearRegression)
 _PROBABILITY_TREES = (RandomForestClassifier, ExtraTreesClassifier)
 AGNOSTIC_BACKGROUND = 20  # rows of background data for the model-agnostic explainer
@@ -185,8 +191,14 @@ def explain_one(
     )
 
 
-def top_reasons(pipeline: Pipeline, schema: ModelSchema, rows: pd.DataFrame, predictions: pd.Series, k: int,
-                slice_rows: int = REASON_SLICE_ROWS) -> pd.DataFrame:
+def top_reasons(
+    pipeline: Pipeline,
+    schema: ModelSchema,
+    rows: pd.DataFrame,
+    predictions: pd.Series,
+    k: int,
+    slice_rows: int = REASON_SLICE_ROWS,
+) -> pd.DataFrame:
     """``reason_1..k`` for every row of ``rows``: the columns that pushed its prediction most, with their SHAP value
     (for the predicted class of a classifier), e.g. ``"petal_length_cm (+0.42)"``; "" for a zero contribution.
 
@@ -197,12 +209,12 @@ def top_reasons(pipeline: Pipeline, schema: ModelSchema, rows: pd.DataFrame, pre
     classes = pd.Index(explainer.model.classes_) if explainer.classify else None
     parts = []
     for start in range(0, len(rows), slice_rows):
-        Xt = explainer.transform(rows.iloc[start:start + slice_rows][schema.feature_names])
+        Xt = explainer.transform(rows.iloc[start : start + slice_rows][schema.feature_names])
         values, _ = explainer.values(Xt)
         if classes is None:
             index = np.zeros(len(Xt), dtype=int)
         else:
-            index = classes.get_indexer(predictions.iloc[start:start + slice_rows])
+            index = classes.get_indexer(predictions.iloc[start : start + slice_rows])
         slot, sign = _class_slot(explainer, values.shape[2], index)
         parts.append(values[np.arange(len(Xt)), :, slot] * sign[:, None])
     contributions = np.concatenate(parts) if parts else np.empty((0, len(explainer.columns)))
@@ -234,7 +246,10 @@ def importance_rows(pipeline: Pipeline, max_rows: int = DEFAULT_SAMPLE_ROWS) -> 
 
 
 def global_importance(
-    pipeline: Pipeline, schema: ModelSchema, sample: pd.DataFrame, max_rows: int = DEFAULT_SAMPLE_ROWS,
+    pipeline: Pipeline,
+    schema: ModelSchema,
+    sample: pd.DataFrame,
+    max_rows: int = DEFAULT_SAMPLE_ROWS,
     random_state: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(importance ``[feature, mean_abs_shap]`` largest first, per-row SHAP values on original columns).
@@ -248,8 +263,9 @@ def global_importance(
     if isinstance(pipeline[-1], _TREES):
         explainer = _cached(pipeline, schema)
     else:
-        explainer = explainer_for(pipeline, rows.sample(n=min(len(rows), AGNOSTIC_BACKGROUND),
-                                                        random_state=random_state))
+        explainer = explainer_for(
+            pipeline, rows.sample(n=min(len(rows), AGNOSTIC_BACKGROUND), random_state=random_state)
+        )
     Xt = explainer.transform(rows)
     values, _ = explainer.values(Xt)
     n_outputs = values.shape[2]
@@ -260,6 +276,9 @@ def global_importance(
         index = np.full(len(Xt), n_outputs - 1)  # the positive class (or the only output)
         magnitude = np.abs(values[:, :, -1]).mean(axis=0)
     per_row = pd.DataFrame(values[np.arange(len(Xt)), :, index], index=rows.index, columns=explainer.columns)
-    importance = (pd.DataFrame({"feature": explainer.columns, "mean_abs_shap": magnitude})
-                  .sort_values("mean_abs_shap", ascending=False, kind="stable").reset_index(drop=True))
+    importance = (
+        pd.DataFrame({"feature": explainer.columns, "mean_abs_shap": magnitude})
+        .sort_values("mean_abs_shap", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
     return importance, per_row

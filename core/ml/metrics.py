@@ -126,8 +126,7 @@ def pr_curves(holdout: pd.DataFrame, classes: Sequence[Any]) -> pd.DataFrame:
     parts = []
     for label, positive, proba in _one_vs_rest(holdout, classes):
         precision, recall, thresholds = skm.precision_recall_curve(positive, proba)
-        curve = pd.DataFrame({"recall": recall, "precision": precision,
-                              "threshold": np.append(thresholds, np.nan)})
+        curve = pd.DataFrame({"recall": recall, "precision": precision, "threshold": np.append(thresholds, np.nan)})
         ap = skm.average_precision_score(positive, proba)
         parts.append(_thin(curve).assign(**{"class": str(label), "average_precision": ap}))
     return _stack(parts, ["class", "recall", "precision", "threshold", "average_precision"])

@@ -45,12 +45,15 @@ def model_from_bytes(data: bytes) -> Pipeline:
         raise InvalidInput("The model file is not a valid skops file.", details=str(exc)) from exc
     unexpected = sorted(set(untrusted) - TRUSTED_TYPES)
     if unexpected:
-        raise InvalidInput("The model file contains types that are not allowed.",
-                           [Problem("untrusted type", value=name) for name in unexpected])
+        raise InvalidInput(
+            "The model file contains types that are not allowed.",
+            [Problem("untrusted type", value=name) for name in unexpected],
+        )
     model = sio.loads(data, trusted=list(untrusted))
     if not isinstance(model, Pipeline):
-        raise InvalidInput("The model file does not hold a pipeline.",
-                           [Problem("not a pipeline", value=type(model).__name__)])
+        raise InvalidInput(
+            "The model file does not hold a pipeline.", [Problem("not a pipeline", value=type(model).__name__)]
+        )
     return model
 
 

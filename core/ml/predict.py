@@ -43,8 +43,10 @@ def check_input(
         wrong_total += len(positions)
         room = max(0, max_problems - len(problems))
         raw = df[spec.name].to_numpy()
-        problems += [Problem(value_problem(raw[i], spec.kind), field=spec.name, row=row_offset + int(i),
-                             value=str(raw[i])) for i in positions[:room]]
+        problems += [
+            Problem(value_problem(raw[i], spec.kind), field=spec.name, row=row_offset + int(i), value=str(raw[i]))
+            for i in positions[:room]
+        ]
         if spec.kind == "categorical" and spec.categories:
             notes.extend(_unseen_note(spec.name, values, spec.categories))
     listed = sum(p.row is not None for p in problems)
@@ -58,8 +60,10 @@ def _unseen_note(name: str, values: pd.Series, categories: tuple[str, ...]) -> l
     if not unseen.any():
         return []
     examples = ", ".join(repr(v) for v in values[unseen].unique()[:3])
-    return [f"Column {name!r}: {int(unseen.sum())} rows have categories not seen in training ({examples}); "
-            "they are predicted as unknown."]
+    return [
+        f"Column {name!r}: {int(unseen.sum())} rows have categories not seen in training ({examples}); "
+        "they are predicted as unknown."
+    ]
 
 
 def predict_frame(pipeline: Pipeline, schema: ModelSchema, df: pd.DataFrame) -> pd.DataFrame:

@@ -79,14 +79,18 @@ def _column_step(kind: str, style: Style) -> Any:
     if style == "tree":
         if kind == "categorical":
             return OrdinalEncoder(
-                handle_unknown="use_encoded_value", unknown_value=np.nan,
-                min_frequency=MIN_CATEGORY_COUNT, max_categories=MAX_ORDINAL,
+                handle_unknown="use_encoded_value",
+                unknown_value=np.nan,
+                min_frequency=MIN_CATEGORY_COUNT,
+                max_categories=MAX_ORDINAL,
             )
         return DatetimeParts() if kind == "datetime" else "passthrough"  # trees split on missing values
     if kind == "categorical":
         return OneHotEncoder(
-            handle_unknown="infrequent_if_exist", min_frequency=MIN_CATEGORY_COUNT,
-            max_categories=MAX_ONE_HOT, sparse_output=False,
+            handle_unknown="infrequent_if_exist",
+            min_frequency=MIN_CATEGORY_COUNT,
+            max_categories=MAX_ONE_HOT,
+            sparse_output=False,
         )
     if kind == "boolean":
         return SimpleImputer(strategy="most_frequent", keep_empty_features=True)
@@ -98,7 +102,8 @@ def build_preprocessor(schema: ModelSchema, style: Style) -> list[tuple[str, Any
     """Pipeline steps (coerce, then one transformer per feature) ahead of the estimator."""
     columns = ColumnTransformer(
         [(f"c{i}", _column_step(f.kind, style), [f.name]) for i, f in enumerate(schema.features)],
-        remainder="drop", sparse_threshold=0.0,
+        remainder="drop",
+        sparse_threshold=0.0,
     )
     return [("coerce", FrameCoercer({f.name: f.kind for f in schema.features})), ("prep", columns)]
 

@@ -36,22 +36,32 @@ def resolve_columns(
     is refused rather than read as "all". Unknown names, overlaps, an id column that is the target and a table
     with nothing else to learn from are refused too."""
     named = [("target", target), ("id_column", id_column), *(("features", f) for f in features or [])]
-    problems = [Problem("unknown column", field=field, value=str(name))
-                for field, name in named if name is not None and name not in columns]
+    problems = [
+        Problem("unknown column", field=field, value=str(name))
+        for field, name in named
+        if name is not None and name not in columns
+    ]
     if problems:
         raise InvalidInput("Some column names do not exist in the dataset.", problems)
     if id_column is not None and id_column == target:
-        raise InvalidInput("The id column cannot also be the target.",
-                           [Problem("the same column as the target", field="id_column", value=id_column)])
+        raise InvalidInput(
+            "The id column cannot also be the target.",
+            [Problem("the same column as the target", field="id_column", value=id_column)],
+        )
     excluded = {target, id_column}
     if features is None:
         chosen = [c for c in columns if c not in excluded]
         if not chosen:
-            raise InvalidInput("The table has no column to learn from besides the target and the id column.",
-                               [Problem("no feature columns", field="features")])
+            raise InvalidInput(
+                "The table has no column to learn from besides the target and the id column.",
+                [Problem("no feature columns", field="features")],
+            )
         return chosen
-    clashes = [Problem("the target or id column cannot also be a feature", field="features", value=str(f))
-               for f in features if f in excluded]
+    clashes = [
+        Problem("the target or id column cannot also be a feature", field="features", value=str(f))
+        for f in features
+        if f in excluded
+    ]
     if clashes:
         raise InvalidInput("A column cannot be both a feature and the target or id.", clashes)
     chosen = list(dict.fromkeys(features))
@@ -69,8 +79,10 @@ def infer_problem_type(y: pd.Series) -> tuple[str, str]:
     if pd.api.types.is_bool_dtype(values.dtype):
         return "classification", "The target holds true/false values."
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        raise InvalidInput("A date target cannot be classified or regressed; use forecasting.",
-                           [Problem("date target", field=str(y.name))])
+        raise InvalidInput(
+            "A date target cannot be classified or regressed; use forecasting.",
+            [Problem("date target", field=str(y.name))],
+        )
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers.isna().any():
         return "classification", f"The target holds text labels ({distinct} distinct values)."
@@ -112,39 +124,62 @@ def _refuse_unusable_numbers(name: str, values: pd.Series, floats: np.ndarray, p
     text, infinite = np.isnan(floats), np.isinf(floats)
     if not (text.any() or infinite.any()):
         return
-    problems = [Problem("not a number" if text[j] else "not a finite number", field=name, row=int(positions[j]) + 1,
-                        value=str(values.iloc[j])) for j in np.flatnonzero(text | infinite)[:20]]
-    raise InvalidInput("A regression target must be numeric." if text.any()
-                       else "The target holds infinite numbers; fix or remove those rows.", problems)
+    problems = [
+        Problem(
+            "not a number" if text[j] else "not a finite number",
+            field=name,
+            row=int(positions[j]) + 1,
+            value=str(values.iloc[j]),
+        )
+        for j in np.flatnonzero(text | infinite)[:20]
+    ]
+    raise InvalidInput(
+        "A regression target must be numeric."
+        if text.any()
+        else "The target holds infinite numbers; fix or remove those rows.",
+        problems,
+    )
 
 
 def check_target(y: pd.Series, problem_type: str = "auto") -> tuple[str, pd.Series]:
     """(problem type, clean target), refusing a target nothing sensible can be learned from: no values, text or
     infinite numbers where numbers are needed, fewer than ``MIN_ROWS`` values, one class, a class of one row."""
     if problem_type not in (*PROBLEM_TYPES, "auto"):
-        raise InvalidInput("Unknown problem type.",
-                           [Problem("unknown problem type", field="problem_type", value=problem_type)])
+        raise InvalidInput(
+            "Unknown problem type.", [Problem("unknown problem type", field="problem_type", value=problem_type)]
+        )
     resolved = infer_problem_type(y)[0] if problem_type == "auto" else problem_type
     clean = prepare_target(y, resolved)
     name = str(y.name)
     problems: list[Problem] = []
     if len(clean) < MIN_ROWS:
-        problems.append(Problem(f"only {len(clean)} rows have a target value; at least {MIN_ROWS} are needed",
-                                field=name, value=str(len(clean))))
+        problems.append(
+            Problem(
+                f"only {len(clean)} rows have a target value; at least {MIN_ROWS} are needed",
+                field=name,
+                value=str(len(clean)),
+            )
+        )
     if resolved == "classification":
         counts = clean.value_counts()
         if len(counts) < 2:
             problems.append(Problem("the target has only one class", field=name, value=str(counts.index[0])))
-        problems += [Problem("a class needs at least 2 rows", field=name, value=str(label))
-                     for label, n in counts.items() if n < 2]
+        problems += [
+            Problem("a class needs at least 2 rows", field=name, value=str(label))
+            for label, n in counts.items()
+            if n < 2
+        ]
     if problems:
         raise InvalidInput("This table cannot be used for training.", problems)
     return resolved, clean
 
 
 def check_training(
-    df: pd.DataFrame, target: str, features: Sequence[str] | None = None,
-    id_column: str | None = None, problem_type: str = "auto",
+    df: pd.DataFrame,
+    target: str,
+    features: Sequence[str] | None = None,
+    id_column: str | None = None,
+    problem_type: str = "auto",
 ) -> tuple[list[str], str, pd.Series]:
     """Refuse tables nothing sensible can be learned from; return (features, problem type, clean target)."""
     chosen = resolve_columns(list(df.columns), target, features, id_column)
@@ -153,8 +188,11 @@ def check_training(
 
 
 def training_warnings(
-    df: pd.DataFrame, target: str, features: Sequence[str] | None = None,
-    id_column: str | None = None, problem_type: str = "auto",
+    df: pd.DataFrame,
+    target: str,
+    features: Sequence[str] | None = None,
+    id_column: str | None = None,
+    problem_type: str = "auto",
 ) -> list[str]:
     """Risks worth a look before training (raises ``InvalidInput`` for the hard errors of ``check_training``)."""
     chosen, resolved, y = check_training(df, target, features, id_column, problem_type)
@@ -166,8 +204,10 @@ def training_warnings(
     if resolved == "classification":
         counts = y.value_counts()
         if counts.iloc[-1] / counts.iloc[0] < IMBALANCE_RATIO:
-            notes.append(f"Classes are imbalanced (smallest {counts.index[-1]!r}: {counts.iloc[-1]} rows, largest "
-                         f"{counts.index[0]!r}: {counts.iloc[0]} rows); training weights the classes to compensate.")
+            notes.append(
+                f"Classes are imbalanced (smallest {counts.index[-1]!r}: {counts.iloc[-1]} rows, largest "
+                f"{counts.index[0]!r}: {counts.iloc[0]} rows); training weights the classes to compensate."
+            )
     rows = df.loc[y.index]
     for name in chosen:
         notes.extend(_column_notes(rows[name], y, resolved))
@@ -189,14 +229,17 @@ def _column_notes(values: pd.Series, y: pd.Series, problem_type: str) -> list[st
     if floats is not None and (infinite := int(np.isinf(floats).sum())):
         notes.append(f"Column {name!r} has {infinite} infinite value(s); the model reads them as missing.")
     if distinct == present == len(clean) and _looks_like_identifier(clean):
-        notes.append(f"Column {name!r} looks like an identifier (a different value in every row); "
-                     "consider excluding it.")
+        notes.append(
+            f"Column {name!r} looks like an identifier (a different value in every row); consider excluding it."
+        )
     score = single_feature_score(clean, y, problem_type)
     if problem_type == "regression":  # a small tree fits a heavy-tailed copy poorly; ranks see it at once
         score = max(score, _rank_agreement(clean, y))
     if score >= LEAK_SCORE[problem_type]:
-        notes.append(f"Column {name!r} predicts the target almost perfectly on its own (score {score:.3f}); "
-                     "it may leak the answer.")
+        notes.append(
+            f"Column {name!r} predicts the target almost perfectly on its own (score {score:.3f}); "
+            "it may leak the answer."
+        )
     return notes
 
 

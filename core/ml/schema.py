@@ -44,14 +44,29 @@ class FeatureSpec:
         return self.mode if self.kind in ("categorical", "boolean") else self.median
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "dtype": self.dtype, "categories": list(self.categories),
-                "median": self.median, "mode": self.mode, "min": self.min, "max": self.max}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "dtype": self.dtype,
+            "categories": list(self.categories),
+            "median": self.median,
+            "mode": self.mode,
+            "min": self.min,
+            "max": self.max,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FeatureSpec:
-        return cls(name=str(data["name"]), kind=str(data["kind"]), dtype=str(data["dtype"]),
-                   categories=tuple(str(c) for c in data.get("categories") or ()), median=data.get("median"),
-                   mode=data.get("mode"), min=data.get("min"), max=data.get("max"))
+        return cls(
+            name=str(data["name"]),
+            kind=str(data["kind"]),
+            dtype=str(data["dtype"]),
+            categories=tuple(str(c) for c in data.get("categories") or ()),
+            median=data.get("median"),
+            mode=data.get("mode"),
+            min=data.get("min"),
+            max=data.get("max"),
+        )
 
 
 @dataclass(frozen=True)
@@ -80,19 +95,32 @@ class ModelSchema:
         return {f.name: f.default for f in self.features}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"features": [f.to_dict() for f in self.features], "target": self.target,
-                "problem_type": self.problem_type, "classes": list(self.classes), "id_column": self.id_column}
+        return {
+            "features": [f.to_dict() for f in self.features],
+            "target": self.target,
+            "problem_type": self.problem_type,
+            "classes": list(self.classes),
+            "id_column": self.id_column,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModelSchema:
-        return cls(features=tuple(FeatureSpec.from_dict(f) for f in data["features"]), target=str(data["target"]),
-                   problem_type=str(data["problem_type"]), classes=tuple(data.get("classes") or ()),
-                   id_column=data.get("id_column"))
+        return cls(
+            features=tuple(FeatureSpec.from_dict(f) for f in data["features"]),
+            target=str(data["target"]),
+            problem_type=str(data["problem_type"]),
+            classes=tuple(data.get("classes") or ()),
+            id_column=data.get("id_column"),
+        )
 
 
 def infer_schema(
-    df: pd.DataFrame, target: str, features: Sequence[str] | None = None, id_column: str | None = None,
-    column_types: Mapping[str, str] | None = None, problem_type: str = "auto",
+    df: pd.DataFrame,
+    target: str,
+    features: Sequence[str] | None = None,
+    id_column: str | None = None,
+    column_types: Mapping[str, str] | None = None,
+    problem_type: str = "auto",
 ) -> ModelSchema:
     """Describe ``features`` of ``df`` (default: all but target and id). ``column_types`` are template dtypes
     (integer, float, string, boolean, category, date, datetime) and win over guessing from the values."""
@@ -113,8 +141,14 @@ def _feature_spec(values: pd.Series, declared: str | None) -> FeatureSpec:
     if coerced.empty:
         return FeatureSpec(name=name, kind=kind, dtype=dtype)
     if kind == "numeric":
-        return FeatureSpec(name=name, kind=kind, dtype=dtype, median=float(coerced.median()),
-                           min=float(coerced.min()), max=float(coerced.max()))
+        return FeatureSpec(
+            name=name,
+            kind=kind,
+            dtype=dtype,
+            median=float(coerced.median()),
+            min=float(coerced.min()),
+            max=float(coerced.max()),
+        )
     if kind == "boolean":
         return FeatureSpec(name=name, kind=kind, dtype=dtype, mode=bool(coerced.mean() >= 0.5))
     if kind == "categorical":
@@ -124,6 +158,12 @@ def _feature_spec(values: pd.Series, declared: str | None) -> FeatureSpec:
         return FeatureSpec(name=name, kind=kind, dtype=dtype, categories=categories, mode=categories[0])
     if kind == "datetime":
         fmt = (lambda t: t.date().isoformat()) if dtype == "date" else (lambda t: t.isoformat())
-        return FeatureSpec(name=name, kind=kind, dtype=dtype, median=fmt(coerced.median()),
-                           min=fmt(coerced.min()), max=fmt(coerced.max()))
+        return FeatureSpec(
+            name=name,
+            kind=kind,
+            dtype=dtype,
+            median=fmt(coerced.median()),
+            min=fmt(coerced.min()),
+            max=fmt(coerced.max()),
+        )
     return FeatureSpec(name=name, kind=kind, dtype=dtype)

@@ -71,13 +71,15 @@ def _fit(pipeline: Pipeline, X: pd.DataFrame, y: pd.Series, weights: np.ndarray 
         return pipeline.fit(X, y) if weights is None else pipeline.fit(X, y, model__sample_weight=weights)
 
 
-def _split(X: pd.DataFrame, y: pd.Series, schema: ModelSchema, holdout_fraction: float, random_state: int
-           ) -> tuple[_Split, pd.DataFrame, pd.Series]:
+def _split(
+    X: pd.DataFrame, y: pd.Series, schema: ModelSchema, holdout_fraction: float, random_state: int
+) -> tuple[_Split, pd.DataFrame, pd.Series]:
     """Stratified holdout, class weights when classes are imbalanced, and the CV folds shared by candidates."""
     classify = schema.problem_type == "classification"
     n_test = max(math.ceil(holdout_fraction * len(y)), len(schema.classes))
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=n_test, random_state=random_state, stratify=y if classify else None)
+        X, y, test_size=n_test, random_state=random_state, stratify=y if classify else None
+    )
     n_splits = 5 if len(y_train) < 5000 else 3  # big tables: fewer, larger folds are as reliable and cheaper
     weights = None
     if classify:
@@ -94,8 +96,17 @@ def _split(X: pd.DataFrame, y: pd.Series, schema: ModelSchema, holdout_fraction:
     return _Split(X_train, y_train, weights, folds), X_test, y_test
 
 
-def _cross_validate(candidate: Candidate, split: _Split, schema: ModelSchema, metric: str, deadline: float,
-                    reserve: float, ctx: TaskContext, random_state: int, n_jobs: int) -> dict[str, Any]:
+def _cross_validate(
+    candidate: Candidate,
+    split: _Split,
+    schema: ModelSchema,
+    metric: str,
+    deadline: float,
+    reserve: float,
+    ctx: TaskContext,
+    random_state: int,
+    n_jobs: int,
+) -> dict[str, Any]:
     """Score one candidate fold by fold; stop early when the next fold and the final refit (of the best so
     far, ``reserve`` seconds, or of this candidate) would not fit before ``deadline``."""
     scores: list[float] = []
@@ -109,8 +120,11 @@ def _cross_validate(candidate: Candidate, split: _Split, schema: ModelSchema, me
         try:
             _fit(pipeline, split.X.iloc[train_idx], split.y.iloc[train_idx], weights)
             X_test, y_test = split.X.iloc[test_idx], split.y.to_numpy()[test_idx]
-            output = (pipeline.predict(X_test) if schema.problem_type == "regression"
-                      else predict_proba_aligned(pipeline, X_test, schema.classes))
+            output = (
+                pipeline.predict(X_test)
+                if schema.problem_type == "regression"
+                else predict_proba_aligned(pipeline, X_test, schema.classes)
+            )
             scores.append(score(metric, y_test, output, schema.classes))
         except _FAILURES as exc:
             status = f"failed: {exc}"
@@ -122,15 +136,29 @@ def _cross_validate(candidate: Candidate, split: _Split, schema: ModelSchema, me
             status = f"stopped after {len(scores)} of {len(split.folds)} folds (time budget)"
             break
     finite = [s for s in scores if np.isfinite(s)]
-    return {"family": candidate.family, "params": candidate.describe(), "candidate": candidate,
-            "cv_score": float(np.mean(finite)) if finite else math.nan,
-            "cv_std": float(np.std(finite)) if len(finite) > 1 else math.nan,
-            "folds": len(scores), "fit_time_s": round(fit_time, 3), "status": status}
+    return {
+        "family": candidate.family,
+        "params": candidate.describe(),
+        "candidate": candidate,
+        "cv_score": float(np.mean(finite)) if finite else math.nan,
+        "cv_std": float(np.std(finite)) if len(finite) > 1 else math.nan,
+        "folds": len(scores),
+        "fit_time_s": round(fit_time, 3),
+        "status": status,
+    }
 
 
 def _not_run(candidate: Candidate) -> dict[str, Any]:
-    return {"family": candidate.family, "params": candidate.describe(), "candidate": candidate, "cv_score": math.nan,
-            "cv_std": math.nan, "folds": 0, "fit_time_s": 0.0, "status": "not run (time budget)"}
+    return {
+        "family": candidate.family,
+        "params": candidate.describe(),
+        "candidate": candidate,
+        "cv_score": math.nan,
+        "cv_std": math.nan,
+        "folds": 0,
+        "fit_time_s": 0.0,
+        "status": "not run (time budget)",
+    }
 
 
 def _leaderboard(rows: list[dict[str, Any]], metric: str, n_folds: int) -> pd.DataFrame:
@@ -140,16 +168,23 @@ def _leaderboard(rows: list[dict[str, Any]], metric: str, n_folds: int) -> pd.Da
     scored = board["cv_score"].notna()
     complete = board["folds"] >= max(2, math.ceil(n_folds / 2))
     ascending = not GREATER_IS_BETTER[metric]
-    order = [board[scored & part].sort_values("cv_score", ascending=ascending, kind="stable")
-             for part in (complete, ~complete)]
+    order = [
+        board[scored & part].sort_values("cv_score", ascending=ascending, kind="stable")
+        for part in (complete, ~complete)
+    ]
     board = pd.concat([*order, board[~scored]])
     board.insert(0, "rank", pd.array([*range(1, scored.sum() + 1), *([None] * (~scored).sum())], dtype="Int64"))
     return board.reset_index(drop=True)
 
 
 def train_tabular(
-    df: pd.DataFrame, schema: ModelSchema, time_budget_s: float = 60.0, ctx: TaskContext | None = None,
-    random_state: int = 0, n_jobs: int = 1, holdout_fraction: float = 0.2,
+    df: pd.DataFrame,
+    schema: ModelSchema,
+    time_budget_s: float = 60.0,
+    ctx: TaskContext | None = None,
+    random_state: int = 0,
+    n_jobs: int = 1,
+    holdout_fraction: float = 0.2,
 ) -> TrainOutcome:
     """Choose and fit the best pipeline for ``schema`` on ``df`` within about ``time_budget_s`` seconds.
 
@@ -165,8 +200,10 @@ def train_tabular(
     y = prepare_target(df[schema.target], schema.problem_type)
     unknown = set(y.unique()) - set(schema.classes) if schema.problem_type == "classification" else set()
     if unknown:
-        raise InvalidInput("The target has classes the schema does not list.",
-                           [Problem("unknown class", field=schema.target, value=str(v)) for v in sorted(unknown)])
+        raise InvalidInput(
+            "The target has classes the schema does not list.",
+            [Problem("unknown class", field=schema.target, value=str(v)) for v in sorted(unknown)],
+        )
     metric = selection_metric(schema.problem_type, len(schema.classes))
     split, X_test, y_test = _split(df.loc[y.index, schema.feature_names], y, schema, holdout_fraction, random_state)
     plan = candidates(schema.problem_type)
@@ -181,23 +218,32 @@ def train_tabular(
                 rows.append(_not_run(candidate))
                 continue
             spent = (time.perf_counter() - started) / time_budget_s if time_budget_s > 0 else 1.0
-            ctx.progress(0.05 + 0.8 * min(1.0, max((number - 1) / len(plan), spent)),
-                         f"candidate {number}/{len(plan)}: {candidate.family}")
-            rows.append(_cross_validate(candidate, split, schema, metric, deadline, reserve, ctx, random_state,
-                                        n_jobs))
+            ctx.progress(
+                0.05 + 0.8 * min(1.0, max((number - 1) / len(plan), spent)),
+                f"candidate {number}/{len(plan)}: {candidate.family}",
+            )
+            rows.append(_cross_validate(candidate, split, schema, metric, deadline, reserve, ctx, random_state, n_jobs))
         board = _leaderboard(rows, metric, len(split.folds))
         if board["rank"].isna().all():
-            raise InvalidInput("No candidate model could be trained on this table.",
-                               [Problem(row.status, field=row.family) for row in board.itertuples()])
+            raise InvalidInput(
+                "No candidate model could be trained on this table.",
+                [Problem(row.status, field=row.family) for row in board.itertuples()],
+            )
         best: Candidate = board.loc[0, "candidate"]
         ctx.check()
         ctx.progress(0.88, "refitting")
         pipeline = _fit(build_pipeline(schema, best, random_state, n_jobs), split.X, split.y, split.weights)
         holdout = _holdout_frame(pipeline, schema, X_test, y_test)
     return TrainOutcome(
-        pipeline=pipeline, leaderboard=board.drop(columns="candidate"), metric_name=metric, holdout=holdout,
-        metrics=holdout_metrics(holdout, schema.problem_type, schema.classes), train_rows=len(split.y),
-        holdout_rows=len(y_test), chosen_family=best.family, duration_s=time.perf_counter() - started,
+        pipeline=pipeline,
+        leaderboard=board.drop(columns="candidate"),
+        metric_name=metric,
+        holdout=holdout,
+        metrics=holdout_metrics(holdout, schema.problem_type, schema.classes),
+        train_rows=len(split.y),
+        holdout_rows=len(y_test),
+        chosen_family=best.family,
+        duration_s=time.perf_counter() - started,
         warnings=tuple(notes),
     )
 

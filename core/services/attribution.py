@@ -36,12 +36,32 @@ from core.version import APP_VERSION
 
 RUN_KIND, INDEX_KIND = "attribution_run", "attribution_index"
 MAX_FAMILY_LENGTH = 100
-ARCHIVES = {b"PK\x03\x04": "ZIP", b"\x1f\x8b": "gzip", b"\xfd7zXZ\x00": "xz", b"BZh": "bzip2",
-            b"7z\xbc\xaf\x27\x1c": "7-Zip", b"Rar!\x1a\x07": "RAR", b"\x28\xb5\x2f\xfd": "zstd"}
-CSV_COLUMNS = ["sha256_hash", "model", "model_version", "status", "rank", "family", "score", "predicted_at",
-               "index_revision", "task_id", "error_details", "explanation"]
-NO_INDEX = ("The reference library has no index yet: add labeled samples and rebuild the index on the "
-            "Reference library page.")
+ARCHIVES = {
+    b"PK\x03\x04": "ZIP",
+    b"\x1f\x8b": "gzip",
+    b"\xfd7zXZ\x00": "xz",
+    b"BZh": "bzip2",
+    b"7z\xbc\xaf\x27\x1c": "7-Zip",
+    b"Rar!\x1a\x07": "RAR",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+CSV_COLUMNS = [
+    "sha256_hash",
+    "model",
+    "model_version",
+    "status",
+    "rank",
+    "family",
+    "score",
+    "predicted_at",
+    "index_revision",
+    "task_id",
+    "error_details",
+    "explanation",
+]
+NO_INDEX = (
+    "The reference library has no index yet: add labeled samples and rebuild the index on the Reference library page."
+)
 T = TypeVar("T")
 
 
@@ -61,8 +81,11 @@ def models() -> tuple[Any, ...]:
 def _family(name: str) -> str:
     family = " ".join(str(name).split())
     if not family or len(family) > MAX_FAMILY_LENGTH or not family.isprintable():
-        raise InvalidInput(f"Name the family in 1 to {MAX_FAMILY_LENGTH} printable characters (for example the "
-                           "Debian source package).", [Problem("invalid family name", field="family")])
+        raise InvalidInput(
+            f"Name the family in 1 to {MAX_FAMILY_LENGTH} printable characters (for example the "
+            "Debian source package).",
+            [Problem("invalid family name", field="family")],
+        )
     return family
 
 
@@ -87,8 +110,10 @@ class AttributionService(Service):
         elif len(data) > self.engine.settings.max_upload_bytes:
             problem = f"The file {name} is larger than the limit of {limit} MB."
         elif reference and (kind := next((k for m, k in ARCHIVES.items() if data.startswith(m)), None)):
-            problem = (f"The file {name} is a {kind} archive; archives are not unpacked, so add the files inside "
-                       "it one by one.")
+            problem = (
+                f"The file {name} is a {kind} archive; archives are not unpacked, so add the files inside "
+                "it one by one."
+            )
         return name, data, hashlib.sha256(data).hexdigest(), problem
 
     def _store(self, actor: Actor, name: str, data: bytes, write: Callable[[Session, FileInfo], T]) -> T:
@@ -97,8 +122,15 @@ class AttributionService(Service):
         stored = self.engine.store.put(actor.tenant_id, "sample", data)
         try:
             with self.db.session() as session:
-                info = file_repo.add_file(session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind="sample",
-                                          name=name, content_type="application/octet-stream", stored=stored)
+                info = file_repo.add_file(
+                    session,
+                    tenant_id=actor.tenant_id,
+                    owner_id=actor.user_id,
+                    kind="sample",
+                    name=name,
+                    content_type="application/octet-stream",
+                    stored=stored,
+                )
                 record(session, actor, "file.added", "file", info.id, name=name, kind="sample", size=stored.size)
                 return write(session, info)
         except BaseException:
@@ -135,16 +167,31 @@ class AttributionService(Service):
 
         def write(family_name: str, name: str, sha: str, size: int) -> Callable[[Session, FileInfo], ReferenceSample]:
             def add(session: Session, info: FileInfo) -> ReferenceSample:
-                added = repo.add_reference(session, tenant_id=actor.tenant_id, owner_id=actor.user_id,
-                                           family=family_name, name=name, sha256=sha, size=size, file_id=info.id)
-                record(session, actor, "attribution.reference_added", "reference", added.id, family=family_name,
-                       name=name, sha256=sha)
+                added = repo.add_reference(
+                    session,
+                    tenant_id=actor.tenant_id,
+                    owner_id=actor.user_id,
+                    family=family_name,
+                    name=name,
+                    sha256=sha,
+                    size=size,
+                    file_id=info.id,
+                )
+                record(
+                    session,
+                    actor,
+                    "attribution.reference_added",
+                    "reference",
+                    added.id,
+                    family=family_name,
+                    name=name,
+                    sha256=sha,
+                )
                 return added
 
             return add
 
-        return [self._store(actor, name, data, write(family, name, sha, len(data)))
-                for name, data, sha, _ in checked]
+        return [self._store(actor, name, data, write(family, name, sha, len(data))) for name, data, sha, _ in checked]
 
     def list_references(self, actor: Actor, family: str | None = None) -> list[ReferenceSample]:
         require(actor, "attribution:read")
@@ -157,11 +204,25 @@ class AttributionService(Service):
         columns = ["family", "samples", "analysed", "functions", "bytes", "last_added"]
         if not references:
             return pd.DataFrame(columns=columns)
-        frame = pd.DataFrame([{"family": r.family, "analysed": r.analysed, "functions": r.functions or 0,
-                               "bytes": r.size, "created_at": r.created_at} for r in references])
+        frame = pd.DataFrame(
+            [
+                {
+                    "family": r.family,
+                    "analysed": r.analysed,
+                    "functions": r.functions or 0,
+                    "bytes": r.size,
+                    "created_at": r.created_at,
+                }
+                for r in references
+            ]
+        )
         grouped = frame.groupby("family", sort=True).agg(
-            samples=("family", "size"), analysed=("analysed", "sum"), functions=("functions", "sum"),
-            bytes=("bytes", "sum"), last_added=("created_at", "max"))
+            samples=("family", "size"),
+            analysed=("analysed", "sum"),
+            functions=("functions", "sum"),
+            bytes=("bytes", "sum"),
+            last_added=("created_at", "max"),
+        )
         return grouped.reset_index()[columns]
 
     def remove_reference(self, actor: Actor, reference_id: str) -> None:
@@ -171,8 +232,15 @@ class AttributionService(Service):
             reference = repo.get_reference(session, actor.tenant_id, reference_id)
             file_id, features_key = repo.delete_reference(session, actor.tenant_id, reference_id)
             key = file_repo.delete_file(session, actor.tenant_id, file_id)
-            record(session, actor, "attribution.reference_removed", "reference", reference_id,
-                   family=reference.family, name=reference.name)
+            record(
+                session,
+                actor,
+                "attribution.reference_removed",
+                "reference",
+                reference_id,
+                family=reference.family,
+                name=reference.name,
+            )
         for stale in (key, features_key):
             if stale:
                 self.engine.store.delete(stale)
@@ -210,8 +278,16 @@ class AttributionService(Service):
             raise InvalidInput(NO_INDEX)
 
         def add(session: Session, info: FileInfo) -> None:
-            repo.add_sample(session, tenant_id=actor.tenant_id, owner_id=actor.user_id, sha256=sha, name=name,
-                            size=len(data), file_id=info.id, models=[(m.name, m.version) for m in models()])
+            repo.add_sample(
+                session,
+                tenant_id=actor.tenant_id,
+                owner_id=actor.user_id,
+                sha256=sha,
+                name=name,
+                size=len(data),
+                file_id=info.id,
+                models=[(m.name, m.version) for m in models()],
+            )
             record(session, actor, "attribution.sample_submitted", "sample", sha, name=name, size=len(data))
 
         try:
@@ -219,8 +295,9 @@ class AttributionService(Service):
         except Conflict:  # the same bytes submitted at the same moment by someone else
             return self.get_sample(actor, sha)
         for model in models():
-            job = self.engine.jobs.submit(actor, RUN_KIND, f"Attribute {name} · {model.name}"[:200],
-                                          {"sample_id": sha, "model": model.name})
+            job = self.engine.jobs.submit(
+                actor, RUN_KIND, f"Attribute {name} · {model.name}"[:200], {"sample_id": sha, "model": model.name}
+            )
             with self.db.session() as session:
                 repo.update_run(session, actor.tenant_id, sha, model.name, job_id=job.id)
         return self.get_sample(actor, sha)
@@ -239,8 +316,10 @@ class AttributionService(Service):
     def status(self, actor: Actor, sample_id: str) -> dict[str, dict[str, Any]]:
         """``{"status": {model: state}, "detailed_status": {model: {"phase_1": state, "phase_2": state}}}``."""
         runs = self.get_sample(actor, sample_id).runs
-        return {"status": {r.model: r.state for r in runs},
-                "detailed_status": {r.model: {"phase_1": r.phase_1, "phase_2": r.phase_2} for r in runs}}
+        return {
+            "status": {r.model: r.state for r in runs},
+            "detailed_status": {r.model: {"phase_1": r.phase_1, "phase_2": r.phase_2} for r in runs},
+        }
 
     def results(self, actor: Actor, sample_id: str) -> list[dict[str, Any]]:
         """One entry per model (seed-API fields plus ``status`` and ``model_version``); families best first."""
@@ -252,19 +331,37 @@ class AttributionService(Service):
         rows = []
         for entry in self.results(actor, sample_id):
             explanation = entry["explanation_results"]
-            common = {key: entry[key] for key in ("sha256_hash", "model", "model_version", "status", "predicted_at",
-                                                  "task_id", "error_details")}
+            common = {
+                key: entry[key]
+                for key in (
+                    "sha256_hash",
+                    "model",
+                    "model_version",
+                    "status",
+                    "predicted_at",
+                    "task_id",
+                    "error_details",
+                )
+            }
             common.update(index_revision=explanation.get("index_revision"), explanation=explanation.get("summary"))
             ranked = entry["prediction_results"] or [{"family": None, "score": None}]
-            rows += [{**common, "rank": rank if item["family"] else None, **item}
-                     for rank, item in enumerate(ranked, start=1)]
+            rows += [
+                {**common, "rank": rank if item["family"] else None, **item}
+                for rank, item in enumerate(ranked, start=1)
+            ]
         return safe_csv(pd.DataFrame(rows, columns=CSV_COLUMNS))
 
     def results_json(self, actor: Actor, sample_id: str) -> bytes:
         sample = self.get_sample(actor, sample_id)
-        document = {"sha256_hash": sample.id, "name": sample.name, "size": sample.size, "status": sample.state,
-                    "submitted_at": _iso(sample.created_at), "engine_version": APP_VERSION,
-                    "results": [_result(sample, run) for run in sample.runs]}
+        document = {
+            "sha256_hash": sample.id,
+            "name": sample.name,
+            "size": sample.size,
+            "status": sample.state,
+            "submitted_at": _iso(sample.created_at),
+            "engine_version": APP_VERSION,
+            "results": [_result(sample, run) for run in sample.runs],
+        }
         return json.dumps(document, indent=2, default=str).encode()
 
     def revoke(self, actor: Actor, sample_id: str) -> AttributionSample:
@@ -272,8 +369,10 @@ class AttributionService(Service):
         and they keep no result. Models that already finished keep theirs."""
         sample = self._own_sample(actor, sample_id)
         if sample.finished:
-            raise Conflict(f"The analysis of {sample.name} has already finished ({sample.state.replace('_', ' ')}), "
-                           "so there is nothing left to revoke; delete the sample to remove it and its results.")
+            raise Conflict(
+                f"The analysis of {sample.name} has already finished ({sample.state.replace('_', ' ')}), "
+                "so there is nothing left to revoke; delete the sample to remove it and its results."
+            )
         self._stop(actor, sample)
         return self.get_sample(actor, sample.id)
 
@@ -291,15 +390,19 @@ class AttributionService(Service):
     def versions(self, actor: Actor) -> dict[str, Any]:
         """Engine and model versions and the reference library's revision (About and results pages)."""
         library = self.library(actor)
-        return {"engine": APP_VERSION, "models": {m.name: m.version for m in models()},
-                "library_revision": library.revision if library else None}
+        return {
+            "engine": APP_VERSION,
+            "models": {m.name: m.version for m in models()},
+            "library_revision": library.revision if library else None,
+        }
 
     def _own_sample(self, actor: Actor, sample_id: str) -> AttributionSample:
         require(actor, "attribution:submit")
         sample = self.get_sample(actor, sample_id)
         if sample.owner != actor.username and not actor.can("jobs:cancel"):
-            raise PermissionDenied(f"Only {sample.owner}, who submitted {sample.name}, or an administrator can "
-                                   "revoke or delete it.")
+            raise PermissionDenied(
+                f"Only {sample.owner}, who submitted {sample.name}, or an administrator can revoke or delete it."
+            )
         return sample
 
     def _stop(self, actor: Actor, sample: AttributionSample) -> None:

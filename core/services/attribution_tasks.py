@@ -88,8 +88,13 @@ def attribution_run(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             features = model.phase_1(data)
         except NotApplicable as exc:
             result = ModelResult.not_applicable(model, exc.reason).with_timing("phase_1", time.perf_counter() - started)
-            update(phase_1="not_applicable", phase_2="not_applicable", error=exc.reason, result=result.to_dict(),
-                   predicted_at=utcnow())
+            update(
+                phase_1="not_applicable",
+                phase_2="not_applicable",
+                error=exc.reason,
+                result=result.to_dict(),
+                predicted_at=utcnow(),
+            )
             return {**outcome, "state": "not_applicable"}
         extracted = time.perf_counter()
         del data
@@ -183,8 +188,12 @@ def attribution_index(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]
         raise
     for old in old_keys:
         engine.store.delete(old)
-    return {"revision": index.revision, "samples": len(index.samples), "families": len(index.families),
-            "functions": index.entries.total}
+    return {
+        "revision": index.revision,
+        "samples": len(index.samples),
+        "families": len(index.families),
+        "functions": index.entries.total,
+    }
 
 
 def _analyse(engine: Engine, tenant_id: str, reference_id: str, file_id: str) -> ReferenceFeatures:
@@ -195,8 +204,14 @@ def _analyse(engine: Engine, tenant_id: str, reference_id: str, file_id: str) ->
     stored = engine.store.put(tenant_id, "result", features.to_bytes())
     functions = None if features.functions is None else len(features.functions.names)
     with engine.db.session() as session:
-        replaced = repo.set_features(session, reference_id, key=stored.storage_key, tag=FEATURES_TAG,
-                                     functions=functions, notes=features.not_applicable)
+        replaced = repo.set_features(
+            session,
+            reference_id,
+            key=stored.storage_key,
+            tag=FEATURES_TAG,
+            functions=functions,
+            notes=features.not_applicable,
+        )
     if replaced is not None:
         engine.store.delete(replaced)
     return features

@@ -123,11 +123,19 @@ class DatasetService(Service):
             if table.num_rows == 0:
                 raise InvalidInput("No row of the file is usable; nothing was stored.")
         status = "validated" if report.ok or on_problems == "keep_valid" else "has problems"
-        return self._store(actor, name=name, source_name=display, table=table, template_id=template_id,
-                           status=status, report=report)
+        return self._store(
+            actor, name=name, source_name=display, table=table, template_id=template_id, status=status, report=report
+        )
 
     def _store(
-        self, actor: Actor, *, name: str, source_name: str, table: pa.Table, template_id: str | None, status: str,
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        source_name: str,
+        table: pa.Table,
+        template_id: str | None,
+        status: str,
         report: ValidationReport,
     ) -> Dataset:
         store = self.engine.store
@@ -137,17 +145,38 @@ class DatasetService(Service):
             stored = store.describe(key)
             with self.db.session() as session:
                 info = file_repo.add_file(
-                    session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind="dataset",
-                    name=f"{name}.parquet", content_type="application/vnd.apache.parquet", stored=stored,
+                    session,
+                    tenant_id=actor.tenant_id,
+                    owner_id=actor.user_id,
+                    kind="dataset",
+                    name=f"{name}.parquet",
+                    content_type="application/vnd.apache.parquet",
+                    stored=stored,
                 )
                 dataset = repo.add_dataset(
-                    session, tenant_id=actor.tenant_id, owner_id=actor.user_id, name=name, source_name=source_name,
-                    template_id=template_id, file_id=info.id, status=status, rows=table.num_rows,
+                    session,
+                    tenant_id=actor.tenant_id,
+                    owner_id=actor.user_id,
+                    name=name,
+                    source_name=source_name,
+                    template_id=template_id,
+                    file_id=info.id,
+                    status=status,
+                    rows=table.num_rows,
                     column_types={f.name: column_type(f.type) or "string" for f in table.schema},
-                    size_bytes=stored.size, report=report.to_dict(),
+                    size_bytes=stored.size,
+                    report=report.to_dict(),
                 )
-                record(session, actor, "dataset.uploaded", "dataset", dataset.id, name=name, rows=table.num_rows,
-                       status=status)
+                record(
+                    session,
+                    actor,
+                    "dataset.uploaded",
+                    "dataset",
+                    dataset.id,
+                    name=name,
+                    rows=table.num_rows,
+                    status=status,
+                )
         except BaseException:
             store.delete(key)
             raise
@@ -174,8 +203,9 @@ class DatasetService(Service):
         dataset = self.get(actor, dataset_id)
         unknown = [c for c in columns or [] if c not in dataset.column_types]
         if unknown:
-            raise InvalidInput(f"Unknown column(s): {', '.join(unknown)}.",
-                               [Problem("unknown column", field=c) for c in unknown])
+            raise InvalidInput(
+                f"Unknown column(s): {', '.join(unknown)}.", [Problem("unknown column", field=c) for c in unknown]
+            )
         return pq.read_table(self.path(actor, dataset_id), columns=None if columns is None else list(columns))
 
     def frame(self, actor: Actor, dataset_id: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -240,8 +270,10 @@ class DatasetService(Service):
             names = ", ".join(sorted(label for _, label in models))
             raise Conflict(f"The dataset {dataset.name!r} is used by {len(models)} model(s): {names}.")
         if jobs:
-            raise Conflict(f"The dataset {dataset.name!r} is used by {len(jobs)} unfinished job(s): "
-                           f"{', '.join(jobs)}; try again when they finish.")
+            raise Conflict(
+                f"The dataset {dataset.name!r} is used by {len(jobs)} unfinished job(s): "
+                f"{', '.join(jobs)}; try again when they finish."
+            )
         if models:
             require(actor, "models:train")
         for model_id, _ in models:
@@ -249,8 +281,16 @@ class DatasetService(Service):
         with self.db.session() as session:
             file_id = repo.delete_dataset(session, actor.tenant_id, dataset_id)
             key = file_repo.delete_file(session, actor.tenant_id, file_id)
-            record(session, actor, "dataset.deleted", "dataset", dataset_id, name=dataset.name, cascade=cascade,
-                   models=[label for _, label in models])
+            record(
+                session,
+                actor,
+                "dataset.deleted",
+                "dataset",
+                dataset_id,
+                name=dataset.name,
+                cascade=cascade,
+                models=[label for _, label in models],
+            )
         self.engine.store.delete(key)
 
     def load_samples(self, actor: Actor) -> Datasets:

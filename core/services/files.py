@@ -142,21 +142,26 @@ class FileService(Service):
             models = catalog_repo.models_using_file(session, actor.tenant_id, file_id)
             jobs = catalog_repo.jobs_using(session, actor.tenant_id, [file_id])
         if holders:
-            raise Conflict(f"The file {info.name!r} holds the dataset {holders[0]!r}; delete the dataset on the "
-                           "Datasets page instead.")
+            raise Conflict(
+                f"The file {info.name!r} holds the dataset {holders[0]!r}; delete the dataset on the "
+                "Datasets page instead."
+            )
         if models:
-            raise Conflict(f"The file {info.name!r} belongs to the model {models[0]}; delete the model on the "
-                           "Models page instead.")
+            raise Conflict(
+                f"The file {info.name!r} belongs to the model {models[0]}; delete the model on the Models page instead."
+            )
         if jobs:
-            raise Conflict(f"The file {info.name!r} is used by an unfinished job ({jobs[0]}); try again when it "
-                           "finishes.")
+            raise Conflict(
+                f"The file {info.name!r} is used by an unfinished job ({jobs[0]}); try again when it finishes."
+            )
         try:
             with self.db.session() as session:
                 key = repo.delete_file(session, actor.tenant_id, file_id)
                 record(session, actor, "file.deleted", "file", file_id, name=info.name)
         except Conflict as exc:  # a foreign key: another record (an attribution sample) still points at the file
-            raise Conflict(f"The file {info.name!r} is still used (by a sample or a result); delete that first.",
-                           exc.details) from exc
+            raise Conflict(
+                f"The file {info.name!r} is still used (by a sample or a result); delete that first.", exc.details
+            ) from exc
         self.engine.store.delete(key)
 
     def _readable(self, actor: Actor, file_id: str) -> tuple[FileInfo, str]:
@@ -183,8 +188,9 @@ def _parquet_head(path: Path, rows: int) -> FilePreview:
             total = parquet.metadata.num_rows
             frame = batch.to_pandas() if batch is not None else pd.DataFrame()
     except (pa.ArrowException, OSError):
-        return FilePreview("binary", note="This is not a readable Parquet file (it may be damaged); download it "
-                                          "to inspect it.")
+        return FilePreview(
+            "binary", note="This is not a readable Parquet file (it may be damaged); download it to inspect it."
+        )
     return FilePreview("table", table=frame, note=f"First {len(frame)} of {total:,} rows.")
 
 

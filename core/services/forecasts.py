@@ -51,8 +51,14 @@ def history(engine: Engine, actor: Actor, request: TrainRequest) -> pd.DataFrame
         raise InvalidInput("Forecasting needs a time column.", [Problem("required", field="time_column")])
     columns = [c for c in (request.time_column, request.target, request.series_column) if c]
     frame = engine.datasets.frame(actor, request.dataset_id, list(dict.fromkeys(columns)))
-    return to_long(frame, request.time_column, request.target, request.series_column,
-                   resample=request.resample, freq=request.frequency)
+    return to_long(
+        frame,
+        request.time_column,
+        request.target,
+        request.series_column,
+        resample=request.resample,
+        freq=request.frequency,
+    )
 
 
 def default_horizon(season_length: int, shortest: int) -> int:
@@ -92,14 +98,27 @@ def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(0.01, "preparing the series")
     long = history(engine, actor, request)
     chosen = settings_for(long, request)
-    fit = fit_select(long, chosen.freq, chosen.season_length, chosen.horizon, n_windows=N_WINDOWS,
-                     levels=DEFAULT_LEVELS, ctx=ctx, n_jobs=job_cores())
+    fit = fit_select(
+        long,
+        chosen.freq,
+        chosen.season_length,
+        chosen.horizon,
+        n_windows=N_WINDOWS,
+        levels=DEFAULT_LEVELS,
+        ctx=ctx,
+        n_jobs=job_cores(),
+    )
     ctx.check()
     board = fit.leaderboard
     selected = board[board["model"].astype(str).str.startswith("Selected")]
     metrics = {k: float(selected[k].iloc[0]) for k in ("mase", "smape", "rmse")} if len(selected) else {}
-    spec = {"time_column": request.time_column, "target": request.target, "series_column": request.series_column,
-            "resample": request.resample, "fit": fit.to_dict()}
+    spec = {
+        "time_column": request.time_column,
+        "target": request.target,
+        "series_column": request.series_column,
+        "resample": request.resample,
+        "fit": fit.to_dict(),
+    }
     details = {
         "leaderboard": board.to_dict(orient="records"),
         "notes": list(fit.notes),
@@ -115,10 +134,18 @@ def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     }
     with engine.db.session() as session:
         model = model_repo.add_model(
-            session, tenant_id=actor.tenant_id, owner_id=actor.user_id, name=request.name,
-            version=model_repo.next_version(session, actor.tenant_id, request.name), problem_type="forecast",
-            dataset_id=request.dataset_id, job_id=ctx.job.id, target=request.target, schema=spec,
-            metrics=metrics, details=details,
+            session,
+            tenant_id=actor.tenant_id,
+            owner_id=actor.user_id,
+            name=request.name,
+            version=model_repo.next_version(session, actor.tenant_id, request.name),
+            problem_type="forecast",
+            dataset_id=request.dataset_id,
+            job_id=ctx.job.id,
+            target=request.target,
+            schema=spec,
+            metrics=metrics,
+            details=details,
         )
         record(session, actor, "model.trained", "model", model.id, name=model.label, kind="forecast")
     return {"model_id": model.id}
@@ -127,10 +154,21 @@ def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
 def forecast_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Job ``forecast``: result ``{"file_id", "log_id", "rows", "series"}`` (the CSV is a result file)."""
     service: ForecastService = ctx.engine.forecasts
-    frame = service.forecast(ctx.actor, params["model_id"], params["steps"], params["series_ids"], params["levels"],
-                             ctx=ctx, job_id=ctx.job.id)
-    return {"file_id": frame.attrs["file_id"], "log_id": frame.attrs["log_id"], "rows": len(frame),
-            "series": int(frame["unique_id"].nunique())}
+    frame = service.forecast(
+        ctx.actor,
+        params["model_id"],
+        params["steps"],
+        params["series_ids"],
+        params["levels"],
+        ctx=ctx,
+        job_id=ctx.job.id,
+    )
+    return {
+        "file_id": frame.attrs["file_id"],
+        "log_id": frame.attrs["log_id"],
+        "rows": len(frame),
+        "series": int(frame["unique_id"].nunique()),
+    }
 
 
 @dataclass(frozen=True)
@@ -161,8 +199,13 @@ class ForecastSummary:
 def _series_table(fit: ForecastFit) -> pd.DataFrame:
     metrics = fit.series_metrics
     chosen = metrics[metrics["chosen"].astype(bool)].drop(columns=["chosen", "model"])  # bool: also when empty
-    kinds = pd.DataFrame({"unique_id": list(fit.configs), "model": [c.name for c in fit.configs.values()],
-                          "kind": [c.kind for c in fit.configs.values()]})
+    kinds = pd.DataFrame(
+        {
+            "unique_id": list(fit.configs),
+            "model": [c.name for c in fit.configs.values()],
+            "kind": [c.kind for c in fit.configs.values()],
+        }
+    )
     return kinds.merge(chosen, on="unique_id", how="left")
 
 
@@ -191,17 +234,25 @@ class ForecastService(Service):
     def _model(self, actor: Actor, model_id: str) -> Model:
         model = self.engine.models.get(actor, model_id)
         if model.problem_type != "forecast":
-            raise InvalidInput(f"{model.label} is a {model.problem_type} model, not a forecaster; choose a model "
-                               "trained with the problem type Forecast.")
+            raise InvalidInput(
+                f"{model.label} is a {model.problem_type} model, not a forecaster; choose a model "
+                "trained with the problem type Forecast."
+            )
         return model
 
     @staticmethod
     def _request(model: Model) -> TrainRequest:
         spec = model.schema
-        return TrainRequest(dataset_id=model.dataset_id, name=model.name, target=spec["target"],
-                            problem_type="forecast", time_column=spec["time_column"],
-                            series_column=spec.get("series_column"), resample=bool(spec.get("resample")),
-                            frequency=spec["fit"]["freq"])
+        return TrainRequest(
+            dataset_id=model.dataset_id,
+            name=model.name,
+            target=spec["target"],
+            problem_type="forecast",
+            time_column=spec["time_column"],
+            series_column=spec.get("series_column"),
+            resample=bool(spec.get("resample")),
+            frequency=spec["fit"]["freq"],
+        )
 
     def check(self, actor: Actor, request: TrainRequest) -> dict[str, Any]:
         """What forecast training would do with ``request``, before it starts (reads and checks the data).
@@ -221,9 +272,11 @@ class ForecastService(Service):
 
         points = f"{sizes.min():,}" if sizes.min() == sizes.max() else f"{sizes.min():,}–{sizes.max():,}"
         steps = f"{chosen.horizon} step" + ("s" if chosen.horizon != 1 else "")
-        reason = (f"{len(sizes):,} series of {points} points; frequency {chosen.freq} ({how('frequency')}), "
-                  f"season length {chosen.season_length} ({how('season length')}), evaluation horizon {steps} "
-                  f"({how('horizon')}) over {N_WINDOWS} cross-validation windows.")
+        reason = (
+            f"{len(sizes):,} series of {points} points; frequency {chosen.freq} ({how('frequency')}), "
+            f"season length {chosen.season_length} ({how('season length')}), evaluation horizon {steps} "
+            f"({how('horizon')}) over {N_WINDOWS} cross-validation windows."
+        )
         kinds: Counter[str] = Counter()
         for _, group in long.groupby("unique_id", sort=False):
             plan = plan_series(group["y"].to_numpy(dtype=float), chosen.season_length, chosen.horizon, N_WINDOWS)
@@ -235,8 +288,15 @@ class ForecastService(Service):
         }
         of = f" of {len(sizes):,} series."
         warnings = [f"{text}: {kinds[kind]:,}{of}" for kind, text in messages.items() if kinds[kind]]
-        return {"problem_type": "forecast", "reason": reason, "warnings": warnings, "frequency": chosen.freq,
-                "season_length": chosen.season_length, "horizon": chosen.horizon, "series": len(sizes)}
+        return {
+            "problem_type": "forecast",
+            "reason": reason,
+            "warnings": warnings,
+            "frequency": chosen.freq,
+            "season_length": chosen.season_length,
+            "horizon": chosen.horizon,
+            "series": len(sizes),
+        }
 
     def series(self, actor: Actor, model_id: str) -> list[str]:
         """The series ids a forecaster knows."""
@@ -257,10 +317,19 @@ class ForecastService(Service):
         model = self._model(actor, model_id)
         fit = ForecastFit.from_dict(model.schema["fit"])
         return ForecastSummary(
-            model=model, freq=fit.freq, season_length=fit.season_length, horizon=fit.horizon,
-            n_windows=fit.n_windows, candidates=fit.candidates, metrics=dict(model.metrics),
-            leaderboard=fit.leaderboard, series=_series_table(fit), series_metrics=fit.series_metrics, cv=fit.cv,
-            notes=fit.notes)
+            model=model,
+            freq=fit.freq,
+            season_length=fit.season_length,
+            horizon=fit.horizon,
+            n_windows=fit.n_windows,
+            candidates=fit.candidates,
+            metrics=dict(model.metrics),
+            leaderboard=fit.leaderboard,
+            series=_series_table(fit),
+            series_metrics=fit.series_metrics,
+            cv=fit.cv,
+            notes=fit.notes,
+        )
 
     def _checked(self, actor: Actor, model_id: str, steps: Any, series_ids: Any, level: Any) -> _Request:
         """Everything about a forecast request that can be wrong, each with one clear sentence."""
@@ -270,8 +339,11 @@ class ForecastService(Service):
         model = self._model(actor, model_id)
         levels = list(level) if isinstance(level, list | tuple) else [level]
         if not levels or len(levels) > MAX_LEVELS or not all(_whole(v) and 1 <= v <= 99 for v in levels):
-            raise InvalidInput(f"Choose 1 to {MAX_LEVELS} interval levels, whole percentages between 1 and 99 "
-                               "(for example 80 and 95).", [Problem("not usable", field="level", value=str(level))])
+            raise InvalidInput(
+                f"Choose 1 to {MAX_LEVELS} interval levels, whole percentages between 1 and 99 "
+                "(for example 80 and 95).",
+                [Problem("not usable", field="level", value=str(level))],
+            )
         fit = ForecastFit.from_dict(model.schema["fit"])
         wanted = [str(series_ids)] if isinstance(series_ids, str | int) else series_ids
         uids = list(fit.configs) if wanted is None else [str(s) for s in dict.fromkeys(wanted)]
@@ -279,16 +351,26 @@ class ForecastService(Service):
         if unknown or not uids:
             known = ", ".join(repr(u) for u in list(fit.configs)[:5]) + (" …" if len(fit.configs) > 5 else "")
             what = f"has no series {', '.join(repr(u) for u in unknown[:5])}" if unknown else "needs a series"
-            raise InvalidInput(f"{model.label} {what}; it forecasts {len(fit.configs):,} series ({known}).",
-                               [Problem("unknown series id", field="series_ids", value=u) for u in unknown[:50]])
+            raise InvalidInput(
+                f"{model.label} {what}; it forecasts {len(fit.configs):,} series ({known}).",
+                [Problem("unknown series id", field="series_ids", value=u) for u in unknown[:50]],
+            )
         long = history(self.engine, actor, self._request(model))
         dates = dict(tuple(long.groupby("unique_id", sort=False)["ds"]))
         steps = check_steps(steps, [dates[uid] for uid in uids], fit.freq)
         return _Request(model, fit, long, steps, uids, sorted({int(v) for v in levels}), wanted is None)
 
-    def forecast(self, actor: Actor, model_id: str, steps: int = 12, series_ids: list[str] | None = None,
-                 level: tuple[int, ...] | list[int] = DEFAULT_LEVELS, *, ctx: TaskContext | None = None,
-                 job_id: str | None = None) -> pd.DataFrame:
+    def forecast(
+        self,
+        actor: Actor,
+        model_id: str,
+        steps: int = 12,
+        series_ids: list[str] | None = None,
+        level: tuple[int, ...] | list[int] = DEFAULT_LEVELS,
+        *,
+        ctx: TaskContext | None = None,
+        job_id: str | None = None,
+    ) -> pd.DataFrame:
         """``unique_id, ds, model, forecast, lo-80, hi-80, lo-95, hi-95`` for ``steps`` periods after each series'
         end (``series_ids`` None: all). Logged in the predictions log with the CSV kept as a result file of the
         tenant; the frame's ``attrs`` hold ``file_id`` and ``log_id``."""
@@ -300,35 +382,77 @@ class ForecastService(Service):
         n_jobs = job_cores() if len(req.series_ids) >= PARALLEL_FROM else 1
         frame = forecast(req.long, req.fit, req.steps, req.series_ids, req.levels, n_jobs=n_jobs, ctx=ctx)
         model = req.model
-        inputs = {"steps": req.steps, "levels": req.levels, "series_count": len(req.series_ids),
-                  "series": "all" if req.all_series else req.series_ids[:LOGGED_IDS]}
-        outputs = {"rows": len(frame), "from": _when(frame["ds"].min()), "to": _when(frame["ds"].max()),
-                   "models": dict(Counter(frame.drop_duplicates("unique_id")["model"]).most_common(10))}
+        inputs = {
+            "steps": req.steps,
+            "levels": req.levels,
+            "series_count": len(req.series_ids),
+            "series": "all" if req.all_series else req.series_ids[:LOGGED_IDS],
+        }
+        outputs = {
+            "rows": len(frame),
+            "from": _when(frame["ds"].min()),
+            "to": _when(frame["ds"].max()),
+            "models": dict(Counter(frame.drop_duplicates("unique_id")["model"]).most_common(10)),
+        }
         with PendingFiles(self.engine, actor) as files:
-            files.add_bytes(safe_csv(frame), kind="result", name=f"{model.name}-v{model.version}-forecast.csv",
-                            content_type="text/csv")
+            files.add_bytes(
+                safe_csv(frame),
+                kind="result",
+                name=f"{model.name}-v{model.version}-forecast.csv",
+                content_type="text/csv",
+            )
             with self.db.session() as session:
                 info = files.register(session)[0]
                 log_id = log_repo.add_prediction(
-                    session, tenant_id=actor.tenant_id, user_id=actor.user_id, model_id=model.id,
-                    model_label=model.label, model_version=model.version, kind="forecast", inputs=inputs,
-                    outputs=outputs, output_file_id=info.id, job_id=job_id, rows=len(frame),
-                    duration_s=time.perf_counter() - started)
-                record(session, actor, "prediction.forecast", "model", model.id, model=model.label,
-                       steps=req.steps, series=len(req.series_ids), file_id=info.id)
+                    session,
+                    tenant_id=actor.tenant_id,
+                    user_id=actor.user_id,
+                    model_id=model.id,
+                    model_label=model.label,
+                    model_version=model.version,
+                    kind="forecast",
+                    inputs=inputs,
+                    outputs=outputs,
+                    output_file_id=info.id,
+                    job_id=job_id,
+                    rows=len(frame),
+                    duration_s=time.perf_counter() - started,
+                )
+                record(
+                    session,
+                    actor,
+                    "prediction.forecast",
+                    "model",
+                    model.id,
+                    model=model.label,
+                    steps=req.steps,
+                    series=len(req.series_ids),
+                    file_id=info.id,
+                )
         frame.attrs.update(file_id=info.id, log_id=log_id)
         return frame
 
-    def submit(self, actor: Actor, model_id: str, steps: int = 12, series_ids: list[str] | None = None,
-               level: tuple[int, ...] | list[int] = DEFAULT_LEVELS) -> Job:
+    def submit(
+        self,
+        actor: Actor,
+        model_id: str,
+        steps: int = 12,
+        series_ids: list[str] | None = None,
+        level: tuple[int, ...] | list[int] = DEFAULT_LEVELS,
+    ) -> Job:
         """The same forecast as a job (progress, cancel, both cores for many series); read it with ``result``."""
         require(actor, "inference:run")
         req = self._checked(actor, model_id, steps, series_ids, level)
-        params = {"model_id": req.model.id, "steps": req.steps, "levels": req.levels,
-                  "series_ids": None if req.all_series else req.series_ids}
+        params = {
+            "model_id": req.model.id,
+            "steps": req.steps,
+            "levels": req.levels,
+            "series_ids": None if req.all_series else req.series_ids,
+        }
         count = f"{len(req.series_ids):,} series" if len(req.series_ids) > 1 else req.series_ids[0]
-        return self.engine.jobs.submit(actor, "forecast", f"Forecast {count}, {req.steps} steps, with "
-                                       f"{req.model.label}", params)
+        return self.engine.jobs.submit(
+            actor, "forecast", f"Forecast {count}, {req.steps} steps, with {req.model.label}", params
+        )
 
     def result(self, actor: Actor, job_id: str) -> pd.DataFrame:
         """The forecast of a finished ``forecast`` job, as ``forecast`` returns it."""

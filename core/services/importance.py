@@ -53,8 +53,12 @@ class Importance:
         return f"A SHAP value is how much a feature moves {space} away from its average over the training rows."
 
     def info(self) -> dict[str, Any]:
-        return {"rows": self.rows, "output_space": self.output_space, "source": self.source,
-                "computed_at": self.computed_at}
+        return {
+            "rows": self.rows,
+            "output_space": self.output_space,
+            "source": self.source,
+            "computed_at": self.computed_at,
+        }
 
 
 def _long_values(per_row: pd.DataFrame, rows: pd.DataFrame, schema: ModelSchema, order: list[str]) -> pd.DataFrame:
@@ -69,22 +73,29 @@ def _long_values(per_row: pd.DataFrame, rows: pd.DataFrame, schema: ModelSchema,
         kind = schema.feature(name).kind
         values = coerce_column(rows[name], kind)[0]
         numeric = kind in ("numeric", "boolean")
-        texts.append(np.full(len(rows), None, dtype=object) if numeric
-                     else values.map(str, na_action="ignore").astype(object).to_numpy())
+        texts.append(
+            np.full(len(rows), None, dtype=object)
+            if numeric
+            else values.map(str, na_action="ignore").astype(object).to_numpy()
+        )
         numbers.append(values.to_numpy(dtype="float64") if numeric else nothing)
         positions.append(nothing if kind in ("categorical", "text") else values.rank(pct=True).to_numpy("float64"))
-    return pd.DataFrame({
-        "row": np.tile(per_row.index.to_numpy() + 1, len(order)),  # 1 = first training row, as in the holdout
-        "feature": np.repeat(order, len(per_row)),
-        "shap": per_row[order].to_numpy(dtype="float64").T.ravel(),
-        "value": np.concatenate(texts),
-        "number": np.concatenate(numbers),
-        "position": np.concatenate(positions),
-    }, columns=VALUE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "row": np.tile(per_row.index.to_numpy() + 1, len(order)),  # 1 = first training row, as in the holdout
+            "feature": np.repeat(order, len(per_row)),
+            "shap": per_row[order].to_numpy(dtype="float64").T.ravel(),
+            "value": np.concatenate(texts),
+            "number": np.concatenate(numbers),
+            "position": np.concatenate(positions),
+        },
+        columns=VALUE_COLUMNS,
+    )
 
 
-def compute_importance(pipeline: Pipeline, schema: ModelSchema, frame: pd.DataFrame, sample_rows: int,
-                       source: str) -> Importance:
+def compute_importance(
+    pipeline: Pipeline, schema: ModelSchema, frame: pd.DataFrame, sample_rows: int, source: str
+) -> Importance:
     """SHAP importance on at most ``sample_rows`` rows of ``frame``, on the user's original columns."""
     from core.ml import explain_one, global_importance
 
@@ -92,9 +103,14 @@ def compute_importance(pipeline: Pipeline, schema: ModelSchema, frame: pd.DataFr
     rows = frame.loc[per_row.index]
     # one cheap row tells what the values measure (the explainer is cached per pipeline)
     space = explain_one(pipeline, schema, rows.iloc[:1]).output_space
-    return Importance(table=table, values=_long_values(per_row, rows, schema, list(table["feature"])),
-                      rows=len(per_row), output_space=space, source=source,
-                      computed_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    return Importance(
+        table=table,
+        values=_long_values(per_row, rows, schema, list(table["feature"])),
+        rows=len(per_row),
+        output_space=space,
+        source=source,
+        computed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
 
 
 def importance_files(importance: Importance | None, files: PendingFiles, label: str) -> None:
@@ -104,8 +120,10 @@ def importance_files(importance: Importance | None, files: PendingFiles, label: 
 
 def importance_details(importance: Importance, file_id: str) -> dict[str, Any]:
     """What ``Model.details`` keeps about an importance (the table itself is small)."""
-    return {"importance": importance.table.to_dict(orient="records"),
-            "importance_info": {**importance.info(), "file_id": file_id}}
+    return {
+        "importance": importance.table.to_dict(orient="records"),
+        "importance_info": {**importance.info(), "file_id": file_id},
+    }
 
 
 def importance_file_id(model: Model) -> str | None:
@@ -123,6 +141,11 @@ def read_importance(engine: Engine, actor: Actor, model: Model) -> Importance | 
         with engine.db.session() as session:
             key = file_repo.storage_key(session, actor.tenant_id, info["file_id"])
         values = pq.read_table(engine.store.path(key)).to_pandas()
-    return Importance(table=pd.DataFrame(records, columns=["feature", "mean_abs_shap"]), values=values,
-                      rows=int(info.get("rows", 0)), output_space=str(info.get("output_space", "")),
-                      source=str(info.get("source", "training")), computed_at=str(info.get("computed_at", "")))
+    return Importance(
+        table=pd.DataFrame(records, columns=["feature", "mean_abs_shap"]),
+        values=values,
+        rows=int(info.get("rows", 0)),
+        output_space=str(info.get("output_space", "")),
+        source=str(info.get("source", "training")),
+        computed_at=str(info.get("computed_at", "")),
+    )

@@ -28,8 +28,24 @@ from core.storage.repositories import predictions as repo
 
 TABULAR = ("classification", "regression")
 MAX_REASONS = 3
-LOG_COLUMNS = ["created (UTC)", "user", "model", "version", "kind", "status", "rows", "duration_s", "inputs",
-               "input_file_id", "outputs", "output_file_id", "error", "job_id", "model_id", "id"]
+LOG_COLUMNS = [
+    "created (UTC)",
+    "user",
+    "model",
+    "version",
+    "kind",
+    "status",
+    "rows",
+    "duration_s",
+    "inputs",
+    "input_file_id",
+    "outputs",
+    "output_file_id",
+    "error",
+    "job_id",
+    "model_id",
+    "id",
+]
 
 
 def jsonable(value: Any) -> Any:
@@ -62,8 +78,9 @@ def model_schema(model: Model) -> Any:
     from core.ml import ModelSchema
 
     if model.problem_type not in TABULAR:
-        raise InvalidInput(f"{model.label} is a {model.problem_type} model; only classification and regression "
-                           "models score rows.")
+        raise InvalidInput(
+            f"{model.label} is a {model.problem_type} model; only classification and regression models score rows."
+        )
     return ModelSchema.from_dict(model.schema)
 
 
@@ -82,17 +99,22 @@ def _python(value: Any, spec: Any) -> Any:
     return str(value)
 
 
-def _check_source(name: str, columns: list[str], rows: int, model: Model, schema: Any, explain_top: int,
-                  explain_max_rows: int) -> None:
+def _check_source(
+    name: str, columns: list[str], rows: int, model: Model, schema: Any, explain_top: int, explain_max_rows: int
+) -> None:
     """The checks that need no values: the columns the model needs, the size limit for reasons per row (SHAP per
     row is far slower than scoring)."""
     missing = [c for c in schema.feature_names if c not in columns]
     if missing:
-        raise InvalidInput(f"{name!r} lacks {len(missing)} column(s) that {model.label} needs: {', '.join(missing)}.",
-                           [Problem("missing column", field=c) for c in missing])
+        raise InvalidInput(
+            f"{name!r} lacks {len(missing)} column(s) that {model.label} needs: {', '.join(missing)}.",
+            [Problem("missing column", field=c) for c in missing],
+        )
     if explain_top and rows > explain_max_rows:
-        raise InvalidInput(f"Reasons per row are available for files of up to {explain_max_rows:,} rows; "
-                           f"{name!r} has {rows:,}. Score it without reasons.")
+        raise InvalidInput(
+            f"Reasons per row are available for files of up to {explain_max_rows:,} rows; "
+            f"{name!r} has {rows:,}. Score it without reasons."
+        )
 
 
 def _log_text(value: dict[str, Any] | None) -> str | None:
@@ -132,9 +154,18 @@ class InferenceService(Service):
                     default, source = coerced.iloc[0], "template default"
             if default is None:
                 source = "no default"
-            fields.append(InputField(
-                name=spec.name, kind=spec.kind, dtype=spec.dtype, default=_python(default, spec), source=source,
-                options=spec.categories, minimum=spec.min, maximum=spec.max))
+            fields.append(
+                InputField(
+                    name=spec.name,
+                    kind=spec.kind,
+                    dtype=spec.dtype,
+                    default=_python(default, spec),
+                    source=source,
+                    options=spec.categories,
+                    minimum=spec.min,
+                    maximum=spec.max,
+                )
+            )
         return fields
 
     def predict_one(self, actor: Actor, model_id: str, values: dict[str, Any], explain: bool = True) -> Prediction:
@@ -155,34 +186,61 @@ class InferenceService(Service):
         with _threads().limit(limits=1):  # one row: OpenMP threads only add start-up latency per tree
             scored = predict_frame(without_coercion(pipeline), schema, aligned).iloc[0]
             explanation = explain_one(pipeline, schema, aligned) if explain else None
-        probabilities = {str(c): float(scored[probability_column(c)]) for c in schema.classes
-                         if probability_column(c) in scored.index}
+        probabilities = {
+            str(c): float(scored[probability_column(c)])
+            for c in schema.classes
+            if probability_column(c) in scored.index
+        }
         duration = time.perf_counter() - started
         prediction = jsonable(scored["prediction"])
         outputs: dict[str, Any] = {"prediction": prediction, "probabilities": probabilities}
         if explanation is not None:
-            outputs.update(base_value=explanation.base_value, output_space=explanation.output_space,
-                           contributions=explanation.contributions)
+            outputs.update(
+                base_value=explanation.base_value,
+                output_space=explanation.output_space,
+                contributions=explanation.contributions,
+            )
         inputs = jsonable({name: values.get(name) for name in schema.feature_names})
         with self.db.session() as session:
             log_id = repo.add_prediction(
-                session, tenant_id=actor.tenant_id, user_id=actor.user_id, model_id=model.id,
-                model_label=model.label, model_version=model.version, kind="form", inputs=inputs, outputs=outputs,
-                rows=1, duration_s=duration)
+                session,
+                tenant_id=actor.tenant_id,
+                user_id=actor.user_id,
+                model_id=model.id,
+                model_label=model.label,
+                model_version=model.version,
+                kind="form",
+                inputs=inputs,
+                outputs=outputs,
+                rows=1,
+                duration_s=duration,
+            )
             record(session, actor, "prediction.made", "model", model.id, model=model.label, log_id=log_id)
         return Prediction(
-            model_id=model.id, model_label=model.label, problem_type=schema.problem_type, prediction=prediction,
-            probabilities=probabilities, base_value=explanation.base_value if explanation else None,
+            model_id=model.id,
+            model_label=model.label,
+            problem_type=schema.problem_type,
+            prediction=prediction,
+            probabilities=probabilities,
+            base_value=explanation.base_value if explanation else None,
             contributions=dict(explanation.contributions) if explanation else {},
             model_output=explanation.model_output if explanation else None,
             output_space=explanation.output_space if explanation else None,
             explained_class=jsonable(explanation.explained_class) if explanation else None,
-            warnings=tuple(notes), duration_s=duration, log_id=log_id)
+            warnings=tuple(notes),
+            duration_s=duration,
+            log_id=log_id,
+        )
 
     # --- batch ------------------------------------------------------------------------------------
     def predict_batch(
-        self, actor: Actor, model_id: str, dataset_id: str | None = None, data: Source | None = None,
-        filename: str | None = None, explain_top: int = 0,
+        self,
+        actor: Actor,
+        model_id: str,
+        dataset_id: str | None = None,
+        data: Source | None = None,
+        filename: str | None = None,
+        explain_top: int = 0,
     ) -> Job:
         """Score a dataset or an uploaded CSV / Excel / Parquet file as a job (result ``{"file_id", "rows"}``).
 
@@ -193,29 +251,53 @@ class InferenceService(Service):
         if (dataset_id is None) == (data is None):
             raise InvalidInput("Choose either a dataset or a file to score.")
         if not 0 <= explain_top <= MAX_REASONS:
-            raise InvalidInput(f"Reasons per row: between 0 and {MAX_REASONS}.", [Problem("out of range",
-                                                                                        field="explain_top")])
-        params: dict[str, Any] = {"model_id": model.id, "model_label": model.label, "model_version": model.version,
-                                  "explain_top": explain_top}
+            raise InvalidInput(
+                f"Reasons per row: between 0 and {MAX_REASONS}.", [Problem("out of range", field="explain_top")]
+            )
+        params: dict[str, Any] = {
+            "model_id": model.id,
+            "model_label": model.label,
+            "model_version": model.version,
+            "explain_top": explain_top,
+        }
         if dataset_id is not None:
             dataset = self.engine.datasets.get(actor, dataset_id)
             if dataset.status != "validated":
-                raise InvalidInput(f"The dataset {dataset.name!r} has unresolved problems; upload it again keeping "
-                                   "only valid rows, or score the file directly.")
-            _check_source(dataset.name, dataset.columns, dataset.rows, model, schema, explain_top,
-                          self.engine.settings.explain_max_rows)
-            params.update(dataset_id=dataset.id, input_file_id=dataset.file_id, input_name=dataset.name,
-                          rows=dataset.rows)
+                raise InvalidInput(
+                    f"The dataset {dataset.name!r} has unresolved problems; upload it again keeping "
+                    "only valid rows, or score the file directly."
+                )
+            _check_source(
+                dataset.name,
+                dataset.columns,
+                dataset.rows,
+                model,
+                schema,
+                explain_top,
+                self.engine.settings.explain_max_rows,
+            )
+            params.update(
+                dataset_id=dataset.id, input_file_id=dataset.file_id, input_name=dataset.name, rows=dataset.rows
+            )
         else:
             name, table = self._read_upload(actor, model, data, filename)
-            _check_source(name, table.column_names, table.num_rows, model, schema, explain_top,
-                          self.engine.settings.explain_max_rows)
+            _check_source(
+                name,
+                table.column_names,
+                table.num_rows,
+                model,
+                schema,
+                explain_top,
+                self.engine.settings.explain_max_rows,
+            )
             params.update(input_file_id=self._keep_input(actor, name, table), input_name=name, rows=table.num_rows)
-        return self.engine.jobs.submit(actor, "batch_predict", f"Score {params['input_name']} with {model.label}",
-                                       params)
+        return self.engine.jobs.submit(
+            actor, "batch_predict", f"Score {params['input_name']} with {model.label}", params
+        )
 
-    def _read_upload(self, actor: Actor, model: Model, data: Source | None, filename: str | None
-                     ) -> tuple[str, pa.Table]:
+    def _read_upload(
+        self, actor: Actor, model: Model, data: Source | None, filename: str | None
+    ) -> tuple[str, pa.Table]:
         """The upload as a table (empty and unreadable files refused); text columns of the model's template are
         read verbatim, so codes such as '007' keep their zeros."""
         if data is None or not filename:
@@ -223,10 +305,14 @@ class InferenceService(Service):
         name = clean_name(filename)
         with self.db.session() as session:
             dataset = catalog_repo.get_dataset(session, actor.tenant_id, model.dataset_id)
-            template = (catalog_repo.get_template(session, actor.tenant_id, dataset.template_id)
-                        if dataset.template_id else None)
-        return name, read_table(within_limit(data, self.engine.settings), name,
-                                columns=list(template.columns) if template else None)
+            template = (
+                catalog_repo.get_template(session, actor.tenant_id, dataset.template_id)
+                if dataset.template_id
+                else None
+            )
+        return name, read_table(
+            within_limit(data, self.engine.settings), name, columns=list(template.columns) if template else None
+        )
 
     def _keep_input(self, actor: Actor, name: str, table: pa.Table) -> str:
         """Store a checked upload as a Parquet file of the tenant; the job reads it chunk by chunk."""
@@ -236,9 +322,14 @@ class InferenceService(Service):
         try:
             with self.db.session() as session:
                 info = file_repo.add_file(
-                    session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind="data",
-                    name=f"{Path(name).stem}.parquet", content_type="application/vnd.apache.parquet",
-                    stored=store.describe(key))
+                    session,
+                    tenant_id=actor.tenant_id,
+                    owner_id=actor.user_id,
+                    kind="data",
+                    name=f"{Path(name).stem}.parquet",
+                    content_type="application/vnd.apache.parquet",
+                    stored=store.describe(key),
+                )
                 record(session, actor, "file.added", "file", info.id, name=info.name, kind="data", size=info.size)
         except BaseException:
             store.delete(key)
@@ -259,15 +350,26 @@ class InferenceService(Service):
             key = file_repo.storage_key(session, actor.tenant_id, job.result["file_id"])
         return pd.read_csv(self.engine.store.path(key), nrows=limit)
 
-    def forecast(self, actor: Actor, model_id: str, steps: int = 12, series_ids: list[str] | None = None,
-                 level: tuple[int, ...] | list[int] = (80, 95)) -> pd.DataFrame:
+    def forecast(
+        self,
+        actor: Actor,
+        model_id: str,
+        steps: int = 12,
+        series_ids: list[str] | None = None,
+        level: tuple[int, ...] | list[int] = (80, 95),
+    ) -> pd.DataFrame:
         """Forecasts with intervals of a forecast model, logged; see ``eng.forecasts.forecast``."""
         return self.engine.forecasts.forecast(actor, model_id, steps, series_ids, level)
 
     # --- the log ----------------------------------------------------------------------------------
     def log(
-        self, actor: Actor, model_id: str | None = None, user: str | None = None,
-        since: date | datetime | None = None, until: date | datetime | None = None, limit: int = 10_000,
+        self,
+        actor: Actor,
+        model_id: str | None = None,
+        user: str | None = None,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        limit: int = 10_000,
     ) -> pd.DataFrame:
         """The predictions log, newest first; a date ``until`` includes that whole day."""
         require(actor, "predictions:read")
@@ -276,11 +378,30 @@ class InferenceService(Service):
         if isinstance(since, date) and not isinstance(since, datetime):
             since = datetime.combine(since, datetime.min.time())
         with self.db.session() as session:
-            entries = repo.list_predictions(session, actor.tenant_id, model_id=model_id, username=user,
-                                            since=since, until=until, limit=limit)
+            entries = repo.list_predictions(
+                session, actor.tenant_id, model_id=model_id, username=user, since=since, until=until, limit=limit
+            )
         return pd.DataFrame(
-            [[e.created_at, e.user, e.model_label, e.model_version, e.kind, e.status, e.rows, round(e.duration_s, 4),
-              _log_text(e.inputs), e.input_file_id, _log_text(e.outputs), e.output_file_id, e.error, e.job_id,
-              e.model_id, e.id] for e in entries],
+            [
+                [
+                    e.created_at,
+                    e.user,
+                    e.model_label,
+                    e.model_version,
+                    e.kind,
+                    e.status,
+                    e.rows,
+                    round(e.duration_s, 4),
+                    _log_text(e.inputs),
+                    e.input_file_id,
+                    _log_text(e.outputs),
+                    e.output_file_id,
+                    e.error,
+                    e.job_id,
+                    e.model_id,
+                    e.id,
+                ]
+                for e in entries
+            ],
             columns=LOG_COLUMNS,
         )

@@ -69,10 +69,16 @@ class _Tally:
         if values.size == 0:
             return {"kind": "values", "bins": []}
         counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
-        return {"kind": "values", "mean": float(values.mean()), "min": float(values.min()),
-                "max": float(values.max()),
-                "bins": [{"left": float(lo), "right": float(hi), "count": int(n)}
-                         for lo, hi, n in zip(edges[:-1], edges[1:], counts, strict=True)]}
+        return {
+            "kind": "values",
+            "mean": float(values.mean()),
+            "min": float(values.min()),
+            "max": float(values.max()),
+            "bins": [
+                {"left": float(lo), "right": float(hi), "count": int(n)}
+                for lo, hi, n in zip(edges[:-1], edges[1:], counts, strict=True)
+            ],
+        }
 
     def warnings(self) -> list[str]:
         extra = len(self.notes) - MAX_NOTES
@@ -144,15 +150,26 @@ def _score_file(ctx: JobContext, model: Model, path: Path, sink: _CsvSink, expla
 def _log(session: Session, actor: Actor, params: dict[str, Any], started: float, **fields: Any) -> str:
     """The batch's entry in the predictions log (also for failed and cancelled batches)."""
     return log_repo.add_prediction(
-        session, tenant_id=actor.tenant_id, user_id=actor.user_id, model_id=params["model_id"],
-        model_label=params["model_label"], model_version=params["model_version"], kind="batch",
-        inputs={"source": params["input_name"], **({"dataset_id": params["dataset_id"]} if "dataset_id" in params
-                                                   else {})},
-        input_file_id=params["input_file_id"], duration_s=time.perf_counter() - started, **fields)
+        session,
+        tenant_id=actor.tenant_id,
+        user_id=actor.user_id,
+        model_id=params["model_id"],
+        model_label=params["model_label"],
+        model_version=params["model_version"],
+        kind="batch",
+        inputs={
+            "source": params["input_name"],
+            **({"dataset_id": params["dataset_id"]} if "dataset_id" in params else {}),
+        },
+        input_file_id=params["input_file_id"],
+        duration_s=time.perf_counter() - started,
+        **fields,
+    )
 
 
-def _log_failure(engine: Engine, actor: Actor, params: dict[str, Any], started: float, job_id: str,
-                 status: str, error: str) -> None:
+def _log_failure(
+    engine: Engine, actor: Actor, params: dict[str, Any], started: float, job_id: str, status: str, error: str
+) -> None:
     with engine.db.session() as session:
         _log(session, actor, params, started, rows=0, status=status, error=error[:500], job_id=job_id)
 
@@ -194,15 +211,33 @@ def batch_predict(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     try:
         with engine.db.session() as session:
             info = file_repo.add_file(
-                session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind="result",
+                session,
+                tenant_id=actor.tenant_id,
+                owner_id=actor.user_id,
+                kind="result",
                 name=f"{params['input_name'].rsplit('.', 1)[0]}-scored-{model.name}-v{model.version}.csv",
-                content_type="text/csv", stored=StoredBytes(key, sink.size, sink.digest.hexdigest()))
-            log_id = _log(session, actor, params, started, rows=rows, output_file_id=info.id, job_id=ctx.job.id,
-                          outputs={"summary": summary, "warnings": len(warnings), "problems": len(problems)})
-            record(session, actor, "prediction.batch", "model", model.id, model=model.label, rows=rows,
-                   file_id=info.id)
+                content_type="text/csv",
+                stored=StoredBytes(key, sink.size, sink.digest.hexdigest()),
+            )
+            log_id = _log(
+                session,
+                actor,
+                params,
+                started,
+                rows=rows,
+                output_file_id=info.id,
+                job_id=ctx.job.id,
+                outputs={"summary": summary, "warnings": len(warnings), "problems": len(problems)},
+            )
+            record(session, actor, "prediction.batch", "model", model.id, model=model.label, rows=rows, file_id=info.id)
     except BaseException:
         store.delete(key)
         raise
-    return {"file_id": info.id, "rows": rows, "summary": summary, "warnings": warnings, "problems": problems,
-            "log_id": log_id}
+    return {
+        "file_id": info.id,
+        "rows": rows,
+        "summary": summary,
+        "warnings": warnings,
+        "problems": problems,
+        "log_id": log_id,
+    }

@@ -50,8 +50,9 @@ class ModelSummary:
         rows = []
         for key, value in self.metrics.items():
             label, higher, meaning = METRICS.get(key, (key, True, ""))
-            rows.append({"metric": label, "value": value, "better": "higher" if higher else "lower",
-                         "meaning": meaning})
+            rows.append(
+                {"metric": label, "value": value, "better": "higher" if higher else "lower", "meaning": meaning}
+            )
         return pd.DataFrame(rows, columns=["metric", "value", "better", "meaning"])
 
 
@@ -87,10 +88,13 @@ def _facts(model: Model, dataset_names: Mapping[str, str]) -> pd.DataFrame:
         "Problem type": model.problem_type,
         "Target": model.target,
         "Classes": ", ".join(str(c) for c in schema.get("classes") or []) or "—",
-        "Chosen model": " ".join(filter(None, [d.get("chosen_family", "—"), f"({chosen['params']})"
-                                               if chosen.get("params") else ""])),
+        "Chosen model": " ".join(
+            filter(None, [d.get("chosen_family", "—"), f"({chosen['params']})" if chosen.get("params") else ""])
+        ),
         "Selection": f"best {CV_METRICS.get(cv, cv)} ({better} is better) averaged over cross-validation folds "
-                     "of the training rows; refit on them, then scored once on the held-out rows" if cv else "—",
+        "of the training rows; refit on them, then scored once on the held-out rows"
+        if cv
+        else "—",
         "Dataset": model.dataset_name,
         "Training datasets": _names(d.get("training_datasets") or [model.dataset_id], dataset_names),
         "Training rows": f"{d.get('train_rows', 0):,}",
@@ -108,24 +112,43 @@ def _facts(model: Model, dataset_names: Mapping[str, str]) -> pd.DataFrame:
 
 
 def _lineage(chain: Sequence[Model], dataset_names: Mapping[str, str]) -> pd.DataFrame:
-    rows = [{"version": m.label, "trained (UTC)": f"{m.created_at:%Y-%m-%d %H:%M}",
-             "datasets": _names(m.details.get("training_datasets") or [m.dataset_id], dataset_names),
-             "training rows": m.details.get("train_rows"), "held-out rows": m.details.get("holdout_rows")}
-            for m in chain]
+    rows = [
+        {
+            "version": m.label,
+            "trained (UTC)": f"{m.created_at:%Y-%m-%d %H:%M}",
+            "datasets": _names(m.details.get("training_datasets") or [m.dataset_id], dataset_names),
+            "training rows": m.details.get("train_rows"),
+            "held-out rows": m.details.get("holdout_rows"),
+        }
+        for m in chain
+    ]
     last = (chain[-1].details.get("parent") or {}) if chain else {}
     if last and chain[-1].parent_id is None:  # the parent was deleted: its name is all that is left
-        rows.append({"version": f"{last.get('label')} (deleted)", "trained (UTC)": "", "datasets": "",
-                     "training rows": None, "held-out rows": None})
+        rows.append(
+            {
+                "version": f"{last.get('label')} (deleted)",
+                "trained (UTC)": "",
+                "datasets": "",
+                "training rows": None,
+                "held-out rows": None,
+            }
+        )
     return pd.DataFrame(rows, columns=["version", "trained (UTC)", "datasets", "training rows", "held-out rows"])
 
 
-def build_summary(model: Model, holdout: pd.DataFrame | None, chain: Sequence[Model],
-                  dataset_names: Mapping[str, str]) -> ModelSummary:
+def build_summary(
+    model: Model, holdout: pd.DataFrame | None, chain: Sequence[Model], dataset_names: Mapping[str, str]
+) -> ModelSummary:
     """``chain``: the model and its ancestors, newest first; ``dataset_names``: id → name of existing datasets."""
     details: dict[str, Any] = model.details
     board = pd.DataFrame(details.get("leaderboard") or [])
     return ModelSummary(
-        model=model, metrics=dict(model.metrics), cv_metric=str(details.get("cv_metric", "")), leaderboard=board,
-        **_plots(model, holdout), facts=_facts(model, dataset_names), lineage=_lineage(chain, dataset_names),
+        model=model,
+        metrics=dict(model.metrics),
+        cv_metric=str(details.get("cv_metric", "")),
+        leaderboard=board,
+        **_plots(model, holdout),
+        facts=_facts(model, dataset_names),
+        lineage=_lineage(chain, dataset_names),
         warnings=list(details.get("warnings") or []),
     )

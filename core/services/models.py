@@ -85,8 +85,14 @@ class ModelService(Service):
     def schema_json(self, actor: Actor, model_id: str) -> bytes:
         """What the model expects and predicts: features with types and allowed categories, target, classes."""
         model = self.get(actor, model_id)
-        document = {"model": model.label, "name": model.name, "version": model.version,
-                    "problem_type": model.problem_type, "target": model.target, **model.schema}
+        document = {
+            "model": model.label,
+            "name": model.name,
+            "version": model.version,
+            "problem_type": model.problem_type,
+            "target": model.target,
+            **model.schema,
+        }
         return json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
 
     def download(self, actor: Actor, model_id: str) -> bytes:
@@ -114,10 +120,13 @@ class ModelService(Service):
         model = self._tabular(actor, model_id)
         low, high = SAMPLE_ROWS
         if not low <= int(sample_rows) <= high:
-            raise InvalidInput(f"Explain between {low:,} and {high:,} rows.",
-                               [Problem("out of range", field="sample_rows", value=str(sample_rows))])
-        return self.engine.jobs.submit(actor, "explain_model", f"Explain {model.label}",
-                                       {"model_id": model.id, "sample_rows": int(sample_rows)})
+            raise InvalidInput(
+                f"Explain between {low:,} and {high:,} rows.",
+                [Problem("out of range", field="sample_rows", value=str(sample_rows))],
+            )
+        return self.engine.jobs.submit(
+            actor, "explain_model", f"Explain {model.label}", {"model_id": model.id, "sample_rows": int(sample_rows)}
+        )
 
     def delete_importance(self, actor: Actor, model_id: str) -> None:
         require(actor, "models:train")
@@ -139,10 +148,15 @@ class ModelService(Service):
             model = repo.get_model(session, actor.tenant_id, model_id)
             busy = catalog_repo.jobs_using(session, actor.tenant_id, [model_id])
             if busy:
-                raise Conflict(f"{model.label} is being used by {len(busy)} unfinished job(s) "
-                               f"({', '.join(sorted(set(busy)))}); try again when they finish.")
-            file_ids = [repo.delete_model(session, actor.tenant_id, model_id), model.details.get("holdout_file_id"),
-                        importance_file_id(model)]
+                raise Conflict(
+                    f"{model.label} is being used by {len(busy)} unfinished job(s) "
+                    f"({', '.join(sorted(set(busy)))}); try again when they finish."
+                )
+            file_ids = [
+                repo.delete_model(session, actor.tenant_id, model_id),
+                model.details.get("holdout_file_id"),
+                importance_file_id(model),
+            ]
             keys: list[str] = []
             for file_id in filter(None, file_ids):
                 with suppress(NotFound):  # already gone (deleted before files.delete refused it): the model goes

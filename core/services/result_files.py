@@ -52,8 +52,15 @@ class PendingFiles:
     def register(self, session: Session) -> list[FileInfo]:
         """File rows for everything written, in the order written."""
         return [
-            file_repo.add_file(session, tenant_id=self.actor.tenant_id, owner_id=self.actor.user_id, kind=p.kind,
-                               name=p.name, content_type=p.content_type, stored=self.store.describe(p.key))
+            file_repo.add_file(
+                session,
+                tenant_id=self.actor.tenant_id,
+                owner_id=self.actor.user_id,
+                kind=p.kind,
+                name=p.name,
+                content_type=p.content_type,
+                stored=self.store.describe(p.key),
+            )
             for p in self._pending
         ]
 

@@ -31,8 +31,11 @@ def check_columns(columns: Sequence[ColumnSpec]) -> Columns:
         elif name.lower() in seen:
             problems.append(Problem("duplicate column name", row=index, field="name", value=name))
         if column.dtype not in COLUMN_TYPES:
-            problems.append(Problem(f"type must be one of {', '.join(COLUMN_TYPES)}", row=index, field="dtype",
-                                    value=str(column.dtype)))
+            problems.append(
+                Problem(
+                    f"type must be one of {', '.join(COLUMN_TYPES)}", row=index, field="dtype", value=str(column.dtype)
+                )
+            )
         seen.add(name.lower())
         default = None if _blank(column.default) else column.default
         cleaned.append(ColumnSpec(name=name, dtype=column.dtype, default=default, required=bool(column.required)))
@@ -75,8 +78,12 @@ class TemplateService(Service):
             if repo.template_name_taken(session, actor.tenant_id, name):
                 raise Conflict(f"A template named {name!r} already exists.")
             template = repo.add_template(
-                session, tenant_id=actor.tenant_id, owner_id=actor.user_id, name=name,
-                description=description.strip(), columns=columns,
+                session,
+                tenant_id=actor.tenant_id,
+                owner_id=actor.user_id,
+                name=name,
+                description=description.strip(),
+                columns=columns,
             )
             record(session, actor, "template.created", "template", template.id, name=name)
         return template
@@ -122,9 +129,7 @@ class TemplateService(Service):
             raise InvalidInput("That file is not a template JSON (name and columns).", details=str(exc)) from None
         return self.create(actor, name, columns, description=description)
 
-    def infer_from_file(
-        self, actor: Actor, filename: str, data: Source, sheet: str | None = None
-    ) -> Columns:
+    def infer_from_file(self, actor: Actor, filename: str, data: Source, sheet: str | None = None) -> Columns:
         """Columns and types proposed from a file's header and first rows (nothing is stored)."""
         require(actor, "templates:write")
         return infer_columns(read_table(within_limit(data, self.engine.settings), clean_name(filename), sheet=sheet))

@@ -30,12 +30,19 @@ class TrainingService(Service):
             raise InvalidInput(
                 f"The dataset {dataset.name!r} has unresolved problems; upload it again keeping only valid rows."
             )
-        named = [request.target, request.id_column, request.time_column, request.series_column,
-                 *(request.features or ())]
+        named = [
+            request.target,
+            request.id_column,
+            request.time_column,
+            request.series_column,
+            *(request.features or ()),
+        ]
         unknown = sorted({c for c in named if c and c not in dataset.column_types})
         if unknown:
-            raise InvalidInput(f"Unknown column(s) in {dataset.name!r}: {', '.join(unknown)}.",
-                               [Problem("unknown column", field=c) for c in unknown])
+            raise InvalidInput(
+                f"Unknown column(s) in {dataset.name!r}: {', '.join(unknown)}.",
+                [Problem("unknown column", field=c) for c in unknown],
+            )
         if request.parent_model_id:
             self._check_parent(actor, request, dataset)
         return dataset
@@ -45,17 +52,23 @@ class TrainingService(Service):
         parent = self.engine.models.get(actor, request.parent_model_id or "")
         if parent.problem_type == "forecast" or request.problem_type == "forecast":
             raise InvalidInput("Continuing with new data is for classification and regression models.")
-        clashes = [Problem(f"must be {want!r} as in {parent.label}", field=field, value=str(got))
-                   for field, got, want in (("name", request.name.strip(), parent.name),
-                                            ("target", request.target, parent.target))
-                   if got != want]
+        clashes = [
+            Problem(f"must be {want!r} as in {parent.label}", field=field, value=str(got))
+            for field, got, want in (
+                ("name", request.name.strip(), parent.name),
+                ("target", request.target, parent.target),
+            )
+            if got != want
+        ]
         if clashes:
             raise InvalidInput(f"A new version must predict the same thing as {parent.label}.", clashes)
         expected = {f["name"] for f in parent.schema.get("features", [])} | {parent.target}
         missing = sorted(expected - set(dataset.column_types))
         if missing:
-            raise InvalidInput(f"The new dataset lacks columns of {parent.label}: {', '.join(missing)}.",
-                               [Problem("missing column", field=c) for c in missing])
+            raise InvalidInput(
+                f"The new dataset lacks columns of {parent.label}: {', '.join(missing)}.",
+                [Problem("missing column", field=c) for c in missing],
+            )
 
     def _check_tabular(self, actor: Actor, request: TrainRequest) -> str:
         """Resolve the feature columns and the problem type as the job will, so what would fail inside the job is
@@ -63,8 +76,9 @@ class TrainingService(Service):
         from core.ml.problem import check_target, infer_problem_type, resolve_columns
         from core.services.training_tasks import training_columns, training_frame
 
-        features = resolve_columns(training_columns(self.engine, actor, request), request.target, request.features,
-                                   request.id_column)
+        features = resolve_columns(
+            training_columns(self.engine, actor, request), request.target, request.features, request.id_column
+        )
         y = training_frame(self.engine, actor, request, columns=[request.target])[0][request.target]
         problem_type = infer_problem_type(y)[0] if request.problem_type == "auto" else request.problem_type
         if request.parent_model_id:
@@ -78,15 +92,24 @@ class TrainingService(Service):
         parent = self.engine.models.get(actor, request.parent_model_id or "")
         theirs = [f["name"] for f in parent.schema.get("features", [])]
         added, dropped = sorted(set(features) - set(theirs)), sorted(set(theirs) - set(features))
-        differences = [Problem(f"{verb} {', '.join(names)}", field="features")
-                       for verb, names in (("adds", added), ("drops", dropped)) if names]
-        differences += [Problem(f"must be {want!r} as in {parent.label}", field=field, value=str(got))
-                        for field, got, want in (("id_column", request.id_column, parent.schema.get("id_column")),
-                                                 ("problem_type", problem_type, parent.problem_type))
-                        if got != want]
+        differences = [
+            Problem(f"{verb} {', '.join(names)}", field="features")
+            for verb, names in (("adds", added), ("drops", dropped))
+            if names
+        ]
+        differences += [
+            Problem(f"must be {want!r} as in {parent.label}", field=field, value=str(got))
+            for field, got, want in (
+                ("id_column", request.id_column, parent.schema.get("id_column")),
+                ("problem_type", problem_type, parent.problem_type),
+            )
+            if got != want
+        ]
         if differences:
-            raise InvalidInput(f"A new version must use the same feature columns, id column and problem type as "
-                               f"{parent.label}.", differences)
+            raise InvalidInput(
+                f"A new version must use the same feature columns, id column and problem type as {parent.label}.",
+                differences,
+            )
 
     def check(self, actor: Actor, request: TrainRequest) -> dict[str, Any]:
         """What training would do, before it starts: the problem type (and why) and warnings.
@@ -106,8 +129,9 @@ class TrainingService(Service):
         warnings = training_warnings(frame, request.target, features, request.id_column, chosen)
         parent = self.engine.models.get(actor, request.parent_model_id) if request.parent_model_id else None
         if parent and request.dataset_id in model_datasets(parent):
-            warnings.insert(0, f"This dataset is already part of the training data of {parent.label}; "
-                               "no rows are added.")
+            warnings.insert(
+                0, f"This dataset is already part of the training data of {parent.label}; no rows are added."
+            )
         return {"problem_type": chosen, "reason": reason, "warnings": warnings}
 
     def submit(self, actor: Actor, request: TrainRequest) -> Job:

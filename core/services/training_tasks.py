@@ -37,11 +37,14 @@ def _datasets(engine: Engine, actor: Actor, dataset_ids: Sequence[str], whose: s
         raise InvalidInput(f"Some training data of {whose} was deleted, so it cannot be used.") from exc
 
 
-def read_datasets(engine: Engine, actor: Actor, dataset_ids: Sequence[str], columns: Sequence[str],
-                  whose: str) -> pd.DataFrame:
+def read_datasets(
+    engine: Engine, actor: Actor, dataset_ids: Sequence[str], columns: Sequence[str], whose: str
+) -> pd.DataFrame:
     """The rows of several datasets stacked, keeping ``columns`` that every one of them has."""
-    frames = [engine.datasets.frame(actor, dataset.id, [c for c in columns if c in dataset.column_types])
-              for dataset in _datasets(engine, actor, dataset_ids, whose)]
+    frames = [
+        engine.datasets.frame(actor, dataset.id, [c for c in columns if c in dataset.column_types])
+        for dataset in _datasets(engine, actor, dataset_ids, whose)
+    ]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, join="inner")
 
 
@@ -66,12 +69,16 @@ def training_columns(engine: Engine, actor: Actor, request: TrainRequest) -> lis
     return [c for c in named if all(c in d.column_types for d in datasets)]
 
 
-def training_frame(engine: Engine, actor: Actor, request: TrainRequest, columns: Sequence[str] | None = None
-                   ) -> tuple[pd.DataFrame, list[str]]:
+def training_frame(
+    engine: Engine, actor: Actor, request: TrainRequest, columns: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """The rows to train on (``columns``, default: those the request uses) and the ids of their datasets."""
     if columns is None:
-        named = ([request.target, request.id_column, *request.features] if request.features is not None
-                 else engine.datasets.get(actor, request.dataset_id).columns)
+        named = (
+            [request.target, request.id_column, *request.features]
+            if request.features is not None
+            else engine.datasets.get(actor, request.dataset_id).columns
+        )
         columns = [c for c in named if c]
     dataset_ids, whose = _sources(engine, actor, request)
     return read_datasets(engine, actor, dataset_ids, list(dict.fromkeys(columns)), whose), dataset_ids
@@ -79,8 +86,11 @@ def training_frame(engine: Engine, actor: Actor, request: TrainRequest, columns:
 
 def _versions() -> dict[str, str]:
     names = ("scikit-learn", "shap", "pandas", "numpy", "skops")
-    return {"python": platform.python_version(), "dataml-studio": APP_VERSION,
-            **{n: metadata.version(n) for n in names}}
+    return {
+        "python": platform.python_version(),
+        "dataml-studio": APP_VERSION,
+        **{n: metadata.version(n) for n in names},
+    }
 
 
 def _details(outcome: TrainOutcome, dataset_ids: list[str], parent: Model | None) -> dict[str, Any]:
@@ -106,8 +116,14 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     frame, dataset_ids = training_frame(engine, actor, request)
     dataset = engine.datasets.get(actor, request.dataset_id)
     parent = engine.models.get(actor, request.parent_model_id) if request.parent_model_id else None
-    schema = infer_schema(frame, request.target, list(request.features) if request.features is not None else None,
-                          request.id_column, dataset.column_types, request.problem_type)
+    schema = infer_schema(
+        frame,
+        request.target,
+        list(request.features) if request.features is not None else None,
+        request.id_column,
+        dataset.column_types,
+        request.problem_type,
+    )
     outcome = train_tabular(frame, schema, request.time_budget_s, ctx, n_jobs=1)  # the web server shares the cores
     importance = None
     if request.explain:
@@ -129,12 +145,20 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             if importance is not None:
                 details.update(importance_details(importance, values_file[0].id))
             model = model_repo.add_model(
-                session, tenant_id=actor.tenant_id, owner_id=actor.user_id, name=request.name,
+                session,
+                tenant_id=actor.tenant_id,
+                owner_id=actor.user_id,
+                name=request.name,
                 version=model_repo.next_version(session, actor.tenant_id, request.name),
-                problem_type=schema.problem_type, dataset_id=request.dataset_id, parent_id=request.parent_model_id,
-                job_id=ctx.job.id, file_id=model_file.id, target=request.target, schema=schema.to_dict(),
-                metrics=dict(outcome.metrics), details=details,
+                problem_type=schema.problem_type,
+                dataset_id=request.dataset_id,
+                parent_id=request.parent_model_id,
+                job_id=ctx.job.id,
+                file_id=model_file.id,
+                target=request.target,
+                schema=schema.to_dict(),
+                metrics=dict(outcome.metrics),
+                details=details,
             )
-            record(session, actor, "model.trained", "model", model.id, name=model.label,
-                   family=outcome.chosen_family)
+            record(session, actor, "model.trained", "model", model.id, name=model.label, family=outcome.chosen_family)
     return {"model_id": model.id}

@@ -146,8 +146,9 @@ class UserService(Service):
             if found is None or not verify_password(old_password, found[1]):
                 raise PermissionDenied("The current password is not correct.")
             new_hash = hash_password(new_password, self.engine.settings.bcrypt_rounds)
-            repo.update_user(session, actor.tenant_id, actor.user_id, password_hash=new_hash,
-                             sessions_valid_after=utcnow())
+            repo.update_user(
+                session, actor.tenant_id, actor.user_id, password_hash=new_hash, sessions_valid_after=utcnow()
+            )
             record(session, actor, "user.password_changed", "user", actor.user_id)
 
     # --- tenant administration ----------------------------------------------------------------
@@ -285,8 +286,12 @@ def _check_manageable(session: Session, actor: Actor, user: User, *, takeover: b
     counts platform administration: it would hand the actor that account. Demoting or deactivating hands the
     actor nothing, so a second administrator may still retire the first one."""
     role = _roles(session, user.tenant_id).get(user.role, frozenset())
-    _check_within(actor, role, f"You cannot change {user.username!r}: their role allows more than your own "
-                               f"({actor.role}).")
+    _check_within(
+        actor, role, f"You cannot change {user.username!r}: their role allows more than your own ({actor.role})."
+    )
     if takeover and user.is_platform_admin:
-        _check_within(actor, role | {PLATFORM_PERMISSION},
-                      f"You cannot reset the password of {user.username!r}: they are a platform administrator.")
+        _check_within(
+            actor,
+            role | {PLATFORM_PERMISSION},
+            f"You cannot reset the password of {user.username!r}: they are a platform administrator.",
+        )

@@ -26,11 +26,23 @@ from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 from tests.core.test_attribution_elf import elf_with_symbols
 from tests.core.test_attribution_models import package_elf_files
 
-FAMILIES = {"coreutils": "coreutils", "procps": "procps", "diffutils": "diffutils",
-            "libgdk-pixbuf-2.0-0:amd64": "gdk-pixbuf"}
+FAMILIES = {
+    "coreutils": "coreutils",
+    "procps": "procps",
+    "diffutils": "diffutils",
+    "libgdk-pixbuf-2.0-0:amd64": "gdk-pixbuf",
+}
 MODELS = ["function_similarity", "strings_similarity", "tlsh_similarity"]
-SEED_FIELDS = {"model", "model_version", "sha256_hash", "predicted_at", "task_id", "error_details",
-               "prediction_results", "explanation_results"}
+SEED_FIELDS = {
+    "model",
+    "model_version",
+    "sha256_hash",
+    "predicted_at",
+    "task_id",
+    "error_details",
+    "prediction_results",
+    "explanation_results",
+}
 LICENSE = Path("/usr/share/common-licenses/GPL-3")
 
 
@@ -61,9 +73,14 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
 
 def largest_library_elf(low: int = 10_000_000, high: int = 80_000_000) -> Path:
     """A big x86-64 shared library, so phase 1 of the function model takes long enough to be revoked."""
-    found = [p for p in Path("/usr/lib/x86_64-linux-gnu").glob("*.so*")
-             if p.is_file() and not p.is_symlink() and low <= p.stat().st_size <= high
-             and p.read_bytes()[:20][18:20] == b"\x3e\x00"]
+    found = [
+        p
+        for p in Path("/usr/lib/x86_64-linux-gnu").glob("*.so*")
+        if p.is_file()
+        and not p.is_symlink()
+        and low <= p.stat().st_size <= high
+        and p.read_bytes()[:20][18:20] == b"\x3e\x00"
+    ]
     if not found:
         pytest.skip("no x86-64 library of 10–80 MB on this machine")
     return min(found, key=lambda p: p.stat().st_size)
@@ -73,8 +90,9 @@ def test_held_out_binary_is_attributed_to_its_family(library: Library) -> None:
     for family, path in library.held_out.items():
         sample = library.engine.attribution.submit(library.admin, path.name, path.read_bytes())
         assert sample.state == "done"
-        ranked = {r["model"]: r["prediction_results"] for r in library.engine.attribution.results(library.admin,
-                                                                                                    sample.id)}
+        ranked = {
+            r["model"]: r["prediction_results"] for r in library.engine.attribution.results(library.admin, sample.id)
+        }
         assert ranked["function_similarity"][0]["family"] == family, (path, ranked["function_similarity"][:3])
         assert ranked["strings_similarity"][0]["family"] == family, (path, ranked["strings_similarity"][:3])
 
@@ -116,16 +134,20 @@ def test_status_has_the_seed_shape(library: Library) -> None:
     path = library.held_out["coreutils"]
     sample = library.engine.attribution.submit(library.admin, path.name, path.read_bytes())
     status = library.engine.attribution.status(library.admin, sample.id)
-    assert status == {"status": dict.fromkeys(MODELS, "done"),
-                      "detailed_status": {m: {"phase_1": "done", "phase_2": "done"} for m in MODELS}}
+    assert status == {
+        "status": dict.fromkeys(MODELS, "done"),
+        "detailed_status": {m: {"phase_1": "done", "phase_2": "done"} for m in MODELS},
+    }
 
 
 def test_non_elf_file_gets_function_model_not_applicable_and_a_tlsh_result(library: Library) -> None:
     data = LICENSE.read_bytes() if LICENSE.exists() else Path(json.__file__).read_bytes()
     sample = library.engine.attribution.submit(library.admin, "license.txt", data)
     status = library.engine.attribution.status(library.admin, sample.id)
-    assert status["detailed_status"]["function_similarity"] == {"phase_1": "not_applicable",
-                                                               "phase_2": "not_applicable"}
+    assert status["detailed_status"]["function_similarity"] == {
+        "phase_1": "not_applicable",
+        "phase_2": "not_applicable",
+    }
     results = {r["model"]: r for r in library.engine.attribution.results(library.admin, sample.id)}
     assert results["function_similarity"]["error_details"] == "not an ELF file"
     tlsh = results["tlsh_similarity"]
@@ -148,11 +170,22 @@ def test_duplicate_submission_returns_the_same_sample_without_new_jobs(library: 
 def test_another_tenant_cannot_see_revoke_or_delete_the_sample(library: Library) -> None:
     eng = library.engine
     sample = eng.attribution.submit(library.admin, "tenant.bin", library.held_out["coreutils"].read_bytes() + b"t")
-    eng.tenants.create(library.admin, name="Elsewhere", admin_username="elsa", admin_password=USER_PASSWORD,
-                       admin_email="elsa@example.com")
+    eng.tenants.create(
+        library.admin,
+        name="Elsewhere",
+        admin_username="elsa",
+        admin_password=USER_PASSWORD,
+        admin_email="elsa@example.com",
+    )
     other = eng.users.authenticate("elsa", USER_PASSWORD)
-    for call in (eng.attribution.get_sample, eng.attribution.status, eng.attribution.results,
-                 eng.attribution.revoke, eng.attribution.delete, eng.attribution.results_csv):
+    for call in (
+        eng.attribution.get_sample,
+        eng.attribution.status,
+        eng.attribution.results,
+        eng.attribution.revoke,
+        eng.attribution.delete,
+        eng.attribution.results_csv,
+    ):
         with pytest.raises(NotFound):
             call(other, sample.id)
     assert eng.attribution.list_samples(other) == [] and eng.attribution.library(other) is None
@@ -161,8 +194,9 @@ def test_another_tenant_cannot_see_revoke_or_delete_the_sample(library: Library)
 
 
 def test_revoking_a_finished_sample_says_so(library: Library) -> None:
-    sample = library.engine.attribution.submit(library.admin, "done.bin", library.held_out["procps"].read_bytes()
-                                               + b"revoke")
+    sample = library.engine.attribution.submit(
+        library.admin, "done.bin", library.held_out["procps"].read_bytes() + b"revoke"
+    )
     with pytest.raises(Conflict, match=r"already finished.*nothing left to revoke"):
         library.engine.attribution.revoke(library.admin, sample.id)
 
@@ -202,8 +236,10 @@ def test_huge_number_of_tiny_functions_is_analysed_up_to_the_cap_with_a_note(lib
     assert function["status"] == "done"
     evidence = function["explanation_results"]["evidence"]
     assert evidence["functions_analysed"] == DEFAULT_MAX_FUNCTIONS
-    assert f"{DEFAULT_MAX_FUNCTIONS + 5} functions found; analysed the {DEFAULT_MAX_FUNCTIONS} largest" in \
-        evidence["notes"]
+    assert (
+        f"{DEFAULT_MAX_FUNCTIONS + 5} functions found; analysed the {DEFAULT_MAX_FUNCTIONS} largest"
+        in evidence["notes"]
+    )
 
 
 def test_revoke_during_phase_1_ends_revoked_with_no_results(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -213,8 +249,10 @@ def test_revoke_during_phase_1_ends_revoked_with_no_results(library: Library, mo
     try:
         sample = eng.attribution.submit(library.admin, big.name, big.read_bytes())
         deadline = time.monotonic() + 60
-        while eng.attribution.status(library.admin, sample.id)["detailed_status"]["function_similarity"][
-                "phase_1"] != "running":
+        while (
+            eng.attribution.status(library.admin, sample.id)["detailed_status"]["function_similarity"]["phase_1"]
+            != "running"
+        ):
             assert time.monotonic() < deadline, "phase 1 never started"
             time.sleep(0.2)
         revoked = eng.attribution.revoke(library.admin, sample.id)
@@ -250,8 +288,9 @@ def test_reference_library_lists_families_and_goes_stale_after_a_removal(library
     assert (families["samples"] == 3).all() and (families["analysed"] == 3).all()
     current = eng.attribution.library(admin)
     assert current is not None and not current.stale and current.samples == 3 * len(library.held_out)
-    extra = eng.attribution.add_reference(admin, family="coreutils", filename="extra.bin",
-                                          data=library.held_out["coreutils"].read_bytes() + b"extra")
+    extra = eng.attribution.add_reference(
+        admin, family="coreutils", filename="extra.bin", data=library.held_out["coreutils"].read_bytes() + b"extra"
+    )
     assert eng.attribution.library(admin).stale  # type: ignore[union-attr]
     eng.attribution.remove_reference(admin, extra.id)
     assert not eng.attribution.library(admin).stale  # type: ignore[union-attr]
@@ -278,15 +317,26 @@ def test_index_built_with_other_settings_asks_for_a_rebuild(library: Library) ->
     with eng.store.directory_writer(admin.tenant_id, "result") as (key, directory):
         other.save(directory)
     with eng.db.session() as session:
-        repo.add_index(session, tenant_id=admin.tenant_id, revision=other.revision, storage_key=key,
-                       library_digest="old", samples=1, families=1, functions=other.entries.total)
+        repo.add_index(
+            session,
+            tenant_id=admin.tenant_id,
+            revision=other.revision,
+            storage_key=key,
+            library_digest="old",
+            samples=1,
+            families=1,
+            functions=other.entries.total,
+        )
     try:
         sample = eng.attribution.submit(admin, "old-index.bin", path.read_bytes() + b"old")
         function = eng.attribution.results(admin, sample.id)[0]
-        assert function["status"] == "failed" and "rebuild it on the Reference library page" in \
-            function["error_details"]
+        assert (
+            function["status"] == "failed" and "rebuild it on the Reference library page" in function["error_details"]
+        )
         assert eng.attribution.status(admin, sample.id)["detailed_status"]["function_similarity"] == {
-            "phase_1": "done", "phase_2": "failed"}
+            "phase_1": "done",
+            "phase_2": "failed",
+        }
     finally:
         assert eng.attribution.rebuild_index(admin).status == "succeeded"
 

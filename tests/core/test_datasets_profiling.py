@@ -132,11 +132,14 @@ def test_plots_refuse_unknown_or_unsuitable_columns(both: tuple[pa.Table, pd.Dat
         histogram(both[0], "firm")
 
 
-@pytest.mark.parametrize("values", [
-    pa.array([dt.date(2024, 3, 1)] * 5),
-    pa.array([dt.datetime(2024, 3, 1, 8, 30)] * 5, pa.timestamp("us")),
-    pa.array([7] * 5),
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        pa.array([dt.date(2024, 3, 1)] * 5),
+        pa.array([dt.datetime(2024, 3, 1, 8, 30)] * 5, pa.timestamp("us")),
+        pa.array([7] * 5),
+    ],
+)
 def test_histogram_of_one_distinct_value_is_one_bar_around_it(values: pa.Array) -> None:
     result = histogram(pa.table({"v": values}), "v")
     only = values[0].as_py()
@@ -165,28 +168,37 @@ def test_histogram_spans_floats_near_the_largest_double() -> None:
 
 
 def test_profile_of_infinite_and_huge_floats_matches_pandas() -> None:
-    frame = pd.DataFrame({  # nine values: pandas' quartiles then never interpolate towards an infinite one
-        "inf": [1.0, np.inf, 2.0, -np.inf, 3.0, 4.0, 5.0, 6.0, 7.0],
-        "huge": [1e308, -1e308, 0.0, 1e308, 2.5, 1.0, -3.0, 1e300, -1e300],
-    })
+    frame = pd.DataFrame(
+        {  # nine values: pandas' quartiles then never interpolate towards an infinite one
+            "inf": [1.0, np.inf, 2.0, -np.inf, 3.0, 4.0, 5.0, 6.0, 7.0],
+            "huge": [1e308, -1e308, 0.0, 1e308, 2.5, 1.0, -3.0, 1e300, -1e300],
+        }
+    )
     stats = profile(pa.Table.from_pandas(frame)).set_index("column")
     for name in frame.columns:
         expected, row = frame[name], stats.loc[name]
         assert row["infinite"] == np.isinf(expected).sum()
         with np.errstate(invalid="ignore", over="ignore"):  # pandas warns on inf - inf and on squaring 1e308
-            moments = {"mean": expected.mean(), "std": expected.std(), "q25": expected.quantile(0.25),
-                       "q50": expected.quantile(0.5), "q75": expected.quantile(0.75)}
+            moments = {
+                "mean": expected.mean(),
+                "std": expected.std(),
+                "q25": expected.quantile(0.25),
+                "q50": expected.quantile(0.5),
+                "q75": expected.quantile(0.75),
+            }
         for column, value in moments.items():
             assert row[column] == pytest.approx(value, nan_ok=True), (name, column)
         assert (float(row["min"]), float(row["max"])) == (expected.min(), expected.max())
 
 
 def test_large_integers_and_nanosecond_times_are_profiled_plotted_and_correlated_like_pandas() -> None:
-    frame = pd.DataFrame({
-        "big": np.array([2**53 + 1, 2**60, 3, 2**62 + 7], dtype="int64"),
-        "small": [1.0, 4.0, 2.0, 8.0],
-        "when": pd.to_datetime([1, 2, 1_000_000_001, 5_000_000_000], unit="ns"),
-    })
+    frame = pd.DataFrame(
+        {
+            "big": np.array([2**53 + 1, 2**60, 3, 2**62 + 7], dtype="int64"),
+            "small": [1.0, 4.0, 2.0, 8.0],
+            "when": pd.to_datetime([1, 2, 1_000_000_001, 5_000_000_000], unit="ns"),
+        }
+    )
     table = pa.Table.from_pandas(frame, preserve_index=False)
     stats = profile(table).set_index("column")
     assert stats.loc["big", "mean"] == pytest.approx(frame["big"].mean())

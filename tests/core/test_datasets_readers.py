@@ -188,9 +188,13 @@ def test_parquet_with_nested_columns_is_refused(tmp_path: Path) -> None:
 
 def test_parquet_half_floats_small_unsigned_integers_and_string_views_become_common_types(tmp_path: Path) -> None:
     big = 2**53 + 1  # beyond exact float64, still within int64
-    original = pa.table({"half": pa.array(np.array([0.5, 1.25, None], dtype=np.float16), from_pandas=True),
-                         "count": pa.array([big, 7, None], pa.uint64()),
-                         "name": pa.array(["a", "b", None], pa.string_view())})  # how Polars writes text
+    original = pa.table(
+        {
+            "half": pa.array(np.array([0.5, 1.25, None], dtype=np.float16), from_pandas=True),
+            "count": pa.array([big, 7, None], pa.uint64()),
+            "name": pa.array(["a", "b", None], pa.string_view()),
+        }
+    )  # how Polars writes text
     pq.write_table(original, tmp_path / "t.parquet")
     table = read_table(tmp_path / "t.parquet", "t.parquet")
     assert [table.schema.field(c).type for c in ("half", "count", "name")] == [pa.float32(), pa.int64(), pa.string()]
@@ -207,12 +211,17 @@ def test_parquet_refuses_unsigned_integers_beyond_int64_naming_the_column(tmp_pa
 
 
 def test_parquet_refuses_durations_times_and_binary_naming_them(tmp_path: Path) -> None:
-    pq.write_table(pa.table({
-        "took": pa.array([1, 2], pa.duration("s")),
-        "at": pa.array([dt.time(8, 30), dt.time(9)], pa.time64("us")),
-        "blob": pa.array([b"a", b"b"], pa.binary()),
-        "n": [1, 2],
-    }), tmp_path / "odd.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "took": pa.array([1, 2], pa.duration("s")),
+                "at": pa.array([dt.time(8, 30), dt.time(9)], pa.time64("us")),
+                "blob": pa.array([b"a", b"b"], pa.binary()),
+                "n": [1, 2],
+            }
+        ),
+        tmp_path / "odd.parquet",
+    )
     message = r"not plain values: took \(duration\[s\]\), at \(time64\[us\]\), blob \(binary\)"
     with pytest.raises(InvalidInput, match=message) as error:
         read_table(tmp_path / "odd.parquet", "odd.parquet")

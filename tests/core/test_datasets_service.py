@@ -75,9 +75,12 @@ BAD_FILES: list[tuple[str, str, Callable[[], bytes], str]] = [
     ("corrupt-xlsx", "broken.xlsx", lambda: _xlsx([["a"], [1]])[:600], "not a valid .xlsx"),
     ("zip-renamed-xlsx", "fake.xlsx", _zip_renamed, "not an Excel workbook"),
     ("duplicate-columns", "dup.csv", lambda: b"a,b,a\n1,2,3\n", "duplicate column names: 'a'"),
-    ("10000-columns", "wide.csv",
-     lambda: (",".join(f"c{i}" for i in range(10_000)) + "\n" + ",".join("1" * 10_000) + "\n").encode(),
-     "10,000 columns"),
+    (
+        "10000-columns",
+        "wide.csv",
+        lambda: (",".join(f"c{i}" for i in range(10_000)) + "\n" + ",".join("1" * 10_000) + "\n").encode(),
+        "10,000 columns",
+    ),
     ("ragged-rows", "ragged.csv", lambda: b"a,b\n1,2\n3\n4,5,6\n", "number of fields differs"),
     ("not-parquet", "fake.parquet", lambda: b"PAR1 this is not parquet", "not a valid Parquet file"),
     ("unsupported-type", "data.json", lambda: b'{"a": 1}', "unsupported file type"),
@@ -164,8 +167,9 @@ def test_check_reports_every_problem_with_row_and_column_and_stores_nothing(engi
 
 def test_keep_valid_stores_only_usable_rows_as_validated(engine: Engine, admin: Actor) -> None:
     template = engine.templates.create(admin, "orders", ORDERS_COLUMNS)
-    ds = engine.datasets.upload(admin, filename="orders.csv", data=ORDERS_CSV, template_id=template.id,
-                                on_problems="keep_valid")
+    ds = engine.datasets.upload(
+        admin, filename="orders.csv", data=ORDERS_CSV, template_id=template.id, on_problems="keep_valid"
+    )
     assert (ds.status, ds.rows, ds.template_name) == ("validated", 2, "orders")
     frame = engine.datasets.frame(admin, ds.id)
     assert frame["id"].tolist() == [1, 5]
@@ -176,8 +180,9 @@ def test_keep_valid_stores_only_usable_rows_as_validated(engine: Engine, admin: 
 
 def test_keep_all_stores_every_row_with_status_has_problems(engine: Engine, admin: Actor) -> None:
     template = engine.templates.create(admin, "orders", ORDERS_COLUMNS)
-    ds = engine.datasets.upload(admin, filename="orders.csv", data=ORDERS_CSV, template_id=template.id,
-                                on_problems="keep")
+    ds = engine.datasets.upload(
+        admin, filename="orders.csv", data=ORDERS_CSV, template_id=template.id, on_problems="keep"
+    )
     assert (ds.status, ds.rows) == ("has problems", 5)
     frame = engine.datasets.frame(admin, ds.id)
     assert frame["price"].isna().tolist() == [False, True, False, False, False]  # the bad cell became missing
@@ -189,8 +194,9 @@ def test_reject_refuses_a_file_with_problems_and_stores_nothing(engine: Engine, 
     template = engine.templates.create(admin, "orders", ORDERS_COLUMNS)
     before = footprint(engine)
     with pytest.raises(InvalidInput, match="3 problem") as caught:
-        engine.datasets.upload(admin, filename="orders.csv", data=ORDERS_CSV, template_id=template.id,
-                               on_problems="reject")
+        engine.datasets.upload(
+            admin, filename="orders.csv", data=ORDERS_CSV, template_id=template.id, on_problems="reject"
+        )
     assert {p.row for p in caught.value.problems} == {2, 3, 4}
     assert footprint(engine) == before
 
@@ -204,8 +210,9 @@ def test_keep_valid_with_no_usable_row_stores_nothing(engine: Engine, admin: Act
     template = engine.templates.create(admin, "ids", [ColumnSpec("id", "integer")])
     before = footprint(engine)
     with pytest.raises(InvalidInput, match="No row"):
-        engine.datasets.upload(admin, filename="bad.csv", data=b"id\nx\ny\n", template_id=template.id,
-                               on_problems="keep_valid")
+        engine.datasets.upload(
+            admin, filename="bad.csv", data=b"id\nx\ny\n", template_id=template.id, on_problems="keep_valid"
+        )
     assert footprint(engine) == before
 
 
@@ -229,15 +236,15 @@ def test_xlsx_sheet_is_chosen_and_parquet_keeps_its_types(engine: Engine, admin:
     assert typed.column_types == {"when": "datetime", "n": "float"}
 
 
-def test_parquet_with_unusual_number_types_gets_statistics_plots_and_correlations(
-    engine: Engine, admin: Actor
-) -> None:
-    frame = pd.DataFrame({
-        "half": np.array([0.5, 1.5, 2.25, 4.0], dtype="float16"),
-        "ids": np.array([2**53 + 1, 2**60, 3, 2**62], dtype="uint64"),
-        "at": pd.to_datetime([1, 2, 3, 4], unit="ns"),
-        "day": [dt.date(2024, 1, 1)] * 4,
-    })
+def test_parquet_with_unusual_number_types_gets_statistics_plots_and_correlations(engine: Engine, admin: Actor) -> None:
+    frame = pd.DataFrame(
+        {
+            "half": np.array([0.5, 1.5, 2.25, 4.0], dtype="float16"),
+            "ids": np.array([2**53 + 1, 2**60, 3, 2**62], dtype="uint64"),
+            "at": pd.to_datetime([1, 2, 3, 4], unit="ns"),
+            "day": [dt.date(2024, 1, 1)] * 4,
+        }
+    )
     out = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), out)
     ds = engine.datasets.upload(admin, filename="odd.parquet", data=out.getvalue())
@@ -273,12 +280,14 @@ def test_preview_pages_and_chooses_columns(engine: Engine, admin: Actor) -> None
 
 def test_statistics_match_pandas_and_are_cached_until_regenerated(engine: Engine, admin: Actor) -> None:
     rng = np.random.default_rng(3)
-    frame = pd.DataFrame({
-        "amount": rng.normal(50, 10, 400).round(3),
-        "units": rng.integers(0, 20, 400),
-        "shop": rng.choice(["north", "south", "east"], 400),
-        "day": pd.date_range("2024-01-01", periods=400, freq="D").strftime("%Y-%m-%d"),
-    })
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(50, 10, 400).round(3),
+            "units": rng.integers(0, 20, 400),
+            "shop": rng.choice(["north", "south", "east"], 400),
+            "day": pd.date_range("2024-01-01", periods=400, freq="D").strftime("%Y-%m-%d"),
+        }
+    )
     frame.loc[rng.choice(400, 30, replace=False), "amount"] = np.nan
     ds = engine.datasets.upload(admin, filename="sales.csv", data=frame.to_csv(index=False).encode())
     stats = engine.datasets.statistics(admin, ds.id).set_index("column")
@@ -297,7 +306,10 @@ def test_statistics_match_pandas_and_are_cached_until_regenerated(engine: Engine
     top_value, top_count = frame["shop"].value_counts().index[0], frame["shop"].value_counts().iloc[0]
     assert shop["top"].startswith(f"{top_value} ({top_count})")
     assert (stats.loc["day", "type"], stats.loc["day", "min"], stats.loc["day", "max"]) == (
-        "date", "2024-01-01", "2025-02-03")
+        "date",
+        "2024-01-01",
+        "2025-02-03",
+    )
 
     histogram = engine.datasets.histogram(admin, ds.id, "units", bins=5)
     assert histogram["count"].sum() == 400
@@ -322,14 +334,31 @@ def test_delete_removes_row_and_bytes(engine: Engine, admin: Actor) -> None:
         engine.datasets.get(admin, ds.id)
 
 
-def _model_on(engine: Engine, admin: Actor, dataset_id: str, *, version: int = 1, parent_id: str | None = None,
-              training_datasets: list[str] | None = None) -> str:
+def _model_on(
+    engine: Engine,
+    admin: Actor,
+    dataset_id: str,
+    *,
+    version: int = 1,
+    parent_id: str | None = None,
+    training_datasets: list[str] | None = None,
+) -> str:
     """A model row trained on the dataset (training itself is another service's test); a continued version
     lists every dataset it was trained on in ``details["training_datasets"]``, as training writes it."""
     with engine.db.session() as session:
-        row = ModelRow(tenant_id=admin.tenant_id, owner_id=admin.user_id, name="churn", version=version,
-                       problem_type="classification", dataset_id=dataset_id, parent_id=parent_id, target="id",
-                       schema={}, metrics={}, details={"training_datasets": training_datasets or [dataset_id]})
+        row = ModelRow(
+            tenant_id=admin.tenant_id,
+            owner_id=admin.user_id,
+            name="churn",
+            version=version,
+            problem_type="classification",
+            dataset_id=dataset_id,
+            parent_id=parent_id,
+            target="id",
+            schema={},
+            metrics={},
+            details={"training_datasets": training_datasets or [dataset_id]},
+        )
         session.add(row)
         session.flush()
         return row.id
@@ -338,8 +367,14 @@ def _model_on(engine: Engine, admin: Actor, dataset_id: str, *, version: int = 1
 def _job_on(engine: Engine, admin: Actor, kind: str, status: str, params: dict[str, object]) -> str:
     """A job row as the jobs service leaves it while it waits or runs."""
     with engine.db.session() as session:
-        row = JobRow(tenant_id=admin.tenant_id, owner_id=admin.user_id, kind=kind, title=f"{kind} job",
-                     status=status, params=params)
+        row = JobRow(
+            tenant_id=admin.tenant_id,
+            owner_id=admin.user_id,
+            kind=kind,
+            title=f"{kind} job",
+            status=status,
+            params=params,
+        )
         session.add(row)
         session.flush()
         return row.id
@@ -386,11 +421,14 @@ def test_cascade_checks_every_model_before_deleting_anything(engine: Engine, adm
     assert (footprint(engine), _models(engine)) == (before, 2)
 
 
-@pytest.mark.parametrize(("kind", "status", "params"), [
-    ("train_tabular", "queued", lambda i: {"dataset_id": i, "parent_model_id": None}),
-    ("batch_predict", "running", lambda i: {"model_id": "m", "dataset_id": i}),
-    ("dataset_statistics", "queued", lambda i: {"datasets": [i]}),  # any kind: its parameters name the dataset
-])
+@pytest.mark.parametrize(
+    ("kind", "status", "params"),
+    [
+        ("train_tabular", "queued", lambda i: {"dataset_id": i, "parent_model_id": None}),
+        ("batch_predict", "running", lambda i: {"model_id": "m", "dataset_id": i}),
+        ("dataset_statistics", "queued", lambda i: {"datasets": [i]}),  # any kind: its parameters name the dataset
+    ],
+)
 def test_delete_is_refused_while_an_unfinished_job_uses_the_dataset(
     engine: Engine, admin: Actor, kind: str, status: str, params: Callable[[str], dict[str, object]]
 ) -> None:
@@ -409,8 +447,9 @@ def test_delete_is_refused_while_an_unfinished_job_uses_the_dataset(
 def test_list_filters_validated_datasets(engine: Engine, admin: Actor) -> None:
     template = engine.templates.create(admin, "orders", ORDERS_COLUMNS)
     engine.datasets.upload(admin, name="raw", filename="o.csv", data=ORDERS_CSV, template_id=template.id)
-    engine.datasets.upload(admin, name="clean", filename="o.csv", data=ORDERS_CSV, template_id=template.id,
-                           on_problems="keep_valid")
+    engine.datasets.upload(
+        admin, name="clean", filename="o.csv", data=ORDERS_CSV, template_id=template.id, on_problems="keep_valid"
+    )
     assert {d.name for d in engine.datasets.list(admin)} == {"raw", "clean"}
     assert [d.name for d in engine.datasets.list(admin, status="validated")] == ["clean"]
 

@@ -30,15 +30,24 @@ def _png() -> bytes:
         return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
 
     header = (1).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + \
-        chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_add_list_download_delete(engine: Engine, analyst: Actor) -> None:
     before = footprint(engine)
     info = engine.files.add(analyst, filename="notes.txt", data=b"hello", kind="code")
     assert (info.name, info.kind, info.size, info.owner, info.content_type) == (
-        "notes.txt", "code", 5, "ana", "text/plain")
+        "notes.txt",
+        "code",
+        5,
+        "ana",
+        "text/plain",
+    )
     assert [f.id for f in engine.files.list(analyst)] == [info.id]
     assert [f.id for f in engine.files.list(analyst, kinds=["data"])] == []
     assert engine.files.download(analyst, info.id) == b"hello"
@@ -56,11 +65,14 @@ def test_path_like_names_are_metadata_only(engine: Engine, admin: Actor) -> None
     assert engine.settings.files_dir in stored[0].parents
 
 
-@pytest.mark.parametrize(("filename", "data", "kind", "message"), [
-    ("empty.txt", b"", "data", "empty"),
-    ("a.txt", b"x", "dataset", "Choose a file kind"),
-    ("", b"x", "data", "needs a name"),
-])
+@pytest.mark.parametrize(
+    ("filename", "data", "kind", "message"),
+    [
+        ("empty.txt", b"", "data", "empty"),
+        ("a.txt", b"x", "dataset", "Choose a file kind"),
+        ("", b"x", "data", "needs a name"),
+    ],
+)
 def test_bad_additions_are_refused_and_leave_nothing(
     engine: Engine, admin: Actor, filename: str, data: bytes, kind: str, message: str
 ) -> None:
@@ -145,8 +157,14 @@ def test_damaged_parquet_preview_is_a_note_and_the_file_can_still_be_deleted(eng
 def test_file_an_unfinished_job_reads_cannot_be_deleted(engine: Engine, admin: Actor) -> None:
     info = engine.files.add(admin, filename="score.csv", data=b"a\n1\n", kind="data")
     with engine.db.session() as session:
-        job = JobRow(tenant_id=admin.tenant_id, owner_id=admin.user_id, kind="batch_predict", title="Score score.csv",
-                     status="running", params={"input_file_id": info.id})
+        job = JobRow(
+            tenant_id=admin.tenant_id,
+            owner_id=admin.user_id,
+            kind="batch_predict",
+            title="Score score.csv",
+            status="running",
+            params={"input_file_id": info.id},
+        )
         session.add(job)
         session.flush()
         job_id = job.id
@@ -166,9 +184,18 @@ def test_model_delete_goes_through_when_its_files_are_already_gone(engine: Engin
     gone = engine.files.add(admin, filename="shap.parquet", data=b"values", kind="data")
     engine.files.delete(admin, gone.id)
     with engine.db.session() as session:
-        row = ModelRow(tenant_id=admin.tenant_id, owner_id=admin.user_id, name="m", version=1,
-                       problem_type="regression", dataset_id=dataset.id, target="a", schema={}, metrics={},
-                       details={"holdout_file_id": holdout.id, "importance_info": {"file_id": gone.id}})
+        row = ModelRow(
+            tenant_id=admin.tenant_id,
+            owner_id=admin.user_id,
+            name="m",
+            version=1,
+            problem_type="regression",
+            dataset_id=dataset.id,
+            target="a",
+            schema={},
+            metrics={},
+            details={"holdout_file_id": holdout.id, "importance_info": {"file_id": gone.id}},
+        )
         session.add(row)
         session.flush()
         model = row.id
@@ -183,8 +210,9 @@ def _trained(engine: Engine, admin: Actor) -> Model:
     iris = load_iris(as_frame=True)
     flowers = iris.frame.assign(species=iris.target_names[iris.target]).drop(columns="target")
     dataset = engine.datasets.upload(admin, name="iris", filename="iris.csv", data=csv(flowers))
-    job = engine.training.submit(admin, TrainRequest(dataset_id=dataset.id, name="iris", target="species",
-                                                     time_budget_s=2))
+    job = engine.training.submit(
+        admin, TrainRequest(dataset_id=dataset.id, name="iris", target="species", time_budget_s=2)
+    )
     return engine.models.get(admin, model_id(job))
 
 
@@ -217,8 +245,15 @@ def test_submitted_samples_need_the_attribution_read_permission(engine: Engine, 
     archivist = make_user(engine, admin, "archie", "archivist")
     stored = engine.store.put(admin.tenant_id, "sample", b"a submitted binary")  # as attribution.submit keeps it
     with engine.db.session() as session:
-        file_id = file_repo.add_file(session, tenant_id=admin.tenant_id, owner_id=admin.user_id, kind="sample",
-                                     name="sample.bin", content_type="application/octet-stream", stored=stored).id
+        file_id = file_repo.add_file(
+            session,
+            tenant_id=admin.tenant_id,
+            owner_id=admin.user_id,
+            kind="sample",
+            name="sample.bin",
+            content_type="application/octet-stream",
+            stored=stored,
+        ).id
     assert file_id not in {f.id for f in engine.files.list(archivist)}
     with pytest.raises(PermissionDenied, match="attribution"):
         engine.files.download(archivist, file_id)

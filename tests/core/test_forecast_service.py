@@ -52,8 +52,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     ids = []
     for request in (
         TrainRequest(dataset_id=air.id, name="air", target="passengers", problem_type="forecast", time_column="month"),
-        TrainRequest(dataset_id=stores.id, name="stores", target="sales", problem_type="forecast",
-                     time_column="month", series_column="store", horizon=12),
+        TrainRequest(
+            dataset_id=stores.id,
+            name="stores",
+            target="sales",
+            problem_type="forecast",
+            time_column="month",
+            series_column="store",
+            horizon=12,
+        ),
     ):
         ids.append(model_id(engine.training.submit(admin, request)))
     yield World(engine, admin, *ids)
@@ -78,8 +85,10 @@ def test_air_passengers_forecast_continues_monthly_with_intervals_widening_with_
     assert (frame["lo-95"] < frame["lo-80"]).all() and (frame["lo-80"] < frame["forecast"]).all()
     assert (frame["forecast"] < frame["hi-80"]).all() and (frame["hi-80"] < frame["hi-95"]).all()
     assert frame["forecast"].between(350, 750).all()  # the 1961 level of the series, with its summer peak
-    assert frame.loc[frame["ds"].dt.month == 7, "forecast"].iloc[0] > frame.loc[frame["ds"].dt.month == 11,
-                                                                               "forecast"].iloc[0]
+    assert (
+        frame.loc[frame["ds"].dt.month == 7, "forecast"].iloc[0]
+        > frame.loc[frame["ds"].dt.month == 11, "forecast"].iloc[0]
+    )
     summary = eng.forecasts.summary(admin, world.air)
     assert (summary.freq, summary.season_length, summary.horizon) == ("MS", 12, 12)
 
@@ -156,8 +165,9 @@ def test_forecast_refuses_bad_requests_with_one_clear_sentence(world: World) -> 
 def test_a_tabular_model_is_not_a_forecaster(world: World) -> None:
     eng, admin = world.engine, world.admin
     iris = next(d for d in eng.datasets.list(admin) if d.name == "iris")
-    job = eng.training.submit(admin, TrainRequest(dataset_id=iris.id, name="flowers", target="species",
-                                                  time_budget_s=1, explain=False))
+    job = eng.training.submit(
+        admin, TrainRequest(dataset_id=iris.id, name="flowers", target="species", time_budget_s=1, explain=False)
+    )
     with pytest.raises(InvalidInput, match="flowers v1 is a classification model, not a forecaster"):
         eng.inference.forecast(admin, model_id(job), steps=3)
     with pytest.raises(InvalidInput, match="only classification and regression"):
@@ -198,12 +208,14 @@ BAD_TABLES = {
 
 
 @pytest.mark.parametrize("case", list(BAD_TABLES))
-def test_bad_tables_are_reported_before_training_and_fail_the_job_clearly(engine: Engine, admin: Actor,
-                                                                          case: str) -> None:
+def test_bad_tables_are_reported_before_training_and_fail_the_job_clearly(
+    engine: Engine, admin: Actor, case: str
+) -> None:
     data, message = BAD_TABLES[case]
     dataset = engine.datasets.upload(admin, name=case, filename=f"{case}.csv", data=data)
-    request = TrainRequest(dataset_id=dataset.id, name=case, target="sales", problem_type="forecast",
-                           time_column="month")
+    request = TrainRequest(
+        dataset_id=dataset.id, name=case, target="sales", problem_type="forecast", time_column="month"
+    )
     with pytest.raises(InvalidInput, match=message) as caught:
         engine.forecasts.check(admin, request)
     assert caught.value.problems
@@ -215,8 +227,16 @@ def test_bad_tables_are_reported_before_training_and_fail_the_job_clearly(engine
 def test_irregular_timestamps_are_put_on_the_grid_when_resampling_is_chosen(engine: Engine, admin: Actor) -> None:
     data, _ = BAD_TABLES["irregular"]  # 2020-11 missing, 2022-02 after a gap
     dataset = engine.datasets.upload(admin, name="gaps", filename="gaps.csv", data=data)
-    request = TrainRequest(dataset_id=dataset.id, name="gaps", target="sales", problem_type="forecast",
-                           time_column="month", resample=True, season_length=1, horizon=3)
+    request = TrainRequest(
+        dataset_id=dataset.id,
+        name="gaps",
+        target="sales",
+        problem_type="forecast",
+        time_column="month",
+        resample=True,
+        season_length=1,
+        horizon=3,
+    )
     verdict = engine.forecasts.check(admin, request)
     assert "frequency MS (inferred), season length 1 (yours), evaluation horizon 3 steps (yours)" in verdict["reason"]
     quarterly = engine.forecasts.check(admin, replace(request, frequency="QS", season_length=None, horizon=None))
@@ -230,9 +250,18 @@ def test_irregular_timestamps_are_put_on_the_grid_when_resampling_is_chosen(engi
 
 def test_check_warns_about_series_too_short_for_the_season(engine: Engine, admin: Actor, tmp_path: Path) -> None:
     dataset = engine.datasets.upload(admin, name="stores", filename="stores.csv", data=many_series_csv())
-    verdict = engine.forecasts.check(admin, TrainRequest(dataset_id=dataset.id, name="x", target="sales",
-                                                         problem_type="forecast", time_column="month",
-                                                         series_column="store", horizon=12))
+    verdict = engine.forecasts.check(
+        admin,
+        TrainRequest(
+            dataset_id=dataset.id,
+            name="x",
+            target="sales",
+            problem_type="forecast",
+            time_column="month",
+            series_column="store",
+            horizon=12,
+        ),
+    )
     assert verdict["series"] == 6 and verdict["frequency"] == "MS" and verdict["season_length"] == 12
     assert verdict["warnings"] == ["Too short for season length 12, so non-seasonal models are used: 1 of 6 series."]
 
@@ -247,12 +276,15 @@ def test_check_warns_about_series_too_short_for_the_season(engine: Engine, admin
         (dict(frequency="h", resample=True), "choose a coarser frequency"),
     ],
 )
-def test_check_refuses_settings_that_training_would_refuse(engine: Engine, admin: Actor, change: dict[str, Any],
-                                                            message: str) -> None:
+def test_check_refuses_settings_that_training_would_refuse(
+    engine: Engine, admin: Actor, change: dict[str, Any], message: str
+) -> None:
     data = seasonal_series("a", "2020-01-01", 48, 1).drop(columns="store").to_csv(index=False).encode()
     dataset = engine.datasets.upload(admin, name="air", filename="air.csv", data=data)
-    request = replace(TrainRequest(dataset_id=dataset.id, name="air", target="sales", problem_type="forecast",
-                                   time_column="month"), **change)
+    request = replace(
+        TrainRequest(dataset_id=dataset.id, name="air", target="sales", problem_type="forecast", time_column="month"),
+        **change,
+    )
     with pytest.raises(InvalidInput, match=message):
         engine.forecasts.check(admin, request)
 
@@ -261,8 +293,12 @@ def test_check_refuses_a_table_whose_series_are_all_too_short(engine: Engine, ad
     data = seasonal_series("a", "2020-01-01", 2, 1).to_csv(index=False).encode()
     dataset = engine.datasets.upload(admin, name="tiny", filename="tiny.csv", data=data)
     with pytest.raises(InvalidInput, match="Every series has fewer than 3 points"):
-        engine.forecasts.check(admin, TrainRequest(dataset_id=dataset.id, name="tiny", target="sales",
-                                                   problem_type="forecast", time_column="month"))
+        engine.forecasts.check(
+            admin,
+            TrainRequest(
+                dataset_id=dataset.id, name="tiny", target="sales", problem_type="forecast", time_column="month"
+            ),
+        )
 
 
 def test_many_bad_rows_are_all_counted_in_the_headline(engine: Engine, admin: Actor) -> None:
@@ -270,17 +306,32 @@ def test_many_bad_rows_are_all_counted_in_the_headline(engine: Engine, admin: Ac
     frame.loc[5:52, "month"] = "someday"  # 48 bad dates, more than the 20 listed
     dataset = engine.datasets.upload(admin, name="bad", filename="bad.csv", data=frame.to_csv(index=False).encode())
     with pytest.raises(InvalidInput, match="48 × unparseable date"):
-        engine.forecasts.check(admin, TrainRequest(dataset_id=dataset.id, name="bad", target="sales",
-                                                   problem_type="forecast", time_column="month"))
+        engine.forecasts.check(
+            admin,
+            TrainRequest(
+                dataset_id=dataset.id, name="bad", target="sales", problem_type="forecast", time_column="month"
+            ),
+        )
 
 
 def test_series_ids_that_look_like_formulas_come_back_unchanged(engine: Engine, admin: Actor) -> None:
     parts = [seasonal_series(uid, "2015-01-01", 48, i) for i, uid in enumerate(["-1", "=2", "plain"])]
     data = pd.concat(parts).to_csv(index=False, date_format="%Y-%m-%d").encode()
     dataset = engine.datasets.upload(admin, name="odd ids", filename="odd.csv", data=data)
-    trained = model_id(engine.training.submit(admin, TrainRequest(
-        dataset_id=dataset.id, name="odd", target="sales", problem_type="forecast", time_column="month",
-        series_column="store", horizon=6)))
+    trained = model_id(
+        engine.training.submit(
+            admin,
+            TrainRequest(
+                dataset_id=dataset.id,
+                name="odd",
+                target="sales",
+                problem_type="forecast",
+                time_column="month",
+                series_column="store",
+                horizon=6,
+            ),
+        )
+    )
     job = engine.forecasts.submit(admin, trained, steps=3)
     frame = engine.forecasts.result(admin, job.id)
     assert sorted(frame["unique_id"].unique()) == ["-1", "=2", "plain"]

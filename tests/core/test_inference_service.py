@@ -28,8 +28,18 @@ MIXED_TEMPLATE = [
 ]
 MIXED_ROW = {"size": 61.0, "color": "green", "member": True, "joined": date(2021, 3, 1)}
 IRIS_ROW = {"sepal_length_cm": 6.1, "sepal_width_cm": 2.8, "petal_length_cm": 4.7, "petal_width_cm": 1.2}
-DIABETES_ROW = {"age": 0.02, "sex": -0.04, "bmi": 0.06, "bp": 0.02, "s1": -0.04, "s2": -0.03, "s3": -0.04,
-                "s4": 0.0, "s5": 0.02, "s6": -0.02}
+DIABETES_ROW = {
+    "age": 0.02,
+    "sex": -0.04,
+    "bmi": 0.06,
+    "bp": 0.02,
+    "s1": -0.04,
+    "s2": -0.03,
+    "s3": -0.04,
+    "s4": 0.0,
+    "s5": 0.02,
+    "s6": -0.02,
+}
 
 
 def mixed_frame(n: int = 300, seed: int = 0) -> pd.DataFrame:
@@ -40,8 +50,9 @@ def mixed_frame(n: int = 300, seed: int = 0) -> pd.DataFrame:
     member = rng.random(n) < 0.4
     joined = (pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D")).date
     score = (size - 50) / 15 + (color == "red") + 0.8 * member + rng.normal(0, 0.5, n)
-    return pd.DataFrame({"size": size, "color": color, "member": member, "joined": joined,
-                         "label": np.where(score > 0.5, "yes", "no")})
+    return pd.DataFrame(
+        {"size": size, "color": color, "member": member, "joined": joined, "label": np.where(score > 0.5, "yes", "no")}
+    )
 
 
 def csv(frame: pd.DataFrame) -> bytes:
@@ -49,8 +60,9 @@ def csv(frame: pd.DataFrame) -> bytes:
 
 
 def train(eng: Engine, actor: Any, dataset_id: str, name: str, target: str) -> str:
-    job = eng.training.submit(actor, TrainRequest(dataset_id=dataset_id, name=name, target=target, time_budget_s=1,
-                                                  explain=False))
+    job = eng.training.submit(
+        actor, TrainRequest(dataset_id=dataset_id, name=name, target=target, time_budget_s=1, explain=False)
+    )
     assert job.status == "succeeded", job.error
     return str(job.result["model_id"])
 
@@ -61,19 +73,28 @@ def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     eng = Engine.open(home=tmp_path_factory.mktemp("inference") / "workspace", runner="inline")
     admin = eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
     analyst, viewer = make_user(eng, admin, "ana", "analyst"), make_user(eng, admin, "vic", "viewer")
-    eng.tenants.create(admin, name="Other Org", admin_username="otto", admin_password=ADMIN_PASSWORD,
-                       admin_email="otto@example.com")
+    eng.tenants.create(
+        admin, name="Other Org", admin_username="otto", admin_password=ADMIN_PASSWORD, admin_email="otto@example.com"
+    )
     samples = {d.name: d for d in eng.datasets.load_samples(analyst)}
     template = eng.templates.create(analyst, "customers", MIXED_TEMPLATE)
-    mixed = eng.datasets.upload(analyst, name="customers", filename="customers.csv", data=csv(mixed_frame()),
-                                template_id=template.id)
+    mixed = eng.datasets.upload(
+        analyst, name="customers", filename="customers.csv", data=csv(mixed_frame()), template_id=template.id
+    )
     models = {
         "iris": train(eng, analyst, samples["iris"].id, "iris-species", "species"),
         "diabetes": train(eng, analyst, samples["diabetes"].id, "progression", "progression"),
         "mixed": train(eng, analyst, mixed.id, "customers-label", "label"),
     }
-    yield SimpleNamespace(eng=eng, analyst=analyst, viewer=viewer, outsider=eng.users.authenticate("otto",
-                          ADMIN_PASSWORD), models=models, samples=samples, mixed=mixed)
+    yield SimpleNamespace(
+        eng=eng,
+        analyst=analyst,
+        viewer=viewer,
+        outsider=eng.users.authenticate("otto", ADMIN_PASSWORD),
+        models=models,
+        samples=samples,
+        mixed=mixed,
+    )
     eng.close()
 
 
@@ -102,7 +123,8 @@ def test_form_prediction_equals_the_saved_pipeline_and_its_explanation_adds_up(w
     assert set(result.contributions) == set(values)
     assert result.base_value + sum(result.contributions.values()) == pytest.approx(result.model_output, abs=1e-6)
     assert result.model_output == pytest.approx(
-        model_output(pipeline, row, str(result.output_space), result.explained_class), abs=1e-6)
+        model_output(pipeline, row, str(result.output_space), result.explained_class), abs=1e-6
+    )
 
 
 def test_form_starts_at_training_medians_and_modes_unless_the_template_sets_a_default(w) -> None:
@@ -167,8 +189,10 @@ def test_batch_refuses_missing_columns_before_anything_is_stored(w) -> None:
     with pytest.raises(InvalidInput) as refused:
         w.eng.inference.predict_batch(w.analyst, w.models["mixed"], data=data, filename="partial.csv")
     assert "lacks 2 column(s)" in refused.value.message and "color, joined" in refused.value.message
-    assert {(p.problem, p.field) for p in refused.value.problems} == {("missing column", "color"),
-                                                                       ("missing column", "joined")}
+    assert {(p.problem, p.field) for p in refused.value.problems} == {
+        ("missing column", "color"),
+        ("missing column", "joined"),
+    }
     assert (len(w.eng.jobs.list(w.analyst)), len(w.eng.files.list(w.analyst))) == (jobs, files)
 
 
@@ -193,7 +217,7 @@ def test_batch_reports_wrong_types_row_by_row_across_chunks_and_still_scores(w, 
 
 def test_batch_neutralizes_formula_cells_in_the_csv(w) -> None:
     frame = mixed_frame(3).drop(columns="label")
-    frame["note"] = ["=HYPERLINK(\"http://x\")", "+1", "plain"]
+    frame["note"] = ['=HYPERLINK("http://x")', "+1", "plain"]
     job = w.eng.inference.predict_batch(w.analyst, w.models["mixed"], data=csv(frame), filename="notes.csv")
     text = w.eng.files.download(w.analyst, job.result["file_id"]).decode()
     assert "'=HYPERLINK" in text and "'+1" in text and ",=HYPERLINK" not in text
@@ -236,10 +260,12 @@ def test_model_deleted_before_a_queued_batch_runs_fails_the_job_clearly(w) -> No
 
 def test_other_tenants_see_no_model_and_no_result(w) -> None:
     batch = w.eng.inference.predict_batch(w.analyst, w.models["iris"], dataset_id=w.samples["iris"].id)
-    for call in (lambda a: w.eng.inference.predict_one(a, w.models["iris"], IRIS_ROW),
-                 lambda a: w.eng.inference.form_fields(a, w.models["iris"]),
-                 lambda a: w.eng.inference.predict_batch(a, w.models["iris"], data=b"a\n1\n", filename="x.csv"),
-                 lambda a: w.eng.inference.batch_result(a, batch.id)):
+    for call in (
+        lambda a: w.eng.inference.predict_one(a, w.models["iris"], IRIS_ROW),
+        lambda a: w.eng.inference.form_fields(a, w.models["iris"]),
+        lambda a: w.eng.inference.predict_batch(a, w.models["iris"], data=b"a\n1\n", filename="x.csv"),
+        lambda a: w.eng.inference.batch_result(a, batch.id),
+    ):
         with pytest.raises(NotFound):
             call(w.outsider)
     assert w.eng.inference.log(w.outsider).empty

@@ -56,8 +56,12 @@ def test_cancel_ends_a_running_job_and_its_process(process_engine: Engine, boss:
     cancelled = process_engine.jobs.cancel(boss, job.id)
     assert cancelled.status == "canceled"
     assert pid is not None
-    _wait_for(lambda: subprocess.run(["ps", "-p", str(pid), "-o", "stat="], capture_output=True, text=True)
-              .stdout.strip() in ("", "Z"))
+    _wait_for(
+        lambda: (
+            subprocess.run(["ps", "-p", str(pid), "-o", "stat="], capture_output=True, text=True).stdout.strip()
+            in ("", "Z")
+        )
+    )
 
 
 def test_second_job_waits_queued_while_the_slot_is_taken(process_engine: Engine, boss: Actor) -> None:
@@ -75,8 +79,9 @@ def test_running_job_whose_process_is_gone_becomes_interrupted_on_restart(proces
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with process_engine.db.session() as session:
-        job = job_repo.create_job(session, tenant_id=boss.tenant_id, owner_id=boss.user_id, kind="selftest",
-                                  title="orphan", params={})
+        job = job_repo.create_job(
+            session, tenant_id=boss.tenant_id, owner_id=boss.user_id, kind="selftest", title="orphan", params={}
+        )
         job_repo.claim_slot(session, job.id, max_running=10)
         job_repo.set_process(session, job.id, pid=dead.pid, host=__import__("socket").gethostname())
     restarted = Engine.open(home=process_engine.settings.home, runner="process")
@@ -101,8 +106,9 @@ def test_only_owner_or_admin_cancels(engine: Engine, admin: Actor, viewer: Actor
 
 
 @pytest.mark.parametrize("kind", [k for k, task in TASKS.items() if task.permission != "jobs:read"])
-def test_viewer_cannot_submit_work_jobs_directly_by_kind(engine: Engine, admin: Actor, viewer: Actor,
-                                                         kind: str) -> None:
+def test_viewer_cannot_submit_work_jobs_directly_by_kind(
+    engine: Engine, admin: Actor, viewer: Actor, kind: str
+) -> None:
     with pytest.raises(PermissionDenied, match="does not allow you to"):
         engine.jobs.submit(viewer, kind, "sneaky", {"dataset_id": "x", "model_id": "x", "sample_id": "x"})
     assert engine.jobs.list(admin) == []

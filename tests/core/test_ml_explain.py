@@ -112,8 +112,13 @@ def test_global_importance_is_reported_on_original_columns(frames):
     assert importance["mean_abs_shap"].is_monotonic_decreasing and (importance["mean_abs_shap"] >= 0).all()
     assert list(per_row.columns) == schema.feature_names and len(per_row) == 100
     assert set(per_row.index) <= set(df.index)
-    assert importance["feature"].iloc[0] in {"proline", "flavanoids", "color_intensity", "od280/od315_of_diluted_wines",
-                                             "alcohol"}
+    assert importance["feature"].iloc[0] in {
+        "proline",
+        "flavanoids",
+        "color_intensity",
+        "od280/od315_of_diluted_wines",
+        "alcohol",
+    }
 
 
 def test_model_agnostic_importance_explains_a_small_sample(frames):

@@ -35,19 +35,22 @@ def loans() -> pd.DataFrame:
     cancer = load_breast_cancer(as_frame=True).frame
     rng = np.random.default_rng(0)
     n = len(cancer)
-    region = np.where(cancer["target"] == 1, rng.choice(["north", "east", "west"], n),
-                      rng.choice(["south", "east", "west"], n))
-    frame = pd.DataFrame({
-        "loan_id": [f"L{i:04d}" for i in range(n)],
-        "radius": cancer["mean radius"].round(2),
-        "texture": cancer["mean texture"].where(rng.random(n) > 0.1),
-        "region": pd.Series(region).where(rng.random(n) > 0.05),
-        "insured": np.where(rng.random(n) < 0.5 + 0.3 * cancer["target"], "yes", "no"),
-        "opened": pd.date_range("2021-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-        "updated": pd.date_range("2022-03-01 08:30", periods=n, freq="7h").astype(str),
-        "note": [f"customer note {w} about case {i}" for i, w in enumerate(rng.choice(["late", "ok"], n))],
-        "outcome": cancer["target"].map({0: "default", 1: "repaid"}),
-    })
+    region = np.where(
+        cancer["target"] == 1, rng.choice(["north", "east", "west"], n), rng.choice(["south", "east", "west"], n)
+    )
+    frame = pd.DataFrame(
+        {
+            "loan_id": [f"L{i:04d}" for i in range(n)],
+            "radius": cancer["mean radius"].round(2),
+            "texture": cancer["mean texture"].where(rng.random(n) > 0.1),
+            "region": pd.Series(region).where(rng.random(n) > 0.05),
+            "insured": np.where(rng.random(n) < 0.5 + 0.3 * cancer["target"], "yes", "no"),
+            "opened": pd.date_range("2021-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "updated": pd.date_range("2022-03-01 08:30", periods=n, freq="7h").astype(str),
+            "note": [f"customer note {w} about case {i}" for i, w in enumerate(rng.choice(["late", "ok"], n))],
+            "outcome": cancer["target"].map({0: "default", 1: "repaid"}),
+        }
+    )
     return frame
 
 
@@ -58,9 +61,15 @@ def schema(loans) -> ModelSchema:
 
 def test_schema_infers_feature_kinds_from_values(schema):
     kinds = {f.name: (f.kind, f.dtype) for f in schema.features}
-    assert kinds == {"radius": ("numeric", "float"), "texture": ("numeric", "float"),
-                     "region": ("categorical", "string"), "insured": ("boolean", "boolean"),
-                     "opened": ("datetime", "date"), "updated": ("datetime", "datetime"), "note": ("text", "string")}
+    assert kinds == {
+        "radius": ("numeric", "float"),
+        "texture": ("numeric", "float"),
+        "region": ("categorical", "string"),
+        "insured": ("boolean", "boolean"),
+        "opened": ("datetime", "date"),
+        "updated": ("datetime", "datetime"),
+        "note": ("text", "string"),
+    }
     assert schema.classes == ("default", "repaid") and schema.problem_type == "classification"
     region = schema.feature("region")
     assert set(region.categories) == {"north", "south", "east", "west"} and region.mode == region.categories[0]
@@ -72,8 +81,12 @@ def test_schema_round_trips_through_json(schema):
 
 
 def test_template_column_types_win_over_guessing(loans):
-    typed = infer_schema(loans, "outcome", features=["radius", "insured", "opened"],
-                         column_types={"radius": "category", "insured": "string", "opened": "string"})
+    typed = infer_schema(
+        loans,
+        "outcome",
+        features=["radius", "insured", "opened"],
+        column_types={"radius": "category", "insured": "string", "opened": "string"},
+    )
     assert [f.kind for f in typed.features] == ["categorical", "categorical", "text"]
 
 
@@ -118,8 +131,9 @@ def test_form_values_as_text_are_read_like_training_values(loans, schema):
     form["insured"] = form["insured"].str.upper()
     frame, problems, _ = check_input(schema, form)
     assert problems == []
-    np.testing.assert_allclose(predict_frame(pipeline, schema, frame).iloc[:, 1:].to_numpy(),
-                               pipeline.predict_proba(row))
+    np.testing.assert_allclose(
+        predict_frame(pipeline, schema, frame).iloc[:, 1:].to_numpy(), pipeline.predict_proba(row)
+    )
     defaults = pd.DataFrame([schema.defaults()])
     assert check_input(schema, defaults)[1] == []
     assert len(predict_frame(pipeline, schema, defaults)) == 1

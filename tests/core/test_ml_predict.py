@@ -48,7 +48,8 @@ def cancer():
     df = load_breast_cancer(as_frame=True).frame
     schema = infer_schema(df, "target")
     pipeline = build_pipeline(schema, Candidate("HistGradientBoosting", {"max_iter": 50})).fit(
-        df[schema.feature_names], df["target"])
+        df[schema.feature_names], df["target"]
+    )
     return df, schema, pipeline
 
 
@@ -123,8 +124,10 @@ def test_check_input_reports_wrong_types_per_row_with_offset(cancer):
     assert [(p.row, p.field, p.value, p.problem) for p in problems] == [(101, "mean radius", "twelve", "wrong type")]
     assert np.isnan(frame.loc[text.index[1], "mean radius"]) and np.isnan(frame.loc[text.index[3], "mean area"])
     assert frame["mean texture"].dtype == np.float64
-    np.testing.assert_array_equal(predict_frame(pipeline, schema, frame)["prediction"].drop(text.index[[1, 3]]),
-                                  pipeline.predict(df.head(5)).take([0, 2, 4]))
+    np.testing.assert_array_equal(
+        predict_frame(pipeline, schema, frame)["prediction"].drop(text.index[[1, 3]]),
+        pipeline.predict(df.head(5)).take([0, 2, 4]),
+    )
 
 
 def test_check_input_caps_the_number_of_listed_problems(cancer):
@@ -147,8 +150,10 @@ def test_infinite_numbers_are_wrong_values_reported_per_row(cancer):
     rows.loc[rows.index[:3], "mean radius"] = [np.inf, "-inf", "1e999"]
     frame, problems, _ = check_input(schema, rows, row_offset=1)
     assert [(p.row, p.field, p.value, p.problem) for p in problems] == [
-        (1, "mean radius", "inf", "not a finite number"), (2, "mean radius", "-inf", "not a finite number"),
-        (3, "mean radius", "1e999", "not a finite number")]
+        (1, "mean radius", "inf", "not a finite number"),
+        (2, "mean radius", "-inf", "not a finite number"),
+        (3, "mean radius", "1e999", "not a finite number"),
+    ]
     assert frame["mean radius"].iloc[:3].isna().all() and frame["mean radius"].iloc[3] == df["mean radius"].iloc[3]
 
 

@@ -145,8 +145,12 @@ def test_multiclass_metrics_use_one_vs_rest_auc_and_log_loss(wine_run):
 def test_regression_metrics_are_recomputable_from_holdout(diabetes_run):
     outcome = diabetes_run
     y, pred = outcome.holdout["y_true"], outcome.holdout["y_pred"]
-    expected = {"rmse": np.sqrt(skm.mean_squared_error(y, pred)), "mae": skm.mean_absolute_error(y, pred),
-                "r2": skm.r2_score(y, pred), "mape": skm.mean_absolute_percentage_error(y, pred)}
+    expected = {
+        "rmse": np.sqrt(skm.mean_squared_error(y, pred)),
+        "mae": skm.mean_absolute_error(y, pred),
+        "r2": skm.r2_score(y, pred),
+        "mape": skm.mean_absolute_percentage_error(y, pred),
+    }
     assert outcome.metrics == pytest.approx(expected)
     assert outcome.metrics["r2"] > 0.25 and outcome.metric_name == "r2"
     residuals = residuals_frame(outcome.holdout)
@@ -205,12 +209,18 @@ def test_unknown_column_names_are_refused(cancer):
     with pytest.raises(InvalidInput) as excinfo:
         training_warnings(cancer, "no such target", features=["mean radius", "nope"], id_column="missing id")
     assert {(p.field, p.value) for p in excinfo.value.problems} == {
-        ("target", "no such target"), ("features", "nope"), ("id_column", "missing id")}
+        ("target", "no such target"),
+        ("features", "nope"),
+        ("id_column", "missing id"),
+    }
 
 
 def test_warnings_flag_constant_identifier_leaking_and_imbalanced_columns(cancer):
-    df = cancer.assign(constant=7, row_code=[f"R{i:05d}" for i in range(len(cancer))],
-                       diagnosis=cancer["target"].map({0: "malignant", 1: "benign"}))
+    df = cancer.assign(
+        constant=7,
+        row_code=[f"R{i:05d}" for i in range(len(cancer))],
+        diagnosis=cancer["target"].map({0: "malignant", 1: "benign"}),
+    )
     notes = " ".join(training_warnings(df, "target"))
     assert "'constant' has a single value" in notes
     assert "'row_code' looks like an identifier" in notes
@@ -232,11 +242,14 @@ def test_a_strong_honest_feature_is_not_called_a_leak() -> None:
     assert not [n for n in training_warnings(iris, "target") if "leak" in n]
 
 
-@pytest.mark.parametrize(("features", "id_column", "sentence"), [
-    ((), None, "Choose at least one feature column."),
-    (None, "target", "The id column cannot also be the target."),
-    (["target", "mean radius"], None, "A column cannot be both a feature and the target or id."),
-])
+@pytest.mark.parametrize(
+    ("features", "id_column", "sentence"),
+    [
+        ((), None, "Choose at least one feature column."),
+        (None, "target", "The id column cannot also be the target."),
+        (["target", "mean radius"], None, "A column cannot be both a feature and the target or id."),
+    ],
+)
 def test_column_choices_that_leave_nothing_sensible_are_refused(cancer, features, id_column, sentence):
     with pytest.raises(InvalidInput) as excinfo:
         training_warnings(cancer, "target", features=features, id_column=id_column)
@@ -255,8 +268,10 @@ def test_infinite_target_values_are_refused_row_by_row(bad):
     diabetes.loc[[3, 10], "target"] = bad
     with pytest.raises(InvalidInput) as excinfo:
         training_warnings(diabetes, "target")
-    assert [(p.problem, p.row) for p in excinfo.value.problems] == [("not a finite number", 4),
-                                                                     ("not a finite number", 11)]
+    assert [(p.problem, p.row) for p in excinfo.value.problems] == [
+        ("not a finite number", 4),
+        ("not a finite number", 11),
+    ]
 
 
 def test_infinite_feature_values_are_read_as_missing_with_a_warning(cancer):

@@ -26,11 +26,15 @@ def moons() -> pd.DataFrame:
     """Two interleaved half-moons (trees beat linear models) plus a noise category and a date."""
     X, y = make_moons(n_samples=600, noise=0.25, random_state=0)
     rng = np.random.default_rng(0)
-    return pd.DataFrame({
-        "x1": X[:, 0], "x2": X[:, 1], "colour": rng.choice(["red", "green", "blue"], 600),
-        "day": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, 600), unit="D"),
-        "label": np.where(y == 1, "yes", "no"),
-    })
+    return pd.DataFrame(
+        {
+            "x1": X[:, 0],
+            "x2": X[:, 1],
+            "colour": rng.choice(["red", "green", "blue"], 600),
+            "day": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, 600), unit="D"),
+            "label": np.where(y == 1, "yes", "no"),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +50,25 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]
         flowers = iris.frame.assign(species=iris.target_names[iris.target]).drop(columns="target")
         moon_set = eng.datasets.upload(admin, name="moons", filename="moons.csv", data=csv(moons()))
         iris_set = eng.datasets.upload(admin, name="iris", filename="iris.csv", data=csv(flowers))
-        jobs = [eng.training.submit(admin, TrainRequest(dataset_id=moon_set.id, name="moons", target="label",
-                                                        time_budget_s=3)),
-                eng.training.submit(admin, TrainRequest(dataset_id=iris_set.id, name="iris", target="species",
-                                                        time_budget_s=2, explain=False))]
+        jobs = [
+            eng.training.submit(
+                admin, TrainRequest(dataset_id=moon_set.id, name="moons", target="label", time_budget_s=3)
+            ),
+            eng.training.submit(
+                admin,
+                TrainRequest(dataset_id=iris_set.id, name="iris", target="species", time_budget_s=2, explain=False),
+            ),
+        ]
         assert [j.status for j in jobs] == ["succeeded"] * 2, [j.error_details for j in jobs]
-        yield SimpleNamespace(engine=eng, admin=admin, viewer=eng.users.authenticate("vic", USER_PASSWORD),
-                              home=home, moons=eng.models.get(admin, model_id(jobs[0])),
-                              iris=eng.models.get(admin, model_id(jobs[1])), moon_set=moon_set)
+        yield SimpleNamespace(
+            engine=eng,
+            admin=admin,
+            viewer=eng.users.authenticate("vic", USER_PASSWORD),
+            home=home,
+            moons=eng.models.get(admin, model_id(jobs[0])),
+            iris=eng.models.get(admin, model_id(jobs[1])),
+            moon_set=moon_set,
+        )
         eng.close()
 
 
@@ -68,8 +83,13 @@ def test_multiclass_summary_has_confusion_matrix_curves_facts_and_metrics(world)
     assert summary.confusion.to_numpy().sum() == world.iris.details["holdout_rows"]
     assert sorted(summary.roc["class"].unique()) == classes and sorted(summary.pr["class"].unique()) == classes
     assert summary.residuals is None
-    assert summary.metrics_frame()["metric"].tolist() == ["Accuracy", "Balanced accuracy", "F1 (macro)", "ROC AUC",
-                                                          "Log loss"]
+    assert summary.metrics_frame()["metric"].tolist() == [
+        "Accuracy",
+        "Balanced accuracy",
+        "F1 (macro)",
+        "ROC AUC",
+        "Log loss",
+    ]
     facts = dict(zip(summary.facts["fact"], summary.facts["value"], strict=True))
     assert facts["Dataset"] == "iris" and facts["Training rows"] == "120" and facts["Held-out rows"] == "30"
     assert "scikit-learn" in facts["Library versions"] and facts["Feature columns"].startswith("4: ")
@@ -135,12 +155,18 @@ def test_explain_refuses_a_sample_size_out_of_range_and_viewers(world) -> None:
 
 def test_schema_json_describes_features_categories_target_and_classes(world) -> None:
     document = json.loads(world.engine.models.schema_json(world.viewer, world.moons.id))
-    assert (document["target"], document["classes"], document["problem_type"]) == ("label", ["no", "yes"],
-                                                                                   "classification")
+    assert (document["target"], document["classes"], document["problem_type"]) == (
+        "label",
+        ["no", "yes"],
+        "classification",
+    )
     features = {f["name"]: f for f in document["features"]}
     assert sorted(features["colour"]["categories"]) == ["blue", "green", "red"]
-    assert (features["x1"]["kind"], features["day"]["kind"], features["day"]["dtype"]) == ("numeric", "datetime",
-                                                                                          "date")
+    assert (features["x1"]["kind"], features["day"]["kind"], features["day"]["dtype"]) == (
+        "numeric",
+        "datetime",
+        "date",
+    )
 
 
 def test_model_file_download_needs_the_download_permission(world) -> None:
@@ -151,21 +177,52 @@ def test_model_file_download_needs_the_download_permission(world) -> None:
 
 def test_delete_waits_for_jobs_using_the_model_then_removes_every_file(world) -> None:
     eng, admin = world.engine, world.admin
-    parent = eng.models.get(admin, model_id(eng.training.submit(admin, TrainRequest(
-        dataset_id=world.moon_set.id, name="short-lived", target="label", time_budget_s=1))))
-    child = eng.models.get(admin, model_id(eng.training.submit(admin, TrainRequest(
-        dataset_id=world.moon_set.id, name="short-lived", target="label", time_budget_s=1, explain=False,
-        parent_model_id=parent.id))))
+    parent = eng.models.get(
+        admin,
+        model_id(
+            eng.training.submit(
+                admin, TrainRequest(dataset_id=world.moon_set.id, name="short-lived", target="label", time_budget_s=1)
+            )
+        ),
+    )
+    child = eng.models.get(
+        admin,
+        model_id(
+            eng.training.submit(
+                admin,
+                TrainRequest(
+                    dataset_id=world.moon_set.id,
+                    name="short-lived",
+                    target="label",
+                    time_budget_s=1,
+                    explain=False,
+                    parent_model_id=parent.id,
+                ),
+            )
+        ),
+    )
     files = {parent.file_id, parent.details["holdout_file_id"], parent.details["importance_info"]["file_id"]}
     with eng.db.session() as session:
-        busy = job_repo.create_job(session, tenant_id=admin.tenant_id, owner_id=admin.user_id, kind="explain_model",
-                                   title="Explain short-lived v1", params={"model_id": parent.id, "sample_rows": 10})
+        busy = job_repo.create_job(
+            session,
+            tenant_id=admin.tenant_id,
+            owner_id=admin.user_id,
+            kind="explain_model",
+            title="Explain short-lived v1",
+            params={"model_id": parent.id, "sample_rows": 10},
+        )
     with pytest.raises(Conflict, match="Explain short-lived v1"):
         eng.models.delete(admin, parent.id)
     with eng.db.session() as session:
         job_repo.finish(session, busy.id, "canceled")
-        queued = job_repo.create_job(session, tenant_id=admin.tenant_id, owner_id=admin.user_id, kind="forecast",
-                                     title="Any job naming it", params={"model_id": parent.id, "steps": 3})
+        queued = job_repo.create_job(
+            session,
+            tenant_id=admin.tenant_id,
+            owner_id=admin.user_id,
+            kind="forecast",
+            title="Any job naming it",
+            params={"model_id": parent.id, "steps": 3},
+        )
     with pytest.raises(Conflict, match="Any job naming it"):  # whatever its kind
         eng.models.delete(admin, parent.id)
     with eng.db.session() as session:

@@ -38,8 +38,9 @@ def _scoring_model(e: Engine, i: dict[str, Any]) -> str:
         analyst = e.users.actor_for(i["analyst"])
         rows = "a,b,c\n" + "".join(f"{n},{'xy'[n % 2]},{'pq'[n % 3 == 0]}\n" for n in range(40))
         dataset = e.datasets.upload(analyst, name="scoring", filename="s.csv", data=rows.encode())
-        job = e.training.submit(analyst, TrainRequest(dataset_id=dataset.id, name="scorer", target="c",
-                                                      time_budget_s=1, explain=False))
+        job = e.training.submit(
+            analyst, TrainRequest(dataset_id=dataset.id, name="scorer", target="c", time_budget_s=1, explain=False)
+        )
         i["scoring_model"] = job.result["model_id"]
         i["batch"] = e.inference.predict_batch(analyst, i["scoring_model"], dataset_id=i["dataset"]).id
     return str(i["scoring_model"])
@@ -53,8 +54,10 @@ def _forecast_model(e: Engine, i: dict[str, Any]) -> str:
         analyst = e.users.actor_for(i["analyst"])
         rows = "month,y\n" + "".join(f"2020-{m:02d}-01,{m * 3 % 7}\n" for m in range(1, 11))
         dataset = e.datasets.upload(analyst, name="months", filename="m.csv", data=rows.encode())
-        job = e.training.submit(analyst, TrainRequest(dataset_id=dataset.id, name="fc", target="y",
-                                                      problem_type="forecast", time_column="month"))
+        job = e.training.submit(
+            analyst,
+            TrainRequest(dataset_id=dataset.id, name="fc", target="y", problem_type="forecast", time_column="month"),
+        )
         i["forecast_model"] = job.result["model_id"]
         i["forecast_job"] = e.forecasts.submit(analyst, i["forecast_model"], steps=2).id
     return str(i["forecast_model"])
@@ -86,8 +89,9 @@ def _attribution(e: Engine, i: dict[str, Any], key: str) -> str:
     """A reference, an index and a finished sample of the first tenant, made on first use by its admin."""
     if "sample" not in i:
         admin = e.users.actor_for(i["admin"])
-        i["reference"] = e.attribution.add_reference(admin, family="coreutils", filename="true",
-                                                     data=Path("/usr/bin/true").read_bytes()).id
+        i["reference"] = e.attribution.add_reference(
+            admin, family="coreutils", filename="true", data=Path("/usr/bin/true").read_bytes()
+        ).id
         e.attribution.rebuild_index(admin)
         i["sample"] = e.attribution.submit(admin, "false", Path("/usr/bin/false").read_bytes()).id
     return str(i[key])
@@ -95,8 +99,11 @@ def _attribution(e: Engine, i: dict[str, Any], key: str) -> str:
 
 MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("users.list", lambda e, a, i: e.users.list(a), PermissionDenied),
-    ("users.create", lambda e, a, i: e.users.create(a, username="zed", password=USER_PASSWORD,
-                                                     email="z@example.com", role="viewer"), PermissionDenied),
+    (
+        "users.create",
+        lambda e, a, i: e.users.create(a, username="zed", password=USER_PASSWORD, email="z@example.com", role="viewer"),
+        PermissionDenied,
+    ),
     ("users.set_role", lambda e, a, i: e.users.set_role(a, i["analyst"], "admin"), PermissionDenied),
     ("users.set_active", lambda e, a, i: e.users.set_active(a, i["analyst"], False), PermissionDenied),
     ("users.reset_password", lambda e, a, i: e.users.reset_password(a, i["analyst"], USER_PASSWORD), PermissionDenied),
@@ -105,9 +112,13 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("users.roles", lambda e, a, i: e.users.roles(a), PermissionDenied),
     ("users.change_password", lambda e, a, i: e.users.change_password(a, USER_PASSWORD, "changed-pass-123"), ALLOWED),
     ("users.sign_out", lambda e, a, i: e.users.sign_out(a), ALLOWED),
-    ("tenants.create", lambda e, a, i: e.tenants.create(a, name="Rogue", admin_username="rogue",
-                                                         admin_password=USER_PASSWORD, admin_email="r@example.com"),
-     PermissionDenied),
+    (
+        "tenants.create",
+        lambda e, a, i: e.tenants.create(
+            a, name="Rogue", admin_username="rogue", admin_password=USER_PASSWORD, admin_email="r@example.com"
+        ),
+        PermissionDenied,
+    ),
     ("tenants.list", lambda e, a, i: e.tenants.list(a), PermissionDenied),
     ("audit.list", lambda e, a, i: e.audit.list(a), PermissionDenied),
     ("audit.frame", lambda e, a, i: e.audit.frame(a), PermissionDenied),
@@ -115,8 +126,11 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("jobs.list", lambda e, a, i: e.jobs.list(a), ALLOWED),
     ("jobs.wait", lambda e, a, i: e.jobs.wait(a, i["job"], timeout=5), ALLOWED),
     ("jobs.selftest", lambda e, a, i: e.jobs.selftest(a, steps=1), ALLOWED),
-    ("jobs.submit", lambda e, a, i: e.jobs.submit(a, "train_tabular", "m", _train_request(i).to_params()),
-     PermissionDenied),
+    (
+        "jobs.submit",
+        lambda e, a, i: e.jobs.submit(a, "train_tabular", "m", _train_request(i).to_params()),
+        PermissionDenied,
+    ),
     ("jobs.cancel", lambda e, a, i: e.jobs.cancel(a, i["job"]), PermissionDenied),
     ("files.get", lambda e, a, i: e.files.get(a, i["file"]), ALLOWED),
     ("files.list", lambda e, a, i: e.files.list(a), ALLOWED),
@@ -126,8 +140,11 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("templates.get", lambda e, a, i: e.templates.get(a, i["template"]), ALLOWED),
     ("templates.list", lambda e, a, i: e.templates.list(a), ALLOWED),
     ("templates.create", lambda e, a, i: e.templates.create(a, "t2", [ColumnSpec("a", "integer")]), PermissionDenied),
-    ("templates.update", lambda e, a, i: e.templates.update(a, i["template"], name="t", columns=[ColumnSpec("a")]),
-     PermissionDenied),
+    (
+        "templates.update",
+        lambda e, a, i: e.templates.update(a, i["template"], name="t", columns=[ColumnSpec("a")]),
+        PermissionDenied,
+    ),
     ("templates.delete", lambda e, a, i: e.templates.delete(a, i["template"]), PermissionDenied),
     ("templates.export_json", lambda e, a, i: e.templates.export_json(a, i["template"]), ALLOWED),
     ("datasets.get", lambda e, a, i: e.datasets.get(a, i["dataset"]), ALLOWED),
@@ -138,13 +155,19 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("datasets.preview", lambda e, a, i: e.datasets.preview(a, i["dataset"]), ALLOWED),
     ("datasets.statistics", lambda e, a, i: e.datasets.statistics(a, i["dataset"]), ALLOWED),
     ("datasets.report_csv", lambda e, a, i: e.datasets.report_csv(a, i["dataset"]), ALLOWED),
-    ("datasets.upload", lambda e, a, i: e.datasets.upload(a, filename="n.csv", data=CSV, template_id=i["template"]),
-     PermissionDenied),
+    (
+        "datasets.upload",
+        lambda e, a, i: e.datasets.upload(a, filename="n.csv", data=CSV, template_id=i["template"]),
+        PermissionDenied,
+    ),
     ("datasets.delete", lambda e, a, i: e.datasets.delete(a, i["dataset"]), PermissionDenied),
     ("files.preview", lambda e, a, i: e.files.preview(a, i["file"]), ALLOWED),
     ("files.head", lambda e, a, i: e.files.head(a, i["file"]), ALLOWED),
-    ("templates.import_json", lambda e, a, i: e.templates.import_json(a, b'{"name": "j", "columns": [{"name": "a"}]}'),
-     PermissionDenied),
+    (
+        "templates.import_json",
+        lambda e, a, i: e.templates.import_json(a, b'{"name": "j", "columns": [{"name": "a"}]}'),
+        PermissionDenied,
+    ),
     ("templates.infer_from_file", lambda e, a, i: e.templates.infer_from_file(a, "x.csv", CSV), PermissionDenied),
     ("datasets.check", lambda e, a, i: e.datasets.check(a, "n.csv", CSV, template_id=i["template"]), PermissionDenied),
     ("datasets.sheets", lambda e, a, i: e.datasets.sheets(a, "n.csv", CSV), PermissionDenied),
@@ -153,10 +176,16 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("datasets.value_counts", lambda e, a, i: e.datasets.value_counts(a, i["dataset"], "b"), ALLOWED),
     ("datasets.correlation", lambda e, a, i: e.datasets.correlation(a, i["dataset"]), ALLOWED),
     ("inference.form_fields", lambda e, a, i: e.inference.form_fields(a, _scoring_model(e, i)), ALLOWED),
-    ("inference.predict_one", lambda e, a, i: e.inference.predict_one(a, _scoring_model(e, i), {"a": 1, "b": "x"}),
-     PermissionDenied),
-    ("inference.predict_batch", lambda e, a, i: e.inference.predict_batch(a, _scoring_model(e, i),
-                                                                          dataset_id=i["dataset"]), PermissionDenied),
+    (
+        "inference.predict_one",
+        lambda e, a, i: e.inference.predict_one(a, _scoring_model(e, i), {"a": 1, "b": "x"}),
+        PermissionDenied,
+    ),
+    (
+        "inference.predict_batch",
+        lambda e, a, i: e.inference.predict_batch(a, _scoring_model(e, i), dataset_id=i["dataset"]),
+        PermissionDenied,
+    ),
     ("inference.batch_result", lambda e, a, i: e.inference.batch_result(a, _scored_batch(e, i)), ALLOWED),
     ("inference.log", lambda e, a, i: e.inference.log(a), ALLOWED),
     ("models.list", lambda e, a, i: e.models.list(a), ALLOWED),
@@ -169,8 +198,7 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("models.feature_importance", lambda e, a, i: e.models.feature_importance(a, _scoring_model(e, i)), ALLOWED),
     ("models.download", lambda e, a, i: e.models.download(a, _scoring_model(e, i)), PermissionDenied),
     ("models.explain", lambda e, a, i: e.models.explain(a, _scoring_model(e, i)), PermissionDenied),
-    ("models.delete_importance", lambda e, a, i: e.models.delete_importance(a, _scoring_model(e, i)),
-     PermissionDenied),
+    ("models.delete_importance", lambda e, a, i: e.models.delete_importance(a, _scoring_model(e, i)), PermissionDenied),
     ("models.delete", lambda e, a, i: e.models.delete(a, _scoring_model(e, i)), PermissionDenied),
     ("training.check", lambda e, a, i: e.training.check(a, _train_request(i)), PermissionDenied),
     ("training.submit", lambda e, a, i: e.training.submit(a, _train_request(i)), PermissionDenied),
@@ -182,16 +210,25 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("forecasts.submit", lambda e, a, i: e.forecasts.submit(a, _forecast_model(e, i), steps=2), PermissionDenied),
     ("forecasts.result", lambda e, a, i: e.forecasts.result(a, _forecast_job(e, i)), ALLOWED),
     ("inference.forecast", lambda e, a, i: e.inference.forecast(a, _forecast_model(e, i), steps=2), PermissionDenied),
-    ("attribution.add_reference", lambda e, a, i: e.attribution.add_reference(a, family="f", filename="x",
-                                                                              data=b"x" * 64), PermissionDenied),
-    ("attribution.add_references", lambda e, a, i: e.attribution.add_references(a, family="f", files=[("x", b"x")]),
-     PermissionDenied),
+    (
+        "attribution.add_reference",
+        lambda e, a, i: e.attribution.add_reference(a, family="f", filename="x", data=b"x" * 64),
+        PermissionDenied,
+    ),
+    (
+        "attribution.add_references",
+        lambda e, a, i: e.attribution.add_references(a, family="f", files=[("x", b"x")]),
+        PermissionDenied,
+    ),
     ("attribution.list_references", lambda e, a, i: e.attribution.list_references(a), ALLOWED),
     ("attribution.families", lambda e, a, i: e.attribution.families(a), ALLOWED),
     ("attribution.library", lambda e, a, i: e.attribution.library(a), ALLOWED),
     ("attribution.versions", lambda e, a, i: e.attribution.versions(a), ALLOWED),
-    ("attribution.remove_reference", lambda e, a, i: e.attribution.remove_reference(a, _attribution(e, i, "reference")),
-     PermissionDenied),
+    (
+        "attribution.remove_reference",
+        lambda e, a, i: e.attribution.remove_reference(a, _attribution(e, i, "reference")),
+        PermissionDenied,
+    ),
     ("attribution.rebuild_index", lambda e, a, i: e.attribution.rebuild_index(a), PermissionDenied),
     ("attribution.submit", lambda e, a, i: e.attribution.submit(a, "x", b"x" * 64), PermissionDenied),
     ("attribution.list_samples", lambda e, a, i: e.attribution.list_samples(a), ALLOWED),
@@ -199,21 +236,47 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("attribution.status", lambda e, a, i: e.attribution.status(a, _attribution(e, i, "sample")), ALLOWED),
     ("attribution.results", lambda e, a, i: e.attribution.results(a, _attribution(e, i, "sample")), ALLOWED),
     ("attribution.results_csv", lambda e, a, i: e.attribution.results_csv(a, _attribution(e, i, "sample")), ALLOWED),
-    ("attribution.results_json", lambda e, a, i: e.attribution.results_json(a, _attribution(e, i, "sample")),
-     ALLOWED),
+    ("attribution.results_json", lambda e, a, i: e.attribution.results_json(a, _attribution(e, i, "sample")), ALLOWED),
     ("attribution.revoke", lambda e, a, i: e.attribution.revoke(a, _attribution(e, i, "sample")), PermissionDenied),
     ("attribution.delete", lambda e, a, i: e.attribution.delete(a, _attribution(e, i, "sample")), PermissionDenied),
 ]
 
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
-TENANT_FREE = {"users.list", "users.create", "users.create_role", "users.roles", "users.change_password",
-               "users.sign_out", "tenants.list", "tenants.create", "audit.list", "audit.frame", "jobs.list",
-               "jobs.selftest", "jobs.submit", "files.add", "files.list", "templates.list", "templates.create",
-               "templates.import_json", "templates.infer_from_file", "datasets.list", "datasets.load_samples",
-               "datasets.sheets", "inference.log", "models.list", "attribution.add_reference",
-               "attribution.add_references", "attribution.list_references", "attribution.families",
-               "attribution.library", "attribution.versions", "attribution.rebuild_index", "attribution.submit",
-               "attribution.list_samples"}
+TENANT_FREE = {
+    "users.list",
+    "users.create",
+    "users.create_role",
+    "users.roles",
+    "users.change_password",
+    "users.sign_out",
+    "tenants.list",
+    "tenants.create",
+    "audit.list",
+    "audit.frame",
+    "jobs.list",
+    "jobs.selftest",
+    "jobs.submit",
+    "files.add",
+    "files.list",
+    "templates.list",
+    "templates.create",
+    "templates.import_json",
+    "templates.infer_from_file",
+    "datasets.list",
+    "datasets.load_samples",
+    "datasets.sheets",
+    "inference.log",
+    "models.list",
+    "attribution.add_reference",
+    "attribution.add_references",
+    "attribution.list_references",
+    "attribution.families",
+    "attribution.library",
+    "attribution.versions",
+    "attribution.rebuild_index",
+    "attribution.submit",
+    "attribution.list_samples",
+}
 
 
 @pytest.fixture
@@ -231,8 +294,9 @@ def world(engine: Engine, admin: Actor, analyst: Actor) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("name", "call", "viewer_gets"), MATRIX, ids=[m[0] for m in MATRIX])
-def test_viewer_is_refused_writes(engine: Engine, world: dict[str, Any], viewer: Actor, name: str, call: Call,
-                                  viewer_gets: type[Exception] | None) -> None:
+def test_viewer_is_refused_writes(
+    engine: Engine, world: dict[str, Any], viewer: Actor, name: str, call: Call, viewer_gets: type[Exception] | None
+) -> None:
     if viewer_gets is None:
         call(engine, viewer, world)
     else:
@@ -240,10 +304,14 @@ def test_viewer_is_refused_writes(engine: Engine, world: dict[str, Any], viewer:
             call(engine, viewer, world)
 
 
-@pytest.mark.parametrize(("name", "call"), [(m[0], m[1]) for m in MATRIX if m[0] not in TENANT_FREE],
-                         ids=[m[0] for m in MATRIX if m[0] not in TENANT_FREE])
-def test_other_tenant_gets_not_found(engine: Engine, world: dict[str, Any], outsider: Actor, name: str,
-                                     call: Call) -> None:
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [(m[0], m[1]) for m in MATRIX if m[0] not in TENANT_FREE],
+    ids=[m[0] for m in MATRIX if m[0] not in TENANT_FREE],
+)
+def test_other_tenant_gets_not_found(
+    engine: Engine, world: dict[str, Any], outsider: Actor, name: str, call: Call
+) -> None:
     with pytest.raises(NotFound):
         call(engine, outsider, world)
 
@@ -296,8 +364,9 @@ def test_every_permission_in_use_has_a_readable_label() -> None:
 
 def test_tenant_admin_creating_a_tenant_is_refused_in_words(engine: Engine, outsider: Actor) -> None:
     with pytest.raises(PermissionDenied) as refused:
-        engine.tenants.create(outsider, name="Third", admin_username="third", admin_password=USER_PASSWORD,
-                              admin_email="t@example.com")
+        engine.tenants.create(
+            outsider, name="Third", admin_username="third", admin_password=USER_PASSWORD, admin_email="t@example.com"
+        )
     assert refused.value.message == (
         "Your role (admin) does not allow you to create and list tenants (platform administrators only)."
     )

@@ -24,8 +24,9 @@ def test_create_get_list_update_delete(engine: Engine, analyst: Actor) -> None:
     assert engine.templates.get(analyst, template.id) == template
     assert [t.name for t in engine.templates.list(analyst)] == ["sales"]
 
-    changed = engine.templates.update(analyst, template.id, name="sales v2", columns=[*COLUMNS[:2]],
-                                      description="fewer columns")
+    changed = engine.templates.update(
+        analyst, template.id, name="sales v2", columns=[*COLUMNS[:2]], description="fewer columns"
+    )
     assert (changed.name, len(changed.columns), changed.description) == ("sales v2", 2, "fewer columns")
     engine.templates.delete(analyst, template.id)
     assert engine.templates.list(analyst) == []
@@ -36,8 +37,7 @@ def test_create_get_list_update_delete(engine: Engine, analyst: Actor) -> None:
 def test_json_round_trip_recreates_the_same_columns(engine: Engine, admin: Actor, outsider: Actor) -> None:
     template = engine.templates.create(admin, "sales", COLUMNS, description="d")
     exported = engine.templates.export_json(admin, template.id)
-    assert json.loads(exported)["columns"][1] == {"name": "amount", "dtype": "float", "default": "0",
-                                                   "required": False}
+    assert json.loads(exported)["columns"][1] == {"name": "amount", "dtype": "float", "default": "0", "required": False}
     imported = engine.templates.import_json(outsider, exported)  # another tenant, same name is fine
     assert (imported.name, imported.columns, imported.description) == ("sales", template.columns, "d")
     with pytest.raises(Conflict, match="already exists"):
@@ -100,12 +100,18 @@ def test_duplicate_name_is_a_conflict_on_create_and_update(engine: Engine, admin
 
 
 def test_infer_from_file_proposes_names_and_types_and_stores_nothing(engine: Engine, analyst: Actor) -> None:
-    data = (b"id,amount,shop,paid,day,note\n1,2.5,north,yes,2024-01-01,x\n2,,north,no,2024-01-02,y\n"
-            b"3,1,south,no,2024-01-03,z\n4,7,north,yes,2024-01-04,w\n")
+    data = (
+        b"id,amount,shop,paid,day,note\n1,2.5,north,yes,2024-01-01,x\n2,,north,no,2024-01-02,y\n"
+        b"3,1,south,no,2024-01-03,z\n4,7,north,yes,2024-01-04,w\n"
+    )
     columns = engine.templates.infer_from_file(analyst, "sales.csv", data)
     assert [(c.name, c.dtype, c.required) for c in columns] == [
-        ("id", "integer", True), ("amount", "float", False), ("shop", "category", True), ("paid", "boolean", True),
-        ("day", "date", True), ("note", "string", True),
+        ("id", "integer", True),
+        ("amount", "float", False),
+        ("shop", "category", True),
+        ("paid", "boolean", True),
+        ("day", "date", True),
+        ("note", "string", True),
     ]
     assert engine.templates.list(analyst) == []
     assert engine.files.list(analyst) == []

@@ -46,20 +46,41 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]
         tumours = cancer()
         first = eng.datasets.upload(admin, name="tumours 2020", filename="t1.csv", data=csv(tumours.iloc[:420]))
         later = eng.datasets.upload(admin, name="tumours 2021", filename="t2.csv", data=csv(tumours.iloc[420:]))
-        diabetes = eng.datasets.upload(admin, name="diabetes", filename="d.csv",
-                                       data=csv(load_diabetes(as_frame=True, scaled=False).frame))
+        diabetes = eng.datasets.upload(
+            admin, name="diabetes", filename="d.csv", data=csv(load_diabetes(as_frame=True, scaled=False).frame)
+        )
         jobs = {
-            "classifier": eng.training.submit(admin, TrainRequest(dataset_id=first.id, name="tumours",
-                                                                  target="diagnosis", time_budget_s=5)),
-            "regressor": eng.training.submit(admin, TrainRequest(dataset_id=diabetes.id, name="progression",
-                                                                 target="target", time_budget_s=2, explain=False)),
+            "classifier": eng.training.submit(
+                admin, TrainRequest(dataset_id=first.id, name="tumours", target="diagnosis", time_budget_s=5)
+            ),
+            "regressor": eng.training.submit(
+                admin,
+                TrainRequest(
+                    dataset_id=diabetes.id, name="progression", target="target", time_budget_s=2, explain=False
+                ),
+            ),
         }
         parent = model_id(jobs["classifier"])
-        jobs["continued"] = eng.training.submit(admin, TrainRequest(
-            dataset_id=later.id, name="tumours", target="diagnosis", time_budget_s=2, explain=False,
-            parent_model_id=parent))
-        yield SimpleNamespace(engine=eng, admin=admin, first=first, later=later, diabetes=diabetes, jobs=jobs,
-                              models={k: eng.models.get(admin, model_id(j)) for k, j in jobs.items()})
+        jobs["continued"] = eng.training.submit(
+            admin,
+            TrainRequest(
+                dataset_id=later.id,
+                name="tumours",
+                target="diagnosis",
+                time_budget_s=2,
+                explain=False,
+                parent_model_id=parent,
+            ),
+        )
+        yield SimpleNamespace(
+            engine=eng,
+            admin=admin,
+            first=first,
+            later=later,
+            diabetes=diabetes,
+            jobs=jobs,
+            models={k: eng.models.get(admin, model_id(j)) for k, j in jobs.items()},
+        )
         eng.close()
 
 
@@ -90,8 +111,12 @@ def test_regression_metrics_are_recomputed_from_the_held_out_predictions(world) 
     model = world.models["regressor"]
     holdout = world.engine.models.holdout(world.admin, model.id)
     y, p = holdout.y_true, holdout.y_pred
-    expected = {"rmse": np.sqrt(skm.mean_squared_error(y, p)), "mae": skm.mean_absolute_error(y, p),
-                "r2": skm.r2_score(y, p), "mape": skm.mean_absolute_percentage_error(y, p)}
+    expected = {
+        "rmse": np.sqrt(skm.mean_squared_error(y, p)),
+        "mae": skm.mean_absolute_error(y, p),
+        "r2": skm.r2_score(y, p),
+        "mape": skm.mean_absolute_percentage_error(y, p),
+    }
     assert model.problem_type == "regression" and model.metrics == pytest.approx(expected)
     assert model.metrics["r2"] > 0  # better than predicting the mean (a loaded machine may cut the search short)
     residuals = world.engine.models.summary(world.admin, model.id).residuals
@@ -142,14 +167,18 @@ def test_check_warns_about_identifier_and_leaking_columns(world) -> None:
     frame = cancer().iloc[:200].assign(patient=range(1000, 1200))
     frame["copy_of_diagnosis"] = frame["diagnosis"].map({"benign": 0, "malignant": 1})
     dataset = world.engine.datasets.upload(world.admin, name="leaky", filename="leaky.csv", data=csv(frame))
-    notes = " ".join(world.engine.training.check(
-        world.admin, TrainRequest(dataset_id=dataset.id, name="x", target="diagnosis"))["warnings"])
+    notes = " ".join(
+        world.engine.training.check(world.admin, TrainRequest(dataset_id=dataset.id, name="x", target="diagnosis"))[
+            "warnings"
+        ]
+    )
     assert "'patient' looks like an identifier" in notes and "'copy_of_diagnosis' predicts the target" in notes
 
 
 def test_continuing_with_the_same_dataset_is_flagged(world) -> None:
-    request = TrainRequest(dataset_id=world.first.id, name="tumours", target="diagnosis",
-                           parent_model_id=world.models["classifier"].id)
+    request = TrainRequest(
+        dataset_id=world.first.id, name="tumours", target="diagnosis", parent_model_id=world.models["classifier"].id
+    )
     assert "already part of the training data" in world.engine.training.check(world.admin, request)["warnings"][0]
 
 
@@ -175,8 +204,13 @@ def test_untrainable_tables_are_refused_before_a_job_starts(world, case: str) ->
 
 
 def test_unknown_column_names_are_refused(world) -> None:
-    request = TrainRequest(dataset_id=world.first.id, name="x", target="diagnosis", features=("mean radius", "nope"),
-                           id_column="missing id")
+    request = TrainRequest(
+        dataset_id=world.first.id,
+        name="x",
+        target="diagnosis",
+        features=("mean radius", "nope"),
+        id_column="missing id",
+    )
     with pytest.raises(InvalidInput) as refused:
         world.engine.training.submit(world.admin, request)
     assert sorted(str(p.field) for p in refused.value.problems) == ["missing id", "nope"]
@@ -186,8 +220,9 @@ def test_dataset_with_unresolved_problems_is_refused(world) -> None:
     eng, admin = world.engine, world.admin
     template = eng.templates.create(admin, "scores", [ColumnSpec("x", "integer"), ColumnSpec("y", "string")])
     rows = "x,y\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(30)) + "oops,a\n"
-    dataset = eng.datasets.upload(admin, name="with problems", filename="p.csv", data=rows.encode(),
-                                  template_id=template.id)
+    dataset = eng.datasets.upload(
+        admin, name="with problems", filename="p.csv", data=rows.encode(), template_id=template.id
+    )
     assert dataset.status == "has problems"
     with pytest.raises(InvalidInput, match="unresolved problems"):
         eng.training.submit(admin, TrainRequest(dataset_id=dataset.id, name="x", target="y"))
@@ -196,20 +231,29 @@ def test_dataset_with_unresolved_problems_is_refused(world) -> None:
 def test_a_new_version_must_keep_the_target_and_have_the_parents_columns(world) -> None:
     eng, admin, parent = world.engine, world.admin, world.models["classifier"]
     with pytest.raises(InvalidInput, match="same thing"):
-        eng.training.submit(admin, TrainRequest(dataset_id=world.later.id, name="tumours", target="mean radius",
-                                                parent_model_id=parent.id))
-    partial = eng.datasets.upload(admin, name="radius only", filename="r.csv",
-                                  data=csv(cancer()[["mean radius", "diagnosis"]].head(50)))
+        eng.training.submit(
+            admin,
+            TrainRequest(dataset_id=world.later.id, name="tumours", target="mean radius", parent_model_id=parent.id),
+        )
+    partial = eng.datasets.upload(
+        admin, name="radius only", filename="r.csv", data=csv(cancer()[["mean radius", "diagnosis"]].head(50))
+    )
     with pytest.raises(InvalidInput, match="lacks columns") as refused:
-        eng.training.submit(admin, TrainRequest(dataset_id=partial.id, name="tumours", target="diagnosis",
-                                                parent_model_id=parent.id))
+        eng.training.submit(
+            admin, TrainRequest(dataset_id=partial.id, name="tumours", target="diagnosis", parent_model_id=parent.id)
+        )
     assert len(refused.value.problems) == 29
 
 
 def test_another_tenants_dataset_and_model_are_not_found(world) -> None:
     eng = world.engine
-    eng.tenants.create(world.admin, name="Rivals", admin_username="rival", admin_password=USER_PASSWORD,
-                       admin_email="rival@example.com")
+    eng.tenants.create(
+        world.admin,
+        name="Rivals",
+        admin_username="rival",
+        admin_password=USER_PASSWORD,
+        admin_email="rival@example.com",
+    )
     rival = eng.users.authenticate("rival", USER_PASSWORD)
     with pytest.raises(NotFound):
         eng.training.submit(rival, TrainRequest(dataset_id=world.first.id, name="x", target="diagnosis"))
@@ -226,8 +270,9 @@ def test_cancel_during_training_leaves_no_model_and_no_file(process_engine: Engi
     eng = process_engine
     admin = eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
     dataset = eng.datasets.upload(admin, name="tumours", filename="t.csv", data=csv(cancer()))
-    job = eng.training.submit(admin, TrainRequest(dataset_id=dataset.id, name="slow", target="diagnosis",
-                                                  time_budget_s=120))
+    job = eng.training.submit(
+        admin, TrainRequest(dataset_id=dataset.id, name="slow", target="diagnosis", time_budget_s=120)
+    )
     deadline = time.monotonic() + 60
     while "candidate" not in job.message and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -260,13 +305,17 @@ def test_an_empty_feature_choice_is_refused_not_read_as_every_column(world) -> N
     assert _refused_before_queueing(world, request).message == "Choose at least one feature column."
 
 
-@pytest.mark.parametrize(("features", "id_column", "sentence"), [
-    (("mean radius", "diagnosis"), None, "A column cannot be both a feature and the target or id."),
-    (None, "diagnosis", "The id column cannot also be the target."),
-])
+@pytest.mark.parametrize(
+    ("features", "id_column", "sentence"),
+    [
+        (("mean radius", "diagnosis"), None, "A column cannot be both a feature and the target or id."),
+        (None, "diagnosis", "The id column cannot also be the target."),
+    ],
+)
 def test_column_choices_the_job_would_fail_on_are_refused_at_submit(world, features, id_column, sentence) -> None:
-    request = TrainRequest(dataset_id=world.first.id, name="x", target="diagnosis", features=features,
-                           id_column=id_column)
+    request = TrainRequest(
+        dataset_id=world.first.id, name="x", target="diagnosis", features=features, id_column=id_column
+    )
     assert _refused_before_queueing(world, request).message == sentence
 
 
@@ -277,18 +326,23 @@ def test_a_table_with_nothing_but_the_target_and_an_id_is_refused_at_submit(worl
     assert "no column to learn from" in _refused_before_queueing(world, request).message
 
 
-@pytest.mark.parametrize(("change", "fields"), [
-    ({"features": ("mean radius", "mean texture")}, {"features"}),
-    ({"id_column": "mean radius"}, {"features", "id_column"}),
-    ({"problem_type": "regression"}, {"problem_type"}),
-])
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ({"features": ("mean radius", "mean texture")}, {"features"}),
+        ({"id_column": "mean radius"}, {"features", "id_column"}),
+        ({"problem_type": "regression"}, {"problem_type"}),
+    ],
+)
 def test_a_new_version_must_keep_the_parents_features_id_column_and_problem_type(world, change, fields) -> None:
     parent = world.models["classifier"]
-    request = TrainRequest(dataset_id=world.later.id, name="tumours", target="diagnosis", parent_model_id=parent.id,
-                           **change)
+    request = TrainRequest(
+        dataset_id=world.later.id, name="tumours", target="diagnosis", parent_model_id=parent.id, **change
+    )
     refused = _refused_before_queueing(world, request)
-    assert refused.message == ("A new version must use the same feature columns, id column and problem type as "
-                               "tumours v1.")
+    assert refused.message == (
+        "A new version must use the same feature columns, id column and problem type as tumours v1."
+    )
     assert {p.field for p in refused.problems} == fields
 
 
@@ -312,8 +366,7 @@ def test_infinite_target_values_are_refused_row_by_row_before_and_inside_a_job(w
 def test_infinite_feature_values_train_as_missing_with_a_warning(world) -> None:
     eng, admin = world.engine, world.admin
     dataset = eng.datasets.upload(admin, name="infinite bmi", filename="b.csv", data=csv(_with_infinities("bmi")))
-    request = TrainRequest(dataset_id=dataset.id, name="infinite bmi", target="target", time_budget_s=1,
-                           explain=False)
+    request = TrainRequest(dataset_id=dataset.id, name="infinite bmi", target="target", time_budget_s=1, explain=False)
     assert "'bmi' has 2 infinite value(s)" in " ".join(eng.training.check(admin, request)["warnings"])
     job = eng.training.submit(admin, request)
     assert job.status == "succeeded", job.error

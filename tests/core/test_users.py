@@ -145,8 +145,7 @@ def user_manager(engine: Engine, admin: Actor) -> Actor:
     return make_user(engine, admin, "uma", "usermgr")
 
 
-def test_user_manager_cannot_grant_a_role_beyond_their_own(engine: Engine, user_manager: Actor,
-                                                           analyst: Actor) -> None:
+def test_user_manager_cannot_grant_a_role_beyond_their_own(engine: Engine, user_manager: Actor, analyst: Actor) -> None:
     with pytest.raises(PermissionDenied, match="cannot grant the role 'admin'") as refused:
         engine.users.set_role(user_manager, user_manager.user_id, "admin")
     assert "audit:read" in (refused.value.details or "")
@@ -168,20 +167,23 @@ def test_user_manager_cannot_take_over_an_administrator(engine: Engine, admin: A
     assert engine.users.authenticate("admin", ADMIN_PASSWORD).role == "admin"
 
 
-def test_user_manager_still_manages_users_with_no_more_rights(engine: Engine, admin: Actor,
-                                                              user_manager: Actor) -> None:
+def test_user_manager_still_manages_users_with_no_more_rights(
+    engine: Engine, admin: Actor, user_manager: Actor
+) -> None:
     peer = make_user(engine, admin, "umb", "usermgr")
     engine.users.reset_password(user_manager, peer.user_id, "reset-pass-1234")
     engine.users.set_active(user_manager, peer.user_id, False)
-    created = engine.users.create(user_manager, username="umc", password=USER_PASSWORD, email="c@example.com",
-                                  role="usermgr")
+    created = engine.users.create(
+        user_manager, username="umc", password=USER_PASSWORD, email="c@example.com", role="usermgr"
+    )
     assert created.role == "usermgr"
     with pytest.raises(PermissionDenied, match="session has ended"):
         engine.users.actor_for(peer.user_id)  # deactivated
 
 
-def test_tenant_admin_cannot_take_over_the_platform_admin_but_may_retire_them(engine: Engine, admin: Actor,
-                                                                              analyst: Actor) -> None:
+def test_tenant_admin_cannot_take_over_the_platform_admin_but_may_retire_them(
+    engine: Engine, admin: Actor, analyst: Actor
+) -> None:
     second = make_user(engine, admin, "adam", "admin")
     with pytest.raises(PermissionDenied, match="password of 'admin': they are a platform administrator") as refused:
         engine.users.reset_password(second, admin.user_id, "hijack-pass-123")

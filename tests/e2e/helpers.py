@@ -13,9 +13,7 @@ TIMEOUT = 60_000
 def wait_idle(page: Page) -> None:
     """Wait until Streamlit has finished the current script run."""
     page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT
-    )
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
 
 
 def fill(page: Page, label: str, value: str) -> None:

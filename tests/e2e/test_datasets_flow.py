@@ -64,13 +64,14 @@ def test_upload_with_problems_report_keep_valid_preview_statistics(  # type: ign
     with report.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted((r["row"], r["column"], r["problem"]) for r in rows) == [
-        ("3", "price", "wrong type"), ("5", "id", "missing required"), ("8", "day", "unparseable date"),
+        ("3", "price", "wrong type"),
+        ("5", "id", "missing required"),
+        ("8", "day", "unparseable date"),
     ]
 
     page.get_by_text("Keep valid rows (drop the rows with problems)").click()
     click(page, "Store the dataset")
-    expect(page.get_by_text("Dataset 'orders-march' stored: 7 rows, status validated.")).to_be_visible(
-        timeout=TIMEOUT)
+    expect(page.get_by_text("Dataset 'orders-march' stored: 7 rows, status validated.")).to_be_visible(timeout=TIMEOUT)
 
     open_page(page, "Datasets")
     expect(page.get_by_text("Rows 1–7 of 7.")).to_be_visible(timeout=TIMEOUT)

@@ -28,13 +28,15 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
     wait_idle(page)
     expect(page.get_by_role("combobox", name="Time column", exact=True)).to_have_value("month", timeout=TIMEOUT)
     expect(page.get_by_role("combobox", name="Value to forecast", exact=True)).to_have_value("passengers")
-    expect(page.get_by_text(re.compile(r"1 series of 144 points; frequency MS \(inferred\), season length 12"))
-           ).to_be_visible(timeout=TIMEOUT)
+    expect(
+        page.get_by_text(re.compile(r"1 series of 144 points; frequency MS \(inferred\), season length 12"))
+    ).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "01-train-forecast-form")
     page.get_by_role("button", name="Train", exact=True).click()
     working = page.get_by_text(re.compile(r"Train air_passengers model on air_passengers: (preparing|Cross-valid)"))
     expect(working.or_(page.get_by_text(re.compile(r"model on air_passengers: finished")))).to_be_visible(
-        timeout=60_000)
+        timeout=60_000
+    )
     page.screenshot(path=str(shots / "02-progress.png"), full_page=True)  # mid-run: no waiting for idle
     expect(page.get_by_text("Train air_passengers model on air_passengers: finished.")).to_be_visible(timeout=60_000)
     headline = re.compile(r"CV MASE 0\.\d+ \(cross-validation error\) averaged over 1 series")
@@ -43,12 +45,14 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
 
     click(page, "Open the forecast")
     expect(page.get_by_role("combobox", name="Forecast model", exact=True)).to_have_value(
-        re.compile(r"^air_passengers model v1 · passengers · 1 series"), timeout=TIMEOUT)
+        re.compile(r"^air_passengers model v1 · passengers · 1 series"), timeout=TIMEOUT
+    )
     fill(page, "Steps ahead", "12")
     wait_idle(page)
     click(page, "Forecast")
-    expect(page.get_by_text(re.compile(r"Forecast passengers, 12 steps, with air_passengers model v1: finished"))
-           ).to_be_visible(timeout=60_000)
+    expect(
+        page.get_by_text(re.compile(r"Forecast passengers, 12 steps, with air_passengers model v1: finished"))
+    ).to_be_visible(timeout=60_000)
     expect(page.get_by_text(re.compile(r"^passengers: .+, 12 steps ahead$"))).to_be_visible(timeout=TIMEOUT)
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     shot(page, shots, "04-forecast")

@@ -26,8 +26,9 @@ def _train_iris(home: Path) -> None:
     try:
         chief = eng.users.authenticate("chief", "chief-pass-123")
         iris = next(d for d in eng.datasets.list(chief) if d.name == "iris")
-        job = eng.training.submit(chief, TrainRequest(dataset_id=iris.id, name="iris", target="species",
-                                                      time_budget_s=1, explain=False))
+        job = eng.training.submit(
+            chief, TrainRequest(dataset_id=iris.id, name="iris", target="species", time_budget_s=1, explain=False)
+        )
         assert job.status == "succeeded", job.error
     finally:
         eng.close()
@@ -62,7 +63,8 @@ def test_form_prediction_what_if_and_batch_download(server, browser, shots: Path
     wait_idle(page)
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="File to score")
     uploader.locator("input[type=file]").set_input_files(
-        files=[{"name": "new-plants.csv", "mimeType": "text/csv", "buffer": BATCH.encode()}])
+        files=[{"name": "new-plants.csv", "mimeType": "text/csv", "buffer": BATCH.encode()}]
+    )
     expect(uploader.get_by_text("new-plants.csv")).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
     click(page, "Score")
@@ -77,8 +79,13 @@ def test_form_prediction_what_if_and_batch_download(server, browser, shots: Path
     with saved.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 25 and [r["plant"] for r in rows] == [f"p{i}" for i in range(25)]
-    assert list(rows[0]) == [*BATCH.splitlines()[0].split(","), "prediction", "probability_setosa",
-                             "probability_versicolor", "probability_virginica"]
+    assert list(rows[0]) == [
+        *BATCH.splitlines()[0].split(","),
+        "prediction",
+        "probability_setosa",
+        "probability_versicolor",
+        "probability_virginica",
+    ]
 
     open_page(page, "Predictions log")
     expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=TIMEOUT)

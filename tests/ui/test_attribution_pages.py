@@ -55,7 +55,8 @@ def test_library_page_refuses_an_archive_naming_the_file(app: Callable[..., AppT
     at = app(analyst, "reference_library.py")
     at.text_input(key="library_family").input("bundle")
     next(u for u in at.get("file_uploader") if u.key.startswith("library_upload_")).set_value(
-        ("tools.zip", b"PK\x03\x04" + bytes(64), "application/zip")).run()
+        ("tools.zip", b"PK\x03\x04" + bytes(64), "application/zip")
+    ).run()
     at.button(key="library_add").click().run()
     assert any("tools.zip is a ZIP archive" in e.value for e in at.error)
 
@@ -67,7 +68,8 @@ def test_samples_page_submits_a_file_and_shows_ranked_families(
     held_out = family_files["procps"][0]
     at = app(analyst, "samples.py")
     next(u for u in at.get("file_uploader") if u.key.startswith("samples_upload_")).set_value(
-        [(held_out.name, held_out.read_bytes(), ELF), ("empty.bin", b"", ELF)]).run()
+        [(held_out.name, held_out.read_bytes(), ELF), ("empty.bin", b"", ELF)]
+    ).run()
     at.button(key="samples_submit").click().run()
     assert not at.exception, at.exception
     assert any(f"{held_out.name} submitted" in s.value for s in at.success)

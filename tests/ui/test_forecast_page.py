@@ -15,9 +15,19 @@ from tests.core.test_forecast_service import BAD_TABLES, model_id, seasonal_seri
 
 
 def _train(engine: Engine, actor: Actor, dataset_id: str, name: str, target: str, series: str | None = None) -> str:
-    return model_id(engine.training.submit(actor, TrainRequest(
-        dataset_id=dataset_id, name=name, target=target, problem_type="forecast", time_column="month",
-        series_column=series)))
+    return model_id(
+        engine.training.submit(
+            actor,
+            TrainRequest(
+                dataset_id=dataset_id,
+                name=name,
+                target=target,
+                problem_type="forecast",
+                time_column="month",
+                series_column=series,
+            ),
+        )
+    )
 
 
 def _table(at: AppTest, column: str) -> pd.DataFrame:
@@ -72,10 +82,18 @@ def test_several_series_choose_some_and_read_the_model_view(
     assert not at.exception and not at.error, [e.value for e in at.error]
     table = _table(at, "forecast")
     assert list(table["unique_id"]) == ["shop 1"] * 4 + ["shop 2"] * 4
-    assert [c for c in _charts(at) if c.startswith("forecast_chart_")] == ["forecast_chart_shop 1",
-                                                                          "forecast_chart_shop 2"]
-    assert [c for c in table.columns if c.startswith(("lo-", "hi-"))] == ["lo-50", "hi-50", "lo-80", "hi-80",
-                                                                         "lo-99", "hi-99"]
+    assert [c for c in _charts(at) if c.startswith("forecast_chart_")] == [
+        "forecast_chart_shop 1",
+        "forecast_chart_shop 2",
+    ]
+    assert [c for c in table.columns if c.startswith(("lo-", "hi-"))] == [
+        "lo-50",
+        "hi-50",
+        "lo-80",
+        "hi-80",
+        "lo-99",
+        "hi-99",
+    ]
 
 
 def test_without_a_forecast_model_the_page_says_how_to_get_one(app: Callable[..., AppTest], analyst: Actor) -> None:

@@ -17,8 +17,9 @@ PREDICT = "FormSubmitter:predict_form-Predict"
 def iris(engine: Engine, analyst: Actor) -> tuple[str, str]:
     """(model id, dataset id) of a small iris classifier."""
     dataset = next(d for d in engine.datasets.load_samples(analyst) if d.name == "iris")
-    job = engine.training.submit(analyst, TrainRequest(dataset_id=dataset.id, name="iris", target="species",
-                                                       time_budget_s=1, explain=False))
+    job = engine.training.submit(
+        analyst, TrainRequest(dataset_id=dataset.id, name="iris", target="species", time_budget_s=1, explain=False)
+    )
     return str(job.result["model_id"]), dataset.id
 
 

@@ -70,7 +70,6 @@ def test_sign_in_shows_home(app: Callable[..., AppTest], admin: Actor) -> None:
     assert any("Signed in as" in m.value for m in at.markdown)
 
 
-
 def _segment(part: dict[str, object]) -> str:
     return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
 

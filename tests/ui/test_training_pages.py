@@ -20,19 +20,22 @@ def iris(engine: Engine, admin: Actor) -> str:
 
 
 def _train(engine: Engine, actor: Actor, dataset_id: str, explain: bool = True) -> str:
-    job = engine.training.submit(actor, TrainRequest(dataset_id=dataset_id, name="flowers", target="species",
-                                                     time_budget_s=2, explain=explain))
+    job = engine.training.submit(
+        actor, TrainRequest(dataset_id=dataset_id, name="flowers", target="species", time_budget_s=2, explain=explain)
+    )
     assert job.status == "succeeded" and job.result, job.error_details
     return str(job.result["model_id"])
 
 
 def _texts(at: AppTest) -> str:
-    return " ".join(str(e.value) for kind in (at.info, at.warning, at.error, at.success, at.caption, at.subheader)
-                    for e in kind)
+    return " ".join(
+        str(e.value) for kind in (at.info, at.warning, at.error, at.success, at.caption, at.subheader) for e in kind
+    )
 
 
 def test_train_page_says_what_it_chose_trains_and_opens_the_summary(
-        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
+) -> None:
     at = app(actor=admin, page="train.py")
     at.selectbox(key="train_dataset").select(iris).run()
     assert at.text_input(key="train_name").value == "iris model"
@@ -50,7 +53,8 @@ def test_train_page_says_what_it_chose_trains_and_opens_the_summary(
 
 
 def test_train_page_refuses_a_one_class_target_before_training(
-        app: Callable[..., AppTest], engine: Engine, admin: Actor) -> None:
+    app: Callable[..., AppTest], engine: Engine, admin: Actor
+) -> None:
     rows = pd.DataFrame({"x": range(30), "y": ["same"] * 30}).to_csv(index=False).encode()
     engine.datasets.upload(admin, name="flat", filename="flat.csv", data=rows)
     at = app(actor=admin, page="train.py")
@@ -66,7 +70,8 @@ def test_forecast_has_its_own_separate_fields(app: Callable[..., AppTest], admin
 
 
 def test_models_page_shows_summary_importance_and_downloads(
-        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
+) -> None:
     _train(engine, admin, iris)
     at = app(actor=admin, page="models.py")
     assert not at.exception
@@ -77,11 +82,13 @@ def test_models_page_shows_summary_importance_and_downloads(
     labels = [e.proto.label for e in at.get("download_button")]
     assert {"Download the model schema (JSON)", "Download the model file (skops)", "Download CSV"} <= set(labels)
     assert "Compute feature importance" not in str([b.label for b in at.button]) and "Recompute" in str(
-        [b.label for b in at.button])
+        [b.label for b in at.button]
+    )
 
 
 def test_models_page_computes_importance_on_request(
-        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
+) -> None:
     model_id = _train(engine, admin, iris, explain=False)
     at = app(actor=admin, page="models.py")
     assert "No feature importance yet" in _texts(at)
@@ -94,7 +101,8 @@ def test_models_page_computes_importance_on_request(
 
 
 def test_models_page_deletes_a_version_after_confirmation(
-        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
+) -> None:
     _train(engine, admin, iris, explain=False)
     at = app(actor=admin, page="models.py")
     assert at.button(key="models_delete").disabled
@@ -104,7 +112,8 @@ def test_models_page_deletes_a_version_after_confirmation(
 
 
 def test_viewer_sees_the_summary_but_no_training_download_or_delete(
-        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
+) -> None:
     _train(engine, admin, iris, explain=False)
     viewer = make_user(engine, admin, "vic", "viewer")
     at = app(actor=viewer, page="models.py")
@@ -116,7 +125,8 @@ def test_viewer_sees_the_summary_but_no_training_download_or_delete(
 
 
 def test_models_page_reads_the_model_file_only_when_downloaded(
-        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
+) -> None:
     _train(engine, admin, iris, explain=False)
     at = app(actor=admin, page="models.py")
     at.run()  # a second render, as any widget change causes
@@ -128,7 +138,8 @@ def test_models_page_reads_the_model_file_only_when_downloaded(
 
 
 def test_train_page_refuses_an_empty_feature_choice(
-        app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str) -> None:
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
+) -> None:
     at = app(actor=admin, page="train.py")
     at.selectbox(key="train_dataset").select(iris).run()
     at.multiselect(key="train_features").set_value([]).run()

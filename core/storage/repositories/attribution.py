@@ -74,7 +74,11 @@ def list_references(session: Session, tenant_id: str, family: str | None = None)
 def feature_keys(session: Session, tenant_id: str) -> list[tuple[str, str, str, str, str | None, str | None]]:
     """(reference id, sha256, family, file id, features key, features tag) of every reference, oldest first."""
     query = select(
-        ReferenceRow.id, ReferenceRow.sha256, ReferenceRow.family, ReferenceRow.file_id, ReferenceRow.features_key,
+        ReferenceRow.id,
+        ReferenceRow.sha256,
+        ReferenceRow.family,
+        ReferenceRow.file_id,
+        ReferenceRow.features_key,
         ReferenceRow.features_tag,
     ).where(ReferenceRow.tenant_id == tenant_id)
     return [tuple(row) for row in session.execute(query.order_by(ReferenceRow.created_at))]  # type: ignore[misc]
@@ -236,8 +240,9 @@ def add_sample(
     session.add(row)
     session.flush()
     for position, (model, version) in enumerate(models):
-        session.add(RunRow(tenant_id=tenant_id, sample_row_id=row.id, model=model, model_version=version,
-                           position=position))
+        session.add(
+            RunRow(tenant_id=tenant_id, sample_row_id=row.id, model=model, model_version=version, position=position)
+        )
     session.flush()
 
 
@@ -259,8 +264,9 @@ def update_run(session: Session, tenant_id: str, sha256: str, model: str, **valu
 
 
 def sample_file(session: Session, tenant_id: str, sha256: str) -> str:
-    file_id = session.scalar(select(SampleRow.file_id).where(SampleRow.tenant_id == tenant_id,
-                                                             SampleRow.sha256 == sha256))
+    file_id = session.scalar(
+        select(SampleRow.file_id).where(SampleRow.tenant_id == tenant_id, SampleRow.sha256 == sha256)
+    )
     if file_id is None:
         raise NotFound("That sample does not exist.")
     return file_id
@@ -291,7 +297,9 @@ def delete_sample(session: Session, tenant_id: str, sha256: str) -> str:
 
 
 def running_index_jobs(session: Session, tenant_id: str, kind: str) -> int:
-    query = select(func.count()).select_from(JobRow).where(
-        JobRow.tenant_id == tenant_id, JobRow.kind == kind, JobRow.status.in_(("queued", "running"))
+    query = (
+        select(func.count())
+        .select_from(JobRow)
+        .where(JobRow.tenant_id == tenant_id, JobRow.kind == kind, JobRow.status.in_(("queued", "running")))
     )
     return int(session.scalar(query) or 0)

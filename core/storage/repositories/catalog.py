@@ -41,7 +41,10 @@ def add_template(
     session: Session, *, tenant_id: str, owner_id: str, name: str, description: str, columns: list[ColumnSpec]
 ) -> Template:
     row = TemplateRow(
-        tenant_id=tenant_id, owner_id=owner_id, name=name, description=description,
+        tenant_id=tenant_id,
+        owner_id=owner_id,
+        name=name,
+        description=description,
         columns=[c.to_dict() for c in columns],
     )
     session.add(row)
@@ -179,17 +182,22 @@ def models_using_dataset(session: Session, tenant_id: str, dataset_id: str) -> l
 
 
 def models_using_file(session: Session, tenant_id: str, file_id: str) -> list[str]:
-    """"name vN" of models whose pipeline, held-out predictions, SHAP values or any other detail is the file."""
-    return [f"{row.name} v{row.version}" for row in _models(session, tenant_id)
-            if row.file_id == file_id or _mentions(row.details, {file_id})]
+    """ "name vN" of models whose pipeline, held-out predictions, SHAP values or any other detail is the file."""
+    return [
+        f"{row.name} v{row.version}"
+        for row in _models(session, tenant_id)
+        if row.file_id == file_id or _mentions(row.details, {file_id})
+    ]
 
 
 def jobs_using(session: Session, tenant_id: str, ids: Sequence[str]) -> list[str]:
     """Titles of the tenant's unfinished jobs whose parameters name any of ``ids`` (a dataset, a model, a file):
     whatever kind of job it is, deleting what it names would make it fail halfway."""
-    query = select(JobRow.title, JobRow.params).where(
-        JobRow.tenant_id == tenant_id, JobRow.status.not_in(sorted(FINISHED_STATES))
-    ).order_by(JobRow.created_at)
+    query = (
+        select(JobRow.title, JobRow.params)
+        .where(JobRow.tenant_id == tenant_id, JobRow.status.not_in(sorted(FINISHED_STATES)))
+        .order_by(JobRow.created_at)
+    )
     wanted = set(ids)
     return [title for title, params in session.execute(query) if _mentions(params, wanted)]
 

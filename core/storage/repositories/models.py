@@ -77,7 +77,6 @@ def update_model(session: Session, tenant_id: str, model_id: str, **fields: Any)
     return get_model(session, tenant_id, model_id)
 
 
-
 def delete_model(session: Session, tenant_id: str, model_id: str) -> str | None:
     """Delete the row (children keep their lineage text in ``details``); returns the model's file id."""
     row = session.get(ModelRow, model_id)
@@ -101,6 +100,7 @@ def ancestry(session: Session, tenant_id: str, model_id: str) -> list[Model]:
 
 def dataset_names(session: Session, tenant_id: str, dataset_ids: list[str]) -> dict[str, str]:
     """id → name of those datasets that still exist."""
-    query = select(DatasetRow.id, DatasetRow.name).where(DatasetRow.tenant_id == tenant_id,
-                                                        DatasetRow.id.in_(dataset_ids))
+    query = select(DatasetRow.id, DatasetRow.name).where(
+        DatasetRow.tenant_id == tenant_id, DatasetRow.id.in_(dataset_ids)
+    )
     return {dataset_id: name for dataset_id, name in session.execute(query)}
