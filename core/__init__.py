@@ -12,7 +12,8 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   list, create, set_role, set_active, reset_password, roles, create_role, delete_role (a user manager may not
   grant, or act on a user holding, permissions beyond their own; roles needs ``users:manage``)
 - ``eng.tenants``: list, create (platform administrators)
-- ``eng.jobs``: get, list, cancel, wait, selftest; other services submit jobs through ``submit``, which requires
+- ``eng.jobs``: get, list, cancel (a worker the engine signalled is ``canceled``, never ``failed``), wait,
+  selftest(steps, outcome=succeed | fail | crash | hang); other services submit jobs through ``submit``, which requires
   the permission each kind declares in ``core.jobs.tasks.TASKS``
 - ``eng.audit``: list, frame
 - ``eng.files``: add (bytes or a stream, never a server path), list, get, download, head, delete (files are
