@@ -161,7 +161,7 @@ def test_check_reports_every_problem_with_row_and_column_and_stores_nothing(engi
     assert report.usable_fraction == 2 / 5
     assert report.defaults_applied == {"city": 1}
     frame = report.to_frame()
-    assert list(frame.columns) == ["row", "column", "value", "problem"]
+    assert list(frame.columns) == ["row", "column", "value", "problem", "expected"]
     assert len(frame) == 3
 
 
