@@ -31,9 +31,10 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   upload(name, filename, data, template_id, sheet, on_problems="keep" | "keep_valid" | "reject") -> Dataset;
   list(status=None | "validated"), get, path, table, frame, preview(limit, offset, columns), statistics(refresh=False)
   (per column incl. ``infinite`` counts), histogram (finite values; ``attrs["infinite"]``), value_counts, correlation,
-  report_csv, delete(cascade=False) (refused naming the models that use it, continued versions included, or an
-  unfinished job naming it; cascade deletes the models, all checks first), load_samples. Parquet float16/uint64 are
-  converted; durations, times, binary and nested columns are refused naming them
+  csv (the whole dataset, formula-safe), report_csv, delete(cascade=False) (refused naming the models that use it,
+  continued versions included, or an unfinished job naming it; cascade deletes the models, all checks first),
+  load_samples. Parquet float16/uint64 are converted; durations, times, binary and nested columns are refused naming
+  them
 - ``eng.health``: status (versions, database, file store)
 - ``eng.training``: check(TrainRequest) -> {problem_type, reason, warnings} (reads the data; InvalidInput for
   one class, an all-missing or infinite target, < 20 rows, unknown columns, no feature left (``features=()``

@@ -117,7 +117,7 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     when = st.column_config.DatetimeColumn(
         model.schema["time_column"], format="YYYY-MM-DD" if daily else "YYYY-MM-DD HH:mm"
     )
-    st.dataframe(frame, hide_index=True, key="forecast_table", column_config={**numbers, "ds": when})
+    st.dataframe(frame, hide_index=True, key="forecast_table", column_config={**numbers, "ds": when}, placeholder="")
     download_csv(
         frame, f"{model.name}-v{model.version}-forecast.csv", key="forecast_csv", label="Download the forecast (CSV)"
     )
@@ -156,12 +156,20 @@ def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         )
     st.plotly_chart(charts.metric_bars(summary.leaderboard, "mase"), key="forecast_board_chart")
     st.dataframe(
-        summary.leaderboard, hide_index=True, key="forecast_board", column_config=errors_config(summary.leaderboard)
+        summary.leaderboard,
+        hide_index=True,
+        key="forecast_board",
+        column_config=errors_config(summary.leaderboard),
+        placeholder="",
     )
     download_csv(summary.leaderboard, f"{model.name}-v{model.version}-leaderboard.csv", key="forecast_board_csv")
     st.subheader("Per series")
     st.dataframe(
-        summary.series, hide_index=True, key="forecast_per_series", column_config=errors_config(summary.series)
+        summary.series,
+        hide_index=True,
+        key="forecast_per_series",
+        column_config=errors_config(summary.series),
+        placeholder="",
     )
     st.caption(KINDS)
     left, right = st.columns(2)

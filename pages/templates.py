@@ -10,7 +10,7 @@ import streamlit as st
 from core import ColumnSpec
 from core.entities import COLUMN_TYPES
 from ui.auth import current_actor
-from ui.downloads import download_csv
+from ui.downloads import download, download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 
@@ -113,7 +113,7 @@ with guard():
         ],
         columns=["name", "columns", "description", "owner", "updated (UTC)"],
     )
-    st.dataframe(listing, hide_index=True, key="templates_table")
+    st.dataframe(listing, hide_index=True, key="templates_table", placeholder="")
     download_csv(listing, "templates.csv", key="templates_csv")
 
     tabs = st.tabs(["View & edit", "New template", "Import JSON"] if can_write else ["View"])
@@ -132,13 +132,12 @@ with guard():
                 "Description", value=template.description, key=f"tpl_desc_{chosen}", disabled=not can_write
             )
             edited = column_editor(to_frame(template.columns), key=f"tpl_columns_{chosen}", disabled=not can_write)
-            st.download_button(
+            download(
                 "Download as JSON",
-                data=lambda: engine.templates.export_json(actor, chosen),
-                file_name=f"{template.name}.json",
-                mime="application/json",
-                key="tpl_download",
-                icon=":material/download:",
+                lambda: engine.templates.export_json(actor, chosen),
+                f"{template.name}.json",
+                "tpl_download",
+                "application/json",
                 on_click="ignore",
             )
             if can_write:

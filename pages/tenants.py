@@ -22,6 +22,7 @@ with guard():
         pd.DataFrame([{"tenant": t.name, "created (UTC)": t.created_at} for t in tenants]),
         hide_index=True,
         key="tenants_table",
+        placeholder="",
     )
 with st.form("add_tenant"):
     st.subheader("New tenant")

@@ -37,7 +37,7 @@ with guard():
             for u in users
         ]
     )
-    st.dataframe(frame, hide_index=True, key="users_table")
+    st.dataframe(frame, hide_index=True, key="users_table", placeholder="")
     download_csv(frame, "users.csv", key="users_csv")
 
     add, manage, custom = st.tabs(["Add a user", "Manage a user", "Custom roles"])
@@ -102,6 +102,7 @@ with guard():
             ),
             hide_index=True,
             key="roles_table",
+            placeholder="",
         )
         with st.form("add_role"):
             role_name = st.text_input("Role name", key="role_name")

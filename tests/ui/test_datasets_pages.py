@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import Actor, ColumnSpec, Engine
@@ -233,3 +234,28 @@ def test_datasets_page_deletes_a_dataset_whose_file_is_damaged(
     at.checkbox(key="delete_confirm").check().run()
     at.button(key="delete_dataset").click().run()
     assert not at.exception and engine.datasets.list(admin) == []
+
+
+def test_datasets_page_offers_the_whole_dataset_as_csv_under_a_safe_name(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor
+) -> None:
+    engine.datasets.upload(admin, name="my sales 2024", filename="s.csv", data=b"n\n1\n2\n")
+    at = app(admin, "datasets.py")
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download the whole dataset (CSV, 2 rows)" in labels
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("my sales 2024-page-1.csv", "my-sales-2024-page-1.csv"),
+        ("Sales (EU) v2 .skops", "Sales-EU-v2.skops"),
+        ("élan/../x y.json", "elan.x-y.json"),
+        ("   ", "download"),
+    ],
+)
+def test_download_file_names_have_no_spaces_or_path_characters(name: str, safe: str) -> None:
+    from ui.downloads import file_name
+
+    assert file_name(name) == safe
