@@ -35,19 +35,20 @@ def show_report(report: ValidationReport, key: str, filename: str = "validation-
         delta_arrow="off",
         help="Missing cells filled with the template's default.",
     )
-    for note in report.notes:
-        st.info(note, icon=":material/info:")
     if report.ok:
         st.success("No problems: every row matches.", icon=":material/check_circle:")
-        return
     if report.usable_rows == 0:
         st.error(
             f"No row is usable: each of the {report.rows:,} rows has a problem ({report.total_problems:,} in all). "
             "Fix the file or choose another template; keeping only valid rows would store nothing.",
             icon=":material/error:",
         )
-    else:
+    elif not report.ok:
         st.warning(f"{report.total_problems:,} problem(s) found.", icon=":material/warning:")
+    for note in report.notes:  # after the verdict: how the data was read
+        st.info(note, icon=":material/info:")
+    if report.ok:
+        return
     counts = pd.DataFrame({"problem": list(report.summary()), "count": list(report.summary().values())})
     chart, table = st.columns([2, 3])
     with chart:
