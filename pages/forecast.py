@@ -118,8 +118,12 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         model.schema["time_column"], format="YYYY-MM-DD" if daily else "YYYY-MM-DD HH:mm"
     )
     st.dataframe(frame, hide_index=True, key="forecast_table", column_config={**numbers, "ds": when}, placeholder="")
-    download_csv(
-        frame, f"{model.name}-v{model.version}-forecast.csv", key="forecast_csv", label="Download the forecast (CSV)"
+    own_names = {"ds": model.schema["time_column"], "unique_id": model.schema.get("series_column") or "unique_id"}
+    download_csv(  # the user's column names, as on screen, not statsforecast's ds / unique_id
+        frame.rename(columns=own_names),
+        f"{model.name}-v{model.version}-forecast.csv",
+        key="forecast_csv",
+        label="Download the forecast (CSV)",
     )
     st.caption("Recorded in the predictions log; the CSV is also kept in Files.")
 
