@@ -12,7 +12,8 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   list, create, set_role, set_active, reset_password, roles, create_role, delete_role (a user manager may not
   grant, or act on a user holding, permissions beyond their own; roles needs ``users:manage``)
 - ``eng.tenants``: list, create (platform administrators)
-- ``eng.jobs``: get, list, cancel, wait, selftest; other services submit jobs through ``submit``, which requires
+- ``eng.jobs``: get, list, cancel (a worker the engine signalled is ``canceled``, never ``failed``), wait,
+  selftest(steps, outcome=succeed | fail | crash | hang); other services submit jobs through ``submit``, which requires
   the permission each kind declares in ``core.jobs.tasks.TASKS``
 - ``eng.audit``: list, frame
 - ``eng.files``: add (bytes or a stream, never a server path), list, get, download, head, delete (files are
@@ -23,14 +24,17 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   out what the actor may not read
 - ``eng.templates``: list, get, create(name, columns, description), update, delete (refused naming the
   datasets that use it), export_json / import_json(data, name=None), infer_from_file(filename, data, sheet)
-- ``eng.datasets``: sheets(filename, data); check(filename, data, template_id, sheet) -> ValidationReport
-  (stores nothing); upload(name, filename, data, template_id, sheet, on_problems="keep" | "keep_valid" |
-  "reject") -> Dataset; list(status=None | "validated"), get, path, table, frame, preview(limit, offset,
-  columns), statistics(refresh=False) (per column incl. ``infinite`` counts), histogram (finite values;
-  ``attrs["infinite"]``), value_counts, correlation, report_csv, delete(cascade=False) (refused naming the
-  models that use it, continued versions included, or an unfinished job naming it; cascade deletes the models,
-  all checks first), load_samples. Parquet float16/uint64 are converted; durations, times, binary and nested
-  columns are refused naming them
+- ``eng.datasets``: sheets(filename, data); check(filename, data, template_id, sheet) -> ValidationReport (stores
+  nothing; rows, file_columns, template_columns, problems with the ``expected`` type, usable_rows, notes such as the
+  date order assumed: numeric dates are read day- or month-first as the data shows, month-first when every day is ≤
+  12, or as ``ColumnSpec.date_format`` says; without a template, text columns of dates are stored as dates);
+  upload(name, filename, data, template_id, sheet, on_problems="keep" | "keep_valid" | "reject") -> Dataset;
+  list(status=None | "validated"), get, path, table, frame, preview(limit, offset, columns), statistics(refresh=False)
+  (per column incl. ``infinite`` counts), histogram (finite values; ``attrs["infinite"]``), value_counts, correlation,
+  csv (the whole dataset, formula-safe), report_csv, delete(cascade=False) (refused naming the models that use it,
+  continued versions included, or an unfinished job naming it; cascade deletes the models, all checks first),
+  load_samples. Parquet float16/uint64 are converted; durations, times, binary and nested columns are refused naming
+  them
 - ``eng.health``: status (versions, database, file store)
 - ``eng.training``: check(TrainRequest) -> {problem_type, reason, warnings} (reads the data; InvalidInput for
   one class, an all-missing or infinite target, < 20 rows, unknown columns, no feature left (``features=()``

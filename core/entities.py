@@ -15,15 +15,21 @@ COLUMN_TYPES: tuple[str, ...] = ("integer", "float", "string", "boolean", "categ
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One column a template expects: its name, type, default value and whether it must be present."""
+    """One column a template expects: its name, type, default value and whether it must be present.
+
+    ``date_format`` (strftime-style, e.g. ``%d/%m/%Y``) says how a date or datetime column is written, for
+    files whose dates the data alone cannot decide (03/04/2020).
+    """
 
     name: str
     dtype: str = "string"
     default: Any = None
     required: bool = True
+    date_format: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype, "default": self.default, "required": self.required}
+        data = {"name": self.name, "dtype": self.dtype, "default": self.default, "required": self.required}
+        return data | ({"date_format": self.date_format} if self.date_format else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ColumnSpec:
@@ -32,6 +38,7 @@ class ColumnSpec:
             dtype=str(data.get("dtype", "string")),
             default=data.get("default"),
             required=bool(data.get("required", True)),
+            date_format=str(data["date_format"]) if data.get("date_format") else None,
         )
 
 

@@ -23,7 +23,7 @@ with guard():
         st.error(f"Database error: {db.get('error')}")
     st.subheader("Versions")
     versions = pd.DataFrame(sorted(status["versions"].items()), columns=["component", "version"])
-    st.dataframe(versions, hide_index=True, key="versions_table")
+    st.dataframe(versions, hide_index=True, key="versions_table", placeholder="")
     st.caption(f"Uploads are limited to {status['limits']['max_upload_mb']} MB.")
 
     if actor.can("attribution:read"):
@@ -33,6 +33,7 @@ with guard():
             pd.DataFrame(sorted(attribution["models"].items()), columns=["model", "version"]),
             hide_index=True,
             key="attribution_versions_table",
+            placeholder="",
         )
         revision = attribution["library_revision"]
         st.caption(

@@ -19,5 +19,5 @@ action = right.text_input("Action (exact, optional)", key="audit_action", placeh
 with guard():
     frame = engine.audit.frame(actor, since=datetime.combine(since, time.min), action=action.strip() or None)
     st.write(f"{len(frame)} events")
-    st.dataframe(frame, hide_index=True, key="audit_table")
+    st.dataframe(frame, hide_index=True, key="audit_table", placeholder="")
     download_csv(frame, "audit-log.csv", key="audit_csv")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.entities import Dataset
 from ui.auth import current_actor
-from ui.downloads import download_csv
+from ui.downloads import download, download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 from ui.validation import show_report
@@ -45,7 +45,7 @@ with guard():
             for d in datasets
         ]
     )
-    st.dataframe(listing, hide_index=True, key="datasets_table")
+    st.dataframe(listing, hide_index=True, key="datasets_table", placeholder="")
     download_csv(listing, "datasets.csv", key="datasets_csv")
 
     by_id = {d.id: d for d in datasets}
@@ -71,18 +71,30 @@ with preview_tab, guard():  # a dataset whose file cannot be read can still be d
     st.session_state["preview_page"] = min(st.session_state.get("preview_page", 1), pages)
     page = page_col.number_input(f"Page (of {pages:,})", 1, pages, key="preview_page")
     frame = engine.datasets.preview(actor, dataset.id, limit=size, offset=(page - 1) * size, columns=columns or None)
-    st.dataframe(frame, key="preview_table")
+    st.dataframe(frame, key="preview_table", placeholder="")
     st.caption(f"Rows {frame.index.min():,}–{frame.index.max():,} of {dataset.rows:,}.")
-    download_csv(
-        frame.reset_index(), f"{dataset.name}-page-{page}.csv", key="preview_csv", label="Download this page (CSV)"
-    )
+    this_page, whole = st.columns(2)
+    with this_page:
+        download_csv(
+            frame.reset_index(), f"{dataset.name}-page-{page}.csv", key="preview_csv", label="Download this page (CSV)"
+        )
+    with whole:
+        dataset_id = dataset.id
+        download(
+            f"Download the whole dataset (CSV, {dataset.rows:,} rows)",
+            lambda: engine.datasets.csv(actor, dataset_id),
+            f"{dataset.name}.csv",
+            "dataset_csv",
+            "text/csv",
+            on_click="ignore",
+        )
     if st.button("Statistics of this dataset", key="open_statistics", icon=":material/query_stats:"):
         st.session_state["stats_dataset"] = dataset.id
         st.switch_page("pages/dataset_stats.py")
 
 with details_tab, guard():
     types = pd.DataFrame({"column": list(dataset.column_types), "type": list(dataset.column_types.values())})
-    st.dataframe(types, hide_index=True, key="columns_table")
+    st.dataframe(types, hide_index=True, key="columns_table", placeholder="")
     download_csv(types, f"{dataset.name}-columns.csv", key="columns_csv")
 
 with report_tab, guard():

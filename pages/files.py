@@ -10,7 +10,7 @@ import streamlit as st
 from core.entities import FileInfo
 from core.services.files import USER_KINDS
 from ui.auth import current_actor
-from ui.downloads import download_csv
+from ui.downloads import download, download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 
@@ -62,7 +62,7 @@ with guard():
             for f in files
         ]
     )
-    st.dataframe(listing, hide_index=True, key="files_table")
+    st.dataframe(listing, hide_index=True, key="files_table", placeholder="")
     download_csv(listing, "files.csv", key="files_csv")
 
     by_id = {f.id: f for f in files}
@@ -77,18 +77,17 @@ if info is None:
 
 with guard():
     file_id = info.id
-    st.download_button(
+    download(
         f"Download {info.name}",
-        data=lambda: engine.files.download(actor, file_id),
-        file_name=info.name,
-        mime=info.content_type,
-        key="files_download",
-        icon=":material/download:",
+        lambda: engine.files.download(actor, file_id),
+        info.name,
+        "files_download",
+        info.content_type,
         on_click="ignore",
     )
     preview = engine.files.preview(actor, file_id)
     if preview.kind == "table" and preview.table is not None:
-        st.dataframe(preview.table, key="files_preview_table")
+        st.dataframe(preview.table, key="files_preview_table", placeholder="")
     elif preview.kind == "image" and preview.image is not None:
         st.image(preview.image, caption=info.name)
     elif preview.kind == "text":

@@ -117,9 +117,13 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     when = st.column_config.DatetimeColumn(
         model.schema["time_column"], format="YYYY-MM-DD" if daily else "YYYY-MM-DD HH:mm"
     )
-    st.dataframe(frame, hide_index=True, key="forecast_table", column_config={**numbers, "ds": when})
-    download_csv(
-        frame, f"{model.name}-v{model.version}-forecast.csv", key="forecast_csv", label="Download the forecast (CSV)"
+    st.dataframe(frame, hide_index=True, key="forecast_table", column_config={**numbers, "ds": when}, placeholder="")
+    own_names = {"ds": model.schema["time_column"], "unique_id": model.schema.get("series_column") or "unique_id"}
+    download_csv(  # the user's column names, as on screen, not statsforecast's ds / unique_id
+        frame.rename(columns=own_names),
+        f"{model.name}-v{model.version}-forecast.csv",
+        key="forecast_csv",
+        label="Download the forecast (CSV)",
     )
     st.caption("Recorded in the predictions log; the CSV is also kept in Files.")
 
@@ -156,12 +160,20 @@ def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         )
     st.plotly_chart(charts.metric_bars(summary.leaderboard, "mase"), key="forecast_board_chart")
     st.dataframe(
-        summary.leaderboard, hide_index=True, key="forecast_board", column_config=errors_config(summary.leaderboard)
+        summary.leaderboard,
+        hide_index=True,
+        key="forecast_board",
+        column_config=errors_config(summary.leaderboard),
+        placeholder="",
     )
     download_csv(summary.leaderboard, f"{model.name}-v{model.version}-leaderboard.csv", key="forecast_board_csv")
     st.subheader("Per series")
     st.dataframe(
-        summary.series, hide_index=True, key="forecast_per_series", column_config=errors_config(summary.series)
+        summary.series,
+        hide_index=True,
+        key="forecast_per_series",
+        column_config=errors_config(summary.series),
+        placeholder="",
     )
     st.caption(KINDS)
     left, right = st.columns(2)

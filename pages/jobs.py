@@ -28,6 +28,7 @@ def job_table() -> None:
             hide_index=True,
             column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)},
             key="jobs_table",
+            placeholder="",
         )
         download_csv(frame, "jobs.csv", key="jobs_csv")
         labels = {j.id: f"{j.title} · {j.status} · {j.created_at:%Y-%m-%d %H:%M:%S}" for j in jobs}

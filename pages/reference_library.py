@@ -88,11 +88,11 @@ with guard():
         st.stop()
     st.subheader("Families")
     families = charts.families_frame(engine.attribution.families(actor))
-    st.dataframe(families, hide_index=True, key="library_families")
+    st.dataframe(families, hide_index=True, key="library_families", placeholder="")
     download_csv(families, "families.csv", key="library_families_csv")
     st.subheader("Reference samples")
     listing = charts.references_frame(references)
-    st.dataframe(listing, hide_index=True, key="library_references")
+    st.dataframe(listing, hide_index=True, key="library_references", placeholder="")
     download_csv(listing, "reference-samples.csv", key="library_references_csv")
 
     if manage:

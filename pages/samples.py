@@ -9,7 +9,7 @@ from core.entities import AttributionSample
 from core.errors import CoreError
 from ui import attribution_charts as charts
 from ui.auth import current_actor
-from ui.downloads import download_csv
+from ui.downloads import download, download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 
@@ -58,6 +58,7 @@ def show_sample(sample: AttributionSample) -> None:
             "note": st.column_config.TextColumn(width="large"),
             "job": st.column_config.TextColumn(width="small"),
         },
+        placeholder="",
     )
     download_csv(status, f"{sample.name}-status.csv", key="samples_status_csv", label="Download status CSV")
     if not sample.finished:
@@ -75,22 +76,18 @@ def show_sample(sample: AttributionSample) -> None:
         with tab:
             charts.show_model_result(sample.name, run, entry, names, key=f"samples_model_{index}")
     left, right = st.columns(2)
-    left.download_button(
-        "Download results CSV",
-        data=engine.attribution.results_csv(actor, sample.id),
-        file_name=f"{sample.name}-attribution.csv",
-        mime="text/csv",
-        key="samples_results_csv",
-        icon=":material/download:",
-    )
-    right.download_button(
-        "Download results JSON",
-        data=engine.attribution.results_json(actor, sample.id),
-        file_name=f"{sample.name}-attribution.json",
-        mime="application/json",
-        key="samples_results_json",
-        icon=":material/download:",
-    )
+    with left:
+        csv_bytes = engine.attribution.results_csv(actor, sample.id)
+        download("Download results CSV", csv_bytes, f"{sample.name}-attribution.csv", "samples_results_csv", "text/csv")
+    with right:
+        json_bytes = engine.attribution.results_json(actor, sample.id)
+        download(
+            "Download results JSON",
+            json_bytes,
+            f"{sample.name}-attribution.json",
+            "samples_results_json",
+            "application/json",
+        )
 
 
 def samples_view(live: bool) -> None:
@@ -104,7 +101,7 @@ def samples_view(live: bool) -> None:
                 st.rerun()  # one full run shows everything finished and stops the refreshing
             st.subheader("All samples")
             listing = charts.samples_frame(samples)
-            st.dataframe(listing, hide_index=True, key="samples_table")
+            st.dataframe(listing, hide_index=True, key="samples_table", placeholder="")
             download_csv(listing, "samples.csv", key="samples_csv")
             by_id = {s.id: s for s in samples}
             if st.session_state.get("samples_choice") not in by_id:

@@ -10,7 +10,7 @@ import streamlit as st
 from core import ColumnSpec
 from core.entities import COLUMN_TYPES
 from ui.auth import current_actor
-from ui.downloads import download_csv
+from ui.downloads import download, download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 
@@ -20,6 +20,11 @@ EDITOR_CONFIG = {
     "default": st.column_config.TextColumn("default value", help="Fills missing cells; leave empty for none."),
     "required": st.column_config.CheckboxColumn(
         "required", default=True, help="A missing cell without a default makes its row unusable."
+    ),
+    "date_format": st.column_config.TextColumn(
+        "date format",
+        help="Date and datetime columns only: how the file writes them, e.g. %d/%m/%Y for 31/12/2024 "
+        "(codes %d %m %Y %b %H %M %S %f). Empty: ISO, or day- / month-first as the data shows.",
     ),
 }
 
@@ -32,11 +37,12 @@ def to_frame(columns: list[ColumnSpec] | tuple[ColumnSpec, ...]) -> pd.DataFrame
                 "dtype": c.dtype,
                 "default": None if c.default is None else str(c.default),
                 "required": c.required,
+                "date_format": c.date_format,
             }
             for c in columns
         ],
         columns=list(EDITOR_CONFIG),
-    ).astype({"name": "object", "dtype": "object", "default": "object", "required": "bool"})
+    ).astype({"name": "object", "dtype": "object", "default": "object", "required": "bool", "date_format": "object"})
 
 
 def from_frame(frame: pd.DataFrame) -> list[ColumnSpec]:
@@ -51,13 +57,14 @@ def from_frame(frame: pd.DataFrame) -> list[ColumnSpec]:
         name, dtype, default = cell(row.get("name")), cell(row.get("dtype")), cell(row.get("default"))
         if name is None and default is None:
             continue
-        required = cell(row.get("required"))
+        required, date_format = cell(row.get("required")), cell(row.get("date_format"))
         specs.append(
             ColumnSpec(
                 name=str(name or ""),
                 dtype=str(dtype or "string"),
                 default=default,
                 required=True if required is None else bool(required),
+                date_format=None if date_format is None else str(date_format),
             )
         )
     return specs
@@ -78,7 +85,10 @@ def column_editor(frame: pd.DataFrame, key: str, disabled: bool) -> pd.DataFrame
 engine, actor = get_engine(), current_actor()
 can_write = actor.can("templates:write")
 st.title("Templates")
-st.caption("A template lists the columns a dataset must have: name, type, default value, and whether it is required.")
+st.caption(
+    "A template lists the columns a dataset must have: name, type, default value, whether it is required, "
+    "and for dates how they are written."
+)
 if message := st.session_state.pop("templates_outcome", None):
     st.success(message, icon=":material/check_circle:")
 
@@ -103,7 +113,7 @@ with guard():
         ],
         columns=["name", "columns", "description", "owner", "updated (UTC)"],
     )
-    st.dataframe(listing, hide_index=True, key="templates_table")
+    st.dataframe(listing, hide_index=True, key="templates_table", placeholder="")
     download_csv(listing, "templates.csv", key="templates_csv")
 
     tabs = st.tabs(["View & edit", "New template", "Import JSON"] if can_write else ["View"])
@@ -122,13 +132,12 @@ with guard():
                 "Description", value=template.description, key=f"tpl_desc_{chosen}", disabled=not can_write
             )
             edited = column_editor(to_frame(template.columns), key=f"tpl_columns_{chosen}", disabled=not can_write)
-            st.download_button(
+            download(
                 "Download as JSON",
-                data=lambda: engine.templates.export_json(actor, chosen),
-                file_name=f"{template.name}.json",
-                mime="application/json",
-                key="tpl_download",
-                icon=":material/download:",
+                lambda: engine.templates.export_json(actor, chosen),
+                f"{template.name}.json",
+                "tpl_download",
+                "application/json",
                 on_click="ignore",
             )
             if can_write:

@@ -13,12 +13,16 @@ from ui.errors import guard
 engine, actor = get_engine(), current_actor()
 st.title("Tenants")
 st.caption("Each tenant sees only its own templates, datasets, models, jobs and samples.")
+NEW_TENANT_KEYS = ("tenant_name", "tenant_admin", "tenant_email", "tenant_password")
+if message := st.session_state.pop("tenants_outcome", None):
+    st.success(message, icon=":material/check_circle:")
 with guard():
     tenants = engine.tenants.list(actor)
     st.dataframe(
         pd.DataFrame([{"tenant": t.name, "created (UTC)": t.created_at} for t in tenants]),
         hide_index=True,
         key="tenants_table",
+        placeholder="",
     )
 with st.form("add_tenant"):
     st.subheader("New tenant")
@@ -31,4 +35,9 @@ with st.form("add_tenant"):
             tenant, user = engine.tenants.create(
                 actor, name=name, admin_username=admin, admin_password=password, admin_email=email.strip()
             )
-            st.success(f"Tenant {tenant.name} created; {user.username} can now sign in and add users.")
+            st.session_state["tenants_outcome"] = (
+                f"Tenant {tenant.name} created; {user.username} can now sign in and add users."
+            )
+            for key in NEW_TENANT_KEYS:  # an empty form (no password left behind) and a fresh table
+                st.session_state.pop(key, None)
+            st.rerun()

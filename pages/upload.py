@@ -68,9 +68,10 @@ with guard():
 
     choice = "keep"
     if not report.ok:
-        choice = st.radio(
-            "What should happen to this file?", list(CHOICES), format_func=CHOICES.get, key="upload_choice"
-        )
+        choices = list(CHOICES) if report.usable_rows else ["reject", "keep"]  # no valid row to keep
+        if st.session_state.get("upload_choice") not in choices:
+            st.session_state.pop("upload_choice", None)
+        choice = st.radio("What should happen to this file?", choices, format_func=CHOICES.get, key="upload_choice")
     label = "Reject the file" if choice == "reject" else "Store the dataset"
     if st.button(label, type="primary", key="upload_store", icon=":material/save:"):
         if choice == "reject":

@@ -15,6 +15,9 @@ from ui.errors import guard
 engine, actor = get_engine(), current_actor()
 st.title("Users & roles")
 st.caption(f"Tenant **{actor.tenant_name}**")
+NEW_USER_KEYS = ("new_username", "new_name", "new_email", "new_role", "new_password")
+if message := st.session_state.pop("users_outcome", None):
+    st.success(message, icon=":material/check_circle:")
 
 with guard():
     users = engine.users.list(actor)
@@ -34,7 +37,7 @@ with guard():
             for u in users
         ]
     )
-    st.dataframe(frame, hide_index=True, key="users_table")
+    st.dataframe(frame, hide_index=True, key="users_table", placeholder="")
     download_csv(frame, "users.csv", key="users_csv")
 
     add, manage, custom = st.tabs(["Add a user", "Manage a user", "Custom roles"])
@@ -54,7 +57,10 @@ with guard():
                     role=role,
                     display_name=name.strip() or None,
                 )
-                st.success(f"User {user.username} created with role {user.role}.")
+                st.session_state["users_outcome"] = f"User {user.username} created with role {user.role}."
+                for key in NEW_USER_KEYS:  # an empty form (no password left behind) and a fresh table
+                    st.session_state.pop(key, None)
+                st.rerun()
 
     with manage:
         by_name = {u.username: u for u in users}
@@ -96,6 +102,7 @@ with guard():
             ),
             hide_index=True,
             key="roles_table",
+            placeholder="",
         )
         with st.form("add_role"):
             role_name = st.text_input("Role name", key="role_name")

@@ -236,7 +236,7 @@ def show_model_result(name: str, run: AttributionRun, entry: dict[str, Any], nam
         st.caption(fact)
     table = evidence_frame(run.model, evidence, names)
     if not table.empty:
-        st.dataframe(table, hide_index=True, key=f"{key}_evidence")
+        st.dataframe(table, hide_index=True, key=f"{key}_evidence", placeholder="")
         download_csv(
             table, f"{name}-{run.model}-evidence.csv", key=f"{key}_evidence_csv", label="Download evidence CSV"
         )

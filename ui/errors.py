@@ -24,6 +24,7 @@ def show_error(exc: BaseException) -> None:
                     st.dataframe(
                         pd.DataFrame([p.__dict__ for p in problems]).dropna(axis=1, how="all"),
                         hide_index=True,
+                        placeholder="",
                     )
                 if exc.details:
                     st.code(exc.details, language=None)

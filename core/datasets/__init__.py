@@ -11,10 +11,14 @@ Public API:
 - ``validate(table, columns=None, *, max_problems=10000) -> ValidationOutcome``: apply a template's
   types and defaults; ``.table`` (typed), ``.row_ok`` (usable rows), ``.report`` (``ValidationReport``).
 - ``keep_valid(outcome) -> pa.Table``: the usable rows only.
-- ``ValidationReport`` / ``RowProblem``: frozen report (rows, columns, problems with 1-based data row
-  numbers, problem_counts, defaults_applied, usable_rows, usable_fraction; ``to_frame()``,
+- ``ValidationReport`` / ``RowProblem``: frozen report (rows, columns, file_columns, template_columns, problems
+  with 1-based data row numbers and the expected type, problem_counts, defaults_applied, usable_rows,
+  usable_fraction, notes; ``to_frame()``,
   ``summary()``, ``to_dict()`` / ``from_dict()``). ``PROBLEM_KINDS`` lists the six problem kinds.
-- ``infer_columns(table, sample_rows=1000) -> list[ColumnSpec]``: a template proposed from a file.
+- ``infer_columns(table, sample_rows=1000) -> list[ColumnSpec]``: a template proposed from a file (with the
+  date format of numeric dates the sample decides); ``infer_dates(table)`` types text date columns.
+- ``parse_timestamps`` / ``numeric_order`` / ``format_pattern`` (``core.datasets.dates``): text dates, day- or
+  month-first by the data, or by a template's strftime-style date format.
 - ``profile(table, *, top=3) -> pd.DataFrame``: one row of statistics per column (pandas conventions;
   ``infinite`` counts ±inf).
 - ``histogram(table, column, bins=30)`` (infinite values left out and counted in ``attrs["infinite"]``; one
@@ -24,7 +28,7 @@ Public API:
 """
 
 from core.datasets.conversion import ARROW_TYPES
-from core.datasets.inference import infer_columns
+from core.datasets.inference import infer_columns, infer_dates
 from core.datasets.profiling import correlation, histogram, profile, value_counts
 from core.datasets.readers import list_sheets, read_table
 from core.datasets.report import PROBLEM_KINDS, RowProblem, ValidationReport
@@ -39,6 +43,7 @@ __all__ = [
     "correlation",
     "histogram",
     "infer_columns",
+    "infer_dates",
     "keep_valid",
     "list_sheets",
     "profile",

@@ -12,6 +12,8 @@ from typing import TypeAlias
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.datasets.dates import parse_timestamps, parse_with_format
+
 Column: TypeAlias = pa.ChunkedArray
 
 #: Arrow type each template type becomes once validated (category is dictionary-encoded text), whatever
@@ -31,18 +33,6 @@ FALSE_WORDS = ("false", "no", "0")
 
 _INTEGER = r"^[+-]?\d{1,18}$"  # 18 digits always fit int64, so the cast after this filter cannot fail
 _FLOAT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$"
-_TIME = r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)?Z?$"
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-#: Date layouts tried on text, in priority order (ISO first; day-first before month-first on ties).
-DATE_PATTERNS: tuple[str, ...] = (
-    r"^(?P<Y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME,
-    r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<Y>\d{4})" + _TIME,
-    r"^(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<Y>\d{4})" + _TIME,
-    r"^(?P<Y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})" + _TIME,
-    r"^(?P<d>\d{1,2})[ -](?P<b>[A-Za-z]{3,9})[ -](?P<Y>\d{4})" + _TIME,
-    r"^(?P<b>[A-Za-z]{3,9}) (?P<d>\d{1,2}),? (?P<Y>\d{4})" + _TIME,
-)
-US_PER_DAY = 86_400_000_000
 INT64_MAX = 2**63 - 1
 
 
@@ -79,10 +69,16 @@ def plain(column: Column) -> Column:
     return column
 
 
-def convert(column: Column, dtype: str) -> Column:
-    """``column`` (already passed through :func:`plain`) as template type ``dtype``; null where it fails."""
+def convert(column: Column, dtype: str, date_format: str | None = None) -> Column:
+    """``column`` (already passed through :func:`plain`) as template type ``dtype``; null where it fails.
+
+    ``date_format`` (strftime-style) reads text dates of a ``date`` or ``datetime`` column exactly that way.
+    """
     if dtype == "category":
         return convert(column, "string").dictionary_encode()
+    if dtype in ("date", "datetime") and date_format and is_text(column.type):
+        parsed = parse_with_format(column, date_format)
+        return parsed.cast(pa.date32()) if dtype == "date" else parsed
     converter = _CONVERTERS.get(dtype)
     if converter is None:
         raise ValueError(f"unknown column type {dtype!r}")
@@ -184,67 +180,3 @@ _CONVERTERS = {
     "date": to_date,
     "datetime": to_datetime,
 }
-
-
-def parse_timestamps(column: Column) -> Column:
-    """Text dates/datetimes -> timestamp[us]; null where no layout of :data:`DATE_PATTERNS` gives a real date.
-
-    Layouts that parse more cells win, so '03/04/2020' follows the rest of its column (day- or
-    month-first); impossible dates such as 2020-02-30 are rejected, not rolled over.
-    """
-    text = pc.utf8_trim_whitespace(column)
-    candidates = [_parse_layout(text, pattern) for pattern in DATE_PATTERNS]
-    counts = [len(c) - c.null_count for c in candidates]
-    order = sorted(range(len(candidates)), key=lambda i: -counts[i])
-    used = [candidates[i] for i in order if counts[i]]
-    if not used:
-        return _nulls(column, pa.timestamp("us"))
-    return pc.coalesce(*used) if len(used) > 1 else used[0]
-
-
-def _parse_layout(text: Column, pattern: str) -> Column:
-    parts = pc.extract_regex(text, pattern)
-    matched = pc.fill_null(pc.is_valid(parts), False)
-    if not pc.any(matched).as_py():
-        return _nulls(text, pa.timestamp("us"))
-    names = {f.name for f in parts.type}
-
-    def number(name: str) -> Column:
-        if name not in names:
-            return pa.chunked_array([pa.repeat(pa.scalar(0, pa.int64()), len(text))])
-        field = pc.struct_field(parts, name)
-        return pc.if_else(pc.equal(field, ""), "0", field).cast(pa.int64())
-
-    if "b" in names:
-        prefix = pc.utf8_lower(pc.utf8_slice_codeunits(pc.struct_field(parts, "b"), 0, 3))
-        month = pc.add(pc.index_in(prefix, value_set=pa.array(_MONTHS)), 1).cast(pa.int64())
-    else:
-        month = number("m")
-    year, day = number("Y"), number("d")
-    hour, minute, second = number("H"), number("M"), number("S")
-    fraction = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.struct_field(parts, "f"), 6, "0"), 0, 6)
-    micros = pc.if_else(pc.equal(fraction, "000000"), "0", fraction).cast(pa.int64())
-    days = _days_from_civil(year, month, day)
-    as_date = days.cast(pa.int32()).cast(pa.date32())
-    ok = pc.and_(
-        pc.and_(matched, pc.and_(pc.equal(pc.month(as_date), month), pc.equal(pc.day(as_date), day))),
-        pc.and_(pc.less(hour, 24), pc.and_(pc.less(minute, 60), pc.less(second, 60))),
-    )
-    seconds = pc.add(pc.multiply(pc.add(pc.multiply(hour, 60), minute), 60), second)
-    total = pc.add(pc.add(pc.multiply(days, US_PER_DAY), pc.multiply(seconds, 1_000_000)), micros)
-    return _masked(total, pc.fill_null(ok, False)).cast(pa.timestamp("us"))
-
-
-def _days_from_civil(year: Column, month: Column, day: Column) -> Column:
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), vectorized.
-
-    Out-of-range months or days give some other date; the caller rejects them by reading it back.
-    """
-    early = pc.less_equal(month, 2)
-    y = pc.subtract(year, early.cast(pa.int64()))
-    era = pc.divide(y, 400)
-    yoe = pc.subtract(y, pc.multiply(era, 400))
-    shifted = pc.if_else(early, pc.add(month, 9), pc.subtract(month, 3))
-    doy = pc.add(pc.divide(pc.add(pc.multiply(shifted, 153), 2), 5), pc.subtract(day, 1))
-    doe = pc.add(pc.subtract(pc.add(pc.multiply(yoe, 365), pc.divide(yoe, 4)), pc.divide(yoe, 100)), doy)
-    return pc.subtract(pc.add(pc.multiply(era, 146_097), doe), 719_468)

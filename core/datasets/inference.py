@@ -1,11 +1,12 @@
-"""Propose a template from a file: column names and types from the header and the first rows."""
+"""Types from data: a template proposed from a file's first rows, and dates typed at an upload without one."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.datasets.conversion import FALSE_WORDS, TRUE_WORDS, column_type, is_text, parse_timestamps
+from core.datasets.conversion import FALSE_WORDS, TRUE_WORDS, column_type, is_text
+from core.datasets.dates import numeric_order, parse_timestamps
 from core.entities import ColumnSpec
 
 MAX_CATEGORIES = 50
@@ -21,16 +22,36 @@ def infer_columns(
     all dates -> date (datetime if any has a time), all yes/no/true/false -> boolean, few distinct
     repeated values (at most ``max_categories``, at most half the sample) -> category, else string.
     A column is proposed as required when it has no missing value anywhere; no defaults are guessed.
+    Numeric dates whose order the sample decides (25/12/2020) get that date format.
     """
-    return [
-        ColumnSpec(
-            name=name,
-            dtype=_dtype(column, sample_rows, max_categories),
-            default=None,
-            required=column.null_count == 0 and len(column) > 0,
-        )
-        for name, column in zip(table.column_names, table.columns, strict=True)
-    ]
+    specs = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        dtype = _dtype(column, sample_rows, max_categories)
+        order = numeric_order(column.slice(0, sample_rows)) if dtype in ("date", "datetime") else None
+        required = column.null_count == 0 and len(column) > 0
+        date_format = order.date_format if order and not order.ambiguous else None
+        specs.append(ColumnSpec(name=name, dtype=dtype, default=None, required=required, date_format=date_format))
+    return specs
+
+
+def infer_dates(table: pa.Table) -> tuple[pa.Table, list[str]]:
+    """Text columns whose every value is a date become date (or datetime, when any has a time), so an upload
+    without a template keeps them as dates; the notes say which order numeric dates were read in."""
+    notes: list[str] = []
+    for index, (name, column) in enumerate(zip(table.column_names, table.columns, strict=True)):
+        if not is_text(column.type) or column.null_count == len(column):
+            continue
+        order = numeric_order(column)
+        parsed = parse_timestamps(column, order)
+        if parsed.null_count > column.null_count:
+            continue
+        table = table.set_column(index, name, parsed if _has_time(parsed) else parsed.cast(pa.date32()))
+        notes += [order.note(name)] if order else []
+    return table, notes
+
+
+def _has_time(parsed: pa.ChunkedArray) -> bool:
+    return bool(pc.any(pc.not_equal(parsed, pc.floor_temporal(parsed, unit="day"))).as_py())
 
 
 def _dtype(column: pa.ChunkedArray, sample_rows: int, max_categories: int) -> str:
@@ -41,8 +62,7 @@ def _dtype(column: pa.ChunkedArray, sample_rows: int, max_categories: int) -> st
         return "string"
     parsed = parse_timestamps(sample)
     if parsed.null_count == 0:
-        has_time = pc.any(pc.not_equal(parsed, pc.floor_temporal(parsed, unit="day"))).as_py()
-        return "datetime" if has_time else "date"
+        return "datetime" if _has_time(parsed) else "date"
     words = pc.utf8_lower(pc.utf8_trim_whitespace(sample))
     if pc.all(pc.is_in(words, value_set=_BOOLEAN_WORDS)).as_py():
         return "boolean"

@@ -11,7 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.datasets.conversion import US_PER_DAY, column_type, plain
+from core.datasets.conversion import column_type, plain
+from core.datasets.dates import US_PER_DAY
 from core.datasets.report import display_value
 from core.errors import InvalidInput, Problem
 

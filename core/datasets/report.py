@@ -35,12 +35,14 @@ def display_value(value: Any) -> str | None:
 
 @dataclass(frozen=True)
 class RowProblem:
-    """One problem. ``row`` is the 1-based data row (header excluded), None for a whole-column problem."""
+    """One problem. ``row`` is the 1-based data row (header excluded), None for a whole-column problem;
+    ``expected`` names the type (and date format) the template wanted, for type and missing-column problems."""
 
     row: int | None
     column: str | None
     value: str | None
     problem: str
+    expected: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class ValidationReport:
 
     ``problems`` holds at most the first N problems (ordered by row, then column) so a million bad rows
     do not fill memory; ``problem_counts`` has the true totals per kind. Row numbers are 1-based data
-    rows: row 1 is the first row under the header (spreadsheet row 2).
+    rows: row 1 is the first row under the header (spreadsheet row 2). ``columns`` counts the checked
+    table's columns; ``file_columns`` those of the file and ``template_columns`` the template's (None
+    without one). ``notes`` say how the data was read (e.g. which date order was assumed).
     """
 
     rows: int
@@ -58,6 +62,9 @@ class ValidationReport:
     problem_counts: dict[str, int] = field(default_factory=dict)
     defaults_applied: dict[str, int] = field(default_factory=dict)
     usable_rows: int = 0
+    file_columns: int = 0
+    template_columns: int | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def usable_fraction(self) -> float:
@@ -83,10 +90,10 @@ class ValidationReport:
         return {kind: self.problem_counts.get(kind, 0) for kind in PROBLEM_KINDS}
 
     def to_frame(self) -> pd.DataFrame:
-        """The stored problems as a frame with columns row, column, value, problem (row is nullable)."""
+        """The stored problems as a frame with columns row, column, value, problem, expected (row is nullable)."""
         frame = pd.DataFrame(
-            [(p.row, p.column, p.value, p.problem) for p in self.problems],
-            columns=["row", "column", "value", "problem"],
+            [(p.row, p.column, p.value, p.problem, p.expected) for p in self.problems],
+            columns=["row", "column", "value", "problem", "expected"],
         )
         frame["row"] = frame["row"].astype("Int64")
         return frame
@@ -96,10 +103,13 @@ class ValidationReport:
         return {
             "rows": self.rows,
             "columns": self.columns,
-            "problems": [[p.row, p.column, p.value, p.problem] for p in self.problems],
+            "problems": [[p.row, p.column, p.value, p.problem, p.expected] for p in self.problems],
             "problem_counts": dict(self.problem_counts),
             "defaults_applied": dict(self.defaults_applied),
             "usable_rows": self.usable_rows,
+            "file_columns": self.file_columns,
+            "template_columns": self.template_columns,
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -111,4 +121,7 @@ class ValidationReport:
             problem_counts={str(k): int(v) for k, v in data.get("problem_counts", {}).items()},
             defaults_applied={str(k): int(v) for k, v in data.get("defaults_applied", {}).items()},
             usable_rows=int(data["usable_rows"]),
+            file_columns=int(data.get("file_columns", data["columns"])),  # reports stored before the split
+            template_columns=None if data.get("template_columns") is None else int(data["template_columns"]),
+            notes=tuple(str(n) for n in data.get("notes", ())),
         )

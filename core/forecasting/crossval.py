@@ -1,4 +1,9 @@
-"""Time-series cross-validation of all candidates at once, one StatsForecast call per chunk of series."""
+"""Time-series cross-validation of all candidates at once, one StatsForecast call per chunk of series.
+
+A few series (a single long one is common) would make one call of minutes with no progress, so then
+each CV window is its own call: the same fits (each window refits on the data before its cutoff), with
+progress and cancellation between windows.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,8 @@ from core.forecasting.models import SeriesPlan
 from core.forecasting.parallel import chunked, run_chunks
 from core.jobs.context import TaskContext
 
-CvTask = tuple[pd.DataFrame, SeriesPlan, str, int]
+CvTask = tuple[pd.DataFrame, SeriesPlan, str, int, int]  # frame, plan, freq, horizon, windows
+MIN_TASKS = 10  # fewer chunks than this: split them by CV window
 
 
 @dataclass(frozen=True)
@@ -52,25 +58,38 @@ def cross_validate(
     for plan, uids in by_plan.items():
         for chunk in chunked(uids, n_jobs):
             frame = pd.concat([grouped.get_group(uid) for uid in chunk], ignore_index=True)
-            tasks.append((frame, plan, freq, horizon))
-    for part, (_, plan, _, _) in zip(
-        run_chunks(_cv_chunk, tasks, n_jobs, ctx, span, "Cross-validating"), tasks, strict=False
+            tasks.append((frame, plan, freq, horizon, plan.n_windows))
+    if len(tasks) < MIN_TASKS:
+        tasks = [window for task in tasks for window in _by_window(task)]
+    parts: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    candidates: dict[str, tuple[str, ...]] = {}
+    series_word = "series" if len(plans) != 1 else "the series"
+    for part, (_, plan, _, _, _) in zip(
+        run_chunks(_cv_chunk, tasks, n_jobs, ctx, span, f"Cross-validating {series_word}"), tasks, strict=False
     ):
         for uid, rows in part.groupby("unique_id", sort=False):
-            yield _series_cv(str(uid), rows.sort_values(["cutoff", "ds"]), plan.candidates)
+            parts[str(uid)].append(rows)
+            candidates[str(uid)] = plan.candidates
+    for uid, frames in parts.items():
+        yield _series_cv(uid, pd.concat(frames).sort_values(["cutoff", "ds"]), candidates[uid])
+
+
+def _by_window(task: CvTask) -> list[CvTask]:
+    """One task per CV window: window ``w`` (0 = oldest) sees each series without its last later windows."""
+    frame, plan, freq, horizon, windows = task
+    from_end = frame.groupby("unique_id", sort=False).cumcount(ascending=False)
+    return [(frame[from_end >= later * horizon], plan, freq, horizon, 1) for later in range(windows - 1, -1, -1)]
 
 
 def _cv_chunk(task: CvTask) -> pd.DataFrame:
-    frame, plan, freq, horizon = task
+    frame, plan, freq, horizon, windows = task
     sf = StatsForecast(
         models=[models.build(name, plan.season_length) for name in plan.candidates],
         freq=freq,
         n_jobs=1,
         fallback_model=Naive(),
     )
-    return sf.cross_validation(
-        h=horizon, df=frame, n_windows=plan.n_windows, step_size=horizon, level=[models.REF_LEVEL]
-    )
+    return sf.cross_validation(h=horizon, df=frame, n_windows=windows, step_size=horizon, level=[models.REF_LEVEL])
 
 
 def _series_cv(uid: str, rows: pd.DataFrame, candidates: tuple[str, ...]) -> SeriesCV:

@@ -46,6 +46,7 @@ def run_chunks(
         ctx.progress(start + (end - start) * done / max(len(chunks), 1), f"{message} ({done}/{len(chunks)})")
 
     ctx.check()
+    report(0)  # the stage is named before its first, possibly long, chunk
     if n_jobs <= 1 or len(chunks) <= 1:
         for i, chunk in enumerate(chunks):
             results[i] = _limited(fn, chunk)

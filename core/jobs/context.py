@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+CANCELLED = "The job was cancelled."
+
 
 class Cancelled(Exception):
     """Raised inside a task (by ``ctx.check()``) when the job was cancelled; the runner records it."""

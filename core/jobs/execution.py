@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from core.errors import CoreError, InvalidInput
-from core.jobs.context import Cancelled
+from core.jobs.context import CANCELLED, Cancelled
 from core.jobs.tasks import task_function
 from core.storage.repositories import jobs as job_repo
 
@@ -59,7 +59,7 @@ def execute_job(engine: Engine, job_id: str) -> None:
         result = task_function(job.kind)(JobContext(engine, job), job.params)
         status = "succeeded"
     except Cancelled:
-        status, error = "canceled", "The job was cancelled."
+        status, error = "canceled", CANCELLED
     except CoreError as exc:  # a job keeps text, so an input error keeps its problem rows as lines
         problems = exc.problems_text() if isinstance(exc, InvalidInput) else None
         error, details = exc.message, exc.details or problems

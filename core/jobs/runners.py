@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING, Protocol
 
 from core.config import REPO_ROOT
+from core.jobs.context import CANCELLED
 from core.jobs.execution import execute_job
 from core.storage.repositories import jobs as job_repo
 
@@ -47,7 +48,7 @@ class InlineRunner:
 
     def stop(self, job_id: str) -> None:
         with self.engine.db.session() as session:
-            job_repo.finish(session, job_id, "canceled", error="The job was cancelled.")
+            job_repo.finish(session, job_id, "canceled", error=CANCELLED)
 
 
 def process_alive(pid: int | None, host: str | None) -> bool:
@@ -91,14 +92,15 @@ class ProcessRunner:
         threading.Thread(target=self._watch, args=(job_id, proc), daemon=True, name=f"job-{job_id[:8]}").start()
 
     def _watch(self, job_id: str, proc: subprocess.Popen[bytes]) -> None:
+        """Record a death the worker could not report. After a cancel request the signal came from ``stop``
+        (perhaps in another engine), possibly before the worker's SIGTERM handler existed: that is a cancel."""
         code = proc.wait()
         with self.engine.db.session() as session:
-            job_repo.finish(
-                session,
-                job_id,
-                "failed",
-                error=f"The job's process ended unexpectedly (exit code {code}).",
-            )
+            if job_repo.process_of(session, job_id)[2]:
+                job_repo.finish(session, job_id, "canceled", error=CANCELLED)
+            else:
+                error = f"The job's process ended unexpectedly (exit code {code})."
+                job_repo.finish(session, job_id, "failed", error=error)
 
     def stop(self, job_id: str) -> None:
         """Ask the worker to stop (SIGTERM → cancelled), then make sure it is gone."""
@@ -112,7 +114,7 @@ class ProcessRunner:
             if process_alive(pid, host):
                 _signal_group(pid, signal.SIGKILL)
         with self.engine.db.session() as session:
-            job_repo.finish(session, job_id, "canceled", error="The job was cancelled.")
+            job_repo.finish(session, job_id, "canceled", error=CANCELLED)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -1,8 +1,9 @@
-"""A diagnostic job (About page, tests): steps with progress, optionally failing or crashing."""
+"""A diagnostic job (About page, tests): steps with progress, optionally failing, crashing or hanging."""
 
 from __future__ import annotations
 
 import os
+import signal
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +15,13 @@ if TYPE_CHECKING:
 
 def run(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     steps = int(params.get("steps", 5))
+    outcome = params.get("outcome", "succeed")
+    if outcome == "hang":  # like a task stuck in native code: only the engine's SIGKILL ends it
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for step in range(steps):
         ctx.check()
         ctx.progress(step / steps, f"step {step + 1}/{steps}")
         time.sleep(float(params.get("step_seconds", 0.2)))
-    outcome = params.get("outcome", "succeed")
     if outcome == "fail":
         raise InvalidInput("The self-test was asked to fail.")
     if outcome == "crash":

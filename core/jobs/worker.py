@@ -7,7 +7,7 @@ import sys
 import time
 from types import FrameType
 
-from core.jobs.context import Cancelled
+from core.jobs.context import CANCELLED, Cancelled
 from core.storage.repositories import jobs as job_repo
 
 
@@ -31,7 +31,7 @@ def main(job_id: str) -> int:
             time.sleep(0.5)
     except Cancelled:
         with engine.db.session() as session:
-            job_repo.finish(session, job_id, "canceled", error="The job was cancelled.")
+            job_repo.finish(session, job_id, "canceled", error=CANCELLED)
         return 0
     from core.jobs.execution import execute_job
 

@@ -251,6 +251,10 @@ class DatasetService(Service):
         numeric = [c for c, t in self.get(actor, dataset_id).column_types.items() if t in ("integer", "float")]
         return correlation(self.table(actor, dataset_id, numeric))
 
+    def csv(self, actor: Actor, dataset_id: str) -> bytes:
+        """The whole dataset as CSV that is safe to open in a spreadsheet (the preview only pages through it)."""
+        return safe_csv(self.frame(actor, dataset_id))
+
     def report_csv(self, actor: Actor, dataset_id: str) -> bytes:
         return safe_csv(self.get(actor, dataset_id).validation.to_frame())
 

@@ -32,8 +32,8 @@ class JobService(Service):
 
     def selftest(self, actor: Actor, steps: int = 5, outcome: str = "succeed") -> Job:
         """A harmless job to check that workers run (About page)."""
-        if outcome not in ("succeed", "fail", "crash"):
-            raise InvalidInput("outcome must be succeed, fail or crash.")
+        if outcome not in ("succeed", "fail", "crash", "hang"):
+            raise InvalidInput("outcome must be succeed, fail, crash or hang.")
         return self.submit(actor, "selftest", "Self-test", {"steps": steps, "outcome": outcome})
 
     def get(self, actor: Actor, job_id: str) -> Job:

@@ -20,7 +20,7 @@ Columns = list[ColumnSpec]  # an alias: inside the service class, `list` is the 
 
 
 def check_columns(columns: Sequence[ColumnSpec]) -> Columns:
-    """Names present and unique, known types, defaults of their column's type."""
+    """Names present and unique, known types, defaults of their column's type, date formats that parse."""
     problems: list[Problem] = []
     seen: set[str] = set()
     cleaned = []
@@ -38,7 +38,12 @@ def check_columns(columns: Sequence[ColumnSpec]) -> Columns:
             )
         seen.add(name.lower())
         default = None if _blank(column.default) else column.default
-        cleaned.append(ColumnSpec(name=name, dtype=column.dtype, default=default, required=bool(column.required)))
+        date_format = None if _blank(column.date_format) else str(column.date_format).strip()
+        cleaned.append(
+            ColumnSpec(
+                name=name, dtype=column.dtype, default=default, required=bool(column.required), date_format=date_format
+            )
+        )
     if not columns:
         problems.append(Problem("a template needs at least one column", field="columns"))
     if problems:

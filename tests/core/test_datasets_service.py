@@ -161,7 +161,7 @@ def test_check_reports_every_problem_with_row_and_column_and_stores_nothing(engi
     assert report.usable_fraction == 2 / 5
     assert report.defaults_applied == {"city": 1}
     frame = report.to_frame()
-    assert list(frame.columns) == ["row", "column", "value", "problem"]
+    assert list(frame.columns) == ["row", "column", "value", "problem", "expected"]
     assert len(frame) == 3
 
 
@@ -457,3 +457,11 @@ def test_list_filters_validated_datasets(engine: Engine, admin: Actor) -> None:
 def test_stream_upload_is_read_once(engine: Engine, admin: Actor) -> None:
     ds = engine.datasets.upload(admin, filename="s.csv", data=io.BytesIO(b"a,b\n1,2\n3,4\n"))
     assert (ds.rows, ds.columns) == (2, ["a", "b"])
+
+
+def test_whole_dataset_downloads_as_formula_safe_csv_with_every_row(engine: Engine, admin: Actor) -> None:
+    rows = "\n".join(f"{i},=SUM(A{i}),{'' if i % 2 else 'x'}" for i in range(1, 1201))
+    ds = engine.datasets.upload(admin, name="big", filename="big.csv", data=f"n,formula,maybe\n{rows}\n".encode())
+    lines = engine.datasets.csv(admin, ds.id).decode().splitlines()
+    assert lines[0] == "n,formula,maybe" and len(lines) == 1201
+    assert lines[1] == "1,'=SUM(A1)," and lines[2] == "2,'=SUM(A2),x"

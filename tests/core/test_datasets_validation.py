@@ -82,7 +82,11 @@ def test_validation_applies_template_types_and_defaults(orders: pa.Table) -> Non
     ]
     assert table.column("amount").to_pylist() == [10.5, 12.0, None, 7.25, 3.0, 8.0, 9.75]
     assert table.column("paid").to_pylist() == [True, False, True, False, True, None, False]
-    assert table.column("placed")[5].as_py() == dt.date(2024, 1, 7)  # day-first, like the rest: 07/01
+    assert table.column("placed")[5].as_py() == dt.date(2024, 7, 1)  # 07/01: nothing decides, so month-first
+    assert outcome.report.notes == (
+        "Column 'placed': every day is 12 or less, so the dates were read month-first (mm/dd/yyyy); "
+        "if they are day-first, give the template column the date format %d/%m/%Y.",
+    )
     assert table.column("channel").to_pylist() == ["web", "shop", "web", "web", "phone", "web", "shop"]
     assert table.column("region").to_pylist() == ["north"] * 7
     assert outcome.report.defaults_applied == {"channel": 1, "region": 7}
@@ -186,7 +190,7 @@ def test_month_first_dates_follow_the_rest_of_their_column() -> None:
 
 
 def test_datetimes_parse_with_time_and_fraction() -> None:
-    values = ["2024-03-05T10:11:12.25", "2024-03-05 10:11", "05/03/2024 23:59:59", "2024-03-05 24:00"]
+    values = ["2024-03-05T10:11:12.25", "2024-03-05 10:11", "03/05/2024 23:59:59", "2024-03-05 24:00"]
     outcome = validate(pa.table({"t": values}), [ColumnSpec("t", "datetime")])
     assert outcome.table.column("t").to_pylist()[:3] == [
         dt.datetime(2024, 3, 5, 10, 11, 12, 250_000),
@@ -256,6 +260,6 @@ def test_report_round_trips_through_json_and_frames(orders: pa.Table) -> None:
     restored = ValidationReport.from_dict(json.loads(json.dumps(report.to_dict())))
     assert restored == report
     frame = report.to_frame()
-    assert list(frame.columns) == ["row", "column", "value", "problem"]
+    assert list(frame.columns) == ["row", "column", "value", "problem", "expected"]
     assert frame["row"].isna().sum() == 2
     assert frame.loc[frame["problem"] == "wrong type", "row"].tolist() == [3, 6]

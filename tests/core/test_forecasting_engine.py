@@ -229,3 +229,22 @@ def test_fit_select_rejects_bad_settings(air: tuple[pd.DataFrame, ForecastFit], 
     with pytest.raises(InvalidInput) as err:
         fit_select(long, **settings)
     assert err.value.problems[0].field == setting
+
+
+def test_one_long_series_reports_progress_per_cv_window_with_the_same_forecasts() -> None:
+    """A single series is one chunk: it must still report each window, and splitting must not change the CV."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import Naive
+
+    from core.forecasting import models
+
+    long = AirPassengersDF.assign(unique_id="AirPassengers")
+    recorder = Recorder()
+    fit = fit_select(long, "MS", 12, horizon=12, n_windows=3, ctx=recorder)
+    stage = [m for _, m in recorder.reports if m.startswith("Cross-validating")]
+    assert stage == [f"Cross-validating the series ({done}/3)" for done in range(4)]
+    names = [c for c in fit.candidates if c in fit.cv.columns]
+    whole = StatsForecast(
+        models=[models.build(name, 12) for name in names], freq="MS", n_jobs=1, fallback_model=Naive()
+    ).cross_validation(h=12, df=long, n_windows=3, step_size=12, level=[models.REF_LEVEL])
+    np.testing.assert_allclose(fit.cv[names].to_numpy(), whole[names].to_numpy(), rtol=1e-6)

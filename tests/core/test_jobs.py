@@ -64,6 +64,26 @@ def test_cancel_ends_a_running_job_and_its_process(process_engine: Engine, boss:
     )
 
 
+def test_cancel_while_the_worker_starts_is_a_cancel_not_a_crash(process_engine: Engine, boss: Actor) -> None:
+    """SIGTERM reaching a worker before its handler is set ends it with -15: still a cancel, not a failure."""
+    job = process_engine.jobs.selftest(boss, steps=50)
+    process_engine.jobs.cancel(boss, job.id)  # the child is still importing: the default SIGTERM action kills it
+    time.sleep(1.0)  # let the watcher thread see the exit code
+    done = process_engine.jobs.wait(boss, job.id, timeout=60)
+    assert (done.status, done.error) == ("canceled", "The job was cancelled.")
+
+
+def test_worker_killed_after_ignoring_sigterm_is_cancelled(process_engine: Engine, boss: Actor) -> None:
+    """A worker stuck past the grace period gets SIGKILL from the engine; that too is the user's cancel."""
+    process_engine.runner.grace_s = 0.2  # type: ignore[attr-defined]
+    job = process_engine.jobs.selftest(boss, steps=200, outcome="hang")
+    _wait_for(lambda: process_engine.jobs.get(boss, job.id).progress > 0)
+    process_engine.jobs.cancel(boss, job.id)
+    time.sleep(1.0)
+    done = process_engine.jobs.wait(boss, job.id, timeout=60)
+    assert (done.status, done.error) == ("canceled", "The job was cancelled.")
+
+
 def test_second_job_waits_queued_while_the_slot_is_taken(process_engine: Engine, boss: Actor) -> None:
     assert process_engine.settings.max_jobs == 1
     first = process_engine.jobs.selftest(boss, steps=100)

@@ -85,3 +85,26 @@ def test_upload_with_problems_report_keep_valid_preview_statistics(  # type: ign
         expect(charts.nth(i).locator(".main-svg").first).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
     shot(page, shots, "04-statistics")
+
+
+def test_a_file_with_no_usable_row_is_an_error_before_storing(  # type: ignore[no-untyped-def]
+    server, browser, shots: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(server.url)
+    first_admin(page, demo=False)
+    open_page(page, "Templates")
+    page.get_by_role("tab", name="New template").click()
+    _upload(page, "Make a template from a file", "orders-sample.csv", SAMPLE)
+    click(page, "Propose columns from this file")
+    fill(page, "Template name", "orders")
+    click(page, "Create template")
+    expect(page.get_by_text("Template 'orders' created with 4 column(s).")).to_be_visible(timeout=TIMEOUT)
+
+    open_page(page, "Upload data")
+    choose(page, "Template", "orders")
+    bad = "id,price,day\n" + "".join(f"{i},about {i},{i:02d}/13/2024\n" for i in range(1, 9))
+    _upload(page, "Data file", "orders-broken.csv", bad)
+    expect(page.get_by_text("No row is usable", exact=False)).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Keep valid rows (drop the rows with problems)")).to_have_count(0)
+    shot(page, shots, "01-no-usable-row")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import Actor, ColumnSpec, Engine
@@ -70,7 +71,7 @@ def test_upload_page_shows_the_report_and_keeps_valid_rows(
     at.file_uploader(key="upload_file_0").upload("prices.csv", PROBLEM_CSV, "text/csv").run()
     assert not at.exception and not _errors(at), _errors(at)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Total records"] == "4" and metrics["Usable rows"] == "50.0%"
+    assert metrics["Data rows"] == "4" and metrics["Usable rows"] == "50.0%"
     problems = _table(at, "row", "column", "problem")
     assert sorted(zip(problems["row"], problems["column"], strict=True)) == [("2", "price"), ("3", "id")]
     assert at.get("plotly_chart")
@@ -82,6 +83,34 @@ def test_upload_page_shows_the_report_and_keeps_valid_rows(
     [dataset] = engine.datasets.list(analyst)
     assert (dataset.name, dataset.rows, dataset.status) == ("prices", 2, "validated")
     assert any("stored: 2 rows" in s.value for s in at.success)
+
+
+def test_upload_page_says_up_front_that_no_row_is_usable_and_offers_no_keep_valid(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    columns = [ColumnSpec("id", "integer"), ColumnSpec("price", "float"), ColumnSpec("shop", "string")]
+    template = engine.templates.create(analyst, "prices", columns)
+    at = app(analyst, "upload.py")
+    at.selectbox(key="upload_template").select(template.id).run()
+    at.file_uploader(key="upload_file_0").upload("bad.csv", b"id,price\nx,1\ny,2\n", "text/csv").run()
+    assert not at.exception
+    assert any("No row is usable" in e for e in _errors(at)), _errors(at)
+    assert not at.warning
+    assert at.radio(key="upload_choice").options == [
+        "Reject the file (store nothing)",
+        "Keep all rows (cells with problems become empty)",
+    ]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Columns in the file"], metrics["Columns in the template"]) == ("2", "3")
+    problems = _table(at, "row", "column", "problem", "expected")
+    assert problems.loc[problems["problem"] == "wrong type", "expected"].tolist() == ["integer", "integer"]
+    assert any("row 1 is spreadsheet line 2" in c.value for c in at.caption)
+
+
+def test_upload_page_notes_the_assumed_date_order(app: Callable[..., AppTest], analyst: Actor) -> None:
+    at = app(analyst, "upload.py")
+    at.file_uploader(key="upload_file_0").upload("d.csv", b"day,n\n25/12/2024,1\n26/12/2024,2\n", "text/csv").run()
+    assert [i.value for i in at.info] == ["Column 'day': dates read day-first (dd/mm/yyyy)."]
 
 
 def test_upload_page_reject_stores_nothing(app: Callable[..., AppTest], engine: Engine, analyst: Actor) -> None:
@@ -205,3 +234,28 @@ def test_datasets_page_deletes_a_dataset_whose_file_is_damaged(
     at.checkbox(key="delete_confirm").check().run()
     at.button(key="delete_dataset").click().run()
     assert not at.exception and engine.datasets.list(admin) == []
+
+
+def test_datasets_page_offers_the_whole_dataset_as_csv_under_a_safe_name(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor
+) -> None:
+    engine.datasets.upload(admin, name="my sales 2024", filename="s.csv", data=b"n\n1\n2\n")
+    at = app(admin, "datasets.py")
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download the whole dataset (CSV, 2 rows)" in labels
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("my sales 2024-page-1.csv", "my-sales-2024-page-1.csv"),
+        ("Sales (EU) v2 .skops", "Sales-EU-v2.skops"),
+        ("élan/../x y.json", "elan.x-y.json"),
+        ("   ", "download"),
+    ],
+)
+def test_download_file_names_have_no_spaces_or_path_characters(name: str, safe: str) -> None:
+    from ui.downloads import file_name
+
+    assert file_name(name) == safe

@@ -24,6 +24,28 @@ def test_admin_creates_an_analyst(app: Callable[..., AppTest], engine: Engine, a
     assert engine.users.authenticate("newbie", USER_PASSWORD).role == "analyst"
 
 
+def test_creating_a_user_lists_it_at_once_and_empties_the_form(app: Callable[..., AppTest], admin: Actor) -> None:
+    at = _create(app(actor=admin, page="users.py"), "newbie")
+    assert not at.exception
+    assert "newbie" in next(d.value for d in at.dataframe if "username" in d.value.columns)["username"].tolist()
+    assert at.text_input(key="new_password").value == "" and at.text_input(key="new_username").value == ""
+
+
+def test_creating_a_tenant_lists_it_at_once_and_empties_the_form(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor
+) -> None:
+    at = app(actor=admin, page="tenants.py")
+    at.text_input(key="tenant_name").input("acme")
+    at.text_input(key="tenant_admin").input("acme_admin")
+    at.text_input(key="tenant_email").input("boss@acme.example")
+    at.text_input(key="tenant_password").input(USER_PASSWORD)
+    at.button(key="FormSubmitter:add_tenant-Create tenant").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Tenant acme created" in s.value for s in at.success)
+    assert "acme" in next(d.value for d in at.dataframe if "tenant" in d.value.columns)["tenant"].tolist()
+    assert at.text_input(key="tenant_password").value == "" and at.text_input(key="tenant_name").value == ""
+
+
 def test_duplicate_username_gets_a_clear_sentence(app: Callable[..., AppTest], admin: Actor, analyst: Actor) -> None:
     at = _create(app(actor=admin, page="users.py"), "ana")
     assert any("already taken" in e.value for e in at.error)
