@@ -35,6 +35,7 @@ def test_bookmarks_lead_through_sign_in_and_viewers_read_forecasts(server, brows
     page.goto(f"{server.url}/models?model={forecaster}")  # a bookmark, signed out
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT)
     no_dead_end(page)
+    expect(page.get_by_label("Username", exact=True)).to_have_count(1, timeout=TIMEOUT)  # no stale first render
     fill(page, "Username", "vera")
     fill(page, "Password", "vera-pass-123")
     click(page, "Sign in")

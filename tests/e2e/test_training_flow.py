@@ -53,7 +53,11 @@ def test_train_iris_watch_progress_read_summary_and_download_schema(  # type: ig
     target = tmp_path / "schema.json"
     caught.value.save_as(target)
     schema = json.loads(target.read_text())
-    assert (schema["model"], schema["target"], schema["problem_type"]) == ("iris species model v1", "species", "classification")
+    assert (schema["model"], schema["target"], schema["problem_type"]) == (
+        "iris species model v1",
+        "species",
+        "classification",
+    )
     assert schema["classes"] == ["setosa", "versicolor", "virginica"]
     assert [f["name"] for f in schema["features"]] == [
         "sepal_length_cm",

@@ -136,6 +136,8 @@ def test_models_page_reads_the_model_file_only_when_downloaded(
     at.run()  # a second render, as any widget change causes
     assert not at.exception
     assert "Download the model file (skops)" in [e.proto.label for e in at.get("download_button")]
+    # no rerun after a click: a rerun replaced the deferred file, and a second click soon after found nothing
+    assert all(e.proto.ignore_rerun for e in at.get("download_button"))
     assert engine.audit.list(admin, action="model.downloaded") == []
     engine.models.download(admin, engine.models.list(admin)[0].id)  # what the button's callable does on a click
     assert len(engine.audit.list(admin, action="model.downloaded")) == 1
