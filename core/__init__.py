@@ -41,7 +41,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   means none), a feature or id column equal to the target, a dataset with problems); submit(TrainRequest)
   -> Job ``train_tabular`` (same refusals before queueing; result {"model_id"}). ``parent_model_id`` continues
   a model: same name, target, features, id column and problem type; trained on the parent's datasets plus the
-  new one (a new version)
+  new one (a new version). A name is one predictor: check and submit raise Conflict when the name's latest
+  version has another target, feature columns (forecast: time column) or problem type. A regression on a
+  dataset with a date column warns "this looks like a time series". check of a forecast request = forecasts.check
 - ``eng.models``: list(problem_types=None), get, pipeline (skops, trusted types), holdout -> DataFrame ``row,
   y_true, y_pred[, probability_<class>]``; summary -> ModelSummary (metrics, metrics_frame(), cv_metric,
   leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings); schema_json -> bytes; download -> skops
