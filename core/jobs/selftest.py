@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def run(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    steps = int(params.get("steps", 5))
+    steps = int(params.get("steps", 5))  # bounded by eng.jobs.submit (core.jobs.tasks)
     for step in range(steps):
         ctx.check()
         ctx.progress(step / steps, f"step {step + 1}/{steps}")
