@@ -30,7 +30,18 @@ from core.errors import InvalidInput, Problem
 MAX_UNCOMPRESSED_BYTES = 2 << 30
 MAX_CELLS = 20_000_000  # cells and rows read, empty ones included
 MAX_SECONDS = 120.0
-_LOAD_ERRORS = (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile, InvalidFileException, ParseError)
+# openpyxl meets damage in many ways; AttributeError / IndexError come from a workbook.xml that names no sheet
+_LOAD_ERRORS = (
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OSError,
+    zipfile.BadZipFile,
+    InvalidFileException,
+    ParseError,
+)
 
 
 def list_sheets(source: bytes | Path, filename: str) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import statistics
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -173,9 +174,9 @@ def test_parallel_wrong_guesses_in_processes_lock_the_account_after_the_limit(en
 def test_known_and_unknown_usernames_take_the_same_time(
     home: Path, database_url: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With the real cost factor's order of magnitude (11), a wrong password for an existing user and any
+    """With the real cost factor's order of magnitude (10), a wrong password for an existing user and any
     password for an unknown one take the same time; the dummy hash used to have cost 4."""
-    monkeypatch.setenv("DATAML_BCRYPT_ROUNDS", "11")
+    monkeypatch.setenv("DATAML_BCRYPT_ROUNDS", "10")
     eng = Engine.open(home=home, database_url=database_url, runner="inline")
     try:
         admin = eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="a@example.com")
@@ -184,10 +185,10 @@ def test_known_and_unknown_usernames_take_the_same_time(
             eng.users.create(admin, username=f"known{i}", password=USER_PASSWORD, email=f"k{i}@x.org", role="viewer")
 
         def took(username: str) -> float:
-            started = time.perf_counter()
+            started = time.thread_time()  # CPU time of this thread: what the work costs, whatever else runs
             with pytest.raises(PermissionDenied, match="Incorrect"):
                 eng.users.authenticate(username, "wrong-password-1")
-            return time.perf_counter() - started
+            return time.thread_time() - started
 
         took("warm-up")
         known, unknown = [], []
@@ -196,7 +197,7 @@ def test_known_and_unknown_usernames_take_the_same_time(
             unknown.append(took(f"nobody{i}"))
     finally:
         eng.close()
-    ratio = min(unknown) / min(known)  # the fastest of each: other work on the machine only adds time
+    ratio = statistics.median(unknown) / statistics.median(known)
     assert 0.8 <= ratio <= 1.2, (known, unknown)
 
 
