@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from types import EllipsisType
 
 import openpyxl
@@ -19,7 +19,7 @@ Expect = int | EllipsisType | None
 Case = tuple[str, bytes, Expect]
 
 
-def _xlsx(rows: list[list[object]], *, sheet_xml: Callable[[str], str] | None = None) -> bytes:
+def _xlsx(rows: Sequence[Sequence[object]], *, sheet_xml: Callable[[str], str] | None = None) -> bytes:
     workbook = openpyxl.Workbook()
     for row in rows:
         workbook.active.append(row)
@@ -109,7 +109,7 @@ def _csv_cases() -> Iterator[Case]:
 
 
 def _xlsx_cases() -> Iterator[Case]:
-    good = [["id", "name"], *([i, f"n{i}"] for i in range(50))]
+    good: list[list[object]] = [["id", "name"], *([i, f"n{i}"] for i in range(50))]
     workbook = _xlsx(good)
     yield "not-a-zip.xlsx", b"id,name\n1,a\n", None
     yield "empty.xlsx", b"", None
