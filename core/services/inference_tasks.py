@@ -113,7 +113,7 @@ def _may_be_formula(batch: pa.RecordBatch, name: str, values: pd.Series) -> bool
         return False
     if name in batch.schema.names and pa.types.is_string(batch.schema.field(name).type):
         return bool(pc.any(pc.match_substring_regex(batch.column(name), RISKY_TEXT)).as_py())
-    return any(neutralize(v) is not v for v in pd.unique(values))
+    return any(neutralize(v) is not v for v in set(values))  # not pd.unique: it takes "\x00=1" for ""
 
 
 def _score_file(ctx: JobContext, model: Model, path: Path, sink: _CsvSink, explain_top: int) -> tuple[int, _Tally]:
