@@ -15,7 +15,8 @@ Services (each method takes the acting ``Actor`` first and checks permission and
 - ``eng.jobs``: get, list, cancel (a worker the engine signalled is ``canceled``, never ``failed``), wait,
   selftest(steps, outcome=succeed | fail | crash | hang); other services submit jobs through ``submit``, which requires
   the permission each kind declares in ``core.jobs.tasks.TASKS``
-- ``eng.audit``: list, frame
+- ``eng.audit``: list, security_log (platform admins: events of no tenant, e.g. failed sign-ins of unknown
+  names), frame(security=False)
 - ``eng.files``: add (bytes or a stream, never a server path), list, get, download, head, delete (files are
   addressed by id only; a file holding a dataset, used by a model or named by an unfinished job is refused with
   its name), preview(file_id, rows=20) -> FilePreview (kind table | text | image | binary: CSV heads through the
@@ -35,7 +36,7 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   continued versions included, or an unfinished job naming it; cascade deletes the models, all checks first),
   load_samples. Parquet float16/uint64 are converted; durations, times, binary and nested columns are refused naming
   them
-- ``eng.health``: status (versions, database, file store)
+- ``eng.health``: status(actor) (versions, database, file store; its file counts for platform admins only)
 - ``eng.training``: check(TrainRequest) -> {problem_type, reason, warnings} (reads the data; InvalidInput for
   one class, an all-missing or infinite target, < 20 rows, unknown columns, no feature left (``features=()``
   means none), a feature or id column equal to the target, a dataset with problems); submit(TrainRequest)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from core.entities import Actor
 from core.services.base import Service
 from core.version import APP_VERSION
 
@@ -42,8 +43,9 @@ def library_versions() -> dict[str, str]:
 
 
 class HealthService(Service):
-    def status(self) -> dict[str, Any]:
-        """Open to every signed-in user: shows no tenant data, only whether things work."""
+    def status(self, actor: Actor) -> dict[str, Any]:
+        """Open to every signed-in user: whether things work, no tenant data. The file store's counts and bytes
+        span every tenant, so only platform administrators get them."""
         settings = self.engine.settings
         database: dict[str, Any] = {"url": make_url(settings.database_url).render_as_string(hide_password=True)}
         try:
@@ -60,11 +62,13 @@ class HealthService(Service):
             files_ok = True
         except OSError:
             files_ok = False
-        count, size = store.usage()
+        file_store: dict[str, Any] = {"ok": files_ok}
+        if actor.is_platform_admin:
+            file_store["files"], file_store["bytes"] = store.usage()
         return {
             "versions": library_versions(),
             "database": database,
-            "file_store": {"ok": files_ok, "files": count, "bytes": size},
+            "file_store": file_store,
             "jobs": {"runner": settings.job_runner, "max_parallel": settings.max_jobs},
             "limits": {"max_upload_mb": settings.max_upload_mb},
         }

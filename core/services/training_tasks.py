@@ -144,12 +144,11 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             details["holdout_file_id"] = holdout_file.id
             if importance is not None:
                 details.update(importance_details(importance, values_file[0].id))
-            model = model_repo.add_model(
+            model = model_repo.add_model_version(
                 session,
                 tenant_id=actor.tenant_id,
                 owner_id=actor.user_id,
                 name=request.name,
-                version=model_repo.next_version(session, actor.tenant_id, request.name),
                 problem_type=schema.problem_type,
                 dataset_id=request.dataset_id,
                 parent_id=request.parent_model_id,

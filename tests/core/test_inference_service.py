@@ -217,10 +217,10 @@ def test_batch_reports_wrong_types_row_by_row_across_chunks_and_still_scores(w, 
 
 def test_batch_neutralizes_formula_cells_in_the_csv(w) -> None:
     frame = mixed_frame(3).drop(columns="label")
-    frame["note"] = ['=HYPERLINK("http://x")', "+1", "plain"]
+    frame["note"] = ['=HYPERLINK("http://x")', "+1+2", "plain"]
     job = w.eng.inference.predict_batch(w.analyst, w.models["mixed"], data=csv(frame), filename="notes.csv")
     text = w.eng.files.download(w.analyst, job.result["file_id"]).decode()
-    assert "'=HYPERLINK" in text and "'+1" in text and ",=HYPERLINK" not in text
+    assert "'=HYPERLINK" in text and "'+1+2" in text and ",=HYPERLINK" not in text
 
 
 def test_batch_of_a_dataset_adds_the_top_reasons_per_row(w, monkeypatch) -> None:

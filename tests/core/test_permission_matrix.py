@@ -122,6 +122,7 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("tenants.list", lambda e, a, i: e.tenants.list(a), PermissionDenied),
     ("audit.list", lambda e, a, i: e.audit.list(a), PermissionDenied),
     ("audit.frame", lambda e, a, i: e.audit.frame(a), PermissionDenied),
+    ("audit.security_log", lambda e, a, i: e.audit.security_log(a), PermissionDenied),
     ("jobs.get", lambda e, a, i: e.jobs.get(a, i["job"]), ALLOWED),
     ("jobs.list", lambda e, a, i: e.jobs.list(a), ALLOWED),
     ("jobs.wait", lambda e, a, i: e.jobs.wait(a, i["job"], timeout=5), ALLOWED),
@@ -253,6 +254,7 @@ TENANT_FREE = {
     "tenants.create",
     "audit.list",
     "audit.frame",
+    "audit.security_log",
     "jobs.list",
     "jobs.selftest",
     "jobs.submit",
@@ -323,7 +325,8 @@ UNCHECKED = {
     "users.authenticate": "is the sign-in itself",
     "users.actor_for": "server side; rebuilds the actor of a live session or a job's owner, takes no actor",
     "users.actor_for_remembered": "server side; the actor of a verified sign-in cookie, takes no actor",
-    "health.status": "takes no actor; versions and whether the database and file store work, no tenant data",
+    "health.status": "any signed-in actor; versions and whether things work; workspace file counts only for "
+    "platform administrators (test_hardening_identity)",
 }
 
 
