@@ -26,11 +26,13 @@ SAMPLE_ROWS = (10, 50_000)  # the explain job's sample size bounds
 
 
 @lru_cache(maxsize=16)
-def _load_pipeline(path: str, sha256: str) -> Any:
-    """Models are immutable files: cache by path and content hash, load once per process."""
+def _load_pipeline(path: str, sha256: str, kinds: tuple[tuple[str, str], ...]) -> Any:
+    """Models are immutable files: cache by path and content hash, load once per process; the engine steps
+    for the schema's feature ``kinds`` go in front of the stored portable part."""
     from core.ml import load_model
+    from core.ml.preprocessing import runtime
 
-    return load_model(Path(path))
+    return runtime(load_model(Path(path)), dict(kinds))
 
 
 class ModelService(Service):
@@ -58,10 +60,11 @@ class ModelService(Service):
             return file_repo.storage_key(session, actor.tenant_id, file_id), info.sha256
 
     def pipeline(self, actor: Actor, model_id: str) -> Any:
-        """The fitted scikit-learn pipeline of a tabular model (skops, trusted types only)."""
+        """The fitted pipeline of a tabular model as the engine runs it (skops, trusted types only): raw rows in."""
         model = self._tabular(actor, model_id)
         key, sha256 = self._stored(actor, str(model.file_id))
-        return _load_pipeline(str(self.engine.store.path(key)), sha256)
+        kinds = tuple((f["name"], f["kind"]) for f in model.schema["features"])
+        return _load_pipeline(str(self.engine.store.path(key)), sha256, kinds)
 
     # --- summary --------------------------------------------------------------------------------
     def holdout(self, actor: Actor, model_id: str) -> pd.DataFrame:
@@ -96,7 +99,10 @@ class ModelService(Service):
         return json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
 
     def download(self, actor: Actor, model_id: str) -> bytes:
-        """The skops file of the fitted pipeline (load it with ``core.ml.model_from_bytes``)."""
+        """The skops file of the model: scikit-learn types only, so ``skops.io.load`` with the types
+        ``skops.io.get_untrusted_types`` lists (scikit-learn's tree internals) works without this product. It reads
+        a DataFrame of the features: numbers, categories and text as text, booleans as 0 / 1, each date as
+        ``<name>__year``, ``__month``, ``__day``, ``__dayofweek``, ``__hour`` (see ``schema_json``)."""
         require(actor, "models:download")
         model = self._tabular(actor, model_id)
         data = self.engine.store.read(self._stored(actor, str(model.file_id))[0])
