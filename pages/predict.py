@@ -19,8 +19,7 @@ from ui.errors import guard
 from ui.model_views import choose_tabular_model
 
 SPACES = {
-    "value": "The bars add up from the base value (what the model predicts before it looks at this case's values) "
-    "to this prediction.",
+    "value": "The bars add up from the base value to this prediction.",
     "probability": "The bars add up from the base value to this case's probability of **{c}**.",
     "log-odds": "The bars are in log-odds of **{c}**, from the base value to this case: positive values push "
     "towards {c}, negative ones away from it.",
@@ -81,7 +80,10 @@ def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
     if result.base_value is None or result.model_output is None:
         return
     st.subheader("Why")
-    st.caption(SPACES.get(result.output_space or "value", "").format(c=result.explained_class))
+    st.caption(
+        SPACES.get(result.output_space or "value", "").format(c=result.explained_class)
+        + f" The base value, {result.base_value:.4g}, is {result.baseline}."
+    )
     style = st.segmented_control("Chart", ["Waterfall", "Bars"], default="Waterfall", key="predict_chart_style")
     x_title = result.output_space or "value"
     title = f"Contributions to {x_title}" + (

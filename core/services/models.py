@@ -35,6 +35,11 @@ def _load_pipeline(path: str, sha256: str, kinds: tuple[tuple[str, str], ...]) -
     return runtime(load_model(Path(path)), dict(kinds))
 
 
+@lru_cache(maxsize=16)
+def _read_background(path: str, sha256: str) -> pd.DataFrame:
+    return pq.read_table(path).to_pandas()
+
+
 class ModelService(Service):
     def list(self, actor: Actor, problem_types: list[str] | None = None) -> list[Model]:
         """Every version of every predictor of the tenant, by name then newest version first."""
@@ -65,6 +70,15 @@ class ModelService(Service):
         key, sha256 = self._stored(actor, str(model.file_id))
         kinds = tuple((f["name"], f["kind"]) for f in model.schema["features"])
         return _load_pipeline(str(self.engine.store.path(key)), sha256, kinds)
+
+    def background(self, actor: Actor, model_id: str) -> pd.DataFrame | None:
+        """The training rows stored with the model that its explanations are relative to (None for models
+        trained before backgrounds were kept). Cached per file: form predictions ask for it every time."""
+        file_id = self.get(actor, model_id).details.get("background_file_id")
+        if not file_id:
+            return None
+        key, sha256 = self._stored(actor, file_id)
+        return _read_background(str(self.engine.store.path(key)), sha256)
 
     # --- summary --------------------------------------------------------------------------------
     def holdout(self, actor: Actor, model_id: str) -> pd.DataFrame:
@@ -161,6 +175,7 @@ class ModelService(Service):
             file_ids = [
                 repo.delete_model(session, actor.tenant_id, model_id),
                 model.details.get("holdout_file_id"),
+                model.details.get("background_file_id"),
                 importance_file_id(model),
             ]
             keys: list[str] = []
