@@ -13,10 +13,11 @@ from sklearn.pipeline import Pipeline
 from core.ml import background_sample, explain_one, infer_schema
 from core.ml.candidates import Candidate, build_pipeline
 from core.ml.preprocessing import build_preprocessor
+from core.ml.schema import ModelSchema
 from tests.core.test_inference_service import mixed_frame
 
 
-def _fit(family: str) -> tuple[Pipeline, object, pd.DataFrame]:
+def _fit(family: str) -> tuple[Pipeline, ModelSchema, pd.DataFrame]:
     frame = mixed_frame(400, seed=3)
     schema = infer_schema(frame, "label", column_types={"member": "boolean", "joined": "date"})
     if family == "KNeighbors":  # neither tree nor linear: the model-agnostic (Kernel SHAP) explainer
