@@ -85,10 +85,9 @@ def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
         + f" The base value, {result.base_value:.4g}, is {result.baseline}."
     )
     style = st.segmented_control("Chart", ["Waterfall", "Bars"], default="Waterfall", key="predict_chart_style")
-    x_title = result.output_space or "value"
-    title = f"Contributions to {x_title}" + (
-        f" of {result.explained_class}" if result.explained_class is not None else ""
-    )
+    space = result.output_space or "value"
+    x_title = f"predicted {target}" if space == "value" else f"{space} of {result.explained_class}"
+    title = f"Contributions to the {x_title}"
     if style == "Bars":
         figure = charts.contribution_bars(result.contributions, title=title, x_title=x_title, inputs=inputs)
     else:

@@ -24,9 +24,14 @@ def _top(contributions: Mapping[str, float], top: int) -> list[tuple[str, float]
     return [*ranked[: top - 1], (f"{len(rest)} other columns", sum(v for _, v in rest))]
 
 
+def _shown(value: object) -> str:
+    """An input as a bar label: floats to 4 significant digits (a form's 0.005383060374248237 is noise)."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _labels(items: list[tuple[str, float]], inputs: Mapping[str, object] | None) -> list[str]:
     inputs = inputs or {}
-    return [f"{name} = {inputs[name]}" if name in inputs else name for name, _ in items]
+    return [f"{name} = {_shown(inputs[name])}" if name in inputs else name for name, _ in items]
 
 
 def contribution_waterfall(

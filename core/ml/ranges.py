@@ -27,7 +27,7 @@ def _shown(value: object, spec: FeatureSpec) -> str:
 
 
 def _range_text(spec: FeatureSpec) -> str:
-    low, high = (f"{v:g}" if isinstance(v, float | int) else str(v) for v in (spec.min, spec.max))
+    low, high = (f"{v:.4g}" if isinstance(v, float | int) else str(v) for v in (spec.min, spec.max))
     return f"{low} – {high}"
 
 
