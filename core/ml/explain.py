@@ -98,6 +98,7 @@ class Explainer:
         self, pipeline: Pipeline, background: pd.DataFrame | None = None, baseline: str = "background"
     ) -> None:
         self.prep = pipeline[:-1]
+        self.after_coercion = self.prep[1:]  # for rows ``check_input`` already coerced: skip repeating it
         self.model = pipeline[-1]
         self.classify = hasattr(self.model, "classes_")
         self.columns = list(pipeline.named_steps["coerce"].kinds)
@@ -125,8 +126,9 @@ class Explainer:
             return self.model.predict
         return self.model.predict_proba if self.output_space == "probability" else self.model.decision_function
 
-    def transform(self, rows: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.prep.transform(rows), dtype="float64")
+    def transform(self, rows: pd.DataFrame, coerced: bool = False) -> np.ndarray:
+        prep = self.after_coercion if coerced else self.prep
+        return np.asarray(prep.transform(rows), dtype="float64")
 
     def outputs(self, Xt: np.ndarray) -> np.ndarray:
         """The explained model output, shape (rows, outputs)."""
@@ -185,16 +187,21 @@ def _class_slot(explainer: Explainer, n_outputs: int, class_index: np.ndarray) -
 
 
 def explain_one(
-    pipeline: Pipeline, schema: ModelSchema, row: pd.DataFrame, background: pd.DataFrame | None = None
+    pipeline: Pipeline,
+    schema: ModelSchema,
+    row: pd.DataFrame,
+    background: pd.DataFrame | None = None,
+    coerced: bool = False,
 ) -> Explanation:
     """Explain the prediction for the first row of ``row`` (raw input columns).
 
     The explainer is cached per pipeline object, so repeated form predictions only pay for one SHAP pass.
     Linear and model-agnostic explanations are relative to the model's stored ``background`` (missing: the
-    schema's typical row); tree explanations need none and are relative to the training data."""
+    schema's typical row); tree explanations need none and are relative to the training data. ``coerced``: the
+    row comes from ``check_input`` (its per-value coercion is the slowest step; it is not repeated)."""
     explainer = _cached(pipeline, schema, background)
     with _threads().limit(limits=1):  # one row: OpenMP threads only add synchronisation latency
-        Xt = explainer.transform(row.iloc[:1][schema.feature_names])
+        Xt = explainer.transform(row.iloc[:1][schema.feature_names], coerced)
         values, base = explainer.values(Xt)
         outputs = explainer.outputs(Xt)
     if explainer.classify:  # the predicted class, as predict() picks it, from the outputs already computed
@@ -224,17 +231,19 @@ def top_reasons(
     k: int,
     background: pd.DataFrame | None = None,
     slice_rows: int = REASON_SLICE_ROWS,
+    coerced: bool = False,
 ) -> pd.DataFrame:
     """``reason_1..k`` for every row of ``rows``: the columns that pushed its prediction most, with their SHAP value
     (for the predicted class of a classifier), e.g. ``"petal_length_cm (+0.42)"``; "" for a zero contribution.
 
     Unlike ``global_importance`` no row is left out, whatever the model's size (callers cap the rows: TreeSHAP
-    of a big forest is slow). Explanations are relative to the same baseline as ``explain_one``'s."""
+    of a big forest is slow). Explanations are relative to the same baseline as ``explain_one``'s; ``coerced`` as
+    there."""
     explainer = _cached(pipeline, schema, background)
     classes = pd.Index(explainer.model.classes_) if explainer.classify else None
     parts = []
     for start in range(0, len(rows), slice_rows):
-        Xt = explainer.transform(rows.iloc[start : start + slice_rows][schema.feature_names])
+        Xt = explainer.transform(rows.iloc[start : start + slice_rows][schema.feature_names], coerced)
         values, _ = explainer.values(Xt)
         if classes is None:
             index = np.zeros(len(Xt), dtype=int)

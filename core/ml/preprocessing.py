@@ -59,14 +59,19 @@ class ModelInputs(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        columns: dict[str, Any] = {}
-        for name, kind in (self.kinds or {}).items():
-            if kind == "datetime":
-                stamps = pd.to_datetime(X[name])
-                columns.update({part_column(name, p): getattr(stamps.dt, p).astype("float64") for p in DATETIME_PARTS})
-            else:
-                columns[name] = X[name].fillna("") if kind == "text" else X[name]
-        return pd.DataFrame(columns, index=X.index)
+        kinds = self.kinds or {}
+        dates = [name for name, kind in kinds.items() if kind == "datetime"]
+        texts = [name for name, kind in kinds.items() if kind == "text"]
+        if not dates and not texts:
+            return X  # the usual case, and a form prediction runs it twice: no copy
+        out = X.drop(columns=dates)
+        for name in texts:
+            out[name] = X[name].fillna("")
+        for name in dates:
+            stamps = pd.to_datetime(X[name])
+            for part in DATETIME_PARTS:
+                out[part_column(name, part)] = getattr(stamps.dt, part).astype("float64")
+        return out
 
 
 def part_column(name: str, part: str) -> str:

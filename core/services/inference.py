@@ -203,7 +203,7 @@ class InferenceService(Service):
         background = self.engine.models.background(actor, model_id) if explain else None
         with _threads().limit(limits=1):  # one row: OpenMP threads only add start-up latency per tree
             scored = predict_frame(without_coercion(pipeline), schema, aligned).iloc[0]
-            explanation = explain_one(pipeline, schema, aligned, background) if explain else None
+            explanation = explain_one(pipeline, schema, aligned, background, coerced=True) if explain else None
         probabilities = {
             str(c): float(scored[probability_column(c)])
             for c in schema.classes

@@ -139,7 +139,9 @@ def _score_file(ctx: JobContext, model: Model, path: Path, sink: _CsvSink, expla
             aligned, problems, notes = check_input(schema, frame, row_offset=done + 1, max_problems=room)
             scored = predict_frame(scorer, schema, aligned)
             if explain_top:
-                reasons = top_reasons(pipeline, schema, aligned, scored["prediction"], explain_top, background)
+                reasons = top_reasons(
+                    pipeline, schema, aligned, scored["prediction"], explain_top, background, coerced=True
+                )
                 scored = scored.join(reasons)
             flags = unusual_inputs(schema, aligned)
             scored["input_warnings"] = warnings_column(flags, aligned.index)
