@@ -1,8 +1,9 @@
 """The batch prediction job: score a Parquet input chunk by chunk, appending to a CSV result file of the tenant.
 
 Memory stays flat whatever the file size (one chunk at a time); each chunk is checked against the model schema
-(wrong types reported per row, unseen categories warned about), scored, optionally explained (top reasons per
-row), neutralized against formula injection and appended to the CSV."""
+(wrong types reported per row; values outside the training range and unseen or rare categories flagged in an
+``input_warnings`` column and summarized), scored, optionally explained (top reasons per row, against the model's
+background), neutralized against formula injection and appended to the CSV."""
 
 from __future__ import annotations
 
@@ -117,9 +118,10 @@ def _may_be_formula(batch: pa.RecordBatch, name: str, values: pd.Series) -> bool
 
 
 def _score_file(ctx: JobContext, model: Model, path: Path, sink: _CsvSink, explain_top: int) -> tuple[int, _Tally]:
-    from core.ml import check_input, predict_frame, top_reasons
+    from core.ml import check_input, flag_notes, predict_frame, top_reasons, unusual_inputs, warnings_column
 
     pipeline = ctx.engine.models.pipeline(ctx.actor, model.id)
+    background = ctx.engine.models.background(ctx.actor, model.id) if explain_top else None
     schema = model_schema(model)
     scorer = without_coercion(pipeline)
     tally = _Tally(schema.problem_type == "classification")
@@ -133,7 +135,13 @@ def _score_file(ctx: JobContext, model: Model, path: Path, sink: _CsvSink, expla
             aligned, problems, notes = check_input(schema, frame, row_offset=done + 1, max_problems=room)
             scored = predict_frame(scorer, schema, aligned)
             if explain_top:
-                scored = scored.join(top_reasons(pipeline, schema, aligned, scored["prediction"], explain_top))
+                reasons = top_reasons(
+                    pipeline, schema, aligned, scored["prediction"], explain_top, background, coerced=True
+                )
+                scored = scored.join(reasons)
+            flags = unusual_inputs(schema, aligned)
+            scored["input_warnings"] = warnings_column(flags, aligned.index)
+            notes = [*notes, *flag_notes(flags)]
             scored.columns = [_free_name(str(c), set(map(str, frame.columns))) for c in scored.columns]
             label = f"rows {done + 1:,}–{done + len(frame):,}" if chunks > 1 else "the file"
             tally.add(problems, notes, label, scored.iloc[:, 0])
