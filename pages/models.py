@@ -98,7 +98,7 @@ def files_view(model: Model) -> None:
     if not inputs.empty:
         st.subheader("Model inputs")
         st.caption(f"What {model.label} expects to predict {model.target}; the schema JSON holds the same.")
-        st.dataframe(inputs, hide_index=True, key="models_inputs")
+        st.dataframe(inputs, hide_index=True, key="models_inputs", placeholder="")
         download_csv(inputs, f"{model.name}-v{model.version}-inputs.csv", key="models_inputs_csv")
     download(
         "Download the model schema (JSON)",
@@ -117,7 +117,12 @@ def files_view(model: Model) -> None:
             lambda: engine.models.download(actor, model.id),
             f"{model.name}-v{model.version}.skops",
             key="models_download",
-            help="A scikit-learn pipeline; load it with skops.io and the listed trusted types.",
+            help=(
+                "A scikit-learn pipeline that needs only scikit-learn, skops and pandas: load it with "
+                "skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path)) after checking the list. "
+                "It expects the model inputs with numbers as numbers, booleans as 0/1 and each date column as "
+                "<name>__year, __month, __day, __dayofweek and __hour."
+            ),
         )
     if actor.can("models:train"):
         st.divider()
@@ -133,7 +138,7 @@ with guard():
         st.info("No model yet." + (" Train one on the Train page." if actor.can("models:train") else ""))
         st.stop()
     table = overview(models)
-    st.dataframe(table, hide_index=True, key="models_table")
+    st.dataframe(table, hide_index=True, key="models_table", placeholder="")
     download_csv(table, "models.csv", key="models_csv")
 
     by_id = {m.id: m for m in models}

@@ -104,7 +104,7 @@ def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
     )
     table = table.sort_values("contribution", key=abs, ascending=False).astype({"input": str})
     with st.expander("Contributions as a table"):
-        st.dataframe(table, hide_index=True, key="predict_contributions")
+        st.dataframe(table, hide_index=True, key="predict_contributions", placeholder="")
         st.caption(f"Base value {result.base_value:.6g} + contributions = {result.model_output:.6g}.")
         download_csv(table, "contributions.csv", key="predict_contributions_csv")
 
