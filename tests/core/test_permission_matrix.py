@@ -156,6 +156,7 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("datasets.preview", lambda e, a, i: e.datasets.preview(a, i["dataset"]), ALLOWED),
     ("datasets.statistics", lambda e, a, i: e.datasets.statistics(a, i["dataset"]), ALLOWED),
     ("datasets.report_csv", lambda e, a, i: e.datasets.report_csv(a, i["dataset"]), ALLOWED),
+    ("datasets.csv", lambda e, a, i: e.datasets.csv(a, i["dataset"]), ALLOWED),
     (
         "datasets.upload",
         lambda e, a, i: e.datasets.upload(a, filename="n.csv", data=CSV, template_id=i["template"]),
@@ -193,6 +194,7 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("models.get", lambda e, a, i: e.models.get(a, _scoring_model(e, i)), ALLOWED),
     ("models.pipeline", lambda e, a, i: e.models.pipeline(a, _scoring_model(e, i)), ALLOWED),
     ("models.holdout", lambda e, a, i: e.models.holdout(a, _scoring_model(e, i)), ALLOWED),
+    ("models.background", lambda e, a, i: e.models.background(a, _scoring_model(e, i)), ALLOWED),
     ("models.summary", lambda e, a, i: e.models.summary(a, _scoring_model(e, i)), ALLOWED),
     ("models.schema_json", lambda e, a, i: e.models.schema_json(a, _scoring_model(e, i)), ALLOWED),
     ("models.importance", lambda e, a, i: e.models.importance(a, _scoring_model(e, i)), ALLOWED),
