@@ -222,7 +222,7 @@ def test_files_a_model_refers_to_are_refused_naming_the_model(engine: Engine, ad
     for file_id in used:
         with pytest.raises(Conflict, match="belongs to the model iris v1"):
             engine.files.delete(admin, file_id)
-    assert len(engine.files.list(admin)) == 5  # the dataset, the pipeline, held-out predictions, SHAP values, background rows
+    assert len(engine.files.list(admin)) == 5  # dataset, pipeline, held-out, SHAP, background
     confusion = engine.models.summary(admin, model.id).confusion
     assert confusion is not None and confusion.to_numpy().sum() == 30
     assert engine.models.importance(admin, model.id) is not None
