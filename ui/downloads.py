@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.exports import safe_csv
+from core import safe_csv
 
 
 def download_csv(df: pd.DataFrame, filename: str, key: str, label: str = "Download CSV") -> None:

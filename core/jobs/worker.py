@@ -7,7 +7,7 @@ import sys
 import time
 from types import FrameType
 
-from core.jobs.context import Cancelled
+from core.progress import Cancelled
 from core.storage.repositories import jobs as job_repo
 
 
