@@ -12,8 +12,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   list, create, set_role, set_active, reset_password, roles, create_role, delete_role (a user manager may not
   grant, or act on a user holding, permissions beyond their own; roles needs ``users:manage``)
 - ``eng.tenants``: list, create (platform administrators)
-- ``eng.jobs``: get, list, cancel, wait, selftest; other services submit jobs through ``submit``, which requires
-  the permission each kind declares in ``core.jobs.tasks.TASKS``
+- ``eng.jobs``: get, list, cancel, wait, selftest (-> ``Job``; ``job.status`` is a ``JobStatus``, ``job.finished``);
+  other services submit jobs through ``submit``, which requires the permission each kind declares in
+  ``core.jobs.tasks.TASKS``
 - ``eng.audit``: list, frame
 - ``eng.files``: add (bytes or a stream, never a server path), list, get, download, head, delete (files are
   addressed by id only; a file holding a dataset, used by a model or named by an unfinished job is refused with
@@ -104,6 +105,7 @@ from core.entities import (
     FileInfo,
     InputField,
     Job,
+    JobStatus,
     Model,
     Prediction,
     PredictionRecord,
@@ -151,6 +153,7 @@ __all__ = [
     "InvalidInput",
     "Job",
     "JobFailed",
+    "JobStatus",
     "Model",
     "ModelSummary",
     "NotFound",

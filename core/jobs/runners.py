@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING, Protocol
 
 from core.config import REPO_ROOT
+from core.entities import JobStatus
 from core.jobs.execution import execute_job
 from core.storage.repositories import jobs as job_repo
 
@@ -47,7 +48,7 @@ class InlineRunner:
 
     def stop(self, job_id: str) -> None:
         with self.engine.db.session() as session:
-            job_repo.finish(session, job_id, "canceled", error="The job was cancelled.")
+            job_repo.finish(session, job_id, JobStatus.CANCELED, error="The job was cancelled.")
 
 
 def process_alive(pid: int | None, host: str | None) -> bool:
@@ -96,7 +97,7 @@ class ProcessRunner:
             job_repo.finish(
                 session,
                 job_id,
-                "failed",
+                JobStatus.FAILED,
                 error=f"The job's process ended unexpectedly (exit code {code}).",
             )
 
@@ -112,7 +113,7 @@ class ProcessRunner:
             if process_alive(pid, host):
                 _signal_group(pid, signal.SIGKILL)
         with self.engine.db.session() as session:
-            job_repo.finish(session, job_id, "canceled", error="The job was cancelled.")
+            job_repo.finish(session, job_id, JobStatus.CANCELED, error="The job was cancelled.")
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
