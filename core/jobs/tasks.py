@@ -24,8 +24,8 @@ TASKS: dict[str, Task] = {
     "train_tabular": Task("core.services.training_tasks:train_tabular", "models:train"),
     "explain_model": Task("core.services.explain_tasks:explain_model", "models:train"),
     "batch_predict": Task("core.services.inference_tasks:batch_predict", "inference:run"),
-    "train_forecast": Task("core.services.forecasts:train_forecast", "models:train"),
-    "forecast": Task("core.services.forecasts:forecast_job", "inference:run"),
+    "train_forecast": Task("core.services.forecast_tasks:train_forecast", "models:train"),
+    "forecast": Task("core.services.forecast_tasks:forecast_job", "inference:run"),
     "attribution_run": Task("core.services.attribution_tasks:attribution_run", "attribution:submit"),
     "attribution_index": Task("core.services.attribution_tasks:attribution_index", "attribution:library"),
 }
