@@ -114,10 +114,18 @@ class UserService(Service):
         since by signing out or changing the password."""
         with self.db.session() as session:
             found = repo.credentials_for(session, username)
-            cutoff = repo.sessions_valid_after(session, found[0].id) if found else None
-        if found is None or (cutoff is not None and issued_at <= cutoff):
+        if found is None:
             raise PermissionDenied("Your session has ended; please sign in again.")
-        return self.actor_for(found[0].id)
+        return self.actor_since(found[0].id, issued_at)
+
+    def actor_since(self, user_id: str, issued_at: datetime) -> Actor:
+        """The actor of a sign-in (cookie or API token) issued at ``issued_at`` (naive UTC), unless the user
+        signed out everywhere, changed the password or was deactivated since."""
+        with self.db.session() as session:
+            cutoff = repo.sessions_valid_after(session, user_id)
+        if cutoff is not None and issued_at <= cutoff:
+            raise PermissionDenied("Your session has ended; please sign in again.")
+        return self.actor_for(user_id)
 
     def sign_out(self, actor: Actor) -> None:
         """Void every remembered sign-in of the user (server side: a stolen cookie stops working too)."""
@@ -150,6 +158,26 @@ class UserService(Service):
                 session, actor.tenant_id, actor.user_id, password_hash=new_hash, sessions_valid_after=utcnow()
             )
             record(session, actor, "user.password_changed", "user", actor.user_id)
+
+    def me(self, actor: Actor) -> User:
+        """The actor's own user record (e-mail, last sign-in), which the ``Actor`` does not carry."""
+        with self.db.session() as session:
+            return repo.get_user(session, actor.tenant_id, actor.user_id)
+
+    def reset_password_by_name(
+        self, actor: Actor, username: str, new_password: str, old_password: str | None = None
+    ) -> None:
+        """The API's reset: one's own password with the old one, anyone else's as a user manager."""
+        username = username.strip().lower()
+        if old_password is not None:
+            if username != actor.username:
+                raise PermissionDenied("The old password only changes your own password.")
+            self.change_password(actor, old_password, new_password)
+            return
+        user = next((u for u in self.list(actor) if u.username == username), None)
+        if user is None:
+            raise NotFound("That user does not exist.")
+        self.reset_password(actor, user.id, new_password)
 
     # --- tenant administration ----------------------------------------------------------------
     def list(self, actor: Actor) -> list[User]:

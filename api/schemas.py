@@ -1,0 +1,46 @@
+"""Response models shared by several routers (the seed's user shape)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from core.entities import User
+
+
+class UserOut(BaseModel):
+    """Seed 004's user. Ids are UUIDs, not integers; first/last name are split from the display name."""
+
+    id: str
+    tenant_id: str
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    role: str
+    is_active: bool
+    is_platform_admin: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        first, _, last = user.display_name.partition(" ")
+        return cls(
+            id=user.id,
+            tenant_id=user.tenant_id,
+            username=user.username,
+            first_name=first,
+            last_name=last,
+            email=user.email,
+            role=user.role,
+            is_active=user.active,
+            is_platform_admin=user.is_platform_admin,
+            created_at=user.created_at,
+            last_login_at=user.last_login_at,
+        )
+
+
+class Message(BaseModel):
+    message: str
