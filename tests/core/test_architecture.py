@@ -23,6 +23,21 @@ def test_core_never_imports_streamlit() -> None:
     assert offenders == []
 
 
+def test_core_never_imports_the_api() -> None:
+    offenders = [p for p in (ROOT / "core").rglob("*.py") if {"fastapi", "starlette", "uvicorn", "api"} & _imports(p)]
+    assert offenders == []
+
+
+def test_api_routes_go_through_the_engine() -> None:
+    """``api/`` is an adapter like the pages: no storage, no ORM, no Streamlit."""
+    offenders = []
+    for path in (ROOT / "api").rglob("*.py"):
+        text = path.read_text()
+        if "core.storage" in text or "sqlalchemy" in text or {"streamlit", "ui"} & _imports(path):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
 def test_pages_never_touch_storage_directly() -> None:
     offenders = []
     for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]:
@@ -34,7 +49,7 @@ def test_pages_never_touch_storage_directly() -> None:
 
 def test_nothing_unpickles() -> None:
     offenders = []
-    for folder in ("core", "ui", "pages"):
+    for folder in ("core", "ui", "pages", "api"):
         for path in (ROOT / folder).rglob("*.py"):
             text = path.read_text()
             if "pickle.load" in text or "joblib.load" in text or "allow_pickle=True" in text:
