@@ -1,4 +1,4 @@
-"""Tenants, users, custom roles, the sign-in throttle and API refresh tokens."""
+"""Tenants, users, custom roles and permissions, the sign-in throttle and API refresh tokens."""
 
 from __future__ import annotations
 
@@ -44,6 +44,18 @@ class RoleRow(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     permissions: Mapped[list[Any]] = mapped_column()
+    created_at: Mapped[datetime] = created_column()
+
+
+class PermissionRow(Base):
+    """A tenant's custom permission name, which its roles can hold; the engine itself requires only built-in ones."""
+
+    __tablename__ = "permissions"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    id: Mapped[str] = id_column()
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = created_column()
 
 
