@@ -6,13 +6,13 @@ import streamlit as st
 
 from ui.auth import resolve_actor, sign_in_page, sign_out
 from ui.engine import get_engine
-from ui.navigation import visible_pages
+from ui.navigation import sign_in_pages, visible_pages
 
 st.set_page_config(page_title="DataML Studio", page_icon=":material/insights:", layout="wide")
 
 actor = resolve_actor(get_engine())
 if actor is None:
-    st.navigation([st.Page(sign_in_page, title="Sign in", url_path="sign-in")], position="hidden").run()
+    st.navigation(sign_in_pages(sign_in_page), position="hidden").run()
 else:
     with st.sidebar:
         st.markdown(f"**{actor.display_name}** · {actor.role}  \n{actor.tenant_name}")

@@ -15,7 +15,8 @@ Services (each method takes the acting ``Actor`` first and checks permission and
 - ``eng.jobs``: get, list, cancel (a worker the engine signalled is ``canceled``, never ``failed``), wait,
   selftest(steps, outcome=succeed | fail | crash | hang); other services submit jobs through ``submit``, which requires
   the permission each kind declares in ``core.jobs.tasks.TASKS``
-- ``eng.audit``: list, frame
+- ``eng.audit``: list, security_log (platform admins: events of no tenant, e.g. failed sign-ins of unknown
+  names), frame(security=False)
 - ``eng.files``: add (bytes or a stream, never a server path), list, get, download, head, delete (files are
   addressed by id only; a file holding a dataset, used by a model or named by an unfinished job is refused with
   its name), preview(file_id, rows=20) -> FilePreview (kind table | text | image | binary: CSV heads through the
@@ -35,26 +36,32 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   continued versions included, or an unfinished job naming it; cascade deletes the models, all checks first),
   load_samples. Parquet float16/uint64 are converted; durations, times, binary and nested columns are refused naming
   them
-- ``eng.health``: status (versions, database, file store)
+- ``eng.health``: status(actor) (versions, database, file store; its file counts for platform admins only)
 - ``eng.training``: check(TrainRequest) -> {problem_type, reason, warnings} (reads the data; InvalidInput for
   one class, an all-missing or infinite target, < 20 rows, unknown columns, no feature left (``features=()``
   means none), a feature or id column equal to the target, a dataset with problems); submit(TrainRequest)
   -> Job ``train_tabular`` (same refusals before queueing; result {"model_id"}). ``parent_model_id`` continues
   a model: same name, target, features, id column and problem type; trained on the parent's datasets plus the
-  new one (a new version)
+  new one (a new version). A name is one predictor: check and submit raise Conflict when the name's latest
+  version has another target, feature columns (forecast: time column) or problem type. A regression on a
+  dataset with a date column warns "this looks like a time series". check of a forecast request = forecasts.check
 - ``eng.models``: list(problem_types=None), get, pipeline (skops, trusted types), holdout -> DataFrame ``row,
   y_true, y_pred[, probability_<class>]``; summary -> ModelSummary (metrics, metrics_frame(), cv_metric,
   leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings); schema_json -> bytes; download -> skops
-  bytes (``models:download``); importance -> Importance | None (table, per-row SHAP ``values`` in long form,
+  bytes (``models:download``; scikit-learn types only: loads with skops.io alone, dates as ``<name>__year`` …);
+  background -> DataFrame | None (the ≤ 100 training rows explanations are relative to; None before they were
+  kept); importance -> Importance | None (table, per-row SHAP ``values`` in long form,
   rows, output_space, source); feature_importance -> DataFrame ``feature, mean_abs_shap`` on original columns;
   explain(model_id, sample_rows=2000) -> Job ``explain_model``; delete_importance; delete (refused while any
   unfinished job names the model; removes the model, held-out and SHAP files)
 - ``eng.inference``: form_fields(model_id) -> [InputField] (template default, else training median / mode);
   predict_one(model_id, values, explain=True) -> Prediction (the pipeline's own prediction, class
-  probabilities, SHAP base value + contributions per original column = model output, warnings; logged);
+  probabilities, SHAP base value + contributions per original column = model output, ``baseline`` saying what the
+  base value averages over, warnings, ``input_warnings``: [InputWarning(field, value, problem, message)] for values
+  outside the training range and unseen / rare categories; logged);
   predict_batch(model_id, dataset_id=None, data=None, filename=None, explain_top=0) -> Job ``batch_predict``
   (columns and empty files checked at submit; result {"file_id", "rows", "summary", "warnings", "problems"};
-  the CSV holds the input columns + prediction + probability_<class> [+ reason_1..3]);
+  the CSV holds the input columns + prediction + probability_<class> [+ reason_1..3] + input_warnings);
   batch_result(job_id, limit=None) -> DataFrame; log(model_id=None, user=None, since=None, until=None) -> DataFrame;
   forecast(model_id, steps=12, series_ids=None, level=(80, 95)) -> DataFrame (= ``eng.forecasts.forecast``)
 - ``eng.forecasts``: check(TrainRequest) -> {problem_type, reason, warnings, frequency, season_length, horizon,
@@ -91,7 +98,19 @@ Job task functions receive ``(ctx, params)`` where ``ctx.engine``, ``ctx.job`` a
 """
 
 from core.engine import Engine
-from core.entities import Actor, ColumnSpec, FileInfo, InputField, Job, Prediction, PredictionRecord, Role, Tenant, User
+from core.entities import (
+    Actor,
+    ColumnSpec,
+    FileInfo,
+    InputField,
+    InputWarning,
+    Job,
+    Prediction,
+    PredictionRecord,
+    Role,
+    Tenant,
+    User,
+)
 from core.errors import Conflict, CoreError, InvalidInput, JobFailed, NotFound, PermissionDenied, Problem
 
 __all__ = [
@@ -102,6 +121,7 @@ __all__ = [
     "Engine",
     "FileInfo",
     "InputField",
+    "InputWarning",
     "InvalidInput",
     "Job",
     "JobFailed",

@@ -40,6 +40,7 @@ class Settings:
     explain_max_rows: int = 20_000  # batch files larger than this are scored without reasons per row
     login_max_failures: int = 5
     login_lockout_s: int = 300
+    max_jobs_per_tenant: int = 0  # 0: half of max_jobs, rounded up (one tenant never holds every slot if > 1)
 
     @classmethod
     def from_env(
@@ -55,6 +56,7 @@ class Settings:
             max_upload_mb=_int_env("DATAML_MAX_UPLOAD_MB", 200, 1, 10_000),
             job_runner=runner or os.environ.get("DATAML_JOB_RUNNER") or "process",
             max_jobs=_int_env("DATAML_MAX_JOBS", max(1, (os.cpu_count() or 2) // 2), 1, 64),
+            max_jobs_per_tenant=_int_env("DATAML_MAX_JOBS_PER_TENANT", 0, 0, 64),
             bcrypt_rounds=_int_env("DATAML_BCRYPT_ROUNDS", 12, 4, 16),
             explain_max_rows=_int_env("DATAML_EXPLAIN_MAX_ROWS", 20_000, 0, 10_000_000),
         )
@@ -72,6 +74,13 @@ class Settings:
             problems.append(Problem("must be a sqlite:/// or postgresql URL", field="DATAML_DATABASE_URL"))
         if problems:
             raise InvalidInput("The DataML Studio settings are not valid.", problems)
+
+    @property
+    def tenant_job_share(self) -> int:
+        """Jobs one tenant may run at once: ``DATAML_MAX_JOBS_PER_TENANT``, by default half the slots (rounded
+        up, at most ``max_jobs - 1`` when there are several), so another tenant's job always finds a slot."""
+        default = max(1, min((self.max_jobs + 1) // 2, self.max_jobs - 1))
+        return min(self.max_jobs, self.max_jobs_per_tenant or default)
 
     @property
     def max_upload_bytes(self) -> int:

@@ -285,6 +285,18 @@ class InputField:
 
 
 @dataclass(frozen=True)
+class InputWarning:
+    """An input unlike the training data: the model still scores it, but the prediction is less trustworthy.
+
+    ``problem``: "above range" | "below range" (numbers, dates) | "unseen category" | "rare category"."""
+
+    field: str
+    value: str
+    problem: str
+    message: str  # one sentence naming the field, the value and the training range or count
+
+
+@dataclass(frozen=True)
 class Prediction:
     """One form prediction. ``base_value + sum(contributions.values()) == model_output`` (SHAP, original
     columns), where ``model_output`` is in ``output_space`` (value, probability, log-odds or raw score)."""
@@ -299,9 +311,11 @@ class Prediction:
     model_output: float | None
     output_space: str | None
     explained_class: Any
-    warnings: tuple[str, ...]
+    warnings: tuple[str, ...]  # every note in words, the input warnings' messages included
     duration_s: float
     log_id: str
+    input_warnings: tuple[InputWarning, ...] = ()  # values unlike the training data (also in ``warnings``)
+    baseline: str | None = None  # what ``base_value`` is, in words (e.g. the average output over N training rows)
 
 
 PREDICTION_KINDS = ("form", "batch", "forecast")

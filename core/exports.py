@@ -1,27 +1,50 @@
-"""CSV export that is safe to open in a spreadsheet (formula injection neutralized)."""
+"""The one CSV writer of the product: safe to open in a spreadsheet and to read back row for row.
+
+Every CSV the engine or the UI hands out goes through :func:`safe_csv` (a test forbids other writers):
+- a text cell starting with ``= + - @``, a tab, CR or LF gets a leading ``'`` so no spreadsheet runs it as
+  a formula (text that is just a number, such as ``-3`` or ``+1.5``, is left alone: it is not a formula);
+- NUL characters become U+FFFD (spreadsheets and pandas' C parser cut the cell there);
+- lines end in CRLF, which makes the writer quote every field holding a CR or LF, so a bare ``\\r`` can
+  never start a new row (with ``\\n`` line ends it was written unquoted and split the row).
+Numeric columns are written as numbers.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import pandas as pd
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = r"^[=+\-@\t\r\n]"  # what neutralize quotes; callers may test columns with it (plus NUL)
+RISKY_TEXT = FORMULA_START + r"|\x00"  # a text cell matching this may be changed by neutralize
+_FORMULA = re.compile(FORMULA_START)
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def neutralize(value: object) -> object:
-    """Prefix a quote to text cells a spreadsheet would run as a formula; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """The cell as it is safe to write: formula-like text prefixed with ``'``, NUL replaced; others unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if _FORMULA.match(text) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text if text != value else value
 
 
-def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
+def neutralize_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """A copy with the text cells of ``columns`` (default: every text-like column) and the header neutralized."""
     out = df.copy()
-    for column in out.columns:
+    wanted = list(out.columns) if columns is None else list(columns)
+    for column in wanted:
         if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype | pd.CategoricalDtype):
             out[column] = out[column].astype(object).map(neutralize)
     out.columns = [str(neutralize(str(c))) for c in out.columns]
     return out
 
 
-def safe_csv(df: pd.DataFrame) -> bytes:
-    return neutralize_frame(df).to_csv(index=False).encode()
+def safe_csv(df: pd.DataFrame, *, header: bool = True, text_columns: Iterable[str] | None = None) -> bytes:
+    """UTF-8 CSV of ``df`` (no index). ``text_columns`` narrows which columns are scanned, for callers that
+    already know the other columns hold no risky text (the batch writer tests whole Arrow columns at once)."""
+    safe = neutralize_frame(df, text_columns)
+    return safe.to_csv(index=False, header=header, lineterminator="\r\n").encode()

@@ -16,8 +16,13 @@ st.title("Audit log")
 left, right = st.columns(2)
 since = left.date_input("Since", value=datetime.utcnow().date() - timedelta(days=30), key="audit_since")
 action = right.text_input("Action (exact, optional)", key="audit_action", placeholder="login.failed")
+security = actor.is_platform_admin and st.toggle(
+    "Platform security log (failed sign-ins of unknown names, which belong to no tenant)", key="audit_security"
+)
 with guard():
-    frame = engine.audit.frame(actor, since=datetime.combine(since, time.min), action=action.strip() or None)
+    frame = engine.audit.frame(
+        actor, security=security, since=datetime.combine(since, time.min), action=action.strip() or None
+    )
     st.write(f"{len(frame)} events")
     st.dataframe(frame, hide_index=True, key="audit_table", placeholder="")
     download_csv(frame, "audit-log.csv", key="audit_csv")

@@ -9,7 +9,7 @@ import streamlit as st
 from core.services.inference import MAX_REASONS
 from ui import inference_charts as charts
 from ui.auth import current_actor
-from ui.downloads import download_csv
+from ui.downloads import download, download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 from ui.jobs import job_panel
@@ -36,7 +36,7 @@ def show_result(job_id: str, result: dict, target: str) -> None:
         )
         with st.expander("Values scored as missing"):
             frame = pd.DataFrame(problems).dropna(axis=1, how="all")
-            st.dataframe(frame, hide_index=True, key="batch_problems")
+            st.dataframe(frame, hide_index=True, key="batch_problems", placeholder="")
             download_csv(frame, "wrong-types.csv", key="batch_problems_csv")
     summary = result.get("summary", {})
     chart, numbers = st.columns([3, 1])
@@ -50,19 +50,18 @@ def show_result(job_id: str, result: dict, target: str) -> None:
         )
     info = engine.files.get(actor, result["file_id"])
     size = f"{info.size / 1e6:,.1f} MB" if info.size >= 1e6 else f"{info.size / 1e3:,.1f} KB"
-    st.download_button(
+    download(
         f"Download {info.name} ({size})",
-        data=lambda: engine.files.download(actor, info.id),
-        file_name=info.name,
-        mime="text/csv",
+        lambda: engine.files.download(actor, info.id),
+        info.name,
         key="batch_download",
-        icon=":material/download:",
+        mime="text/csv",
         type="primary",
     )
     st.subheader("Preview")
     preview = engine.inference.batch_result(actor, job_id, limit=PREVIEW_ROWS)
     preview.index = pd.RangeIndex(1, len(preview) + 1, name="row")
-    st.dataframe(preview, key="batch_preview")
+    st.dataframe(preview, key="batch_preview", placeholder="")
     st.caption(f"The first {min(PREVIEW_ROWS, result['rows']):,} of {result['rows']:,} rows.")
 
 

@@ -86,7 +86,6 @@ with preview_tab, guard():  # a dataset whose file cannot be read can still be d
             f"{dataset.name}.csv",
             "dataset_csv",
             "text/csv",
-            on_click="ignore",
         )
     if st.button("Statistics of this dataset", key="open_statistics", icon=":material/query_stats:"):
         st.session_state["stats_dataset"] = dataset.id

@@ -83,7 +83,6 @@ with guard():
         info.name,
         "files_download",
         info.content_type,
-        on_click="ignore",
     )
     preview = engine.files.preview(actor, file_id)
     if preview.kind == "table" and preview.table is not None:

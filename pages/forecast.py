@@ -210,6 +210,10 @@ def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         st.plotly_chart(figure, key=f"forecast_cv_chart_{uid}")
 
 
+def open_model() -> None:
+    st.query_params["model"] = st.session_state["forecast_model"]
+
+
 def model_label(model: Model) -> str:
     return f"{model.label} · {model.target} · {model.details.get('series', '?')} series · from {model.dataset_name}"
 
@@ -220,16 +224,22 @@ with guard():
         st.info("No forecast model yet: on the Train page choose the problem type Forecast.")
         st.stop()
     by_id = {m.id: m for m in models}
-    opened = st.session_state.pop("forecast_open", None)  # arriving from the Train page
-    if opened in by_id:
-        st.session_state["forecast_model"] = opened
-    if st.session_state.get("forecast_model") not in by_id:
-        st.session_state["forecast_model"] = next(iter(by_id))
+    if st.query_params.get("model") not in by_id:  # no model in the URL, or it was deleted: the first one
+        st.query_params["model"] = next(iter(by_id))
+    st.session_state["forecast_model"] = st.query_params["model"]  # links, reloads and bookmarks open it
     model_id = st.selectbox(
-        "Forecast model", list(by_id), key="forecast_model", format_func=lambda i: model_label(by_id[i])
+        "Forecast model",
+        list(by_id),
+        key="forecast_model",
+        on_change=open_model,
+        format_func=lambda i: model_label(by_id[i]),
     )
     summary = engine.forecasts.summary(actor, model_id)
     history = engine.forecasts.history(actor, model_id)
+    if not actor.can("inference:run"):  # reading a model needs models:read only
+        st.info("Your role can read forecast models but not run forecasts.", icon=":material/info:")
+        model_view(summary, history)
+        st.stop()
     forecast_tab, model_tab = st.tabs(["Forecast", "Model: leaderboard & cross-validation"])
     with forecast_tab, guard():
         forecast_view(summary, history)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.entities import Model, TrainRequest
 from ui.auth import current_actor
-from ui.downloads import download_csv
+from ui.downloads import download, download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 from ui.jobs import job_panel
@@ -22,6 +22,15 @@ from ui.model_views import (
 
 engine, actor = get_engine(), current_actor()
 st.title("Models")
+
+
+def open_latest(models: list[Model]) -> None:
+    """A predictor chosen in the box opens its newest version (the list is newest first)."""
+    st.query_params["model"] = next(m.id for m in models if m.name == st.session_state["models_name"])
+
+
+def open_version() -> None:
+    st.query_params["model"] = st.session_state["models_version"]
 
 
 def continue_view(model: Model) -> None:
@@ -65,7 +74,7 @@ def continue_view(model: Model) -> None:
     job_id = st.session_state.get("models_continue_job")
     job = job_panel(engine, actor, job_id, key=f"continue_{job_id[:8]}") if job_id else None
     if job and job.status == "succeeded" and job.result and st.button("Open the new version", key="models_open_new"):
-        st.session_state["models_open"] = job.result["model_id"]
+        st.query_params["model"] = job.result["model_id"]
         st.rerun()
 
 
@@ -80,8 +89,7 @@ def forecast_summary_view(model: Model) -> None:
     if st.button(
         "Open its leaderboard, per-series choices and forecasts", key="models_open_forecast", icon=":material/timeline:"
     ):
-        st.session_state["forecast_open"] = model.id
-        st.switch_page("pages/forecast.py")
+        st.switch_page("pages/forecast.py", query_params={"model": model.id})
     facts_and_lineage(summary)
 
 
@@ -90,27 +98,31 @@ def files_view(model: Model) -> None:
     if not inputs.empty:
         st.subheader("Model inputs")
         st.caption(f"What {model.label} expects to predict {model.target}; the schema JSON holds the same.")
-        st.dataframe(inputs, hide_index=True, key="models_inputs")
+        st.dataframe(inputs, hide_index=True, key="models_inputs", placeholder="")
         download_csv(inputs, f"{model.name}-v{model.version}-inputs.csv", key="models_inputs_csv")
-    st.download_button(
+    download(
         "Download the model schema (JSON)",
         engine.models.schema_json(actor, model.id),
-        file_name=f"{model.name}-v{model.version}-schema.json",
-        mime="application/json",
+        f"{model.name}-v{model.version}-schema.json",
         key="models_schema_json",
+        mime="application/json",
         icon=":material/data_object:",
         help="Features with types and allowed categories, target and classes.",
     )
     if actor.can("models:download") and model.file_id:
-        # A callable: the file is read (and its download audited) only when the button is clicked, not per render.
-        st.download_button(
+        # A callable: the file is read (and its download audited) only when the button is clicked, not per render;
+        # no rerun after the click, which would replace the deferred file and fail a second click (ui/downloads).
+        download(
             "Download the model file (skops)",
             lambda: engine.models.download(actor, model.id),
-            file_name=f"{model.name}-v{model.version}.skops",
-            mime="application/octet-stream",
+            f"{model.name}-v{model.version}.skops",
             key="models_download",
-            icon=":material/download:",
-            help="A scikit-learn pipeline; load it with skops.io and the listed trusted types.",
+            help=(
+                "A scikit-learn pipeline that needs only scikit-learn, skops and pandas: load it with "
+                "skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path)) after checking the list. "
+                "It expects the model inputs with numbers as numbers, booleans as 0/1 and each date column as "
+                "<name>__year, __month, __day, __dayofweek and __hour."
+            ),
         )
     if actor.can("models:train"):
         st.divider()
@@ -126,24 +138,23 @@ with guard():
         st.info("No model yet." + (" Train one on the Train page." if actor.can("models:train") else ""))
         st.stop()
     table = overview(models)
-    st.dataframe(table, hide_index=True, key="models_table")
+    st.dataframe(table, hide_index=True, key="models_table", placeholder="")
     download_csv(table, "models.csv", key="models_csv")
 
-    opened = next((m for m in models if m.id == st.session_state.pop("models_open", None)), None)
-    if opened:  # arriving from the Train page or a new version: select it
-        st.session_state.update(models_name=opened.name, models_version=opened.id)
+    by_id = {m.id: m for m in models}
+    if st.query_params.get("model") not in by_id:  # no model in the URL, or it was deleted: the first one
+        st.query_params["model"] = models[0].id
+    shown = by_id[st.query_params["model"]]  # the URL says which model: links, reloads and bookmarks open it
     names = list(dict.fromkeys(m.name for m in models))
-    if st.session_state.get("models_name") not in names:  # e.g. its last version was just deleted
-        st.session_state["models_name"] = names[0]
+    st.session_state.update(models_name=shown.name, models_version=shown.id)
     pick, version, refresh = st.columns([3, 3, 1], vertical_alignment="bottom")
-    name = pick.selectbox("Predictor", names, key="models_name")
+    name = pick.selectbox("Predictor", names, key="models_name", on_change=open_latest, args=(models,))
     versions = {m.id: m for m in models if m.name == name}
-    if st.session_state.get("models_version") not in versions:
-        st.session_state["models_version"] = next(iter(versions))
     model_id = version.selectbox(
         "Version",
         list(versions),
         key="models_version",
+        on_change=open_version,
         format_func=lambda i: (
             f"v{versions[i].version} · {versions[i].created_at:%Y-%m-%d %H:%M} · {versions[i].status}"
         ),

@@ -19,8 +19,7 @@ from ui.errors import guard
 from ui.model_views import choose_tabular_model
 
 SPACES = {
-    "value": "The bars add up from the base value (what the model predicts before it looks at this case's values) "
-    "to this prediction.",
+    "value": "The bars add up from the base value to this prediction.",
     "probability": "The bars add up from the base value to this case's probability of **{c}**.",
     "log-odds": "The bars are in log-odds of **{c}**, from the base value to this case: positive values push "
     "towards {c}, negative ones away from it.",
@@ -81,12 +80,14 @@ def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
     if result.base_value is None or result.model_output is None:
         return
     st.subheader("Why")
-    st.caption(SPACES.get(result.output_space or "value", "").format(c=result.explained_class))
-    style = st.segmented_control("Chart", ["Waterfall", "Bars"], default="Waterfall", key="predict_chart_style")
-    x_title = result.output_space or "value"
-    title = f"Contributions to {x_title}" + (
-        f" of {result.explained_class}" if result.explained_class is not None else ""
+    st.caption(
+        SPACES.get(result.output_space or "value", "").format(c=result.explained_class)
+        + f" The base value, {result.base_value:.4g}, is {result.baseline}."
     )
+    style = st.segmented_control("Chart", ["Waterfall", "Bars"], default="Waterfall", key="predict_chart_style")
+    space = result.output_space or "value"
+    x_title = f"predicted {target}" if space == "value" else f"{space} of {result.explained_class}"
+    title = f"Contributions to the {x_title}"
     if style == "Bars":
         figure = charts.contribution_bars(result.contributions, title=title, x_title=x_title, inputs=inputs)
     else:
@@ -103,7 +104,7 @@ def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
     )
     table = table.sort_values("contribution", key=abs, ascending=False).astype({"input": str})
     with st.expander("Contributions as a table"):
-        st.dataframe(table, hide_index=True, key="predict_contributions")
+        st.dataframe(table, hide_index=True, key="predict_contributions", placeholder="")
         st.caption(f"Base value {result.base_value:.6g} + contributions = {result.model_output:.6g}.")
         download_csv(table, "contributions.csv", key="predict_contributions_csv")
 

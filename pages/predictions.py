@@ -42,6 +42,7 @@ with guard():
         frame.drop(columns=["model_id", "id"]),
         hide_index=True,
         key="log_table",
+        placeholder="",
         column_config={
             "created (UTC)": st.column_config.DatetimeColumn("when (UTC)", format="YYYY-MM-DD HH:mm:ss"),
             "duration_s": st.column_config.NumberColumn("duration (s)", format="%.3f"),

@@ -138,7 +138,6 @@ with guard():
                 f"{template.name}.json",
                 "tpl_download",
                 "application/json",
-                on_click="ignore",
             )
             if can_write:
                 if st.button("Save changes", type="primary", key="tpl_save", icon=":material/save:"):

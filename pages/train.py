@@ -3,7 +3,8 @@ the time budget and the best is kept. The training runs as a job with progress a
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -21,7 +22,9 @@ PROBLEMS = {
     "regression": "Regression (a number)",
     "forecast": "Forecast (a time series)",
 }
+KINDS = {"auto": "a model (type chosen automatically)", "classification": "a classifier", "regression": "a regressor"}
 NONE = "(none)"
+KEPT: Literal["session"] = "session"  # each choice outlives runs that do not draw its widget, and leaving the page
 DATES, NUMBERS = ("date", "datetime"), ("integer", "float")
 
 engine, actor = get_engine(), current_actor()
@@ -37,16 +40,36 @@ def of_type(dataset: Dataset, types: tuple[str, ...]) -> list[str]:
     return [c for c in dataset.columns if dataset.column_types[c] in types] or dataset.columns
 
 
+def default_name(dataset: Dataset) -> str:
+    """Dataset, target and kind: a regressor of another column is another predictor, not a new version."""
+    forecast = st.session_state.get("train_problem") == "forecast"
+    target = st.session_state.get("fc_target" if forecast else "train_target")
+    text = f"{dataset.name} {target} {'forecast' if forecast else 'model'}"
+    return re.sub(r"[^\w .-]+", " ", text).strip()[:100]
+
+
+def rename(dataset: Dataset, force: bool = False) -> None:
+    """The default name follows the target and the problem type until the analyst types a name of their own."""
+    if force or st.session_state.get("train_name") == st.session_state.get("train_name_default"):
+        name = default_name(dataset)
+        st.session_state["train_name"] = name
+        st.session_state["train_name_default"] = name
+
+
 def reset_features(columns: list[str]) -> None:
     """Every column but the target and the id column becomes a feature again."""
     excluded = {st.session_state.get("train_target"), st.session_state.get("train_id")}
-    st.session_state["train_features"] = [c for c in columns if c not in excluded]
+    st.session_state.update(train_features=[c for c in columns if c not in excluded])
+
+
+def new_target(dataset: Dataset) -> None:
+    reset_features(dataset.columns)
+    rename(dataset)
 
 
 def choose_defaults(dataset: Dataset) -> None:
     """Column choices for ``dataset``, set through session state so the browser's widgets show them too."""
     st.session_state.update(
-        train_name=f"{dataset.name} model",
         train_target=dataset.columns[-1],
         train_id=NONE,
         fc_time=of_type(dataset, DATES)[0],
@@ -54,10 +77,31 @@ def choose_defaults(dataset: Dataset) -> None:
         fc_series=NONE,
     )
     reset_features(dataset.columns)
+    rename(dataset, force=True)
 
 
 def new_dataset(datasets: dict[str, Dataset]) -> None:
     choose_defaults(datasets[st.session_state["train_dataset"]])
+
+
+def plan(params: dict[str, Any]) -> str:
+    """The job's parameters in one sentence, shown before and after submit so a choice that did not reach the
+    job is visible."""
+    target, name = f"**{params['target']}**", f"**{params['name']}**"
+    if params["problem_type"] == "forecast":
+        per = f" per {params['series_column']}" if params.get("series_column") else ""
+        settings = ", ".join(
+            f"{label} {params[key] or 'inferred'}"
+            for key, label in (("frequency", "frequency"), ("season_length", "season length"), ("horizon", "horizon"))
+        )
+        return f"a forecast of {target} over {params['time_column']}{per} ({settings}), named {name}"
+    features = params["features"]
+    columns = "every other column" if features is None else ", ".join(features) or "no column"
+    unless = f" except {params['id_column']}" if params.get("id_column") else ""
+    return (
+        f"{KINDS[params['problem_type']]} of {target} from {columns}{unless}, "
+        f"{params['time_budget_s']:g} s budget, named {name}"
+    )
 
 
 def checked(request: TrainRequest) -> dict[str, Any] | CoreError:
@@ -66,8 +110,7 @@ def checked(request: TrainRequest) -> dict[str, Any] | CoreError:
     last = st.session_state.get("train_check")
     if last is None or last[0] != signature:
         try:
-            check = engine.forecasts.check if request.problem_type == "forecast" else engine.training.check
-            last = (signature, check(actor, request))
+            last = (signature, engine.training.check(actor, request))
         except CoreError as exc:
             last = (signature, exc)
         st.session_state["train_check"] = last
@@ -77,13 +120,19 @@ def checked(request: TrainRequest) -> dict[str, Any] | CoreError:
 def tabular_request(dataset: Dataset, name: str, problem: str) -> TrainRequest:
     columns = dataset.columns
     target = st.selectbox(
-        "Column to predict (target)", columns, key="train_target", on_change=reset_features, args=(columns,)
+        "Column to predict (target)",
+        columns,
+        key="train_target",
+        persist_state=KEPT,
+        on_change=new_target,
+        args=(dataset,),
     )
     others = [c for c in columns if c != target]
     id_column = st.selectbox(
         "Id column (excluded from training)",
         [NONE, *others],
         key="train_id",
+        persist_state=KEPT,
         on_change=reset_features,
         args=(columns,),
         help="A row identifier: kept out of the model, since it predicts nothing.",
@@ -93,6 +142,7 @@ def tabular_request(dataset: Dataset, name: str, problem: str) -> TrainRequest:
         "Feature columns",
         candidates,
         key="train_features",
+        persist_state=KEPT,
         help="The columns the model learns from; all other columns by default.",
     )
     left, right = st.columns(2)
@@ -103,9 +153,12 @@ def tabular_request(dataset: Dataset, name: str, problem: str) -> TrainRequest:
         value=60,
         step=5,
         key="train_budget",
+        persist_state=KEPT,
         help="Model selection stops starting new candidates after this.",
     )
-    explain = right.checkbox("Compute feature importance (SHAP) after training", value=True, key="train_explain")
+    explain = right.checkbox(
+        "Compute feature importance (SHAP) after training", value=True, key="train_explain", persist_state=KEPT
+    )
     return TrainRequest(
         dataset_id=dataset.id,
         name=name,
@@ -125,27 +178,40 @@ def forecast_request(dataset: Dataset, name: str) -> TrainRequest:
         "best model, or the mean of the 2-3 best, is kept per series. Forecast on the Forecast page."
     )
     left, right = st.columns(2)
-    time_column = left.selectbox("Time column", of_type(dataset, DATES), key="fc_time")
-    target = right.selectbox("Value to forecast", of_type(dataset, NUMBERS), key="fc_target")
-    series = left.selectbox("Series column (several series in one table)", [NONE, *dataset.columns], key="fc_series")
+    time_column = left.selectbox("Time column", of_type(dataset, DATES), key="fc_time", persist_state=KEPT)
+    target = right.selectbox(
+        "Value to forecast",
+        of_type(dataset, NUMBERS),
+        key="fc_target",
+        persist_state=KEPT,
+        on_change=rename,
+        args=(dataset,),
+    )
+    series = left.selectbox(
+        "Series column (several series in one table)", [NONE, *dataset.columns], key="fc_series", persist_state=KEPT
+    )
     frequency = right.text_input(
         "Frequency (empty: inferred)",
         key="fc_frequency",
+        persist_state=KEPT,
         placeholder="D, W, MS, h …",
         help="A pandas frequency: h hourly, D daily, W-SUN weekly (Sundays), MS month "
         "start, ME month end, QS quarter start, YS year start.",
     )
-    season = left.number_input("Season length (0: inferred)", min_value=0, max_value=1000, value=0, key="fc_season")
+    season = left.number_input(
+        "Season length (0: inferred)", min_value=0, max_value=1000, value=0, key="fc_season", persist_state=KEPT
+    )
     horizon = right.number_input(
         "Evaluation horizon (0: automatic)",
         min_value=0,
         max_value=10_000,
         value=0,
         key="fc_horizon",
+        persist_state=KEPT,
         help="Steps ahead scored in each cross-validation window; "
         "automatic: one season, at most a quarter of the shortest series.",
     )
-    resample = st.checkbox("Put irregular timestamps on the frequency's grid", key="fc_resample")
+    resample = st.checkbox("Put irregular timestamps on the frequency's grid", key="fc_resample", persist_state=KEPT)
     return TrainRequest(
         dataset_id=dataset.id,
         name=name,
@@ -169,24 +235,37 @@ with guard():
         )
         st.stop()
     by_id = {d.id: d for d in datasets}
+    if st.session_state.get("train_dataset") not in by_id:  # first visit, or the dataset was deleted
+        st.session_state["train_dataset"] = datasets[0].id
     dataset = by_id[
         st.selectbox(
             "Dataset",
             list(by_id),
             key="train_dataset",
+            persist_state=KEPT,
             on_change=new_dataset,
             args=(by_id,),
             format_func=lambda i: f"{by_id[i].name} · {by_id[i].rows:,} rows",
         )
     ]
-    if st.session_state.get("train_target") not in dataset.columns:  # first visit, or the page was left
+    if st.session_state.get("train_target") not in dataset.columns:  # first visit
         choose_defaults(dataset)
     name = st.text_input(
-        "Predictor name", key="train_name", help="Training again under the same name adds a new version."
+        "Predictor name",
+        key="train_name",
+        persist_state=KEPT,
+        help="Training again under the same name adds a new version.",
     )
     problem = (
         st.segmented_control(
-            "Problem type", list(PROBLEMS), format_func=lambda p: PROBLEMS[p], default="auto", key="train_problem"
+            "Problem type",
+            list(PROBLEMS),
+            format_func=lambda p: PROBLEMS[p],
+            default="auto",
+            key="train_problem",
+            persist_state=KEPT,
+            on_change=rename,
+            args=(dataset,),
         )
         or "auto"
     )
@@ -209,6 +288,7 @@ with guard():
         )
         for warning in verdict["warnings"]:
             st.warning(warning, icon=":material/warning:")
+    st.markdown(f"The job will train: {plan(request.to_params())}.")
     if st.button(
         "Train",
         type="primary",
@@ -221,6 +301,8 @@ with guard():
 job_id = st.session_state.get("train_job")
 if job_id:
     job = job_panel(engine, actor, job_id, key=f"train_{job_id[:8]}")
+    if job:
+        st.caption(f"Submitted: {plan(job.params)}.")
     model_id = str(job.result["model_id"]) if job and job.status == "succeeded" and job.result else None
     if model_id:
         with guard():
@@ -236,14 +318,8 @@ if job_id:
                     f"**{model.label}**: best of the candidates was **{chosen}**; {headline(model)} on rows it "
                     "never saw."
                 )
-    forecaster = model_id is not None and job is not None and job.kind == "train_forecast"
-    if forecaster and st.button("Open the forecast", type="primary", icon=":material/timeline:", key="train_open"):
-        st.session_state["forecast_open"] = model_id
-        st.switch_page("pages/forecast.py")
-    if (
-        model_id
-        and not forecaster
-        and st.button("Open the model summary", type="primary", icon=":material/insights:", key="train_open")
-    ):
-        st.session_state["models_open"] = model_id
-        st.switch_page("pages/models.py")
+    if model_id and job and job.kind == "train_forecast":
+        if st.button("Open the forecast", type="primary", icon=":material/timeline:", key="train_open"):
+            st.switch_page("pages/forecast.py", query_params={"model": model_id})
+    elif model_id and st.button("Open the model summary", type="primary", icon=":material/insights:", key="train_open"):
+        st.switch_page("pages/models.py", query_params={"model": model_id})

@@ -1,4 +1,7 @@
-"""Download buttons; every result table offers its CSV, and every download gets a safe file name."""
+"""Download buttons; every result table offers its CSV, and every download gets a safe file name.
+
+Downloads never rerun the page (``on_click="ignore"``): a rerun replaces a deferred file's id, so a second
+click within moments of the first found nothing (MediaFileStorageError), and it redraws the page for nothing."""
 
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ def download(
         mime=mime,
         key=key,
         icon=options.pop("icon", ":material/download:"),  # type: ignore[arg-type]
+        on_click="ignore",
         **options,  # type: ignore[arg-type]
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -23,9 +24,14 @@ def _top(contributions: Mapping[str, float], top: int) -> list[tuple[str, float]
     return [*ranked[: top - 1], (f"{len(rest)} other columns", sum(v for _, v in rest))]
 
 
+def _shown(value: object) -> str:
+    """An input as a bar label: floats to 4 significant digits (a form's 0.005383060374248237 is noise)."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _labels(items: list[tuple[str, float]], inputs: Mapping[str, object] | None) -> list[str]:
     inputs = inputs or {}
-    return [f"{name} = {inputs[name]}" if name in inputs else name for name, _ in items]
+    return [f"{name} = {_shown(inputs[name])}" if name in inputs else name for name, _ in items]
 
 
 def contribution_waterfall(
@@ -39,8 +45,12 @@ def contribution_waterfall(
     top: int = TOP,
 ) -> go.Figure:
     """From the base value (the output before the case's values are known), each column's push, to this case's
-    output; the largest pushes first."""
+    output; the largest pushes first. The axis spans the running totals, not 0: a regression's base value is
+    usually far from 0, and an axis from 0 would shrink every push to a sliver."""
     items = _top(contributions, top)
+    totals = np.cumsum([base, *(v for _, v in items)])
+    low, high = float(min(totals.min(), output)), float(max(totals.max(), output))
+    pad = 0.15 * (high - low) or 0.05 * max(abs(high), 1.0)
     labels = ["base value", *_labels(items, inputs), "this case"]
     values = [base, *(v for _, v in items), output]
     figure = go.Figure(
@@ -59,6 +69,7 @@ def contribution_waterfall(
         )
     )
     figure.update_yaxes(autorange="reversed", type="category")
+    figure.update_xaxes(range=[low - pad, high + pad])
     figure.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left"},
         xaxis_title=x_title,

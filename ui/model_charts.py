@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from ui.charts import COLOR, HEIGHT, bar, heatmap
 
 GUIDE = "#9ca3af"  # reference lines: chance diagonal, perfect prediction, zero residual
+PALETTE = qualitative.Plotly
 LOW_HIGH = [[0.0, "#2563eb"], [0.5, "#a855f7"], [1.0, "#dc2626"]]  # feature value low → high
 
 
@@ -39,6 +41,13 @@ def confusion(matrix: pd.DataFrame) -> go.Figure:
     return figure
 
 
+def class_colors(classes: pd.Series) -> dict[object, str]:
+    """One colour per class, the same in every chart of a model (by sorted class, not by trace position, which
+    the ROC's chance line would shift)."""
+    labels = sorted(classes.unique(), key=str)
+    return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
+
+
 def curves(
     frame: pd.DataFrame, *, x: str, y: str, score: str, title: str, x_title: str, y_title: str, diagonal: bool
 ) -> go.Figure:
@@ -49,10 +58,16 @@ def curves(
             go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dash", "color": GUIDE})
         )
     hover = f"{x_title} %{{x:.3f}}<br>{y_title} %{{y:.3f}}<extra>%{{fullData.name}}</extra>"
+    colors = class_colors(frame["class"])
     for label, part in frame.groupby("class", sort=False):
         figure.add_trace(
             go.Scatter(
-                x=part[x], y=part[y], mode="lines", name=f"{label} ({part[score].iloc[0]:.3f})", hovertemplate=hover
+                x=part[x],
+                y=part[y],
+                mode="lines",
+                name=f"{label} ({part[score].iloc[0]:.3f})",
+                hovertemplate=hover,
+                line={"color": colors[label]},
             )
         )
     figure.update_xaxes(range=[0, 1])

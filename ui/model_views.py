@@ -108,7 +108,7 @@ def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
         "training rows. Rank 1 was refit on all training rows and became this model."
     )
     board = summary.leaderboard
-    st.dataframe(leaderboard_table(board, metric), hide_index=True, key="models_leaderboard")
+    st.dataframe(leaderboard_table(board, metric), hide_index=True, key="models_leaderboard", placeholder="")
     st.caption(
         "A candidate the time budget stopped before its last fold ranks after every complete one, however "
         'good its few folds looked; "not run" candidates did not fit in the budget.'
@@ -132,7 +132,7 @@ def facts_and_lineage(summary: ModelSummary) -> None:
     download_csv(summary.facts, f"{model.name}-v{model.version}-facts.csv", key="models_facts_csv")
     st.subheader("Lineage")
     st.caption("This version first, then the versions it continued from, with the data each was trained on.")
-    st.dataframe(summary.lineage, hide_index=True, key="models_lineage", width="stretch")
+    st.dataframe(summary.lineage, hide_index=True, key="models_lineage", width="stretch", placeholder="")
     download_csv(summary.lineage, f"{model.name}-v{model.version}-lineage.csv", key="models_lineage_csv")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,10 @@ class PageSpec:
     section: str
     permission: str | None = None  # None: every signed-in user
 
+    @property
+    def url_path(self) -> str:
+        return Path(self.file).stem
+
 
 PAGES: list[PageSpec] = [
     PageSpec("home.py", "Home", ":material/home:", "Workbench"),
@@ -33,7 +38,7 @@ PAGES: list[PageSpec] = [
     PageSpec("models.py", "Models", ":material/neurology:", "Models", "models:read"),
     PageSpec("predict.py", "Predict one case", ":material/online_prediction:", "Predict", "inference:run"),
     PageSpec("batch.py", "Batch predictions", ":material/table_view:", "Predict", "inference:run"),
-    PageSpec("forecast.py", "Forecast", ":material/timeline:", "Predict", "inference:run"),
+    PageSpec("forecast.py", "Forecast", ":material/timeline:", "Predict", "models:read"),  # running one: inference:run
     PageSpec("predictions.py", "Predictions log", ":material/receipt_long:", "Predict", "predictions:read"),
     PageSpec("samples.py", "Samples", ":material/bug_report:", "Attribution", "attribution:read"),
     PageSpec(
@@ -49,10 +54,35 @@ PAGES: list[PageSpec] = [
 
 
 def visible_pages(actor: Actor) -> dict[str, list[StreamlitPage]]:
-    """Sections → pages this actor may use, in the order above."""
+    """Sections → pages this actor may use, in the order above. A page the role lacks keeps its URL (hidden from
+    the menu) and says so, instead of Streamlit's "Page not found" for a bookmark or link."""
     sections: dict[str, list[StreamlitPage]] = {}
     for spec in PAGES:
         if spec.permission is None or actor.can(spec.permission):
-            page = st.Page(str(PAGES_DIR / spec.file), title=spec.title, icon=spec.icon, default=spec.file == "home.py")
-            sections.setdefault(spec.section, []).append(page)
+            home = spec.file == "home.py"
+            page = st.Page(
+                str(PAGES_DIR / spec.file),
+                title=spec.title,
+                icon=spec.icon,
+                default=home,
+                url_path=None if home else spec.url_path,
+            )
+        else:
+            page = st.Page(_no_access, title=spec.title, url_path=spec.url_path, visibility="hidden")
+        sections.setdefault(spec.section, []).append(page)
     return sections
+
+
+def sign_in_pages(sign_in: Callable[[], None]) -> list[StreamlitPage]:
+    """Before sign-in every page's URL shows the sign-in form; a page's identity is its URL, so the rerun after
+    sign-in runs the page that was asked for, query parameters and all."""
+    others = [st.Page(sign_in, title="Sign in", url_path=s.url_path) for s in PAGES if s.file != "home.py"]
+    return [st.Page(sign_in, title="Sign in", url_path="sign-in", default=True), *others]
+
+
+def _no_access() -> None:
+    st.title("No access")
+    st.warning(
+        "You don't have access to this page. Your role does not include it; ask an administrator if you need it.",
+        icon=":material/lock:",
+    )

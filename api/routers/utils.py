@@ -20,7 +20,9 @@ class HealthOut(BaseModel):
 @router.get("/health-check/", response_model=HealthOut)
 def health_check(eng: EngineDep, actor: OptionalActorDep) -> HealthOut:
     """Open without a token (status only, no counts or paths); details for signed-in administrators."""
-    report = eng.health.status()
-    status = "ok" if report["database"]["ok"] and report["file_store"]["ok"] else "degraded"
-    admin = actor is not None and (actor.role == "admin" or actor.is_platform_admin)
-    return HealthOut(status=status, details=report if admin else None)
+    if actor is None or not (actor.role == "admin" or actor.is_platform_admin):
+        return HealthOut(status="ok" if eng.health.alive() else "degraded")
+    report = eng.health.status(actor)
+    return HealthOut(
+        status="ok" if report["database"]["ok"] and report["file_store"]["ok"] else "degraded", details=report
+    )

@@ -165,7 +165,7 @@ def _binary(source: bytes | Path) -> Iterator[IO[bytes]]:
 def _parse(source: bytes | Path, dialect: Dialect, filename: str, text_columns: Collection[str]) -> pa.Table:
     arrow_input = str(source) if isinstance(source, Path) else pa.BufferReader(pa.py_buffer(source))
     try:
-        return pv.read_csv(
+        table = pv.read_csv(
             arrow_input,
             read_options=pv.ReadOptions(encoding=dialect.encoding, skip_rows=dialect.skip_rows),
             parse_options=pv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=dialect.multiline),
@@ -187,14 +187,57 @@ def _parse(source: bytes | Path, dialect: Dialect, filename: str, text_columns: 
             f"'{filename}' has rows whose number of fields differs from its header ({width} columns).",
             _ragged_rows(source, dialect, width) or [Problem(str(error).splitlines()[0])],
         ) from error
+    if _last_row_spans_lines(table):  # a quote never closed swallows the rest of the file into the last row
+        _check_quotes_closed(source, dialect, filename)
+    return table
+
+
+def _last_row_spans_lines(table: pa.Table) -> bool:
+    if table.num_rows == 0:
+        return False
+    last = table.slice(table.num_rows - 1)
+    return any(
+        isinstance(value, str) and ("\n" in value or "\r" in value)
+        for column in last.columns
+        if pa.types.is_string(column.type)
+        for value in column.to_pylist()
+    )
+
+
+def _check_quotes_closed(source: bytes | Path, dialect: Dialect, filename: str) -> None:
+    """Refuse a file whose last quoted field never ends, naming the data row where it opens."""
+    with _text(source, dialect) as text:
+        records = (r for r in csv.reader(text, delimiter=dialect.delimiter, strict=True) if r)
+        row = -dialect.skip_rows  # the hint line, then the header, come before data row 1
+        try:
+            for _ in records:
+                row += 1
+        except csv.Error as error:
+            if "unexpected end of data" not in str(error):
+                return  # other oddities were for Arrow to judge; it accepted them
+            raise InvalidInput(
+                f"'{filename}' has a quote opened in row {row} that is never closed, so every line after it "
+                "would be read as one cell; close the quote or remove it.",
+                [Problem("unterminated quote", row=row)],
+            ) from None
+
+
+@contextmanager
+def _text(source: bytes | Path, dialect: Dialect) -> Iterator[IO[str]]:
+    """The file decoded as the dialect says, for the csv module (line ends kept, as it needs)."""
+    encoding = "utf-8-sig" if dialect.encoding == "utf-8" else dialect.encoding
+    with _binary(source) as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+        try:
+            yield text
+        finally:
+            text.detach()
 
 
 def _ragged_rows(source: bytes | Path, dialect: Dialect, width: int) -> list[Problem]:
     """Row numbers (1-based data rows, blank lines skipped as Arrow does) of the first ragged rows."""
-    encoding = "utf-8-sig" if dialect.encoding == "utf-8" else dialect.encoding
     problems: list[Problem] = []
-    with _binary(source) as raw:
-        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    with _text(source, dialect) as text:
         records = (r for r in csv.reader(text, delimiter=dialect.delimiter) if r)
         for _ in range(dialect.skip_rows + 1):  # the hint line, then the header
             next(records, None)
@@ -212,5 +255,4 @@ def _ragged_rows(source: bytes | Path, dialect: Dialect, width: int) -> list[Pro
                         break
         except csv.Error:  # a malformed record the csv module cannot follow: report what was found
             pass
-        text.detach()
     return problems

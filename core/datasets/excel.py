@@ -1,7 +1,10 @@
 """Excel .xlsx -> Arrow with openpyxl in read-only mode, after checking the zip is really a workbook.
 
 The zip directory is inspected first (cheap, no XML parsed) so a damaged file, a zip that is not a
-workbook, or a zip bomb is refused with a clear sentence before openpyxl touches it.
+workbook, or a zip bomb is refused with a clear sentence before openpyxl touches it. Bytes alone do not bound
+the work (a few MB can unpack to a GB of cells), so reading also stops at ``MAX_CELLS`` cells and after
+``MAX_SECONDS``; the sheet's ``<dimension>`` tag is ignored (a wrong one loses rows or makes openpyxl walk
+a million empty rows).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
+from time import monotonic
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 
@@ -24,13 +28,26 @@ from core.datasets.headers import NULL_TOKENS, checked_names
 from core.errors import InvalidInput, Problem
 
 MAX_UNCOMPRESSED_BYTES = 2 << 30
-_LOAD_ERRORS = (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile, InvalidFileException, ParseError)
+MAX_CELLS = 20_000_000  # cells and rows read, empty ones included
+MAX_SECONDS = 120.0
+# openpyxl meets damage in many ways; AttributeError / IndexError come from a workbook.xml that names no sheet
+_LOAD_ERRORS = (
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OSError,
+    zipfile.BadZipFile,
+    InvalidFileException,
+    ParseError,
+)
 
 
 def list_sheets(source: bytes | Path, filename: str) -> list[str]:
     """Worksheet names in workbook order."""
     with _workbook(source, filename) as workbook:
-        return list(workbook.sheetnames)
+        return [worksheet.title for worksheet in workbook.worksheets]  # chart sheets hold no table
 
 
 def read_xlsx(
@@ -46,11 +63,9 @@ def read_xlsx(
     Empty rows are skipped, as the CSV reader skips blank lines, so row numbers mean the same thing.
     """
     with _workbook(source, filename) as workbook:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            listed = ", ".join(f"'{n}'" for n in workbook.sheetnames)
-            raise InvalidInput(f"'{filename}' has no sheet named '{sheet}'; its sheets are {listed}.")
-        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        rows = (row for row in worksheet.iter_rows(values_only=True) if any(v is not None for v in row))
+        worksheet = _worksheet(workbook, filename, sheet)
+        worksheet.reset_dimensions()
+        rows = (row for row in _bounded_rows(worksheet, filename) if any(v is not None for v in row))
         header = next(rows, None)
         if header is None:
             raise InvalidInput(
@@ -65,6 +80,40 @@ def read_xlsx(
         for i, name in enumerate(names)
     ]
     return pa.table(arrays, names=names)
+
+
+def _worksheet(workbook: Any, filename: str, sheet: str | None) -> Any:
+    """The named worksheet, else the first; a workbook of chart sheets only (or none) is refused."""
+    titles = [worksheet.title for worksheet in workbook.worksheets]
+    if not titles:
+        raise InvalidInput(
+            f"'{filename}' has no worksheet (only charts, or nothing), so there is no table to read.",
+            [Problem("no worksheet")],
+        )
+    if sheet is None:
+        return workbook.worksheets[0]
+    if sheet not in titles:
+        listed = ", ".join(f"'{n}'" for n in titles)
+        raise InvalidInput(f"'{filename}' has no worksheet named '{sheet}'; its worksheets are {listed}.")
+    return workbook[sheet]
+
+
+def _bounded_rows(worksheet: Any, filename: str) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows, refusing the file once it holds more than ``MAX_CELLS`` or takes ``MAX_SECONDS``."""
+    deadline, cells = monotonic() + MAX_SECONDS, 0
+    for number, row in enumerate(worksheet.iter_rows(values_only=True)):
+        cells += max(1, len(row))
+        if cells > MAX_CELLS:
+            raise InvalidInput(
+                f"'{filename}' holds more than {MAX_CELLS:,} cells (empty ones included); it is refused.",
+                [Problem("too many cells")],
+            )
+        if number % 256 == 0 and monotonic() > deadline:
+            raise InvalidInput(
+                f"'{filename}' took more than {MAX_SECONDS:.0f} seconds to read; it is refused.",
+                [Problem("workbook too slow to read")],
+            )
+        yield row
 
 
 @contextmanager

@@ -42,7 +42,7 @@ class InlineRunner:
 
     def start(self, job_id: str) -> None:
         with self.engine.db.session() as session:
-            claimed = job_repo.claim_slot(session, job_id, max_running=1_000_000)
+            claimed = job_repo.claim_slot(session, job_id, max_running=1_000_000, tenant_share=1_000_000)
         if claimed:
             execute_job(self.engine, job_id)
 
@@ -76,9 +76,9 @@ class ProcessRunner:
         self.engine, self.grace_s = engine, grace_s
 
     def start(self, job_id: str) -> None:
-        env = dict(os.environ)
-        env.update(DATAML_HOME=str(self.engine.settings.home), DATAML_DATABASE_URL=self.engine.settings.database_url)
-        env.update(DATAML_MAX_JOBS=str(self.engine.settings.max_jobs))
+        env, settings = dict(os.environ), self.engine.settings
+        env.update(DATAML_HOME=str(settings.home), DATAML_DATABASE_URL=settings.database_url)
+        env.update(DATAML_MAX_JOBS=str(settings.max_jobs), DATAML_MAX_JOBS_PER_TENANT=str(settings.max_jobs_per_tenant))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         proc = subprocess.Popen(
             [sys.executable, "-m", "core.jobs.worker", job_id],

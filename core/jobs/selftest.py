@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def run(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    steps = int(params.get("steps", 5))
+    steps = int(params.get("steps", 5))  # bounded by eng.jobs.submit (core.jobs.tasks)
     outcome = params.get("outcome", "succeed")
     if outcome == "hang":  # like a task stuck in native code: only the engine's SIGKILL ends it
         signal.signal(signal.SIGTERM, signal.SIG_IGN)

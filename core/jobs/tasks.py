@@ -13,22 +13,49 @@ import importlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+Limits = dict[str, tuple[float, float]]
+
 
 class Task(NamedTuple):
     target: str  # "module:function"
     permission: str  # what the submitting actor must hold
+    limits: Limits = {}  # noqa: RUF012 - read only; the bounds of every number the job takes (lists: each item)
 
 
+_TRAIN: Limits = {"time_budget_s": (1, 3600), "season_length": (1, 10_000), "horizon": (1, 10_000)}
 TASKS: dict[str, Task] = {
-    "selftest": Task("core.jobs.selftest:run", "jobs:read"),
-    "train_tabular": Task("core.services.training_tasks:train_tabular", "models:train"),
-    "explain_model": Task("core.services.explain_tasks:explain_model", "models:train"),
-    "batch_predict": Task("core.services.inference_tasks:batch_predict", "inference:run"),
-    "train_forecast": Task("core.services.forecasts:train_forecast", "models:train"),
-    "forecast": Task("core.services.forecasts:forecast_job", "inference:run"),
+    "selftest": Task("core.jobs.selftest:run", "jobs:read", {"steps": (1, 200), "step_seconds": (0, 1)}),
+    "train_tabular": Task("core.services.training_tasks:train_tabular", "models:train", _TRAIN),
+    "explain_model": Task("core.services.explain_tasks:explain_model", "models:train", {"sample_rows": (10, 50_000)}),
+    "batch_predict": Task(
+        "core.services.inference_tasks:batch_predict",
+        "inference:run",
+        {"explain_top": (0, 3), "model_version": (1, 2**31), "rows": (0, 2**40)},
+    ),
+    "train_forecast": Task("core.services.forecasts:train_forecast", "models:train", _TRAIN),
+    "forecast": Task(
+        "core.services.forecasts:forecast_job", "inference:run", {"steps": (1, 10_000), "levels": (1, 99)}
+    ),
     "attribution_run": Task("core.services.attribution_tasks:attribution_run", "attribution:submit"),
     "attribution_index": Task("core.services.attribution_tasks:attribution_index", "attribution:library"),
 }
+
+
+def check_params(kind: str, params: dict[str, Any]) -> None:
+    """Refuse a number outside its kind's bounds, or a number the kind does not declare: job slots are
+    shared by every tenant, so nothing a caller passes may make a job run (or wait) without end."""
+    from core.errors import InvalidInput, Problem
+
+    limits = TASKS[kind].limits
+    for key, value in params.items():
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(item, bool) or not isinstance(item, int | float):
+                continue
+            low, high = limits.get(key, (0.0, -1.0))  # undeclared: nothing is within
+            if not low <= item <= high:
+                bounds = f"between {low:g} and {high:g}" if key in limits else "not a parameter of this job"
+                problem = Problem("out of range", field=key, value=str(item))
+                raise InvalidInput(f"The job parameter {key!r} must be {bounds}.", [problem])
 
 
 def task_function(kind: str) -> Callable[..., dict[str, Any]]:

@@ -23,7 +23,7 @@ def main(job_id: str) -> int:
     try:
         while True:
             with engine.db.session() as session:
-                if job_repo.claim_slot(session, job_id, engine.settings.max_jobs):
+                if job_repo.claim_slot(session, job_id, engine.settings.max_jobs, engine.settings.tenant_job_share):
                     break
                 job = job_repo.get_job(session, None, job_id)
             if job.finished:

@@ -12,14 +12,20 @@ Pure domain code (pandas in, dataclasses / frames out); services wire it to stor
   cross-validated selection among gradient boosting, forests and linear models; refit; held-out metrics.
 - ``holdout_metrics``, ``confusion_frame``, ``roc_curves``, ``pr_curves``, ``residuals_frame``: metrics and
   small plot frames from ``TrainOutcome.holdout``.
-- ``explain_one(pipeline, schema, row, background=None) -> Explanation``: base + contributions = output.
-- ``global_importance(pipeline, schema, sample, max_rows=2000) -> (importance, per-row SHAP)``;
+- ``explain_one(pipeline, schema, row, background=None) -> Explanation``: base + contributions = output;
+  non-tree models are explained against ``background`` (training rows stored with the model, from
+  ``background_sample(frame, schema)``), ``baseline`` says what the base value averages over.
+- ``output_space(pipeline)``: what explanations measure (value, probability, log-odds, raw score).
+- ``global_importance(pipeline, schema, sample, max_rows=2000, background=None) -> (importance, per-row SHAP)``;
   ``importance_rows(pipeline, max_rows)`` says how many rows it will explain (fewer for big forests).
-- ``top_reasons(pipeline, schema, rows, predictions, k) -> DataFrame`` ``reason_1..k`` for every row (no row
-  cap, unlike ``global_importance``): the columns that pushed each prediction most, with their SHAP value.
+- ``top_reasons(pipeline, schema, rows, predictions, k, background=None) -> DataFrame`` ``reason_1..k`` for every
+  row (no row cap, unlike ``global_importance``): the columns that pushed each prediction most, with their SHAP value.
 - ``explainer_for(pipeline, background) -> Explainer``: the SHAP explainer itself (tree / linear / agnostic).
 - ``save_model`` / ``load_model`` (path) and ``model_to_bytes`` / ``model_from_bytes``: skops, trusted types only;
   ``library_versions()`` to record next to a saved model.
+- ``unusual_inputs(schema, aligned) -> DataFrame`` (row, field, value, problem, message): values outside the
+  training range, unseen and rare categories; ``input_warnings`` (typed, first row), ``warnings_column``,
+  ``flag_notes``.
 - ``check_input(schema, df, row_offset=0) -> (aligned frame, problems, warnings)`` and
   ``predict_frame(pipeline, schema, df) -> DataFrame`` (``prediction`` + ``probability_<class>``).
 """
@@ -27,16 +33,19 @@ Pure domain code (pandas in, dataclasses / frames out); services wire it to stor
 from core.ml.explain import (
     Explainer,
     Explanation,
+    background_sample,
     explain_one,
     explainer_for,
     global_importance,
     importance_rows,
+    output_space,
     top_reasons,
 )
 from core.ml.metrics import confusion_frame, holdout_metrics, pr_curves, residuals_frame, roc_curves
 from core.ml.persistence import library_versions, load_model, model_from_bytes, model_to_bytes, save_model
 from core.ml.predict import check_input, predict_frame
 from core.ml.problem import infer_problem_type, training_warnings
+from core.ml.ranges import flag_notes, input_warnings, unusual_inputs, warnings_column
 from core.ml.schema import FeatureSpec, ModelSchema, infer_schema
 from core.ml.selection import TrainOutcome, train_tabular
 
@@ -46,19 +55,23 @@ __all__ = [
     "FeatureSpec",
     "ModelSchema",
     "TrainOutcome",
+    "background_sample",
     "check_input",
     "confusion_frame",
     "explain_one",
     "explainer_for",
+    "flag_notes",
     "global_importance",
     "holdout_metrics",
     "importance_rows",
     "infer_problem_type",
     "infer_schema",
+    "input_warnings",
     "library_versions",
     "load_model",
     "model_from_bytes",
     "model_to_bytes",
+    "output_space",
     "pr_curves",
     "predict_frame",
     "residuals_frame",
@@ -67,4 +80,6 @@ __all__ = [
     "top_reasons",
     "train_tabular",
     "training_warnings",
+    "unusual_inputs",
+    "warnings_column",
 ]

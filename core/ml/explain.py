@@ -1,9 +1,12 @@
 """SHAP explanations on the user's original columns.
 
-Tree models get ``shap.TreeExplainer`` (path-dependent: exact, no background needed), linear models
-``shap.LinearExplainer``, anything else ``shap.KernelExplainer`` over a small background. Values are computed
-on the model's input features and summed back onto the original column each came from (one-hot columns,
-date parts, text tokens).
+Tree models get ``shap.TreeExplainer`` (path-dependent: exact, relative to the training rows the trees were
+grown on), linear models ``shap.LinearExplainer``, anything else ``shap.KernelExplainer``; those two are relative
+to a *background* of training rows stored with the model (``background_sample``), so the base value is the
+average model output over it and every input that differs from the background contributes. Models stored before
+backgrounds were kept fall back to the schema's typical row (``Explanation.baseline`` says which). Values are
+computed on the model's input features and summed back onto the original column each came from (one-hot
+columns, date parts, text tokens).
 
 What is explained (``Explanation.output_space``), always for the predicted class of a classifier:
 - ``"value"``: the regression prediction;
@@ -48,7 +51,7 @@ _TREES = (
 )
 _LINEAR = (LogisticRegression, Ridge, LinearRegression)
 _PROBABILITY_TREES = (RandomForestClassifier, ExtraTreesClassifier)
-AGNOSTIC_BACKGROUND = 20  # rows of background data for the model-agnostic explainer
+BACKGROUND_ROWS = 100  # training rows kept with a model; Kernel SHAP's cost grows with them, LinearExplainer uses 100
 AGNOSTIC_EVALS = 500  # coalitions Kernel SHAP evaluates per explained row
 AGNOSTIC_ROWS = 100  # global importance of a model-agnostic explanation explains at most this many rows
 DEFAULT_SAMPLE_ROWS = 2000
@@ -68,13 +71,34 @@ class Explanation:
     model_output: float
     output_space: str  # value | probability | log-odds | raw score (see module docstring)
     explained_class: Any = None
+    baseline: str = "training"  # what base_value averages over: training | background | typical row
+    background_rows: int = 0  # rows of the background ("background"), else 0
+
+
+def output_space(pipeline: Pipeline) -> str:
+    """What the explanations of ``pipeline`` measure (see the module docstring)."""
+    model = pipeline[-1]
+    if not hasattr(model, "classes_"):
+        return "value"
+    if not isinstance(model, _TREES + _LINEAR) or isinstance(model, _PROBABILITY_TREES):
+        return "probability"
+    return "log-odds" if len(model.classes_) == 2 else "raw score"
+
+
+def background_sample(frame: pd.DataFrame, schema: ModelSchema, random_state: int = 0) -> pd.DataFrame:
+    """At most ``BACKGROUND_ROWS`` training rows (features only) to store with a model."""
+    rows = frame[schema.feature_names]
+    return rows.sample(n=BACKGROUND_ROWS, random_state=random_state) if len(rows) > BACKGROUND_ROWS else rows
 
 
 class Explainer:
     """A SHAP explainer bound to one fitted pipeline; reuse it, construction is the slow part."""
 
-    def __init__(self, pipeline: Pipeline, background: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self, pipeline: Pipeline, background: pd.DataFrame | None = None, baseline: str = "background"
+    ) -> None:
         self.prep = pipeline[:-1]
+        self.after_coercion = self.prep[1:]  # for rows ``check_input`` already coerced: skip repeating it
         self.model = pipeline[-1]
         self.classify = hasattr(self.model, "classes_")
         self.columns = list(pipeline.named_steps["coerce"].kinds)
@@ -82,22 +106,19 @@ class Explainer:
         self.to_columns = (np.asarray(sources)[:, None] == np.asarray(self.columns)[None, :]).astype(float)
         linear = "linear" if isinstance(self.model, _LINEAR) else "agnostic"
         self.kind = "tree" if isinstance(self.model, _TREES) else linear
-        if not self.classify:
-            self.output_space = "value"
-        elif self.kind == "agnostic" or isinstance(self.model, _PROBABILITY_TREES):
-            self.output_space = "probability"
-        else:
-            self.output_space = "log-odds" if len(self.model.classes_) == 2 else "raw score"
+        self.output_space = output_space(pipeline)
+        self.baseline, self.background_rows = "training", 0
         if self.kind == "tree":
             self.shap: Any = shap.TreeExplainer(self.model)
             return
         if background is None or background.empty:
             raise ValueError("a background sample is needed to explain a non-tree model")
-        data = self.prep.transform(background)
-        if self.kind == "linear":
+        self.baseline, self.background_rows = baseline, len(background) if baseline == "background" else 0
+        data = self.transform(background)
+        if self.kind == "linear":  # exact for up to 100 background rows (shap's Independent masker keeps 100)
             self.shap = shap.LinearExplainer(self.model, data)
         else:  # Kernel SHAP: additive by construction, and no JIT compilation on first use
-            self.shap = shap.KernelExplainer(self._output_function, data[:AGNOSTIC_BACKGROUND])
+            self.shap = shap.KernelExplainer(self._output_function, data)
 
     @property
     def _output_function(self) -> Any:
@@ -105,8 +126,9 @@ class Explainer:
             return self.model.predict
         return self.model.predict_proba if self.output_space == "probability" else self.model.decision_function
 
-    def transform(self, rows: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.prep.transform(rows), dtype="float64")
+    def transform(self, rows: pd.DataFrame, coerced: bool = False) -> np.ndarray:
+        prep = self.after_coercion if coerced else self.prep
+        return np.asarray(prep.transform(rows), dtype="float64")
 
     def outputs(self, Xt: np.ndarray) -> np.ndarray:
         """The explained model output, shape (rows, outputs)."""
@@ -142,11 +164,15 @@ def explainer_for(pipeline: Pipeline, background: pd.DataFrame | None = None) ->
     return Explainer(pipeline, background)
 
 
-def _cached(pipeline: Pipeline, schema: ModelSchema) -> Explainer:
-    """One explainer per pipeline object; non-tree models use the schema's typical row as background."""
+def _cached(pipeline: Pipeline, schema: ModelSchema, background: pd.DataFrame | None) -> Explainer:
+    """One explainer per pipeline object (a loaded model file, whose stored background never changes); without
+    a background, non-tree models fall back to the schema's typical row."""
     explainer = _CACHE.get(pipeline)
     if explainer is None:
-        explainer = Explainer(pipeline, pd.DataFrame([schema.defaults()]))
+        if background is None and not isinstance(pipeline[-1], _TREES):
+            explainer = Explainer(pipeline, pd.DataFrame([schema.defaults()]), baseline="typical row")
+        else:
+            explainer = Explainer(pipeline, background)
         _CACHE[pipeline] = explainer
     return explainer
 
@@ -161,17 +187,21 @@ def _class_slot(explainer: Explainer, n_outputs: int, class_index: np.ndarray) -
 
 
 def explain_one(
-    pipeline: Pipeline, schema: ModelSchema, row: pd.DataFrame, background: pd.DataFrame | None = None
+    pipeline: Pipeline,
+    schema: ModelSchema,
+    row: pd.DataFrame,
+    background: pd.DataFrame | None = None,
+    coerced: bool = False,
 ) -> Explanation:
     """Explain the prediction for the first row of ``row`` (raw input columns).
 
     The explainer is cached per pipeline object, so repeated form predictions only pay for one SHAP pass.
-    Linear and model-agnostic explanations are relative to ``background`` (default: the schema's typical
-    row, ``schema.defaults()``); tree explanations need none and are relative to the training data."""
-    own_background = background is not None and not isinstance(pipeline[-1], _TREES)
-    explainer = explainer_for(pipeline, background) if own_background else _cached(pipeline, schema)
+    Linear and model-agnostic explanations are relative to the model's stored ``background`` (missing: the
+    schema's typical row); tree explanations need none and are relative to the training data. ``coerced``: the
+    row comes from ``check_input`` (its per-value coercion is the slowest step; it is not repeated)."""
+    explainer = _cached(pipeline, schema, background)
     with _threads().limit(limits=1):  # one row: OpenMP threads only add synchronisation latency
-        Xt = explainer.transform(row.iloc[:1][schema.feature_names])
+        Xt = explainer.transform(row.iloc[:1][schema.feature_names], coerced)
         values, base = explainer.values(Xt)
         outputs = explainer.outputs(Xt)
     if explainer.classify:  # the predicted class, as predict() picks it, from the outputs already computed
@@ -188,6 +218,8 @@ def explain_one(
         model_output=float(outputs[0, slot[0]] * sign[0]),
         output_space=explainer.output_space,
         explained_class=label if explainer.classify else None,
+        baseline=explainer.baseline,
+        background_rows=explainer.background_rows,
     )
 
 
@@ -197,19 +229,21 @@ def top_reasons(
     rows: pd.DataFrame,
     predictions: pd.Series,
     k: int,
+    background: pd.DataFrame | None = None,
     slice_rows: int = REASON_SLICE_ROWS,
+    coerced: bool = False,
 ) -> pd.DataFrame:
     """``reason_1..k`` for every row of ``rows``: the columns that pushed its prediction most, with their SHAP value
     (for the predicted class of a classifier), e.g. ``"petal_length_cm (+0.42)"``; "" for a zero contribution.
 
     Unlike ``global_importance`` no row is left out, whatever the model's size (callers cap the rows: TreeSHAP
-    of a big forest is slow). Explanations are relative to the training data (trees) or the schema's typical
-    row, as for ``explain_one``."""
-    explainer = _cached(pipeline, schema)
+    of a big forest is slow). Explanations are relative to the same baseline as ``explain_one``'s; ``coerced`` as
+    there."""
+    explainer = _cached(pipeline, schema, background)
     classes = pd.Index(explainer.model.classes_) if explainer.classify else None
     parts = []
     for start in range(0, len(rows), slice_rows):
-        Xt = explainer.transform(rows.iloc[start : start + slice_rows][schema.feature_names])
+        Xt = explainer.transform(rows.iloc[start : start + slice_rows][schema.feature_names], coerced)
         values, _ = explainer.values(Xt)
         if classes is None:
             index = np.zeros(len(Xt), dtype=int)
@@ -251,21 +285,21 @@ def global_importance(
     sample: pd.DataFrame,
     max_rows: int = DEFAULT_SAMPLE_ROWS,
     random_state: int = 0,
+    background: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(importance ``[feature, mean_abs_shap]`` largest first, per-row SHAP values on original columns).
 
     At most ``importance_rows(pipeline, max_rows)`` rows of ``sample`` are explained. Per-row values are
     for the positive class of a binary classifier and for each row's predicted class of a multiclass one;
-    importance then averages |value| over rows (and, for multiclass, over classes)."""
+    importance then averages |value| over rows (and, for multiclass, over classes). Non-tree models are explained
+    against ``background`` (the model's stored one), or else a background drawn from ``sample``."""
     max_rows = importance_rows(pipeline, max_rows)
     rows = sample.sample(n=max_rows, random_state=random_state) if len(sample) > max_rows else sample
     rows = rows[schema.feature_names]
     if isinstance(pipeline[-1], _TREES):
-        explainer = _cached(pipeline, schema)
+        explainer = _cached(pipeline, schema, None)
     else:
-        explainer = explainer_for(
-            pipeline, rows.sample(n=min(len(rows), AGNOSTIC_BACKGROUND), random_state=random_state)
-        )
+        explainer = explainer_for(pipeline, background_sample(sample, schema) if background is None else background)
     Xt = explainer.transform(rows)
     values, _ = explainer.values(Xt)
     n_outputs = values.shape[2]

@@ -1,5 +1,8 @@
 """Saving and loading pipelines with skops: nothing is unpickled, and a file may only contain the types our own
-pipelines are made of (a tampered or foreign file is refused before any object is built)."""
+pipelines are made of (a tampered or foreign file is refused before any object is built).
+
+A file holds the portable part of a pipeline only (scikit-learn types: see ``preprocessing.portable``), so it
+loads without this product; ``preprocessing.runtime`` puts the engine steps back in front."""
 
 from __future__ import annotations
 
@@ -14,14 +17,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.tree._tree import Tree
 
 from core.errors import InvalidInput, Problem
-from core.ml.preprocessing import DatetimeParts, FrameCoercer, TextTokens
+from core.ml.preprocessing import DatetimeParts, FrameCoercer, TextTokens, portable
 
 
 def _qualified(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-# Types skops does not trust by default but our pipelines legitimately contain; everything else is refused.
+# Types skops does not trust by default but our pipelines legitimately contain (our own classes: in files saved
+# before the portable split); everything else is refused.
 TRUSTED_TYPES: frozenset[str] = frozenset(
     _qualified(cls) for cls in (FrameCoercer, DatetimeParts, TextTokens, TreePredictor, Tree, np.dtype)
 )
@@ -33,12 +37,13 @@ def library_versions() -> dict[str, str]:
 
 
 def model_to_bytes(pipeline: Pipeline) -> bytes:
-    """The skops serialization of a fitted pipeline."""
-    return sio.dumps(pipeline)
+    """The skops serialization of the portable part of a fitted pipeline."""
+    return sio.dumps(portable(pipeline))
 
 
 def model_from_bytes(data: bytes) -> Pipeline:
-    """Load a pipeline, refusing files with types outside ``TRUSTED_TYPES`` or anything but a ``Pipeline``."""
+    """Load a pipeline as stored, refusing files with types outside ``TRUSTED_TYPES`` or anything but a
+    ``Pipeline``."""
     try:
         untrusted = sio.get_untrusted_types(data=data)
     except (zipfile.BadZipFile, KeyError, TypeError, ValueError) as exc:  # what skops raises on foreign bytes

@@ -24,7 +24,8 @@ def check_input(
 
     Problems: a missing feature column (field), a value of the wrong type or an infinite number (row =
     ``row_offset`` + 0-based position, field, value; the value becomes missing in the frame). Warnings: ignored
-    extra columns, categories unseen in training (predicted as "unknown", never a crash). An empty input raises."""
+    extra columns. An empty input raises. Values unlike the training data (unseen categories included: predicted as
+    "unknown", never a crash) are flagged by ``core.ml.ranges.unusual_inputs``."""
     if len(df) == 0:
         raise InvalidInput("The input has no rows.", [Problem("empty input")])
     problems = [Problem("missing column", field=name) for name in schema.feature_names if name not in df.columns]
@@ -47,23 +48,10 @@ def check_input(
             Problem(value_problem(raw[i], spec.kind), field=spec.name, row=row_offset + int(i), value=str(raw[i]))
             for i in positions[:room]
         ]
-        if spec.kind == "categorical" and spec.categories:
-            notes.extend(_unseen_note(spec.name, values, spec.categories))
     listed = sum(p.row is not None for p in problems)
     if wrong_total > listed:
         notes.append(f"{wrong_total - listed} more wrong values are not listed.")
     return pd.DataFrame(columns, index=df.index), problems, notes
-
-
-def _unseen_note(name: str, values: pd.Series, categories: tuple[str, ...]) -> list[str]:
-    unseen = values.notna() & ~values.isin(categories)
-    if not unseen.any():
-        return []
-    examples = ", ".join(repr(v) for v in values[unseen].unique()[:3])
-    return [
-        f"Column {name!r}: {int(unseen.sum())} rows have categories not seen in training ({examples}); "
-        "they are predicted as unknown."
-    ]
 
 
 def predict_frame(pipeline: Pipeline, schema: ModelSchema, df: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,12 @@
 """Typed preprocessing: values are coerced to one dtype per feature kind, then each original column gets
 its own small transformer, so every model input feature knows which user column it came from (SHAP values
-are summed back onto those columns)."""
+are summed back onto those columns).
+
+A pipeline has two parts. The engine's steps (``coerce``: canonical dtypes; ``inputs``: date parts, blank text)
+are rebuilt from the schema when a model is loaded. The *portable* part (``prep``: a ``ColumnTransformer`` of
+scikit-learn's own transformers, then the estimator) is what the model file holds, so a downloaded model loads
+and predicts with scikit-learn, skops and pandas alone. Models saved before that split hold the whole pipeline
+(with ``DatetimeParts`` / ``TextTokens`` inside ``prep``); they still load."""
 
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ DATETIME_PARTS: tuple[str, ...] = ("year", "month", "day", "dayofweek", "hour")
 MIN_CATEGORY_COUNT = 5  # rarer categories share one "infrequent" bucket, so a typo never gets its own weight
 MAX_ONE_HOT = 30
 MAX_ORDINAL = 250
+TEXT_WORDS = 20  # most frequent words of a free-text column kept as features
 
 
 class FrameCoercer(TransformerMixin, BaseEstimator):
@@ -40,8 +47,41 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
         return pd.DataFrame({c: coerce_column(X[c], k)[0] for c, k in kinds.items()}, index=X.index)
 
 
+class ModelInputs(TransformerMixin, BaseEstimator):
+    """Second engine step: canonical columns as the portable part reads them. A datetime column becomes numeric
+    calendar parts ``<name>__year`` … (no scikit-learn transformer extracts them), missing text becomes ""
+    (``TfidfVectorizer`` refuses NaN); other columns pass unchanged."""
+
+    def __init__(self, kinds: dict[str, str] | None = None) -> None:
+        self.kinds = kinds
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> ModelInputs:
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        kinds = self.kinds or {}
+        dates = [name for name, kind in kinds.items() if kind == "datetime"]
+        texts = [name for name, kind in kinds.items() if kind == "text"]
+        if not dates and not texts:
+            return X  # the usual case, and a form prediction runs it twice: no copy
+        out = X.drop(columns=dates)
+        for name in texts:
+            out[name] = X[name].fillna("")
+        for name in dates:
+            stamps = pd.to_datetime(X[name])
+            for part in DATETIME_PARTS:
+                out[part_column(name, part)] = getattr(stamps.dt, part).astype("float64")
+        return out
+
+
+def part_column(name: str, part: str) -> str:
+    """The portable model's input column holding one calendar part of a datetime feature."""
+    return f"{name}__{part}"
+
+
 class DatetimeParts(TransformerMixin, BaseEstimator):
-    """Calendar parts of a datetime column (missing dates give missing parts)."""
+    """Calendar parts of a datetime column (missing dates give missing parts); in models saved before the
+    portable split only."""
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> DatetimeParts:
         return self
@@ -52,9 +92,10 @@ class DatetimeParts(TransformerMixin, BaseEstimator):
 
 
 class TextTokens(TransformerMixin, BaseEstimator):
-    """The most frequent words of a free-text column as dense TF-IDF features (none if it has no words)."""
+    """The most frequent words of a free-text column as dense TF-IDF features (none if it has no words); in models
+    saved before the portable split only."""
 
-    def __init__(self, max_features: int = 20) -> None:
+    def __init__(self, max_features: int = TEXT_WORDS) -> None:
         self.max_features = max_features
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> TextTokens:
@@ -75,7 +116,7 @@ class TextTokens(TransformerMixin, BaseEstimator):
 def _column_step(kind: str, style: Style) -> Any:
     """The transformer for one original column of ``kind`` for a tree or a linear model."""
     if kind == "text":
-        return TextTokens()
+        return TfidfVectorizer(max_features=TEXT_WORDS)
     if style == "tree":
         if kind == "categorical":
             return OrdinalEncoder(
@@ -84,7 +125,7 @@ def _column_step(kind: str, style: Style) -> Any:
                 min_frequency=MIN_CATEGORY_COUNT,
                 max_categories=MAX_ORDINAL,
             )
-        return DatetimeParts() if kind == "datetime" else "passthrough"  # trees split on missing values
+        return "passthrough"  # trees split on missing values
     if kind == "categorical":
         return OneHotEncoder(
             handle_unknown="infrequent_if_exist",
@@ -94,26 +135,53 @@ def _column_step(kind: str, style: Style) -> Any:
         )
     if kind == "boolean":
         return SimpleImputer(strategy="most_frequent", keep_empty_features=True)
-    scaled = [("impute", SimpleImputer(strategy="median", keep_empty_features=True)), ("scale", StandardScaler())]
-    return Pipeline([("parts", DatetimeParts()), *scaled] if kind == "datetime" else scaled)
+    impute = SimpleImputer(strategy="median", keep_empty_features=True)
+    return Pipeline([("impute", impute), ("scale", StandardScaler())])  # numbers and date parts
+
+
+def _inputs_of(name: str, kind: str) -> str | list[str]:
+    """What the portable part's transformer of one feature reads: one text column as 1-D, date parts, or one column."""
+    if kind == "text":
+        return name
+    return [part_column(name, p) for p in DATETIME_PARTS] if kind == "datetime" else [name]
+
+
+def engine_steps(kinds: dict[str, str]) -> list[tuple[str, Any]]:
+    """The steps ahead of the portable part; rebuilt from the schema when a model is loaded."""
+    return [("coerce", FrameCoercer(dict(kinds))), ("inputs", ModelInputs(dict(kinds)))]
 
 
 def build_preprocessor(schema: ModelSchema, style: Style) -> list[tuple[str, Any]]:
-    """Pipeline steps (coerce, then one transformer per feature) ahead of the estimator."""
+    """Pipeline steps (engine steps, then one transformer per feature) ahead of the estimator."""
     columns = ColumnTransformer(
-        [(f"c{i}", _column_step(f.kind, style), [f.name]) for i, f in enumerate(schema.features)],
+        [(f"c{i}", _column_step(f.kind, style), _inputs_of(f.name, f.kind)) for i, f in enumerate(schema.features)],
         remainder="drop",
         sparse_threshold=0.0,
     )
-    return [("coerce", FrameCoercer({f.name: f.kind for f in schema.features})), ("prep", columns)]
+    return [*engine_steps({f.name: f.kind for f in schema.features}), ("prep", columns)]
+
+
+def portable(pipeline: Pipeline) -> Pipeline:
+    """The fitted scikit-learn-only part of a pipeline (``prep`` and the estimator): what a model file holds."""
+    start = [name for name, _ in pipeline.steps].index("prep")
+    return Pipeline(pipeline.steps[start:])
+
+
+def runtime(saved: Pipeline, kinds: dict[str, str]) -> Pipeline:
+    """A loaded model file as the engine runs it: the engine steps for ``kinds`` ahead of the portable part (a
+    file from before the split already starts with ``coerce``)."""
+    if saved.steps[0][0] == "coerce":
+        return saved
+    return Pipeline([*engine_steps(kinds), *saved.steps])
 
 
 def feature_sources(pipeline: Pipeline) -> list[str]:
-    """For each model input feature of a fitted pipeline, the original column it came from."""
+    """For each model input feature of a fitted pipeline, the original column it came from (transformer
+    ``c<i>`` encodes the i-th feature)."""
     columns: ColumnTransformer = pipeline.named_steps["prep"]
-    by_name = {name: cols[0] for name, _, cols in columns.transformers_ if name != "remainder"}
+    names = list(pipeline.named_steps["coerce"].kinds)
     sources: list[str] = []
     for name, part in sorted(columns.output_indices_.items(), key=lambda item: item[1].start):
-        if name in by_name:
-            sources.extend([by_name[name]] * (part.stop - part.start))
+        if name.startswith("c") and name[1:].isdigit():
+            sources.extend([names[int(name[1:])]] * (part.stop - part.start))
     return sources

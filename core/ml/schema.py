@@ -33,6 +33,7 @@ class FeatureSpec:
     kind: str  # numeric | categorical | boolean | datetime | text
     dtype: str  # integer | float | string | boolean | category | date | datetime
     categories: tuple[str, ...] = ()  # categorical: every training category, most frequent first
+    counts: tuple[int, ...] = ()  # categorical: training rows of each category (empty in older schemas)
     median: float | str | None = None  # numeric: number; datetime: ISO text
     mode: Any = None  # categorical / boolean: the most frequent value
     min: float | str | None = None
@@ -49,6 +50,7 @@ class FeatureSpec:
             "kind": self.kind,
             "dtype": self.dtype,
             "categories": list(self.categories),
+            "counts": list(self.counts),
             "median": self.median,
             "mode": self.mode,
             "min": self.min,
@@ -62,6 +64,7 @@ class FeatureSpec:
             kind=str(data["kind"]),
             dtype=str(data["dtype"]),
             categories=tuple(str(c) for c in data.get("categories") or ()),
+            counts=tuple(int(n) for n in data.get("counts") or ()),
             median=data.get("median"),
             mode=data.get("mode"),
             min=data.get("min"),
@@ -155,7 +158,8 @@ def _feature_spec(values: pd.Series, declared: str | None) -> FeatureSpec:
         counts = coerced.value_counts(sort=False)
         ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         categories = tuple(str(label) for label, _ in ordered)
-        return FeatureSpec(name=name, kind=kind, dtype=dtype, categories=categories, mode=categories[0])
+        counts = tuple(int(n) for _, n in ordered)
+        return FeatureSpec(name=name, kind=kind, dtype=dtype, categories=categories, counts=counts, mode=categories[0])
     if kind == "datetime":
         fmt = (lambda t: t.date().isoformat()) if dtype == "date" else (lambda t: t.isoformat())
         return FeatureSpec(

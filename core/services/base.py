@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from core.entities import Actor
-from core.errors import PermissionDenied
+from core.errors import Conflict, PermissionDenied
 from core.security.permissions import LABELS
 from core.storage.repositories import audit as audit_repo
 
@@ -36,6 +39,20 @@ def record(
         target_id=target_id,
         details=details,
     )
+
+
+_NAME_CONSTRAINT = re.compile(r"\bname(_key)?\b")  # SQLite names the columns, Postgres the key, in the error
+
+
+@contextmanager
+def unique_name(what: str, name: str) -> Iterator[None]:
+    """Give a create that lost a race on a unique name (the database refused it) the sentence the check gives."""
+    try:
+        yield
+    except Conflict as exc:
+        if _NAME_CONSTRAINT.search(exc.details or ""):
+            raise Conflict(f"A {what} named {name!r} already exists.") from None
+        raise
 
 
 class Service:

@@ -28,7 +28,7 @@ from core.datasets.conversion import column_type
 from core.entities import Actor, Dataset
 from core.errors import Conflict, InvalidInput, Problem, TooLarge
 from core.exports import safe_csv
-from core.services.base import Service, record, require
+from core.services.base import Service, record, require, unique_name
 from core.services.files import clean_name
 from core.storage.repositories import catalog as repo
 from core.storage.repositories import files as file_repo
@@ -143,7 +143,7 @@ class DatasetService(Service):
             pq.write_table(table, tmp)
         try:
             stored = store.describe(key)
-            with self.db.session() as session:
+            with unique_name("dataset", name), self.db.session() as session:
                 info = file_repo.add_file(
                     session,
                     tenant_id=actor.tenant_id,

@@ -29,7 +29,8 @@ def explain_model(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     frame = read_datasets(engine, actor, model_datasets(model), schema.feature_names, model.label)
     ctx.check()
     ctx.progress(0.2, f"explaining {min(len(frame), int(params['sample_rows'])):,} rows")
-    importance = compute_importance(pipeline, schema, frame, int(params["sample_rows"]), source="explain job")
+    background = engine.models.background(actor, model.id)
+    importance = compute_importance(pipeline, schema, frame, int(params["sample_rows"]), "explain job", background)
     ctx.check()
     ctx.progress(0.95, "saving")
     with PendingFiles(engine, actor) as files:

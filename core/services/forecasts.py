@@ -133,12 +133,11 @@ def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         "chosen_family": ", ".join(sorted(set(fit.chosen().values())))[:200],
     }
     with engine.db.session() as session:
-        model = model_repo.add_model(
+        model = model_repo.add_model_version(
             session,
             tenant_id=actor.tenant_id,
             owner_id=actor.user_id,
             name=request.name,
-            version=model_repo.next_version(session, actor.tenant_id, request.name),
             problem_type="forecast",
             dataset_id=request.dataset_id,
             job_id=ctx.job.id,

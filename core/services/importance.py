@@ -94,20 +94,24 @@ def _long_values(per_row: pd.DataFrame, rows: pd.DataFrame, schema: ModelSchema,
 
 
 def compute_importance(
-    pipeline: Pipeline, schema: ModelSchema, frame: pd.DataFrame, sample_rows: int, source: str
+    pipeline: Pipeline,
+    schema: ModelSchema,
+    frame: pd.DataFrame,
+    sample_rows: int,
+    source: str,
+    background: pd.DataFrame | None,
 ) -> Importance:
-    """SHAP importance on at most ``sample_rows`` rows of ``frame``, on the user's original columns."""
-    from core.ml import explain_one, global_importance
+    """SHAP importance on at most ``sample_rows`` rows of ``frame``, on the user's original columns, relative to
+    the model's stored ``background`` (None for models stored before backgrounds: one drawn from ``frame``)."""
+    from core.ml import global_importance, output_space
 
-    table, per_row = global_importance(pipeline, schema, frame, max_rows=sample_rows)
+    table, per_row = global_importance(pipeline, schema, frame, max_rows=sample_rows, background=background)
     rows = frame.loc[per_row.index]
-    # one cheap row tells what the values measure (the explainer is cached per pipeline)
-    space = explain_one(pipeline, schema, rows.iloc[:1]).output_space
     return Importance(
         table=table,
         values=_long_values(per_row, rows, schema, list(table["feature"])),
         rows=len(per_row),
-        output_space=space,
+        output_space=output_space(pipeline),
         source=source,
         computed_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -117,6 +117,20 @@ def _check_source(
         )
 
 
+def _baseline(explanation: Any, model: Model) -> str:
+    """What a base value is, in words (the Predict page and the API say it)."""
+    if explanation.baseline == "background":
+        return f"the average model output over {explanation.background_rows:,} training rows kept with the model"
+    if explanation.baseline == "training":
+        rows = model.details.get("train_rows")
+        return "the average model output over the " + (f"{rows:,} " if rows else "") + "training rows"
+    return (
+        "the model output for the typical row (training medians and most frequent values): this model was "
+        "trained before a sample of training rows was kept, so inputs at their default contribute 0; retrain "
+        "it for explanations relative to the average prediction"
+    )
+
+
 def _log_text(value: dict[str, Any] | None) -> str | None:
     return json.dumps(value, default=str) if value is not None else None
 
@@ -170,9 +184,10 @@ class InferenceService(Service):
 
     def predict_one(self, actor: Actor, model_id: str, values: dict[str, Any], explain: bool = True) -> Prediction:
         """Score one case; the prediction is exactly the saved pipeline's, explained with SHAP on the original
-        columns. Missing features, values of the wrong type (lists, dicts included) and ±inf are refused naming
-        the field; unseen categories only warn."""
-        from core.ml import check_input, explain_one, predict_frame
+        columns against the model's background of training rows. Missing features, values of the wrong type
+        (lists, dicts included) and ±inf are refused naming the field; values outside the training range and
+        unseen or rare categories only warn (``input_warnings``)."""
+        from core.ml import check_input, explain_one, input_warnings, predict_frame
         from core.ml.metrics import probability_column
 
         require(actor, "inference:run")
@@ -183,9 +198,12 @@ class InferenceService(Service):
         if problems:
             fields = ", ".join(dict.fromkeys(str(p.field) for p in problems))
             raise InvalidInput(f"Some inputs are missing, of the wrong type or not finite numbers: {fields}.", problems)
+        flags = input_warnings(schema, aligned)
+        notes = [*notes, *(flag.message for flag in flags)]
+        background = self.engine.models.background(actor, model_id) if explain else None
         with _threads().limit(limits=1):  # one row: OpenMP threads only add start-up latency per tree
             scored = predict_frame(without_coercion(pipeline), schema, aligned).iloc[0]
-            explanation = explain_one(pipeline, schema, aligned) if explain else None
+            explanation = explain_one(pipeline, schema, aligned, background, coerced=True) if explain else None
         probabilities = {
             str(c): float(scored[probability_column(c)])
             for c in schema.classes
@@ -194,9 +212,13 @@ class InferenceService(Service):
         duration = time.perf_counter() - started
         prediction = jsonable(scored["prediction"])
         outputs: dict[str, Any] = {"prediction": prediction, "probabilities": probabilities}
+        if flags:
+            outputs["input_warnings"] = [flag.__dict__ for flag in flags]
+        baseline = _baseline(explanation, model) if explanation else None
         if explanation is not None:
             outputs.update(
                 base_value=explanation.base_value,
+                baseline=baseline,
                 output_space=explanation.output_space,
                 contributions=explanation.contributions,
             )
@@ -230,6 +252,8 @@ class InferenceService(Service):
             warnings=tuple(notes),
             duration_s=duration,
             log_id=log_id,
+            input_warnings=flags,
+            baseline=baseline,
         )
 
     # --- batch ------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The batch prediction job: score a Parquet input chunk by chunk, appending to a CSV result file of the tenant.
 
 Memory stays flat whatever the file size (one chunk at a time); each chunk is checked against the model schema
-(wrong types reported per row, unseen categories warned about), scored, optionally explained (top reasons per
-row), neutralized against formula injection and appended to the CSV."""
+(wrong types reported per row; values outside the training range and unseen or rare categories flagged in an
+``input_warnings`` column and summarized), scored, optionally explained (top reasons per row, against the model's
+background), neutralized against formula injection and appended to the CSV."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.entities import Actor, Model
 from core.errors import NotFound, Problem
-from core.exports import neutralize, neutralize_frame
+from core.exports import RISKY_TEXT, neutralize, safe_csv
 from core.jobs.context import Cancelled
 from core.services.base import record
 from core.services.inference import jsonable, model_schema, without_coercion
@@ -37,7 +38,6 @@ CHUNK_ROWS = 100_000
 MAX_LISTED_PROBLEMS = 1000
 MAX_NOTES = 30
 HISTOGRAM_BINS = 30
-FORMULA_START = r"^[=+\-@\t\r]"  # what core.exports.neutralize quotes
 
 
 class _Tally:
@@ -95,7 +95,7 @@ def _free_name(name: str, taken: set[str]) -> str:
 class _CsvSink:
     """Appends scored chunks to the result CSV, hashing the bytes as they are written (no second read).
 
-    Only columns that may hold a formula go through ``neutralize_frame``: input text columns are tested with one
+    Only columns that may hold risky text are scanned cell by cell: input text columns are tested with one
     vectorized Arrow pass, computed columns by their distinct values."""
 
     def __init__(self, handle: BinaryIO) -> None:
@@ -103,10 +103,7 @@ class _CsvSink:
 
     def write(self, batch: pa.RecordBatch, out: pd.DataFrame) -> None:
         risky = [c for c in out.columns if _may_be_formula(batch, c, out[c])]
-        if risky:
-            out[risky] = neutralize_frame(out[risky]).set_axis(risky, axis=1)
-        header = [str(neutralize(str(c))) for c in out.columns] if self.size == 0 else False
-        data = out.to_csv(index=False, header=header).encode()
+        data = safe_csv(out, header=self.size == 0, text_columns=risky)
         self.digest.update(data)
         self.handle.write(data)
         self.size += len(data)
@@ -116,14 +113,15 @@ def _may_be_formula(batch: pa.RecordBatch, name: str, values: pd.Series) -> bool
     if values.dtype != object and not isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype):
         return False
     if name in batch.schema.names and pa.types.is_string(batch.schema.field(name).type):
-        return bool(pc.any(pc.match_substring_regex(batch.column(name), FORMULA_START)).as_py())
-    return any(neutralize(v) is not v for v in pd.unique(values))
+        return bool(pc.any(pc.match_substring_regex(batch.column(name), RISKY_TEXT)).as_py())
+    return any(neutralize(v) is not v for v in set(values))  # not pd.unique: it takes "\x00=1" for ""
 
 
 def _score_file(ctx: JobContext, model: Model, path: Path, sink: _CsvSink, explain_top: int) -> tuple[int, _Tally]:
-    from core.ml import check_input, predict_frame, top_reasons
+    from core.ml import check_input, flag_notes, predict_frame, top_reasons, unusual_inputs, warnings_column
 
     pipeline = ctx.engine.models.pipeline(ctx.actor, model.id)
+    background = ctx.engine.models.background(ctx.actor, model.id) if explain_top else None
     schema = model_schema(model)
     scorer = without_coercion(pipeline)
     tally = _Tally(schema.problem_type == "classification")
@@ -137,7 +135,13 @@ def _score_file(ctx: JobContext, model: Model, path: Path, sink: _CsvSink, expla
             aligned, problems, notes = check_input(schema, frame, row_offset=done + 1, max_problems=room)
             scored = predict_frame(scorer, schema, aligned)
             if explain_top:
-                scored = scored.join(top_reasons(pipeline, schema, aligned, scored["prediction"], explain_top))
+                reasons = top_reasons(
+                    pipeline, schema, aligned, scored["prediction"], explain_top, background, coerced=True
+                )
+                scored = scored.join(reasons)
+            flags = unusual_inputs(schema, aligned)
+            scored["input_warnings"] = warnings_column(flags, aligned.index)
+            notes = [*notes, *flag_notes(flags)]
             scored.columns = [_free_name(str(c), set(map(str, frame.columns))) for c in scored.columns]
             label = f"rows {done + 1:,}–{done + len(frame):,}" if chunks > 1 else "the file"
             tally.add(problems, notes, label, scored.iloc[:, 0])

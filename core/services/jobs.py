@@ -7,7 +7,7 @@ from typing import Any
 
 from core.entities import Actor, Job
 from core.errors import InvalidInput, PermissionDenied
-from core.jobs.tasks import TASKS
+from core.jobs.tasks import TASKS, check_params
 from core.services.base import Service, record, require
 from core.storage.repositories import jobs as repo
 
@@ -22,6 +22,7 @@ class JobService(Service):
         if kind not in TASKS:
             raise InvalidInput(f"Unknown job kind {kind!r}.")
         require(actor, TASKS[kind].permission)
+        check_params(kind, params)
         with self.db.session() as session:
             job = repo.create_job(
                 session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind=kind, title=title, params=params

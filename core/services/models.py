@@ -26,11 +26,18 @@ SAMPLE_ROWS = (10, 50_000)  # the explain job's sample size bounds
 
 
 @lru_cache(maxsize=16)
-def _load_pipeline(path: str, sha256: str) -> Any:
-    """Models are immutable files: cache by path and content hash, load once per process."""
+def _load_pipeline(path: str, sha256: str, kinds: tuple[tuple[str, str], ...]) -> Any:
+    """Models are immutable files: cache by path and content hash, load once per process; the engine steps
+    for the schema's feature ``kinds`` go in front of the stored portable part."""
     from core.ml import load_model
+    from core.ml.preprocessing import runtime
 
-    return load_model(Path(path))
+    return runtime(load_model(Path(path)), dict(kinds))
+
+
+@lru_cache(maxsize=16)
+def _read_background(path: str, sha256: str) -> pd.DataFrame:
+    return pq.read_table(path).to_pandas()
 
 
 class ModelService(Service):
@@ -58,10 +65,20 @@ class ModelService(Service):
             return file_repo.storage_key(session, actor.tenant_id, file_id), info.sha256
 
     def pipeline(self, actor: Actor, model_id: str) -> Any:
-        """The fitted scikit-learn pipeline of a tabular model (skops, trusted types only)."""
+        """The fitted pipeline of a tabular model as the engine runs it (skops, trusted types only): raw rows in."""
         model = self._tabular(actor, model_id)
         key, sha256 = self._stored(actor, str(model.file_id))
-        return _load_pipeline(str(self.engine.store.path(key)), sha256)
+        kinds = tuple((f["name"], f["kind"]) for f in model.schema["features"])
+        return _load_pipeline(str(self.engine.store.path(key)), sha256, kinds)
+
+    def background(self, actor: Actor, model_id: str) -> pd.DataFrame | None:
+        """The training rows stored with the model that its explanations are relative to (None for models
+        trained before backgrounds were kept). Cached per file: form predictions ask for it every time."""
+        file_id = self.get(actor, model_id).details.get("background_file_id")
+        if not file_id:
+            return None
+        key, sha256 = self._stored(actor, file_id)
+        return _read_background(str(self.engine.store.path(key)), sha256)
 
     # --- summary --------------------------------------------------------------------------------
     def holdout(self, actor: Actor, model_id: str) -> pd.DataFrame:
@@ -96,7 +113,10 @@ class ModelService(Service):
         return json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
 
     def download(self, actor: Actor, model_id: str) -> bytes:
-        """The skops file of the fitted pipeline (load it with ``core.ml.model_from_bytes``)."""
+        """The skops file of the model: scikit-learn types only, so ``skops.io.load`` with the types
+        ``skops.io.get_untrusted_types`` lists (scikit-learn's tree internals) works without this product. It reads
+        a DataFrame of the features: numbers, categories and text as text, booleans as 0 / 1, each date as
+        ``<name>__year``, ``__month``, ``__day``, ``__dayofweek``, ``__hour`` (see ``schema_json``)."""
         require(actor, "models:download")
         model = self._tabular(actor, model_id)
         data = self.engine.store.read(self._stored(actor, str(model.file_id))[0])
@@ -155,6 +175,7 @@ class ModelService(Service):
             file_ids = [
                 repo.delete_model(session, actor.tenant_id, model_id),
                 model.details.get("holdout_file_id"),
+                model.details.get("background_file_id"),
                 importance_file_id(model),
             ]
             keys: list[str] = []

@@ -11,7 +11,7 @@ import pyarrow as pa
 from core.datasets import infer_columns, read_table, validate
 from core.entities import COLUMN_TYPES, Actor, ColumnSpec, Template
 from core.errors import Conflict, InvalidInput, Problem
-from core.services.base import Service, record, require
+from core.services.base import Service, record, require, unique_name
 from core.services.datasets import Source, within_limit
 from core.services.files import clean_name
 from core.storage.repositories import catalog as repo
@@ -80,7 +80,7 @@ class TemplateService(Service):
     def create(self, actor: Actor, name: str, columns: Sequence[ColumnSpec], description: str = "") -> Template:
         require(actor, "templates:write")
         name, columns = _clean_name(name), check_columns(columns)
-        with self.db.session() as session:
+        with unique_name("template", name), self.db.session() as session:
             if repo.template_name_taken(session, actor.tenant_id, name):
                 raise Conflict(f"A template named {name!r} already exists.")
             template = repo.add_template(
@@ -108,9 +108,10 @@ class TemplateService(Service):
         require(actor, "templates:write")
         with self.db.session() as session:
             current = repo.get_template(session, actor.tenant_id, template_id)
-            name = _clean_name(current.name if name is None else name)
-            checked = check_columns(current.columns if columns is None else columns)
-            description = (current.description if description is None else description).strip()
+        name = _clean_name(current.name if name is None else name)
+        checked = check_columns(current.columns if columns is None else columns)
+        description = (current.description if description is None else description).strip()
+        with unique_name("template", name), self.db.session() as session:
             if repo.template_name_taken(session, actor.tenant_id, name, except_id=template_id):
                 raise Conflict(f"A template named {name!r} already exists.")
             template = repo.update_template(

@@ -6,7 +6,7 @@ from core.entities import Actor, Tenant, User
 from core.errors import Conflict, InvalidInput
 from core.security.passwords import check_password_rule, hash_password
 from core.security.permissions import PLATFORM_PERMISSION
-from core.services.base import Service, record, require
+from core.services.base import Service, record, require, unique_name
 from core.services.users import check_identity_fields
 from core.storage.repositories import identity as repo
 
@@ -28,8 +28,8 @@ class TenantService(Service):
         admin_username = admin_username.strip().lower()
         check_identity_fields(admin_username, admin_email, admin_username)
         check_password_rule(admin_password)
-        with self.db.session() as session:
-            if any(t.name.lower() == name.lower() for t in repo.list_tenants(session)):
+        with unique_name("tenant", name), self.db.session() as session:
+            if repo.tenant_name_taken(session, name):
                 raise Conflict(f"A tenant named {name!r} already exists.")
             if repo.username_exists(session, admin_username):
                 raise Conflict(f"The username {admin_username!r} is already taken; choose another.")

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from core.entities import PROBLEM_TYPES, Actor, Dataset, Job, TrainRequest
-from core.errors import InvalidInput, Problem
+from core.errors import Conflict, InvalidInput, Problem
 from core.services.base import Service, require
 
 _NAME = re.compile(r"^[\w][\w .-]{0,99}$")
@@ -84,6 +84,7 @@ class TrainingService(Service):
         if request.parent_model_id:
             self._same_setup(actor, request, features, problem_type)
         check_target(y, problem_type)
+        self._check_name(actor, request, features, problem_type)
         return problem_type
 
     def _same_setup(self, actor: Actor, request: TrainRequest, features: list[str], problem_type: str) -> None:
@@ -111,14 +112,38 @@ class TrainingService(Service):
                 differences,
             )
 
-    def check(self, actor: Actor, request: TrainRequest) -> dict[str, Any]:
-        """What training would do, before it starts: the problem type (and why) and warnings.
+    def _check_name(self, actor: Actor, request: TrainRequest, features: list[str], problem_type: str) -> None:
+        """A name is one predictor: its versions predict the same target from the same columns the same way, so
+        their metrics compare and a new version never silently replaces a different model."""
+        latest = next((m for m in self.engine.models.list(actor) if m.name == request.name.strip()), None)
+        if latest is None:
+            return
+        theirs = sorted(f["name"] for f in latest.schema.get("features", []))
+        if problem_type == "forecast" or latest.problem_type == "forecast":
+            setup = (latest.problem_type, latest.target, latest.schema.get("time_column"))
+            ours: tuple[Any, ...] = (problem_type, request.target, request.time_column)
+        else:
+            setup, ours = (latest.problem_type, latest.target, theirs), (problem_type, request.target, sorted(features))
+        if setup != ours:
+            other = " from other columns" if setup[:2] == ours[:2] else ""
+            raise Conflict(
+                f"The name {latest.name!r} is taken by a {latest.problem_type} of {latest.target!r} ({latest.label}), "
+                f"but this would be a {problem_type} of {request.target!r}{other}: choose another name, or train "
+                "with that predictor's target, columns and problem type.",
+                details=f"{latest.label} learns from: {', '.join(theirs) or latest.schema.get('time_column')}",
+            )
 
-        Raises ``InvalidInput`` for what cannot work (one class, all-missing target, too few rows, no feature …)."""
+    def check(self, actor: Actor, request: TrainRequest) -> dict[str, Any]:
+        """What training would do, before it starts: the problem type (and why) and warnings (for a forecast,
+        ``eng.forecasts.check``'s answer).
+
+        Raises ``InvalidInput`` for what cannot work (one class, all-missing target, too few rows, no feature …)
+        and ``Conflict`` when the name belongs to a predictor of another target, columns or problem type."""
         require(actor, "models:train")
-        self._check_request(actor, request)
+        dataset = self._check_request(actor, request)
         if request.problem_type == "forecast":
-            return {"problem_type": "forecast", "reason": "You chose forecasting.", "warnings": []}
+            self._check_name(actor, request, [], "forecast")
+            return self.engine.forecasts.check(actor, request)
         from core.ml import infer_problem_type, training_warnings
         from core.services.training_tasks import model_datasets, training_frame
 
@@ -127,6 +152,13 @@ class TrainingService(Service):
         reason = infer_problem_type(frame[request.target])[1] if request.problem_type == "auto" else "You chose it."
         features = list(request.features) if request.features is not None else None
         warnings = training_warnings(frame, request.target, features, request.id_column, chosen)
+        dates = [c for c in dataset.columns if dataset.column_types[c] in ("date", "datetime")]
+        if chosen == "regression" and dates:
+            warnings.insert(
+                0,
+                f"This looks like a time series (a date column {dates[0]!r} and a numeric target): to predict "
+                "future values, use Forecast.",
+            )
         parent = self.engine.models.get(actor, request.parent_model_id) if request.parent_model_id else None
         if parent and request.dataset_id in model_datasets(parent):
             warnings.insert(
@@ -140,7 +172,9 @@ class TrainingService(Service):
         require(actor, "models:train")
         request = TrainRequest.from_params({**request.to_params(), "name": request.name.strip()})
         dataset = self._check_request(actor, request)
-        if request.problem_type != "forecast":
+        if request.problem_type == "forecast":
+            self._check_name(actor, request, [], "forecast")
+        else:
             self._check_tabular(actor, request)
         kind = "train_forecast" if request.problem_type == "forecast" else "train_tabular"
         return self.engine.jobs.submit(actor, kind, f"Train {request.name} on {dataset.name}", request.to_params())

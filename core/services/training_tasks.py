@@ -1,8 +1,9 @@
 """Job task of tabular training: load the data, select and fit, explain, store the model with its evidence.
 
 Stored per model: the skops pipeline, the held-out predictions (Parquet; the summary's metrics and plots are
-recomputed from them), optionally the SHAP values, and a ``ModelRow`` whose ``details`` hold the leaderboard,
-training facts and lineage."""
+recomputed from them), a background sample of training rows (Parquet; explanations are relative to it),
+optionally the SHAP values, and a ``ModelRow`` whose ``details`` hold the leaderboard, training facts, lineage and
+the ids of those files."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def _details(outcome: TrainOutcome, dataset_ids: list[str], parent: Model | None
 
 
 def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    from core.ml import infer_schema, model_to_bytes, train_tabular
+    from core.ml import background_sample, infer_schema, model_to_bytes, train_tabular
 
     engine, actor, request = ctx.engine, ctx.actor, TrainRequest.from_params(params)
     ctx.progress(0.01, "preparing")
@@ -125,11 +126,12 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         request.problem_type,
     )
     outcome = train_tabular(frame, schema, request.time_budget_s, ctx, n_jobs=1)  # the web server shares the cores
+    background = background_sample(frame.drop(index=outcome.holdout.index), schema)  # training rows only
     importance = None
     if request.explain:
         ctx.check()
         ctx.progress(0.93, "explaining")
-        importance = compute_importance(outcome.pipeline, schema, frame, EXPLAIN_ROWS, source="training")
+        importance = compute_importance(outcome.pipeline, schema, frame, EXPLAIN_ROWS, "training", background)
     ctx.check()
     ctx.progress(0.97, "saving")
     details = _details(outcome, dataset_ids, parent)
@@ -138,18 +140,18 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         holdout = outcome.holdout.rename_axis("row").reset_index()
         holdout["row"] += 1  # 1 = the first training row, as in dataset previews
         files.add_parquet(holdout, name=f"{request.name}-holdout.parquet")
+        files.add_parquet(background, name=f"{request.name}-background.parquet")
         importance_files(importance, files, request.name)
         with engine.db.session() as session:
-            model_file, holdout_file, *values_file = files.register(session)
-            details["holdout_file_id"] = holdout_file.id
+            model_file, holdout_file, background_file, *values_file = files.register(session)
+            details.update(holdout_file_id=holdout_file.id, background_file_id=background_file.id)
             if importance is not None:
                 details.update(importance_details(importance, values_file[0].id))
-            model = model_repo.add_model(
+            model = model_repo.add_model_version(
                 session,
                 tenant_id=actor.tenant_id,
                 owner_id=actor.user_id,
                 name=request.name,
-                version=model_repo.next_version(session, actor.tenant_id, request.name),
                 problem_type=schema.problem_type,
                 dataset_id=request.dataset_id,
                 parent_id=request.parent_model_id,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import builtins
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from core.entities import Actor, Role, User
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
-from core.security.passwords import DUMMY_HASH, check_password_rule, hash_password, verify_password
+from core.security.passwords import check_password_rule, dummy_hash, hash_password, verify_password
 from core.security.permissions import (
     BUILTIN_ROLES,
     LABELS,
@@ -35,8 +35,10 @@ def check_identity_fields(username: str, email: str, display_name: str) -> None:
         problems.append(Problem("3–64 characters: lower-case letters, digits, '.', '_' or '-'", field="username"))
     if not _EMAIL.match(email):
         problems.append(Problem("not an e-mail address", field="email"))
-    if not display_name.strip():
-        problems.append(Problem("required", field="name"))
+    if not display_name.strip() or len(display_name) > 100:
+        problems.append(Problem("1–100 characters", field="name"))
+    if len(email) > 200:
+        problems.append(Problem("at most 200 characters", field="email"))
     if problems:
         fields = ", ".join(p.field or "" for p in problems)
         raise InvalidInput(f"Please correct: {fields}.", problems)
@@ -74,36 +76,37 @@ class UserService(Service):
         return actor
 
     def authenticate(self, username: str, password: str) -> Actor:
-        """The same sentence for an unknown user, a wrong password and a deactivated user."""
+        """The same sentence, and the same time, for an unknown user, a wrong password and a deactivated user.
+
+        The attempt is counted before the password is checked (see ``repo.count_attempt``), so parallel guesses
+        get at most ``login_max_failures`` checks per window; the check runs outside any transaction."""
         username = username.strip().lower()
         settings, now = self.engine.settings, utcnow()
+        if not _USERNAME.match(username):  # no such user can exist, and the name may not fit the throttle's key
+            verify_password(password, dummy_hash(settings.bcrypt_rounds))
+            with self.db.session() as session:
+                _failed(session, None, username)
+            raise PermissionDenied(WRONG_CREDENTIALS)
         with self.db.session() as session:
-            locked = repo.locked_until(session, username)
-            if locked is not None and locked > now:
-                minutes = max(1, round((locked - now).total_seconds() / 60))
-                raise PermissionDenied(f"Too many failed sign-in attempts; try again in {minutes} minute(s).")
+            attempts, locked = repo.count_attempt(session, username, now=now, window_s=settings.login_lockout_s)
             found = repo.credentials_for(session, username)
-            ok = verify_password(password, found[1] if found else DUMMY_HASH) and found is not None
-            if not ok or found is None or not found[0].active:
-                repo.record_failure(
-                    session,
-                    username,
-                    now=now,
-                    max_failures=settings.login_max_failures,
-                    lockout_s=settings.login_lockout_s,
-                )
-                tenant_id = found[0].tenant_id if found else None
-                audit_repo.add_event(
-                    session, tenant_id=tenant_id, user_id=None, username=username, action="login.failed"
-                )
-            else:
+        lockout = timedelta(seconds=settings.login_lockout_s)
+        if (locked is not None and locked > now) or attempts > settings.login_max_failures:
+            minutes = max(1, round(((locked or now + lockout) - now).total_seconds() / 60))
+            raise PermissionDenied(f"Too many failed sign-in attempts; try again in {minutes} minute(s).")
+        checked = verify_password(password, found[1] if found else dummy_hash(settings.bcrypt_rounds))
+        with self.db.session() as session:
+            if checked and found is not None and found[0].active:
                 repo.clear_failures(session, username)
                 user = repo.update_user(session, found[0].tenant_id, found[0].id, last_login_at=now)
                 actor = self._actor(session, user)
                 record(session, actor, "login")
-        if not ok or found is None or not found[0].active:
-            raise PermissionDenied(WRONG_CREDENTIALS)
-        return actor
+                return actor
+            if attempts >= settings.login_max_failures:
+                repo.lock(session, username, until=now + lockout)
+            repo.purge_throttle(session, now=now, window_s=settings.login_lockout_s)
+            _failed(session, found[0].tenant_id if found else None, username)
+        raise PermissionDenied(WRONG_CREDENTIALS)
 
     def actor_for(self, user_id: str) -> Actor:
         """Rebuild the actor for a remembered session or a job; refuses deactivated users."""
@@ -334,6 +337,11 @@ class UserService(Service):
     def _keep_one_admin(session: Session, tenant_id: str) -> None:
         if repo.count_active_admins(session, tenant_id) <= 1:
             raise Conflict("A tenant must keep at least one active administrator.")
+
+
+def _failed(session: Session, tenant_id: str | None, username: str) -> None:
+    """Audit a failed sign-in: in the user's tenant, or (unknown names) in the platform security log."""
+    audit_repo.add_event(session, tenant_id=tenant_id, user_id=None, username=username[:64], action="login.failed")
 
 
 # --- no escalation: users:manage never hands out, or takes over, more than the manager holds ----------

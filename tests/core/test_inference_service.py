@@ -164,6 +164,59 @@ def test_unseen_category_is_predicted_with_a_warning(w) -> None:
     assert any("purple" in note for note in result.warnings)
 
 
+def test_form_prediction_flags_values_outside_the_training_range_and_says_what_the_base_value_is(w) -> None:
+    model = w.eng.models.get(w.analyst, w.models["mixed"])
+    result = w.eng.inference.predict_one(w.analyst, model.id, {**MIXED_ROW, "size": 500.0, "color": "purple"})
+    flags = {f.field: f for f in result.input_warnings}
+    assert flags["size"].problem == "above range" and flags["size"].value == "500"
+    assert f"{model.schema['features'][0]['max']:g}" in flags["size"].message
+    assert flags["color"].problem == "unseen category"
+    assert {f.message for f in result.input_warnings} <= set(result.warnings)
+    rows = model.details["train_rows"]
+    assert result.baseline in (
+        "the average model output over 100 training rows kept with the model",
+        f"the average model output over the {rows:,} training rows",
+    )
+    background = w.eng.models.background(w.analyst, model.id)
+    assert background is not None and len(background) == 100
+    assert list(background.columns) == [f["name"] for f in model.schema["features"]]
+    logged = w.eng.inference.log(w.analyst, model_id=model.id).iloc[0]
+    assert '"input_warnings"' in logged["outputs"] and '"baseline"' in logged["outputs"]
+
+
+@pytest.mark.parametrize("name", ["iris", "diabetes", "mixed"])
+def test_a_model_trained_before_backgrounds_were_kept_still_explains_and_says_so(w, monkeypatch, name: str) -> None:
+    from core.ml.explain import _TREES
+    from core.services import models as model_service
+
+    model_id = w.models[name]
+    monkeypatch.setattr(model_service.ModelService, "background", lambda self, actor, model_id: None)
+    model_service._load_pipeline.cache_clear()  # a fresh pipeline object: no explainer cached for it yet
+    try:
+        tree = isinstance(w.eng.models.pipeline(w.analyst, model_id)[-1], _TREES)
+        values = {"iris": IRIS_ROW, "diabetes": DIABETES_ROW, "mixed": MIXED_ROW}[name]
+        result = w.eng.inference.predict_one(w.analyst, model_id, values)
+    finally:
+        model_service._load_pipeline.cache_clear()
+    assert result.baseline is not None
+    if tree:  # TreeSHAP never needed a background
+        assert result.baseline.startswith("the average model output over the ")
+    else:
+        assert result.baseline.startswith("the model output for the typical row") and "retrain" in result.baseline
+    assert result.base_value + sum(result.contributions.values()) == pytest.approx(result.model_output, abs=1e-6)
+
+
+def test_batch_marks_unusual_rows_in_an_input_warnings_column(w) -> None:
+    frame = mixed_frame(20, seed=5).drop(columns="label")
+    frame.loc[3, "size"] = 900.0
+    job = w.eng.inference.predict_batch(w.analyst, w.models["mixed"], data=csv(frame), filename="odd.csv")
+    assert job.status == "succeeded", job.error
+    scored = w.eng.inference.batch_result(w.analyst, job.id)
+    assert scored.loc[3, "input_warnings"].startswith("size = 900 is above the training range")
+    assert scored["input_warnings"].drop(index=3).fillna("").eq("").all()
+    assert any(note.startswith("the file: Column 'size': 1 rows have values above") for note in job.result["warnings"])
+
+
 def test_batch_scores_every_row_in_order_with_probabilities(w) -> None:
     frame = mixed_frame(120, seed=7).drop(columns="label").sample(frac=1.0, random_state=1)
     frame.insert(0, "customer", [f"c{i:03d}" for i in range(len(frame))])
@@ -171,12 +224,12 @@ def test_batch_scores_every_row_in_order_with_probabilities(w) -> None:
     assert job.status == "succeeded", job.error
     assert job.params["model_id"] == w.models["mixed"] and job.result["rows"] == 120
     scored = w.eng.inference.batch_result(w.analyst, job.id)
-    assert list(scored.columns) == [*frame.columns, "prediction", "probability_no", "probability_yes"]
+    assert list(scored.columns) == [*frame.columns, "prediction", "probability_no", "probability_yes", "input_warnings"]
     assert list(scored["customer"]) == list(frame["customer"])
     pipeline = w.eng.models.pipeline(w.analyst, w.models["mixed"])
     assert list(scored["prediction"]) == list(pipeline.predict(frame))
     np.testing.assert_allclose(scored[["probability_no", "probability_yes"]], pipeline.predict_proba(frame))
-    assert job.result["warnings"] == ["Ignored columns not used by the model: customer."]
+    assert job.result["warnings"][0] == "Ignored columns not used by the model: customer."
     assert sum(job.result["summary"]["counts"].values()) == 120
     assert w.eng.files.get(w.analyst, job.result["file_id"]).kind == "result"
     entry = w.eng.inference.log(w.analyst).query("kind == 'batch'").iloc[0]
@@ -217,16 +270,16 @@ def test_batch_reports_wrong_types_row_by_row_across_chunks_and_still_scores(w, 
 
 def test_batch_neutralizes_formula_cells_in_the_csv(w) -> None:
     frame = mixed_frame(3).drop(columns="label")
-    frame["note"] = ['=HYPERLINK("http://x")', "+1", "plain"]
+    frame["note"] = ['=HYPERLINK("http://x")', "+1+2", "plain"]
     job = w.eng.inference.predict_batch(w.analyst, w.models["mixed"], data=csv(frame), filename="notes.csv")
     text = w.eng.files.download(w.analyst, job.result["file_id"]).decode()
-    assert "'=HYPERLINK" in text and "'+1" in text and ",=HYPERLINK" not in text
+    assert "'=HYPERLINK" in text and "'+1+2" in text and ",=HYPERLINK" not in text
 
 
 def test_batch_of_a_dataset_adds_the_top_reasons_per_row(w, monkeypatch) -> None:
     job = w.eng.inference.predict_batch(w.analyst, w.models["iris"], dataset_id=w.samples["iris"].id, explain_top=3)
     scored = w.eng.inference.batch_result(w.analyst, job.id)
-    assert len(scored) == 150 and list(scored.columns[-3:]) == ["reason_1", "reason_2", "reason_3"]
+    assert len(scored) == 150 and list(scored.columns[-4:-1]) == ["reason_1", "reason_2", "reason_3"]
     assert scored["reason_1"].str.contains("_cm (", regex=False).all()
     monkeypatch.setenv("DATAML_EXPLAIN_MAX_ROWS", "100")
     limited = Engine.open(home=w.eng.settings.home, runner="inline")
@@ -243,7 +296,7 @@ def test_batch_of_a_parquet_upload_keeps_regression_predictions(w) -> None:
     scored = w.eng.inference.batch_result(w.analyst, job.id)
     expected = w.eng.models.pipeline(w.analyst, w.models["diabetes"]).predict(frame)
     np.testing.assert_allclose(scored["prediction"], expected)
-    assert list(scored.columns) == [*frame.columns, "prediction"]
+    assert list(scored.columns) == [*frame.columns, "prediction", "input_warnings"]
     assert sum(b["count"] for b in job.result["summary"]["bins"]) == 40
 
 

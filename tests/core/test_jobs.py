@@ -102,7 +102,7 @@ def test_running_job_whose_process_is_gone_becomes_interrupted_on_restart(proces
         job = job_repo.create_job(
             session, tenant_id=boss.tenant_id, owner_id=boss.user_id, kind="selftest", title="orphan", params={}
         )
-        job_repo.claim_slot(session, job.id, max_running=10)
+        job_repo.claim_slot(session, job.id, max_running=10, tenant_share=10)
         job_repo.set_process(session, job.id, pid=dead.pid, host=__import__("socket").gethostname())
     restarted = Engine.open(home=process_engine.settings.home, runner="process")
     orphan = restarted.jobs.get(boss, job.id)

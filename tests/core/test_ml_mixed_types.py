@@ -21,6 +21,7 @@ from core.ml import (
 )
 from core.ml.candidates import Candidate, build_pipeline
 from core.ml.preprocessing import feature_sources
+from core.ml.ranges import flag_notes, unusual_inputs
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -101,9 +102,10 @@ def test_unseen_category_is_predicted_with_a_warning(loans, schema):
     pipeline = build_pipeline(schema, Candidate("HistGradientBoosting", {"max_iter": 30}))
     pipeline.fit(loans, loans["outcome"])
     rows = loans.head(4).assign(region=["atlantis", "north", None, "atlantis"])
-    frame, problems, notes = check_input(schema, rows)
+    frame, problems, _ = check_input(schema, rows)
     assert problems == []
-    assert notes[-1].startswith("Column 'region': 2 rows have categories not seen in training ('atlantis')")
+    notes = flag_notes(unusual_inputs(schema, frame))
+    assert "Column 'region': 2 rows have categories never seen in training ('atlantis')" in notes[0]
     assert len(predict_frame(pipeline, schema, frame)) == 4
     explanation = explain_one(pipeline, schema, rows.iloc[[0]])
     assert explanation.base_value + sum(explanation.contributions.values()) == pytest.approx(explanation.model_output)

@@ -25,6 +25,7 @@ from core.ml import (
 )
 from core.ml.candidates import Candidate, build_pipeline
 from core.ml.coerce import FEATURE_KINDS, coerce_column
+from core.ml.preprocessing import portable
 
 
 class Shifter(TransformerMixin, BaseEstimator):
@@ -87,7 +88,7 @@ def test_saved_model_round_trips_and_predicts_the_same(cancer, family, tmp_path)
 
 def test_model_file_with_an_unknown_type_is_refused(cancer):
     pipeline = cancer[2]
-    tampered = Pipeline([("shift", Shifter()), *pipeline.steps])
+    tampered = Pipeline([("shift", Shifter()), *portable(pipeline).steps])  # what a model file holds
     with pytest.raises(InvalidInput) as excinfo:
         model_from_bytes(sio.dumps(tampered))
     assert [p.problem for p in excinfo.value.problems] == ["untrusted type"]

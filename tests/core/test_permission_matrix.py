@@ -131,6 +131,7 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("tenants.list", lambda e, a, i: e.tenants.list(a), PermissionDenied),
     ("audit.list", lambda e, a, i: e.audit.list(a), PermissionDenied),
     ("audit.frame", lambda e, a, i: e.audit.frame(a), PermissionDenied),
+    ("audit.security_log", lambda e, a, i: e.audit.security_log(a), PermissionDenied),
     ("jobs.get", lambda e, a, i: e.jobs.get(a, i["job"]), ALLOWED),
     ("jobs.list", lambda e, a, i: e.jobs.list(a), ALLOWED),
     ("jobs.wait", lambda e, a, i: e.jobs.wait(a, i["job"], timeout=5), ALLOWED),
@@ -265,6 +266,7 @@ TENANT_FREE = {
     "tenants.create",
     "audit.list",
     "audit.frame",
+    "audit.security_log",
     "jobs.list",
     "jobs.selftest",
     "jobs.submit",
@@ -340,7 +342,9 @@ UNCHECKED = {
     "tokens.actor_for_access": "takes no actor; verifies a signed API token, then as users.actor_since",
     "tokens.refresh": "takes no actor; verifies a signed refresh token, then as users.actor_since",
     "tokens.revoke": "takes no actor; revokes the chain of a signed refresh token, which only narrows access",
-    "health.status": "takes no actor; versions and whether the database and file store work, no tenant data",
+    "health.alive": "takes no actor; a yes or no for unauthenticated probes, no details",
+    "health.status": "any signed-in actor; versions and whether things work; workspace file counts only for "
+    "platform administrators (test_hardening_identity)",
 }
 
 

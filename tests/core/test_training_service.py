@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,7 +15,7 @@ import pytest
 from sklearn import metrics as skm
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
-from core import ColumnSpec, Engine, InvalidInput, Job, NotFound
+from core import ColumnSpec, Conflict, Engine, InvalidInput, Job, NotFound
 from core.entities import TrainRequest
 from core.ml import model_from_bytes
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
@@ -372,3 +373,28 @@ def test_infinite_feature_values_train_as_missing_with_a_warning(world) -> None:
     assert job.status == "succeeded", job.error
     bmi = eng.models.get(admin, model_id(job)).schema["features"][2]
     assert bmi["name"] == "bmi" and np.isfinite([bmi["min"], bmi["max"], bmi["median"]]).all()
+
+
+def test_a_name_belongs_to_one_predictor_and_a_clash_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    """'tumours' classifies diagnosis: a regressor of mean radius under that name would be version 2 of it."""
+    eng, admin = world.engine, world.admin
+    radius = TrainRequest(dataset_id=world.first.id, name="tumours", target="mean radius", time_budget_s=2)
+    fewer = TrainRequest(
+        dataset_id=world.first.id, name="tumours", target="diagnosis", features=("mean radius",), time_budget_s=2
+    )
+    for request, words in ((radius, "but this would be a regression of 'mean radius'"), (fewer, "from other columns")):
+        for call in (eng.training.check, eng.training.submit):
+            with pytest.raises(Conflict, match="The name 'tumours' is taken by a classification of 'diagnosis'") as e:
+                call(admin, request)
+            assert words in e.value.message
+    assert eng.training.check(admin, replace(radius, name="tumour radius"))["problem_type"] == "regression"
+
+
+def test_a_regression_on_a_dated_table_suggests_forecasting(world) -> None:  # type: ignore[no-untyped-def]
+    eng, admin = world.engine, world.admin
+    air = eng.datasets.upload(
+        admin, name="air", filename="air.csv", data=Path("data/samples/air_passengers.csv").read_bytes()
+    )
+    check = eng.training.check(admin, TrainRequest(dataset_id=air.id, name="air", target="passengers"))
+    assert check["problem_type"] == "regression"
+    assert check["warnings"][0].startswith("This looks like a time series (a date column 'month'")

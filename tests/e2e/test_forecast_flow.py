@@ -33,25 +33,31 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
     ).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "01-train-forecast-form")
     page.get_by_role("button", name="Train", exact=True).click()
-    working = page.get_by_text(re.compile(r"Train air_passengers model on air_passengers: (preparing|Cross-valid)"))
+    working = page.get_by_text(
+        re.compile(r"Train air_passengers passengers forecast on air_passengers: (preparing|Cross-valid)")
+    )
     expect(working.or_(page.get_by_text(re.compile(r"model on air_passengers: finished")))).to_be_visible(
         timeout=60_000
     )
     page.screenshot(path=str(shots / "02-progress.png"), full_page=True)  # mid-run: no waiting for idle
-    expect(page.get_by_text("Train air_passengers model on air_passengers: finished.")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Train air_passengers passengers forecast on air_passengers: finished.")).to_be_visible(
+        timeout=60_000
+    )
     headline = re.compile(r"CV MASE 0\.\d+ \(cross-validation error\) averaged over 1 series")
     expect(page.get_by_text(headline)).to_be_visible()
     shot(page, shots, "03-trained")
 
     click(page, "Open the forecast")
     expect(page.get_by_role("combobox", name="Forecast model", exact=True)).to_have_value(
-        re.compile(r"^air_passengers model v1 · passengers · 1 series"), timeout=TIMEOUT
+        re.compile(r"^air_passengers passengers forecast v1 · passengers · 1 series"), timeout=TIMEOUT
     )
     fill(page, "Steps ahead", "12")
     wait_idle(page)
     click(page, "Forecast")
     expect(
-        page.get_by_text(re.compile(r"Forecast passengers, 12 steps, with air_passengers model v1: finished"))
+        page.get_by_text(
+            re.compile(r"Forecast passengers, 12 steps, with air_passengers passengers forecast v1: finished")
+        )
     ).to_be_visible(timeout=60_000)
     expect(page.get_by_text(re.compile(r"^passengers: .+, 12 steps ahead$"))).to_be_visible(timeout=TIMEOUT)
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
@@ -69,6 +75,8 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
 
     page.get_by_role("tab", name="Model: leaderboard & cross-validation").click()
     expect(page.get_by_text("Selected (per series)").first).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text("passengers: cross-validation forecasts of air_passengers model v1")).to_be_visible()
+    expect(
+        page.get_by_text("passengers: cross-validation forecasts of air_passengers passengers forecast v1")
+    ).to_be_visible()
     page.set_viewport_size({"width": 1400, "height": 2700})  # Streamlit scrolls inside the page: show it all
     shot(page, shots, "05-model-view")

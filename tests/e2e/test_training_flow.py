@@ -31,11 +31,11 @@ def test_train_iris_watch_progress_read_summary_and_download_schema(  # type: ig
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text(re.compile(r"candidate \d/\d"))).to_be_visible(timeout=TIMEOUT)
     page.screenshot(path=str(shots / "02-progress.png"), full_page=True)  # mid-run: no waiting for idle
-    expect(page.get_by_text("Train iris model on iris: finished.")).to_be_visible(timeout=90_000)
+    expect(page.get_by_text("Train iris species model on iris: finished.")).to_be_visible(timeout=90_000)
     shot(page, shots, "03-finished")
 
     click(page, "Open the model summary")
-    expect(page.get_by_text("iris model v1 — classification of species")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("iris species model v1 — classification of species")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("Confusion matrix (held-out rows)")).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "04-summary")
     page.set_viewport_size({"width": 1400, "height": 3400})  # the page scrolls inside its own container
@@ -53,7 +53,11 @@ def test_train_iris_watch_progress_read_summary_and_download_schema(  # type: ig
     target = tmp_path / "schema.json"
     caught.value.save_as(target)
     schema = json.loads(target.read_text())
-    assert (schema["model"], schema["target"], schema["problem_type"]) == ("iris model v1", "species", "classification")
+    assert (schema["model"], schema["target"], schema["problem_type"]) == (
+        "iris species model v1",
+        "species",
+        "classification",
+    )
     assert schema["classes"] == ["setosa", "versicolor", "virginica"]
     assert [f["name"] for f in schema["features"]] == [
         "sepal_length_cm",

@@ -71,3 +71,16 @@ def test_log_page_lists_predictions_and_filters_by_user(
     assert not at.exception
     shown = at.dataframe[0].value
     assert list(shown["user"]) == ["ana"] and list(shown["model"]) == ["iris v1"]
+
+
+def test_form_warns_about_a_value_outside_the_training_range_and_says_what_the_base_value_is(
+    app: Callable[..., AppTest], analyst: Actor, iris: tuple[str, str]
+) -> None:
+    model_id = iris[0]
+    at = app(actor=analyst, page="predict.py")
+    at.number_input(key=f"predict_{model_id}_petal_length_cm").set_value(12.0)
+    at.button(key=PREDICT).click().run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("petal_length_cm = 12 is above the training range 1 – 6.9" in w for w in warnings), warnings
+    assert any("The base value" in c.value and "training rows" in c.value for c in at.caption)

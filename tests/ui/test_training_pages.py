@@ -38,8 +38,11 @@ def test_train_page_says_what_it_chose_trains_and_opens_the_summary(
 ) -> None:
     at = app(actor=admin, page="train.py")
     at.selectbox(key="train_dataset").select(iris).run()
-    assert at.text_input(key="train_name").value == "iris model"
+    assert at.text_input(key="train_name").value == "iris species model"
     assert at.selectbox(key="train_target").value == "species"
+    assert "The job will train: a model (type chosen automatically) of **species**" in " ".join(
+        m.value for m in at.markdown
+    )
     assert "Automatic choice: **classification**" in _texts(at) and "text labels" in _texts(at)
     at.number_input(key="train_budget").set_value(2)
     at.checkbox(key="train_explain").uncheck().run()
@@ -47,9 +50,10 @@ def test_train_page_says_what_it_chose_trains_and_opens_the_summary(
     assert not at.exception
     assert "finished" in _texts(at)
     [model] = engine.models.list(admin)
-    assert (model.label, model.target) == ("iris model v1", "species") and "importance" not in model.details
+    assert (model.label, model.target) == ("iris species model v1", "species") and "importance" not in model.details
+    assert "Submitted: a model (type chosen automatically) of **species**" in _texts(at)
     at.button(key="train_open").click().run()
-    assert "iris model v1 — classification of species" in _texts(at)
+    assert "iris species model v1 — classification of species" in _texts(at)
 
 
 def test_train_page_refuses_a_one_class_target_before_training(
@@ -132,6 +136,8 @@ def test_models_page_reads_the_model_file_only_when_downloaded(
     at.run()  # a second render, as any widget change causes
     assert not at.exception
     assert "Download the model file (skops)" in [e.proto.label for e in at.get("download_button")]
+    # no rerun after a click: a rerun replaced the deferred file, and a second click soon after found nothing
+    assert all(e.proto.ignore_rerun for e in at.get("download_button"))
     assert engine.audit.list(admin, action="model.downloaded") == []
     engine.models.download(admin, engine.models.list(admin)[0].id)  # what the button's callable does on a click
     assert len(engine.audit.list(admin, action="model.downloaded")) == 1
@@ -146,3 +152,41 @@ def test_train_page_refuses_an_empty_feature_choice(
     assert not at.exception
     assert "Choose at least one feature column." in _texts(at)
     assert at.button(key="train_submit").disabled and engine.jobs.list(admin) == []
+
+
+def test_default_name_follows_the_target_until_the_analyst_types_one(
+    app: Callable[..., AppTest], admin: Actor, iris: str
+) -> None:
+    at = app(actor=admin, page="train.py")
+    at.selectbox(key="train_dataset").select(iris).run()
+    at.selectbox(key="train_target").select("petal_width_cm").run()
+    assert at.text_input(key="train_name").value == "iris petal_width_cm model"
+    at.button_group(key="train_problem").set_value("forecast").run()
+    assert str(at.text_input(key="train_name").value).endswith(" forecast")
+    at.button_group(key="train_problem").set_value("auto").run()
+    at.text_input(key="train_name").input("my flowers").run()
+    at.selectbox(key="train_target").select("species").run()
+    assert at.text_input(key="train_name").value == "my flowers"
+
+
+def test_a_name_taken_by_another_predictor_is_refused_on_the_page(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
+) -> None:
+    _train(engine, admin, iris, explain=False)  # "flowers": a classifier of species
+    at = app(actor=admin, page="train.py")
+    at.selectbox(key="train_dataset").select(iris).run()
+    at.selectbox(key="train_target").select("petal_width_cm").run()
+    at.text_input(key="train_name").input("flowers").run()
+    assert "The name 'flowers' is taken by a classification of 'species'" in _texts(at)
+    assert at.button(key="train_submit").disabled
+
+
+def test_a_monthly_series_trained_as_regression_suggests_forecast(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor
+) -> None:
+    engine.datasets.load_samples(admin)
+    at = app(actor=admin, page="train.py")
+    air = next(d.id for d in engine.datasets.list(admin) if d.name == "air_passengers")
+    at.selectbox(key="train_dataset").select(air).run()
+    hint = "This looks like a time series (a date column 'month' and a numeric target): to predict future values"
+    assert hint in _texts(at)

@@ -2,7 +2,7 @@
 
 from core.storage.orm.activity import AuditRow, FileRow, JobRow
 from core.storage.orm.attribution import LibraryIndexRow, ReferenceRow, RunRow, SampleRow
-from core.storage.orm.base import Base, new_id, utcnow
+from core.storage.orm.base import Base, name_key, new_id, utcnow
 from core.storage.orm.data import DatasetRow, ModelRow, TemplateRow
 from core.storage.orm.identity import (
     LoginThrottleRow,
@@ -33,6 +33,7 @@ __all__ = [
     "TemplateRow",
     "TenantRow",
     "UserRow",
+    "name_key",
     "new_id",
     "utcnow",
 ]

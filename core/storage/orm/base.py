@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 
 def new_id() -> str:
@@ -29,3 +29,22 @@ def id_column() -> Mapped[str]:
 
 def created_column() -> Mapped[datetime]:
     return mapped_column(default=utcnow)
+
+
+def name_key(name: str) -> str:
+    """The form a name is unique in: "Sales" and "SALES" are the same name (casefold: "Straße" = "STRASSE")."""
+    return name.casefold()
+
+
+class NamedMixin:
+    """A user-given ``name`` unique ignoring case: ``name_key`` follows it and carries the unique constraint,
+    so the database, not a check in Python, settles two creates racing with "Sales" and "sales"."""
+
+    name: Mapped[str] = mapped_column(String(100))
+    # casefold at most triples a name's length
+    name_key: Mapped[str] = mapped_column(String(300))
+
+    @validates("name")
+    def _follow_name(self, _key: str, value: str) -> str:
+        self.name_key = name_key(value)
+        return value

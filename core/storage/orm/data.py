@@ -8,29 +8,33 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.storage.orm.base import Base, created_column, id_column, utcnow
+from core.storage.orm.base import Base, NamedMixin, created_column, id_column, utcnow
 
 
-class TemplateRow(Base):
+class TemplateRow(NamedMixin, Base):
     __tablename__ = "templates"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        UniqueConstraint("tenant_id", "name_key", name="uq_templates_tenant_name_key"),
+    )
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     columns: Mapped[list[Any]] = mapped_column()
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class DatasetRow(Base):
+class DatasetRow(NamedMixin, Base):
     __tablename__ = "datasets"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        UniqueConstraint("tenant_id", "name_key", name="uq_datasets_tenant_name_key"),
+    )
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    name: Mapped[str] = mapped_column(String(100))
     source_name: Mapped[str] = mapped_column(String(255))
     template_id: Mapped[str | None] = mapped_column(ForeignKey("templates.id"), default=None)
     file_id: Mapped[str] = mapped_column(ForeignKey("files.id"))
@@ -43,15 +47,17 @@ class DatasetRow(Base):
     created_at: Mapped[datetime] = created_column()
 
 
-class ModelRow(Base):
-    """One trained model version; ``name`` groups versions of one predictor."""
+class ModelRow(NamedMixin, Base):
+    """One trained model version; ``name`` (ignoring case) groups versions of one predictor."""
 
     __tablename__ = "models"
-    __table_args__ = (UniqueConstraint("tenant_id", "name", "version"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name", "version"),
+        UniqueConstraint("tenant_id", "name_key", "version", name="uq_models_tenant_name_key_version"),
+    )
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    name: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column()
     problem_type: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="ready")

@@ -8,13 +8,16 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.storage.orm.base import Base, created_column, id_column
+from core.storage.orm.base import Base, NamedMixin, created_column, id_column
 
 
-class TenantRow(Base):
+class TenantRow(NamedMixin, Base):
     __tablename__ = "tenants"
+    __table_args__ = (
+        UniqueConstraint("name"),
+        UniqueConstraint("name_key", name="uq_tenants_name_key"),
+    )
     id: Mapped[str] = id_column()
-    name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = created_column()
 
 
@@ -36,7 +39,8 @@ class UserRow(Base):
 
 
 class RoleRow(Base):
-    """A tenant's custom role; built-in roles live in code."""
+    """A tenant's custom role; built-in roles live in code. Names are stored lower-case (the service's rule),
+    so the plain unique constraint is already case-insensitive, as for usernames."""
 
     __tablename__ = "roles"
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)

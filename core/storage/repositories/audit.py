@@ -43,11 +43,15 @@ def list_events(
     since: datetime | None = None,
     action: str | None = None,
     limit: int = 1000,
+    platform: bool = False,
 ) -> list[AuditEvent]:
-    """``tenant_id=None`` reads events of every tenant (platform administrators only)."""
+    """``tenant_id=None`` reads events of every tenant, ``platform=True`` only those of no tenant (the security
+    log: sign-in failures of unknown names); both for platform administrators only."""
     query = select(AuditRow).order_by(AuditRow.created_at.desc()).limit(limit)
     if tenant_id is not None:
         query = query.where(AuditRow.tenant_id == tenant_id)
+    if platform:
+        query = query.where(AuditRow.tenant_id.is_(None))
     if since is not None:
         query = query.where(AuditRow.created_at >= since)
     if action:

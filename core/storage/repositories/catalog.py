@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core.datasets.report import ValidationReport
 from core.entities import FINISHED_STATES, ColumnSpec, Dataset, Template
 from core.errors import NotFound
-from core.storage.orm import DatasetRow, JobRow, ModelRow, TemplateRow, UserRow
+from core.storage.orm import DatasetRow, JobRow, ModelRow, TemplateRow, UserRow, name_key
 
 
 def _template(row: TemplateRow, owner: str) -> Template:
@@ -82,7 +82,7 @@ def delete_template(session: Session, tenant_id: str, template_id: str) -> None:
 
 
 def template_name_taken(session: Session, tenant_id: str, name: str, except_id: str | None = None) -> bool:
-    query = select(TemplateRow.id).where(TemplateRow.tenant_id == tenant_id, TemplateRow.name == name)
+    query = select(TemplateRow.id).where(TemplateRow.tenant_id == tenant_id, TemplateRow.name_key == name_key(name))
     found = session.scalar(query)
     return found is not None and found != except_id
 
@@ -142,7 +142,7 @@ def list_datasets(session: Session, tenant_id: str, *, status: str | None = None
 
 
 def dataset_name_taken(session: Session, tenant_id: str, name: str) -> bool:
-    query = select(DatasetRow.id).where(DatasetRow.tenant_id == tenant_id, DatasetRow.name == name)
+    query = select(DatasetRow.id).where(DatasetRow.tenant_id == tenant_id, DatasetRow.name_key == name_key(name))
     return session.scalar(query) is not None
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.entities import Tenant, User
 from core.errors import NotFound
-from core.storage.orm import LoginThrottleRow, PermissionRow, RoleRow, TenantRow, UserRow
+from core.storage.orm import LoginThrottleRow, PermissionRow, RoleRow, TenantRow, UserRow, name_key
 
 
 def _tenant(row: TenantRow) -> Tenant:
@@ -47,6 +48,10 @@ def get_tenant(session: Session, tenant_id: str) -> Tenant:
     if row is None:
         raise NotFound("That tenant does not exist.")
     return _tenant(row)
+
+
+def tenant_name_taken(session: Session, name: str) -> bool:
+    return session.scalar(select(TenantRow.id).where(TenantRow.name_key == name_key(name))) is not None
 
 
 def list_tenants(session: Session) -> list[Tenant]:
@@ -182,27 +187,45 @@ def count_users_with_role(session: Session, tenant_id: str, role: str) -> int:
     return int(session.scalar(query) or 0)
 
 
-def locked_until(session: Session, username: str) -> datetime | None:
-    row = session.get(LoginThrottleRow, username)
-    return None if row is None else row.locked_until
+def count_attempt(session: Session, username: str, *, now: datetime, window_s: int) -> tuple[int, datetime | None]:
+    """Count a sign-in attempt before its password is checked, in one upsert (no read-modify-write, no insert
+    race), and return (attempts in the current window, locked until). Counting first means parallel guesses
+    cannot all be checked before the first failure is stored: only the first ``max_failures`` get a check."""
+    table = LoginThrottleRow.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stale = or_(table.c.first_failure_at.is_(None), table.c.first_failure_at < now - timedelta(seconds=window_s))
+    statement = dialect.insert(table).values(username=username, failures=1, first_failure_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.username],
+        set_={
+            "failures": case((stale, 1), else_=table.c.failures + 1),
+            "first_failure_at": case((stale, now), else_=table.c.first_failure_at),
+        },
+    ).returning(table.c.failures, table.c.locked_until)
+    failures, locked = session.execute(statement).one()
+    return int(failures), locked
 
 
-def record_failure(session: Session, username: str, *, now: datetime, max_failures: int, lockout_s: int) -> None:
-    """Count a failed sign-in; ``max_failures`` within ``lockout_s`` locks the name for ``lockout_s``."""
-    row = session.get(LoginThrottleRow, username)
-    if row is None:
-        row = LoginThrottleRow(username=username, failures=0)
-        session.add(row)
-    window = timedelta(seconds=lockout_s)
-    if row.first_failure_at is None or now - row.first_failure_at > window:
-        row.failures, row.first_failure_at = 0, now
-    row.failures += 1
-    if row.failures >= max_failures:
-        row.locked_until, row.failures, row.first_failure_at = now + window, 0, None
-    session.flush()
+def lock(session: Session, username: str, *, until: datetime) -> None:
+    """Lock the name and start a fresh count for when the lock ends."""
+    session.execute(
+        update(LoginThrottleRow)
+        .where(LoginThrottleRow.username == username)
+        .values(locked_until=until, failures=0, first_failure_at=None)
+    )
+
+
+def purge_throttle(session: Session, *, now: datetime, window_s: int) -> None:
+    """Drop rows that no longer hold anything back (unlocked, last counted failure outside the window), so
+    names typed once, known or not, do not pile up."""
+    cutoff = now - timedelta(seconds=window_s)
+    session.execute(
+        delete(LoginThrottleRow).where(
+            or_(LoginThrottleRow.locked_until.is_(None), LoginThrottleRow.locked_until < now),
+            or_(LoginThrottleRow.first_failure_at.is_(None), LoginThrottleRow.first_failure_at < cutoff),
+        )
+    )
 
 
 def clear_failures(session: Session, username: str) -> None:
-    row = session.get(LoginThrottleRow, username)
-    if row is not None:
-        session.delete(row)
+    session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.username == username))

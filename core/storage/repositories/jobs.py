@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.entities import Job
 from core.errors import NotFound
@@ -76,12 +76,21 @@ def process_of(session: Session, job_id: str) -> tuple[int | None, str | None, b
     return row.pid, row.host, row.cancel_requested
 
 
-def claim_slot(session: Session, job_id: str, max_running: int) -> bool:
-    """Atomically move a queued job to running if fewer than ``max_running`` run (one statement)."""
+def claim_slot(session: Session, job_id: str, max_running: int, tenant_share: int) -> bool:
+    """Atomically move a queued job to running if fewer than ``max_running`` jobs run and fewer than
+    ``tenant_share`` of its tenant's (one statement)."""
     running = select(func.count()).select_from(JobRow).where(JobRow.status == "running").scalar_subquery()
+    others = aliased(JobRow)
+    tenant_of_job = select(JobRow.tenant_id).where(JobRow.id == job_id).scalar_subquery()
+    tenant_running = (
+        select(func.count())
+        .select_from(others)
+        .where(others.status == "running", others.tenant_id == tenant_of_job)
+        .scalar_subquery()
+    )
     result = session.execute(
         update(JobRow)
-        .where(JobRow.id == job_id, JobRow.status == "queued", running < max_running)
+        .where(JobRow.id == job_id, JobRow.status == "queued", running < max_running, tenant_running < tenant_share)
         .values(status="running", started_at=utcnow(), message="starting")
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.entities import Model
-from core.errors import NotFound
-from core.storage.orm import DatasetRow, ModelRow, UserRow
+from core.errors import Conflict, NotFound
+from core.storage.orm import DatasetRow, ModelRow, UserRow, name_key
+
+_VERSION_ATTEMPTS = 20
 
 
 def _model(row: ModelRow, owner: str, dataset_name: str) -> Model:
@@ -41,16 +44,28 @@ def _query():  # type: ignore[no-untyped-def]
     )
 
 
-def next_version(session: Session, tenant_id: str, name: str) -> int:
-    query = select(func.max(ModelRow.version)).where(ModelRow.tenant_id == tenant_id, ModelRow.name == name)
+def _next_version(session: Session, tenant_id: str, name: str) -> int:
+    query = select(func.max(ModelRow.version)).where(
+        ModelRow.tenant_id == tenant_id, ModelRow.name_key == name_key(name)
+    )
     return int(session.scalar(query) or 0) + 1
 
 
-def add_model(session: Session, *, tenant_id: str, owner_id: str, **fields: Any) -> Model:
-    row = ModelRow(tenant_id=tenant_id, owner_id=owner_id, **fields)
-    session.add(row)
-    session.flush()
-    return get_model(session, tenant_id, row.id)
+def add_model_version(session: Session, *, tenant_id: str, owner_id: str, name: str, **fields: Any) -> Model:
+    """Add the next version of predictor ``name`` (ignoring case). Two trainings finishing at once may pick the
+    same number; the unique constraint refuses the second, which then takes the next one (in a savepoint, so
+    the caller's other rows stay)."""
+    for _ in range(_VERSION_ATTEMPTS):
+        row = ModelRow(
+            tenant_id=tenant_id, owner_id=owner_id, name=name, version=_next_version(session, tenant_id, name), **fields
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            continue
+        return get_model(session, tenant_id, row.id)
+    raise Conflict(f"No new version of {name!r} could be numbered (too many trainings at once); train again.")
 
 
 def get_model(session: Session, tenant_id: str, model_id: str) -> Model:

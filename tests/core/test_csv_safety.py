@@ -1,0 +1,92 @@
+"""Every CSV the product writes reads back cell for cell, and no cell is one a spreadsheet would evaluate.
+
+The product has one CSV writer (``core.exports.safe_csv``; ``test_no_other_csv_writer`` keeps it that way); the
+batch job appends chunks through it with a faster test of which columns need neutralizing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.exports import safe_csv
+from core.services.inference_tasks import _CsvSink
+
+ROOT = Path(__file__).resolve().parents[2]
+_EVALUATED = re.compile(r"^[=+\-@\t\r\n]")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+texts = st.one_of(
+    st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\"',;\x00 aZ9.é")), max_size=12),
+    st.text(max_size=8),
+    st.sampled_from(["\r=1+1", "note\r@SUM(A1)", "-3", "+1.5", '=HYPERLINK("x")', "\n-2+3", "\x00=1"]),
+)
+cells = st.one_of(texts, st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False))
+frames = st.integers(1, 4).flatmap(
+    lambda width: st.lists(st.lists(cells, min_size=width, max_size=width), min_size=1, max_size=8).map(
+        lambda rows: pd.DataFrame(rows, columns=[f"c{i}" for i in range(width)])
+    )
+)
+
+
+def _read_back(data: bytes) -> list[list[str]]:
+    """What a spreadsheet sees: the csv module with RFC 4180 quoting."""
+    return list(csv.reader(io.StringIO(data.decode(), newline="")))
+
+
+def _assert_safe(rows: list[list[str]], frame: pd.DataFrame, header_rows: int = 1) -> None:
+    assert len(rows) == len(frame) + header_rows
+    assert all(len(row) == frame.shape[1] for row in rows)
+    for row in rows:
+        for cell in row:
+            assert "\x00" not in cell
+            assert not _EVALUATED.match(cell) or _NUMBER.fullmatch(cell), cell
+    for value, cell in zip(frame.to_numpy().ravel(), [c for row in rows[header_rows:] for c in row], strict=True):
+        if not isinstance(value, str):
+            assert float(cell) == float(value)  # numbers stay numbers, unquoted and unprefixed
+        elif not _EVALUATED.match(value) and "\x00" not in value:
+            assert cell == value  # harmless text is written verbatim
+
+
+@settings(max_examples=300, deadline=None)
+@given(frames)
+def test_safe_csv_reads_back_cell_for_cell_with_no_live_formula(frame: pd.DataFrame) -> None:
+    _assert_safe(_read_back(safe_csv(frame)), frame)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(frames, min_size=1, max_size=3), st.lists(texts, min_size=1, max_size=4))
+def test_batch_result_chunks_read_back_with_no_live_formula(chunks: list[pd.DataFrame], names: list[str]) -> None:
+    """The batch job's sink: input columns tested through Arrow, a computed text column, a hostile header."""
+    width = min(c.shape[1] for c in chunks)
+    header = [*(f"{n}{i}" for i, n in enumerate(names[:width])), *(f"c{i}" for i in range(len(names), width))]
+    handle = io.BytesIO()
+    sink = _CsvSink(handle)
+    written = []
+    for chunk in chunks:
+        out = chunk.iloc[:, :width].set_axis(header, axis=1).astype(object)
+        arrays = [pa.array([v if isinstance(v, str) else None for v in out[c]], pa.string()) for c in header]
+        batch = pa.RecordBatch.from_arrays(arrays, names=header)
+        out["prediction"] = [str(v) for v in chunk.iloc[:, 0]]  # computed: not in the Arrow batch
+        sink.write(batch, out.copy())
+        written.append(out)
+    everything = pd.concat(written, ignore_index=True)
+    rows = _read_back(handle.getvalue())
+    _assert_safe(rows, everything)
+
+
+def test_no_other_csv_writer() -> None:
+    """A second writer would miss the quoting and neutralizing rules: everything goes through ``safe_csv``."""
+    offenders = []
+    for folder in ("core", "ui", "pages"):
+        for path in (ROOT / folder).rglob("*.py"):
+            text = path.read_text()
+            if path.name != "exports.py" and (".to_csv(" in text or "csv.writer" in text or "DictWriter" in text):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

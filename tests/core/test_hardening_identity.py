@@ -1,0 +1,254 @@
+"""Names unique ignoring case, the sign-in throttle under parallel guesses, sign-in timing, the security log.
+
+Races are run with threads and with processes (each its own engine on the same workspace). They use the
+workspace database: SQLite here, Postgres when ``DATAML_DATABASE_URL`` names one (a fresh database per test)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from core import Actor, ColumnSpec, Conflict, Engine, InvalidInput, PermissionDenied
+from core.services import users as users_module
+from core.services.users import WRONG_CREDENTIALS
+from core.storage.orm import LoginThrottleRow, utcnow
+from core.storage.repositories import models as model_repo
+from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
+
+POSTGRES_URL = os.environ.get("DATAML_DATABASE_URL", "")  # read before the fixtures clear it
+PARALLEL = 8
+GUESSES = 80
+
+
+@pytest.fixture
+def database_url() -> Iterator[str | None]:
+    """None (the workspace's SQLite file), or a fresh database on the Postgres server of DATAML_DATABASE_URL."""
+    if not POSTGRES_URL.startswith("postgresql"):
+        yield None
+        return
+    name = f"dataml_test_{uuid.uuid4().hex[:12]}"
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+@pytest.fixture
+def eng(home: Path, database_url: str | None) -> Iterator[Engine]:
+    engine = Engine.open(home=home, database_url=database_url, runner="inline")
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def boss(eng: Engine) -> Actor:
+    return eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
+
+
+def _outcomes(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls at once; each gives its result or the exception it raised."""
+
+    def run(call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except Exception as error:  # the test inspects exactly what was raised
+            return error
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def _exactly_one(outcomes: list[Any]) -> None:
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(outcomes) - len(errors) == 1, errors
+    assert all(isinstance(e, Conflict) and "already" in e.message for e in errors), errors
+
+
+def _spellings(name: str) -> list[str]:
+    return [name.upper() if i % 2 else name.lower() if i % 3 else name.title() for i in range(PARALLEL)]
+
+
+def test_parallel_tenants_differing_in_case_make_one(eng: Engine, boss: Actor) -> None:
+    create = eng.tenants.create
+    calls: list[Callable[[], Any]] = [
+        partial(create, boss, name=n, admin_username=f"boss{i}", admin_password=USER_PASSWORD, admin_email=f"{i}@x.org")
+        for i, n in enumerate(_spellings("Acme Corp"))
+    ]
+    _exactly_one(_outcomes(calls))
+    assert [t.name.casefold() for t in eng.tenants.list(boss)].count("acme corp") == 1
+    with pytest.raises(Conflict, match="already exists"):
+        eng.tenants.create(
+            boss, name="ACME CORP", admin_username="late", admin_password=USER_PASSWORD, admin_email="l@example.com"
+        )
+
+
+def test_parallel_templates_datasets_and_roles_differing_in_case_make_one(eng: Engine, boss: Actor) -> None:
+    columns = [ColumnSpec("id", "integer")]
+    _exactly_one(_outcomes([partial(eng.templates.create, boss, n, columns) for n in _spellings("Orders")]))
+    data = b"id\n1\n2\n"
+    upload = eng.datasets.upload
+    uploads: list[Callable[[], Any]] = [partial(upload, boss, name=n, filename="o.csv", data=data) for n in "qQqQqQqQ"]
+    files_before = sum(p.is_file() for p in eng.store.root.rglob("*"))
+    _exactly_one(_outcomes(uploads))
+    assert len(eng.datasets.list(boss)) == 1
+    assert sum(p.is_file() for p in eng.store.root.rglob("*")) == files_before + 1  # the losers left no Parquet behind
+    _exactly_one(_outcomes([partial(eng.users.create_role, boss, n, ["datasets:read"]) for n in _spellings("ops")]))
+    users: list[Callable[[], Any]] = [
+        partial(eng.users.create, boss, username=n, password=USER_PASSWORD, email=f"u{i}@x.org", role="viewer")
+        for i, n in enumerate(_spellings("carol"))
+    ]
+    outcomes = _outcomes(users)
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 1
+    assert all(isinstance(o, Conflict) for o in outcomes if isinstance(o, Exception))
+
+
+def test_a_template_cannot_be_renamed_onto_another_ignoring_case(eng: Engine, boss: Actor) -> None:
+    columns = [ColumnSpec("id", "integer")]
+    eng.templates.create(boss, "Orders", columns)
+    other = eng.templates.create(boss, "Returns", columns)
+    with pytest.raises(Conflict, match="already exists"):
+        eng.templates.update(boss, other.id, name="oRDERS", columns=columns)
+
+
+def test_parallel_versions_of_one_predictor_get_distinct_numbers(eng: Engine, boss: Actor) -> None:
+    dataset = eng.datasets.upload(boss, name="q", filename="q.csv", data=b"id,y\n1,2\n")
+
+    def add(name: str) -> int:
+        with eng.db.session() as session:
+            fields = dict(problem_type="regression", dataset_id=dataset.id, target="y", schema={}, metrics={})
+            model = model_repo.add_model_version(
+                session, tenant_id=boss.tenant_id, owner_id=boss.user_id, name=name, details={}, **fields
+            )
+            return model.version
+
+    versions = _outcomes([partial(add, n) for n in _spellings("Churn")])
+    assert sorted(versions) == list(range(1, PARALLEL + 1))
+
+
+def _guess(home: str, database_url: str | None, count: int) -> list[str]:
+    """In a process of its own: ``count`` parallel wrong guesses; the class and sentence of each refusal."""
+    engine = Engine.open(home=home, database_url=database_url, runner="inline")
+    try:
+        outcomes = _outcomes([lambda: engine.users.authenticate("admin", "wrong-password-1")] * count)
+    finally:
+        engine.close()
+    return [f"{type(o).__name__}: {getattr(o, 'message', o)}" for o in outcomes]
+
+
+def _assert_locked_after_the_limit(eng: Engine, refusals: list[str]) -> None:
+    assert all(r.startswith("PermissionDenied: ") for r in refusals), set(refusals)
+    checked = [r for r in refusals if WRONG_CREDENTIALS in r]
+    assert len(checked) == eng.settings.login_max_failures  # only that many guesses got a password check
+    with pytest.raises(PermissionDenied, match="Too many failed sign-in attempts"):
+        eng.users.authenticate("admin", ADMIN_PASSWORD)
+
+
+def test_parallel_wrong_guesses_in_threads_lock_the_account_after_the_limit(eng: Engine, boss: Actor) -> None:
+    _assert_locked_after_the_limit(eng, _guess(str(eng.settings.home), eng.settings.database_url, GUESSES))
+
+
+def test_parallel_wrong_guesses_in_processes_lock_the_account_after_the_limit(eng: Engine, boss: Actor) -> None:
+    processes = 2
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        args = [(str(eng.settings.home), eng.settings.database_url, GUESSES // processes)] * processes
+        refusals = [r for batch in pool.starmap(_guess, args) for r in batch]
+    _assert_locked_after_the_limit(eng, refusals)
+
+
+def test_known_and_unknown_usernames_take_the_same_time(
+    home: Path, database_url: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the real cost factor's order of magnitude (10), a wrong password for an existing user and any
+    password for an unknown one take the same time; the dummy hash used to have cost 4."""
+    monkeypatch.setenv("DATAML_BCRYPT_ROUNDS", "10")
+    eng = Engine.open(home=home, database_url=database_url, runner="inline")
+    try:
+        admin = eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="a@example.com")
+        rounds = 6  # one wrong password per known user, so no lock-out shortens a sign-in
+        for i in range(rounds):
+            eng.users.create(admin, username=f"known{i}", password=USER_PASSWORD, email=f"k{i}@x.org", role="viewer")
+
+        def took(username: str) -> float:
+            started = time.thread_time()  # CPU time of this thread: what the work costs, whatever else runs
+            with pytest.raises(PermissionDenied, match="Incorrect"):
+                eng.users.authenticate(username, "wrong-password-1")
+            return time.thread_time() - started
+
+        took("warm-up")
+        known, unknown = [], []
+        for i in range(rounds):
+            known.append(took(f"known{i}"))
+            unknown.append(took(f"nobody{i}"))
+    finally:
+        eng.close()
+    ratio = statistics.median(unknown) / statistics.median(known)
+    assert 0.8 <= ratio <= 1.2, (known, unknown)
+
+
+def test_unknown_names_go_to_the_security_log_and_their_throttle_rows_are_purged(
+    eng: Engine, boss: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(PermissionDenied, match="Incorrect"):
+        eng.users.authenticate("ghost", "whatever-pass-1")
+    with pytest.raises(PermissionDenied, match="Incorrect"):
+        eng.users.authenticate("x" * 5000, "whatever-pass-1")  # refused before any fixed-length column
+    logged = [e.username for e in eng.audit.security_log(boss, action="login.failed")]
+    assert logged == ["x" * 64, "ghost"]
+    assert "ghost" not in [e.username for e in eng.audit.list(boss)]
+    eng.tenants.create(
+        boss, name="Other", admin_username="otto", admin_password=USER_PASSWORD, admin_email="o@example.com"
+    )
+    otto = eng.users.authenticate("otto", USER_PASSWORD)
+    with pytest.raises(PermissionDenied):
+        eng.audit.security_log(otto)
+
+    later = utcnow() + timedelta(seconds=eng.settings.login_lockout_s + 1)
+    monkeypatch.setattr(users_module, "utcnow", lambda: later)
+    with pytest.raises(PermissionDenied, match="Incorrect"):
+        eng.users.authenticate("admin", "wrong-password-1")
+    with eng.db.session() as session:
+        names = set(session.scalars(select(LoginThrottleRow.username)))
+        assert names == {"admin"} and session.scalar(select(func.count()).select_from(LoginThrottleRow)) == 1
+
+
+def test_long_names_are_refused_before_the_database(eng: Engine, boss: Actor) -> None:
+    long = "n" * 101
+    with pytest.raises(InvalidInput, match="name"):
+        eng.users.create(
+            boss, username="dave", password=USER_PASSWORD, email="d@example.com", role="viewer", display_name=long
+        )
+    with pytest.raises(InvalidInput, match="email"):
+        eng.users.create(boss, username="dave", password=USER_PASSWORD, email="d@" + "e" * 200 + ".com", role="viewer")
+    with pytest.raises(InvalidInput):
+        eng.tenants.create(
+            boss, name=long, admin_username="erin", admin_password=USER_PASSWORD, admin_email="e@example.com"
+        )
+    with pytest.raises(InvalidInput):
+        eng.templates.create(boss, long, [ColumnSpec("id", "integer")])
+    with pytest.raises(InvalidInput):
+        eng.datasets.upload(boss, name=long, filename="o.csv", data=b"id\n1\n")
+    with pytest.raises(InvalidInput):
+        eng.users.create_role(boss, "r" * 65, ["datasets:read"])
+
+
+def test_workspace_file_counts_are_for_platform_administrators_only(eng: Engine, boss: Actor) -> None:
+    eng.users.create(boss, username="vic", password=USER_PASSWORD, email="v@example.com", role="admin")
+    tenant_admin = eng.users.authenticate("vic", USER_PASSWORD)
+    assert "files" not in eng.health.status(tenant_admin)["file_store"]
+    assert {"ok", "files", "bytes"} <= set(eng.health.status(boss)["file_store"])
