@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.routers import login, templates, utils
+from api.routers import login, templates, users, utils
 from core import Engine
 from core.version import APP_VERSION
 
@@ -63,8 +63,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.state.engine = engine
     errors.install(app)
     api = APIRouter(prefix=PREFIX, responses=errors.ERROR_RESPONSES)
-    for module in (login, utils, templates):
-        api.include_router(module.router)
+    for router in (login.router, users.users, users.rbac, utils.router, templates.router):
+        api.include_router(router)
     app.include_router(api)
     return app
 

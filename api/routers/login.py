@@ -35,7 +35,9 @@ class RefreshIn(BaseModel):
 class ResetPasswordIn(BaseModel):
     user_name: str
     new_password: str
-    old_password: str | None = Field(None, description="Needed to change your own password without users:manage.")
+    old_password: str | None = Field(
+        default=None, description="Needed to change your own password without users:manage."
+    )
 
 
 def _refresh_token(

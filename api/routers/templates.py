@@ -21,7 +21,7 @@ class ColumnIn(BaseModel):
     data_type: str = Field("String", description="One of our column types, in any case (String, Float, …).")
     default_value: Scalar = None
     required: bool = True
-    date_format: str | None = Field(None, description="strftime format of a date column, e.g. %d/%m/%Y.")
+    date_format: str | None = Field(default=None, description="strftime format of a date column, e.g. %d/%m/%Y.")
 
     def spec(self) -> ColumnSpec:
         return ColumnSpec.from_dict(self.model_dump())

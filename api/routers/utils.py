@@ -14,7 +14,9 @@ router = APIRouter(prefix="/utils", tags=["utils"])
 
 class HealthOut(BaseModel):
     status: str = Field(description="'ok', or 'degraded' when the database or the file store fails.")
-    details: dict[str, Any] | None = Field(None, description="Versions, database, file store: administrators only.")
+    details: dict[str, Any] | None = Field(
+        default=None, description="Versions, database, file store: administrators only."
+    )
 
 
 @router.get("/health-check/", response_model=HealthOut)
