@@ -62,6 +62,7 @@ def _doc(description: str) -> dict[str, Any]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("The body could not be parsed (not JSON, or not the form it should be)."),
     401: _doc("No, an expired, a forged or a revoked token, or wrong credentials (with WWW-Authenticate)."),
     403: _doc("Signed in, but the role does not allow this."),
     404: _doc("Not found, or belongs to another tenant (existence never leaks)."),

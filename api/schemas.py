@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 
 from core.entities import User
+
+# The engine stores naive UTC; the API says so (RFC 3339 with an offset, as OpenAPI's date-time requires).
+UtcDatetime = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))]
 
 
 class UserOut(BaseModel):
@@ -21,8 +25,8 @@ class UserOut(BaseModel):
     role: str
     is_active: bool
     is_platform_admin: bool
-    created_at: datetime
-    last_login_at: datetime | None
+    created_at: UtcDatetime
+    last_login_at: UtcDatetime | None
 
     @classmethod
     def of(cls, user: User) -> UserOut:

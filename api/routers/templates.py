@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from api.deps import ActorDep, EngineDep
-from api.schemas import Message
+from api.schemas import Message, UtcDatetime
 from core.entities import ColumnSpec, Template
 
 router = APIRouter(prefix="/template", tags=["template"])
@@ -56,8 +55,8 @@ class TemplateSummary(BaseModel):
     tenant_id: str
     no_of_columns: int
     created_by: str
-    created_at: datetime
-    modified_at: datetime
+    created_at: UtcDatetime
+    modified_at: UtcDatetime
 
     @classmethod
     def of(cls, template: Template, tenant_id: str) -> TemplateSummary:
