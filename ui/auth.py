@@ -25,10 +25,7 @@ COOKIE_DAYS = 7.0
 
 
 def _cookies(engine: Engine) -> CookieController:
-    """One controller per browser session (its cookie component may be mounted only once per run).
-
-    Made only to set or delete the cookie: mounting its component costs a browser round trip and a second
-    script run (about a second per page load), while reading the cookie needs none (``st.context.cookies``)."""
+    """One controller per browser session (its cookie component may be mounted only once per run)."""
     st.session_state.setdefault("logout", False)  # read by streamlit-authenticator's cookie model
     if "_cookie_controller" not in st.session_state:
         st.session_state["_cookie_controller"] = CookieController(COOKIE_NAME, engine.cookie_key, COOKIE_DAYS)
@@ -55,15 +52,16 @@ def sign_out(engine: Engine) -> None:
 
 def resolve_actor(engine: Engine) -> Actor | None:
     """The signed-in actor from this session or the remembered cookie; renders nothing visible."""
+    cookies = _cookies(engine)
     if st.session_state.pop("signed_out", False):
-        _cookies(engine).delete_cookie()
+        cookies.delete_cookie()
     actor = st.session_state.get("actor")
     if isinstance(actor, Actor):
         try:  # refresh every run: a deactivated user or changed role takes effect at once
             actor = engine.users.actor_for(actor.user_id)
         except CoreError:
             actor = None
-    elif not st.session_state.get("logout", False):
+    elif not st.session_state["logout"]:
         actor = _from_cookie(engine)
     st.session_state["actor"] = actor
     return actor
