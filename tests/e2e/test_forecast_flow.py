@@ -67,10 +67,10 @@ def test_train_air_passengers_forecast_12_steps_see_chart_and_download_csv(  # t
         page.get_by_role("button", name="Download the forecast (CSV)").click()
     target = tmp_path / "forecast.csv"
     caught.value.save_as(target)
-    frame = pd.read_csv(target, parse_dates=["ds"])
-    assert list(frame.columns) == ["unique_id", "ds", "model", "forecast", "lo-80", "hi-80", "lo-95", "hi-95"]
+    frame = pd.read_csv(target, parse_dates=["month"])  # the dataset's own column names, as on screen
+    assert list(frame.columns) == ["unique_id", "month", "model", "forecast", "lo-80", "hi-80", "lo-95", "hi-95"]
     assert len(frame) == 12 and set(frame["unique_id"]) == {"passengers"}
-    assert list(frame["ds"]) == list(pd.date_range("1961-01-01", periods=12, freq="MS"))
+    assert list(frame["month"]) == list(pd.date_range("1961-01-01", periods=12, freq="MS"))
     assert ((frame["lo-95"] < frame["lo-80"]) & (frame["hi-80"] < frame["hi-95"])).all()
 
     page.get_by_role("tab", name="Model: leaderboard & cross-validation").click()

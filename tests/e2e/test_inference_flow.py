@@ -85,7 +85,11 @@ def test_form_prediction_what_if_and_batch_download(server, browser, shots: Path
         "probability_setosa",
         "probability_versicolor",
         "probability_virginica",
+        "input_warnings",
     ]
+    # iris petals reach 6.9 cm long and 2.5 cm wide: only the last two plants lie outside what the model saw
+    assert [r["plant"] for r in rows if r["input_warnings"]] == ["p23", "p24"]
+    assert "petal_length_cm" in rows[23]["input_warnings"] and "petal_width_cm" in rows[24]["input_warnings"]
 
     open_page(page, "Predictions log")
     expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=TIMEOUT)
