@@ -25,11 +25,18 @@ COOKIE_DAYS = 7.0
 
 
 def _cookies(engine: Engine) -> CookieController:
-    """One controller per browser session (its cookie component may be mounted only once per run)."""
+    """This run's cookie controller, mounted by :func:`resolve_actor`.
+
+    Its component is drawn on every run at the same place (the top of the page): mounting it only on the
+    first run shifted every element below it by one on the next run, so the browser briefly showed the old
+    and the new copy of the form at once. It may be mounted only once per run, hence one per run here.
+    """
     st.session_state.setdefault("logout", False)  # read by streamlit-authenticator's cookie model
-    if "_cookie_controller" not in st.session_state:
-        st.session_state["_cookie_controller"] = CookieController(COOKIE_NAME, engine.cookie_key, COOKIE_DAYS)
-    return st.session_state["_cookie_controller"]  # type: ignore[no-any-return]
+    controller = st.session_state.get("_cookie_controller")
+    if not isinstance(controller, CookieController):
+        controller = CookieController(COOKIE_NAME, engine.cookie_key, COOKIE_DAYS)
+        st.session_state["_cookie_controller"] = controller
+    return controller
 
 
 def current_actor() -> Actor:
@@ -51,7 +58,11 @@ def sign_out(engine: Engine) -> None:
 
 
 def resolve_actor(engine: Engine) -> Actor | None:
-    """The signed-in actor from this session or the remembered cookie; renders nothing visible."""
+    """The signed-in actor from this session or the remembered cookie; renders nothing visible.
+
+    Called once per run, first: it mounts this run's cookie component.
+    """
+    st.session_state.pop("_cookie_controller", None)
     cookies = _cookies(engine)
     if st.session_state.pop("signed_out", False):
         cookies.delete_cookie()
