@@ -32,7 +32,7 @@ def job_table() -> None:
         )
         download_csv(frame, "jobs.csv", key="jobs_csv")
         labels = {j.id: f"{j.title} · {j.status} · {j.created_at:%Y-%m-%d %H:%M:%S}" for j in jobs}
-        chosen = st.selectbox("Job details", list(labels), format_func=labels.get, key="job_choice")
+        chosen = st.selectbox("Job details", list(labels), format_func=labels.__getitem__, key="job_choice")
         job = next(j for j in jobs if j.id == chosen)
         st.write(f"**{job.title}** ({job.kind}) · owner {job.owner} · status **{job.status}** · {job.message}")
         if job.error:

@@ -301,12 +301,14 @@ def test_reference_library_lists_families_and_goes_stale_after_a_removal(library
 def test_rebuilt_index_replaces_the_old_one_atomically_and_loads_once(library: Library) -> None:
     eng, admin = library.engine, library.admin
     job = eng.attribution.rebuild_index(admin)
-    assert job.status == "succeeded" and job.result["samples"] == 3 * len(library.held_out)
+    assert job.status == "succeeded" and job.result is not None
+    assert job.result["samples"] == 3 * len(library.held_out)
     assert not list(eng.store.root.rglob("*.partial"))
     with eng.db.session() as session:
         assert len(repo.prune_indexes(session, admin.tenant_id, keep=10)) == 0  # older ones already pruned
     first = load_index(eng, admin.tenant_id)
-    assert first is load_index(eng, admin.tenant_id) and first.revision == job.result["revision"]  # type: ignore[union-attr]
+    assert first is not None and first is load_index(eng, admin.tenant_id)
+    assert first.revision == job.result["revision"]
 
 
 def test_index_built_with_other_settings_asks_for_a_rebuild(library: Library) -> None:

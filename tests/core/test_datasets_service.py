@@ -319,7 +319,9 @@ def test_statistics_match_pandas_and_are_cached_until_regenerated(engine: Engine
     assert corr.loc["amount", "units"] == pytest.approx(frame[["amount", "units"]].corr().loc["amount", "units"])
 
     with engine.db.session() as session:  # the cache is what the next call returns, until regenerated
-        session.get(DatasetRow, ds.id).statistics = [{"column": "cached"}]
+        row = session.get(DatasetRow, ds.id)
+        assert row is not None
+        row.statistics = [{"column": "cached"}]
     assert engine.datasets.statistics(admin, ds.id)["column"].tolist() == ["cached"]
     assert engine.datasets.statistics(admin, ds.id, refresh=True)["column"].tolist() == list(frame.columns)
 

@@ -335,5 +335,6 @@ def test_series_ids_that_look_like_formulas_come_back_unchanged(engine: Engine, 
     job = engine.forecasts.submit(admin, trained, steps=3)
     frame = engine.forecasts.result(admin, job.id)
     assert sorted(frame["unique_id"].unique()) == ["-1", "=2", "plain"]
+    assert job.result is not None
     csv_text = engine.files.download(admin, job.result["file_id"]).decode()
     assert "'=2" in csv_text and "\r\n-1," in csv_text  # the download stays guarded; a number is no formula

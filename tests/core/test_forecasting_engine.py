@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -225,7 +226,7 @@ def test_forecast_of_selected_series_only(generated: tuple) -> None:
 @pytest.mark.parametrize(("setting", "value"), [("horizon", 0), ("n_windows", 0), ("season_length", 1.5)])
 def test_fit_select_rejects_bad_settings(air: tuple[pd.DataFrame, ForecastFit], setting: str, value: float) -> None:
     long, _ = air
-    settings = {"freq": "ME", "season_length": 12, "horizon": 12, "n_windows": 3} | {setting: value}
+    settings: dict[str, Any] = {"freq": "ME", "season_length": 12, "horizon": 12, "n_windows": 3} | {setting: value}
     with pytest.raises(InvalidInput) as err:
         fit_select(long, **settings)
     assert err.value.problems[0].field == setting

@@ -63,7 +63,7 @@ def train(eng: Engine, actor: Any, dataset_id: str, name: str, target: str) -> s
     job = eng.training.submit(
         actor, TrainRequest(dataset_id=dataset_id, name=name, target=target, time_budget_s=1, explain=False)
     )
-    assert job.status == "succeeded", job.error
+    assert job.status == "succeeded" and job.result is not None, job.error
     return str(job.result["model_id"])
 
 

@@ -12,8 +12,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from core.ml import explain as explain_module
 from core.ml import (
+    ModelSchema,
     explain_one,
     explainer_for,
     global_importance,
@@ -22,6 +22,7 @@ from core.ml import (
     predict_frame,
     top_reasons,
 )
+from core.ml import explain as explain_module
 from core.ml.candidates import Candidate, build_pipeline
 from core.ml.preprocessing import build_preprocessor
 
@@ -45,7 +46,7 @@ def _one_thread():
 
 
 @pytest.fixture(scope="module")
-def frames() -> dict[str, tuple[pd.DataFrame, object]]:
+def frames() -> dict[str, tuple[pd.DataFrame, ModelSchema]]:
     out = {}
     for name, loader in DATA.items():
         df = loader(as_frame=True).frame

@@ -92,7 +92,8 @@ def test_model_file_with_an_unknown_type_is_refused(cancer):
     with pytest.raises(InvalidInput) as excinfo:
         model_from_bytes(sio.dumps(tampered))
     assert [p.problem for p in excinfo.value.problems] == ["untrusted type"]
-    assert excinfo.value.problems[0].value.endswith("Shifter")
+    value = excinfo.value.problems[0].value
+    assert value is not None and value.endswith("Shifter")
 
 
 def test_bytes_that_are_not_a_model_file_are_refused():

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from core import Actor, ColumnSpec, Engine, NotFound, PermissionDenied
+from core.entities import TrainRequest
 from core.jobs.tasks import TASKS
 from core.security.permissions import LABELS, PLATFORM_PERMISSION
 from core.services.base import Service
@@ -33,14 +34,13 @@ PERMISSION_NAME = re.compile(r"[a-z]+:[a-z]+")
 def _scoring_model(e: Engine, i: dict[str, Any]) -> str:
     """A model (features a, b) trained on first use by the tenant's analyst: only inference lines pay for it."""
     if "scoring_model" not in i:
-        from core.entities import TrainRequest
-
         analyst = e.users.actor_for(i["analyst"])
         rows = "a,b,c\n" + "".join(f"{n},{'xy'[n % 2]},{'pq'[n % 3 == 0]}\n" for n in range(40))
         dataset = e.datasets.upload(analyst, name="scoring", filename="s.csv", data=rows.encode())
         job = e.training.submit(
             analyst, TrainRequest(dataset_id=dataset.id, name="scorer", target="c", time_budget_s=1, explain=False)
         )
+        assert job.result is not None, job.error
         i["scoring_model"] = job.result["model_id"]
         i["batch"] = e.inference.predict_batch(analyst, i["scoring_model"], dataset_id=i["dataset"]).id
     return str(i["scoring_model"])
@@ -49,8 +49,6 @@ def _scoring_model(e: Engine, i: dict[str, Any]) -> str:
 def _forecast_model(e: Engine, i: dict[str, Any]) -> str:
     """A forecaster of one 10-month series (trains in a moment) and a forecast job of it."""
     if "forecast_model" not in i:
-        from core.entities import TrainRequest
-
         analyst = e.users.actor_for(i["analyst"])
         rows = "month,y\n" + "".join(f"2020-{m:02d}-01,{m * 3 % 7}\n" for m in range(1, 11))
         dataset = e.datasets.upload(analyst, name="months", filename="m.csv", data=rows.encode())
@@ -58,6 +56,7 @@ def _forecast_model(e: Engine, i: dict[str, Any]) -> str:
             analyst,
             TrainRequest(dataset_id=dataset.id, name="fc", target="y", problem_type="forecast", time_column="month"),
         )
+        assert job.result is not None, job.error
         i["forecast_model"] = job.result["model_id"]
         i["forecast_job"] = e.forecasts.submit(analyst, i["forecast_model"], steps=2).id
     return str(i["forecast_model"])
@@ -68,15 +67,11 @@ def _forecast_job(e: Engine, i: dict[str, Any]) -> str:
     return str(i["forecast_job"])
 
 
-def _forecast_request(i: dict[str, Any]) -> object:
-    from core.entities import TrainRequest
-
+def _forecast_request(i: dict[str, Any]) -> TrainRequest:
     return TrainRequest(dataset_id=i["dataset"], name="f", target="a", problem_type="forecast", time_column="b")
 
 
-def _train_request(i: dict[str, Any]) -> object:
-    from core.entities import TrainRequest
-
+def _train_request(i: dict[str, Any]) -> TrainRequest:
     return TrainRequest(dataset_id=i["dataset"], name="m", target="b", time_budget_s=1)
 
 

@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.e2e.helpers import TIMEOUT, choose, click, fill, first_admin, open_page, shot, wait_idle
 
@@ -27,7 +27,7 @@ PROBLEMS = (
 def _upload(page: Page, label: str, name: str, text: str) -> None:
     uploader = page.get_by_test_id("stFileUploader").filter(has_text=label)
     uploader.locator("input[type=file]").set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode()}]
+        files=[FilePayload(name=name, mimeType="text/csv", buffer=text.encode())]
     )
     expect(uploader.get_by_text(name)).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import FileUploader
 
 from core import Actor, Engine
 from tests.core.test_attribution_models import package_elf_files
@@ -23,6 +24,11 @@ def family_files() -> dict[str, list[Path]]:
     return files
 
 
+def uploader(at: AppTest, prefix: str) -> FileUploader:
+    """The page's uploader: its key carries a counter that changes after each accepted batch."""
+    return next(u for u in at.file_uploader if (u.key or "").startswith(prefix))
+
+
 def build_library(engine: Engine, admin: Actor, family_files: dict[str, list[Path]]) -> None:
     for family, paths in family_files.items():
         engine.attribution.add_references(admin, family=family, files=[(p.name, p.read_bytes()) for p in paths[1:]])
@@ -36,8 +42,7 @@ def test_library_page_adds_a_family_and_rebuilds_the_index(
     assert any("No index yet" in i.value for i in at.info)
     for family, paths in family_files.items():
         at.text_input(key="library_family").input(family)
-        uploader = next(u for u in at.get("file_uploader") if u.key.startswith("library_upload_"))
-        uploader.set_value([(p.name, p.read_bytes(), ELF) for p in paths[1:]]).run()
+        uploader(at, "library_upload_").set_value([(p.name, p.read_bytes(), ELF) for p in paths[1:]]).run()
         at.button(key="library_add").click().run()
         assert any(f"Added 2 file(s) to family {family}" in s.value for s in at.success)
     at.button(key="library_rebuild").click().run()
@@ -54,9 +59,7 @@ def test_library_page_adds_a_family_and_rebuilds_the_index(
 def test_library_page_refuses_an_archive_naming_the_file(app: Callable[..., AppTest], analyst: Actor) -> None:
     at = app(analyst, "reference_library.py")
     at.text_input(key="library_family").input("bundle")
-    next(u for u in at.get("file_uploader") if u.key.startswith("library_upload_")).set_value(
-        ("tools.zip", b"PK\x03\x04" + bytes(64), "application/zip")
-    ).run()
+    uploader(at, "library_upload_").set_value(("tools.zip", b"PK\x03\x04" + bytes(64), "application/zip")).run()
     at.button(key="library_add").click().run()
     assert any("tools.zip is a ZIP archive" in e.value for e in at.error)
 
@@ -67,7 +70,7 @@ def test_samples_page_submits_a_file_and_shows_ranked_families(
     build_library(engine, admin, family_files)
     held_out = family_files["procps"][0]
     at = app(analyst, "samples.py")
-    next(u for u in at.get("file_uploader") if u.key.startswith("samples_upload_")).set_value(
+    uploader(at, "samples_upload_").set_value(
         [(held_out.name, held_out.read_bytes(), ELF), ("empty.bin", b"", ELF)]
     ).run()
     at.button(key="samples_submit").click().run()

@@ -20,6 +20,7 @@ def iris(engine: Engine, analyst: Actor) -> tuple[str, str]:
     job = engine.training.submit(
         analyst, TrainRequest(dataset_id=dataset.id, name="iris", target="species", time_budget_s=1, explain=False)
     )
+    assert job.result is not None, job.error
     return str(job.result["model_id"]), dataset.id
 
 

@@ -80,7 +80,7 @@ def forged_cookies(key: str, username: str) -> dict[str, str]:
     return {
         "tampered": "tampered.token.value",
         "hs512": jwt.encode(claims, key, algorithm="HS512"),
-        "alg-none": jwt.encode(claims, None, algorithm="none"),
+        "alg-none": jwt.encode(claims, "", algorithm="none"),  # PyJWT takes "" as the none key
         "other-key": jwt.encode(claims, "another-workspace-key-0123456789abcdef", algorithm="HS256"),
         "bad-key-id": f"{_segment({'alg': 'HS256', 'kid': 5})}.{_segment(claims)}.c2ln",
         "not-a-token": "€",
