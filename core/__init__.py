@@ -95,42 +95,90 @@ Services (each method takes the acting ``Actor`` first and checks permission and
 
 Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``.
 Job task functions receive ``(ctx, params)`` where ``ctx.engine``, ``ctx.job`` and ``ctx.actor`` are set.
+
+This package is the public API: pages and ``ui/`` import only from ``core`` itself (an import contract in
+pyproject.toml enforces it), so it re-exports every type the methods above take or return, the errors, and
+the vocabularies a form offers (``COLUMN_TYPES``, ``PASSWORD_RULE``, ``PERMISSIONS``, ``USER_KINDS``,
+``TABULAR``, ``MAX_REASONS``, ``METRICS``, ``CV_METRICS``) and ``safe_csv`` for downloads.
 """
 
+from core.datasets import RowProblem, ValidationReport
 from core.engine import Engine
 from core.entities import (
+    COLUMN_TYPES,
     Actor,
+    AttributionRun,
+    AttributionSample,
+    AuditEvent,
     ColumnSpec,
+    Dataset,
     FileInfo,
     InputField,
     InputWarning,
     Job,
+    Model,
     Prediction,
     PredictionRecord,
+    ReferenceLibrary,
+    ReferenceSample,
     Role,
+    Template,
     Tenant,
+    TrainRequest,
     User,
 )
 from core.errors import Conflict, CoreError, InvalidInput, JobFailed, NotFound, PermissionDenied, Problem
+from core.exports import safe_csv
+from core.security.passwords import PASSWORD_RULE
+from core.security.permissions import PERMISSIONS
+from core.services.files import USER_KINDS, FilePreview
+from core.services.forecasts import ForecastSummary
+from core.services.importance import Importance
+from core.services.inference import MAX_REASONS, TABULAR
+from core.services.model_summary import CV_METRICS, METRICS, ModelSummary
 
 __all__ = [
+    "COLUMN_TYPES",
+    "CV_METRICS",
+    "MAX_REASONS",
+    "METRICS",
+    "PASSWORD_RULE",
+    "PERMISSIONS",
+    "TABULAR",
+    "USER_KINDS",
     "Actor",
+    "AttributionRun",
+    "AttributionSample",
+    "AuditEvent",
     "ColumnSpec",
     "Conflict",
     "CoreError",
+    "Dataset",
     "Engine",
     "FileInfo",
+    "FilePreview",
+    "ForecastSummary",
+    "Importance",
     "InputField",
     "InputWarning",
     "InvalidInput",
     "Job",
     "JobFailed",
+    "Model",
+    "ModelSummary",
     "NotFound",
     "PermissionDenied",
     "Prediction",
     "PredictionRecord",
     "Problem",
+    "ReferenceLibrary",
+    "ReferenceSample",
     "Role",
+    "RowProblem",
+    "Template",
     "Tenant",
+    "TrainRequest",
     "User",
+    "ValidationReport",
+    "safe_csv",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.services.inference import MAX_REASONS
+from core import MAX_REASONS
 from ui import inference_charts as charts
 from ui.auth import current_actor
 from ui.downloads import download, download_csv

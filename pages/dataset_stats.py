@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.entities import Dataset
+from core import Dataset
 from ui import charts
 from ui.auth import current_actor
 from ui.downloads import download_csv

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.entities import Dataset
+from core import Dataset
 from ui.auth import current_actor
 from ui.downloads import download, download_csv
 from ui.engine import get_engine

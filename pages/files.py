@@ -7,8 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.entities import FileInfo
-from core.services.files import USER_KINDS
+from core import USER_KINDS, FileInfo
 from ui.auth import current_actor
 from ui.downloads import download, download_csv
 from ui.engine import get_engine

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.entities import Model
-from core.services.forecasts import ForecastSummary
+from core import ForecastSummary, Model
 from ui import forecast_charts as charts
 from ui.auth import current_actor
 from ui.downloads import download_csv

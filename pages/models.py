@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.entities import Model, TrainRequest
+from core import Model, TrainRequest
 from ui.auth import current_actor
 from ui.downloads import download, download_csv
 from ui.engine import get_engine

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.entities import AttributionSample
-from core.errors import CoreError
+from core import AttributionSample, CoreError
 from ui import attribution_charts as charts
 from ui.auth import current_actor
 from ui.downloads import download, download_csv

@@ -7,8 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import ColumnSpec
-from core.entities import COLUMN_TYPES
+from core import COLUMN_TYPES, ColumnSpec
 from ui.auth import current_actor
 from ui.downloads import download, download_csv
 from ui.engine import get_engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.security.passwords import PASSWORD_RULE
+from core import PASSWORD_RULE
 from ui.auth import current_actor
 from ui.engine import get_engine
 from ui.errors import guard

@@ -8,8 +8,7 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from core.entities import Dataset, TrainRequest
-from core.errors import CoreError
+from core import CoreError, Dataset, TrainRequest
 from ui.auth import current_actor
 from ui.engine import get_engine
 from ui.errors import guard, show_error

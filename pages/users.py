@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.security.passwords import PASSWORD_RULE
-from core.security.permissions import PERMISSIONS
+from core import PASSWORD_RULE, PERMISSIONS
 from ui.auth import current_actor
 from ui.downloads import download_csv
 from ui.engine import get_engine

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.entities import AttributionRun, AttributionSample, ReferenceSample
+from core import AttributionRun, AttributionSample, ReferenceSample
 from ui.charts import bar
 from ui.downloads import download_csv
 

@@ -14,9 +14,7 @@ import jwt
 import streamlit as st
 from streamlit_authenticator.controllers import CookieController
 
-from core import Actor, Engine
-from core.errors import CoreError
-from core.security.passwords import PASSWORD_RULE
+from core import PASSWORD_RULE, Actor, CoreError, Engine
 from ui.engine import get_engine
 from ui.errors import show_error
 

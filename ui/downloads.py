@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core.exports import safe_csv
+from core import safe_csv
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

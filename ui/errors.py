@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
-from core.errors import CoreError, InvalidInput
+from core import CoreError, InvalidInput
 
 log = logging.getLogger("dataml.ui")
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import Actor, Engine
-from core.entities import Model
-from core.services.inference import TABULAR
-from core.services.model_summary import CV_METRICS, METRICS, ModelSummary
+from core import CV_METRICS, METRICS, TABULAR, Actor, Engine, Model, ModelSummary
 from ui import model_charts as charts
 from ui.downloads import download_csv
 from ui.errors import guard

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.datasets import ValidationReport
+from core import ValidationReport
 from ui.charts import bar
 from ui.downloads import download_csv
 

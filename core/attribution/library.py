@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from core.attribution.features import DEFAULT_PARAMS, FunctionFeatures, ReferenceFeatures, analyse_reference
 from core.attribution.minhash_index import LshIndex, MinHashParams, signature_keys
 from core.attribution.strings_model import StringIndex
-from core.jobs.context import NullContext, TaskContext
+from core.progress import NullContext, TaskContext
 
 INDEX_FORMAT = 1
 _PROGRESS_EVERY = 25

@@ -19,7 +19,7 @@ from statsforecast.models import Naive
 from core.forecasting import models
 from core.forecasting.models import SeriesPlan
 from core.forecasting.parallel import chunked, run_chunks
-from core.jobs.context import TaskContext
+from core.progress import TaskContext
 
 CvTask = tuple[pd.DataFrame, SeriesPlan, str, int, int]  # frame, plan, freq, horizon, windows
 MIN_TASKS = 10  # fewer chunks than this: split them by CV window

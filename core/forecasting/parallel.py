@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from threadpoolctl import threadpool_limits
 
-from core.jobs.context import TaskContext
+from core.progress import TaskContext
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -11,7 +11,7 @@ from core.errors import InvalidInput, Problem
 from core.forecasting import models
 from core.forecasting.fit import ForecastFit, SeriesConfig
 from core.forecasting.parallel import chunked, run_chunks
-from core.jobs.context import NullContext, TaskContext
+from core.progress import NullContext, TaskContext
 
 MAX_STEPS = 10_000
 HISTORY_MULTIPLE = 10  # more steps than this many times the history is extrapolation beyond reason

@@ -21,7 +21,7 @@ from core.forecasting.crossval import SeriesCV, cross_validate
 from core.forecasting.fit import ForecastFit, SeriesConfig
 from core.forecasting.metrics import METRICS, error_metrics, mase_scale
 from core.forecasting.models import SeriesPlan, plan_series
-from core.jobs.context import NullContext, TaskContext
+from core.progress import NullContext, TaskContext
 
 MAX_HORIZON = 10_000
 _LISTED_IDS = 10

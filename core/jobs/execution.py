@@ -7,8 +7,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from core.errors import CoreError, InvalidInput
-from core.jobs.context import CANCELLED, Cancelled
 from core.jobs.tasks import task_function
+from core.progress import CANCELLED, Cancelled
 from core.storage.repositories import jobs as job_repo
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ import time
 from typing import TYPE_CHECKING, Protocol
 
 from core.config import REPO_ROOT
-from core.jobs.context import CANCELLED
+from core.progress import CANCELLED
 from core.jobs.execution import execute_job
 from core.storage.repositories import jobs as job_repo
 

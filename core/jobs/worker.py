@@ -7,7 +7,7 @@ import sys
 import time
 from types import FrameType
 
-from core.jobs.context import CANCELLED, Cancelled
+from core.progress import CANCELLED, Cancelled
 from core.storage.repositories import jobs as job_repo
 
 

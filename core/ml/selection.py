@@ -18,11 +18,11 @@ from sklearn.utils.class_weight import compute_sample_weight
 from threadpoolctl import threadpool_limits
 
 from core.errors import InvalidInput, Problem
-from core.jobs.context import NullContext, TaskContext
 from core.ml.candidates import Candidate, build_pipeline, candidates
 from core.ml.metrics import GREATER_IS_BETTER, holdout_metrics, probability_column, score, selection_metric
 from core.ml.problem import IMBALANCE_RATIO, prepare_target, training_warnings
 from core.ml.schema import ModelSchema
+from core.progress import NullContext, TaskContext
 
 _FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 LEADERBOARD_COLUMNS = ["rank", "family", "params", "cv_score", "cv_std", "folds", "fit_time_s", "status"]

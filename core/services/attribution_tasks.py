@@ -26,7 +26,7 @@ from core.attribution import (
     analyse_reference,
 )
 from core.errors import CoreError, InvalidInput, NotFound
-from core.jobs.context import Cancelled
+from core.progress import Cancelled
 from core.services.attribution import NO_INDEX, library_digest
 from core.storage.orm import utcnow
 from core.storage.repositories import attribution as repo

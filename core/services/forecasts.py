@@ -28,8 +28,8 @@ from core.storage.repositories import predictions as log_repo
 if TYPE_CHECKING:
     from core.engine import Engine
     from core.forecasting import ForecastFit
-    from core.jobs.context import TaskContext
     from core.jobs.execution import JobContext
+    from core.progress import TaskContext
 
 MAX_LEVELS = 5
 DEFAULT_LEVELS = (80, 95)

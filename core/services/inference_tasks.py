@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from core.entities import Actor, Model
 from core.errors import NotFound, Problem
 from core.exports import RISKY_TEXT, neutralize, safe_csv
-from core.jobs.context import Cancelled
+from core.progress import Cancelled
 from core.services.base import record
 from core.services.inference import jsonable, model_schema, without_coercion
 from core.storage.files import StoredBytes

@@ -15,7 +15,7 @@ from core.errors import InvalidInput
 from core.forecasting import ForecastFit, fit_select, forecast, infer_frequency, season_length_for
 from core.forecasting.models import INTERMITTENT
 from core.forecasting.predict import check_steps
-from core.jobs.context import Cancelled
+from core.progress import Cancelled
 
 HOLDOUT = 12
 

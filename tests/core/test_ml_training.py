@@ -11,7 +11,6 @@ from sklearn import metrics as skm
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 
 from core.errors import InvalidInput
-from core.jobs.context import Cancelled
 from core.ml import (
     confusion_frame,
     infer_problem_type,
@@ -22,6 +21,7 @@ from core.ml import (
     train_tabular,
     training_warnings,
 )
+from core.progress import Cancelled
 
 
 class RecordingContext:

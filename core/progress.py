@@ -1,4 +1,4 @@
-"""What a task function sees of its job: progress reporting and cancellation."""
+"""The progress and cancel protocol domain code reports through; jobs implement it, scripts use ``NullContext``."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Streamlit pages, one per file, registered by app.py (a package so the import contracts can name it)."""
