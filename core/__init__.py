@@ -13,8 +13,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   grant, or act on a user holding, permissions beyond their own; roles needs ``users:manage``)
 - ``eng.tenants``: list, create (platform administrators)
 - ``eng.jobs``: get, list, cancel (a worker the engine signalled is ``canceled``, never ``failed``), wait,
-  selftest(steps, outcome=succeed | fail | crash | hang); other services submit jobs through ``submit``, which requires
-  the permission each kind declares in ``core.jobs.tasks.TASKS``
+  selftest(steps, outcome=succeed | fail | crash | hang) (-> ``Job``; ``job.status`` is a ``JobStatus``,
+  ``job.finished``); other services submit jobs through ``submit``, which requires the permission each kind
+  declares in ``core.jobs.tasks.TASKS``
 - ``eng.audit``: list, security_log (platform admins: events of no tenant, e.g. failed sign-ins of unknown
   names), frame(security=False)
 - ``eng.files``: add (bytes or a stream, never a server path), list, get, download, head, delete (files are
@@ -116,6 +117,7 @@ from core.entities import (
     InputField,
     InputWarning,
     Job,
+    JobStatus,
     Model,
     Prediction,
     PredictionRecord,
@@ -164,6 +166,7 @@ __all__ = [
     "InvalidInput",
     "Job",
     "JobFailed",
+    "JobStatus",
     "Model",
     "ModelSummary",
     "NotFound",

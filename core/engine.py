@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.config import Settings
+from core.entities import JobStatus
 from core.jobs.runners import InlineRunner, JobRunner, ProcessRunner, process_alive
 from core.security.secrets import workspace_cookie_key
 from core.services.attribution import AttributionService
@@ -80,7 +81,7 @@ class Engine:
                 elif process_alive(pid, host):
                     continue
                 message = "The job was interrupted because its process stopped (for example a restart)."
-                count += job_repo.finish(session, job_id, "interrupted", error=message)
+                count += job_repo.finish(session, job_id, JobStatus.INTERRUPTED, error=message)
         return count
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -87,8 +88,19 @@ class Role:
     builtin: bool
 
 
-JOB_STATES = ("queued", "running", "succeeded", "failed", "canceled", "interrupted")
-FINISHED_STATES = frozenset({"succeeded", "failed", "canceled", "interrupted"})
+class JobStatus(StrEnum):
+    """queued → running → succeeded | failed | canceled | interrupted; a str, so it is stored and compared as one."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    INTERRUPTED = "interrupted"
+
+
+UNFINISHED_JOB_STATES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINISHED_STATES = frozenset(JobStatus) - set(UNFINISHED_JOB_STATES)
 
 
 @dataclass(frozen=True)
@@ -99,7 +111,7 @@ class Job:
     owner: str
     kind: str
     title: str
-    status: str
+    status: JobStatus
     progress: float
     message: str
     params: dict[str, Any]

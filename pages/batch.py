@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import MAX_REASONS
+from core import MAX_REASONS, JobStatus
 from ui import inference_charts as charts
 from ui.auth import current_actor
 from ui.downloads import download, download_csv
@@ -111,5 +111,5 @@ with guard():
     if "batch_submitted" in st.session_state:
         job_id, target = st.session_state["batch_submitted"]
         finished = job_panel(engine, actor, job_id, key="batch")
-        if finished is not None and finished.status == "succeeded" and finished.result:
+        if finished is not None and finished.status == JobStatus.SUCCEEDED and finished.result:
             show_result(job_id, finished.result, target)

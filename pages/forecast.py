@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import ForecastSummary, Model
+from core import ForecastSummary, JobStatus, Model
 from ui import forecast_charts as charts
 from ui.auth import current_actor
 from ui.downloads import download_csv
@@ -99,7 +99,7 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         ).id
     job_id = st.session_state.get(f"forecast_job_{model.id}")  # each model keeps its last forecast
     job = job_panel(engine, actor, job_id, key=f"forecast_{job_id[:8]}") if job_id else None
-    if job is None or job.status != "succeeded":
+    if job is None or job.status != JobStatus.SUCCEEDED:
         return
     frame = engine.forecasts.result(actor, job.id)
     levels_done = sorted(int(c[3:]) for c in frame.columns if c.startswith("lo-"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import Model, TrainRequest
+from core import JobStatus, Model, TrainRequest
 from ui.auth import current_actor
 from ui.downloads import download, download_csv
 from ui.engine import get_engine
@@ -73,7 +73,7 @@ def continue_view(model: Model) -> None:
         st.session_state["models_continue_job"] = engine.training.submit(actor, request).id
     job_id = st.session_state.get("models_continue_job")
     job = job_panel(engine, actor, job_id, key=f"continue_{job_id[:8]}") if job_id else None
-    if job and job.status == "succeeded" and job.result and st.button("Open the new version", key="models_open_new"):
+    if job and job.status == JobStatus.SUCCEEDED and job.result and st.button("Open the new version", key="models_open_new"):
         st.query_params["model"] = job.result["model_id"]
         st.rerun()
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from core import CoreError, Dataset, TrainRequest
+from core import CoreError, Dataset, JobStatus, TrainRequest
 from ui.auth import current_actor
 from ui.engine import get_engine
 from ui.errors import guard, show_error
@@ -302,7 +302,7 @@ if job_id:
     job = job_panel(engine, actor, job_id, key=f"train_{job_id[:8]}")
     if job:
         st.caption(f"Submitted: {plan(job.params)}.")
-    model_id = str(job.result["model_id"]) if job and job.status == "succeeded" and job.result else None
+    model_id = str(job.result["model_id"]) if job and job.status == JobStatus.SUCCEEDED and job.result else None
     if model_id:
         with guard():
             model = engine.models.get(actor, model_id)

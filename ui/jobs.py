@@ -7,16 +7,16 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import Actor, Engine, Job
+from core import Actor, Engine, Job, JobStatus
 from ui.errors import guard
 
 STATUS_ICONS = {
-    "queued": "○",
-    "running": "▶",
-    "succeeded": "✓",
-    "failed": "✗",
-    "canceled": "■",
-    "interrupted": "!",
+    JobStatus.QUEUED: "○",
+    JobStatus.RUNNING: "▶",
+    JobStatus.SUCCEEDED: "✓",
+    JobStatus.FAILED: "✗",
+    JobStatus.CANCELED: "■",
+    JobStatus.INTERRUPTED: "!",
 }
 
 
@@ -61,7 +61,7 @@ def job_panel(engine: Engine, actor: Actor, job_id: str, key: str) -> Job | None
                     engine.jobs.cancel(actor, job_id)
                     st.rerun(scope="fragment")
                 return
-            if job.status == "succeeded":
+            if job.status == JobStatus.SUCCEEDED:
                 st.success(f"{job.title}: finished.")
             else:
                 st.error(f"{job.title}: {job.status}. {job.error or ''}")

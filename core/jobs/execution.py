@@ -6,6 +6,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from core.entities import JobStatus
 from core.errors import CoreError, InvalidInput
 from core.jobs.tasks import task_function
 from core.progress import CANCELLED, Cancelled
@@ -54,12 +55,12 @@ def execute_job(engine: Engine, job_id: str) -> None:
     """Run a job that is already ``running`` (claimed) to a final state; never raises."""
     with engine.db.session() as session:
         job = job_repo.get_job(session, None, job_id)
-    status, result, error, details = "failed", None, None, None
+    status, result, error, details = JobStatus.FAILED, None, None, None
     try:
         result = task_function(job.kind)(JobContext(engine, job), job.params)
-        status = "succeeded"
+        status = JobStatus.SUCCEEDED
     except Cancelled:
-        status, error = "canceled", CANCELLED
+        status, error = JobStatus.CANCELED, CANCELLED
     except CoreError as exc:  # a job keeps text, so an input error keeps its problem rows as lines
         problems = exc.problems_text() if isinstance(exc, InvalidInput) else None
         error, details = exc.message, exc.details or problems

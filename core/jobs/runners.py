@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING, Protocol
 
 from core.config import REPO_ROOT
+from core.entities import JobStatus
 from core.progress import CANCELLED
 from core.jobs.execution import execute_job
 from core.storage.repositories import jobs as job_repo
@@ -48,7 +49,7 @@ class InlineRunner:
 
     def stop(self, job_id: str) -> None:
         with self.engine.db.session() as session:
-            job_repo.finish(session, job_id, "canceled", error=CANCELLED)
+            job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
 
 
 def process_alive(pid: int | None, host: str | None) -> bool:
@@ -97,10 +98,10 @@ class ProcessRunner:
         code = proc.wait()
         with self.engine.db.session() as session:
             if job_repo.process_of(session, job_id)[2]:
-                job_repo.finish(session, job_id, "canceled", error=CANCELLED)
+                job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
             else:
                 error = f"The job's process ended unexpectedly (exit code {code})."
-                job_repo.finish(session, job_id, "failed", error=error)
+                job_repo.finish(session, job_id, JobStatus.FAILED, error=error)
 
     def stop(self, job_id: str) -> None:
         """Ask the worker to stop (SIGTERM → cancelled), then make sure it is gone."""
@@ -114,7 +115,7 @@ class ProcessRunner:
             if process_alive(pid, host):
                 _signal_group(pid, signal.SIGKILL)
         with self.engine.db.session() as session:
-            job_repo.finish(session, job_id, "canceled", error=CANCELLED)
+            job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

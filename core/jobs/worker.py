@@ -7,6 +7,7 @@ import sys
 import time
 from types import FrameType
 
+from core.entities import JobStatus
 from core.progress import CANCELLED, Cancelled
 from core.storage.repositories import jobs as job_repo
 
@@ -31,7 +32,7 @@ def main(job_id: str) -> int:
             time.sleep(0.5)
     except Cancelled:
         with engine.db.session() as session:
-            job_repo.finish(session, job_id, "canceled", error=CANCELLED)
+            job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
         return 0
     from core.jobs.execution import execute_job
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from core.entities import Actor, Job, Model, TrainRequest
+from core.entities import Actor, Job, JobStatus, Model, TrainRequest
 from core.errors import Conflict, InvalidInput, JobFailed, NotFound, Problem
 from core.exports import safe_csv
 from core.services.base import Service, record, require
@@ -460,7 +460,7 @@ class ForecastService(Service):
             raise NotFound("That job is not a forecast.")
         if not job.finished:
             raise Conflict("The forecast is still running; its result is not ready yet.")
-        if job.status != "succeeded" or not job.result:
+        if job.status != JobStatus.SUCCEEDED or not job.result:
             raise JobFailed(f"The forecast did not finish ({job.status}): {job.error or 'no result'}")
         data = self.engine.files.download(actor, job.result["file_id"])
         frame = pd.read_csv(io.BytesIO(data), parse_dates=["ds"], dtype={"unique_id": str, "model": str})

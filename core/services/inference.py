@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from threadpoolctl import ThreadpoolController
 
 from core.datasets import read_table
-from core.entities import Actor, InputField, Job, Model, Prediction
+from core.entities import Actor, InputField, Job, JobStatus, Model, Prediction
 from core.errors import Conflict, InvalidInput, JobFailed, NotFound, Problem
 from core.services.base import Service, record, require
 from core.services.datasets import Source, within_limit
@@ -366,9 +366,9 @@ class InferenceService(Service):
         job = self.engine.jobs.get(actor, job_id)
         if job.kind != "batch_predict":
             raise NotFound("That job is not a batch prediction.")
-        if job.status in ("queued", "running"):
+        if not job.finished:
             raise Conflict("The batch is still running; its result is not ready yet.")
-        if job.status != "succeeded" or not job.result:
+        if job.status != JobStatus.SUCCEEDED or not job.result:
             raise JobFailed(f"The batch did not finish ({job.status}): {job.error or 'no result'}")
         with self.db.session() as session:
             key = file_repo.storage_key(session, actor.tenant_id, job.result["file_id"])

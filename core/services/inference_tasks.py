@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
-from core.entities import Actor, Model
+from core.entities import Actor, JobStatus, Model
 from core.errors import NotFound, Problem
 from core.exports import RISKY_TEXT, neutralize, safe_csv
 from core.progress import Cancelled
@@ -172,7 +172,7 @@ def _log(session: Session, actor: Actor, params: dict[str, Any], started: float,
 
 
 def _log_failure(
-    engine: Engine, actor: Actor, params: dict[str, Any], started: float, job_id: str, status: str, error: str
+    engine: Engine, actor: Actor, params: dict[str, Any], started: float, job_id: str, status: JobStatus, error: str
 ) -> None:
     with engine.db.session() as session:
         _log(session, actor, params, started, rows=0, status=status, error=error[:500], job_id=job_id)
@@ -205,10 +205,10 @@ def batch_predict(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             sink = _CsvSink(handle)
             rows, tally = _score_file(ctx, model, source, sink, int(params.get("explain_top") or 0))
     except Cancelled:
-        _log_failure(engine, actor, params, started, ctx.job.id, "canceled", "The job was cancelled.")
+        _log_failure(engine, actor, params, started, ctx.job.id, JobStatus.CANCELED, "The job was cancelled.")
         raise
     except Exception as exc:
-        _log_failure(engine, actor, params, started, ctx.job.id, "failed", getattr(exc, "message", str(exc)))
+        _log_failure(engine, actor, params, started, ctx.job.id, JobStatus.FAILED, getattr(exc, "message", str(exc)))
         raise
     summary, warnings = tally.summary(), tally.warnings()
     problems = [jsonable(p.__dict__) for p in tally.problems]

@@ -7,10 +7,12 @@ import sys
 import time
 
 import pytest
+from sqlalchemy import update
 
-from core import Actor, Engine, NotFound, PermissionDenied
+from core import Actor, Conflict, Engine, JobStatus, NotFound, PermissionDenied
 from core.jobs.tasks import TASKS
 from core.security.permissions import PERMISSIONS
+from core.storage.orm import JobRow
 from core.storage.repositories import jobs as job_repo
 from tests.conftest import ADMIN_PASSWORD
 
@@ -143,3 +145,11 @@ def test_unexpected_task_error_keeps_no_traceback_in_the_job(engine: Engine, adm
     assert job.status == "failed" and "ValueError" in (job.error or "")
     assert job.error_details and "server log" in job.error_details and job.id in job.error_details
     assert "Traceback" not in job.error_details and 'File "' not in job.error_details
+
+
+def test_the_database_refuses_a_status_outside_jobstatus(engine: Engine, admin: Actor) -> None:
+    job = engine.jobs.selftest(admin, steps=1)
+    assert job.status is JobStatus.SUCCEEDED and job.finished
+    with pytest.raises(Conflict), engine.db.session() as session:
+        session.execute(update(JobRow).where(JobRow.id == job.id).values(status="done"))
+    assert engine.jobs.get(admin, job.id).status is JobStatus.SUCCEEDED

@@ -14,7 +14,7 @@ import pytest
 from sklearn.datasets import load_iris, make_moons
 from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
 
-from core import Conflict, Engine, InvalidInput, PermissionDenied
+from core import Conflict, Engine, InvalidInput, JobStatus, PermissionDenied
 from core.entities import TrainRequest
 from core.ml import ModelSchema, explain_one, explainer_for
 from core.storage.repositories import jobs as job_repo
@@ -214,7 +214,7 @@ def test_delete_waits_for_jobs_using_the_model_then_removes_every_file(world) ->
     with pytest.raises(Conflict, match="Explain short-lived v1"):
         eng.models.delete(admin, parent.id)
     with eng.db.session() as session:
-        job_repo.finish(session, busy.id, "canceled")
+        job_repo.finish(session, busy.id, JobStatus.CANCELED)
         queued = job_repo.create_job(
             session,
             tenant_id=admin.tenant_id,
@@ -226,7 +226,7 @@ def test_delete_waits_for_jobs_using_the_model_then_removes_every_file(world) ->
     with pytest.raises(Conflict, match="Any job naming it"):  # whatever its kind
         eng.models.delete(admin, parent.id)
     with eng.db.session() as session:
-        job_repo.finish(session, queued.id, "canceled")
+        job_repo.finish(session, queued.id, JobStatus.CANCELED)
     eng.models.delete(admin, parent.id)
     assert not files & {f.id for f in eng.files.list(admin)}
     lineage = eng.models.summary(admin, child.id).lineage["version"].tolist()

@@ -5,20 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.entities import JobStatus
 from core.storage.orm.base import Base, created_column, id_column
+
+STATUS_VALUES = ", ".join(f"'{status}'" for status in JobStatus)
 
 
 class JobRow(Base):
     __tablename__ = "jobs"
+    __table_args__ = (CheckConstraint(f"status IN ({STATUS_VALUES})", name="ck_jobs_status"),)
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(16), index=True, default="queued")
+    status: Mapped[str] = mapped_column(String(16), index=True, default=JobStatus.QUEUED)
     progress: Mapped[float] = mapped_column(default=0.0)
     message: Mapped[str] = mapped_column(String(300), default="")
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.entities import JobStatus
 from core.storage.orm.base import Base, created_column, id_column
 
 
@@ -30,6 +31,6 @@ class PredictionRow(Base):
     job_id: Mapped[str | None] = mapped_column(String(36), default=None)
     rows: Mapped[int] = mapped_column(default=1)
     duration_s: Mapped[float] = mapped_column(default=0.0)
-    status: Mapped[str] = mapped_column(String(16), default="succeeded")
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.SUCCEEDED)  # the outcome of its job
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = created_column()

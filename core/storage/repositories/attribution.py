@@ -11,13 +11,24 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.entities import AttributionRun, AttributionSample, ReferenceLibrary, ReferenceSample
+from core.entities import (
+    UNFINISHED_JOB_STATES,
+    AttributionRun,
+    AttributionSample,
+    JobStatus,
+    ReferenceLibrary,
+    ReferenceSample,
+)
 from core.errors import NotFound
 from core.storage.orm import JobRow, LibraryIndexRow, ReferenceRow, RunRow, SampleRow, UserRow
 
 REVOKED = "revoked"
 _LIVE = ("pending", "running")
-_JOB_ENDINGS = {"failed": "failed", "interrupted": "failed", "canceled": REVOKED}
+_JOB_ENDINGS: dict[str, str] = {
+    JobStatus.FAILED: "failed",
+    JobStatus.INTERRUPTED: "failed",
+    JobStatus.CANCELED: REVOKED,
+}
 
 
 # --- reference library --------------------------------------------------------------------------
@@ -300,6 +311,6 @@ def running_index_jobs(session: Session, tenant_id: str, kind: str) -> int:
     query = (
         select(func.count())
         .select_from(JobRow)
-        .where(JobRow.tenant_id == tenant_id, JobRow.kind == kind, JobRow.status.in_(("queued", "running")))
+        .where(JobRow.tenant_id == tenant_id, JobRow.kind == kind, JobRow.status.in_(UNFINISHED_JOB_STATES))
     )
     return int(session.scalar(query) or 0)

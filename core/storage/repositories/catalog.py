@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.datasets.report import ValidationReport
-from core.entities import FINISHED_STATES, ColumnSpec, Dataset, Template
+from core.entities import UNFINISHED_JOB_STATES, ColumnSpec, Dataset, Template
 from core.errors import NotFound
 from core.storage.orm import DatasetRow, JobRow, ModelRow, TemplateRow, UserRow, name_key
 
@@ -195,7 +195,7 @@ def jobs_using(session: Session, tenant_id: str, ids: Sequence[str]) -> list[str
     whatever kind of job it is, deleting what it names would make it fail halfway."""
     query = (
         select(JobRow.title, JobRow.params)
-        .where(JobRow.tenant_id == tenant_id, JobRow.status.not_in(sorted(FINISHED_STATES)))
+        .where(JobRow.tenant_id == tenant_id, JobRow.status.in_(UNFINISHED_JOB_STATES))
         .order_by(JobRow.created_at)
     )
     wanted = set(ids)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from core.entities import Job
+from core.entities import UNFINISHED_JOB_STATES, Job, JobStatus
 from core.errors import NotFound
 from core.storage.orm import JobRow, UserRow, utcnow
 
@@ -20,7 +20,7 @@ def _job(row: JobRow, owner: str) -> Job:
         owner=owner,
         kind=row.kind,
         title=row.title,
-        status=row.status,
+        status=JobStatus(row.status),
         progress=row.progress,
         message=row.message,
         params=dict(row.params or {}),
@@ -79,19 +79,19 @@ def process_of(session: Session, job_id: str) -> tuple[int | None, str | None, b
 def claim_slot(session: Session, job_id: str, max_running: int, tenant_share: int) -> bool:
     """Atomically move a queued job to running if fewer than ``max_running`` jobs run and fewer than
     ``tenant_share`` of its tenant's (one statement)."""
-    running = select(func.count()).select_from(JobRow).where(JobRow.status == "running").scalar_subquery()
+    running = select(func.count()).select_from(JobRow).where(JobRow.status == JobStatus.RUNNING).scalar_subquery()
     others = aliased(JobRow)
     tenant_of_job = select(JobRow.tenant_id).where(JobRow.id == job_id).scalar_subquery()
     tenant_running = (
         select(func.count())
         .select_from(others)
-        .where(others.status == "running", others.tenant_id == tenant_of_job)
+        .where(others.status == JobStatus.RUNNING, others.tenant_id == tenant_of_job)
         .scalar_subquery()
     )
     result = session.execute(
         update(JobRow)
-        .where(JobRow.id == job_id, JobRow.status == "queued", running < max_running, tenant_running < tenant_share)
-        .values(status="running", started_at=utcnow(), message="starting")
+        .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED, running < max_running, tenant_running < tenant_share)
+        .values(status=JobStatus.RUNNING, started_at=utcnow(), message="starting")
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -100,7 +100,7 @@ def set_progress(session: Session, job_id: str, fraction: float, message: str) -
     """Store progress; returns whether cancellation was requested meanwhile."""
     session.execute(
         update(JobRow)
-        .where(JobRow.id == job_id, JobRow.status == "running")
+        .where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING)
         .values(progress=max(0.0, min(1.0, fraction)), message=message[:300])
     )
     return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
@@ -113,7 +113,7 @@ def request_cancel(session: Session, job_id: str) -> None:
 def finish(
     session: Session,
     job_id: str,
-    status: str,
+    status: JobStatus,
     *,
     result: dict[str, Any] | None = None,
     error: str | None = None,
@@ -123,15 +123,15 @@ def finish(
     """Move a job to a final state; by default only if it has not finished already."""
     query = update(JobRow).where(JobRow.id == job_id)
     if only_if_unfinished:
-        query = query.where(JobRow.status.in_(("queued", "running")))
+        query = query.where(JobRow.status.in_(UNFINISHED_JOB_STATES))
     values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "error": error}
     values["error_details"] = error_details
-    if status == "succeeded":
+    if status == JobStatus.SUCCEEDED:
         values.update(progress=1.0, message="done", result=result)
     result_proxy = session.execute(query.values(**values))
     return bool(result_proxy.rowcount)  # type: ignore[attr-defined]
 
 
 def unfinished_jobs(session: Session) -> list[tuple[str, int | None, str | None]]:
-    rows = session.execute(select(JobRow.id, JobRow.pid, JobRow.host).where(JobRow.status.in_(("queued", "running"))))
+    rows = session.execute(select(JobRow.id, JobRow.pid, JobRow.host).where(JobRow.status.in_(UNFINISHED_JOB_STATES)))
     return [(job_id, pid, host) for job_id, pid, host in rows]
