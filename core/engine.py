@@ -59,7 +59,7 @@ class Engine:
         settings = Settings.from_env(home=home, database_url=database_url, runner=runner)
         settings.home.mkdir(parents=True, exist_ok=True)
         db = Database(settings.database_url)
-        db.create_all()
+        db.migrate()
         engine = cls(settings, db, FileStore(settings.files_dir))
         if reap:
             engine.mark_interrupted_jobs()

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import Conflict
-from core.storage.orm import Base
+from core.storage.migrate import upgrade
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -24,7 +24,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    """Owns the SQLAlchemy engine; ``create_all`` on open until the first release needs migrations."""
+    """Owns the SQLAlchemy engine and the schema (``migrate`` on open)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -35,8 +35,9 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_all(self) -> None:
-        Base.metadata.create_all(self.engine)
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the code's revision; a newer database raises ``CoreError``."""
+        upgrade(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

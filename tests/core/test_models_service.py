@@ -42,7 +42,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]
     home = tmp_path_factory.mktemp("models") / "workspace"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("DATAML_HOME", str(home))
-        env.delenv("DATAML_DATABASE_URL", raising=False)
         eng = Engine.open(home=home, runner="inline")
         admin = eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
         eng.users.create(admin, username="vic", password=USER_PASSWORD, email="vic@example.com", role="viewer")

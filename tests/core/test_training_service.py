@@ -41,7 +41,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]
     home = tmp_path_factory.mktemp("training") / "workspace"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("DATAML_HOME", str(home))
-        env.delenv("DATAML_DATABASE_URL", raising=False)
         eng = Engine.open(home=home, runner="inline")
         admin = eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
         tumours = cancer()

@@ -1,4 +1,4 @@
-"""Typed ORM models. Every module is imported here so ``create_all`` sees all tables."""
+"""Typed ORM models. Every module is imported here so the metadata (and Alembic) sees all tables."""
 
 from core.storage.orm.activity import AuditRow, FileRow, JobRow
 from core.storage.orm.attribution import LibraryIndexRow, ReferenceRow, RunRow, SampleRow
