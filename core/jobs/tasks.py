@@ -32,9 +32,9 @@ TASKS: dict[str, Task] = {
         "inference:run",
         {"explain_top": (0, 3), "model_version": (1, 2**31), "rows": (0, 2**40)},
     ),
-    "train_forecast": Task("core.services.forecasts:train_forecast", "models:train", _TRAIN),
+    "train_forecast": Task("core.services.forecast_tasks:train_forecast", "models:train", _TRAIN),
     "forecast": Task(
-        "core.services.forecasts:forecast_job", "inference:run", {"steps": (1, 10_000), "levels": (1, 99)}
+        "core.services.forecast_tasks:forecast_job", "inference:run", {"steps": (1, 10_000), "levels": (1, 99)}
     ),
     "attribution_run": Task("core.services.attribution_tasks:attribution_run", "attribution:submit"),
     "attribution_index": Task("core.services.attribution_tasks:attribution_index", "attribution:library"),

@@ -1,5 +1,6 @@
-"""Forecasting models: training as a job (``train_forecast``), the model's summary, and forecasts with calibrated
-intervals (directly, or as a ``forecast`` job for the page), each recorded in the predictions log.
+"""Forecasting models: the checks and settings training uses, the model's summary, and forecasts with
+calibrated intervals (directly, or as a ``forecast`` job for the page), each recorded in the predictions log.
+The job functions are in ``forecast_tasks.py``.
 
 A forecast model stores its chosen configuration per series (JSON) and a reference to its dataset; no
 pickles. Forecasting refits the chosen statsforecast models on the history, which is fast.
@@ -22,13 +23,11 @@ from core.errors import Conflict, InvalidInput, JobFailed, NotFound, Problem
 from core.exports import safe_csv
 from core.services.base import Service, record, require
 from core.services.result_files import PendingFiles
-from core.storage.repositories import models as model_repo
 from core.storage.repositories import predictions as log_repo
 
 if TYPE_CHECKING:
     from core.engine import Engine
     from core.forecasting import ForecastFit
-    from core.jobs.execution import JobContext
     from core.progress import TaskContext
 
 MAX_LEVELS = 5
@@ -88,86 +87,6 @@ def settings_for(long: pd.DataFrame, request: TrainRequest) -> ForecastSettings:
     check_settings(long, freq, season, horizon, N_WINDOWS, DEFAULT_LEVELS)
     given = {"frequency": request.frequency, "season length": request.season_length, "horizon": request.horizon}
     return ForecastSettings(freq, season, horizon, tuple(name for name, value in given.items() if value in (None, "")))
-
-
-def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    from core.forecasting import fit_select
-
-    engine, actor, request = ctx.engine, ctx.actor, TrainRequest.from_params(params)
-    started = time.perf_counter()
-    ctx.progress(0.01, "preparing the series")
-    long = history(engine, actor, request)
-    chosen = settings_for(long, request)
-    fit = fit_select(
-        long,
-        chosen.freq,
-        chosen.season_length,
-        chosen.horizon,
-        n_windows=N_WINDOWS,
-        levels=DEFAULT_LEVELS,
-        ctx=ctx,
-        n_jobs=job_cores(),
-    )
-    ctx.check()
-    board = fit.leaderboard
-    selected = board[board["model"].astype(str).str.startswith("Selected")]
-    metrics = {k: float(selected[k].iloc[0]) for k in ("mase", "smape", "rmse")} if len(selected) else {}
-    spec = {
-        "time_column": request.time_column,
-        "target": request.target,
-        "series_column": request.series_column,
-        "resample": request.resample,
-        "fit": fit.to_dict(),
-    }
-    details = {
-        "leaderboard": board.to_dict(orient="records"),
-        "notes": list(fit.notes),
-        "series": len(fit.configs),
-        "train_rows": len(long),
-        "frequency": fit.freq,
-        "season_length": fit.season_length,
-        "horizon": fit.horizon,
-        "inferred": list(chosen.inferred),
-        "duration_s": round(time.perf_counter() - started, 2),
-        "training_datasets": [request.dataset_id],
-        "chosen_family": ", ".join(sorted(set(fit.chosen().values())))[:200],
-    }
-    with engine.db.session() as session:
-        model = model_repo.add_model_version(
-            session,
-            tenant_id=actor.tenant_id,
-            owner_id=actor.user_id,
-            name=request.name,
-            problem_type="forecast",
-            dataset_id=request.dataset_id,
-            job_id=ctx.job.id,
-            target=request.target,
-            schema=spec,
-            metrics=metrics,
-            details=details,
-        )
-        record(session, actor, "model.trained", "model", model.id, name=model.label, kind="forecast")
-    return {"model_id": model.id}
-
-
-def forecast_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Job ``forecast``: result ``{"file_id", "log_id", "rows", "series"}`` (the CSV is a result file)."""
-    service: ForecastService = ctx.engine.forecasts
-    frame = service.forecast(
-        ctx.actor,
-        params["model_id"],
-        params["steps"],
-        params["series_ids"],
-        params["levels"],
-        ctx=ctx,
-        job_id=ctx.job.id,
-    )
-    return {
-        "file_id": frame.attrs["file_id"],
-        "log_id": frame.attrs["log_id"],
-        "rows": len(frame),
-        "series": int(frame["unique_id"].nunique()),
-    }
 
 
 @dataclass(frozen=True)
