@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +14,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import Conflict
 from core.storage.migrate import upgrade
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def json_text(value: Any) -> str:
+    """JSON columns store NaN and infinities as null: Postgres refuses them, and so does strict JSON."""
+    return json.dumps(_finite(value))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -30,7 +47,9 @@ class Database:
         self.url = url
         is_sqlite = url.startswith("sqlite")
         connect_args = {"timeout": 30, "check_same_thread": False} if is_sqlite else {}
-        self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=not is_sqlite)
+        self.engine = create_engine(
+            url, connect_args=connect_args, pool_pre_ping=not is_sqlite, json_serializer=json_text
+        )
         if is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

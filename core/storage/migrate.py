@@ -24,6 +24,7 @@ from core.storage.orm import Base
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"  # the schema of the last release without migrations
+MIGRATION_LOCK = 0x6D696772  # serializes engines opening the same Postgres database
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -51,7 +52,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
         try:
             with connection.begin():
                 if engine.dialect.name == "postgresql":  # two processes opening a new workspace at once
-                    connection.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+                    connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
                 yield connection
         finally:
             if sqlite:

@@ -11,6 +11,8 @@ from core.entities import UNFINISHED_JOB_STATES, Job, JobStatus
 from core.errors import NotFound
 from core.storage.orm import JobRow, UserRow, utcnow
 
+CLAIM_LOCK = 0x64617461  # any constant shared by every engine on the database
+
 
 def _job(row: JobRow, owner: str) -> Job:
     return Job(
@@ -78,7 +80,13 @@ def process_of(session: Session, job_id: str) -> tuple[int | None, str | None, b
 
 def claim_slot(session: Session, job_id: str, max_running: int, tenant_share: int) -> bool:
     """Atomically move a queued job to running if fewer than ``max_running`` jobs run and fewer than
-    ``tenant_share`` of its tenant's (one statement)."""
+    ``tenant_share`` of its tenant's (one statement).
+
+    SQLite runs one writer at a time; Postgres' READ COMMITTED would let two claims count the same running
+    jobs, so there claims queue on a transaction-level advisory lock first.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
     running = select(func.count()).select_from(JobRow).where(JobRow.status == JobStatus.RUNNING).scalar_subquery()
     others = aliased(JobRow)
     tenant_of_job = select(JobRow.tenant_id).where(JobRow.id == job_id).scalar_subquery()
