@@ -7,6 +7,8 @@ from pathlib import Path
 
 from importlinter.cli import lint_imports
 
+import core
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,3 +41,11 @@ def test_nothing_unpickles() -> None:
             if "pickle.load" in text or "joblib.load" in text or "allow_pickle=True" in text:
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_public_api_lists_only_what_it_exports() -> None:
+    """``core.__all__`` is what pages may import: sorted, every name exists, the types users need are there."""
+    assert sorted(core.__all__, key=lambda n: (not n.isupper(), n)) == core.__all__
+    assert [name for name in core.__all__ if not hasattr(core, name)] == []
+    needed = {"Engine", "TrainRequest", "Dataset", "Model", "ModelSummary", "ForecastSummary", "ValidationReport"}
+    assert needed | {"JobStatus", "Job", "Actor", "CoreError"} <= set(core.__all__)
