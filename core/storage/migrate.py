@@ -72,6 +72,8 @@ def upgrade(engine: Engine) -> None:
                 f"This workspace's database is at schema revision {', '.join(sorted(current - known))}, newer than "
                 f"this DataML Studio knows ({head()}); open it with the release that wrote it, or a newer one."
             )
+        if current == set(script.get_heads()):
+            return  # the common case: a current workspace, opened by the app, a script or a job's worker
         if current:
             command.upgrade(config, "head")
         elif inspect(connection).has_table("tenants"):
