@@ -153,3 +153,8 @@ def test_the_database_refuses_a_status_outside_jobstatus(engine: Engine, admin: 
     with pytest.raises(Conflict), engine.db.session() as session:
         session.execute(update(JobRow).where(JobRow.id == job.id).values(status="done"))
     assert engine.jobs.get(admin, job.id).status is JobStatus.SUCCEEDED
+
+
+def test_a_title_longer_than_its_column_is_shortened_on_every_database(engine: Engine, admin: Actor) -> None:
+    job = engine.jobs.submit(admin, "selftest", "T" * 250, {"steps": 1, "outcome": "succeed"})
+    assert job.status is JobStatus.SUCCEEDED and engine.jobs.get(admin, job.id).title == "T" * 200

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.entities import JobStatus
 from core.storage.orm.base import Base, created_column, id_column
 
+TITLE_LENGTH = 200
 STATUS_VALUES = ", ".join(f"'{status}'" for status in JobStatus)
 
 
@@ -21,7 +22,7 @@ class JobRow(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH), default="")
     status: Mapped[str] = mapped_column(String(16), index=True, default=JobStatus.QUEUED)
     progress: Mapped[float] = mapped_column(default=0.0)
     message: Mapped[str] = mapped_column(String(300), default="")

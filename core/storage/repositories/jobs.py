@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from core.entities import UNFINISHED_JOB_STATES, Job, JobStatus
 from core.errors import NotFound
 from core.storage.orm import JobRow, UserRow, utcnow
+from core.storage.orm.activity import TITLE_LENGTH
 
 CLAIM_LOCK = 0x64617461  # any constant shared by every engine on the database
 
@@ -38,6 +39,7 @@ def _job(row: JobRow, owner: str) -> Job:
 def create_job(
     session: Session, *, tenant_id: str, owner_id: str, kind: str, title: str, params: dict[str, Any]
 ) -> Job:
+    title = title[:TITLE_LENGTH]  # Postgres refuses a longer one (SQLite would keep it): two 100-character names
     row = JobRow(tenant_id=tenant_id, owner_id=owner_id, kind=kind, title=title, params=params)
     session.add(row)
     session.flush()
