@@ -73,7 +73,12 @@ def continue_view(model: Model) -> None:
         st.session_state["models_continue_job"] = engine.training.submit(actor, request).id
     job_id = st.session_state.get("models_continue_job")
     job = job_panel(engine, actor, job_id, key=f"continue_{job_id[:8]}") if job_id else None
-    if job and job.status == JobStatus.SUCCEEDED and job.result and st.button("Open the new version", key="models_open_new"):
+    if (
+        job
+        and job.status == JobStatus.SUCCEEDED
+        and job.result
+        and st.button("Open the new version", key="models_open_new")
+    ):
         st.query_params["model"] = job.result["model_id"]
         st.rerun()
 

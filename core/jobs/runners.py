@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from core.config import REPO_ROOT
 from core.entities import JobStatus
-from core.progress import CANCELLED
 from core.jobs.execution import execute_job
+from core.progress import CANCELLED
 from core.storage.repositories import jobs as job_repo
 
 if TYPE_CHECKING:

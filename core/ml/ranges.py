@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.entities import InputWarning
+from core.entities.predictions import InputWarning  # not the package: it re-exports dataset types
 from core.ml.preprocessing import MIN_CATEGORY_COUNT
 from core.ml.schema import FeatureSpec, ModelSchema
 

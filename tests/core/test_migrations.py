@@ -64,11 +64,34 @@ def test_a_workspace_from_before_migrations_is_upgraded_and_still_usable(home: P
         eng.close()
 
 
+def test_names_differing_only_in_case_get_distinct_keys_when_upgraded(blank_url: str) -> None:
+    """Before 0003 only exact names were unique: the later of "Acme" / "ACME" is renamed, never an error."""
+    engine = create_engine(blank_url)
+    with migrate.migration_connection(engine) as connection:
+        command.upgrade(migrate.alembic_config(connection), "0002")
+        for n, name in enumerate(["Acme", "ACME", "Straße", "STRASSE", "acme (2)", "Other"]):
+            connection.execute(
+                text("INSERT INTO tenants (id, name, created_at) VALUES (:id, :name, :at)"),
+                {"id": f"t{n}", "name": name, "at": f"2026-01-0{n + 1} 00:00:00"},
+            )
+        command.upgrade(migrate.alembic_config(connection), "head")
+        rows = connection.execute(text("SELECT name, name_key FROM tenants ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("Acme", "acme"),
+        ("ACME (3)", "acme (3)"),  # "acme (2)" exists later, but a kept name never moves
+        ("Straße", "strasse"),
+        ("STRASSE (2)", "strasse (2)"),
+        ("acme (2)", "acme (2)"),
+        ("Other", "other"),
+    ]
+
+
 def test_a_database_newer_than_the_code_is_refused(engine: Engine, home: Path) -> None:
     with engine.db.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     engine.close()
-    with pytest.raises(CoreError, match=r"revision 9999, newer than this DataML Studio knows \(0002\)"):
+    with pytest.raises(CoreError, match=rf"revision 9999, newer than this DataML Studio knows \({migrate.head()}\)"):
         Engine.open(home=home, runner="inline")
 
 

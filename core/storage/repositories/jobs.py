@@ -100,7 +100,9 @@ def claim_slot(session: Session, job_id: str, max_running: int, tenant_share: in
     )
     result = session.execute(
         update(JobRow)
-        .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED, running < max_running, tenant_running < tenant_share)
+        .where(
+            JobRow.id == job_id, JobRow.status == JobStatus.QUEUED, running < max_running, tenant_running < tenant_share
+        )
         .values(status=JobStatus.RUNNING, started_at=utcnow(), message="starting")
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
