@@ -3,6 +3,7 @@ stored as a correct dataset, within a CPU-time limit, and a refusal leaves no ro
 
 from __future__ import annotations
 
+import contextlib
 import time
 from types import EllipsisType
 
@@ -69,7 +70,5 @@ def test_every_reader_of_an_upload_refuses_a_broken_workbook_clearly(
     for read in (engine.datasets.check, engine.templates.infer_from_file):
         with pytest.raises(InvalidInput):
             read(admin, filename, data)
-    try:
+    with contextlib.suppress(InvalidInput):  # listing needs no cell: a workbook of unreadable sheets may list them
         engine.datasets.sheets(admin, filename, data)
-    except InvalidInput:
-        pass  # listing sheets needs no cell; a workbook whose sheets cannot be read may still list them
