@@ -184,6 +184,7 @@ def _parse(source: bytes | Path, dialect: Dialect, filename: str, text_columns: 
         if not dialect.multiline:  # a quoted line break past the sniffed rows looks like a ragged row
             return _parse(source, replace(dialect, multiline=True), filename, text_columns)
         width = int(ragged.group(1))
+        _check_quotes_closed(source, dialect, filename)  # a stray quote (the likelier cause) is named at its row
         raise InvalidInput(
             f"'{filename}' has rows whose number of fields differs from its header ({width} columns).",
             _ragged_rows(source, dialect, width) or [Problem(str(error).splitlines()[0])],

@@ -8,10 +8,12 @@ import time
 from types import EllipsisType
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core import Actor, Engine, InvalidInput
-from core.datasets import excel
+from core.datasets import excel, read_table
 from core.storage.orm import DatasetRow, FileRow
 from tests.core.malformed_corpus import corpus
 
@@ -72,3 +74,30 @@ def test_every_reader_of_an_upload_refuses_a_broken_workbook_clearly(
             read(admin, filename, data)
     with contextlib.suppress(InvalidInput):  # listing needs no cell: a workbook of unreadable sheets may list them
         engine.datasets.sheets(admin, filename, data)
+
+
+_plain = st.text(alphabet="abcXYZ019 .-", min_size=1, max_size=6)  # no quote, delimiter or line break
+_quoted = st.builds(lambda a, b: f'"{a}\n{b}"', _plain, _plain)  # a well-formed quoted cell over two lines
+_rows = st.lists(st.lists(st.one_of(_plain, _plain, _quoted), min_size=3, max_size=3), min_size=1, max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_rows, st.sampled_from(["\n", "\r\n"]), st.sampled_from(["", "end"]), st.data())
+def test_a_stray_quote_is_refused_naming_its_row(
+    rows: list[list[str]], newline: str, ending: str, data: st.DataObject
+) -> None:
+    """A quote opened and never closed where it should be makes the following lines (or the rest of the file)
+    one cell; wherever it is, the file is refused naming the row the quote opens in. Without it, the same file
+    reads back row for row."""
+
+    def text(cells: list[list[str]]) -> bytes:
+        return ("a,b,c" + newline + newline.join(",".join(r) for r in cells) + (newline if ending else "")).encode()
+
+    assert read_table(text(rows), "fine.csv").num_rows == len(rows)
+    plain = [(r, c) for r, cells in enumerate(rows, start=1) for c, cell in enumerate(cells) if cell[0] != '"']
+    assume(plain)
+    row, column = data.draw(st.sampled_from(plain), label="row and column")
+    rows[row - 1][column] = '"' + rows[row - 1][column]
+    with pytest.raises(InvalidInput) as refused:
+        read_table(text(rows), "stray.csv")
+    assert refused.value.problems and refused.value.problems[0].row == row, refused.value.message
