@@ -115,7 +115,8 @@ class TrainingService(Service):
     def _check_name(self, actor: Actor, request: TrainRequest, features: list[str], problem_type: str) -> None:
         """A name is one predictor: its versions predict the same target from the same columns the same way, so
         their metrics compare and a new version never silently replaces a different model."""
-        latest = next((m for m in self.engine.models.list(actor) if m.name == request.name.strip()), None)
+        key = request.name.strip().casefold()  # a predictor's name ignores case, as its versions are numbered
+        latest = next((m for m in self.engine.models.list(actor) if m.name.casefold() == key), None)
         if latest is None:
             return
         theirs = sorted(f["name"] for f in latest.schema.get("features", []))

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from core import Actor, ColumnSpec, Conflict, Engine, InvalidInput, PermissionDenied
+from core import Actor, ColumnSpec, Conflict, Engine, InvalidInput, PermissionDenied, TrainRequest
 from core.services import users as users_module
 from core.services.users import WRONG_CREDENTIALS
 from core.storage.orm import LoginThrottleRow, utcnow
@@ -139,6 +139,21 @@ def test_parallel_versions_of_one_predictor_get_distinct_numbers(eng: Engine, bo
 
     versions = _outcomes([partial(add, n) for n in _spellings("Churn")])
     assert sorted(versions) == list(range(1, PARALLEL + 1))
+    assert len({m.name for m in eng.models.list(boss)}) == 1  # every version carries the first one's spelling
+
+
+def test_a_predictor_name_in_another_case_is_the_same_predictor(eng: Engine, boss: Actor) -> None:
+    """Training "CHURN" of another target must not become version 2 of "Churn" (the check compared exact case)."""
+    rows = "".join(f"{i},{i % 7},{i % 5}\n" for i in range(60))
+    dataset = eng.datasets.upload(boss, name="q", filename="q.csv", data=f"id,y,z\n{rows}".encode())
+    with eng.db.session() as session:
+        fields = dict(problem_type="regression", dataset_id=dataset.id, target="y", metrics={}, details={})
+        schema = {"features": [{"name": "z"}]}
+        model_repo.add_model_version(
+            session, tenant_id=boss.tenant_id, owner_id=boss.user_id, name="Churn", schema=schema, **fields
+        )
+    with pytest.raises(Conflict, match="The name 'Churn' is taken by a regression of 'y'"):
+        eng.training.check(boss, TrainRequest(dataset_id=dataset.id, name="cHURN", target="z", features=("y",)))
 
 
 def _guess(home: str, database_url: str | None, count: int) -> list[str]:

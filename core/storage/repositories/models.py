@@ -55,6 +55,8 @@ def add_model_version(session: Session, *, tenant_id: str, owner_id: str, name: 
     """Add the next version of predictor ``name`` (ignoring case). Two trainings finishing at once may pick the
     same number; the unique constraint refuses the second, which then takes the next one (in a savepoint, so
     the caller's other rows stay)."""
+    first = select(ModelRow.name).where(ModelRow.tenant_id == tenant_id, ModelRow.name_key == name_key(name))
+    name = session.scalar(first.limit(1)) or name  # "CHURN" trained after "Churn" is version 2 of "Churn"
     for _ in range(_VERSION_ATTEMPTS):
         row = ModelRow(
             tenant_id=tenant_id, owner_id=owner_id, name=name, version=_next_version(session, tenant_id, name), **fields
