@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -90,3 +91,10 @@ def test_no_other_csv_writer() -> None:
             if path.name != "exports.py" and (".to_csv(" in text or "csv.writer" in text or "DictWriter" in text):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_streamlit_table_export_is_off() -> None:
+    """Every table's toolbar offered Streamlit's own CSV export, which writes a bare CR unquoted and leaves
+    formulas live; pages offer ``download_csv`` (``safe_csv``) instead."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True

@@ -262,8 +262,12 @@ def test_long_names_are_refused_before_the_database(eng: Engine, boss: Actor) ->
         eng.users.create_role(boss, "r" * 65, ["datasets:read"])
 
 
-def test_workspace_file_counts_are_for_platform_administrators_only(eng: Engine, boss: Actor) -> None:
+def test_workspace_file_counts_and_the_database_address_are_for_platform_administrators_only(
+    eng: Engine, boss: Actor
+) -> None:
     eng.users.create(boss, username="vic", password=USER_PASSWORD, email="v@example.com", role="admin")
     tenant_admin = eng.users.authenticate("vic", USER_PASSWORD)
     assert "files" not in eng.health.status(tenant_admin)["file_store"]
+    assert "url" not in eng.health.status(tenant_admin)["database"]
     assert {"ok", "files", "bytes"} <= set(eng.health.status(boss)["file_store"])
+    assert eng.health.status(boss)["database"]["url"].startswith(("sqlite", "postgresql"))
