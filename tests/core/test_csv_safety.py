@@ -61,6 +61,16 @@ def test_safe_csv_reads_back_cell_for_cell_with_no_live_formula(frame: pd.DataFr
     _assert_safe(_read_back(safe_csv(frame)), frame)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(texts, st.none()), min_size=1, max_size=8))
+def test_text_is_guarded_in_every_pandas_text_dtype(values: list[str | None]) -> None:
+    """Arrow-backed and extension string columns, categories: text wherever pandas keeps it."""
+    for dtype in (object, "string", pd.ArrowDtype(pa.string()), "category"):
+        frame = pd.DataFrame({"t": pd.Series(values, dtype=dtype)})
+        expected = pd.DataFrame({"t": ["" if v is None else v for v in values]})
+        _assert_safe(_read_back(safe_csv(frame)), expected)
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(frames, min_size=1, max_size=3), st.lists(texts, min_size=1, max_size=4))
 def test_batch_result_chunks_read_back_with_no_live_formula(chunks: list[pd.DataFrame], names: list[str]) -> None:
