@@ -67,8 +67,9 @@ def test_text_is_guarded_in_every_pandas_text_dtype(values: list[str | None]) ->
     """Arrow-backed and extension string columns, categories: text wherever pandas keeps it."""
     arrow = pa.array(values, pa.string())
     columns = [pd.Series(values, dtype=dtype) for dtype in (object, "string", pd.ArrowDtype(pa.string()))]
-    columns.append(arrow.dictionary_encode().to_pandas())  # categories as Parquet gives them (pandas' own hashing
-    expected = pd.DataFrame({"t": ["" if v is None else v for v in values]})  # takes "\x00" for "")
+    # categories as Parquet gives them (pandas' own hashing takes "\x00" for "")
+    columns.append(arrow.dictionary_encode().to_pandas())
+    expected = pd.DataFrame({"t": ["" if v is None else v for v in values]})
     for column in columns:
         _assert_safe(_read_back(safe_csv(pd.DataFrame({"t": column}))), expected)
 
