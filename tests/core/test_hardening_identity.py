@@ -24,7 +24,9 @@ from sqlalchemy.engine import make_url
 from core import Actor, ColumnSpec, Conflict, Engine, InvalidInput, PermissionDenied, TrainRequest
 from core.services import users as users_module
 from core.services.users import WRONG_CREDENTIALS
+from core.storage.files import StoredBytes
 from core.storage.orm import LoginThrottleRow, utcnow
+from core.storage.repositories import files as file_repo
 from core.storage.repositories import models as model_repo
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 
@@ -260,6 +262,22 @@ def test_long_names_are_refused_before_the_database(eng: Engine, boss: Actor) ->
         eng.datasets.upload(boss, name=long, filename="o.csv", data=b"id\n1\n")
     with pytest.raises(InvalidInput):
         eng.users.create_role(boss, "r" * 65, ["datasets:read"])
+    with pytest.raises(InvalidInput, match="column names longer than 255"):  # a column may become a model's target
+        eng.datasets.upload(boss, name="wide", filename="w.csv", data=("id," + "c" * 256 + "\n1,2\n").encode())
+    with pytest.raises(InvalidInput, match="1 to 100 printable characters"):
+        eng.attribution.add_reference(boss, family="f" * 101, filename="x.bin", data=b"\x7fELF")
+    with eng.db.session() as session:  # names made from names ('<input>-scored-<model>-v2.csv') are cut, suffix kept
+        stored = StoredBytes("k", 1, "0" * 64)
+        made = file_repo.add_file(
+            session,
+            tenant_id=boss.tenant_id,
+            owner_id=None,
+            kind="result",
+            name="s" * 300 + ".csv",
+            content_type="text/csv",
+            stored=stored,
+        )
+    assert len(made.name) == 255 and made.name.endswith("s.csv")
 
 
 def test_workspace_file_counts_and_the_database_address_are_for_platform_administrators_only(
