@@ -158,6 +158,79 @@ def test_a_predictor_name_in_another_case_is_the_same_predictor(eng: Engine, bos
         eng.training.check(boss, TrainRequest(dataset_id=dataset.id, name="cHURN", target="z", features=("y",)))
 
 
+RACERS = 4  # processes (the machine has two cores; more only queue)
+
+
+def _race(home: str, database_url: str | None, index: int, barrier: Any) -> dict[str, str]:
+    """In a process of its own: one create per case-insensitive namespace, each spelled this process's way and
+    started at a barrier with the other processes; what each create gave."""
+    engine = Engine.open(home=home, database_url=database_url, runner="inline")
+    try:
+        boss = engine.users.authenticate("admin", ADMIN_PASSWORD)
+
+        def spell(name: str) -> str:
+            return _spellings(name)[index]
+
+        calls: dict[str, Callable[[], Any]] = {
+            "tenant": partial(
+                engine.tenants.create, boss, name=spell("Acme Corp"), admin_username=f"boss{index}",
+                admin_password=USER_PASSWORD, admin_email=f"{index}@x.org",
+            ),
+            "template": partial(engine.templates.create, boss, spell("Orders"), [ColumnSpec("id", "integer")]),
+            "dataset": partial(engine.datasets.upload, boss, name=spell("Sales"), filename="s.csv", data=b"id\n1\n"),
+            "role": partial(engine.users.create_role, boss, spell("Ops"), ["datasets:read"]),
+            "user": partial(
+                engine.users.create, boss, username=spell("Carol"), password=USER_PASSWORD,
+                email=f"c{index}@x.org", role="viewer",
+            ),
+            "predictor": partial(_add_version, engine, boss, spell("Churn")),
+        }  # fmt: skip
+        outcomes = {}
+        for namespace, call in calls.items():
+            barrier.wait(timeout=60)
+            try:
+                outcomes[namespace] = f"ok {call()!r:.0}"
+            except Exception as error:  # the parent inspects exactly what was raised
+                outcomes[namespace] = f"{type(error).__name__}: {getattr(error, 'message', error)}"
+        return outcomes
+    finally:
+        engine.close()
+
+
+def _add_version(engine: Engine, boss: Actor, name: str) -> int:
+    """A new version of predictor ``name`` (what a training job stores when it finishes)."""
+    dataset = engine.datasets.list(boss)[0]
+    with engine.db.session() as session:
+        fields = dict(problem_type="regression", dataset_id=dataset.id, target="y", schema={}, metrics={})
+        model = model_repo.add_model_version(
+            session, tenant_id=boss.tenant_id, owner_id=boss.user_id, name=name, details={}, **fields
+        )
+        return model.version
+
+
+def test_parallel_creates_in_processes_make_one_per_namespace(eng: Engine, boss: Actor) -> None:
+    """Each racer is a process with its own engine (as web workers, scripts and the API are): the database's
+    case-insensitive keys, not a check in Python, leave exactly one tenant, template, dataset, role and user,
+    and one predictor whose versions are numbered 1..n under one spelling."""
+    files_before = sum(p.is_file() for p in eng.store.root.rglob("*"))
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(RACERS) as pool:
+        barrier = manager.Barrier(RACERS)
+        args = [(str(eng.settings.home), eng.settings.database_url, i, barrier) for i in range(RACERS)]
+        results = pool.starmap(_race, args)
+    for namespace in ("tenant", "template", "dataset", "role", "user"):
+        outcomes = [r[namespace] for r in results]
+        assert sum(o.startswith("ok") for o in outcomes) == 1, outcomes
+        assert all(o.startswith("Conflict: ") for o in outcomes if not o.startswith("ok")), outcomes
+    assert [t.name.casefold() for t in eng.tenants.list(boss)].count("acme corp") == 1
+    assert [t.name.casefold() for t in eng.templates.list(boss)] == ["orders"]
+    assert [d.name.casefold() for d in eng.datasets.list(boss)] == ["sales"]
+    assert sum(p.is_file() for p in eng.store.root.rglob("*")) == files_before + 1  # losers left no Parquet
+    assert all(r["predictor"] == "ok " for r in results), results
+    models = eng.models.list(boss)
+    assert sorted(m.version for m in models) == list(range(1, RACERS + 1)) and len({m.name for m in models}) == 1
+
+
 def _guess(home: str, database_url: str | None, count: int) -> list[str]:
     """In a process of its own: ``count`` parallel wrong guesses; the class and sentence of each refusal."""
     engine = Engine.open(home=home, database_url=database_url, runner="inline")

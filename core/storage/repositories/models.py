@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,23 +44,25 @@ def _query():  # type: ignore[no-untyped-def]
     )
 
 
-def _next_version(session: Session, tenant_id: str, name: str) -> int:
-    query = select(func.max(ModelRow.version)).where(
-        ModelRow.tenant_id == tenant_id, ModelRow.name_key == name_key(name)
-    )
-    return int(session.scalar(query) or 0) + 1
+def _next_version(session: Session, tenant_id: str, name: str) -> tuple[str, int]:
+    """The predictor's spelling (its latest version's: "CHURN" trained after "Churn" is version 2 of "Churn") and
+    the next version number, read in one statement so both come from the same moment."""
+    latest = session.execute(
+        select(ModelRow.name, ModelRow.version)
+        .where(ModelRow.tenant_id == tenant_id, ModelRow.name_key == name_key(name))
+        .order_by(ModelRow.version.desc())
+        .limit(1)
+    ).first()
+    return (name, 1) if latest is None else (latest.name, latest.version + 1)
 
 
 def add_model_version(session: Session, *, tenant_id: str, owner_id: str, name: str, **fields: Any) -> Model:
     """Add the next version of predictor ``name`` (ignoring case). Two trainings finishing at once may pick the
     same number; the unique constraint refuses the second, which then takes the next one (in a savepoint, so
     the caller's other rows stay)."""
-    first = select(ModelRow.name).where(ModelRow.tenant_id == tenant_id, ModelRow.name_key == name_key(name))
-    name = session.scalar(first.limit(1)) or name  # "CHURN" trained after "Churn" is version 2 of "Churn"
     for _ in range(_VERSION_ATTEMPTS):
-        row = ModelRow(
-            tenant_id=tenant_id, owner_id=owner_id, name=name, version=_next_version(session, tenant_id, name), **fields
-        )
+        spelling, version = _next_version(session, tenant_id, name)
+        row = ModelRow(tenant_id=tenant_id, owner_id=owner_id, name=spelling, version=version, **fields)
         try:
             with session.begin_nested():
                 session.add(row)
