@@ -19,6 +19,7 @@ from core.services.jobs import JobService
 from core.services.models import ModelService
 from core.services.templates import TemplateService
 from core.services.tenants import TenantService
+from core.services.tokens import TokenService
 from core.services.training import TrainingService
 from core.services.users import UserService
 from core.storage.db import Database
@@ -46,6 +47,7 @@ class Engine:
         self.forecasts = ForecastService(self)
         self.health = HealthService(self)
         self.attribution = AttributionService(self)
+        self.tokens = TokenService(self)
 
     @classmethod
     def open(

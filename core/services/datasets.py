@@ -26,7 +26,7 @@ from core.datasets import (
 )
 from core.datasets.conversion import column_type
 from core.entities import Actor, Dataset
-from core.errors import Conflict, InvalidInput, Problem
+from core.errors import Conflict, InvalidInput, Problem, TooLarge
 from core.exports import safe_csv
 from core.services.base import Service, record, require, unique_name
 from core.services.files import clean_name
@@ -53,7 +53,7 @@ def within_limit(data: Source, settings: Settings) -> bytes | Path:
         data = data.read(limit + 1)
     size = data.stat().st_size if isinstance(data, Path) else len(data)
     if size > limit:
-        raise InvalidInput(
+        raise TooLarge(
             f"The file is larger than the upload limit of {settings.max_upload_mb} MB.",
             [Problem("file too large", field="file", value=f"{size / 2**20:.1f} MB")],
         )

@@ -43,25 +43,15 @@ def library_versions() -> dict[str, str]:
 
 
 class HealthService(Service):
+    def alive(self) -> bool:
+        """For unauthenticated probes (the API's health check): whether the database and file store work."""
+        return bool(self._database()["ok"]) and self._files_ok()
+
     def status(self, actor: Actor) -> dict[str, Any]:
         """Open to every signed-in user: whether things work, no tenant data. The file store's counts and bytes
         span every tenant, so only platform administrators get them."""
-        settings = self.engine.settings
-        database: dict[str, Any] = {"url": make_url(settings.database_url).render_as_string(hide_password=True)}
-        try:
-            with self.db.session() as session:
-                session.execute(text("SELECT 1"))
-            database["ok"] = True
-        except Exception as exc:  # health reporting must not fail itself
-            database.update(ok=False, error=str(exc))
-        store = self.engine.store
-        probe = store.root / ".health"
-        try:
-            probe.write_bytes(b"ok")
-            probe.unlink()
-            files_ok = True
-        except OSError:
-            files_ok = False
+        settings, store = self.engine.settings, self.engine.store
+        database, files_ok = self._database(), self._files_ok()
         file_store: dict[str, Any] = {"ok": files_ok}
         if actor.is_platform_admin:
             file_store["files"], file_store["bytes"] = store.usage()
@@ -72,3 +62,24 @@ class HealthService(Service):
             "jobs": {"runner": settings.job_runner, "max_parallel": settings.max_jobs},
             "limits": {"max_upload_mb": settings.max_upload_mb},
         }
+
+    def _database(self) -> dict[str, Any]:
+        database: dict[str, Any] = {
+            "url": make_url(self.engine.settings.database_url).render_as_string(hide_password=True)
+        }
+        try:
+            with self.db.session() as session:
+                session.execute(text("SELECT 1"))
+            database["ok"] = True
+        except Exception as exc:  # health reporting must not fail itself
+            database.update(ok=False, error=str(exc))
+        return database
+
+    def _files_ok(self) -> bool:
+        probe = self.engine.store.root / ".health"
+        try:
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError:
+            return False
+        return True

@@ -107,6 +107,15 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("users.roles", lambda e, a, i: e.users.roles(a), PermissionDenied),
     ("users.change_password", lambda e, a, i: e.users.change_password(a, USER_PASSWORD, "changed-pass-123"), ALLOWED),
     ("users.sign_out", lambda e, a, i: e.users.sign_out(a), ALLOWED),
+    ("users.me", lambda e, a, i: e.users.me(a), ALLOWED),
+    ("users.get", lambda e, a, i: e.users.get(a, i["analyst"]), PermissionDenied),
+    ("users.permissions", lambda e, a, i: e.users.permissions(a), PermissionDenied),
+    ("users.create_permission", lambda e, a, i: e.users.create_permission(a, "can_approve"), PermissionDenied),
+    (
+        "users.reset_password_by_name",
+        lambda e, a, i: e.users.reset_password_by_name(a, "ana", USER_PASSWORD),
+        PermissionDenied,
+    ),
     (
         "tenants.create",
         lambda e, a, i: e.tenants.create(
@@ -247,6 +256,9 @@ TENANT_FREE = {
     "users.roles",
     "users.change_password",
     "users.sign_out",
+    "users.me",
+    "users.permissions",
+    "users.create_permission",
     "tenants.list",
     "tenants.create",
     "audit.list",
@@ -322,6 +334,12 @@ UNCHECKED = {
     "users.authenticate": "is the sign-in itself",
     "users.actor_for": "server side; rebuilds the actor of a live session or a job's owner, takes no actor",
     "users.actor_for_remembered": "server side; the actor of a verified sign-in cookie, takes no actor",
+    "users.actor_since": "server side; the actor of a verified cookie or API token, takes no actor",
+    "tokens.sign_in": "is the sign-in itself (through users.authenticate)",
+    "tokens.actor_for_access": "takes no actor; verifies a signed API token, then as users.actor_since",
+    "tokens.refresh": "takes no actor; verifies a signed refresh token, then as users.actor_since",
+    "tokens.revoke": "takes no actor; revokes the chain of a signed refresh token, which only narrows access",
+    "health.alive": "takes no actor; a yes or no for unauthenticated probes, no details",
     "health.status": "any signed-in actor; versions and whether things work; workspace file counts only for "
     "platform administrators (test_hardening_identity)",
 }
