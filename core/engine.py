@@ -10,6 +10,7 @@ from core.jobs.runners import InlineRunner, JobRunner, ProcessRunner, process_al
 from core.security.secrets import workspace_cookie_key
 from core.services.attribution import AttributionService
 from core.services.audit import AuditService
+from core.services.dataset_files import DatasetFileService
 from core.services.datasets import DatasetService
 from core.services.files import FileService
 from core.services.forecasts import ForecastService
@@ -41,6 +42,7 @@ class Engine:
         self.files = FileService(self)
         self.templates = TemplateService(self)
         self.datasets = DatasetService(self)
+        self.dataset_files = DatasetFileService(self)
         self.models = ModelService(self)
         self.training = TrainingService(self)
         self.inference = InferenceService(self)

@@ -81,6 +81,7 @@ class Template:
 
 
 DATASET_STATES = ("validated", "has problems")
+DATASET_USAGES = ("training", "prediction")  # what the data is for (seed 004's usage flag), kept and filterable
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class Dataset:
     file_id: str
     created_at: datetime
     validation: ValidationReport
+    usage: str = "training"
+    version: int = 1  # 1 at upload; each file added or removed makes the next version
 
     @property
     def columns(self) -> list[str]:

@@ -4,6 +4,7 @@ from core.storage.orm.activity import AuditRow, FileRow, JobRow
 from core.storage.orm.attribution import LibraryIndexRow, ReferenceRow, RunRow, SampleRow
 from core.storage.orm.base import Base, name_key, new_id, utcnow
 from core.storage.orm.data import DatasetRow, ModelRow, TemplateRow
+from core.storage.orm.dataset_files import DatasetFileRow, DatasetVersionRow
 from core.storage.orm.identity import (
     LoginThrottleRow,
     PermissionRow,
@@ -17,7 +18,9 @@ from core.storage.orm.predictions import PredictionRow
 __all__ = [
     "AuditRow",
     "Base",
+    "DatasetFileRow",
     "DatasetRow",
+    "DatasetVersionRow",
     "FileRow",
     "JobRow",
     "LibraryIndexRow",

@@ -107,6 +107,8 @@ def _dataset(row: DatasetRow, owner: str, template_name: str | None) -> Dataset:
         file_id=row.file_id,
         created_at=row.created_at,
         validation=ValidationReport.from_dict(row.report),
+        usage=row.usage,
+        version=row.version,
     )
 
 
@@ -134,10 +136,14 @@ def get_dataset(session: Session, tenant_id: str, dataset_id: str) -> Dataset:
     return _dataset(*found)
 
 
-def list_datasets(session: Session, tenant_id: str, *, status: str | None = None) -> list[Dataset]:
+def list_datasets(
+    session: Session, tenant_id: str, *, status: str | None = None, usage: str | None = None
+) -> list[Dataset]:
     query = _dataset_query().where(DatasetRow.tenant_id == tenant_id).order_by(DatasetRow.created_at.desc())
     if status:
         query = query.where(DatasetRow.status == status)
+    if usage:
+        query = query.where(DatasetRow.usage == usage)
     return [_dataset(*found) for found in session.execute(query)]
 
 
