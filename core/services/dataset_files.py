@@ -163,9 +163,10 @@ class DatasetFileService(Service):
         """Take a file out of its dataset: the next version holds the other files' rows; the original goes."""
         require(actor, "datasets:write")
         with self.db.session() as session:
+            info = file_repo.get_file(session, actor.tenant_id, file_id)
             part = repo.part_of_file(session, actor.tenant_id, file_id)
             if part is None:
-                raise Conflict("That file is not a file of a dataset.")
+                raise Conflict(f"{info.name!r} is not a file of a dataset.")
             dataset = catalog_repo.get_dataset(session, actor.tenant_id, part.dataset_id)
             parts = repo.list_parts(session, actor.tenant_id, dataset.id)
             current = file_repo.storage_key(session, actor.tenant_id, dataset.file_id)

@@ -181,6 +181,24 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("datasets.histogram", lambda e, a, i: e.datasets.histogram(a, i["dataset"], "a"), ALLOWED),
     ("datasets.value_counts", lambda e, a, i: e.datasets.value_counts(a, i["dataset"], "b"), ALLOWED),
     ("datasets.correlation", lambda e, a, i: e.datasets.correlation(a, i["dataset"]), ALLOWED),
+    ("datasets.stored_statistics", lambda e, a, i: e.datasets.stored_statistics(a, i["dataset"]), ALLOWED),
+    ("datasets.generate_statistics", lambda e, a, i: e.datasets.generate_statistics(a, i["dataset"]), ALLOWED),
+    (
+        "dataset_files.upload",
+        lambda e, a, i: e.dataset_files.upload(a, name="n", files=[("n.csv", CSV)]),
+        PermissionDenied,
+    ),
+    (
+        "dataset_files.add",
+        lambda e, a, i: e.dataset_files.add(a, i["dataset"], files=[("n.csv", CSV)]),
+        PermissionDenied,
+    ),
+    ("dataset_files.remove", lambda e, a, i: e.dataset_files.remove(a, i["dataset_file"]), PermissionDenied),
+    ("dataset_files.delete_file", lambda e, a, i: e.dataset_files.delete_file(a, i["dataset_file"]), PermissionDenied),
+    ("dataset_files.list", lambda e, a, i: e.dataset_files.list(a, i["dataset"]), ALLOWED),
+    ("dataset_files.of_file", lambda e, a, i: e.dataset_files.of_file(a, i["dataset_file"]), ALLOWED),
+    ("dataset_files.versions", lambda e, a, i: e.dataset_files.versions(a, i["dataset"]), ALLOWED),
+    ("dataset_files.facts", lambda e, a, i: e.dataset_files.facts(a), ALLOWED),
     ("inference.form_fields", lambda e, a, i: e.inference.form_fields(a, _scoring_model(e, i)), ALLOWED),
     (
         "inference.predict_one",
@@ -276,6 +294,8 @@ TENANT_FREE = {
     "datasets.list",
     "datasets.load_samples",
     "datasets.sheets",
+    "dataset_files.upload",
+    "dataset_files.facts",
     "inference.log",
     "models.list",
     "attribution.add_reference",
@@ -300,7 +320,8 @@ def world(engine: Engine, admin: Actor, analyst: Actor) -> dict[str, Any]:
         "job": engine.jobs.selftest(admin, steps=1).id,
         "file": engine.files.add(admin, filename="notes.txt", data=b"hello").id,
         "template": template.id,
-        "dataset": engine.datasets.upload(admin, filename="d.csv", data=CSV, template_id=template.id).id,
+        "dataset": (dataset := engine.datasets.upload(admin, filename="d.csv", data=CSV, template_id=template.id)).id,
+        "dataset_file": engine.dataset_files.list(admin, dataset.id)[0].file_id,
     }
 
 

@@ -117,18 +117,19 @@ def version_holding(session: Session, tenant_id: str, file_id: str) -> tuple[str
 
 def facts(session: Session, tenant_id: str) -> dict[str, tuple[int, datetime]]:
     """dataset id -> (number of files, when its newest version was made), in two grouped queries."""
-    counts = dict(
-        session.execute(
+    counts: dict[str, int] = {
+        dataset_id: n
+        for dataset_id, n in session.execute(
             select(DatasetFileRow.dataset_id, func.count())
             .where(DatasetFileRow.tenant_id == tenant_id)
             .group_by(DatasetFileRow.dataset_id)
-        ).tuples()
-    )
+        )
+    }
     modified = session.execute(
         select(DatasetVersionRow.dataset_id, func.max(DatasetVersionRow.created_at))
         .where(DatasetVersionRow.tenant_id == tenant_id)
         .group_by(DatasetVersionRow.dataset_id)
-    ).tuples()
+    )
     return {dataset_id: (counts.get(dataset_id, 0), at) for dataset_id, at in modified}
 
 
