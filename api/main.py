@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.routers import login, templates, users, utils
+from api.routers import datasets, files, login, templates, users, utils
 from core import APP_VERSION, Engine
 
 PREFIX = "/api/v1"
@@ -24,7 +24,14 @@ whole chain. Signing out in the app, a password change or deactivation ends ever
 Differences from the Data ML platform API this follows (seed 004), all on the safer side:
 
 - **Ids are UUID strings**, not integers, so they cannot be guessed or counted.
-- **Files are downloaded by id**, never by a server path.
+- **Files are downloaded by id**, never by a server path: `GET /files/download/?file_id=…` (the seed's
+  `file_path`), and no response carries a storage path (`dataset_path`, `csv_file_path`, … are left out).
+- **A dataset is made of files and has versions.** `/dataset/upload` takes one or more files (one report each);
+  `/files/add?dataset_id=…` appends a file's rows as the next version; `/files/delete/{id}` of a dataset's
+  file makes a version without its rows. Older versions are kept. `usage` is `training` or `prediction`
+  (the seed's `t` / `p` are accepted); `iceberg_table_name` is not supported yet.
+- **Statistics** are a job (`POST /dataset/generate_statistics`, 202); `GET /dataset/statistics` follows the
+  job and returns the result when it is done.
 - **`/reset-password` needs a token**: a user manager's, or your own with `old_password`.
 - Refresh tokens and passwords are accepted **in the body** as well as the seed's query string
   (the access log redacts them either way).
@@ -62,7 +69,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.state.engine = engine
     errors.install(app)
     api = APIRouter(prefix=PREFIX, responses=errors.ERROR_RESPONSES)
-    for router in (login.router, users.users, users.rbac, utils.router, templates.router):
+    routers = (login.router, users.users, users.rbac, utils.router, templates.router, datasets.router, files.router)
+    for router in routers:
         api.include_router(router)
     app.include_router(api)
     return app

@@ -37,13 +37,22 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   nothing; rows, file_columns, template_columns, problems with the ``expected`` type, usable_rows, notes such as the
   date order assumed: numeric dates are read day- or month-first as the data shows, month-first when every day is ≤
   12, or as ``ColumnSpec.date_format`` says; without a template, text columns of dates are stored as dates);
-  upload(name, filename, data, template_id, sheet, on_problems="keep" | "keep_valid" | "reject") -> Dataset;
-  list(status=None | "validated"), get, path, table, frame, preview(limit, offset, columns), statistics(refresh=False)
-  (per column incl. ``infinite`` counts), histogram (finite values; ``attrs["infinite"]``), value_counts, correlation,
+  upload(name, filename, data, template_id, sheet, on_problems="keep" | "keep_valid" | "reject",
+  usage="training" | "prediction") -> Dataset (the file is kept as the dataset's first file, see dataset_files);
+  list(status=None | "validated", usage=None), get, path, table, frame, preview(limit, offset, columns),
+  statistics(refresh=False) (per column incl. ``infinite`` counts; cached per version), stored_statistics (the cache
+  or None), generate_statistics -> Job (kind ``dataset_statistics``, ``datasets:read``), histogram (finite
+  values; ``attrs["infinite"]``), value_counts, correlation,
   csv (the whole dataset, formula-safe), report_csv, delete(cascade=False) (refused naming the models that use it,
   continued versions included, or an unfinished job naming it; cascade deletes the models, all checks first),
   load_samples. Parquet float16/uint64 are converted; durations, times, binary and nested columns are refused naming
   them
+- ``eng.dataset_files`` (a dataset is its files' rows, one Parquet file per version, older versions kept):
+  upload(name, files=[(filename, data)], template_id, sheet, on_problems, usage) -> DatasetUpload(dataset, files
+  with a report each; without a template the first file's types bind the rest), add(dataset_id, files, ...) (the
+  next version; the dataset's columns, extra ones reported and left out), remove(file_id) (the next version without
+  its rows; Conflict for the only file), delete_file(file_id) (remove for a dataset's file, else eng.files.delete),
+  list(dataset_id), of_file(file_id), versions(dataset_id), facts() -> {dataset_id: (file count, modified)}
 - ``eng.health``: status(actor) (versions, database, file store; its file counts for platform admins only),
   alive() (yes or no, for unauthenticated probes)
 - ``eng.training``: check(TrainRequest) -> {problem_type, reason, warnings} (reads the data; InvalidInput for
@@ -117,12 +126,15 @@ from core.datasets import RowProblem, ValidationReport
 from core.engine import Engine
 from core.entities import (
     COLUMN_TYPES,
+    DATASET_USAGES,
     Actor,
     AttributionRun,
     AttributionSample,
     AuditEvent,
     ColumnSpec,
     Dataset,
+    DatasetFile,
+    DatasetVersion,
     FileInfo,
     InputField,
     InputWarning,
@@ -153,6 +165,7 @@ from core.errors import (
 from core.exports import safe_csv
 from core.security.passwords import PASSWORD_RULE
 from core.security.permissions import PERMISSIONS
+from core.services.dataset_files import DatasetUpload
 from core.services.files import USER_KINDS, FilePreview
 from core.services.forecasts import ForecastSummary
 from core.services.importance import Importance
@@ -165,6 +178,7 @@ __all__ = [
     "APP_VERSION",
     "COLUMN_TYPES",
     "CV_METRICS",
+    "DATASET_USAGES",
     "MAX_REASONS",
     "METRICS",
     "PASSWORD_RULE",
@@ -179,6 +193,9 @@ __all__ = [
     "Conflict",
     "CoreError",
     "Dataset",
+    "DatasetFile",
+    "DatasetUpload",
+    "DatasetVersion",
     "Engine",
     "FileInfo",
     "FilePreview",
