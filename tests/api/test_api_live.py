@@ -69,7 +69,7 @@ def _curl(*args: str) -> dict[str, object]:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
-def test_seed_curl_examples_against_a_live_server(server: str) -> None:
+def test_seed_curl_examples_against_a_live_server(server: str, tmp_path: Path) -> None:
     # seed 004 §1.1, with our administrator's password
     tokens = _curl(
         "--location",
@@ -106,6 +106,26 @@ def test_seed_curl_examples_against_a_live_server(server: str) -> None:
     assert template["no_of_columns"] == 2
     listed = _curl("--location", "--request", "GET", f"{server}/api/v1/template/list", "--header", auth)
     assert listed["total"] == 1
+    # seed 004 §6.1, with our template's id and a file of its columns
+    data = tmp_path / "network_congestion_dataset.csv"
+    data.write_text("CustomerID,DataUsageGB\nCUST-0001,10.5\nCUST-0002,2.1\n")
+    uploaded = _curl(
+        "--location",
+        "--request",
+        "POST",
+        f"{server}/api/v1/dataset/upload?dataset_name=forecast-p11&template_id={template['id']}&usage=p",
+        "--header",
+        auth,
+        "--form",
+        f'files=@"{data}"',
+    )
+    assert uploaded["dataset_name"] == "forecast-p11" and uploaded["files"][0]["total_records"] == 2
+    assert uploaded["files"][0]["error_report"] is None
+    # seed 004 §6.2
+    datasets = _curl("--location", "--request", "GET", f"{server}/api/v1/dataset/list", "--header", auth)
+    assert [(d["dataset_name"], d["usage"], d["file_count"]) for d in datasets["data"]] == [
+        ("forecast-p11", "prediction", 1)
+    ]
     # seed 004 §1.3, token in the query string (redacted in the access log)
     refreshed = _curl(
         "--location", "--request", "POST", f"{server}/api/v1/refresh?refresh_token={tokens['refresh_token']}"
