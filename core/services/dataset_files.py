@@ -35,6 +35,11 @@ from core.storage.repositories import files as file_repo
 
 ON_PROBLEMS = ("keep", "keep_valid", "reject")
 Upload = tuple[str, bytes | Path | BinaryIO]  # (file name, its bytes, an engine-made path or a binary stream)
+# aliases: inside the service class, `list` is the method
+Versions = list[DatasetVersion]
+Columns = list[ColumnSpec]
+Stored = list[StoredBytes]
+Ids = list[str]
 
 
 @dataclass(frozen=True)
@@ -215,7 +220,7 @@ class DatasetFileService(Service):
             file_repo.get_file(session, actor.tenant_id, file_id)
             return repo.part_of_file(session, actor.tenant_id, file_id)
 
-    def versions(self, actor: Actor, dataset_id: str) -> list[DatasetVersion]:
+    def versions(self, actor: Actor, dataset_id: str) -> Versions:
         require(actor, "datasets:read")
         with self.db.session() as session:
             catalog_repo.get_dataset(session, actor.tenant_id, dataset_id)
@@ -235,7 +240,7 @@ class DatasetFileService(Service):
     def _check(
         self,
         upload: Upload,
-        columns: list[ColumnSpec] | None,
+        columns: Columns | None,
         sheet: str | None,
         on_problems: str,
         schema: pa.Schema | None,
@@ -261,7 +266,7 @@ class DatasetFileService(Service):
     @contextmanager
     def _stored(
         self, actor: Actor, table: pa.Table, checked: Sequence[_Checked]
-    ) -> Iterator[tuple[StoredBytes, list[StoredBytes]]]:
+    ) -> Iterator[tuple[StoredBytes, Stored]]:
         """Write the version's Parquet file and the originals; if what follows fails, none of them stays."""
         store, keys = self.engine.store, []
         try:
@@ -286,7 +291,7 @@ class DatasetFileService(Service):
         parquet: StoredBytes,
         checked: Sequence[_Checked],
         originals: Sequence[StoredBytes],
-    ) -> tuple[str, list[str]]:
+    ) -> tuple[str, Ids]:
         """File records of the version's Parquet file and of the originals; their ids."""
 
         def add(kind: str, filename: str, content_type: str, stored: StoredBytes) -> str:

@@ -103,9 +103,16 @@ class DatasetService(Service):
         only usable rows (status "validated"), ``reject`` refuses a file with problems (nothing stored).
         ``usage`` says what the data is for: "training" or "prediction".
         """
-        files = [(filename, data)]
-        options = {"template_id": template_id, "sheet": sheet, "on_problems": on_problems, "usage": usage}
-        return self.engine.dataset_files.upload(actor, name=name, files=files, **options).dataset
+        upload = self.engine.dataset_files.upload(
+            actor,
+            name=name,
+            files=[(filename, data)],
+            template_id=template_id,
+            sheet=sheet,
+            on_problems=on_problems,
+            usage=usage,
+        )
+        return upload.dataset
 
     # --- reading a dataset ----------------------------------------------------------------------
     def list(self, actor: Actor, status: str | None = None, usage: str | None = None) -> list[Dataset]:

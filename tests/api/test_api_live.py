@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,7 +61,7 @@ def server(home: Path) -> Iterator[str]:
     assert "refresh_token=***" in log and "refresh_token=ey" not in log  # the access log redacts tokens
 
 
-def _curl(*args: str) -> dict[str, object]:
+def _curl(*args: str) -> dict[str, Any]:
     out = subprocess.run(
         ["curl", "--silent", "--show-error", "--fail-with-body", *args], capture_output=True, text=True
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from core.datasets.report import ValidationReport
 from core.entities import UNFINISHED_JOB_STATES, ColumnSpec, Dataset, Template
@@ -113,10 +113,12 @@ def _dataset(row: DatasetRow, owner: str, template_name: str | None) -> Dataset:
 
 
 def _dataset_query():  # type: ignore[no-untyped-def]
+    """Datasets with owner and template names; the cached statistics (large JSON) are not read with them."""
     return (
         select(DatasetRow, UserRow.username, TemplateRow.name)
         .join(UserRow, UserRow.id == DatasetRow.owner_id)
         .outerjoin(TemplateRow, TemplateRow.id == DatasetRow.template_id)
+        .options(defer(DatasetRow.statistics))
     )
 
 
