@@ -145,3 +145,11 @@ def test_bad_choices_are_refused(engine: Engine, analyst: Actor, options: dict[s
     arguments: dict[str, object] = {"name": "x", "files": [("a.csv", JAN)]} | options
     with pytest.raises(InvalidInput, match=message):
         engine.dataset_files.upload(analyst, **arguments)  # type: ignore[arg-type]
+
+
+def test_an_id_with_a_nul_character_is_refused_not_a_crash(engine: Engine, analyst: Actor) -> None:
+    """Postgres refuses NUL in text (a DataError, found by fuzzing the API); SQLite finds nothing."""
+    with pytest.raises((NotFound, InvalidInput)):
+        engine.datasets.get(analyst, "\x00")
+    with pytest.raises((NotFound, InvalidInput)):
+        engine.dataset_files.list(analyst, "a\x00")
