@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -118,7 +118,7 @@ class DatasetSummary(BaseModel):
     @classmethod
     def of(cls, dataset: Dataset, tenant_id: str, facts: tuple[int, datetime] | None) -> DatasetSummary:
         count, modified = facts or (0, dataset.created_at)
-        return cls(
+        return cls.model_construct(  # trusted engine values, built for every row of a listing: no validation
             id=dataset.id,
             tenant_id=tenant_id,
             dataset_name=dataset.name,
@@ -129,8 +129,8 @@ class DatasetSummary(BaseModel):
             template_id=dataset.template_id,
             template_name=dataset.template_name,
             data_source=data_source(dataset.source_name.split(", ")),
-            created_at=dataset.created_at,
-            modified_at=modified,
+            created_at=utc(dataset.created_at),
+            modified_at=utc(modified),
             dataset_usability=f"{dataset.validation.usable_fraction:.0%}",
             usage=dataset.usage,
             dataset_usage=dataset.usage.capitalize(),
@@ -198,6 +198,11 @@ class FilesOut(BaseModel):
             usage=dataset.usage,
             files=[FileOut.of(f) for f in files],
         )
+
+
+def utc(moment: datetime) -> datetime:
+    """The engine's naive UTC as an aware datetime (what ``UtcDatetime`` validation does)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def data_source(names: list[str]) -> str:

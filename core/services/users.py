@@ -111,13 +111,7 @@ class UserService(Service):
     def actor_for(self, user_id: str) -> Actor:
         """Rebuild the actor for a remembered session or a job; refuses deactivated users."""
         with self.db.session() as session:
-            try:
-                user = repo.get_user(session, None, user_id)
-            except NotFound:
-                raise PermissionDenied("Your session has ended; please sign in again.") from None
-            if not user.active:
-                raise PermissionDenied("Your session has ended; please sign in again.")
-            return self._actor(session, user)
+            return self._live_actor(session, user_id)
 
     def actor_for_remembered(self, username: str, issued_at: datetime) -> Actor:
         """The actor of a remembered sign-in (cookie) issued at ``issued_at`` (UTC), unless it was voided
@@ -131,11 +125,20 @@ class UserService(Service):
     def actor_since(self, user_id: str, issued_at: datetime) -> Actor:
         """The actor of a sign-in (cookie or API token) issued at ``issued_at`` (naive UTC), unless the user
         signed out everywhere, changed the password or was deactivated since."""
-        with self.db.session() as session:
+        with self.db.session() as session:  # one session: every API request passes here
             cutoff = repo.sessions_valid_after(session, user_id)
-        if cutoff is not None and issued_at <= cutoff:
+            if cutoff is not None and issued_at <= cutoff:
+                raise PermissionDenied("Your session has ended; please sign in again.")
+            return self._live_actor(session, user_id)
+
+    def _live_actor(self, session: Session, user_id: str) -> Actor:
+        try:
+            user = repo.get_user(session, None, user_id)
+        except NotFound:
+            raise PermissionDenied("Your session has ended; please sign in again.") from None
+        if not user.active:
             raise PermissionDenied("Your session has ended; please sign in again.")
-        return self.actor_for(user_id)
+        return self._actor(session, user)
 
     def sign_out(self, actor: Actor) -> None:
         """Void every remembered sign-in of the user (server side: a stolen cookie stops working too)."""
