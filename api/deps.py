@@ -13,7 +13,8 @@ TOKEN_URL = "/api/v1/login/access-token"  # noqa: S105 (a URL, not a secret)
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-def engine(request: Request) -> Engine:
+async def engine(request: Request) -> Engine:
+    """Async: it only reads the app's state, so FastAPI need not hop to a worker thread for it."""
     return request.app.state.engine  # type: ignore[no-any-return]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from pydantic import BaseModel, Field, RootModel
 
 from api.data_schemas import (
     ColumnTypeOut,
@@ -62,6 +62,16 @@ class StatisticsOut(BaseModel):
     statistics: list[dict[str, Any]] | None = Field(default=None, description="One object per column.")
 
 
+def _json(model: BaseModel) -> Response:
+    """A listing serialized once by pydantic, without FastAPI validating every row again (the rows are built
+    from engine values; ``response_model`` still documents the shape)."""
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+class ValidatedList(RootModel[list[DatasetSummary]]):
+    pass
+
+
 def _summaries(eng: Engine, actor: Actor, **filters: str | None) -> list[DatasetSummary]:
     facts = eng.dataset_files.facts(actor)
     return [DatasetSummary.of(d, actor.tenant_id, facts.get(d.id)) for d in eng.datasets.list(actor, **filters)]
@@ -102,9 +112,9 @@ def list_datasets(
     dataset_status: Annotated[
         Literal["validated", "has problems"] | None, Query(alias="status", description="Only datasets in this state.")
     ] = None,
-) -> DatasetList:
+) -> Response:
     data = _summaries(eng, actor, status=dataset_status, usage=usage_of(usage))
-    return DatasetList(total=len(data), data=data)
+    return _json(DatasetList(total=len(data), data=data))
 
 
 @router.get("/list_validated", response_model=list[DatasetSummary])
@@ -112,9 +122,9 @@ def list_validated(
     eng: EngineDep,
     actor: ActorDep,
     usage: Annotated[str | None, Query(description="Only training or prediction datasets (t / p too).")] = None,
-) -> list[DatasetSummary]:
+) -> Response:
     """Seed §6.3: datasets whose every stored row passed validation (a bare list, as in the seed)."""
-    return _summaries(eng, actor, status="validated", usage=usage_of(usage))
+    return _json(ValidatedList(_summaries(eng, actor, status="validated", usage=usage_of(usage))))
 
 
 @router.get("/get_dataset_by_id", response_model=DatasetOut)
