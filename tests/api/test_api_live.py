@@ -45,11 +45,13 @@ def server(home: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):  # a minute: imports are slow on a loaded machine
             try:
                 urllib.request.urlopen(f"{base}/api/v1/utils/health-check/", timeout=1)  # noqa: S310 (our server)
                 break
             except OSError:
+                if process.poll() is not None:
+                    pytest.fail(f"the API exited: {process.communicate()[0]}")
                 time.sleep(0.1)
         else:
             pytest.fail("the API did not start")
