@@ -8,9 +8,15 @@
 Services (each method takes the acting ``Actor`` first and checks permission and tenant):
 
 - ``eng.users``: needs_bootstrap, bootstrap_admin, authenticate, actor_for, actor_for_remembered (cookie),
-  sign_out (voids remembered sign-ins), change_password,
+  sign_out (voids remembered sign-ins and API tokens), actor_since(user_id, issued_at), me, change_password,
+  reset_password_by_name(username, new, old=None), get, permissions, create_permission (custom names roles can hold),
+  create(..., tenant_id=None: another tenant for platform administrators),
   list, create, set_role, set_active, reset_password, roles, create_role, delete_role (a user manager may not
   grant, or act on a user holding, permissions beyond their own; roles needs ``users:manage``)
+- ``eng.tokens`` (API bearer tokens): sign_in(username, password) -> TokenPair (as authenticate: throttle, audit;
+  ``Unauthenticated`` on refusal), actor_for_access(token), refresh(token) (rotation; a spent refresh token revokes
+  its chain, audited ``api.refresh_reused``), revoke(token); refresh tokens in table ``refresh_tokens`` by jti; HS256
+  with ``derived_key(workspace secret, "api-token")``, claims sub/jti/typ/aud/iat/exp
 - ``eng.tenants``: list, create (platform administrators)
 - ``eng.jobs``: get, list, cancel (a worker the engine signalled is ``canceled``, never ``failed``), wait,
   selftest(steps, outcome=succeed | fail | crash | hang) (-> ``Job``; ``job.status`` is a ``JobStatus``,
@@ -24,20 +30,31 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   dataset readers, Parquet's first rows, text head, image bytes; damaged files preview as binary with a note).
   Bytes of ``model`` files also need ``models:download``, of ``sample`` files ``attribution:read``; list leaves
   out what the actor may not read
-- ``eng.templates``: list, get, create(name, columns, description), update, delete (refused naming the
-  datasets that use it), export_json / import_json(data, name=None), infer_from_file(filename, data, sheet)
+- ``eng.templates``: list, get, create(name, columns, description), update (omitted fields kept), delete (refused
+  naming the datasets that use it), export_json(shape=studio | seed) / import_json(data, name=None) (either shape; seed
+  types in any case), infer_from_file(filename, data, sheet)
 - ``eng.datasets``: sheets(filename, data); check(filename, data, template_id, sheet) -> ValidationReport (stores
   nothing; rows, file_columns, template_columns, problems with the ``expected`` type, usable_rows, notes such as the
   date order assumed: numeric dates are read day- or month-first as the data shows, month-first when every day is ≤
   12, or as ``ColumnSpec.date_format`` says; without a template, text columns of dates are stored as dates);
-  upload(name, filename, data, template_id, sheet, on_problems="keep" | "keep_valid" | "reject") -> Dataset;
-  list(status=None | "validated"), get, path, table, frame, preview(limit, offset, columns), statistics(refresh=False)
-  (per column incl. ``infinite`` counts), histogram (finite values; ``attrs["infinite"]``), value_counts, correlation,
+  upload(name, filename, data, template_id, sheet, on_problems="keep" | "keep_valid" | "reject",
+  usage="training" | "prediction") -> Dataset (the file is kept as the dataset's first file, see dataset_files);
+  list(status=None | "validated", usage=None), get, path, table, frame, preview(limit, offset, columns),
+  statistics(refresh=False) (per column incl. ``infinite`` counts; cached per version), stored_statistics (the cache
+  or None), generate_statistics -> Job (kind ``dataset_statistics``, ``datasets:read``), histogram (finite
+  values; ``attrs["infinite"]``), value_counts, correlation,
   csv (the whole dataset, formula-safe), report_csv, delete(cascade=False) (refused naming the models that use it,
   continued versions included, or an unfinished job naming it; cascade deletes the models, all checks first),
   load_samples. Parquet float16/uint64 are converted; durations, times, binary and nested columns are refused naming
   them
-- ``eng.health``: status(actor) (versions, database, file store; its file counts for platform admins only)
+- ``eng.dataset_files`` (a dataset is its files' rows, one Parquet file per version, older versions kept):
+  upload(name, files=[(filename, data)], template_id, sheet, on_problems, usage) -> DatasetUpload(dataset, files
+  with a report each; without a template the first file's types bind the rest), add(dataset_id, files, ...) (the
+  next version; the dataset's columns, extra ones reported and left out), remove(file_id) (the next version without
+  its rows; Conflict for the only file), delete_file(file_id) (remove for a dataset's file, else eng.files.delete),
+  list(dataset_id), of_file(file_id), versions(dataset_id), facts() -> {dataset_id: (file count, modified)}
+- ``eng.health``: status(actor) (versions, database, file store; its file counts for platform admins only),
+  alive() (yes or no, for unauthenticated probes)
 - ``eng.training``: check(TrainRequest) -> {problem_type, reason, warnings} (reads the data; InvalidInput for
   one class, an all-missing or infinite target, < 20 rows, unknown columns, no feature left (``features=()``
   means none), a feature or id column equal to the target, a dataset with problems); submit(TrainRequest)
@@ -94,7 +111,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   results_csv / results_json -> bytes, revoke(sample_id) (unfinished models' jobs cancelled, phases revoked, no
   result kept; Conflict once finished), delete(sample_id), versions() -> {engine, models, library_revision}
 
-Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``.
+Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``.
+Errors: ``Unauthenticated`` (a ``PermissionDenied``: who is asking is not established; API 401) and ``TooLarge``
+(an ``InvalidInput``: over ``DATAML_MAX_UPLOAD_MB``; API 413).
 Job task functions receive ``(ctx, params)`` where ``ctx.engine``, ``ctx.job`` and ``ctx.actor`` are set.
 
 This package is the public API: pages and ``ui/`` import only from ``core`` itself (an import contract in
@@ -107,12 +126,15 @@ from core.datasets import RowProblem, ValidationReport
 from core.engine import Engine
 from core.entities import (
     COLUMN_TYPES,
+    DATASET_USAGES,
     Actor,
     AttributionRun,
     AttributionSample,
     AuditEvent,
     ColumnSpec,
     Dataset,
+    DatasetFile,
+    DatasetVersion,
     FileInfo,
     InputField,
     InputWarning,
@@ -129,19 +151,34 @@ from core.entities import (
     TrainRequest,
     User,
 )
-from core.errors import Conflict, CoreError, InvalidInput, JobFailed, NotFound, PermissionDenied, Problem
+from core.errors import (
+    Conflict,
+    CoreError,
+    InvalidInput,
+    JobFailed,
+    NotFound,
+    PermissionDenied,
+    Problem,
+    TooLarge,
+    Unauthenticated,
+)
 from core.exports import safe_csv
 from core.security.passwords import PASSWORD_RULE
 from core.security.permissions import PERMISSIONS
+from core.services.dataset_files import DatasetUpload
 from core.services.files import USER_KINDS, FilePreview
 from core.services.forecasts import ForecastSummary
 from core.services.importance import Importance
 from core.services.inference import MAX_REASONS, TABULAR
 from core.services.model_summary import CV_METRICS, METRICS, ModelSummary
+from core.services.tokens import TokenPair
+from core.version import APP_VERSION
 
 __all__ = [
+    "APP_VERSION",
     "COLUMN_TYPES",
     "CV_METRICS",
+    "DATASET_USAGES",
     "MAX_REASONS",
     "METRICS",
     "PASSWORD_RULE",
@@ -156,6 +193,9 @@ __all__ = [
     "Conflict",
     "CoreError",
     "Dataset",
+    "DatasetFile",
+    "DatasetUpload",
+    "DatasetVersion",
     "Engine",
     "FileInfo",
     "FilePreview",
@@ -180,7 +220,10 @@ __all__ = [
     "RowProblem",
     "Template",
     "Tenant",
+    "TokenPair",
+    "TooLarge",
     "TrainRequest",
+    "Unauthenticated",
     "User",
     "ValidationReport",
     "safe_csv",

@@ -10,6 +10,7 @@ from core.jobs.runners import InlineRunner, JobRunner, ProcessRunner, process_al
 from core.security.secrets import workspace_cookie_key
 from core.services.attribution import AttributionService
 from core.services.audit import AuditService
+from core.services.dataset_files import DatasetFileService
 from core.services.datasets import DatasetService
 from core.services.files import FileService
 from core.services.forecasts import ForecastService
@@ -19,6 +20,7 @@ from core.services.jobs import JobService
 from core.services.models import ModelService
 from core.services.templates import TemplateService
 from core.services.tenants import TenantService
+from core.services.tokens import TokenService
 from core.services.training import TrainingService
 from core.services.users import UserService
 from core.storage.db import Database
@@ -40,12 +42,14 @@ class Engine:
         self.files = FileService(self)
         self.templates = TemplateService(self)
         self.datasets = DatasetService(self)
+        self.dataset_files = DatasetFileService(self)
         self.models = ModelService(self)
         self.training = TrainingService(self)
         self.inference = InferenceService(self)
         self.forecasts = ForecastService(self)
         self.health = HealthService(self)
         self.attribution = AttributionService(self)
+        self.tokens = TokenService(self)
 
     @classmethod
     def open(

@@ -36,6 +36,13 @@ class PermissionDenied(CoreError):
     """The actor may not do this (wrong role, inactive, or failed sign-in)."""
 
 
+class Unauthenticated(PermissionDenied):
+    """Who is asking is not established: no, an expired, a forged or a revoked token, or a failed sign-in.
+
+    A ``PermissionDenied`` so that callers treating both alike keep working; the API answers it with 401.
+    """
+
+
 class JobFailed(CoreError):
     """A job ended in failure, cancellation or interruption."""
 
@@ -56,3 +63,7 @@ class InvalidInput(CoreError):
         if len(self.problems) > limit:
             lines.append(f"… and {len(self.problems) - limit:,} more")
         return "\n".join(lines) or None
+
+
+class TooLarge(InvalidInput):
+    """An upload is larger than ``DATAML_MAX_UPLOAD_MB`` (the API answers it with 413)."""

@@ -12,6 +12,7 @@ from ui.auth import current_actor
 from ui.downloads import download_csv
 from ui.engine import get_engine
 from ui.errors import guard
+from ui.jobs import job_panel
 
 HISTOGRAM_TYPES = ("integer", "float", "date", "datetime")
 NUMERIC_TYPES = ("integer", "float")
@@ -35,14 +36,18 @@ st.caption(f"{dataset.rows:,} rows × {len(dataset.column_types):,} columns · s
 
 st.subheader("Profile")
 with guard():
-    refresh = st.button(
+    if st.button(
         "Regenerate",
         key="stats_refresh",
         icon=":material/refresh:",
-        help="Statistics are computed once and kept; regenerate recomputes them from the data.",
-    )
+        help="Statistics are computed once and kept; regenerate recomputes them from the data, as a job.",
+    ):
+        job = engine.datasets.generate_statistics(actor, dataset.id)
+        st.session_state.update(stats_regen_id=job.id, stats_regen_for=dataset.id, stats_regen_done=False)
+    if st.session_state.get("stats_regen_for") == dataset.id:
+        job_panel(engine, actor, st.session_state["stats_regen_id"], key="stats_regen")
     with st.spinner("Computing statistics…"):
-        profile = engine.datasets.statistics(actor, dataset.id, refresh=refresh)
+        profile = engine.datasets.statistics(actor, dataset.id)
     st.dataframe(
         profile,
         hide_index=True,

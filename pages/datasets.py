@@ -1,11 +1,12 @@
-"""The tenant's datasets: list, details with the validation report, paged preview, delete."""
+"""The tenant's datasets: list (by status and use), details with the validation report, paged preview, files and
+versions, delete."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from core import Dataset
+from core import DATASET_USAGES, Dataset
 from ui.auth import current_actor
 from ui.downloads import download, download_csv
 from ui.engine import get_engine
@@ -21,11 +22,19 @@ if message := st.session_state.pop("datasets_outcome", None):
 
 dataset: Dataset | None = None
 with guard():
+    show, use = st.columns(2)
     only_validated = (
-        st.segmented_control("Show", ["All", "Validated only"], default="All", key="datasets_filter")
+        show.segmented_control("Show", ["All", "Validated only"], default="All", key="datasets_filter")
         == "Validated only"
     )
-    datasets = engine.datasets.list(actor, status="validated" if only_validated else None)
+    usage = use.segmented_control(
+        "Used for",
+        DATASET_USAGES,
+        format_func=str.capitalize,
+        key="datasets_usage",
+        help="Training or prediction data.",
+    )
+    datasets = engine.datasets.list(actor, status="validated" if only_validated else None, usage=usage)
     if not datasets:
         st.info("No datasets yet." + (" Add one on the Upload data page." if actor.can("datasets:write") else ""))
         st.stop()
@@ -34,13 +43,15 @@ with guard():
             {
                 "name": d.name,
                 "status": d.status,
+                "used for": d.usage,
+                "version": d.version,
                 "rows": d.rows,
                 "columns": len(d.column_types),
                 "size (MB)": round(d.size_bytes / 1e6, 3),
                 "template": d.template_name or "",
                 "owner": d.owner,
                 "created (UTC)": d.created_at,
-                "source file": d.source_name,
+                "source files": d.source_name,
             }
             for d in datasets
         ]
@@ -59,7 +70,7 @@ st.caption(
     f"**{dataset.name}** · {dataset.status} · from '{dataset.source_name}' · template "
     f"{dataset.template_name or 'none'} · owner {dataset.owner} · {dataset.created_at:%Y-%m-%d %H:%M} UTC"
 )
-preview_tab, details_tab, report_tab = st.tabs(["Preview", "Columns", "Validation report"])
+preview_tab, details_tab, report_tab, files_tab = st.tabs(["Preview", "Columns", "Validation report", "Files"])
 
 with preview_tab, guard():  # a dataset whose file cannot be read can still be deleted below
     if st.session_state.get("preview_for") != dataset.id:  # another dataset: start at its first page
@@ -98,6 +109,41 @@ with details_tab, guard():
 
 with report_tab, guard():
     show_report(dataset.validation, key="stored_report", filename=f"{dataset.name}-report.csv")
+
+with files_tab, guard():
+    parts = engine.dataset_files.list(actor, dataset.id)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "file": p.name,
+                    "rows in the dataset": p.rows,
+                    "records": p.report.rows,
+                    "status": p.status,
+                    "problems": p.report.total_problems,
+                    "added in version": p.version,
+                    "added (UTC)": p.created_at,
+                    "file id": p.file_id,
+                }
+                for p in parts
+            ]
+        ),
+        hide_index=True,
+        key="dataset_files_table",
+        placeholder="",
+    )
+    st.caption("Each file is on the Files page by its id; deleting it there makes a version without its rows.")
+    versions = engine.dataset_files.versions(actor, dataset.id)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"version": v.version, "rows": v.rows, "change": v.change, "by": v.owner, "at (UTC)": v.created_at}
+                for v in versions
+            ]
+        ),
+        hide_index=True,
+        key="dataset_versions_table",
+    )
 
 if actor.can("datasets:write"):
     with guard(), st.expander("Delete this dataset", icon=":material/delete:"):

@@ -15,7 +15,10 @@ from ui.errors import guard
 
 engine, actor = get_engine(), current_actor()
 st.title("Files")
-st.caption("Files are stored by id; their names are only labels. Datasets keep their data here as Parquet too.")
+st.caption(
+    "Files are stored by id; their names are only labels. Datasets keep their uploaded files here, and their data "
+    "as Parquet (one file per version)."
+)
 if message := st.session_state.pop("files_outcome", None):
     st.success(message, icon=":material/check_circle:")
 
@@ -95,9 +98,19 @@ with guard():
 
 if actor.can("files:write"):
     with guard(), st.expander("Delete this file", icon=":material/delete:"):
+        part = engine.dataset_files.of_file(actor, info.id)
+        if part is not None:
+            st.caption(
+                f"This file is part of a dataset: deleting it makes a new version without its {part.rows:,} rows."
+            )
         confirm = st.checkbox(f"Yes, delete '{info.name}'", key="files_delete_confirm")
         if st.button("Delete file", key="files_delete", disabled=not confirm):
-            engine.files.delete(actor, info.id)
-            st.session_state.update(files_outcome=f"File '{info.name}' deleted.")
+            changed = engine.dataset_files.delete_file(actor, info.id)
+            outcome = f"File '{info.name}' deleted."
+            if changed is not None:
+                outcome = (
+                    f"File '{info.name}' removed from the dataset '{changed.name}' (now version {changed.version})."
+                )
+            st.session_state.update(files_outcome=outcome)
             st.session_state.pop("files_choice", None)
             st.rerun()

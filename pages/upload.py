@@ -6,6 +6,7 @@ from pathlib import PurePath
 
 import streamlit as st
 
+from core import DATASET_USAGES
 from ui.auth import current_actor
 from ui.engine import get_engine
 from ui.errors import guard
@@ -53,6 +54,14 @@ with guard():
     sheets = engine.datasets.sheets(actor, uploaded.name, data)
     sheet = st.selectbox("Sheet", sheets, key="upload_sheet") if len(sheets) > 1 else None
     name = st.text_input("Dataset name", value=PurePath(uploaded.name).stem, max_chars=100, key="upload_name")
+    usage = st.radio(
+        "Used for",
+        DATASET_USAGES,
+        format_func=str.capitalize,
+        horizontal=True,
+        key="upload_usage",
+        help="Training data teaches models; prediction data is scored by them. Datasets can be filtered by it.",
+    )
 
     signature = (uploaded.file_id, template_id, sheet)
     if st.session_state.get("upload_checked_for") != signature:
@@ -86,6 +95,7 @@ with guard():
                     template_id=template_id or None,
                     sheet=sheet,
                     on_problems=choice,
+                    usage=usage,
                 )
             st.session_state["upload_outcome"] = (
                 f"Dataset '{dataset.name}' stored: {dataset.rows:,} rows, status {dataset.status}. "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import PASSWORD_RULE, PERMISSIONS
+from core import PASSWORD_RULE
 from ui.auth import current_actor
 from ui.downloads import download_csv
 from ui.engine import get_engine
@@ -105,10 +105,11 @@ with guard():
         )
         with st.form("add_role"):
             role_name = st.text_input("Role name", key="role_name")
+            names = engine.users.permissions(actor)  # built-in, then the tenant's custom ones (API-created)
             perms = st.multiselect(
                 "Permissions",
-                list(PERMISSIONS),
-                format_func=lambda p: f"{p} — {PERMISSIONS[p]}",
+                list(names),
+                format_func=lambda p: f"{p} — {names[p]}",
                 key="role_permissions",
             )
             if st.form_submit_button("Create role"):

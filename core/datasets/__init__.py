@@ -15,6 +15,7 @@ Public API:
   with 1-based data row numbers and the expected type, problem_counts, defaults_applied, usable_rows,
   usable_fraction, notes; ``to_frame()``,
   ``summary()``, ``to_dict()`` / ``from_dict()``). ``PROBLEM_KINDS`` lists the six problem kinds.
+- ``combine(reports, names)``: one report for a dataset made of several files (rows numbered across them).
 - ``infer_columns(table, sample_rows=1000) -> list[ColumnSpec]``: a template proposed from a file (with the
   date format of numeric dates the sample decides); ``infer_dates(table)`` types text date columns.
 - ``parse_timestamps`` / ``numeric_order`` / ``format_pattern`` (``core.datasets.dates``): text dates, day- or
@@ -31,7 +32,7 @@ from core.datasets.conversion import ARROW_TYPES
 from core.datasets.inference import infer_columns, infer_dates
 from core.datasets.profiling import correlation, histogram, profile, value_counts
 from core.datasets.readers import list_sheets, read_table
-from core.datasets.report import PROBLEM_KINDS, RowProblem, ValidationReport
+from core.datasets.report import PROBLEM_KINDS, RowProblem, ValidationReport, combine
 from core.datasets.validation import ValidationOutcome, keep_valid, validate
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "RowProblem",
     "ValidationOutcome",
     "ValidationReport",
+    "combine",
     "correlation",
     "histogram",
     "infer_columns",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -125,3 +125,35 @@ class ValidationReport:
             template_columns=None if data.get("template_columns") is None else int(data["template_columns"]),
             notes=tuple(str(n) for n in data.get("notes", ())),
         )
+
+
+def combine(reports: list[ValidationReport], names: list[str], max_problems: int = 10_000) -> ValidationReport:
+    """One report for a dataset made of several files, in order: counts add up, row numbers continue from one
+    file to the next (row 1 of the second file is the first file's rows + 1), notes name their file."""
+    if len(reports) == 1:
+        return reports[0]
+    problems: list[RowProblem] = []
+    counts: dict[str, int] = {}
+    defaults: dict[str, int] = {}
+    notes: list[str] = []
+    offset = 0
+    for report, name in zip(reports, names, strict=True):
+        room = max_problems - len(problems)
+        problems += [p if p.row is None else replace(p, row=p.row + offset) for p in report.problems[:room]]
+        for kind, n in report.problem_counts.items():
+            counts[kind] = counts.get(kind, 0) + n
+        for column, n in report.defaults_applied.items():
+            defaults[column] = defaults.get(column, 0) + n
+        notes += [f"{name}: {note}" for note in report.notes]
+        offset += report.rows
+    return ValidationReport(
+        rows=offset,
+        columns=reports[0].columns,
+        problems=tuple(problems),
+        problem_counts=counts,
+        defaults_applied=defaults,
+        usable_rows=sum(r.usable_rows for r in reports),
+        file_columns=max(r.file_columns for r in reports),
+        template_columns=reports[0].template_columns,
+        notes=tuple(notes),
+    )

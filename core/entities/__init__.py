@@ -12,6 +12,7 @@ from core.entities.attribution import (
 from core.entities.data import (
     COLUMN_TYPES,
     DATASET_STATES,
+    DATASET_USAGES,
     PROBLEM_TYPES,
     ColumnSpec,
     ColumnType,
@@ -20,12 +21,14 @@ from core.entities.data import (
     Template,
     TrainRequest,
 )
+from core.entities.dataset_files import DatasetFile, DatasetVersion
 from core.entities.identity import Actor, Role, Tenant, User
 from core.entities.predictions import PREDICTION_KINDS, InputField, InputWarning, Prediction, PredictionRecord
 
 __all__ = [
     "COLUMN_TYPES",
     "DATASET_STATES",
+    "DATASET_USAGES",
     "FINISHED_STATES",
     "PHASE_STATES",
     "PREDICTION_KINDS",
@@ -39,6 +42,8 @@ __all__ = [
     "ColumnSpec",
     "ColumnType",
     "Dataset",
+    "DatasetFile",
+    "DatasetVersion",
     "FileInfo",
     "InputField",
     "InputWarning",

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 ColumnType = Literal["integer", "float", "string", "boolean", "category", "date", "datetime"]
 
 COLUMN_TYPES: tuple[str, ...] = ("integer", "float", "string", "boolean", "category", "date", "datetime")
+# Other spellings of our types, from the seed API and common schemas (compared in lower case).
+TYPE_ALIASES = {"int": "integer", "str": "string", "text": "string", "double": "float", "bool": "boolean"}
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,26 @@ class ColumnSpec:
         data = {"name": self.name, "dtype": self.dtype, "default": self.default, "required": self.required}
         return data | ({"date_format": self.date_format} if self.date_format else {})
 
+    def to_seed_dict(self) -> dict[str, Any]:
+        """The Data ML platform's shape (seed 004): ``column_name``, ``data_type`` capitalised, ``default_value``."""
+        data = {
+            "column_name": self.name,
+            "data_type": "DateTime" if self.dtype == "datetime" else self.dtype.capitalize(),
+            "default_value": self.default,
+            "required": self.required,
+        }
+        return data | ({"date_format": self.date_format} if self.date_format else {})
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ColumnSpec:
+        """Our shape (``name``, ``dtype``, ``default``) or the seed's (``column_name``, ``data_type`` in any case
+        such as ``String`` or ``Float``, ``default_value``)."""
+        name = data["name"] if "name" in data else data["column_name"]
+        dtype = str(data.get("dtype", data.get("data_type")) or "string").strip().lower()
         return cls(
-            name=str(data["name"]),
-            dtype=str(data.get("dtype", "string")),
-            default=data.get("default"),
+            name=str(name),
+            dtype=TYPE_ALIASES.get(dtype, dtype),
+            default=data.get("default", data.get("default_value")),
             required=bool(data.get("required", True)),
             date_format=str(data["date_format"]) if data.get("date_format") else None,
         )
@@ -58,8 +74,14 @@ class Template:
         """The downloadable JSON form (no ids: it can be imported into another tenant)."""
         return {"name": self.name, "description": self.description, "columns": [c.to_dict() for c in self.columns]}
 
+    def to_seed_dict(self) -> dict[str, Any]:
+        """The same in the Data ML platform's shape (``template_name``, ``template_schema``)."""
+        columns = [c.to_seed_dict() for c in self.columns]
+        return {"template_name": self.name, "description": self.description, "template_schema": columns}
+
 
 DATASET_STATES = ("validated", "has problems")
+DATASET_USAGES = ("training", "prediction")  # what the data is for (seed 004's usage flag), kept and filterable
 
 
 @dataclass(frozen=True)
@@ -79,6 +101,8 @@ class Dataset:
     file_id: str
     created_at: datetime
     validation: ValidationReport
+    usage: str = "training"
+    version: int = 1  # 1 at upload; each file added or removed makes the next version
 
     @property
     def columns(self) -> list[str]:

@@ -25,6 +25,7 @@ class Task(NamedTuple):
 _TRAIN: Limits = {"time_budget_s": (1, 3600), "season_length": (1, 10_000), "horizon": (1, 10_000)}
 TASKS: dict[str, Task] = {
     "selftest": Task("core.jobs.selftest:run", "jobs:read", {"steps": (1, 200), "step_seconds": (0, 1)}),
+    "dataset_statistics": Task("core.services.dataset_tasks:generate_statistics", "datasets:read"),
     "train_tabular": Task("core.services.training_tasks:train_tabular", "models:train", _TRAIN),
     "explain_model": Task("core.services.explain_tasks:explain_model", "models:train", {"sample_rows": (10, 50_000)}),
     "batch_predict": Task(

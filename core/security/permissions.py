@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from core.errors import InvalidInput, Problem
 
 PERMISSIONS: dict[str, str] = {
@@ -50,8 +52,9 @@ PLATFORM_PERMISSION = "tenants:manage"  # held only by platform administrators, 
 LABELS: dict[str, str] = {**PERMISSIONS, PLATFORM_PERMISSION: "Create and list tenants (platform administrators only)"}
 
 
-def check_permission_names(names: list[str]) -> frozenset[str]:
-    unknown = [n for n in names if n not in PERMISSIONS]
+def check_permission_names(names: list[str], custom: Collection[str] = ()) -> frozenset[str]:
+    """The names as a set, refusing any that is neither built in nor one of the tenant's ``custom`` names."""
+    unknown = [n for n in names if n not in PERMISSIONS and n not in custom]
     if unknown:
         raise InvalidInput("Unknown permission names.", [Problem("unknown permission", field=n) for n in unknown])
     if not names:

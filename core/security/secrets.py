@@ -1,7 +1,9 @@
-"""The workspace cookie secret: generated once, stored with mode 0600."""
+"""The workspace secret (generated once, stored with mode 0600) and the keys derived from it."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -23,3 +25,9 @@ def workspace_cookie_key(home: Path, configured: str | None) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def derived_key(secret: str, purpose: str) -> bytes:
+    """A key for one ``purpose`` (HMAC-SHA256 of the workspace secret): a token signed for one use, such as an
+    API token, never verifies as another, such as the sign-in cookie signed with the secret itself."""
+    return hmac.new(secret.encode(), f"dataml-studio:{purpose}".encode(), hashlib.sha256).digest()

@@ -1,4 +1,4 @@
-"""Datasets: upload → validate → stored as Parquet; preview, statistics, plots, delete."""
+"""Datasets: upload → validate → stored as Parquet; preview, statistics (a job too), plots, delete."""
 
 from __future__ import annotations
 
@@ -17,20 +17,19 @@ from core.datasets import (
     ValidationReport,
     correlation,
     histogram,
-    keep_valid,
     list_sheets,
     profile,
     read_table,
     validate,
     value_counts,
 )
-from core.datasets.conversion import column_type
-from core.entities import Actor, Dataset
-from core.errors import Conflict, InvalidInput, Problem
+from core.entities import Actor, Dataset, Job
+from core.errors import Conflict, InvalidInput, Problem, TooLarge
 from core.exports import safe_csv
-from core.services.base import Service, record, require, unique_name
+from core.services.base import Service, record, require
 from core.services.files import clean_name
 from core.storage.repositories import catalog as repo
+from core.storage.repositories import dataset_files as versions_repo
 from core.storage.repositories import files as file_repo
 
 ON_PROBLEMS = ("keep", "keep_valid", "reject")
@@ -53,7 +52,7 @@ def within_limit(data: Source, settings: Settings) -> bytes | Path:
         data = data.read(limit + 1)
     size = data.stat().st_size if isinstance(data, Path) else len(data)
     if size > limit:
-        raise InvalidInput(
+        raise TooLarge(
             f"The file is larger than the upload limit of {settings.max_upload_mb} MB.",
             [Problem("file too large", field="file", value=f"{size / 2**20:.1f} MB")],
         )
@@ -95,98 +94,31 @@ class DatasetService(Service):
         template_id: str | None = None,
         sheet: str | None = None,
         on_problems: str = "keep",
+        usage: str = "training",
     ) -> Dataset:
-        """Store a file as a typed Parquet dataset with its validation report.
+        """Store a file as a typed Parquet dataset with its validation report (and the original, as the dataset's
+        first file: ``eng.dataset_files`` uploads several files into one dataset and adds files later).
 
         ``on_problems``: ``keep`` stores every row (status "has problems" if any), ``keep_valid`` stores
         only usable rows (status "validated"), ``reject`` refuses a file with problems (nothing stored).
+        ``usage`` says what the data is for: "training" or "prediction".
         """
-        require(actor, "datasets:write")
-        if on_problems not in ON_PROBLEMS:
-            raise InvalidInput(f"on_problems must be one of {', '.join(ON_PROBLEMS)}.")
-        display = clean_name(filename)
-        name = (name or Path(display).stem).strip()
-        if not 1 <= len(name) <= 100:
-            raise InvalidInput("A dataset name needs 1 to 100 characters.", [Problem("required", field="name")])
-        with self.db.session() as session:
-            if repo.dataset_name_taken(session, actor.tenant_id, name):
-                raise Conflict(f"A dataset named {name!r} already exists; choose another name.")
-        outcome = self._validated(actor, display, data, template_id, sheet)
-        report, table = outcome.report, outcome.table
-        if not report.ok and on_problems == "reject":
-            raise InvalidInput(
-                f"The file has {report.total_problems} problem(s); it was not stored.",
-                [Problem(p.problem, field=p.column, row=p.row, value=p.value) for p in report.problems[:50]],
-            )
-        if not report.ok and on_problems == "keep_valid":
-            table = keep_valid(outcome)
-            if table.num_rows == 0:
-                raise InvalidInput("No row of the file is usable; nothing was stored.")
-        status = "validated" if report.ok or on_problems == "keep_valid" else "has problems"
-        return self._store(
-            actor, name=name, source_name=display, table=table, template_id=template_id, status=status, report=report
+        upload = self.engine.dataset_files.upload(
+            actor,
+            name=name,
+            files=[(filename, data)],
+            template_id=template_id,
+            sheet=sheet,
+            on_problems=on_problems,
+            usage=usage,
         )
-
-    def _store(
-        self,
-        actor: Actor,
-        *,
-        name: str,
-        source_name: str,
-        table: pa.Table,
-        template_id: str | None,
-        status: str,
-        report: ValidationReport,
-    ) -> Dataset:
-        store = self.engine.store
-        with store.writer(actor.tenant_id, "dataset") as (key, tmp):
-            pq.write_table(table, tmp)
-        try:
-            stored = store.describe(key)
-            with unique_name("dataset", name), self.db.session() as session:
-                info = file_repo.add_file(
-                    session,
-                    tenant_id=actor.tenant_id,
-                    owner_id=actor.user_id,
-                    kind="dataset",
-                    name=f"{name}.parquet",
-                    content_type="application/vnd.apache.parquet",
-                    stored=stored,
-                )
-                dataset = repo.add_dataset(
-                    session,
-                    tenant_id=actor.tenant_id,
-                    owner_id=actor.user_id,
-                    name=name,
-                    source_name=source_name,
-                    template_id=template_id,
-                    file_id=info.id,
-                    status=status,
-                    rows=table.num_rows,
-                    column_types={f.name: column_type(f.type) or "string" for f in table.schema},
-                    size_bytes=stored.size,
-                    report=report.to_dict(),
-                )
-                record(
-                    session,
-                    actor,
-                    "dataset.uploaded",
-                    "dataset",
-                    dataset.id,
-                    name=name,
-                    rows=table.num_rows,
-                    status=status,
-                )
-        except BaseException:
-            store.delete(key)
-            raise
-        return dataset
+        return upload.dataset
 
     # --- reading a dataset ----------------------------------------------------------------------
-    def list(self, actor: Actor, status: str | None = None) -> list[Dataset]:
+    def list(self, actor: Actor, status: str | None = None, usage: str | None = None) -> list[Dataset]:
         require(actor, "datasets:read")
         with self.db.session() as session:
-            return repo.list_datasets(session, actor.tenant_id, status=status)
+            return repo.list_datasets(session, actor.tenant_id, status=status, usage=usage)
 
     def get(self, actor: Actor, dataset_id: str) -> Dataset:
         require(actor, "datasets:read")
@@ -228,17 +160,32 @@ class DatasetService(Service):
         return frame
 
     def statistics(self, actor: Actor, dataset_id: str, refresh: bool = False) -> pd.DataFrame:
-        """Per-column profile, computed once and cached with the dataset (``refresh`` recomputes)."""
-        self.get(actor, dataset_id)
-        with self.db.session() as session:
-            cached = None if refresh else repo.dataset_statistics(session, actor.tenant_id, dataset_id)
+        """Per-column profile, computed once and cached with the dataset (``refresh`` recomputes). A profile of a
+        version that was replaced meanwhile is returned but not cached."""
+        version = self.get(actor, dataset_id).version
+        cached = None if refresh else self.stored_statistics(actor, dataset_id)
         if cached is not None:
-            return pd.DataFrame(cached)
+            return cached
         frame = profile(self.table(actor, dataset_id))
         records = json.loads(frame.to_json(orient="records", date_format="iso"))
         with self.db.session() as session:
-            repo.set_dataset_statistics(session, actor.tenant_id, dataset_id, records)
+            if repo.get_dataset(session, actor.tenant_id, dataset_id).version == version:
+                repo.set_dataset_statistics(session, actor.tenant_id, dataset_id, records)
         return pd.DataFrame(records)
+
+    def stored_statistics(self, actor: Actor, dataset_id: str) -> pd.DataFrame | None:
+        """The cached profile, or None when it was never computed for the current version (nothing is read)."""
+        require(actor, "datasets:read")
+        with self.db.session() as session:
+            cached = repo.dataset_statistics(session, actor.tenant_id, dataset_id)
+        return None if cached is None else pd.DataFrame(cached)
+
+    def generate_statistics(self, actor: Actor, dataset_id: str) -> Job:
+        """(Re)compute the profile as a job (progress, cancel); ``stored_statistics`` reads it when it is done."""
+        dataset = self.get(actor, dataset_id)
+        return self.engine.jobs.submit(
+            actor, "dataset_statistics", f"Statistics of {dataset.name}", {"dataset_id": dataset_id}
+        )
 
     def histogram(self, actor: Actor, dataset_id: str, column: str, bins: int = 30) -> pd.DataFrame:
         return histogram(self.table(actor, dataset_id, [column]), column, bins=bins)
@@ -283,8 +230,9 @@ class DatasetService(Service):
         for model_id, _ in models:
             self.engine.models.delete(actor, model_id)
         with self.db.session() as session:
+            held = versions_repo.delete_for_dataset(session, actor.tenant_id, dataset_id)
             file_id = repo.delete_dataset(session, actor.tenant_id, dataset_id)
-            key = file_repo.delete_file(session, actor.tenant_id, file_id)
+            keys = [file_repo.delete_file(session, actor.tenant_id, f) for f in sorted(held | {file_id})]
             record(
                 session,
                 actor,
@@ -295,7 +243,8 @@ class DatasetService(Service):
                 cascade=cascade,
                 models=[label for _, label in models],
             )
-        self.engine.store.delete(key)
+        for key in keys:
+            self.engine.store.delete(key)
 
     def load_samples(self, actor: Actor) -> Datasets:
         """Upload the demo datasets of ``data/samples`` (skipping names that already exist)."""

@@ -17,6 +17,7 @@ from core.entities import Actor, FileInfo
 from core.errors import Conflict, InvalidInput
 from core.services.base import Service, record, require
 from core.storage.repositories import catalog as catalog_repo
+from core.storage.repositories import dataset_files as dataset_repo
 from core.storage.repositories import files as repo
 
 USER_KINDS = ("data", "model", "code", "environment", "other")
@@ -133,18 +134,24 @@ class FileService(Service):
         return FilePreview("text", text=text, note="" if whole else f"First {len(head) >> 10} KB.")
 
     def delete(self, actor: Actor, file_id: str) -> None:
-        """Refused, naming the user, for a file that holds a dataset, that a model refers to (its pipeline,
+        """Refused, naming the user, for a file that holds a dataset (any version) or is one of its files (see
+        ``eng.dataset_files.delete_file``), that a model refers to (its pipeline,
         held-out predictions or SHAP values: the model would break) or that an unfinished job reads."""
         require(actor, "files:write")
         with self.db.session() as session:
             info = repo.get_file(session, actor.tenant_id, file_id)
-            holders = [d.name for d in catalog_repo.list_datasets(session, actor.tenant_id) if d.file_id == file_id]
+            held = dataset_repo.version_holding(session, actor.tenant_id, file_id)
+            part = dataset_repo.part_of_file(session, actor.tenant_id, file_id)
             models = catalog_repo.models_using_file(session, actor.tenant_id, file_id)
             jobs = catalog_repo.jobs_using(session, actor.tenant_id, [file_id])
-        if holders:
+        if held:
             raise Conflict(
-                f"The file {info.name!r} holds the dataset {holders[0]!r}; delete the dataset on the "
-                "Datasets page instead."
+                f"The file {info.name!r} holds the dataset {held[0]!r} (version {held[1]}); delete the dataset on "
+                "the Datasets page instead."
+            )
+        if part:
+            raise Conflict(
+                f"The file {info.name!r} is a file of a dataset: eng.dataset_files.remove takes it out (a new version)."
             )
         if models:
             raise Conflict(

@@ -43,28 +43,16 @@ def library_versions() -> dict[str, str]:
 
 
 class HealthService(Service):
+    def alive(self) -> bool:
+        """For unauthenticated probes (the API's health check): whether the database and file store work."""
+        return bool(self._database(platform=False)["ok"]) and self._files_ok()
+
     def status(self, actor: Actor) -> dict[str, Any]:
         """Open to every signed-in user: whether things work, no tenant data. The file store's counts and bytes
         span every tenant, and the database's address and errors describe the server, so only platform
         administrators get them."""
-        settings, platform = self.engine.settings, actor.is_platform_admin
-        database: dict[str, Any] = {}
-        if platform:
-            database["url"] = make_url(settings.database_url).render_as_string(hide_password=True)
-        try:
-            with self.db.session() as session:
-                session.execute(text("SELECT 1"))
-            database["ok"] = True
-        except Exception as exc:  # health reporting must not fail itself
-            database.update(ok=False, error=str(exc) if platform else "The database does not answer.")
-        store = self.engine.store
-        probe = store.root / ".health"
-        try:
-            probe.write_bytes(b"ok")
-            probe.unlink()
-            files_ok = True
-        except OSError:
-            files_ok = False
+        settings, store, platform = self.engine.settings, self.engine.store, actor.is_platform_admin
+        database, files_ok = self._database(platform=platform), self._files_ok()
         file_store: dict[str, Any] = {"ok": files_ok}
         if platform:
             file_store["files"], file_store["bytes"] = store.usage()
@@ -75,3 +63,25 @@ class HealthService(Service):
             "jobs": {"runner": settings.job_runner, "max_parallel": settings.max_jobs},
             "limits": {"max_upload_mb": settings.max_upload_mb},
         }
+
+    def _database(self, *, platform: bool) -> dict[str, Any]:
+        """Whether the database answers; its address and error text only for ``platform`` administrators."""
+        database: dict[str, Any] = {}
+        if platform:
+            database["url"] = make_url(self.engine.settings.database_url).render_as_string(hide_password=True)
+        try:
+            with self.db.session() as session:
+                session.execute(text("SELECT 1"))
+            database["ok"] = True
+        except Exception as exc:  # health reporting must not fail itself
+            database.update(ok=False, error=str(exc) if platform else "The database does not answer.")
+        return database
+
+    def _files_ok(self) -> bool:
+        probe = self.engine.store.root / ".health"
+        try:
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError:
+            return False
+        return True

@@ -17,6 +17,7 @@ from core.services.files import clean_name
 from core.storage.repositories import catalog as repo
 
 Columns = list[ColumnSpec]  # an alias: inside the service class, `list` is the method
+EXPORT_SHAPES = ("studio", "seed")
 
 
 def check_columns(columns: Sequence[ColumnSpec]) -> Columns:
@@ -94,16 +95,27 @@ class TemplateService(Service):
         return template
 
     def update(
-        self, actor: Actor, template_id: str, *, name: str, columns: Sequence[ColumnSpec], description: str = ""
+        self,
+        actor: Actor,
+        template_id: str,
+        *,
+        name: str | None = None,
+        columns: Sequence[ColumnSpec] | None = None,
+        description: str | None = None,
     ) -> Template:
-        """Existing datasets keep the types they were validated with; new uploads use the new columns."""
+        """Change what is given (None keeps the value). Existing datasets keep the types they were validated
+        with; new uploads use the new columns."""
         require(actor, "templates:write")
-        name, columns = _clean_name(name), check_columns(columns)
+        with self.db.session() as session:
+            current = repo.get_template(session, actor.tenant_id, template_id)
+        name = _clean_name(current.name if name is None else name)
+        checked = check_columns(current.columns if columns is None else columns)
+        description = (current.description if description is None else description).strip()
         with unique_name("template", name), self.db.session() as session:
             if repo.template_name_taken(session, actor.tenant_id, name, except_id=template_id):
                 raise Conflict(f"A template named {name!r} already exists.")
             template = repo.update_template(
-                session, actor.tenant_id, template_id, name=name, description=description.strip(), columns=columns
+                session, actor.tenant_id, template_id, name=name, description=description, columns=checked
             )
             record(session, actor, "template.updated", "template", template_id, name=name)
         return template
@@ -120,15 +132,19 @@ class TemplateService(Service):
             repo.delete_template(session, actor.tenant_id, template_id)
             record(session, actor, "template.deleted", "template", template_id, name=template.name)
 
-    def export_json(self, actor: Actor, template_id: str) -> bytes:
-        return json.dumps(self.get(actor, template_id).to_dict(), indent=2).encode()
+    def export_json(self, actor: Actor, template_id: str, shape: str = "studio") -> bytes:
+        """The template as JSON: ours (``studio``) or the Data ML platform's (``seed``); both import."""
+        if shape not in EXPORT_SHAPES:
+            raise InvalidInput(f"shape must be one of {', '.join(EXPORT_SHAPES)}.")
+        template = self.get(actor, template_id)
+        return json.dumps(template.to_dict() if shape == "studio" else template.to_seed_dict(), indent=2).encode()
 
     def import_json(self, actor: Actor, data: bytes, name: str | None = None) -> Template:
-        """Create a template from a downloaded template JSON (``name`` overrides the one in the file)."""
+        """Create a template from a template JSON, ours or the seed's (``name`` overrides the one in the file)."""
         try:
             spec = json.loads(data)
-            columns = [ColumnSpec.from_dict(c) for c in spec["columns"]]
-            name = name or str(spec["name"])
+            columns = [ColumnSpec.from_dict(c) for c in spec.get("columns", spec.get("template_schema"))]
+            name = name or str(spec.get("name", spec.get("template_name")) or "")
             description = str(spec.get("description") or "")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InvalidInput("That file is not a template JSON (name and columns).", details=str(exc)) from None

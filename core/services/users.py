@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from core.entities import Actor, Role, User
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from core.security.passwords import check_password_rule, dummy_hash, hash_password, verify_password
-from core.security.permissions import BUILTIN_ROLES, LABELS, PLATFORM_PERMISSION, check_permission_names
+from core.security.permissions import (
+    BUILTIN_ROLES,
+    LABELS,
+    PERMISSIONS,
+    PLATFORM_PERMISSION,
+    check_permission_names,
+)
 from core.services.base import Service, record, require
 from core.storage.orm import utcnow
 from core.storage.repositories import audit as audit_repo
@@ -19,6 +25,7 @@ from core.storage.repositories import identity as repo
 
 WRONG_CREDENTIALS = "Incorrect username or password."
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+_PERMISSION = re.compile(r"^[a-z][a-z0-9_.:]{2,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -104,23 +111,34 @@ class UserService(Service):
     def actor_for(self, user_id: str) -> Actor:
         """Rebuild the actor for a remembered session or a job; refuses deactivated users."""
         with self.db.session() as session:
-            try:
-                user = repo.get_user(session, None, user_id)
-            except NotFound:
-                raise PermissionDenied("Your session has ended; please sign in again.") from None
-            if not user.active:
-                raise PermissionDenied("Your session has ended; please sign in again.")
-            return self._actor(session, user)
+            return self._live_actor(session, user_id)
 
     def actor_for_remembered(self, username: str, issued_at: datetime) -> Actor:
         """The actor of a remembered sign-in (cookie) issued at ``issued_at`` (UTC), unless it was voided
         since by signing out or changing the password."""
         with self.db.session() as session:
             found = repo.credentials_for(session, username)
-            cutoff = repo.sessions_valid_after(session, found[0].id) if found else None
-        if found is None or (cutoff is not None and issued_at <= cutoff):
+        if found is None:
             raise PermissionDenied("Your session has ended; please sign in again.")
-        return self.actor_for(found[0].id)
+        return self.actor_since(found[0].id, issued_at)
+
+    def actor_since(self, user_id: str, issued_at: datetime) -> Actor:
+        """The actor of a sign-in (cookie or API token) issued at ``issued_at`` (naive UTC), unless the user
+        signed out everywhere, changed the password or was deactivated since."""
+        with self.db.session() as session:  # one session: every API request passes here
+            cutoff = repo.sessions_valid_after(session, user_id)
+            if cutoff is not None and issued_at <= cutoff:
+                raise PermissionDenied("Your session has ended; please sign in again.")
+            return self._live_actor(session, user_id)
+
+    def _live_actor(self, session: Session, user_id: str) -> Actor:
+        try:
+            user = repo.get_user(session, None, user_id)
+        except NotFound:
+            raise PermissionDenied("Your session has ended; please sign in again.") from None
+        if not user.active:
+            raise PermissionDenied("Your session has ended; please sign in again.")
+        return self._actor(session, user)
 
     def sign_out(self, actor: Actor) -> None:
         """Void every remembered sign-in of the user (server side: a stolen cookie stops working too)."""
@@ -154,26 +172,67 @@ class UserService(Service):
             )
             record(session, actor, "user.password_changed", "user", actor.user_id)
 
+    def me(self, actor: Actor) -> User:
+        """The actor's own user record (e-mail, last sign-in), which the ``Actor`` does not carry."""
+        with self.db.session() as session:
+            return repo.get_user(session, actor.tenant_id, actor.user_id)
+
+    def reset_password_by_name(
+        self, actor: Actor, username: str, new_password: str, old_password: str | None = None
+    ) -> None:
+        """The API's reset: one's own password with the old one, anyone else's as a user manager."""
+        username = username.strip().lower()
+        if old_password is not None:
+            if username != actor.username:
+                raise PermissionDenied("The old password only changes your own password.")
+            self.change_password(actor, old_password, new_password)
+            return
+        user = next((u for u in self.list(actor) if u.username == username), None)
+        if user is None:
+            raise NotFound("That user does not exist.")
+        self.reset_password(actor, user.id, new_password)
+
     # --- tenant administration ----------------------------------------------------------------
     def list(self, actor: Actor) -> list[User]:
         require(actor, "users:manage")
         with self.db.session() as session:
             return repo.list_users(session, actor.tenant_id)
 
+    def get(self, actor: Actor, user_id: str) -> User:
+        """One user of the actor's tenant (anyone may read their own record)."""
+        if user_id != actor.user_id:
+            require(actor, "users:manage")
+        with self.db.session() as session:
+            return repo.get_user(session, actor.tenant_id, user_id)
+
     def create(
-        self, actor: Actor, *, username: str, password: str, email: str, role: str, display_name: str | None = None
+        self,
+        actor: Actor,
+        *,
+        username: str,
+        password: str,
+        email: str,
+        role: str,
+        display_name: str | None = None,
+        tenant_id: str | None = None,
     ) -> User:
+        """A user of the actor's tenant; of ``tenant_id`` only for a platform administrator (else NotFound,
+        as for any other tenant's resource)."""
         require(actor, "users:manage")
+        tenant_id = tenant_id or actor.tenant_id
+        if tenant_id != actor.tenant_id and not actor.can(PLATFORM_PERMISSION):
+            raise NotFound("That tenant does not exist.")
         username = username.strip().lower()
         check_identity_fields(username, email, display_name or username)
         check_password_rule(password)
         with self.db.session() as session:
-            _check_grantable(session, actor, role)
+            repo.get_tenant(session, tenant_id)
+            _check_grantable(session, actor, role, tenant_id)
             if repo.username_exists(session, username):
                 raise Conflict(f"The username {username!r} is already taken; choose another.")
             user = repo.create_user(
                 session,
-                tenant_id=actor.tenant_id,
+                tenant_id=tenant_id,
                 username=username,
                 display_name=display_name or username,
                 email=email,
@@ -233,14 +292,40 @@ class UserService(Service):
             raise InvalidInput(
                 f"{name!r} cannot be a role name: use 3–64 lower-case letters and digits, not a built-in name."
             )
-        perms = check_permission_names(permissions)
-        _check_within(actor, perms, f"You cannot create a role that allows more than your own role ({actor.role}).")
         with self.db.session() as session:
+            perms = check_permission_names(permissions, repo.custom_permissions(session, actor.tenant_id))
+            refusal = f"You cannot create a role that allows more than your own role ({actor.role})."
+            _check_within(actor, perms, refusal)
             if name in repo.custom_roles(session, actor.tenant_id):
                 raise Conflict(f"A role named {name!r} already exists.")
             repo.create_role(session, tenant_id=actor.tenant_id, name=name, permissions=sorted(perms))
             record(session, actor, "role.created", "role", name, permissions=sorted(perms))
         return Role(name, perms, False)
+
+    def permissions(self, actor: Actor) -> dict[str, str]:
+        """Permission names a role may hold, with what they allow: the built-in ones, then the tenant's own."""
+        require(actor, "users:manage")
+        with self.db.session() as session:
+            custom = repo.custom_permissions(session, actor.tenant_id)
+        return {**PERMISSIONS, **{name: description or "(custom)" for name, description in custom.items()}}
+
+    def create_permission(self, actor: Actor, name: str, description: str = "") -> str:
+        """A custom permission name (``can_approve_models``) for roles to hold and other systems to check;
+        the engine's own checks keep using the built-in names only."""
+        require(actor, "users:manage")
+        name = name.strip().lower()
+        if not _PERMISSION.match(name) or name in LABELS:
+            raise InvalidInput(
+                f"{name!r} cannot be a permission name: use 3–64 lower-case letters, digits, '_', '.' or ':', "
+                "not a built-in name.",
+                [Problem("not a valid permission name", field="name", value=name)],
+            )
+        with self.db.session() as session:
+            if name in repo.custom_permissions(session, actor.tenant_id):
+                raise Conflict(f"A permission named {name!r} already exists.")
+            repo.create_permission(session, tenant_id=actor.tenant_id, name=name, description=description.strip())
+            record(session, actor, "permission.created", "permission", name)
+        return name
 
     def delete_role(self, actor: Actor, name: str) -> None:
         require(actor, "users:manage")
@@ -274,15 +359,15 @@ def _permissions(session: Session, user: User) -> frozenset[str]:
 
 
 def _check_within(actor: Actor, permissions: frozenset[str], refusal: str) -> None:
-    """Raise ``PermissionDenied(refusal)`` when ``permissions`` go beyond the actor's, naming them in the details."""
-    beyond = sorted(permissions - actor.permissions)
+    """Raise ``PermissionDenied(refusal)`` when built-in ``permissions`` go beyond the actor's, naming them."""
+    beyond = sorted((permissions - actor.permissions) & LABELS.keys())  # custom names grant nothing here
     if beyond:
         raise PermissionDenied(refusal, details="Beyond your role: " + "; ".join(f"{p} ({LABELS[p]})" for p in beyond))
 
 
-def _check_grantable(session: Session, actor: Actor, role: str) -> None:
+def _check_grantable(session: Session, actor: Actor, role: str, tenant_id: str | None = None) -> None:
     """Refuse a role that allows more than the actor's own (else a user manager could make themselves admin)."""
-    roles = _roles(session, actor.tenant_id)
+    roles = _roles(session, tenant_id or actor.tenant_id)
     if role not in roles:
         raise InvalidInput(f"There is no role named {role!r}.")
     refusal = f"You cannot grant the role {role!r}: it allows more than your own ({actor.role})."

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.errors import Conflict
+from core.errors import Conflict, InvalidInput
 from core.storage.migrate import upgrade
 
 
@@ -60,7 +60,8 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commit on success, roll back on error, integrity errors become ``Conflict``."""
+        """A unit of work: commit on success, roll back on error, integrity errors become ``Conflict`` and
+        values the database refuses ``InvalidInput``."""
         session = self._sessions()
         try:
             yield session
@@ -68,6 +69,9 @@ class Database:
         except IntegrityError as exc:
             session.rollback()
             raise Conflict("That conflicts with something that already exists.", str(exc.orig)) from exc
+        except DataError as exc:  # e.g. a NUL character, which Postgres text refuses (SQLite stores it)
+            session.rollback()
+            raise InvalidInput("A value cannot be stored or looked up as given.", details=str(exc.orig)) from exc
         except BaseException:
             session.rollback()
             raise

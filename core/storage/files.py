@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, TooLarge
 
 FILE_KINDS = ("data", "dataset", "model", "result", "sample", "code", "environment", "other")
 _CHUNK = 1024 * 1024
@@ -81,7 +81,7 @@ class FileStore:
             for chunk in _chunks(data):
                 size += len(chunk)
                 if max_bytes is not None and size > max_bytes:
-                    raise InvalidInput(f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MB.")
+                    raise TooLarge(f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MB.")
                 digest.update(chunk)
                 out.write(chunk)
         return StoredBytes(storage_key=key, size=size, sha256=digest.hexdigest())

@@ -228,7 +228,7 @@ def test_files_a_model_refers_to_are_refused_naming_the_model(engine: Engine, ad
     for file_id in used:
         with pytest.raises(Conflict, match="belongs to the model iris v1"):
             engine.files.delete(admin, file_id)
-    assert len(engine.files.list(admin)) == 5  # dataset, pipeline, held-out, SHAP, background
+    assert len(engine.files.list(admin)) == 6  # dataset and its original, pipeline, held-out, SHAP, background
     confusion = engine.models.summary(admin, model.id).confusion
     assert confusion is not None and confusion.to_numpy().sum() == 30
     assert engine.models.importance(admin, model.id) is not None
@@ -242,7 +242,7 @@ def test_model_files_need_the_model_download_permission(
         with pytest.raises(PermissionDenied, match="download model files"):
             read(viewer, str(model.file_id))
     assert model.file_id not in {f.id for f in engine.files.list(viewer)}
-    assert len(engine.files.list(viewer)) == 4  # the dataset and the three result files stay visible
+    assert len(engine.files.list(viewer)) == 5  # the dataset, its original and the three result files stay visible
     assert engine.files.download(analyst, str(model.file_id)) == engine.models.download(analyst, model.id)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from core import Actor, Conflict, Engine, JobStatus, NotFound, PermissionDenied
 from core.jobs.tasks import TASKS
-from core.security.permissions import PERMISSIONS
+from core.security.permissions import BUILTIN_ROLES, PERMISSIONS
 from core.storage.orm import JobRow
 from core.storage.repositories import jobs as job_repo
 from tests.conftest import ADMIN_PASSWORD
@@ -127,7 +127,7 @@ def test_only_owner_or_admin_cancels(engine: Engine, admin: Actor, viewer: Actor
         engine.jobs.cancel(viewer, job.id)
 
 
-@pytest.mark.parametrize("kind", [k for k, task in TASKS.items() if task.permission != "jobs:read"])
+@pytest.mark.parametrize("kind", [k for k, task in TASKS.items() if task.permission not in BUILTIN_ROLES["viewer"]])
 def test_viewer_cannot_submit_work_jobs_directly_by_kind(
     engine: Engine, admin: Actor, viewer: Actor, kind: str
 ) -> None:

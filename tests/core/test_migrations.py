@@ -60,6 +60,21 @@ def test_a_workspace_from_before_migrations_is_upgraded_and_still_usable(home: P
             assert eng.files.download(actor, f.id) == f.data
         assert [(j.id, j.status) for j in eng.jobs.list(actor)] == [(legacy.JOB, JobStatus.SUCCEEDED)]
         assert eng.jobs.get(actor, legacy.JOB).result == {"model_id": legacy.MODEL}
+        dataset = eng.datasets.get(actor, legacy.DATASET)  # 0005: version 1, made of one file (its Parquet file)
+        [part] = eng.dataset_files.list(actor, legacy.DATASET)
+        assert (dataset.version, dataset.usage, part.file_id, part.rows) == (
+            1,
+            "training",
+            dataset.file_id,
+            dataset.rows,
+        )
+        assert [v.version for v in eng.dataset_files.versions(actor, legacy.DATASET)] == [1]
+        more = eng.datasets.frame(actor, legacy.DATASET).head(2).to_csv(index=False).encode()
+        added = eng.dataset_files.add(actor, legacy.DATASET, files=[("more.csv", more)])
+        assert (added.dataset.version, added.dataset.rows) == (2, dataset.rows + 2)
+        removed = eng.dataset_files.remove(actor, part.file_id)  # the first version keeps its file
+        assert (removed.version, removed.rows) == (3, 2)
+        assert eng.files.get(actor, part.file_id).kind == "dataset"
     finally:
         eng.close()
 

@@ -107,6 +107,15 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("users.roles", lambda e, a, i: e.users.roles(a), PermissionDenied),
     ("users.change_password", lambda e, a, i: e.users.change_password(a, USER_PASSWORD, "changed-pass-123"), ALLOWED),
     ("users.sign_out", lambda e, a, i: e.users.sign_out(a), ALLOWED),
+    ("users.me", lambda e, a, i: e.users.me(a), ALLOWED),
+    ("users.get", lambda e, a, i: e.users.get(a, i["analyst"]), PermissionDenied),
+    ("users.permissions", lambda e, a, i: e.users.permissions(a), PermissionDenied),
+    ("users.create_permission", lambda e, a, i: e.users.create_permission(a, "can_approve"), PermissionDenied),
+    (
+        "users.reset_password_by_name",
+        lambda e, a, i: e.users.reset_password_by_name(a, "ana", USER_PASSWORD),
+        PermissionDenied,
+    ),
     (
         "tenants.create",
         lambda e, a, i: e.tenants.create(
@@ -172,6 +181,24 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("datasets.histogram", lambda e, a, i: e.datasets.histogram(a, i["dataset"], "a"), ALLOWED),
     ("datasets.value_counts", lambda e, a, i: e.datasets.value_counts(a, i["dataset"], "b"), ALLOWED),
     ("datasets.correlation", lambda e, a, i: e.datasets.correlation(a, i["dataset"]), ALLOWED),
+    ("datasets.stored_statistics", lambda e, a, i: e.datasets.stored_statistics(a, i["dataset"]), ALLOWED),
+    ("datasets.generate_statistics", lambda e, a, i: e.datasets.generate_statistics(a, i["dataset"]), ALLOWED),
+    (
+        "dataset_files.upload",
+        lambda e, a, i: e.dataset_files.upload(a, name="n", files=[("n.csv", CSV)]),
+        PermissionDenied,
+    ),
+    (
+        "dataset_files.add",
+        lambda e, a, i: e.dataset_files.add(a, i["dataset"], files=[("n.csv", CSV)]),
+        PermissionDenied,
+    ),
+    ("dataset_files.remove", lambda e, a, i: e.dataset_files.remove(a, i["dataset_file"]), PermissionDenied),
+    ("dataset_files.delete_file", lambda e, a, i: e.dataset_files.delete_file(a, i["dataset_file"]), PermissionDenied),
+    ("dataset_files.list", lambda e, a, i: e.dataset_files.list(a, i["dataset"]), ALLOWED),
+    ("dataset_files.of_file", lambda e, a, i: e.dataset_files.of_file(a, i["dataset_file"]), ALLOWED),
+    ("dataset_files.versions", lambda e, a, i: e.dataset_files.versions(a, i["dataset"]), ALLOWED),
+    ("dataset_files.facts", lambda e, a, i: e.dataset_files.facts(a), ALLOWED),
     ("inference.form_fields", lambda e, a, i: e.inference.form_fields(a, _scoring_model(e, i)), ALLOWED),
     (
         "inference.predict_one",
@@ -247,6 +274,9 @@ TENANT_FREE = {
     "users.roles",
     "users.change_password",
     "users.sign_out",
+    "users.me",
+    "users.permissions",
+    "users.create_permission",
     "tenants.list",
     "tenants.create",
     "audit.list",
@@ -264,6 +294,8 @@ TENANT_FREE = {
     "datasets.list",
     "datasets.load_samples",
     "datasets.sheets",
+    "dataset_files.upload",
+    "dataset_files.facts",
     "inference.log",
     "models.list",
     "attribution.add_reference",
@@ -288,7 +320,8 @@ def world(engine: Engine, admin: Actor, analyst: Actor) -> dict[str, Any]:
         "job": engine.jobs.selftest(admin, steps=1).id,
         "file": engine.files.add(admin, filename="notes.txt", data=b"hello").id,
         "template": template.id,
-        "dataset": engine.datasets.upload(admin, filename="d.csv", data=CSV, template_id=template.id).id,
+        "dataset": (dataset := engine.datasets.upload(admin, filename="d.csv", data=CSV, template_id=template.id)).id,
+        "dataset_file": engine.dataset_files.list(admin, dataset.id)[0].file_id,
     }
 
 
@@ -322,6 +355,12 @@ UNCHECKED = {
     "users.authenticate": "is the sign-in itself",
     "users.actor_for": "server side; rebuilds the actor of a live session or a job's owner, takes no actor",
     "users.actor_for_remembered": "server side; the actor of a verified sign-in cookie, takes no actor",
+    "users.actor_since": "server side; the actor of a verified cookie or API token, takes no actor",
+    "tokens.sign_in": "is the sign-in itself (through users.authenticate)",
+    "tokens.actor_for_access": "takes no actor; verifies a signed API token, then as users.actor_since",
+    "tokens.refresh": "takes no actor; verifies a signed refresh token, then as users.actor_since",
+    "tokens.revoke": "takes no actor; revokes the chain of a signed refresh token, which only narrows access",
+    "health.alive": "takes no actor; a yes or no for unauthenticated probes, no details",
     "health.status": "any signed-in actor; versions and whether things work; workspace file counts, the database "
     "address and its errors only for platform administrators (test_hardening_identity)",
 }

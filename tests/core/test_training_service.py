@@ -283,7 +283,7 @@ def test_cancel_during_training_leaves_no_model_and_no_file(process_engine: Engi
     assert job.status == "canceled"
     time.sleep(0.5)  # the worker's own clean-up runs as it exits
     assert eng.models.list(admin) == [] and _stored_files(home) == []
-    assert [f.kind for f in eng.files.list(admin)] == ["dataset"]
+    assert sorted(f.kind for f in eng.files.list(admin)) == ["data", "dataset"]  # the dataset and its original
 
 
 def _refused_before_queueing(world, request: TrainRequest) -> InvalidInput:

@@ -4,20 +4,32 @@ from core.storage.orm.activity import AuditRow, FileRow, JobRow
 from core.storage.orm.attribution import LibraryIndexRow, ReferenceRow, RunRow, SampleRow
 from core.storage.orm.base import Base, name_key, new_id, utcnow
 from core.storage.orm.data import DatasetRow, ModelRow, TemplateRow
-from core.storage.orm.identity import LoginThrottleRow, RoleRow, TenantRow, UserRow
+from core.storage.orm.dataset_files import DatasetFileRow, DatasetVersionRow
+from core.storage.orm.identity import (
+    LoginThrottleRow,
+    PermissionRow,
+    RefreshTokenRow,
+    RoleRow,
+    TenantRow,
+    UserRow,
+)
 from core.storage.orm.predictions import PredictionRow
 
 __all__ = [
     "AuditRow",
     "Base",
+    "DatasetFileRow",
     "DatasetRow",
+    "DatasetVersionRow",
     "FileRow",
     "JobRow",
     "LibraryIndexRow",
     "LoginThrottleRow",
     "ModelRow",
+    "PermissionRow",
     "PredictionRow",
     "ReferenceRow",
+    "RefreshTokenRow",
     "RoleRow",
     "RunRow",
     "SampleRow",

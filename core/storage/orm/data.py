@@ -45,6 +45,8 @@ class DatasetRow(NamedMixin, Base):
     report: Mapped[dict[str, Any]] = mapped_column()
     statistics: Mapped[list[Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = created_column()
+    usage: Mapped[str] = mapped_column(String(20), default="training", server_default="training")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class ModelRow(NamedMixin, Base):

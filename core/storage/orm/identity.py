@@ -1,4 +1,4 @@
-"""Tenants, users, custom roles and the sign-in throttle."""
+"""Tenants, users, custom roles and permissions, the sign-in throttle and API refresh tokens."""
 
 from __future__ import annotations
 
@@ -51,6 +51,18 @@ class RoleRow(Base):
     created_at: Mapped[datetime] = created_column()
 
 
+class PermissionRow(Base):
+    """A tenant's custom permission name, which its roles can hold; the engine itself requires only built-in ones."""
+
+    __tablename__ = "permissions"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    id: Mapped[str] = id_column()
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = created_column()
+
+
 class LoginThrottleRow(Base):
     """Failed sign-ins per typed username (known or not, so nothing leaks)."""
 
@@ -59,3 +71,18 @@ class LoginThrottleRow(Base):
     failures: Mapped[int] = mapped_column(default=0)
     first_failure_at: Mapped[datetime | None] = mapped_column(default=None)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RefreshTokenRow(Base):
+    """One API refresh token, by its ``jti`` (the token itself is never stored). Tokens rotated from one sign-in
+    share a ``family_id``, so presenting a rotated one again revokes the whole chain."""
+
+    __tablename__ = "refresh_tokens"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(36), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    created_at: Mapped[datetime] = created_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    replaced_by: Mapped[str | None] = mapped_column(String(36), default=None)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from core.datasets.report import ValidationReport
 from core.entities import UNFINISHED_JOB_STATES, ColumnSpec, Dataset, Template
@@ -107,14 +107,18 @@ def _dataset(row: DatasetRow, owner: str, template_name: str | None) -> Dataset:
         file_id=row.file_id,
         created_at=row.created_at,
         validation=ValidationReport.from_dict(row.report),
+        usage=row.usage,
+        version=row.version,
     )
 
 
 def _dataset_query():  # type: ignore[no-untyped-def]
+    """Datasets with owner and template names; the cached statistics (large JSON) are not read with them."""
     return (
         select(DatasetRow, UserRow.username, TemplateRow.name)
         .join(UserRow, UserRow.id == DatasetRow.owner_id)
         .outerjoin(TemplateRow, TemplateRow.id == DatasetRow.template_id)
+        .options(defer(DatasetRow.statistics))
     )
 
 
@@ -134,10 +138,14 @@ def get_dataset(session: Session, tenant_id: str, dataset_id: str) -> Dataset:
     return _dataset(*found)
 
 
-def list_datasets(session: Session, tenant_id: str, *, status: str | None = None) -> list[Dataset]:
+def list_datasets(
+    session: Session, tenant_id: str, *, status: str | None = None, usage: str | None = None
+) -> list[Dataset]:
     query = _dataset_query().where(DatasetRow.tenant_id == tenant_id).order_by(DatasetRow.created_at.desc())
     if status:
         query = query.where(DatasetRow.status == status)
+    if usage:
+        query = query.where(DatasetRow.usage == usage)
     return [_dataset(*found) for found in session.execute(query)]
 
 

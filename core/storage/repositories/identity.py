@@ -1,4 +1,4 @@
-"""Tenants, users, custom roles and the sign-in throttle."""
+"""Tenants, users, custom roles and permissions, and the sign-in throttle."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.entities import Tenant, User
 from core.errors import NotFound
-from core.storage.orm import LoginThrottleRow, RoleRow, TenantRow, UserRow, name_key
+from core.storage.orm import LoginThrottleRow, PermissionRow, RoleRow, TenantRow, UserRow, name_key
 
 
 def _tenant(row: TenantRow) -> Tenant:
@@ -159,6 +159,19 @@ def custom_roles(session: Session, tenant_id: str) -> dict[str, frozenset[str]]:
 
 def create_role(session: Session, *, tenant_id: str, name: str, permissions: list[str]) -> None:
     session.add(RoleRow(tenant_id=tenant_id, name=name, permissions=sorted(permissions)))
+    session.flush()
+
+
+def custom_permissions(session: Session, tenant_id: str) -> dict[str, str]:
+    """name -> description of the tenant's own permission names."""
+    rows = session.scalars(
+        select(PermissionRow).where(PermissionRow.tenant_id == tenant_id).order_by(PermissionRow.name)
+    )
+    return {r.name: r.description for r in rows}
+
+
+def create_permission(session: Session, *, tenant_id: str, name: str, description: str) -> None:
+    session.add(PermissionRow(tenant_id=tenant_id, name=name, description=description))
     session.flush()
 
 
