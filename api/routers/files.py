@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.data_schemas import FileOut, FilesOut, records
 from api.deps import ActorDep, EngineDep
-from core import USER_KINDS, InvalidInput, Problem
+from core import USER_KINDS, InvalidInput, Problem, safe_csv
 
 router = APIRouter(prefix="/files", tags=["files"])
 
@@ -86,7 +86,11 @@ def view_file(
     nothing to show here (download them)."""
     preview = eng.files.preview(actor, file_id, rows=rows)
     if preview.table is not None:
-        lines = preview.table.to_csv(index=False).splitlines()
+        table_frame = preview.table
+        header = safe_csv(table_frame.head(0)).decode().removesuffix("\r\n")
+        lines = [header] + [
+            safe_csv(table_frame.iloc[[i]], header=False).decode().removesuffix("\r\n") for i in range(len(table_frame))
+        ]  # one entry per row, even for multi-line cells
         table = records(preview.table)
         columns = [str(c) for c in preview.table.columns]
         return FileView(

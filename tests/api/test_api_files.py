@@ -67,6 +67,15 @@ def test_standalone_files_with_a_kind(client: TestClient, admin_headers: Headers
     assert deleted == {"message": "The file was deleted.", "dataset_id": None, "dataset_version": None}
 
 
+def test_view_gives_one_line_per_row_with_formulas_neutralized(client: TestClient, admin_headers: Headers) -> None:
+    hostile = b'id,note\r\n1,"x\r=1+1"\r\n2,=SUM(A1)\r\n'
+    response = add(client, admin_headers, [("hostile.csv", hostile)], kind="data")
+    assert response.status_code == 201, response.text
+    file_id = response.json()["files"][0]["id"]
+    view = client.get(f"{API}/files/view", params={"file_id": file_id}, headers=admin_headers).json()
+    assert view["content_preview"] == ["id,note", '1,"x\r=1+1"', "2,'=SUM(A1)"]
+
+
 def test_errors(client: TestClient, admin_headers: Headers, engine: Engine, admin: Actor) -> None:
     dataset = created(client, admin_headers, files=[("jan.csv", JAN)])
     only = dataset["files"][0]["id"]
