@@ -16,17 +16,27 @@ from core.entities.data import (
     ColumnSpec,
     ColumnType,
     Dataset,
-    Model,
     Template,
+    TrainingCheck,
     TrainRequest,
 )
 from core.entities.identity import Actor, Role, Tenant, User
+from core.entities.models import (
+    MODEL_FILE_ROLES,
+    FeatureSpec,
+    ForecastSpec,
+    ImportanceInfo,
+    Model,
+    ModelDetails,
+    ModelSchema,
+)
 from core.entities.predictions import PREDICTION_KINDS, InputField, InputWarning, Prediction, PredictionRecord
 
 __all__ = [
     "COLUMN_TYPES",
     "DATASET_STATES",
     "FINISHED_STATES",
+    "MODEL_FILE_ROLES",
     "PHASE_STATES",
     "PREDICTION_KINDS",
     "PROBLEM_TYPES",
@@ -39,12 +49,17 @@ __all__ = [
     "ColumnSpec",
     "ColumnType",
     "Dataset",
+    "FeatureSpec",
     "FileInfo",
+    "ForecastSpec",
+    "ImportanceInfo",
     "InputField",
     "InputWarning",
     "Job",
     "JobStatus",
     "Model",
+    "ModelDetails",
+    "ModelSchema",
     "Prediction",
     "PredictionRecord",
     "ReferenceLibrary",
@@ -53,5 +68,6 @@ __all__ = [
     "Template",
     "Tenant",
     "TrainRequest",
+    "TrainingCheck",
     "User",
 ]

@@ -46,7 +46,7 @@ class HealthService(Service):
     def status(self, actor: Actor) -> dict[str, Any]:
         """Open to every signed-in user: whether things work, no tenant data. The file store's counts and bytes
         span every tenant, so only platform administrators get them."""
-        settings = self.engine.settings
+        settings = self.settings
         database: dict[str, Any] = {"url": make_url(settings.database_url).render_as_string(hide_password=True)}
         try:
             with self.db.session() as session:
@@ -54,7 +54,7 @@ class HealthService(Service):
             database["ok"] = True
         except Exception as exc:  # health reporting must not fail itself
             database.update(ok=False, error=str(exc))
-        store = self.engine.store
+        store = self.store
         probe = store.root / ".health"
         try:
             probe.write_bytes(b"ok")

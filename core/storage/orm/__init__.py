@@ -5,6 +5,7 @@ from core.storage.orm.attribution import LibraryIndexRow, ReferenceRow, RunRow, 
 from core.storage.orm.base import Base, name_key, new_id, utcnow
 from core.storage.orm.data import DatasetRow, ModelRow, TemplateRow
 from core.storage.orm.identity import LoginThrottleRow, RoleRow, TenantRow, UserRow
+from core.storage.orm.links import JobLinkRow, ModelDatasetRow, ModelFileRow
 from core.storage.orm.predictions import PredictionRow
 
 __all__ = [
@@ -12,9 +13,12 @@ __all__ = [
     "Base",
     "DatasetRow",
     "FileRow",
+    "JobLinkRow",
     "JobRow",
     "LibraryIndexRow",
     "LoginThrottleRow",
+    "ModelDatasetRow",
+    "ModelFileRow",
     "ModelRow",
     "PredictionRow",
     "ReferenceRow",
