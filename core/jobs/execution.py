@@ -42,23 +42,29 @@ class JobContext(Generic[S]):
         self.workspace, self.services, self.job, self.actor = workspace, services, job, actor
         self._interval = interval
         self._last_beat = time.monotonic()  # just claimed: the row is fresh
+        self._reported: tuple[float, str] | None = None  # progress not written yet
         self._cancel = False
 
-    def _due(self) -> bool:
-        return time.monotonic() - self._last_beat >= self._interval
-
-    def progress(self, fraction: float, message: str = "") -> None:
-        if not self._due() and fraction < 1.0:
+    def _beat(self, force: bool = False) -> None:
+        """Write the latest progress (reading the cancel flag back), or just read the flag, if one is due."""
+        if not force and time.monotonic() - self._last_beat < self._interval:
             return
         self._last_beat = time.monotonic()
         with self.workspace.db.session() as session:
-            self._cancel = job_repo.set_progress(session, self.job.id, fraction, message) or self._cancel
+            if self._reported is not None:
+                cancel = job_repo.set_progress(session, self.job.id, *self._reported)
+                self._reported = None
+            else:
+                cancel = job_repo.process_of(session, self.job.id)[2]
+        self._cancel = self._cancel or cancel
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        self._reported = (fraction, message)
+        self._beat(force=fraction >= 1.0)
 
     def cancelled(self) -> bool:
-        if not self._cancel and self._due():
-            self._last_beat = time.monotonic()
-            with self.workspace.db.session() as session:
-                self._cancel = job_repo.process_of(session, self.job.id)[2]
+        if not self._cancel:
+            self._beat()
         return self._cancel
 
     def check(self) -> None:

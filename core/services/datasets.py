@@ -294,37 +294,53 @@ class DatasetService(Service):
         links' foreign keys refuse a job queued meanwhile), so a refusal leaves the dataset and its models whole.
         """
         require(actor, "datasets:write")
-        with self.db.session() as session:
-            dataset = repo.get_dataset(session, actor.tenant_id, dataset_id)
-            models = repo.models_using_dataset(session, actor.tenant_id, dataset_id)
-            if models and not cascade:
-                names = ", ".join(sorted(label for _, label in models))
-                raise Conflict(f"The dataset {dataset.name!r} is used by {len(models)} model(s): {names}.")
-            jobs = repo.jobs_using(
-                session, actor.tenant_id, datasets=[dataset_id], models=[model_id for model_id, _ in models]
-            )
-            if jobs:
-                raise Conflict(
-                    f"The dataset {dataset.name!r} is used by {len(jobs)} unfinished job(s): "
-                    f"{', '.join(jobs)}; try again when they finish."
-                )
-            if models:
-                require(actor, "models:train")
-            keys = [key for model_id, _ in models for key in self.models._delete(session, actor, model_id)]
-            file_id = repo.delete_dataset(session, actor.tenant_id, dataset_id)
-            keys.append(file_repo.delete_file(session, actor.tenant_id, file_id))
-            record(
-                session,
-                actor,
-                "dataset.deleted",
-                "dataset",
-                dataset_id,
-                name=dataset.name,
-                cascade=cascade,
-                models=[label for _, label in models],
-            )
+        try:
+            with self.db.session() as session:
+                keys = self._delete(session, actor, dataset_id, cascade)
+        except Conflict as exc:
+            if exc.details is None:  # one of the refusals above
+                raise
+            raise Conflict(  # a foreign key: a job or model was linked to it meanwhile
+                "The dataset is in use by something started a moment ago; try again when it finishes.", exc.details
+            ) from exc
         for key in keys:
             self.store.delete(key)
+
+    def _delete(self, session: Session, actor: Actor, dataset_id: str, cascade: bool) -> list[str]:
+        """Check, then delete the dataset, its file row and (``cascade``) its models; returns storage keys."""
+        dataset = repo.get_dataset(session, actor.tenant_id, dataset_id)
+        models = repo.models_using_dataset(session, actor.tenant_id, dataset_id)
+        if models and not cascade:
+            names = ", ".join(sorted(label for _, label in models))
+            raise Conflict(f"The dataset {dataset.name!r} is used by {len(models)} model(s): {names}.")
+        jobs = repo.jobs_using(
+            session,
+            actor.tenant_id,
+            datasets=[dataset_id],
+            models=[model_id for model_id, _ in models],
+            files=[dataset.file_id],
+        )
+        if jobs:
+            raise Conflict(
+                f"The dataset {dataset.name!r} is used by {len(jobs)} unfinished job(s): "
+                f"{', '.join(jobs)}; try again when they finish."
+            )
+        if models:
+            require(actor, "models:train")
+        keys = [key for model_id, _ in models for key in self.models._delete(session, actor, model_id)]
+        file_id = repo.delete_dataset(session, actor.tenant_id, dataset_id)
+        keys.append(file_repo.delete_file(session, actor.tenant_id, file_id))
+        record(
+            session,
+            actor,
+            "dataset.deleted",
+            "dataset",
+            dataset_id,
+            name=dataset.name,
+            cascade=cascade,
+            models=[label for _, label in models],
+        )
+        return keys
 
     def load_samples(self, actor: Actor) -> Datasets:
         """Upload the demo datasets of ``data/samples`` (skipping names that already exist)."""

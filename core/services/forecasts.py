@@ -53,6 +53,7 @@ class ForecastSummary:
     """
 
     model: Model
+    spec: ForecastSpec
     freq: str
     season_length: int
     horizon: int
@@ -168,6 +169,7 @@ class ForecastService(Service):
         fit = ForecastFit.from_dict(spec.fit)
         return ForecastSummary(
             model=model,
+            spec=spec,
             freq=fit.freq,
             season_length=fit.season_length,
             horizon=fit.horizon,

@@ -34,6 +34,7 @@ class ModelSummary:
     """Everything the Models page shows about one version; frames are None when they do not apply."""
 
     model: Model
+    holdout: pd.DataFrame  # row, y_true, y_pred (+ probability_<class>): what the metrics come from
     metrics: dict[str, float | None]
     cv_metric: str
     leaderboard: pd.DataFrame
@@ -144,6 +145,7 @@ def build_summary(
     model = chain[0]
     return ModelSummary(
         model=model,
+        holdout=holdout if holdout is not None else pd.DataFrame(columns=["y_true", "y_pred"]),
         metrics=dict(model.metrics),
         cv_metric=model.details.cv_metric,
         leaderboard=pd.DataFrame(list(model.details.leaderboard)),

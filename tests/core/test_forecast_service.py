@@ -238,9 +238,9 @@ def test_irregular_timestamps_are_put_on_the_grid_when_resampling_is_chosen(engi
         horizon=3,
     )
     verdict = engine.forecasts.check(admin, request)
-    assert "frequency MS (inferred), season length 1 (yours), evaluation horizon 3 steps (yours)" in verdict["reason"]
+    assert "frequency MS (inferred), season length 1 (yours), evaluation horizon 3 steps (yours)" in verdict.reason
     quarterly = engine.forecasts.check(admin, replace(request, frequency="QS", season_length=None, horizon=None))
-    assert "1 series of 9 points; frequency QS (yours), season length 4 (inferred)" in quarterly["reason"]
+    assert "1 series of 9 points; frequency QS (yours), season length 4 (inferred)" in quarterly.reason
     trained = model_id(engine.training.submit(admin, request))
     history = engine.forecasts.history(admin, trained)
     assert len(history) == 26 and history["ds"].diff().dt.days.dropna().between(28, 31).all()
@@ -262,8 +262,8 @@ def test_check_warns_about_series_too_short_for_the_season(engine: Engine, admin
             horizon=12,
         ),
     )
-    assert verdict["series"] == 6 and verdict["frequency"] == "MS" and verdict["season_length"] == 12
-    assert verdict["warnings"] == ["Too short for season length 12, so non-seasonal models are used: 1 of 6 series."]
+    assert verdict.series == 6 and verdict.frequency == "MS" and verdict.season_length == 12
+    assert verdict.warnings == ("Too short for season length 12, so non-seasonal models are used: 1 of 6 series.",)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from core import Actor, ColumnSpec, Conflict, Engine, InvalidInput, PermissionDenied
+from core import Actor, ColumnSpec, Conflict, Engine, InvalidInput, ModelDetails, ModelSchema, PermissionDenied
 from core.services import users as users_module
 from core.services.users import WRONG_CREDENTIALS
 from core.storage.orm import LoginThrottleRow, utcnow
@@ -131,9 +131,20 @@ def test_parallel_versions_of_one_predictor_get_distinct_numbers(eng: Engine, bo
 
     def add(name: str) -> int:
         with eng.db.session() as session:
-            fields = dict(problem_type="regression", dataset_id=dataset.id, target="y", schema={}, metrics={})
             model = model_repo.add_model_version(
-                session, tenant_id=boss.tenant_id, owner_id=boss.user_id, name=name, details={}, **fields
+                session,
+                tenant_id=boss.tenant_id,
+                owner_id=boss.user_id,
+                name=name,
+                problem_type="regression",
+                dataset_id=dataset.id,
+                job_id=None,
+                target="y",
+                schema=ModelSchema(features=(), target="y", problem_type="regression"),
+                metrics={},
+                details=ModelDetails(),
+                datasets=[dataset.id],
+                files={},
             )
             return model.version
 
