@@ -18,6 +18,7 @@ from core import ColumnSpec, Conflict, Engine, InvalidInput, JobStatus, NotFound
 from core.entities import TrainRequest
 from core.services import inference_tasks
 from core.storage.repositories import jobs as job_repo
+from core.storage.repositories import models as model_repo
 from tests.conftest import ADMIN_PASSWORD, make_user
 
 MIXED_TEMPLATE = [
@@ -187,12 +188,13 @@ def test_form_prediction_flags_values_outside_the_training_range_and_says_what_t
 
 
 @pytest.mark.parametrize("name", ["iris", "diabetes", "mixed"])
-def test_a_model_trained_before_backgrounds_were_kept_still_explains_and_says_so(w, monkeypatch, name: str) -> None:
+def test_a_model_trained_before_backgrounds_were_kept_still_explains_and_says_so(w, name: str) -> None:
     from core.ml.explain import _TREES
     from core.services import models as model_service
 
     model_id = w.models[name]
-    monkeypatch.setattr(model_service.ModelService, "background", lambda self, actor, model_id: None)
+    with w.eng.db.session() as session:  # as such a model is stored: no background file linked
+        kept = model_repo.set_file(session, w.analyst.tenant_id, model_id, role="background", file_id=None)
     model_service._load_pipeline.cache_clear()  # a fresh pipeline object: no explainer cached for it yet
     try:
         tree = isinstance(w.eng.models.pipeline(w.analyst, model_id)[-1], _TREES)
@@ -200,6 +202,8 @@ def test_a_model_trained_before_backgrounds_were_kept_still_explains_and_says_so
         result = w.eng.inference.predict_one(w.analyst, model_id, values)
     finally:
         model_service._load_pipeline.cache_clear()
+        with w.eng.db.session() as session:
+            model_repo.set_file(session, w.analyst.tenant_id, model_id, role="background", file_id=kept)
     assert result.baseline is not None
     if tree:  # TreeSHAP never needed a background
         assert result.baseline.startswith("the average model output over the ")

@@ -159,9 +159,9 @@ def test_incremental_version_links_its_parent_and_learns_from_more_rows(world) -
 def test_check_says_which_problem_type_it_chose_and_why(world) -> None:
     check = world.engine.training.check
     chosen = check(world.admin, TrainRequest(dataset_id=world.diabetes.id, name="x", target="target"))
-    assert chosen["problem_type"] == "regression" and "distinct values" in chosen["reason"]
+    assert chosen.problem_type == "regression" and "distinct values" in chosen.reason
     chosen = check(world.admin, TrainRequest(dataset_id=world.first.id, name="x", target="diagnosis"))
-    assert chosen["problem_type"] == "classification" and "text labels" in chosen["reason"]
+    assert chosen.problem_type == "classification" and "text labels" in chosen.reason
 
 
 def test_check_warns_about_identifier_and_leaking_columns(world) -> None:
@@ -398,5 +398,5 @@ def test_a_regression_on_a_dated_table_suggests_forecasting(world) -> None:  # t
         admin, name="air", filename="air.csv", data=Path("data/samples/air_passengers.csv").read_bytes()
     )
     check = eng.training.check(admin, TrainRequest(dataset_id=air.id, name="air", target="passengers"))
-    assert check["problem_type"] == "regression"
-    assert check["warnings"][0].startswith("This looks like a time series (a date column 'month'")
+    assert check.problem_type == "regression"
+    assert check.warnings[0].startswith("This looks like a time series (a date column 'month'")
