@@ -55,7 +55,7 @@ class JobContext(Generic[S]):
                 cancel = job_repo.set_progress(session, self.job.id, *self._reported)
                 self._reported = None
             else:
-                cancel = job_repo.process_of(session, self.job.id)[2]
+                cancel = job_repo.cancel_requested(session, self.job.id)
         self._cancel = self._cancel or cancel
 
     def progress(self, fraction: float, message: str = "") -> None:
@@ -72,11 +72,13 @@ class JobContext(Generic[S]):
             raise Cancelled()
 
 
-def execute_job(workspace: Workspace, services: Services, job: Job) -> Job:
-    """Run a job that is already ``running`` (claimed) to a final state; never raises; returns the finished job."""
+def execute_job(workspace: Workspace, services: Services, job: Job, owner: Actor | None = None) -> Job:
+    """Run a job that is already ``running`` (claimed) to a final state; never raises; returns the finished job.
+    ``owner``: the job's owner as the submit that starts it inline just checked them, else read again."""
     status, result, error, details = JobStatus.FAILED, None, None, None
     try:
-        ctx = JobContext(workspace, services, job, services.users.actor_for(job.owner_id))
+        actor = owner if owner is not None and owner.user_id == job.owner_id else None
+        ctx = JobContext(workspace, services, job, actor or services.users.actor_for(job.owner_id))
         result = task_function(job.kind)(ctx, job.params)
         status = JobStatus.SUCCEEDED
     except Cancelled:

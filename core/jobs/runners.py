@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from core.config import REPO_ROOT
-from core.entities import Job, JobStatus
+from core.entities import Actor, Job, JobStatus
 from core.jobs.execution import Services, execute_job
 from core.progress import CANCELLED
 from core.storage.repositories import jobs as job_repo
@@ -29,8 +29,9 @@ HOST = socket.gethostname()
 
 
 class JobRunner(Protocol):
-    def start(self, job_id: str) -> Job | None:
-        """Start a queued job; returns it finished when it ran to the end here (inline), else None."""
+    def start(self, job_id: str, owner: Actor | None = None) -> Job | None:
+        """Start a queued job (``owner``: its owner, who just submitted it); returns it finished when it ran to the
+        end here (inline), else None."""
 
     def stop(self, job_id: str) -> None: ...
 
@@ -42,11 +43,11 @@ class InlineRunner:
     def __init__(self, workspace: Workspace, services: Callable[[], Services]) -> None:
         self.workspace, self.services = workspace, services
 
-    def start(self, job_id: str) -> Job | None:
+    def start(self, job_id: str, owner: Actor | None = None) -> Job | None:
         with self.workspace.db.session() as session:
             claimed = job_repo.claim_slot(session, job_id, max_running=1_000_000, tenant_share=1_000_000)
             job = job_repo.get_job(session, None, job_id) if claimed else None
-        return execute_job(self.workspace, self.services(), job) if job else None
+        return execute_job(self.workspace, self.services(), job, owner) if job else None
 
     def stop(self, job_id: str) -> None:
         with self.workspace.db.session() as session:
@@ -77,7 +78,7 @@ class ProcessRunner:
     def __init__(self, workspace: Workspace, grace_s: float = 5.0) -> None:
         self.workspace, self.grace_s = workspace, grace_s
 
-    def start(self, job_id: str) -> Job | None:
+    def start(self, job_id: str, owner: Actor | None = None) -> Job | None:
         env, settings = dict(os.environ), self.workspace.settings
         env.update(DATAML_HOME=str(settings.home), DATAML_DATABASE_URL=settings.database_url)
         env.update(DATAML_MAX_JOBS=str(settings.max_jobs), DATAML_MAX_JOBS_PER_TENANT=str(settings.max_jobs_per_tenant))

@@ -267,7 +267,7 @@ class AttributionService(Service):
             if repo.running_index_jobs(session, actor.tenant_id, INDEX_KIND):
                 raise Conflict("The index is already being rebuilt; wait for that job to finish.")
             job = self.jobs._queue(session, actor, INDEX_KIND, "Rebuild the attribution index", {})
-        return self.jobs._start(job)
+        return self.jobs._start(job, actor)
 
     # --- samples --------------------------------------------------------------------------------------
     def submit(self, actor: Actor, filename: str, data: bytes) -> AttributionSample:
@@ -309,7 +309,7 @@ class AttributionService(Service):
                 repo.update_run(session, actor.tenant_id, sha, model.name, job_id=job.id)
                 jobs.append(job)
         for job in jobs:
-            self.jobs._start(job)
+            self.jobs._start(job, actor)
         return self.get_sample(actor, sha)
 
     def get_sample(self, actor: Actor, sample_id: str) -> AttributionSample:

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 ON_PROBLEMS = ("keep", "keep_valid", "reject")
 SAMPLES_DIR = REPO_ROOT / "data" / "samples"
 Source = bytes | Path | BinaryIO
-Datasets = list[Dataset]  # an alias: inside the service class, `list` is the method
+Datasets = list[Dataset]  # aliases: inside the service class, `list` is the method
+Keys = list[str]
 
 
 def _quote(name: str) -> str:
@@ -306,7 +307,7 @@ class DatasetService(Service):
         for key in keys:
             self.store.delete(key)
 
-    def _delete(self, session: Session, actor: Actor, dataset_id: str, cascade: bool) -> list[str]:
+    def _delete(self, session: Session, actor: Actor, dataset_id: str, cascade: bool) -> Keys:
         """Check, then delete the dataset, its file row and (``cascade``) its models; returns storage keys."""
         dataset = repo.get_dataset(session, actor.tenant_id, dataset_id)
         models = repo.models_using_dataset(session, actor.tenant_id, dataset_id)

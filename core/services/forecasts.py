@@ -308,7 +308,7 @@ class ForecastService(Service):
             count = f"{len(req.series_ids):,} series" if len(req.series_ids) > 1 else req.series_ids[0]
             title = f"Forecast {count}, {req.steps} steps, with {req.model.label}"
             job = self.jobs._queue(session, actor, "forecast", title, params)
-        return self.jobs._start(job)
+        return self.jobs._start(job, actor)
 
     def result(self, actor: Actor, job_id: str) -> pd.DataFrame:
         """The forecast of a finished ``forecast`` job, as ``forecast`` returns it."""

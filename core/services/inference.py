@@ -277,7 +277,7 @@ class InferenceService(Service):
             if kept is not None:
                 self.store.delete(kept.storage_key)
             raise
-        return self.jobs._start(job)
+        return self.jobs._start(job, actor)
 
     def _read_upload(
         self, session: Session, actor: Actor, model: Model, data: Source | None, filename: str | None

@@ -42,9 +42,10 @@ class JobService(Service):
         record(session, actor, "job.submitted", "job", job.id, kind=kind, title=title)
         return job
 
-    def _start(self, job: Job) -> Job:
-        """Hand a committed job to the runner: the finished job when it ran inline, else the queued one."""
-        return self.runner.start(job.id) or job
+    def _start(self, job: Job, actor: Actor) -> Job:
+        """Hand a committed job of ``actor`` to the runner: the finished job when it ran inline, else the queued
+        one."""
+        return self.runner.start(job.id, actor) or job
 
     def _get(self, session: Session, actor: Actor, job_id: str) -> Job:
         job = repo.get_job(session, actor.tenant_id, job_id)
@@ -56,7 +57,7 @@ class JobService(Service):
         """Queue a job of ``kind`` and start it."""
         with self.db.session() as session:
             job = self._queue(session, actor, kind, title, params)
-        return self._start(job)
+        return self._start(job, actor)
 
     def selftest(self, actor: Actor, steps: int = 5, outcome: str = "succeed") -> Job:
         """A harmless job to check that workers run (About page)."""

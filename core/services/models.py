@@ -189,7 +189,7 @@ class ModelService(Service):
                 )
             params = {"model_id": model.id, "sample_rows": int(sample_rows)}
             job = self.jobs._queue(session, actor, "explain_model", f"Explain {model.label}", params)
-        return self.jobs._start(job)
+        return self.jobs._start(job, actor)
 
     def delete_importance(self, actor: Actor, model_id: str) -> None:
         require(actor, "models:train")

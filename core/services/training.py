@@ -230,6 +230,6 @@ class TrainingService(Service):
         self._plans.discard(actor.tenant_id, request)
         self._handoff[job.id] = plan
         try:
-            return self.jobs._start(job)
+            return self.jobs._start(job, actor)
         finally:
             self._handoff.pop(job.id, None)

@@ -149,7 +149,9 @@ def test_only_the_write_permission_adds_files_and_never_from_a_server_path(
         with pytest.raises(InvalidInput, match="not as a path"):
             engine.files.add(analyst, filename="hostname", data=data, kind="model")  # type: ignore[arg-type]
     assert footprint(engine) == before
-    assert not callable(getattr(engine.files, "store", None))  # services keep their own files; no public method stores a path
+    assert not callable(
+        getattr(engine.files, "store", None)
+    )  # services keep their own files; no public method stores a path
 
 
 def test_damaged_parquet_preview_is_a_note_and_the_file_can_still_be_deleted(engine: Engine, admin: Actor) -> None:

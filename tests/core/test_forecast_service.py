@@ -188,7 +188,7 @@ def test_forecast_job_result_is_the_forecast_and_viewers_may_not_run_it(world: W
         eng.forecasts.forecast(viewer, world.air, steps=3)
 
 
-# --- bad tables: reported before training, never queued ----------------------------------------------------------------
+# --- bad tables: reported before training, never queued -------------------------------------------------------
 
 MONTHS = [f"2020-{m:02d}-01" for m in range(1, 13)] + [f"2021-{m:02d}-01" for m in range(1, 13)]
 

@@ -143,6 +143,10 @@ def set_progress(session: Session, job_id: str, fraction: float, message: str) -
         .where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING)
         .values(progress=max(0.0, min(1.0, fraction)), message=message[:300])
     )
+    return cancel_requested(session, job_id)
+
+
+def cancel_requested(session: Session, job_id: str) -> bool:
     return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
 
 
