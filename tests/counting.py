@@ -1,6 +1,7 @@
 """Counts what an action costs, from real events: database transactions begun (SQLAlchemy's ``after_begin`` on
-every ``Session``, savepoints left out), among them a job's heartbeats (the statements that read a job's cancel flag, once per progress
-write or cancel check), and Parquet reads (``pyarrow.parquet.read_table``, wrapped so each call still reads)."""
+every ``Session``, savepoints left out), among them a job's heartbeats (the statements that read a job's cancel
+flag, once per progress write or cancel check), and Parquet reads (``pyarrow.parquet.read_table``, wrapped so
+each call still reads)."""
 
 from __future__ import annotations
 
