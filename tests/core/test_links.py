@@ -21,7 +21,7 @@ ROWS = b"x,y\n" + b"".join(f"{i},{'ab'[i % 2]}\n".encode() for i in range(30))
 
 def _together(*calls: Callable[[], Any]) -> list[Any]:
     """Run the calls in threads released at the same moment; each result or the exception it raised."""
-    start, results = threading.Barrier(len(calls)), [None] * len(calls)
+    start, results = threading.Barrier(len(calls)), list[Any]([None] * len(calls))
 
     def run(index: int, call: Callable[[], Any]) -> None:
         start.wait()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -58,16 +59,16 @@ def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
         eng.close()
 
 
-def tabular(w: SimpleNamespace, table: str = "good", **fields: object) -> TrainRequest:
+def tabular(w: SimpleNamespace, table: str = "good", **fields: Any) -> TrainRequest:
     return replace(TrainRequest(dataset_id=w.ids[table], name="m", target="y", time_budget_s=1), **fields)
 
 
-def forecast(w: SimpleNamespace, table: str = "months", **fields: object) -> TrainRequest:
+def forecast(w: SimpleNamespace, table: str = "months", **fields: Any) -> TrainRequest:
     request = TrainRequest(dataset_id=w.ids[table], name="f", target="sales", problem_type="forecast")
     return replace(request, **{"time_column": "month", **fields})
 
 
-def again(w: SimpleNamespace, table: str = "good", **fields: object) -> TrainRequest:
+def again(w: SimpleNamespace, table: str = "good", **fields: Any) -> TrainRequest:
     """A new version of ``flowers``."""
     return tabular(w, table, name="flowers", parent_model_id=w.parent, **fields)
 
