@@ -49,9 +49,7 @@ class Engine:
         self.models = ModelService(ws, jobs=self.jobs)
         self.datasets = DatasetService(ws, models=self.models)
         self.forecasts = ForecastService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
-        self.training = TrainingService(
-            ws, datasets=self.datasets, models=self.models, forecasts=self.forecasts, jobs=self.jobs
-        )
+        self.training = TrainingService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
         self.inference = InferenceService(
             ws, datasets=self.datasets, models=self.models, forecasts=self.forecasts, jobs=self.jobs
         )

@@ -16,7 +16,6 @@ from core.errors import Conflict, InvalidInput, NotFound, Problem
 from core.services.base import Service, require
 from core.services.datasets import DatasetService
 from core.services.forecast_checks import forecast_verdict, to_history
-from core.services.forecasts import ForecastService
 from core.services.jobs import JobService
 from core.services.models import ModelService
 from core.services.training_plan import PlanCache, TrainingPlan
@@ -86,16 +85,10 @@ def _same_setup(request: TrainRequest, parent: Model, features: list[str], probl
 
 class TrainingService(Service):
     def __init__(
-        self,
-        workspace: Workspace,
-        *,
-        datasets: DatasetService,
-        models: ModelService,
-        forecasts: ForecastService,
-        jobs: JobService,
+        self, workspace: Workspace, *, datasets: DatasetService, models: ModelService, jobs: JobService
     ) -> None:
         super().__init__(workspace)
-        self.datasets, self.models, self.forecasts, self.jobs = datasets, models, forecasts, jobs
+        self.datasets, self.models, self.jobs = datasets, models, jobs
         self._plans = PlanCache()
         self._handoff: dict[str, TrainingPlan] = {}  # job id -> its plan, while its task may run in this process
 

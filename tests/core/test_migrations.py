@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -119,11 +120,11 @@ def test_link_tables_go_back_into_json_on_downgrade(home: Path, blank_url: str) 
     files = w3.build(home, blank_url)
     engine = create_engine(blank_url)
     with migrate.migration_connection(engine) as connection:
-        before = dict(connection.execute(text("SELECT id, details FROM models")).all())
+        before: dict[str, Any] = dict(connection.execute(text("SELECT id, details FROM models")).tuples().all())
         command.upgrade(migrate.alembic_config(connection), "head")
         command.downgrade(migrate.alembic_config(connection), "0003")
-        after = dict(connection.execute(text("SELECT id, details FROM models")).all())
-        model_files = dict(connection.execute(text("SELECT id, file_id FROM models")).all())
+        after: dict[str, Any] = dict(connection.execute(text("SELECT id, details FROM models")).tuples().all())
+        model_files: dict[str, Any] = dict(connection.execute(text("SELECT id, file_id FROM models")).tuples().all())
         assert not inspect(connection).has_table("model_datasets")
     engine.dispose()
     parse = (lambda d: d) if isinstance(next(iter(after.values())), dict) else json.loads
