@@ -4,8 +4,8 @@ never leaves a model without its dataset, whichever wins (run concurrently, many
 from __future__ import annotations
 
 import threading
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Any
