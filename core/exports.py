@@ -32,12 +32,25 @@ def neutralize(value: object) -> object:
     return text if text != value else value
 
 
+def may_hold_text(dtype: object) -> bool:
+    """Whether a column of this dtype can hold text: anything but numbers, booleans, dates and durations
+    (object, string, category, Arrow-backed strings, whatever pandas adds next)."""
+    types = pd.api.types
+    return not (
+        types.is_numeric_dtype(dtype)
+        or types.is_bool_dtype(dtype)
+        or types.is_datetime64_any_dtype(dtype)
+        or types.is_timedelta64_dtype(dtype)
+    )
+
+
 def neutralize_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """A copy with the text cells of ``columns`` (default: every text-like column) and the header neutralized."""
+    """A copy with the text cells of ``columns`` (default: every column that may hold text) and the header
+    neutralized."""
     out = df.copy()
     wanted = list(out.columns) if columns is None else list(columns)
     for column in wanted:
-        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype | pd.CategoricalDtype):
+        if may_hold_text(out[column].dtype):
             out[column] = out[column].astype(object).map(neutralize)
     out.columns = [str(neutralize(str(c))) for c in out.columns]
     return out

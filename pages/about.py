@@ -16,7 +16,7 @@ with guard():
     status = engine.health.status(actor)
     db, store, jobs = status["database"], status["file_store"], status["jobs"]
     a, b, c = st.columns(3)
-    a.metric("Database", "OK" if db["ok"] else "failing", help=db["url"])
+    a.metric("Database", "OK" if db["ok"] else "failing", help=db.get("url"))
     usage = f"{store['files']} files, {store['bytes'] / 1e6:.1f} MB" if "files" in store else None
     b.metric("File store", "OK" if store["ok"] else "failing", usage)
     c.metric("Job runner", jobs["runner"], f"{jobs['max_parallel']} job(s) at once", delta_color="off")

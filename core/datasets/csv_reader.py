@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pv
 
@@ -183,29 +184,44 @@ def _parse(source: bytes | Path, dialect: Dialect, filename: str, text_columns: 
         if not dialect.multiline:  # a quoted line break past the sniffed rows looks like a ragged row
             return _parse(source, replace(dialect, multiline=True), filename, text_columns)
         width = int(ragged.group(1))
+        _check_quotes_closed(source, dialect, filename)  # a stray quote (the likelier cause) is named at its row
         raise InvalidInput(
             f"'{filename}' has rows whose number of fields differs from its header ({width} columns).",
             _ragged_rows(source, dialect, width) or [Problem(str(error).splitlines()[0])],
         ) from error
-    if _last_row_spans_lines(table):  # a quote never closed swallows the rest of the file into the last row
+    # A stray quote makes the lines up to the next quote (or the rest of the file) one cell, or ends the file
+    if _some_cell_spans_lines(table) or _last_line_has_quote(source):
         _check_quotes_closed(source, dialect, filename)
     return table
 
 
-def _last_row_spans_lines(table: pa.Table) -> bool:
-    if table.num_rows == 0:
-        return False
-    last = table.slice(table.num_rows - 1)
-    return any(
-        isinstance(value, str) and ("\n" in value or "\r" in value)
-        for column in last.columns
-        if pa.types.is_string(column.type)
-        for value in column.to_pylist()
-    )
+def _some_cell_spans_lines(table: pa.Table) -> bool:
+    """Whether a text cell holds a line break, searched in the columns' character buffers (milliseconds for
+    millions of cells; a buffer may hold bytes past its cells, which at worst asks for the exact check)."""
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            for chunk in column.chunks:
+                data = chunk.buffers()[2]
+                characters = np.frombuffer(data, np.uint8) if data is not None else np.empty(0, np.uint8)
+                if (characters == ord("\n")).any() or (characters == ord("\r")).any():
+                    return True
+    return False
+
+
+def _last_line_has_quote(source: bytes | Path) -> bool:
+    """Whether the file ends without a line break on a line holding a quote (where a quote opened on the last
+    line and never closed leaves no line break in the cell to notice it by). Reads the last bytes only."""
+    with _binary(source) as stream:
+        stream.seek(0, io.SEEK_END)
+        stream.seek(max(0, stream.tell() - SAMPLE_BYTES))
+        tail = stream.read()
+    return not tail.endswith((b"\n", b"\r")) and b'"' in tail.rsplit(b"\n", 1)[-1]
 
 
 def _check_quotes_closed(source: bytes | Path, dialect: Dialect, filename: str) -> None:
-    """Refuse a file whose last quoted field never ends, naming the data row where it opens."""
+    """Refuse a file where a quoted field runs over lines it should not (never closed, or closed in the middle
+    of a field), naming the data row where that field starts. Run only when that may have happened (a cell
+    spanning lines, or a quote on an unfinished last line): Arrow's parser is lenient about both."""
     with _text(source, dialect) as text:
         records = (r for r in csv.reader(text, delimiter=dialect.delimiter, strict=True) if r)
         row = -dialect.skip_rows  # the hint line, then the header, come before data row 1
@@ -213,12 +229,21 @@ def _check_quotes_closed(source: bytes | Path, dialect: Dialect, filename: str) 
             for _ in records:
                 row += 1
         except csv.Error as error:
-            if "unexpected end of data" not in str(error):
+            if "unexpected end of data" in str(error):
+                what, fix = "a quote opened in row {} that is never closed, so the rest of the file", "close the quote"
+            elif "expected after" in str(error):  # '"a"b': text after a closing quote
+                what, fix = (
+                    "a quoted field in row {} that goes on after its closing quote, so several lines",
+                    "fix its quotes",
+                )
+            elif "field limit" in str(error):  # a cell of over 128 KB among cells spanning lines: a quote not closed
+                what = f"a field in row {{}} longer than {csv.field_size_limit():,} characters, likely a quote never"
+                what, fix = what + " closed, so many lines", "close the quote"
+            else:
                 return  # other oddities were for Arrow to judge; it accepted them
             raise InvalidInput(
-                f"'{filename}' has a quote opened in row {row} that is never closed, so every line after it "
-                "would be read as one cell; close the quote or remove it.",
-                [Problem("unterminated quote", row=row)],
+                f"'{filename}' has {what.format(row)} would be read as one cell; {fix} or remove it.",
+                [Problem(f"unterminated or misplaced quote ({error})", row=row)],
             ) from None
 
 

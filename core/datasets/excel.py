@@ -1,10 +1,11 @@
 """Excel .xlsx -> Arrow with openpyxl in read-only mode, after checking the zip is really a workbook.
 
 The zip directory is inspected first (cheap, no XML parsed) so a damaged file, a zip that is not a
-workbook, or a zip bomb is refused with a clear sentence before openpyxl touches it. Bytes alone do not bound
-the work (a few MB can unpack to a GB of cells), so reading also stops at ``MAX_CELLS`` cells and after
-``MAX_SECONDS``; the sheet's ``<dimension>`` tag is ignored (a wrong one loses rows or makes openpyxl walk
-a million empty rows).
+workbook, or a zip bomb (too big unpacked, or a part unpacking to over ``MAX_INFLATE_RATIO`` times its size) is
+refused with a clear sentence before openpyxl touches it (Python's zipfile holds each part to the size the
+directory declares). Sizes alone do not bound the work (a sheet of empty cells is tiny even unpacked), so reading
+also stops at ``MAX_CELLS`` cells and after ``MAX_SECONDS``; the sheet's ``<dimension>`` tag is ignored (a wrong
+one loses rows or makes openpyxl walk a million empty rows).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from core.datasets.headers import NULL_TOKENS, checked_names
 from core.errors import InvalidInput, Problem
 
 MAX_UNCOMPRESSED_BYTES = 2 << 30
+MAX_INFLATE_RATIO = 100  # real workbook parts unpack to at most ~20x; a bomb (a GB of XML in a few MB) far more
+INFLATE_GRACE_BYTES = 1 << 20  # small parts may compress better (an empty sheet's XML)
 MAX_CELLS = 20_000_000  # cells and rows read, empty ones included
 MAX_SECONDS = 120.0
 # openpyxl meets damage in many ways; AttributeError / IndexError come from a workbook.xml that names no sheet
@@ -160,6 +163,13 @@ def _check_zip(stream: IO[bytes], filename: str) -> None:
             f"'{filename}' expands to more than {MAX_UNCOMPRESSED_BYTES >> 30} GB; it is refused.",
             [Problem("workbook too large when unpacked")],
         )
+    for entry in entries:  # openpyxl parses shared strings and styles whole, before any cell bound applies
+        if entry.file_size > max(INFLATE_GRACE_BYTES, MAX_INFLATE_RATIO * entry.compress_size):
+            raise InvalidInput(
+                f"'{filename}' unpacks to {entry.file_size / max(1, entry.compress_size):,.0f} times its size "
+                f"({entry.filename}), far more than a real workbook; it is refused.",
+                [Problem("workbook compressed suspiciously well (zip bomb)", value=entry.filename)],
+            )
 
 
 def _width(row: Sequence[Any]) -> int:

@@ -11,6 +11,7 @@ from core.datasets.report import DUPLICATE_COLUMN
 from core.errors import InvalidInput, Problem
 
 DEFAULT_MAX_COLUMNS = 2_000
+MAX_NAME_LENGTH = 255  # a column name may become a model's target, stored in a column of this width
 
 #: Cell texts read as missing: Arrow's CSV defaults, applied to Excel text cells too.
 NULL_TOKENS: frozenset[str] = frozenset(pv.ConvertOptions().null_values)
@@ -20,8 +21,9 @@ def checked_names(names: Sequence[object], filename: str, max_columns: int, *, c
     """Header cells as column names, trimmed (so ' price' matches a template's 'price'); blank names
     become ``column_<position>``.
 
-    Refuses more than ``max_columns`` columns and duplicate names (each named in the problems).
-    ``complete=False`` means only the start of the header is known: only the count is checked.
+    Refuses more than ``max_columns`` columns, names longer than ``MAX_NAME_LENGTH`` characters and duplicate
+    names (each named in the problems). ``complete=False`` means only the start of the header is known: only the
+    count is checked.
     """
     if len(names) > max_columns:
         raise InvalidInput(
@@ -32,6 +34,16 @@ def checked_names(names: Sequence[object], filename: str, max_columns: int, *, c
     trimmed = ["" if name is None else str(name).strip() for name in names]
     fixed = [name or f"column_{i + 1}" for i, name in enumerate(trimmed)]
     if complete:
+        long = [(i, name) for i, name in enumerate(fixed, start=1) if len(name) > MAX_NAME_LENGTH]
+        if long:
+            raise InvalidInput(
+                f"'{filename}' has column names longer than {MAX_NAME_LENGTH} characters (at position "
+                f"{', '.join(str(i) for i, _ in long[:5])}); shorten them.",
+                [
+                    Problem("column name too long", field=name[:80] + "…", value=f"{len(name)} characters")
+                    for _, name in long
+                ],
+            )
         repeated = [(name, n) for name, n in Counter(fixed).items() if n > 1]
         if repeated:
             listed = ", ".join(f"'{name}'" for name, _ in repeated)

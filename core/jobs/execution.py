@@ -88,7 +88,8 @@ def execute_job(workspace: Workspace, services: Services, job: Job, owner: Actor
         error, details = exc.message, exc.details or problems
     except Exception as exc:  # a bug or library failure: fail this job only; the traceback stays in the server log
         log.exception("job %s failed", job.id)  # every tenant member may read a job's details, so no code paths there
-        error = f"The job failed unexpectedly: {type(exc).__name__}: {exc}"[:1000]
+        first_line = (str(exc).splitlines() or [""])[0]  # a database error goes on with its SQL and parameters
+        error = f"The job failed unexpectedly: {type(exc).__name__}: {first_line}"[:1000]
         details = f"An unexpected error in the {job.kind} task. The server log has the full report under job {job.id}."
     with workspace.db.session() as session:
         job_repo.finish(session, job.id, status, result=_plain(result), error=error, error_details=details)

@@ -68,11 +68,16 @@ def check_params(kind: str, params: dict[str, Any]) -> None:
     limits = TASKS[kind].limits
     for key, value in params.items():
         for item in value if isinstance(value, list | tuple) else (value,):
+            if key in limits and item is not None and (isinstance(item, bool) or not isinstance(item, int | float)):
+                problem = Problem("not a number", field=key, value=str(item)[:80])  # '1e9' would pass int()
+                raise InvalidInput(f"The job parameter {key!r} must be a number.", [problem])
             if isinstance(item, bool) or not isinstance(item, int | float):
                 continue
             low, high = limits.get(key, (0.0, -1.0))  # undeclared: nothing is within
             if not low <= item <= high:
-                bounds = f"between {low:g} and {high:g}" if key in limits else "not a parameter of this job"
+                bounds = (
+                    f"between {low:g} and {high:g}" if key in limits else "left out: it is not a parameter of this job"
+                )
                 problem = Problem("out of range", field=key, value=str(item))
                 raise InvalidInput(f"The job parameter {key!r} must be {bounds}.", [problem])
 

@@ -77,7 +77,9 @@ def unusual_inputs(schema: ModelSchema, aligned: pd.DataFrame) -> pd.DataFrame:
             if not mask.any():
                 continue
             hits = values[mask]
-            distinct = pd.unique(hits)  # each distinct value is formatted once
+            # each distinct value is formatted once; not pd.unique, which takes "a\x00b" for "a" (one of them
+            # got no message and the batch failed joining the messages)
+            distinct = list(dict.fromkeys(hits))
             shown = dict(zip(distinct, (_shown(v, spec) for v in distinct), strict=True))
             said = dict(zip(distinct, (_message(spec, problem, v) for v in distinct), strict=True))
             parts.append(

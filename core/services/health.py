@@ -45,15 +45,18 @@ def library_versions() -> dict[str, str]:
 class HealthService(Service):
     def status(self, actor: Actor) -> dict[str, Any]:
         """Open to every signed-in user: whether things work, no tenant data. The file store's counts and bytes
-        span every tenant, so only platform administrators get them."""
-        settings = self.settings
-        database: dict[str, Any] = {"url": make_url(settings.database_url).render_as_string(hide_password=True)}
+        span every tenant, and the database's address and errors describe the server, so only platform
+        administrators get them."""
+        settings, platform = self.settings, actor.is_platform_admin
+        database: dict[str, Any] = {}
+        if platform:
+            database["url"] = make_url(settings.database_url).render_as_string(hide_password=True)
         try:
             with self.db.session() as session:
                 session.execute(text("SELECT 1"))
             database["ok"] = True
         except Exception as exc:  # health reporting must not fail itself
-            database.update(ok=False, error=str(exc))
+            database.update(ok=False, error=str(exc) if platform else "The database does not answer.")
         store = self.store
         probe = store.root / ".health"
         try:
@@ -63,7 +66,7 @@ class HealthService(Service):
         except OSError:
             files_ok = False
         file_store: dict[str, Any] = {"ok": files_ok}
-        if actor.is_platform_admin:
+        if platform:
             file_store["files"], file_store["bytes"] = store.usage()
         return {
             "versions": library_versions(),

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.entities import Actor, JobStatus, Model
 from core.errors import Problem
-from core.exports import RISKY_TEXT, neutralize, safe_csv
+from core.exports import RISKY_TEXT, may_hold_text, neutralize, safe_csv
 from core.progress import Cancelled
 from core.services.base import record
 from core.services.scoring import jsonable, model_schema, without_coercion
@@ -110,7 +110,7 @@ class _CsvSink:
 
 
 def _may_be_formula(batch: pa.RecordBatch, name: str, values: pd.Series) -> bool:
-    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype):
+    if not may_hold_text(values.dtype):
         return False
     if name in batch.schema.names and pa.types.is_string(batch.schema.field(name).type):
         return bool(pc.any(pc.match_substring_regex(batch.column(name), RISKY_TEXT)).as_py())

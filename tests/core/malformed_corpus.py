@@ -71,6 +71,49 @@ def _cell_bomb(cells: int) -> Callable[[str], str]:
     return change
 
 
+def _inflating(data: bytes, part: str, head: str, unit: str, tail: str, megabytes: int) -> bytes:
+    """The workbook with ``part`` replaced by ``head + unit * n + tail`` of about ``megabytes`` MB, written in
+    chunks: a zip bomb that unpacks to hundreds of times its size, as the issue's 2.5 MB -> 1 GB workbook."""
+    out = io.BytesIO()
+    chunk = (unit * ((1 << 20) // len(unit))).encode()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != part:
+                target.writestr(info.filename, source.read(info))
+        with target.open(part, "w") as stream:
+            stream.write(head.encode())
+            for _ in range(megabytes):
+                stream.write(chunk)
+            stream.write(tail.encode())
+    return out.getvalue()
+
+
+def _with_shared_strings(data: bytes) -> bytes:
+    """The workbook declaring a shared-strings part (openpyxl reads it whole when it opens the workbook)."""
+    relation = (
+        '<Relationship Id="rIdStrings" Target="sharedStrings.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>'
+    )
+    content = (
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    return _rezip(
+        data,
+        {
+            "xl/_rels/workbook.xml.rels": lambda x: x.replace("</Relationships>", relation),
+            "[Content_Types].xml": lambda x: x.replace("</Types>", content),
+        },
+    )
+
+
+def _entity_bomb(xml: str) -> str:
+    """Billion laughs: ten nested entities, each ten of the one before, used in a cell."""
+    entities = ['<!ENTITY e0 "lol">'] + [f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 10)]
+    doctype = f"<!DOCTYPE worksheet [{''.join(entities)}]>"
+    return doctype + xml.replace(">n1<", ">&e9;<", 1)
+
+
 def _parquet(table: pa.Table) -> bytes:
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
@@ -90,6 +133,10 @@ def _csv_cases() -> Iterator[Case]:
     yield "unterminated-quote-early.csv", b'a,b\n1,"open\n2,y\n3,z\n', None
     yield "unterminated-quote-late.csv", f'a,b\n{rows}\n301,"oops\n302,y\n303,z\n'.encode(), None
     yield "unterminated-quote-last-line.csv", f'a,b\n{rows}\n301,"oops\n'.encode(), None
+    yield "unterminated-quote-no-line-end.csv", f'a,b\n{rows}\n301,"oops'.encode(), None
+    yield "unterminated-quote-huge-cell.csv", f'a,b\n1,"open\n{rows * 5}\n'.encode(), None  # past csv's field limit
+    yield "stray-quote-closed-later.csv", f'a,b\n{rows}\n301,"oops\n302,y\n303,"z\n304,w\n'.encode(), None
+    yield "stray-quote-closed-at-end.csv", f'a,b\n{rows}\n301,"oops\n302,y\n303,"z"\n'.encode(), None
     yield "quoted-newlines-ok.csv", b'a,b\n1,"two\nlines"\n2,"x\r\ny"\n', 2
     yield "late-quoted-newline-ok.csv", f'a,b\n{rows}\n301,"two\nlines"\n302,z\n'.encode(), 302
     yield "duplicate-header.csv", b"a,a\n1,2\n", None
@@ -124,6 +171,42 @@ def _xlsx_cases() -> Iterator[Case]:
     yield "dimension-huge.xlsx", _xlsx(good, sheet_xml=_dimension("A1:XFD1048576")), 50
     yield "dimension-garbage.xlsx", _xlsx(good, sheet_xml=_dimension("nonsense")), None
     yield "cell-bomb.xlsx", _xlsx(good, sheet_xml=_cell_bomb(60_000)), None
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>',
+        "</sheetData></worksheet>",
+    )
+    yield (
+        "xml-bomb-sheet.xlsx",
+        _inflating(workbook, "xl/worksheets/sheet1.xml", sheet[0], "<row><c/><c/><c/></row>", sheet[1], 64),
+        None,
+    )
+    strings = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">', "</sst>")
+    yield (
+        "shared-strings-bomb.xlsx",
+        _inflating(
+            _with_shared_strings(workbook), "xl/sharedStrings.xml", strings[0], "<si><t>x</t></si>", strings[1], 64
+        ),
+        None,
+    )
+    yield "entity-bomb.xlsx", _xlsx(good, sheet_xml=_entity_bomb), ...
+    yield (
+        "row-far-below.xlsx",
+        _xlsx(
+            good,
+            sheet_xml=lambda x: x.replace(
+                "</sheetData>", '<row r="1048576"><c r="A1048576"><v>7</v></c></row></sheetData>'
+            ),
+        ),
+        51,
+    )
+    yield (
+        "cell-far-right.xlsx",
+        _xlsx(
+            good,
+            sheet_xml=lambda x: x.replace("</sheetData>", '<row r="60"><c r="XFD60"><v>7</v></c></row></sheetData>'),
+        ),
+        None,
+    )
     yield "empty-sheet.xlsx", _xlsx([]), None
     yield "header-only.xlsx", _xlsx([["id", "name"]]), ...
     yield "duplicate-columns.xlsx", _xlsx([["a", "a"], [1, 2]]), None

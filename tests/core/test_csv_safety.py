@@ -1,13 +1,15 @@
 """Every CSV the product writes reads back cell for cell, and no cell is one a spreadsheet would evaluate.
 
 The product has one CSV writer (``core.exports.safe_csv``; ``test_no_other_csv_writer`` keeps it that way); the
-batch job appends chunks through it with a faster test of which columns need neutralizing."""
+batch job appends chunks through it with a faster test of which columns need neutralizing. ``test_csv_writers``
+drives each of the product's CSV downloads through the engine."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -60,6 +62,19 @@ def test_safe_csv_reads_back_cell_for_cell_with_no_live_formula(frame: pd.DataFr
     _assert_safe(_read_back(safe_csv(frame)), frame)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(texts, st.none()), min_size=1, max_size=8))
+def test_text_is_guarded_in_every_pandas_text_dtype(values: list[str | None]) -> None:
+    """Arrow-backed and extension string columns, categories: text wherever pandas keeps it."""
+    arrow = pa.array(values, pa.string())
+    columns = [pd.Series(values, dtype=dtype) for dtype in (object, "string", pd.ArrowDtype(pa.string()))]
+    # categories as Parquet gives them (pandas' own hashing takes "\x00" for "")
+    columns.append(arrow.dictionary_encode().to_pandas())
+    expected = pd.DataFrame({"t": ["" if v is None else v for v in values]})
+    for column in columns:
+        _assert_safe(_read_back(safe_csv(pd.DataFrame({"t": column}))), expected)
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(frames, min_size=1, max_size=3), st.lists(texts, min_size=1, max_size=4))
 def test_batch_result_chunks_read_back_with_no_live_formula(chunks: list[pd.DataFrame], names: list[str]) -> None:
@@ -82,11 +97,22 @@ def test_batch_result_chunks_read_back_with_no_live_formula(chunks: list[pd.Data
 
 
 def test_no_other_csv_writer() -> None:
-    """A second writer would miss the quoting and neutralizing rules: everything goes through ``safe_csv``."""
+    """A second writer would miss the quoting and neutralizing rules: everything goes through ``safe_csv``, and
+    every download button through ``ui.downloads`` (whose CSV helper is ``safe_csv``; the pages' other CSV
+    downloads hand out engine writers' bytes, covered by ``test_csv_writers``)."""
     offenders = []
-    for folder in ("core", "ui", "pages"):
+    for folder in ("core", "ui", "pages", "api"):
         for path in (ROOT / folder).rglob("*.py"):
             text = path.read_text()
             if path.name != "exports.py" and (".to_csv(" in text or "csv.writer" in text or "DictWriter" in text):
                 offenders.append(str(path.relative_to(ROOT)))
+            if path.name != "downloads.py" and "download_button" in text:
+                offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_streamlit_table_export_is_off() -> None:
+    """Every table's toolbar offered Streamlit's own CSV export, which writes a bare CR unquoted and leaves
+    formulas live; pages offer ``download_csv`` (``safe_csv``) instead."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True

@@ -141,8 +141,8 @@ def test_every_job_kind_names_a_known_permission() -> None:
 
 
 def test_unexpected_task_error_keeps_no_traceback_in_the_job(engine: Engine, admin: Actor) -> None:
-    job = engine.jobs.submit(admin, "selftest", "Broken self-test", {"steps": "many"})  # int("many") fails
-    assert job.status == "failed" and "ValueError" in (job.error or "")
+    job = engine.jobs.submit(admin, "selftest", "Broken self-test", {"steps": None})  # int(None) fails
+    assert job.status == "failed" and "TypeError" in (job.error or "")
     assert job.error_details and "server log" in job.error_details and job.id in job.error_details
     assert "Traceback" not in job.error_details and 'File "' not in job.error_details
 

@@ -70,3 +70,18 @@ def test_batch_column_joins_each_rows_flags_and_leaves_typical_rows_blank(schema
     column = warnings_column(unusual_inputs(schema, aligned), aligned.index)
     assert column.iloc[0] == "" and column.iloc[1].startswith("bill_length_mm = 120 is above")
     assert "bill_length_mm = 10 is below" in column.iloc[2] and "; island = 'Atlantis' never occurred" in column.iloc[2]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(["\x00", "=", "a", "Dream"]), max_size=4).map("".join), min_size=1, max_size=6)
+)
+def test_every_unseen_category_of_a_batch_gets_its_message(schema: ModelSchema, islands: list[str]) -> None:
+    """Categories that differ only after a NUL ('a' and 'a\\x00b') are distinct values (pd.unique merged them and
+    the batch failed joining a missing message)."""
+    rows = pd.concat([_row(schema, island=island) for island in islands], ignore_index=True)
+    flags = unusual_inputs(schema, rows)
+    assert flags["message"].map(lambda m: isinstance(m, str)).all()
+    column = warnings_column(flags, rows.index)
+    unseen = [i for i, island in enumerate(islands) if island not in ("Biscoe", "Dream", "Torgersen", "")]
+    assert all("never occurred in training" in column[i] for i in unseen)

@@ -322,8 +322,8 @@ UNCHECKED = {
     "users.authenticate": "is the sign-in itself",
     "users.actor_for": "server side; rebuilds the actor of a live session or a job's owner, takes no actor",
     "users.actor_for_remembered": "server side; the actor of a verified sign-in cookie, takes no actor",
-    "health.status": "any signed-in actor; versions and whether things work; workspace file counts only for "
-    "platform administrators (test_hardening_identity)",
+    "health.status": "any signed-in actor; versions and whether things work; workspace file counts, the database "
+    "address and its errors only for platform administrators (test_hardening_identity)",
 }
 
 

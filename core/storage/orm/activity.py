@@ -12,6 +12,7 @@ from core.entities import JobStatus
 from core.storage.orm.base import Base, created_column, id_column
 
 TITLE_LENGTH = 200
+FILE_NAME_LENGTH = 255
 STATUS_VALUES = ", ".join(f"'{status}'" for status in JobStatus)
 
 
@@ -57,7 +58,7 @@ class FileRow(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(32))
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(FILE_NAME_LENGTH))
     content_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))

@@ -9,6 +9,7 @@ from core.entities import FileInfo
 from core.errors import NotFound
 from core.storage.files import StoredBytes
 from core.storage.orm import FileRow, UserRow
+from core.storage.orm.activity import FILE_NAME_LENGTH
 
 
 def _info(row: FileRow, owner: str) -> FileInfo:
@@ -39,7 +40,7 @@ def add_file(
         tenant_id=tenant_id,
         owner_id=owner_id,
         kind=kind,
-        name=name,
+        name=_fitted(name),
         content_type=content_type,
         size=stored.size,
         sha256=stored.sha256,
@@ -48,6 +49,16 @@ def add_file(
     session.add(row)
     session.flush()
     return get_file(session, tenant_id, row.id)
+
+
+def _fitted(name: str) -> str:
+    """The name cut to its column's width, keeping the suffix: names made from names ('<input>-scored-<model>-v2.csv',
+    '<upload stem>.parquet') can outgrow the 255 characters an upload's name is held to (Postgres refuses them)."""
+    if len(name) <= FILE_NAME_LENGTH:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    suffix = f"{dot}{suffix}" if stem and len(suffix) < 16 else ""
+    return name[: FILE_NAME_LENGTH - len(suffix)] + suffix
 
 
 def _query():  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,11 +65,16 @@ def _models(session: Session, found: Sequence[Any]) -> list[Model]:
     return [_model(row, owner, name, datasets[row.id], files[row.id]) for row, owner, name in found]
 
 
-def _next_version(session: Session, tenant_id: str, name: str) -> int:
-    query = select(func.max(ModelRow.version)).where(
-        ModelRow.tenant_id == tenant_id, ModelRow.name_key == name_key(name)
-    )
-    return int(session.scalar(query) or 0) + 1
+def _next_version(session: Session, tenant_id: str, name: str) -> tuple[str, int]:
+    """The predictor's spelling (its latest version's: "CHURN" trained after "Churn" is version 2 of "Churn") and
+    the next version number, read in one statement so both come from the same moment."""
+    latest = session.execute(
+        select(ModelRow.name, ModelRow.version)
+        .where(ModelRow.tenant_id == tenant_id, ModelRow.name_key == name_key(name))
+        .order_by(ModelRow.version.desc())
+        .limit(1)
+    ).first()
+    return (name, 1) if latest is None else (latest.name, latest.version + 1)
 
 
 def add_model_version(
@@ -94,11 +99,12 @@ def add_model_version(
     savepoint, so the caller's other rows stay). A dataset or file deleted meanwhile fails the links' foreign
     keys, so no model is ever stored without its data."""
     for _ in range(_VERSION_ATTEMPTS):
+        spelling, version = _next_version(session, tenant_id, name)
         row = ModelRow(
             tenant_id=tenant_id,
             owner_id=owner_id,
-            name=name,
-            version=_next_version(session, tenant_id, name),
+            name=spelling,
+            version=version,
             problem_type=problem_type,
             dataset_id=dataset_id,
             parent_id=parent_id,
