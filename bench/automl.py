@@ -112,7 +112,7 @@ class Ours:
         model = self.engine.models.get(self.admin, job.result["model_id"])
         holdout = self.engine.models.holdout(self.admin, model.id)
         holdout.index = holdout["row"].to_numpy() - 1  # 1-based rows of the uploaded table
-        return holdout, model.details["cv_metric"], tuple(model.schema.get("classes") or ())
+        return holdout, model.details.cv_metric, tuple(model.schema.classes if model.schema else ())
 
 
 def _output(model: Any, X: pd.DataFrame, classes: tuple) -> np.ndarray:

@@ -94,7 +94,7 @@ def workspace(workdir: Path, rows: int, budget: float) -> dict[str, str]:
         ),
     )
     assert job.status == "succeeded", job.error
-    family = eng.models.get(admin, job.result["model_id"]).details["chosen_family"]
+    family = eng.models.get(admin, job.result["model_id"]).details.chosen_family
     ids = {"home": str(home), "model": job.result["model_id"], "dataset": score.id, "family": family}
     eng.close()
     state.write_text(json.dumps(ids))

@@ -58,7 +58,7 @@ def main() -> None:
     cold, warm = timings[0], timings[1:]
     p50, p95 = statistics.median(warm), float(np.percentile(warm, 95))
     print(
-        f"model {model.label}: {model.details.get('chosen_family')}, {len(model.schema['features'])} features, "
+        f"model {model.label}: {model.details.chosen_family}, {len(model.feature_names)} features, "
         f"explained in {result.output_space}"
     )
     print(f"first call (loads the model, builds the explainer): {cold:.0f} ms")

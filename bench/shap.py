@@ -62,10 +62,10 @@ def main() -> None:
         )
         model = eng.models.get(admin, job.result["model_id"])
         print(
-            f"trained {model.details['chosen_family']} on {args.rows:,} × 30 in "
+            f"trained {model.details.chosen_family} on {args.rows:,} × 30 in "
             f"{time.perf_counter() - started:.1f} s (ROC AUC {model.metrics['roc_auc']:.3f})"
         )
-        assert model.details["chosen_family"] == "HistGradientBoosting", "the bench needs a gradient-boosting model"
+        assert model.details.chosen_family == "HistGradientBoosting", "the bench needs a gradient-boosting model"
 
         _load_pipeline.cache_clear()
         started = time.perf_counter()

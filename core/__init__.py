@@ -20,12 +20,13 @@ Services (each method takes the acting ``Actor`` first and checks permission and
 - ``eng.tenants``: list, create (platform administrators)
 - ``eng.jobs``: get, list, cancel (a worker the engine signalled is ``canceled``, never ``failed``), wait,
   selftest(steps, outcome=succeed | fail | crash | hang) (-> ``Job``; ``job.status`` is a ``JobStatus``,
-  ``job.finished``); other services submit jobs through ``submit``, which requires the permission each kind
-  declares in ``core.jobs.tasks.TASKS``
+  ``job.finished``); submit(kind, title, params) requires the permission each kind declares in
+  ``core.jobs.tasks.TASKS`` and links the job to the datasets, models and files its parameters name (each must be
+  the actor's tenant's, else ``NotFound``): while it is unfinished, those cannot be deleted
 - ``eng.audit``: list, security_log (platform admins: events of no tenant, e.g. failed sign-ins of unknown
   names), frame(security=False)
 - ``eng.files``: add (bytes or a stream, never a server path), list, get, download, head, delete (files are
-  addressed by id only; a file holding a dataset, used by a model or named by an unfinished job is refused with
+  addressed by id only; a file holding a dataset, linked to a model or named by an unfinished job is refused with
   its name), preview(file_id, rows=20) -> FilePreview (kind table | text | image | binary: CSV heads through the
   dataset readers, Parquet's first rows, text head, image bytes; damaged files preview as binary with a note).
   Bytes of ``model`` files also need ``models:download``, of ``sample`` files ``attribution:read``; list leaves
@@ -44,7 +45,7 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   or None), generate_statistics -> Job (kind ``dataset_statistics``, ``datasets:read``), histogram (finite
   values; ``attrs["infinite"]``), value_counts, correlation,
   csv (the whole dataset, formula-safe), report_csv, delete(cascade=False) (refused naming the models that use it,
-  continued versions included, or an unfinished job naming it; cascade deletes the models, all checks first),
+  continued versions included, or an unfinished job naming it; cascade deletes the models; one transaction),
   load_samples. Parquet float16/uint64 are converted; durations, times, binary and nested columns are refused naming
   them
 - ``eng.dataset_files`` (a dataset is its files' rows, one Parquet file per version, older versions kept):
@@ -55,23 +56,28 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   list(dataset_id), of_file(file_id), versions(dataset_id), facts() -> {dataset_id: (file count, modified)}
 - ``eng.health``: status(actor) (versions, database, file store; its file counts for platform admins only),
   alive() (yes or no, for unauthenticated probes)
-- ``eng.training``: check(TrainRequest) -> {problem_type, reason, warnings} (reads the data; InvalidInput for
-  one class, an all-missing or infinite target, < 20 rows, unknown columns, no feature left (``features=()``
-  means none), a feature or id column equal to the target, a dataset with problems); submit(TrainRequest)
-  -> Job ``train_tabular`` (same refusals before queueing; result {"model_id"}). ``parent_model_id`` continues
-  a model: same name, target, features, id column and problem type; trained on the parent's datasets plus the
-  new one (a new version). A name is one predictor: check and submit raise Conflict when the name's latest
-  version has another target, feature columns (forecast: time column) or problem type. A regression on a
-  dataset with a date column warns "this looks like a time series". check of a forecast request = forecasts.check
-- ``eng.models``: list(problem_types=None), get, pipeline (skops, trusted types), holdout -> DataFrame ``row,
-  y_true, y_pred[, probability_<class>]``; summary -> ModelSummary (metrics, metrics_frame(), cv_metric,
-  leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings); schema_json -> bytes; download -> skops
+- ``eng.training``: check(TrainRequest) -> TrainingCheck (problem_type, reason, warnings; a forecast also
+  frequency, season_length, horizon, series) (reads the data; InvalidInput for one class, an all-missing or
+  infinite target, < 20 rows, unknown columns, no feature left (``features=()`` means none), a feature or id column
+  equal to the target, a dataset with problems; for a forecast what ``eng.forecasts.check`` refuses);
+  submit(TrainRequest) -> Job ``train_tabular`` / ``train_forecast`` (result {"model_id"}): exactly check's
+  refusals, for every problem type, before anything is queued; the rows check read are not read again.
+  ``parent_model_id`` continues a model: same name, target, features, id column and problem type; trained on the
+  parent's datasets plus the new one (a new version). A name is one predictor: check and submit raise Conflict
+  when the name's latest version has another target, feature columns (forecast: time column) or problem type. A
+  regression on a dataset with a date column warns "this looks like a time series"
+- ``eng.models``: list(problem_types=None), get -> Model (typed: ``schema`` a ModelSchema for tabular models,
+  ``forecast`` a ForecastSpec for forecasters, ``details`` ModelDetails, ``datasets`` its training datasets in
+  order, ``files`` its files by role: model, holdout, background, importance), pipeline (skops, trusted types),
+  holdout -> DataFrame ``row, y_true, y_pred[, probability_<class>]``; summary -> ModelSummary (holdout, metrics,
+  metrics_frame(), cv_metric, leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings, importance: all
+  the Models page shows); schema_json -> bytes; download -> skops
   bytes (``models:download``; scikit-learn types only: loads with skops.io alone, dates as ``<name>__year`` …);
   background -> DataFrame | None (the ≤ 100 training rows explanations are relative to; None before they were
   kept); importance -> Importance | None (table, per-row SHAP ``values`` in long form,
   rows, output_space, source); feature_importance -> DataFrame ``feature, mean_abs_shap`` on original columns;
   explain(model_id, sample_rows=2000) -> Job ``explain_model``; delete_importance; delete (refused while any
-  unfinished job names the model; removes the model, held-out and SHAP files)
+  unfinished job names the model; removes the model, its links and every file of it in one transaction)
 - ``eng.inference``: form_fields(model_id) -> [InputField] (template default, else training median / mode);
   predict_one(model_id, values, explain=True) -> Prediction (the pipeline's own prediction, class
   probabilities, SHAP base value + contributions per original column = model output, ``baseline`` saying what the
@@ -82,11 +88,11 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   the CSV holds the input columns + prediction + probability_<class> [+ reason_1..3] + input_warnings);
   batch_result(job_id, limit=None) -> DataFrame; log(model_id=None, user=None, since=None, until=None) -> DataFrame;
   forecast(model_id, steps=12, series_ids=None, level=(80, 95)) -> DataFrame (= ``eng.forecasts.forecast``)
-- ``eng.forecasts``: check(TrainRequest) -> {problem_type, reason, warnings, frequency, season_length, horizon,
-  series} (reads the data: bad dates / values, duplicates, irregular timestamps raise InvalidInput with rows;
+- ``eng.forecasts``: check(TrainRequest) -> TrainingCheck (reads the data: bad dates / values, duplicates,
+  irregular timestamps raise InvalidInput with rows;
   so do what training would refuse: horizon or season length outside 1–10,000, every series under 3 points, a
   frequency that would cut a series into more than 100 periods per row);
-  series(model_id); history(model_id) -> unique_id, ds, y; summary(model_id) -> ForecastSummary (settings,
+  series(model_id); history(model_id) -> unique_id, ds, y; summary(model_id) -> ForecastSummary (spec, settings,
   leaderboard, chosen model + CV MASE / sMAPE / RMSE per series, every candidate's errors, CV forecasts, notes);
   forecast(model_id, steps=12, series_ids=None, level=(80, 95)) -> DataFrame ``unique_id, ds, model, forecast,
   lo-80, hi-80, lo-95, hi-95`` (refits the chosen configuration per series; steps are limited to 10,000, 10×
@@ -114,12 +120,13 @@ Services (each method takes the acting ``Actor`` first and checks permission and
 Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``.
 Errors: ``Unauthenticated`` (a ``PermissionDenied``: who is asking is not established; API 401) and ``TooLarge``
 (an ``InvalidInput``: over ``DATAML_MAX_UPLOAD_MB``; API 413).
-Job task functions receive ``(ctx, params)`` where ``ctx.engine``, ``ctx.job`` and ``ctx.actor`` are set.
+Job task functions receive ``(ctx, params)`` where ``ctx.workspace`` (settings, database, file store),
+``ctx.services`` (the engine's services), ``ctx.job`` and ``ctx.actor`` are set.
 
 This package is the public API: pages and ``ui/`` import only from ``core`` itself (an import contract in
 pyproject.toml enforces it), so it re-exports every type the methods above take or return, the errors, and
 the vocabularies a form offers (``COLUMN_TYPES``, ``PASSWORD_RULE``, ``PERMISSIONS``, ``USER_KINDS``,
-``TABULAR``, ``MAX_REASONS``, ``METRICS``, ``CV_METRICS``) and ``safe_csv`` for downloads.
+``TABULAR``, ``MAX_REASONS``, ``METRICS``, ``CV_METRICS``, ``MODEL_FILE_ROLES``) and ``safe_csv`` for downloads.
 """
 
 from core.datasets import RowProblem, ValidationReport
@@ -127,6 +134,7 @@ from core.engine import Engine
 from core.entities import (
     COLUMN_TYPES,
     DATASET_USAGES,
+    MODEL_FILE_ROLES,
     Actor,
     AttributionRun,
     AttributionSample,
@@ -135,12 +143,17 @@ from core.entities import (
     Dataset,
     DatasetFile,
     DatasetVersion,
+    FeatureSpec,
     FileInfo,
+    ForecastSpec,
+    ImportanceInfo,
     InputField,
     InputWarning,
     Job,
     JobStatus,
     Model,
+    ModelDetails,
+    ModelSchema,
     Prediction,
     PredictionRecord,
     ReferenceLibrary,
@@ -148,6 +161,7 @@ from core.entities import (
     Role,
     Template,
     Tenant,
+    TrainingCheck,
     TrainRequest,
     User,
 )
@@ -181,6 +195,7 @@ __all__ = [
     "DATASET_USAGES",
     "MAX_REASONS",
     "METRICS",
+    "MODEL_FILE_ROLES",
     "PASSWORD_RULE",
     "PERMISSIONS",
     "TABULAR",
@@ -197,10 +212,13 @@ __all__ = [
     "DatasetUpload",
     "DatasetVersion",
     "Engine",
+    "FeatureSpec",
     "FileInfo",
     "FilePreview",
+    "ForecastSpec",
     "ForecastSummary",
     "Importance",
+    "ImportanceInfo",
     "InputField",
     "InputWarning",
     "InvalidInput",
@@ -208,6 +226,8 @@ __all__ = [
     "JobFailed",
     "JobStatus",
     "Model",
+    "ModelDetails",
+    "ModelSchema",
     "ModelSummary",
     "NotFound",
     "PermissionDenied",
@@ -223,6 +243,7 @@ __all__ = [
     "TokenPair",
     "TooLarge",
     "TrainRequest",
+    "TrainingCheck",
     "Unauthenticated",
     "User",
     "ValidationReport",

@@ -27,29 +27,38 @@ from core.storage.db import Database
 from core.storage.files import FileStore
 from core.storage.orm import utcnow
 from core.storage.repositories import jobs as job_repo
+from core.storage.workspace import Workspace
 
 
 class Engine:
-    """One per process. Everything a page can do, a script can do through these services."""
+    """One per process. Everything a page can do, a script can do through these services.
+
+    The engine only wires: each service is built with the workspace and the collaborators it uses, and an inline
+    runner gets these services for the task functions it runs."""
 
     def __init__(self, settings: Settings, db: Database, store: FileStore) -> None:
         self.settings, self.db, self.store = settings, db, store
-        self.runner: JobRunner = InlineRunner(self) if settings.job_runner == "inline" else ProcessRunner(self)
-        self.users = UserService(self)
-        self.tenants = TenantService(self)
-        self.jobs = JobService(self)
-        self.audit = AuditService(self)
-        self.files = FileService(self)
-        self.templates = TemplateService(self)
-        self.datasets = DatasetService(self)
-        self.dataset_files = DatasetFileService(self)
-        self.models = ModelService(self)
-        self.training = TrainingService(self)
-        self.inference = InferenceService(self)
-        self.forecasts = ForecastService(self)
-        self.health = HealthService(self)
-        self.attribution = AttributionService(self)
-        self.tokens = TokenService(self)
+        ws = self.workspace = Workspace(settings, db, store)
+        self.runner: JobRunner = (
+            InlineRunner(ws, lambda: self) if settings.job_runner == "inline" else ProcessRunner(ws)
+        )
+        self.users = UserService(ws)
+        self.tenants = TenantService(ws)
+        self.jobs = JobService(ws, self.runner)
+        self.audit = AuditService(ws)
+        self.files = FileService(ws)
+        self.templates = TemplateService(ws)
+        self.models = ModelService(ws, jobs=self.jobs)
+        self.dataset_files = DatasetFileService(ws, files=self.files)
+        self.datasets = DatasetService(ws, models=self.models, dataset_files=self.dataset_files, jobs=self.jobs)
+        self.forecasts = ForecastService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
+        self.training = TrainingService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
+        self.inference = InferenceService(
+            ws, datasets=self.datasets, models=self.models, forecasts=self.forecasts, jobs=self.jobs
+        )
+        self.health = HealthService(ws)
+        self.attribution = AttributionService(ws, jobs=self.jobs)
+        self.tokens = TokenService(ws, users=self.users)
 
     @classmethod
     def open(

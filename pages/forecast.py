@@ -74,7 +74,7 @@ def plot_series(ids: list[str], key: str) -> list[str]:
 
 
 def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
-    model = summary.model
+    model, spec = summary.model, summary.spec
     ids = list(summary.series["unique_id"])
     steps_box, levels_box = st.columns([1, 2])
     steps = steps_box.number_input(
@@ -113,11 +113,9 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         )
     daily = bool((frame["ds"] == frame["ds"].dt.normalize()).all())
     numbers = {c: st.column_config.NumberColumn(format=digits(frame["forecast"])) for c in frame.columns[3:]}
-    when = st.column_config.DatetimeColumn(
-        model.schema["time_column"], format="YYYY-MM-DD" if daily else "YYYY-MM-DD HH:mm"
-    )
+    when = st.column_config.DatetimeColumn(spec.time_column, format="YYYY-MM-DD" if daily else "YYYY-MM-DD HH:mm")
     st.dataframe(frame, hide_index=True, key="forecast_table", column_config={**numbers, "ds": when}, placeholder="")
-    own_names = {"ds": model.schema["time_column"], "unique_id": model.schema.get("series_column") or "unique_id"}
+    own_names = {"ds": spec.time_column, "unique_id": spec.series_column or "unique_id"}
     download_csv(  # the user's column names, as on screen, not statsforecast's ds / unique_id
         frame.rename(columns=own_names),
         f"{model.name}-v{model.version}-forecast.csv",
@@ -214,7 +212,7 @@ def open_model() -> None:
 
 
 def model_label(model: Model) -> str:
-    return f"{model.label} · {model.target} · {model.details.get('series', '?')} series · from {model.dataset_name}"
+    return f"{model.label} · {model.target} · {model.details.series} series · from {model.dataset_name}"
 
 
 with guard():

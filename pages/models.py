@@ -35,13 +35,13 @@ def open_version() -> None:
 
 def continue_view(model: Model) -> None:
     """A new version trained on this version's data plus a new dataset with the same columns."""
-    needed = {f["name"] for f in model.schema.get("features", [])} | {model.target}
+    needed = {*model.feature_names, model.target}
     usable = [d for d in engine.datasets.list(actor, status="validated") if needed <= set(d.column_types)]
     if not usable:
         st.info(f"No validated dataset has all the columns of {model.label} ({', '.join(sorted(needed))}).")
         return
     by_id = {d.id: d for d in usable}
-    rows = model.details.get("train_rows", 0) + model.details.get("holdout_rows", 0)
+    rows = model.details.train_rows + model.details.holdout_rows
     st.caption(
         f"The new version learns from the {rows:,} rows {model.label} was trained on plus the rows of the "
         "dataset you choose, with the same target and feature columns."
@@ -58,16 +58,15 @@ def continue_view(model: Model) -> None:
         )
         submitted = st.form_submit_button("Train a new version", type="primary", icon=":material/add:")
     if submitted:
-        features = tuple(f["name"] for f in model.schema.get("features", []))
         request = TrainRequest(
             dataset_id=dataset_id,
             name=model.name,
             target=model.target,
             problem_type=model.problem_type,
-            features=features,
-            id_column=model.schema.get("id_column"),
+            features=tuple(model.feature_names),
+            id_column=model.schema.id_column if model.schema else None,
             time_budget_s=float(budget),
-            explain=bool(model.details.get("importance")),
+            explain=model.details.importance is not None,
             parent_model_id=model.id,
         )
         st.session_state["models_continue_job"] = engine.training.submit(actor, request).id
@@ -88,7 +87,7 @@ def forecast_summary_view(model: Model) -> None:
     summary = engine.models.summary(actor, model.id)
     metrics_row(summary)
     st.caption(
-        f"Mean over the {model.details.get('series', '?')} series of the chosen models' cross-validation "
+        f"Mean over the {model.details.series} series of the chosen models' cross-validation "
         "errors. To retrain on newer data, train a new version on the Train page with the same name."
     )
     if st.button(
@@ -177,10 +176,11 @@ with guard():
         st.stop()
     tabs = ["Summary", "Feature importance", "Continue with new data", "Schema, files & delete"]
     summary_tab, importance_tab, continue_tab, files_tab = st.tabs(tabs)
+    summary = engine.models.summary(actor, model.id)
     with summary_tab, guard():
-        summary_view(engine, actor, engine.models.summary(actor, model.id))
+        summary_view(engine, actor, summary)
     with importance_tab, guard():
-        importance_view(engine, actor, model)
+        importance_view(engine, actor, model, summary.importance)
     with continue_tab, guard():
         if actor.can("models:train"):
             continue_view(model)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from core import CoreError, Dataset, JobStatus, TrainRequest
+from core import CoreError, Dataset, JobStatus, TrainingCheck, TrainRequest
 from ui.auth import current_actor
 from ui.engine import get_engine
 from ui.errors import guard, show_error
@@ -103,7 +103,7 @@ def plan(params: dict[str, Any]) -> str:
     )
 
 
-def checked(request: TrainRequest) -> dict[str, Any] | CoreError:
+def checked(request: TrainRequest) -> TrainingCheck | CoreError:
     """``eng.training.check`` for this exact request, computed once per change (it reads the data)."""
     signature = repr(sorted(request.to_params().items()))
     last = st.session_state.get("train_check")
@@ -279,13 +279,13 @@ with guard():
     if isinstance(verdict, CoreError):
         show_error(verdict)
     else:
-        what = PROBLEMS[verdict["problem_type"]].split(" (")[0].lower()
+        what = PROBLEMS[verdict.problem_type].split(" (")[0].lower()
         prefix = "Automatic choice: " if problem == "auto" else ""
         st.info(
-            verdict["reason"] if problem == "forecast" else f"{prefix}**{what}**. {verdict['reason']}",
+            verdict.reason if problem == "forecast" else f"{prefix}**{what}**. {verdict.reason}",
             icon=":material/lightbulb:",
         )
-        for warning in verdict["warnings"]:
+        for warning in verdict.warnings:
             st.warning(warning, icon=":material/warning:")
     st.markdown(f"The job will train: {plan(request.to_params())}.")
     if st.button(
@@ -306,11 +306,11 @@ if job_id:
     if model_id:
         with guard():
             model = engine.models.get(actor, model_id)
-            chosen = model.details.get("chosen_family", "—")
+            chosen = model.details.chosen_family or "—"
             if model.problem_type == "forecast":
                 st.write(
                     f"**{model.label}**: models chosen per series: {chosen}; {headline(model)} "
-                    f"(cross-validation error) averaged over {model.details.get('series', 0):,} series."
+                    f"(cross-validation error) averaged over {model.details.series:,} series."
                 )
             else:
                 st.write(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import CV_METRICS, METRICS, TABULAR, Actor, Engine, Model, ModelSummary
+from core import CV_METRICS, METRICS, TABULAR, Actor, Engine, Importance, Model, ModelSummary
 from ui import model_charts as charts
 from ui.downloads import download_csv
 from ui.errors import guard
@@ -25,7 +25,7 @@ def metrics_row(summary: ModelSummary) -> None:
         column.metric(label, _number(value), help=f"{meaning} {'Higher' if higher else 'Lower'} is better.")
     if summary.model.problem_type != "forecast":
         st.caption(
-            f"Scored once on {summary.model.details.get('holdout_rows', 0):,} held-out rows the model "
+            f"Scored once on {summary.model.details.holdout_rows:,} held-out rows the model "
             "never saw during selection or fitting."
         )
 
@@ -112,10 +112,9 @@ def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
     )
     download_csv(board, f"{model.name}-v{model.version}-leaderboard.csv", key="models_leaderboard_csv")
     facts_and_lineage(summary)
-    holdout = engine.models.holdout(actor, model.id)
-    if not holdout.empty:
+    if not summary.holdout.empty:
         download_csv(
-            holdout,
+            summary.holdout,
             f"{model.name}-v{model.version}-holdout.csv",
             key="models_holdout_csv",
             label="Download the held-out predictions (CSV)",
@@ -133,8 +132,8 @@ def facts_and_lineage(summary: ModelSummary) -> None:
     download_csv(summary.lineage, f"{model.name}-v{model.version}-lineage.csv", key="models_lineage_csv")
 
 
-def importance_view(engine: Engine, actor: Actor, model: Model) -> None:
-    found = engine.models.importance(actor, model.id)
+def importance_view(engine: Engine, actor: Actor, model: Model, found: Importance | None) -> None:
+    """The importance ``found`` with the model's summary, and the form that (re)computes it."""
     if found is None:
         st.info("No feature importance yet." + (" Compute it below." if actor.can("models:train") else ""))
     else:
@@ -142,7 +141,7 @@ def importance_view(engine: Engine, actor: Actor, model: Model) -> None:
         origin = "while training" if found.source == "training" else "by a job"
         st.caption(
             f"SHAP values of {found.rows:,} training rows, computed {origin} ({when} UTC). "
-            f"{found.meaning(model.schema.get('classes') or [])} "
+            f"{found.meaning(model.schema.classes if model.schema else [])} "
             "Importance is the average size of that move; one-hot and date parts are summed back onto "
             "your original columns."
         )
@@ -152,7 +151,7 @@ def importance_view(engine: Engine, actor: Actor, model: Model) -> None:
         if not found.values.empty:
             right.plotly_chart(charts.strip(found.values, order), key="models_shap_strip")
             feature = st.selectbox("Effect of one feature", order, key="models_dependence_feature")
-            kind = next((f["kind"] for f in model.schema.get("features", []) if f["name"] == feature), "numeric")
+            kind = model.schema.feature(feature).kind if model.schema else "numeric"
             st.plotly_chart(charts.dependence(found.values, feature, kind), key="models_dependence")
         download_csv(
             found.table,
@@ -215,7 +214,7 @@ def overview(models: list[Model]) -> pd.DataFrame:
                 "target": m.target,
                 "dataset": m.dataset_name,
                 "score": headline(m),
-                "continued from": (m.details.get("parent") or {}).get("label", ""),
+                "continued from": m.details.parent_label or "",
                 "trained (UTC)": m.created_at,
                 "by": m.owner,
             }
@@ -228,15 +227,15 @@ def inputs_table(model: Model) -> pd.DataFrame:
     """The model's input columns as the schema JSON describes them, one row each."""
     rows = [
         {
-            "column": f["name"],
-            "kind": f["kind"],
-            "type": f["dtype"],
-            "allowed categories": ", ".join(f.get("categories") or [])[:300],
-            "typical (median / most frequent)": f["mode"] if f.get("mode") is not None else f.get("median"),
-            "min": f.get("min"),
-            "max": f.get("max"),
+            "column": f.name,
+            "kind": f.kind,
+            "type": f.dtype,
+            "allowed categories": ", ".join(f.categories)[:300],
+            "typical (median / most frequent)": f.mode if f.mode is not None else f.median,
+            "min": f.min,
+            "max": f.max,
         }
-        for f in model.schema.get("features", [])
+        for f in (model.schema.features if model.schema else ())
     ]
     return pd.DataFrame(rows).astype(str).replace("None", "") if rows else pd.DataFrame()
 

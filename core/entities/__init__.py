@@ -17,12 +17,21 @@ from core.entities.data import (
     ColumnSpec,
     ColumnType,
     Dataset,
-    Model,
     Template,
+    TrainingCheck,
     TrainRequest,
 )
 from core.entities.dataset_files import DatasetFile, DatasetVersion
 from core.entities.identity import Actor, Role, Tenant, User
+from core.entities.models import (
+    MODEL_FILE_ROLES,
+    FeatureSpec,
+    ForecastSpec,
+    ImportanceInfo,
+    Model,
+    ModelDetails,
+    ModelSchema,
+)
 from core.entities.predictions import PREDICTION_KINDS, InputField, InputWarning, Prediction, PredictionRecord
 
 __all__ = [
@@ -30,6 +39,7 @@ __all__ = [
     "DATASET_STATES",
     "DATASET_USAGES",
     "FINISHED_STATES",
+    "MODEL_FILE_ROLES",
     "PHASE_STATES",
     "PREDICTION_KINDS",
     "PROBLEM_TYPES",
@@ -44,12 +54,17 @@ __all__ = [
     "Dataset",
     "DatasetFile",
     "DatasetVersion",
+    "FeatureSpec",
     "FileInfo",
+    "ForecastSpec",
+    "ImportanceInfo",
     "InputField",
     "InputWarning",
     "Job",
     "JobStatus",
     "Model",
+    "ModelDetails",
+    "ModelSchema",
     "Prediction",
     "PredictionRecord",
     "ReferenceLibrary",
@@ -58,5 +73,6 @@ __all__ = [
     "Template",
     "Tenant",
     "TrainRequest",
+    "TrainingCheck",
     "User",
 ]

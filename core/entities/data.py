@@ -1,4 +1,4 @@
-"""Templates, datasets, training requests and trained models."""
+"""Templates, datasets and training requests (trained models are in ``models.py``)."""
 
 from __future__ import annotations
 
@@ -149,27 +149,14 @@ class TrainRequest:
 
 
 @dataclass(frozen=True)
-class Model:
-    """One trained model version. ``schema`` is what it expects (tabular: core.ml.ModelSchema.to_dict();
-    forecast: the forecasting configuration); ``details`` holds leaderboard, plots data and training facts."""
+class TrainingCheck:
+    """What training would do with a request, before it starts: the problem type, why, and warnings; for a
+    forecast also the frequency, season length and horizon it would use and the number of series."""
 
-    id: str
-    name: str
-    version: int
     problem_type: str
-    status: str
-    dataset_id: str
-    dataset_name: str
-    parent_id: str | None
-    job_id: str | None
-    file_id: str | None
-    target: str
-    schema: dict[str, Any]
-    metrics: dict[str, Any]
-    details: dict[str, Any]
-    owner: str
-    created_at: datetime
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} v{self.version}"
+    reason: str
+    warnings: tuple[str, ...]
+    frequency: str | None = None
+    season_length: int | None = None
+    horizon: int | None = None
+    series: int | None = None

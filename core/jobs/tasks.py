@@ -2,9 +2,11 @@
 permission submitting it needs.
 
 A task function is ``(ctx: JobContext, params: dict) -> dict`` returning a small dict of result ids;
-``ctx.engine``, ``ctx.job`` and ``ctx.actor`` give it the workspace and who asked. Add a line here when
-a service gains a new kind of job. The permission is checked by ``eng.jobs.submit`` itself, so a kind
-submitted directly (not through the service that normally starts it) is refused the same way.
+``ctx.workspace``, ``ctx.services``, ``ctx.job`` and ``ctx.actor`` give it the workspace, the engine's services
+and who asked. Add a line here when a service gains a new kind of job. The permission is checked by
+``eng.jobs.submit`` itself, so a kind submitted directly (not through the service that normally starts it) is
+refused the same way; ``names`` says which parameters name a dataset, model or file: the job is linked to those
+rows while it is unfinished, so they cannot be deleted under it.
 """
 
 from __future__ import annotations
@@ -20,22 +22,41 @@ class Task(NamedTuple):
     target: str  # "module:function"
     permission: str  # what the submitting actor must hold
     limits: Limits = {}  # noqa: RUF012 - read only; the bounds of every number the job takes (lists: each item)
+    names: dict[str, str] = {}  # noqa: RUF012 - read only; parameter -> "dataset" | "model" | "file"
 
 
 _TRAIN: Limits = {"time_budget_s": (1, 3600), "season_length": (1, 10_000), "horizon": (1, 10_000)}
 TASKS: dict[str, Task] = {
     "selftest": Task("core.jobs.selftest:run", "jobs:read", {"steps": (1, 200), "step_seconds": (0, 1)}),
-    "dataset_statistics": Task("core.services.dataset_tasks:generate_statistics", "datasets:read"),
-    "train_tabular": Task("core.services.training_tasks:train_tabular", "models:train", _TRAIN),
-    "explain_model": Task("core.services.explain_tasks:explain_model", "models:train", {"sample_rows": (10, 50_000)}),
+    "dataset_statistics": Task(
+        "core.services.dataset_tasks:generate_statistics", "datasets:read", {}, {"dataset_id": "dataset"}
+    ),
+    "train_tabular": Task(
+        "core.services.training_tasks:train_tabular",
+        "models:train",
+        _TRAIN,
+        {"dataset_id": "dataset", "parent_model_id": "model"},
+    ),
+    "explain_model": Task(
+        "core.services.explain_tasks:explain_model",
+        "models:train",
+        {"sample_rows": (10, 50_000)},
+        {"model_id": "model"},
+    ),
     "batch_predict": Task(
         "core.services.inference_tasks:batch_predict",
         "inference:run",
         {"explain_top": (0, 3), "model_version": (1, 2**31), "rows": (0, 2**40)},
+        {"model_id": "model", "dataset_id": "dataset", "input_file_id": "file"},
     ),
-    "train_forecast": Task("core.services.forecast_tasks:train_forecast", "models:train", _TRAIN),
+    "train_forecast": Task(
+        "core.services.forecast_tasks:train_forecast", "models:train", _TRAIN, {"dataset_id": "dataset"}
+    ),
     "forecast": Task(
-        "core.services.forecast_tasks:forecast_job", "inference:run", {"steps": (1, 10_000), "levels": (1, 99)}
+        "core.services.forecast_tasks:forecast_job",
+        "inference:run",
+        {"steps": (1, 10_000), "levels": (1, 99)},
+        {"model_id": "model"},
     ),
     "attribution_run": Task("core.services.attribution_tasks:attribution_run", "attribution:submit"),
     "attribution_index": Task("core.services.attribution_tasks:attribution_index", "attribution:library"),
@@ -62,6 +83,15 @@ def check_params(kind: str, params: dict[str, Any]) -> None:
                 )
                 problem = Problem("out of range", field=key, value=str(item))
                 raise InvalidInput(f"The job parameter {key!r} must be {bounds}.", [problem])
+
+
+def named_rows(kind: str, params: dict[str, Any]) -> dict[str, list[str]]:
+    """The ids a job's parameters name, as ``{"datasets": [...], "models": [...], "files": [...]}``."""
+    named: dict[str, list[str]] = {"datasets": [], "models": [], "files": []}
+    for key, what in TASKS[kind].names.items():
+        if params.get(key):
+            named[f"{what}s"].append(str(params[key]))
+    return named
 
 
 def task_function(kind: str) -> Callable[..., dict[str, Any]]:

@@ -30,8 +30,10 @@ from core.errors import Conflict, InvalidInput, PermissionDenied, Problem
 from core.exports import safe_csv
 from core.services.base import Service, record, require
 from core.services.files import clean_name
+from core.services.jobs import JobService
 from core.storage.repositories import attribution as repo
 from core.storage.repositories import files as file_repo
+from core.storage.workspace import Workspace
 from core.version import APP_VERSION
 
 RUN_KIND, INDEX_KIND = "attribution_run", "attribution_index"
@@ -98,16 +100,20 @@ def _iso(value: Any) -> str | None:
 
 
 class AttributionService(Service):
+    def __init__(self, workspace: Workspace, *, jobs: JobService) -> None:
+        super().__init__(workspace)
+        self.jobs = jobs
+
     # --- checks and storage shared by references and samples ------------------------------------------
     def _checked(self, filename: str, data: bytes, *, reference: bool) -> tuple[str, bytes, str, str | None]:
         """(clean name, bytes, sha256, problem) — problems are collected so a batch is refused as a whole."""
         name = clean_name(filename)
         data = bytes(data)
-        limit = self.engine.settings.max_upload_mb
+        limit = self.settings.max_upload_mb
         problem = None
         if not data:
             problem = f"The file {name} is empty."
-        elif len(data) > self.engine.settings.max_upload_bytes:
+        elif len(data) > self.settings.max_upload_bytes:
             problem = f"The file {name} is larger than the limit of {limit} MB."
         elif reference and (kind := next((k for m, k in ARCHIVES.items() if data.startswith(m)), None)):
             problem = (
@@ -119,7 +125,7 @@ class AttributionService(Service):
     def _store(self, actor: Actor, name: str, data: bytes, write: Callable[[Session, FileInfo], T]) -> T:
         """Keep the bytes as a ``sample`` file of the tenant and run ``write`` in the same transaction as the
         file row; on any failure neither the bytes nor the rows remain."""
-        stored = self.engine.store.put(actor.tenant_id, "sample", data)
+        stored = self.store.put(actor.tenant_id, "sample", data)
         try:
             with self.db.session() as session:
                 info = file_repo.add_file(
@@ -134,7 +140,7 @@ class AttributionService(Service):
                 record(session, actor, "file.added", "file", info.id, name=name, kind="sample", size=stored.size)
                 return write(session, info)
         except BaseException:
-            self.engine.store.delete(stored.storage_key)
+            self.store.delete(stored.storage_key)
             raise
 
     # --- reference library ----------------------------------------------------------------------------
@@ -243,7 +249,7 @@ class AttributionService(Service):
             )
         for stale in (key, features_key):
             if stale:
-                self.engine.store.delete(stale)
+                self.store.delete(stale)
 
     def library(self, actor: Actor) -> ReferenceLibrary | None:
         """The current index (None before the first build); ``stale`` once references changed since."""
@@ -260,7 +266,8 @@ class AttributionService(Service):
                 raise InvalidInput("The reference library is empty: add labeled samples first.")
             if repo.running_index_jobs(session, actor.tenant_id, INDEX_KIND):
                 raise Conflict("The index is already being rebuilt; wait for that job to finish.")
-        return self.engine.jobs.submit(actor, INDEX_KIND, "Rebuild the attribution index", {})
+            job = self.jobs._queue(session, actor, INDEX_KIND, "Rebuild the attribution index", {})
+        return self.jobs._start(job, actor)
 
     # --- samples --------------------------------------------------------------------------------------
     def submit(self, actor: Actor, filename: str, data: bytes) -> AttributionSample:
@@ -294,12 +301,15 @@ class AttributionService(Service):
             self._store(actor, name, data, add)
         except Conflict:  # the same bytes submitted at the same moment by someone else
             return self.get_sample(actor, sha)
-        for model in models():
-            job = self.engine.jobs.submit(
-                actor, RUN_KIND, f"Attribute {name} · {model.name}"[:200], {"sample_id": sha, "model": model.name}
-            )
-            with self.db.session() as session:
+        with self.db.session() as session:
+            jobs = []
+            for model in models():
+                params = {"sample_id": sha, "model": model.name}
+                job = self.jobs._queue(session, actor, RUN_KIND, f"Attribute {name} · {model.name}"[:200], params)
                 repo.update_run(session, actor.tenant_id, sha, model.name, job_id=job.id)
+                jobs.append(job)
+        for job in jobs:
+            self.jobs._start(job, actor)
         return self.get_sample(actor, sha)
 
     def get_sample(self, actor: Actor, sample_id: str) -> AttributionSample:
@@ -385,7 +395,7 @@ class AttributionService(Service):
             file_id = repo.delete_sample(session, actor.tenant_id, sample.id)
             key = file_repo.delete_file(session, actor.tenant_id, file_id)
             record(session, actor, "attribution.sample_deleted", "sample", sample.id, name=sample.name)
-        self.engine.store.delete(key)
+        self.store.delete(key)
 
     def versions(self, actor: Actor) -> dict[str, Any]:
         """Engine and model versions and the reference library's revision (About and results pages)."""
@@ -411,7 +421,7 @@ class AttributionService(Service):
             record(session, actor, "attribution.sample_revoked", "sample", sample.id, name=sample.name)
         for run in sample.runs:
             if not run.finished and run.job_id:
-                self.engine.jobs.cancel(actor, run.job_id)
+                self.jobs.cancel(actor, run.job_id)
 
 
 def _result(sample: AttributionSample, run: AttributionRun) -> dict[str, Any]:

@@ -33,8 +33,8 @@ from core.storage.repositories import attribution as repo
 from core.storage.repositories import files as file_repo
 
 if TYPE_CHECKING:
-    from core.engine import Engine
-    from core.jobs.execution import JobContext
+    from core.services.tasking import TaskContext
+    from core.storage.workspace import Workspace
 
 MODELS_BY_NAME = {model.name: model for model in MODELS}
 FEATURES_TAG = hashlib.sha256(
@@ -46,9 +46,9 @@ _cache: OrderedDict[tuple[str, str], ReferenceIndex] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def load_index(engine: Engine, tenant_id: str) -> ReferenceIndex | None:
+def load_index(workspace: Workspace, tenant_id: str) -> ReferenceIndex | None:
     """The tenant's current index, read from disk once per process and revision (None: never built)."""
-    with engine.db.session() as session:
+    with workspace.db.session() as session:
         found = repo.current_index_location(session, tenant_id)
     if found is None:
         return None
@@ -57,7 +57,7 @@ def load_index(engine: Engine, tenant_id: str) -> ReferenceIndex | None:
         if (tenant_id, revision) in _cache:
             _cache.move_to_end((tenant_id, revision))
             return _cache[(tenant_id, revision)]
-    index = ReferenceIndex.load(engine.store.path(key))
+    index = ReferenceIndex.load(workspace.store.path(key))
     with _cache_lock:
         _cache[(tenant_id, revision)] = index
         while len(_cache) > _CACHED_INDEXES:
@@ -65,14 +65,14 @@ def load_index(engine: Engine, tenant_id: str) -> ReferenceIndex | None:
     return index
 
 
-def attribution_run(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def attribution_run(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     """Phase 1 then phase 2 of one model on one sample, recording each phase's state on the run."""
-    engine, tenant, sha256 = ctx.engine, ctx.job.tenant_id, str(params["sample_id"])
+    workspace, tenant, sha256 = ctx.workspace, ctx.job.tenant_id, str(params["sample_id"])
     model = MODELS_BY_NAME[str(params["model"])]
     outcome = {"sample_id": sha256, "model": model.name}
 
     def update(**values: Any) -> bool:
-        with engine.db.session() as session:
+        with workspace.db.session() as session:
             return repo.update_run(session, tenant, sha256, model.name, **values)
 
     if not update(phase_1="running", job_id=ctx.job.id):
@@ -80,9 +80,9 @@ def attribution_run(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     phase = "phase_1"
     try:
         ctx.progress(0.05, "phase 1: extraction")
-        with engine.db.session() as session:
+        with workspace.db.session() as session:
             key = file_repo.storage_key(session, tenant, repo.sample_file(session, tenant, sha256))
-        data = engine.store.read(key)
+        data = workspace.store.read(key)
         started = time.perf_counter()
         try:
             features = model.phase_1(data)
@@ -103,7 +103,7 @@ def attribution_run(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             return {**outcome, "state": "revoked"}
         phase = "phase_2"
         ctx.progress(0.6, "phase 2: similarity search")
-        result = _search(engine, tenant, model, features)
+        result = _search(workspace, tenant, model, features)
         result = result.with_timing("phase_1", extracted - started)
         result = result.with_timing("phase_2", time.perf_counter() - extracted)
         ctx.check()
@@ -118,8 +118,8 @@ def attribution_run(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         raise
 
 
-def _search(engine: Engine, tenant_id: str, model: Any, features: Any) -> ModelResult:
-    index = load_index(engine, tenant_id)
+def _search(workspace: Workspace, tenant_id: str, model: Any, features: Any) -> ModelResult:
+    index = load_index(workspace, tenant_id)
     if index is None:
         raise InvalidInput(NO_INDEX)
     try:
@@ -133,7 +133,7 @@ def _search(engine: Engine, tenant_id: str, model: Any, features: Any) -> ModelR
 class _Stage:
     """Maps a sub-step's progress (0–1) onto a slice of the job's progress bar."""
 
-    def __init__(self, ctx: JobContext, start: float, span: float) -> None:
+    def __init__(self, ctx: TaskContext, start: float, span: float) -> None:
         self.ctx, self.start, self.span = ctx, start, span
 
     def progress(self, fraction: float, message: str = "") -> None:
@@ -146,10 +146,10 @@ class _Stage:
         self.ctx.check()
 
 
-def attribution_index(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def attribution_index(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     """Analyse references not analysed yet, build the index, save it atomically, make it current."""
-    engine, tenant = ctx.engine, ctx.job.tenant_id
-    with engine.db.session() as session:
+    workspace, tenant = ctx.workspace, ctx.job.tenant_id
+    with workspace.db.session() as session:
         rows = repo.feature_keys(session, tenant)
     if not rows:
         raise InvalidInput("The reference library is empty: add labeled samples first.")
@@ -159,18 +159,18 @@ def attribution_index(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]
         ctx.progress(0.6 * position / len(rows), f"reading reference {position + 1} of {len(rows)}")
         try:
             if key is not None and tag == FEATURES_TAG:
-                features = ReferenceFeatures.from_bytes(engine.store.read(key))
+                features = ReferenceFeatures.from_bytes(workspace.store.read(key))
             else:
-                features = _analyse(engine, tenant, reference_id, file_id)
+                features = _analyse(workspace, tenant, reference_id, file_id)
         except (NotFound, FileNotFoundError):
             continue  # removed while the index was being built: the next build will not miss it
         references.append((sha256, family, features))
     index = ReferenceIndex.build(references, ctx=_Stage(ctx, 0.6, 0.3))
     ctx.progress(0.92, "saving the index")
-    with engine.store.directory_writer(tenant, "result") as (key, directory):
+    with workspace.store.directory_writer(tenant, "result") as (key, directory):
         index.save(directory)
     try:
-        with engine.db.session() as session:
+        with workspace.db.session() as session:
             repo.add_index(
                 session,
                 tenant_id=tenant,
@@ -184,10 +184,10 @@ def attribution_index(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]
             )
             old_keys = repo.prune_indexes(session, tenant)
     except BaseException:
-        engine.store.delete(key)
+        workspace.store.delete(key)
         raise
     for old in old_keys:
-        engine.store.delete(old)
+        workspace.store.delete(old)
     return {
         "revision": index.revision,
         "samples": len(index.samples),
@@ -196,14 +196,14 @@ def attribution_index(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _analyse(engine: Engine, tenant_id: str, reference_id: str, file_id: str) -> ReferenceFeatures:
+def _analyse(workspace: Workspace, tenant_id: str, reference_id: str, file_id: str) -> ReferenceFeatures:
     """Phase 1 of every model on a reference file, cached next to it for later builds."""
-    with engine.db.session() as session:
-        data = engine.store.read(file_repo.storage_key(session, tenant_id, file_id))
+    with workspace.db.session() as session:
+        data = workspace.store.read(file_repo.storage_key(session, tenant_id, file_id))
     features = analyse_reference(data)
-    stored = engine.store.put(tenant_id, "result", features.to_bytes())
+    stored = workspace.store.put(tenant_id, "result", features.to_bytes())
     functions = None if features.functions is None else len(features.functions.names)
-    with engine.db.session() as session:
+    with workspace.db.session() as session:
         replaced = repo.set_features(
             session,
             reference_id,
@@ -213,5 +213,5 @@ def _analyse(engine: Engine, tenant_id: str, reference_id: str, file_id: str) ->
             notes=features.not_applicable,
         )
     if replaced is not None:
-        engine.store.delete(replaced)
+        workspace.store.delete(replaced)
     return features

@@ -1,11 +1,17 @@
-"""What every service shares: the engine handle, permission checks and audit records."""
+"""What every service shares: the workspace it is built with, permission checks and audit records.
+
+Services get their collaborators when they are built (the workspace; the job service and other services whose
+session-level helpers they use), never the whole engine. Each public method is one unit of work: it opens one
+session and passes it to private ``_helpers(session, ...)`` (other services call those helpers inside their own
+session); what is computed for long between reading and writing (training, forecasts) reads in one session and
+writes in another."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -13,9 +19,7 @@ from core.entities import Actor
 from core.errors import Conflict, PermissionDenied
 from core.security.permissions import LABELS
 from core.storage.repositories import audit as audit_repo
-
-if TYPE_CHECKING:
-    from core.engine import Engine
+from core.storage.workspace import Workspace
 
 
 def require(actor: Actor, permission: str) -> None:
@@ -56,6 +60,6 @@ def unique_name(what: str, name: str) -> Iterator[None]:
 
 
 class Service:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.db = engine.db
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.settings, self.db, self.store = workspace.settings, workspace.db, workspace.store

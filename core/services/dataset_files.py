@@ -26,12 +26,13 @@ from core.entities import DATASET_USAGES, Actor, ColumnSpec, Dataset, DatasetFil
 from core.errors import Conflict, InvalidInput, Problem
 from core.services.base import Service, record, require, unique_name
 from core.services.datasets import within_limit
-from core.services.files import clean_name
+from core.services.files import FileService, clean_name
 from core.storage.files import StoredBytes
 from core.storage.orm import utcnow
 from core.storage.repositories import catalog as catalog_repo
 from core.storage.repositories import dataset_files as repo
 from core.storage.repositories import files as file_repo
+from core.storage.workspace import Workspace
 
 ON_PROBLEMS = ("keep", "keep_valid", "reject")
 Upload = tuple[str, bytes | Path | BinaryIO]  # (file name, its bytes, an engine-made path or a binary stream)
@@ -60,6 +61,10 @@ class _Checked:
 
 
 class DatasetFileService(Service):
+    def __init__(self, workspace: Workspace, *, files: FileService) -> None:
+        super().__init__(workspace)
+        self.files = files
+
     def upload(
         self,
         actor: Actor,
@@ -153,7 +158,7 @@ class DatasetFileService(Service):
             )
             current = file_repo.storage_key(session, actor.tenant_id, dataset.file_id)
             parts = repo.list_parts(session, actor.tenant_id, dataset_id)
-        base = pq.read_table(self.engine.store.path(current))
+        base = pq.read_table(self.store.path(current))
         columns = list(template.columns) if template else _specs(base.schema)
         checked = [self._check(f, columns, sheet, on_problems, base.schema) for f in files]
         table = pa.concat_tables([base, *(c.table for c in checked)])
@@ -182,7 +187,7 @@ class DatasetFileService(Service):
         if sum(p.rows for p in parts) != dataset.rows:
             raise Conflict(f"The files of the dataset {dataset.name!r} do not add up to its rows; nothing was removed.")
         offset = sum(p.rows for p in parts[: parts.index(part)])
-        base = pq.read_table(self.engine.store.path(current))
+        base = pq.read_table(self.store.path(current))
         table = pa.concat_tables([base.slice(0, offset), base.slice(offset + part.rows)])
         key = None
         with self._stored(actor, table, []) as (parquet, _), self.db.session() as session:
@@ -193,7 +198,7 @@ class DatasetFileService(Service):
             rest = [p for p in parts if p.id != part.id]
             _move(session, actor, dataset, rest, table, parquet_id, parquet, f"removed {part.name}")
         if key:
-            self.engine.store.delete(key)
+            self.store.delete(key)
         return self._dataset(actor, dataset.id)
 
     def delete_file(self, actor: Actor, file_id: str) -> Dataset | None:
@@ -203,7 +208,7 @@ class DatasetFileService(Service):
             part = repo.part_of_file(session, actor.tenant_id, file_id)
         if part is not None:
             return self.remove(actor, file_id)
-        self.engine.files.delete(actor, file_id)
+        self.files.delete(actor, file_id)
         return None
 
     def list(self, actor: Actor, dataset_id: str) -> list[DatasetFile]:
@@ -247,7 +252,7 @@ class DatasetFileService(Service):
     ) -> _Checked:
         """Read and validate one file; its rows as the dataset will hold them (``schema``: the dataset's)."""
         name = clean_name(upload[0])
-        raw = within_limit(upload[1], self.engine.settings)
+        raw = within_limit(upload[1], self.settings)
         outcome = validate(read_table(raw, name, sheet=sheet, columns=columns), columns)
         report = outcome.report
         if not report.ok and on_problems == "reject":
@@ -268,7 +273,7 @@ class DatasetFileService(Service):
         self, actor: Actor, table: pa.Table, checked: Sequence[_Checked]
     ) -> Iterator[tuple[StoredBytes, Stored]]:
         """Write the version's Parquet file and the originals; if what follows fails, none of them stays."""
-        store, keys = self.engine.store, []
+        store, keys = self.store, []
         try:
             with store.writer(actor.tenant_id, "dataset") as (key, tmp):
                 pq.write_table(table, tmp)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlalchemy.orm import Session
 
 from core.config import REPO_ROOT, Settings
 from core.datasets import (
@@ -24,18 +25,25 @@ from core.datasets import (
     value_counts,
 )
 from core.entities import Actor, Dataset, Job
-from core.errors import Conflict, InvalidInput, Problem, TooLarge
+from core.errors import Conflict, InvalidInput, NotFound, Problem, TooLarge
 from core.exports import safe_csv
 from core.services.base import Service, record, require
 from core.services.files import clean_name
 from core.storage.repositories import catalog as repo
 from core.storage.repositories import dataset_files as versions_repo
 from core.storage.repositories import files as file_repo
+from core.storage.workspace import Workspace
+
+if TYPE_CHECKING:
+    from core.services.dataset_files import DatasetFileService
+    from core.services.jobs import JobService
+    from core.services.models import ModelService
 
 ON_PROBLEMS = ("keep", "keep_valid", "reject")
 SAMPLES_DIR = REPO_ROOT / "data" / "samples"
 Source = bytes | Path | BinaryIO
-Datasets = list[Dataset]  # an alias: inside the service class, `list` is the method
+Datasets = list[Dataset]  # aliases: inside the service class, `list` is the method
+Keys = list[str]
 
 
 def _quote(name: str) -> str:
@@ -59,10 +67,29 @@ def within_limit(data: Source, settings: Settings) -> bytes | Path:
     return data
 
 
+def read_columns(dataset: Dataset, path: Path, columns: Sequence[str] | None = None) -> pa.Table:
+    """The dataset's Parquet file (all columns, or ``columns``, which must be the dataset's)."""
+    unknown = [c for c in columns or [] if c not in dataset.column_types]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown column(s): {', '.join(unknown)}.", [Problem("unknown column", field=c) for c in unknown]
+        )
+    try:
+        return pq.read_table(path, columns=None if columns is None else list(columns))
+    except FileNotFoundError:  # deleted after its row was read
+        raise NotFound(f"The dataset {dataset.name!r} was deleted.") from None
+
+
 class DatasetService(Service):
+    def __init__(
+        self, workspace: Workspace, *, models: ModelService, dataset_files: DatasetFileService, jobs: JobService
+    ) -> None:
+        super().__init__(workspace)
+        self.models, self.dataset_files, self.jobs = models, dataset_files, jobs
+
     # --- reading an upload ----------------------------------------------------------------------
     def _bytes(self, data: Source) -> bytes | Path:
-        return within_limit(data, self.engine.settings)
+        return within_limit(data, self.settings)
 
     def sheets(self, actor: Actor, filename: str, data: Source) -> list[str]:
         """Worksheet names of an Excel upload ([] for CSV and Parquet), for the sheet chooser."""
@@ -103,7 +130,7 @@ class DatasetService(Service):
         only usable rows (status "validated"), ``reject`` refuses a file with problems (nothing stored).
         ``usage`` says what the data is for: "training" or "prediction".
         """
-        upload = self.engine.dataset_files.upload(
+        upload = self.dataset_files.upload(
             actor,
             name=name,
             files=[(filename, data)],
@@ -115,30 +142,33 @@ class DatasetService(Service):
         return upload.dataset
 
     # --- reading a dataset ----------------------------------------------------------------------
+    def _get(self, session: Session, actor: Actor, dataset_id: str) -> Dataset:
+        require(actor, "datasets:read")
+        return repo.get_dataset(session, actor.tenant_id, dataset_id)
+
+    def _located(self, session: Session, actor: Actor, dataset_id: str) -> tuple[Dataset, Path]:
+        """The dataset and its Parquet file (for engine code that reads columns: training, scoring)."""
+        dataset = self._get(session, actor, dataset_id)
+        return dataset, self.store.path(file_repo.storage_key(session, actor.tenant_id, dataset.file_id))
+
     def list(self, actor: Actor, status: str | None = None, usage: str | None = None) -> list[Dataset]:
         require(actor, "datasets:read")
         with self.db.session() as session:
             return repo.list_datasets(session, actor.tenant_id, status=status, usage=usage)
 
     def get(self, actor: Actor, dataset_id: str) -> Dataset:
-        require(actor, "datasets:read")
         with self.db.session() as session:
-            return repo.get_dataset(session, actor.tenant_id, dataset_id)
+            return self._get(session, actor, dataset_id)
 
     def path(self, actor: Actor, dataset_id: str) -> Path:
         """The Parquet file (for engine code that reads columns: training, scoring)."""
-        dataset = self.get(actor, dataset_id)
         with self.db.session() as session:
-            return self.engine.store.path(file_repo.storage_key(session, actor.tenant_id, dataset.file_id))
+            return self._located(session, actor, dataset_id)[1]
 
     def table(self, actor: Actor, dataset_id: str, columns: Sequence[str] | None = None) -> pa.Table:
-        dataset = self.get(actor, dataset_id)
-        unknown = [c for c in columns or [] if c not in dataset.column_types]
-        if unknown:
-            raise InvalidInput(
-                f"Unknown column(s): {', '.join(unknown)}.", [Problem("unknown column", field=c) for c in unknown]
-            )
-        return pq.read_table(self.path(actor, dataset_id), columns=None if columns is None else list(columns))
+        with self.db.session() as session:
+            dataset, path = self._located(session, actor, dataset_id)
+        return read_columns(dataset, path, columns)
 
     def frame(self, actor: Actor, dataset_id: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         return self.table(actor, dataset_id, columns).to_pandas()
@@ -146,7 +176,8 @@ class DatasetService(Service):
     def preview(
         self, actor: Actor, dataset_id: str, limit: int = 100, offset: int = 0, columns: Sequence[str] | None = None
     ) -> pd.DataFrame:
-        dataset = self.get(actor, dataset_id)
+        with self.db.session() as session:
+            dataset, path = self._located(session, actor, dataset_id)
         chosen = columns or dataset.columns
         unknown = [c for c in chosen if c not in dataset.column_types]
         if unknown:
@@ -154,7 +185,7 @@ class DatasetService(Service):
         limit, offset = max(1, min(int(limit), 10_000)), max(0, int(offset))
         query = f"SELECT {', '.join(_quote(c) for c in chosen)} FROM read_parquet(?) LIMIT ? OFFSET ?"  # noqa: S608
         with duckdb.connect() as con:  # via Arrow, so dates stay dates (DuckDB's .df() makes them timestamps)
-            page = con.sql(query, params=[str(self.path(actor, dataset_id)), limit, offset]).to_arrow_table()
+            page = con.sql(query, params=[str(path), limit, offset]).to_arrow_table()
         frame = page.to_pandas()
         frame.index = pd.RangeIndex(offset + 1, offset + 1 + len(frame), name="row")
         return frame
@@ -162,14 +193,15 @@ class DatasetService(Service):
     def statistics(self, actor: Actor, dataset_id: str, refresh: bool = False) -> pd.DataFrame:
         """Per-column profile, computed once and cached with the dataset (``refresh`` recomputes). A profile of a
         version that was replaced meanwhile is returned but not cached."""
-        version = self.get(actor, dataset_id).version
-        cached = None if refresh else self.stored_statistics(actor, dataset_id)
+        with self.db.session() as session:
+            dataset, path = self._located(session, actor, dataset_id)
+            cached = None if refresh else repo.dataset_statistics(session, actor.tenant_id, dataset_id)
         if cached is not None:
-            return cached
-        frame = profile(self.table(actor, dataset_id))
+            return pd.DataFrame(cached)
+        frame = profile(read_columns(dataset, path))
         records = json.loads(frame.to_json(orient="records", date_format="iso"))
         with self.db.session() as session:
-            if repo.get_dataset(session, actor.tenant_id, dataset_id).version == version:
+            if repo.get_dataset(session, actor.tenant_id, dataset_id).version == dataset.version:
                 repo.set_dataset_statistics(session, actor.tenant_id, dataset_id, records)
         return pd.DataFrame(records)
 
@@ -183,7 +215,7 @@ class DatasetService(Service):
     def generate_statistics(self, actor: Actor, dataset_id: str) -> Job:
         """(Re)compute the profile as a job (progress, cancel); ``stored_statistics`` reads it when it is done."""
         dataset = self.get(actor, dataset_id)
-        return self.engine.jobs.submit(
+        return self.jobs.submit(
             actor, "dataset_statistics", f"Statistics of {dataset.name}", {"dataset_id": dataset_id}
         )
 
@@ -195,8 +227,10 @@ class DatasetService(Service):
 
     def correlation(self, actor: Actor, dataset_id: str) -> pd.DataFrame:
         """Pearson correlation of the numeric columns (only those are read)."""
-        numeric = [c for c, t in self.get(actor, dataset_id).column_types.items() if t in ("integer", "float")]
-        return correlation(self.table(actor, dataset_id, numeric))
+        with self.db.session() as session:
+            dataset, path = self._located(session, actor, dataset_id)
+        numeric = [c for c, t in dataset.column_types.items() if t in ("integer", "float")]
+        return correlation(read_columns(dataset, path, numeric))
 
     def csv(self, actor: Actor, dataset_id: str) -> bytes:
         """The whole dataset as CSV that is safe to open in a spreadsheet (the preview only pages through it)."""
@@ -210,16 +244,37 @@ class DatasetService(Service):
         """Refused while models use the dataset (continued versions too), unless ``cascade`` also deletes those
         models, and while an unfinished job uses the dataset or one of those models.
 
-        Everything is checked before anything is deleted, so a refusal leaves the dataset and its models whole.
+        One transaction: everything is checked, then the models, the dataset (every version, every original) and
+        their files go together (the
+        links' foreign keys refuse a job queued meanwhile), so a refusal leaves the dataset and its models whole.
         """
         require(actor, "datasets:write")
-        with self.db.session() as session:
-            dataset = repo.get_dataset(session, actor.tenant_id, dataset_id)
-            models = repo.models_using_dataset(session, actor.tenant_id, dataset_id)
-            jobs = repo.jobs_using(session, actor.tenant_id, [dataset_id, *(model_id for model_id, _ in models)])
+        try:
+            with self.db.session() as session:
+                keys = self._delete(session, actor, dataset_id, cascade)
+        except Conflict as exc:
+            if exc.details is None:  # one of the refusals above
+                raise
+            raise Conflict(  # a foreign key: a job or model was linked to it meanwhile
+                "The dataset is in use by something started a moment ago; try again when it finishes.", exc.details
+            ) from exc
+        for key in keys:
+            self.store.delete(key)
+
+    def _delete(self, session: Session, actor: Actor, dataset_id: str, cascade: bool) -> Keys:
+        """Check, then delete the dataset, its file row and (``cascade``) its models; returns storage keys."""
+        dataset = repo.get_dataset(session, actor.tenant_id, dataset_id)
+        models = repo.models_using_dataset(session, actor.tenant_id, dataset_id)
         if models and not cascade:
             names = ", ".join(sorted(label for _, label in models))
             raise Conflict(f"The dataset {dataset.name!r} is used by {len(models)} model(s): {names}.")
+        jobs = repo.jobs_using(
+            session,
+            actor.tenant_id,
+            datasets=[dataset_id],
+            models=[model_id for model_id, _ in models],
+            files=[dataset.file_id],
+        )
         if jobs:
             raise Conflict(
                 f"The dataset {dataset.name!r} is used by {len(jobs)} unfinished job(s): "
@@ -227,24 +282,21 @@ class DatasetService(Service):
             )
         if models:
             require(actor, "models:train")
-        for model_id, _ in models:
-            self.engine.models.delete(actor, model_id)
-        with self.db.session() as session:
-            held = versions_repo.delete_for_dataset(session, actor.tenant_id, dataset_id)
-            file_id = repo.delete_dataset(session, actor.tenant_id, dataset_id)
-            keys = [file_repo.delete_file(session, actor.tenant_id, f) for f in sorted(held | {file_id})]
-            record(
-                session,
-                actor,
-                "dataset.deleted",
-                "dataset",
-                dataset_id,
-                name=dataset.name,
-                cascade=cascade,
-                models=[label for _, label in models],
-            )
-        for key in keys:
-            self.engine.store.delete(key)
+        keys = [key for model_id, _ in models for key in self.models._delete(session, actor, model_id)]
+        held = versions_repo.delete_for_dataset(session, actor.tenant_id, dataset_id)  # older versions, originals
+        file_id = repo.delete_dataset(session, actor.tenant_id, dataset_id)
+        keys += [file_repo.delete_file(session, actor.tenant_id, f) for f in sorted(held | {file_id})]
+        record(
+            session,
+            actor,
+            "dataset.deleted",
+            "dataset",
+            dataset_id,
+            name=dataset.name,
+            cascade=cascade,
+            models=[label for _, label in models],
+        )
+        return keys
 
     def load_samples(self, actor: Actor) -> Datasets:
         """Upload the demo datasets of ``data/samples`` (skipping names that already exist)."""

@@ -10,6 +10,7 @@ from typing import BinaryIO
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlalchemy.orm import Session
 
 from core.datasets import read_table
 from core.datasets.readers import CSV_SUFFIXES, PARQUET_SUFFIXES
@@ -66,9 +67,9 @@ class FileService(Service):
         if not isinstance(data, bytes | bytearray | memoryview) and not hasattr(data, "read"):
             raise InvalidInput("Add a file as its bytes or an open stream, not as a path on the server.")
         name = clean_name(filename)
-        stored = self.engine.store.put(actor.tenant_id, kind, data, max_bytes=self.engine.settings.max_upload_bytes)
+        stored = self.store.put(actor.tenant_id, kind, data, max_bytes=self.settings.max_upload_bytes)
         if stored.size == 0:
-            self.engine.store.delete(stored.storage_key)
+            self.store.delete(stored.storage_key)
             raise InvalidInput("The file is empty.")
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         try:
@@ -84,7 +85,7 @@ class FileService(Service):
                 )
                 record(session, actor, "file.added", "file", info.id, name=name, kind=kind, size=stored.size)
         except BaseException:
-            self.engine.store.delete(stored.storage_key)
+            self.store.delete(stored.storage_key)
             raise
         return info
 
@@ -101,11 +102,11 @@ class FileService(Service):
             return repo.get_file(session, actor.tenant_id, file_id)
 
     def download(self, actor: Actor, file_id: str) -> bytes:
-        return self.engine.store.read(self._readable(actor, file_id)[1])
+        return self.store.read(self._readable(actor, file_id)[1])
 
     def head(self, actor: Actor, file_id: str, limit: int = 64 * 1024) -> bytes:
         """The first bytes, for previews."""
-        return self.engine.store.read(self._readable(actor, file_id)[1], limit=limit)
+        return self.store.read(self._readable(actor, file_id)[1], limit=limit)
 
     def preview(self, actor: Actor, file_id: str, rows: int = 20) -> FilePreview:
         """The first rows of a CSV or Parquet file, the head of a text file, or an image.
@@ -117,12 +118,12 @@ class FileService(Service):
         info, key = self._readable(actor, file_id)
         suffix = PurePath(info.name).suffix.lower()
         if suffix in PARQUET_SUFFIXES:
-            return _parquet_head(self.engine.store.path(key), rows)
+            return _parquet_head(self.store.path(key), rows)
         if info.content_type in IMAGE_TYPES:
             if info.size > MAX_IMAGE_BYTES:
                 return FilePreview("binary", note=f"The image is larger than {MAX_IMAGE_BYTES >> 20} MB to show.")
-            return FilePreview("image", image=self.engine.store.read(key))
-        head = self.engine.store.read(key, limit=HEAD_BYTES)
+            return FilePreview("image", image=self.store.read(key))
+        head = self.store.read(key, limit=HEAD_BYTES)
         whole = info.size <= len(head)
         if suffix in CSV_SUFFIXES:
             table = _table_head(head, info.name, whole, rows)
@@ -138,48 +139,53 @@ class FileService(Service):
         ``eng.dataset_files.delete_file``), that a model refers to (its pipeline,
         held-out predictions or SHAP values: the model would break) or that an unfinished job reads."""
         require(actor, "files:write")
-        with self.db.session() as session:
-            info = repo.get_file(session, actor.tenant_id, file_id)
-            held = dataset_repo.version_holding(session, actor.tenant_id, file_id)
-            part = dataset_repo.part_of_file(session, actor.tenant_id, file_id)
-            models = catalog_repo.models_using_file(session, actor.tenant_id, file_id)
-            jobs = catalog_repo.jobs_using(session, actor.tenant_id, [file_id])
-        if held:
-            raise Conflict(
-                f"The file {info.name!r} holds the dataset {held[0]!r} (version {held[1]}); delete the dataset on "
-                "the Datasets page instead."
-            )
-        if part:
-            raise Conflict(
-                f"The file {info.name!r} is a file of a dataset: eng.dataset_files.remove takes it out (a new version)."
-            )
-        if models:
-            raise Conflict(
-                f"The file {info.name!r} belongs to the model {models[0]}; delete the model on the Models page instead."
-            )
-        if jobs:
-            raise Conflict(
-                f"The file {info.name!r} is used by an unfinished job ({jobs[0]}); try again when it finishes."
-            )
         try:
             with self.db.session() as session:
+                info = repo.get_file(session, actor.tenant_id, file_id)
+                held = dataset_repo.version_holding(session, actor.tenant_id, file_id)
+                if held:
+                    raise Conflict(
+                        f"The file {info.name!r} holds the dataset {held[0]!r} (version {held[1]}); delete the "
+                        "dataset on the Datasets page instead."
+                    )
+                if dataset_repo.part_of_file(session, actor.tenant_id, file_id):
+                    raise Conflict(
+                        f"The file {info.name!r} is a file of a dataset: eng.dataset_files.remove takes it out (a "
+                        "new version)."
+                    )
+                models = catalog_repo.models_using_file(session, actor.tenant_id, file_id)
+                if models:
+                    raise Conflict(
+                        f"The file {info.name!r} belongs to the model {models[0]}; delete the model on the Models "
+                        "page instead."
+                    )
+                jobs = catalog_repo.jobs_using(session, actor.tenant_id, files=[file_id])
+                if jobs:
+                    raise Conflict(
+                        f"The file {info.name!r} is used by an unfinished job ({jobs[0]}); try again when it finishes."
+                    )
                 key = repo.delete_file(session, actor.tenant_id, file_id)
                 record(session, actor, "file.deleted", "file", file_id, name=info.name)
-        except Conflict as exc:  # a foreign key: another record (an attribution sample) still points at the file
+        except Conflict as exc:
+            if exc.details is None:  # one of the refusals above
+                raise
+            # a foreign key: another record (an attribution sample, a link made meanwhile) still points at the file
             raise Conflict(
                 f"The file {info.name!r} is still used (by a sample or a result); delete that first.", exc.details
             ) from exc
-        self.engine.store.delete(key)
+        self.store.delete(key)
 
     def _readable(self, actor: Actor, file_id: str) -> tuple[FileInfo, str]:
         """The file and its storage key, once the actor may read its bytes."""
         require(actor, "files:read")
         with self.db.session() as session:
-            info = repo.get_file(session, actor.tenant_id, file_id)
-            key = repo.storage_key(session, actor.tenant_id, file_id)
+            return self._readable_in(session, actor, file_id)
+
+    def _readable_in(self, session: Session, actor: Actor, file_id: str) -> tuple[FileInfo, str]:
+        info = repo.get_file(session, actor.tenant_id, file_id)
         if not _may_read(actor, info):
             require(actor, KIND_PERMISSIONS[info.kind])
-        return info, key
+        return info, repo.storage_key(session, actor.tenant_id, file_id)
 
 
 def _may_read(actor: Actor, info: FileInfo) -> bool:

@@ -5,23 +5,25 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from core.entities import TrainRequest
-from core.services.base import record
-from core.services.forecasts import DEFAULT_LEVELS, N_WINDOWS, ForecastService, history, job_cores, settings_for
+from core.entities import ForecastSpec, ModelDetails, TrainRequest
+from core.services.base import record, require
+from core.services.forecast_checks import DEFAULT_LEVELS, N_WINDOWS, job_cores, settings_for, to_history
 from core.storage.repositories import models as model_repo
 
 if TYPE_CHECKING:
-    from core.jobs.execution import JobContext
+    from core.services.tasking import TaskContext
 
 
-def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def train_forecast(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     """Job ``train_forecast``: choose a model per series by cross-validation; result ``{"model_id"}``."""
     from core.forecasting import fit_select
 
-    engine, actor, request = ctx.engine, ctx.actor, TrainRequest.from_params(params)
+    actor, request = ctx.actor, TrainRequest.from_params(params)
+    require(actor, "models:train")
     started = time.perf_counter()
     ctx.progress(0.01, "preparing the series")
-    long = history(engine, actor, request)
+    plan = ctx.services.training._job_plan(actor, ctx.job.id, request)
+    long = to_history(plan.frame(), request)
     chosen = settings_for(long, request)
     fit = fit_select(
         long,
@@ -37,27 +39,23 @@ def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     board = fit.leaderboard
     selected = board[board["model"].astype(str).str.startswith("Selected")]
     metrics = {k: float(selected[k].iloc[0]) for k in ("mase", "smape", "rmse")} if len(selected) else {}
-    spec = {
-        "time_column": request.time_column,
-        "target": request.target,
-        "series_column": request.series_column,
-        "resample": request.resample,
-        "fit": fit.to_dict(),
-    }
-    details = {
-        "leaderboard": board.to_dict(orient="records"),
-        "notes": list(fit.notes),
-        "series": len(fit.configs),
-        "train_rows": len(long),
-        "frequency": fit.freq,
-        "season_length": fit.season_length,
-        "horizon": fit.horizon,
-        "inferred": list(chosen.inferred),
-        "duration_s": round(time.perf_counter() - started, 2),
-        "training_datasets": [request.dataset_id],
-        "chosen_family": ", ".join(sorted(set(fit.chosen().values())))[:200],
-    }
-    with engine.db.session() as session:
+    spec = ForecastSpec(
+        time_column=str(request.time_column),
+        target=request.target,
+        series_column=request.series_column,
+        resample=request.resample,
+        fit=fit.to_dict(),
+    )
+    details = ModelDetails(
+        chosen_family=", ".join(sorted(set(fit.chosen().values())))[:200],
+        leaderboard=tuple(board.to_dict(orient="records")),
+        train_rows=len(long),
+        duration_s=round(time.perf_counter() - started, 2),
+        series=len(fit.configs),
+        notes=tuple(fit.notes),
+        inferred=chosen.inferred,
+    )
+    with ctx.workspace.db.session() as session:
         model = model_repo.add_model_version(
             session,
             tenant_id=actor.tenant_id,
@@ -70,15 +68,16 @@ def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             schema=spec,
             metrics=metrics,
             details=details,
+            datasets=plan.dataset_ids,
+            files={},
         )
         record(session, actor, "model.trained", "model", model.id, name=model.label, kind="forecast")
     return {"model_id": model.id}
 
 
-def forecast_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def forecast_job(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     """Job ``forecast``: result ``{"file_id", "log_id", "rows", "series"}`` (the CSV is a result file)."""
-    service: ForecastService = ctx.engine.forecasts
-    frame = service.forecast(
+    frame = ctx.services.forecasts.forecast(
         ctx.actor,
         params["model_id"],
         params["steps"],

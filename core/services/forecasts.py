@@ -1,15 +1,14 @@
-"""Forecasting models: the checks and settings training uses, the model's summary, and forecasts with
-calibrated intervals (directly, or as a ``forecast`` job for the page), each recorded in the predictions log.
-The job functions are in ``forecast_tasks.py``.
+"""Forecasting models: their summary, and forecasts with calibrated intervals (directly, or as a ``forecast`` job
+for the page), each recorded in the predictions log. What training checks is in ``forecast_checks.py``; the job
+functions are in ``forecast_tasks.py``.
 
-A forecast model stores its chosen configuration per series (JSON) and a reference to its dataset; no
-pickles. Forecasting refits the chosen statsforecast models on the history, which is fast.
+A forecast model stores its chosen configuration per series (JSON) and a link to its dataset; no pickles.
+Forecasting refits the chosen statsforecast models on the history, which is fast.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -17,76 +16,29 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.orm import Session
 
-from core.entities import Actor, Job, JobStatus, Model, TrainRequest
+from core.entities import Actor, ForecastSpec, Job, JobStatus, Model, TrainingCheck, TrainRequest
 from core.errors import Conflict, InvalidInput, JobFailed, NotFound, Problem
 from core.exports import safe_csv
 from core.services.base import Service, record, require
+from core.services.datasets import read_columns
+from core.services.forecast_checks import DEFAULT_LEVELS, forecast_verdict, history_columns, job_cores, to_history
+from core.services.jobs import JobService
 from core.services.result_files import PendingFiles
+from core.storage.repositories import files as file_repo
 from core.storage.repositories import predictions as log_repo
+from core.storage.workspace import Workspace
 
 if TYPE_CHECKING:
-    from core.engine import Engine
     from core.forecasting import ForecastFit
     from core.progress import TaskContext
+    from core.services.datasets import DatasetService
+    from core.services.models import ModelService
 
 MAX_LEVELS = 5
-DEFAULT_LEVELS = (80, 95)
-N_WINDOWS = 3
 PARALLEL_FROM = 8  # a forecast of this many series or more is spread over the job's cores
 LOGGED_IDS = 20  # series ids written into a predictions-log entry; the rest are counted
-
-
-def job_cores() -> int:
-    """Processes one forecasting job may use (DESIGN §5: one job per two cores)."""
-    return max(1, min(os.cpu_count() or 1, 2))
-
-
-def history(engine: Engine, actor: Actor, request: TrainRequest) -> pd.DataFrame:
-    """The dataset as statsforecast's long format ``unique_id, ds, y`` (validated)."""
-    from core.forecasting import to_long
-
-    if not request.time_column:
-        raise InvalidInput("Forecasting needs a time column.", [Problem("required", field="time_column")])
-    columns = [c for c in (request.time_column, request.target, request.series_column) if c]
-    frame = engine.datasets.frame(actor, request.dataset_id, list(dict.fromkeys(columns)))
-    return to_long(
-        frame,
-        request.time_column,
-        request.target,
-        request.series_column,
-        resample=request.resample,
-        freq=request.frequency,
-    )
-
-
-def default_horizon(season_length: int, shortest: int) -> int:
-    """One season ahead (at least 4 steps), but never more than a quarter of the shortest series."""
-    return max(1, min(max(season_length, 4), shortest // 4))
-
-
-@dataclass(frozen=True)
-class ForecastSettings:
-    """What training uses: the user's choices, else what the data suggests."""
-
-    freq: str
-    season_length: int
-    horizon: int
-    inferred: tuple[str, ...]  # which of frequency / season length / horizon were inferred
-
-
-def settings_for(long: pd.DataFrame, request: TrainRequest) -> ForecastSettings:
-    """Frequency, season length and evaluation horizon: the request's, else inferred from ``long``."""
-    from core.forecasting import infer_frequency, season_length_for
-    from core.forecasting.selection import check_settings
-
-    freq = request.frequency or infer_frequency(long)
-    season = season_length_for(freq) if request.season_length is None else request.season_length
-    shortest = int(long.groupby("unique_id").size().min())
-    horizon = default_horizon(season, shortest) if request.horizon is None else request.horizon
-    check_settings(long, freq, season, horizon, N_WINDOWS, DEFAULT_LEVELS)
-    given = {"frequency": request.frequency, "season length": request.season_length, "horizon": request.horizon}
-    return ForecastSettings(freq, season, horizon, tuple(name for name, value in given.items() if value in (None, "")))
 
 
 @dataclass(frozen=True)
@@ -101,6 +53,7 @@ class ForecastSummary:
     """
 
     model: Model
+    spec: ForecastSpec
     freq: str
     season_length: int
     horizon: int
@@ -148,100 +101,81 @@ def _whole(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
+def _request(model: Model, spec: ForecastSpec) -> TrainRequest:
+    """The training request whose history a forecaster refits on."""
+    return TrainRequest(
+        dataset_id=model.dataset_id,
+        name=model.name,
+        target=spec.target,
+        problem_type="forecast",
+        time_column=spec.time_column,
+        series_column=spec.series_column,
+        resample=spec.resample,
+        frequency=spec.frequency,
+    )
+
+
 class ForecastService(Service):
-    def _model(self, actor: Actor, model_id: str) -> Model:
-        model = self.engine.models.get(actor, model_id)
-        if model.problem_type != "forecast":
+    def __init__(
+        self, workspace: Workspace, *, datasets: DatasetService, models: ModelService, jobs: JobService
+    ) -> None:
+        super().__init__(workspace)
+        self.datasets, self.models, self.jobs = datasets, models, jobs
+
+    def _model(self, session: Session, actor: Actor, model_id: str) -> tuple[Model, ForecastSpec]:
+        model = self.models._get(session, actor, model_id)
+        if model.forecast is None:
             raise InvalidInput(
                 f"{model.label} is a {model.problem_type} model, not a forecaster; choose a model "
                 "trained with the problem type Forecast."
             )
-        return model
+        return model, model.forecast
 
-    @staticmethod
-    def _request(model: Model) -> TrainRequest:
-        spec = model.schema
-        return TrainRequest(
-            dataset_id=model.dataset_id,
-            name=model.name,
-            target=spec["target"],
-            problem_type="forecast",
-            time_column=spec["time_column"],
-            series_column=spec.get("series_column"),
-            resample=bool(spec.get("resample")),
-            frequency=spec["fit"]["freq"],
-        )
+    def _history(self, session: Session, actor: Actor, request: TrainRequest) -> pd.DataFrame:
+        """The request's dataset as ``unique_id, ds, y`` (validated)."""
+        columns = history_columns(request)
+        dataset, path = self.datasets._located(session, actor, request.dataset_id)
+        return to_history(read_columns(dataset, path, columns).to_pandas(), request)
 
-    def check(self, actor: Actor, request: TrainRequest) -> dict[str, Any]:
-        """What forecast training would do with ``request``, before it starts (reads and checks the data).
+    def check(self, actor: Actor, request: TrainRequest) -> TrainingCheck:
+        """What forecast training would make of the data of ``request``, before it starts (reads and checks it).
 
-        Returns ``problem_type``, ``reason`` (series, frequency, season length, horizon, each said to be inferred
-        or chosen) and ``warnings`` (series too short for the season or for cross-validation); raises
-        ``InvalidInput`` listing rows for duplicates, bad dates, bad values and irregular timestamps."""
-        from core.forecasting.models import plan_series
-
+        ``reason`` says the series, frequency, season length and horizon, each inferred or chosen; ``warnings``
+        name series too short for the season or for cross-validation; ``InvalidInput`` lists rows for duplicates,
+        bad dates, bad values and irregular timestamps. ``eng.training.check`` does this and checks the name and
+        columns too."""
         require(actor, "models:train")
-        long = history(self.engine, actor, request)
-        chosen = settings_for(long, request)
-        sizes = long.groupby("unique_id").size()
-
-        def how(name: str) -> str:
-            return "inferred" if name in chosen.inferred else "yours"
-
-        points = f"{sizes.min():,}" if sizes.min() == sizes.max() else f"{sizes.min():,}–{sizes.max():,}"
-        steps = f"{chosen.horizon} step" + ("s" if chosen.horizon != 1 else "")
-        reason = (
-            f"{len(sizes):,} series of {points} points; frequency {chosen.freq} ({how('frequency')}), "
-            f"season length {chosen.season_length} ({how('season length')}), evaluation horizon {steps} "
-            f"({how('horizon')}) over {N_WINDOWS} cross-validation windows."
-        )
-        kinds: Counter[str] = Counter()
-        for _, group in long.groupby("unique_id", sort=False):
-            plan = plan_series(group["y"].to_numpy(dtype=float), chosen.season_length, chosen.horizon, N_WINDOWS)
-            kinds[plan.kind if plan else "none"] += 1
-        messages = {
-            "short": f"Too short for season length {chosen.season_length}, so non-seasonal models are used",
-            "tiny": f"Too short to cross-validate with horizon {chosen.horizon}, so a Naive forecast is used",
-            "none": "Fewer than 3 points, so left out",
-        }
-        of = f" of {len(sizes):,} series."
-        warnings = [f"{text}: {kinds[kind]:,}{of}" for kind, text in messages.items() if kinds[kind]]
-        return {
-            "problem_type": "forecast",
-            "reason": reason,
-            "warnings": warnings,
-            "frequency": chosen.freq,
-            "season_length": chosen.season_length,
-            "horizon": chosen.horizon,
-            "series": len(sizes),
-        }
+        with self.db.session() as session:
+            long = self._history(session, actor, request)
+        return forecast_verdict(long, request)
 
     def series(self, actor: Actor, model_id: str) -> list[str]:
         """The series ids a forecaster knows."""
-        require(actor, "models:read")
-        return list(self._model(actor, model_id).schema["fit"]["configs"])
+        with self.db.session() as session:
+            return self._model(session, actor, model_id)[1].series_ids
 
     def history(self, actor: Actor, model_id: str) -> pd.DataFrame:
         """The training history (``unique_id, ds, y``) for plots."""
-        require(actor, "models:read")
-        model = self._model(actor, model_id)
-        return history(self.engine, actor, self._request(model))
+        with self.db.session() as session:
+            model, spec = self._model(session, actor, model_id)
+            return self._history(session, actor, _request(model, spec))
 
     def summary(self, actor: Actor, model_id: str) -> ForecastSummary:
         """Leaderboard, chosen model and CV metrics per series, CV forecasts for plots, and notes."""
         from core.forecasting import ForecastFit
 
-        require(actor, "models:read")
-        model = self._model(actor, model_id)
-        fit = ForecastFit.from_dict(model.schema["fit"])
+        with self.db.session() as session:
+            model, spec = self._model(session, actor, model_id)
+        fit = ForecastFit.from_dict(spec.fit)
         return ForecastSummary(
             model=model,
+            spec=spec,
             freq=fit.freq,
             season_length=fit.season_length,
             horizon=fit.horizon,
             n_windows=fit.n_windows,
             candidates=fit.candidates,
-            metrics=dict(model.metrics),
+            metrics={k: float(v) for k, v in model.metrics.items() if v is not None},
             leaderboard=fit.leaderboard,
             series=_series_table(fit),
             series_metrics=fit.series_metrics,
@@ -249,12 +183,14 @@ class ForecastService(Service):
             notes=fit.notes,
         )
 
-    def _checked(self, actor: Actor, model_id: str, steps: Any, series_ids: Any, level: Any) -> _Request:
+    def _checked(
+        self, session: Session, actor: Actor, model_id: str, steps: Any, series_ids: Any, level: Any
+    ) -> _Request:
         """Everything about a forecast request that can be wrong, each with one clear sentence."""
         from core.forecasting import ForecastFit
         from core.forecasting.predict import check_steps
 
-        model = self._model(actor, model_id)
+        model, spec = self._model(session, actor, model_id)
         levels = list(level) if isinstance(level, list | tuple) else [level]
         if not levels or len(levels) > MAX_LEVELS or not all(_whole(v) and 1 <= v <= 99 for v in levels):
             raise InvalidInput(
@@ -262,7 +198,7 @@ class ForecastService(Service):
                 "(for example 80 and 95).",
                 [Problem("not usable", field="level", value=str(level))],
             )
-        fit = ForecastFit.from_dict(model.schema["fit"])
+        fit = ForecastFit.from_dict(spec.fit)
         wanted = [str(series_ids)] if isinstance(series_ids, str | int) else series_ids
         uids = list(fit.configs) if wanted is None else [str(s) for s in dict.fromkeys(wanted)]
         unknown = [uid for uid in uids if uid not in fit.configs]
@@ -273,7 +209,7 @@ class ForecastService(Service):
                 f"{model.label} {what}; it forecasts {len(fit.configs):,} series ({known}).",
                 [Problem("unknown series id", field="series_ids", value=u) for u in unknown[:50]],
             )
-        long = history(self.engine, actor, self._request(model))
+        long = self._history(session, actor, _request(model, spec))
         dates = dict(tuple(long.groupby("unique_id", sort=False)["ds"]))
         steps = check_steps(steps, [dates[uid] for uid in uids], fit.freq)
         return _Request(model, fit, long, steps, uids, sorted({int(v) for v in levels}), wanted is None)
@@ -296,7 +232,8 @@ class ForecastService(Service):
 
         require(actor, "inference:run")
         started = time.perf_counter()
-        req = self._checked(actor, model_id, steps, series_ids, level)
+        with self.db.session() as session:
+            req = self._checked(session, actor, model_id, steps, series_ids, level)
         n_jobs = job_cores() if len(req.series_ids) >= PARALLEL_FROM else 1
         frame = forecast(req.long, req.fit, req.steps, req.series_ids, req.levels, n_jobs=n_jobs, ctx=ctx)
         model = req.model
@@ -312,7 +249,7 @@ class ForecastService(Service):
             "to": _when(frame["ds"].max()),
             "models": dict(Counter(frame.drop_duplicates("unique_id")["model"]).most_common(10)),
         }
-        with PendingFiles(self.engine, actor) as files:
+        with PendingFiles(self.store, actor) as files:
             files.add_bytes(
                 safe_csv(frame),
                 kind="result",
@@ -360,39 +297,35 @@ class ForecastService(Service):
     ) -> Job:
         """The same forecast as a job (progress, cancel, both cores for many series); read it with ``result``."""
         require(actor, "inference:run")
-        req = self._checked(actor, model_id, steps, series_ids, level)
-        params = {
-            "model_id": req.model.id,
-            "steps": req.steps,
-            "levels": req.levels,
-            "series_ids": None if req.all_series else req.series_ids,
-        }
-        count = f"{len(req.series_ids):,} series" if len(req.series_ids) > 1 else req.series_ids[0]
-        return self.engine.jobs.submit(
-            actor, "forecast", f"Forecast {count}, {req.steps} steps, with {req.model.label}", params
-        )
+        with self.db.session() as session:
+            req = self._checked(session, actor, model_id, steps, series_ids, level)
+            params = {
+                "model_id": req.model.id,
+                "steps": req.steps,
+                "levels": req.levels,
+                "series_ids": None if req.all_series else req.series_ids,
+            }
+            count = f"{len(req.series_ids):,} series" if len(req.series_ids) > 1 else req.series_ids[0]
+            title = f"Forecast {count}, {req.steps} steps, with {req.model.label}"
+            job = self.jobs._queue(session, actor, "forecast", title, params)
+        return self.jobs._start(job, actor)
 
     def result(self, actor: Actor, job_id: str) -> pd.DataFrame:
         """The forecast of a finished ``forecast`` job, as ``forecast`` returns it."""
-        job = self.engine.jobs.get(actor, job_id)
-        if job.kind != "forecast":
-            raise NotFound("That job is not a forecast.")
-        if not job.finished:
-            raise Conflict("The forecast is still running; its result is not ready yet.")
-        if job.status != JobStatus.SUCCEEDED or not job.result:
-            raise JobFailed(f"The forecast did not finish ({job.status}): {job.error or 'no result'}")
-        data = self.engine.files.download(actor, job.result["file_id"])
+        with self.db.session() as session:
+            job = self.jobs._get(session, actor, job_id)
+            if job.kind != "forecast":
+                raise NotFound("That job is not a forecast.")
+            if not job.finished:
+                raise Conflict("The forecast is still running; its result is not ready yet.")
+            if job.status != JobStatus.SUCCEEDED or not job.result:
+                raise JobFailed(f"The forecast did not finish ({job.status}): {job.error or 'no result'}")
+            data = self.store.read(file_repo.storage_key(session, actor.tenant_id, job.result["file_id"]))
+            try:
+                known = set(self._model(session, actor, job.params["model_id"])[1].series_ids)
+            except NotFound:  # the model was deleted since: its ids cannot be told from guarded ones
+                known = set()
         frame = pd.read_csv(io.BytesIO(data), parse_dates=["ds"], dtype={"unique_id": str, "model": str})
-        return self._restore_ids(actor, job.params["model_id"], frame)
-
-    def _restore_ids(self, actor: Actor, model_id: str, frame: pd.DataFrame) -> pd.DataFrame:
-        """Undo the CSV's formula guard on series ids (``-1`` was kept as ``'-1``) for the model's own ids."""
-        from core.forecasting import ForecastFit
-
-        try:
-            known = set(ForecastFit.from_dict(self._model(actor, model_id).schema["fit"]).configs)
-        except NotFound:  # the model was deleted since: its ids cannot be told from guarded ones
-            return frame
-        guarded = {"'" + uid: uid for uid in known if "'" + uid not in known}
+        guarded = {"'" + uid: uid for uid in known if "'" + uid not in known}  # undo the CSV's formula guard
         frame["unique_id"] = frame["unique_id"].map(lambda uid: guarded.get(uid, uid))
         return frame

@@ -51,7 +51,7 @@ class HealthService(Service):
         """Open to every signed-in user: whether things work, no tenant data. The file store's counts and bytes
         span every tenant, and the database's address and errors describe the server, so only platform
         administrators get them."""
-        settings, store, platform = self.engine.settings, self.engine.store, actor.is_platform_admin
+        settings, store, platform = self.settings, self.store, actor.is_platform_admin
         database, files_ok = self._database(platform=platform), self._files_ok()
         file_store: dict[str, Any] = {"ok": files_ok}
         if platform:
@@ -68,7 +68,7 @@ class HealthService(Service):
         """Whether the database answers; its address and error text only for ``platform`` administrators."""
         database: dict[str, Any] = {}
         if platform:
-            database["url"] = make_url(self.engine.settings.database_url).render_as_string(hide_password=True)
+            database["url"] = make_url(self.settings.database_url).render_as_string(hide_password=True)
         try:
             with self.db.session() as session:
                 session.execute(text("SELECT 1"))
@@ -78,7 +78,7 @@ class HealthService(Service):
         return database
 
     def _files_ok(self) -> bool:
-        probe = self.engine.store.root / ".health"
+        probe = self.store.root / ".health"
         try:
             probe.write_bytes(b"ok")
             probe.unlink()

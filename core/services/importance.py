@@ -1,28 +1,28 @@
 """Global SHAP feature importance of a model: computed at training time or by the ``explain_model`` job.
 
-Stored with the model: the importance table (``details["importance"]``) and a Parquet file with the SHAP value
-of every explained row and feature in long form (``row, feature, shap, value, number, position``) that the
-Models page draws as a bar chart, a beeswarm-like strip plot and a per-feature dependence plot."""
+Stored with the model: the importance table and how it was computed (``Model.details.importance``) and its
+``importance`` file, a Parquet file with the SHAP value of every explained row and feature in long form
+(``row, feature, shap, value, number, position``) that the Models page draws as a bar chart, a beeswarm-like
+strip plot and a per-feature dependence plot."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from core.entities import Actor, Model
+from core.entities import ImportanceInfo
 from core.services.result_files import PendingFiles
-from core.storage.repositories import files as file_repo
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-    from core.engine import Engine
     from core.ml import ModelSchema
 
 VALUE_COLUMNS = ["row", "feature", "shap", "value", "number", "position"]
@@ -52,13 +52,12 @@ class Importance:
         space = SPACES.get(self.output_space, "the model's output for {which}").format(which=which)
         return f"A SHAP value is how much a feature moves {space} away from its average over the training rows."
 
-    def info(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "output_space": self.output_space,
-            "source": self.source,
-            "computed_at": self.computed_at,
-        }
+    def info(self) -> ImportanceInfo:
+        """What the model keeps of it (the per-row values go to its ``importance`` file)."""
+        pairs = tuple(
+            (str(f), float(v)) for f, v in zip(self.table["feature"], self.table["mean_abs_shap"], strict=True)
+        )
+        return ImportanceInfo(pairs, self.rows, self.output_space, self.source, self.computed_at)
 
 
 def _long_values(per_row: pd.DataFrame, rows: pd.DataFrame, schema: ModelSchema, order: list[str]) -> pd.DataFrame:
@@ -122,34 +121,15 @@ def importance_files(importance: Importance | None, files: PendingFiles, label: 
         files.add_parquet(importance.values, name=f"{label}-shap-values.parquet")
 
 
-def importance_details(importance: Importance, file_id: str) -> dict[str, Any]:
-    """What ``Model.details`` keeps about an importance (the table itself is small)."""
-    return {
-        "importance": importance.table.to_dict(orient="records"),
-        "importance_info": {**importance.info(), "file_id": file_id},
-    }
-
-
-def importance_file_id(model: Model) -> str | None:
-    return (model.details.get("importance_info") or {}).get("file_id")
-
-
-def read_importance(engine: Engine, actor: Actor, model: Model) -> Importance | None:
-    """The stored importance of ``model`` (None when none was computed)."""
-    records = model.details.get("importance")
-    if not records:
+def read_importance(info: ImportanceInfo | None, values: Path | None) -> Importance | None:
+    """The stored importance of a model (None when none was computed); ``values``: its ``importance`` file."""
+    if info is None:
         return None
-    info = model.details.get("importance_info") or {}
-    values = pd.DataFrame(columns=VALUE_COLUMNS)
-    if info.get("file_id"):
-        with engine.db.session() as session:
-            key = file_repo.storage_key(session, actor.tenant_id, info["file_id"])
-        values = pq.read_table(engine.store.path(key)).to_pandas()
     return Importance(
-        table=pd.DataFrame(records, columns=["feature", "mean_abs_shap"]),
-        values=values,
-        rows=int(info.get("rows", 0)),
-        output_space=str(info.get("output_space", "")),
-        source=str(info.get("source", "training")),
-        computed_at=str(info.get("computed_at", "")),
+        table=pd.DataFrame(list(info.table), columns=["feature", "mean_abs_shap"]),
+        values=pq.read_table(values).to_pandas() if values else pd.DataFrame(columns=VALUE_COLUMNS),
+        rows=info.rows,
+        output_space=info.output_space,
+        source=info.source,
+        computed_at=info.computed_at,
     )

@@ -11,7 +11,7 @@ import hashlib
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -21,18 +21,18 @@ import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from core.entities import Actor, JobStatus, Model
-from core.errors import NotFound, Problem
+from core.errors import Problem
 from core.exports import RISKY_TEXT, may_hold_text, neutralize, safe_csv
 from core.progress import Cancelled
 from core.services.base import record
-from core.services.inference import jsonable, model_schema, without_coercion
+from core.services.scoring import jsonable, model_schema, without_coercion
 from core.storage.files import StoredBytes
 from core.storage.repositories import files as file_repo
 from core.storage.repositories import predictions as log_repo
+from core.storage.workspace import Workspace
 
 if TYPE_CHECKING:
-    from core.engine import Engine
-    from core.jobs.execution import JobContext
+    from core.services.tasking import TaskContext
 
 CHUNK_ROWS = 100_000
 MAX_LISTED_PROBLEMS = 1000
@@ -117,12 +117,11 @@ def _may_be_formula(batch: pa.RecordBatch, name: str, values: pd.Series) -> bool
     return any(neutralize(v) is not v for v in set(values))  # not pd.unique: it takes "\x00=1" for ""
 
 
-def _score_file(ctx: JobContext, model: Model, path: Path, sink: _CsvSink, explain_top: int) -> tuple[int, _Tally]:
+def _score_file(ctx: TaskContext, inputs: _Inputs, path: Path, sink: _CsvSink, explain_top: int) -> tuple[int, _Tally]:
     from core.ml import check_input, flag_notes, predict_frame, top_reasons, unusual_inputs, warnings_column
 
-    pipeline = ctx.engine.models.pipeline(ctx.actor, model.id)
-    background = ctx.engine.models.background(ctx.actor, model.id) if explain_top else None
-    schema = model_schema(model)
+    pipeline, background = inputs.pipeline, inputs.background if explain_top else None
+    schema = model_schema(inputs.model)
     scorer = without_coercion(pipeline)
     tally = _Tally(schema.problem_type == "classification")
     with pq.ParquetFile(path) as parquet:
@@ -172,48 +171,62 @@ def _log(session: Session, actor: Actor, params: dict[str, Any], started: float,
 
 
 def _log_failure(
-    engine: Engine, actor: Actor, params: dict[str, Any], started: float, job_id: str, status: JobStatus, error: str
+    workspace: Workspace,
+    actor: Actor,
+    params: dict[str, Any],
+    started: float,
+    job_id: str,
+    status: JobStatus,
+    error: str,
 ) -> None:
-    with engine.db.session() as session:
+    with workspace.db.session() as session:
         _log(session, actor, params, started, rows=0, status=status, error=error[:500], job_id=job_id)
 
 
-def _inputs(engine: Engine, actor: Actor, params: dict[str, Any]) -> tuple[Model, Path]:
-    """The model and the input file of a batch; either may have been deleted while the job was queued."""
-    gone = "was deleted before this batch started; nothing was scored."
-    try:
-        model = engine.models.get(actor, params["model_id"])
-    except NotFound:
-        raise NotFound(f"The model {params['model_label']} {gone}") from None
-    try:
-        with engine.db.session() as session:
-            key = file_repo.storage_key(session, actor.tenant_id, params["input_file_id"])
-    except NotFound:
-        raise NotFound(f"The input {params['input_name']!r} {gone}") from None
-    return model, engine.store.path(key)
+class _Inputs(NamedTuple):
+    model: Model
+    pipeline: Any
+    background: pd.DataFrame | None
+    source: Path
 
 
-def batch_predict(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def _inputs(ctx: TaskContext, params: dict[str, Any]) -> _Inputs:
+    """The model (its pipeline and background) and the input file of a batch, in one session."""
+    models, actor = ctx.services.models, ctx.actor
+    with ctx.workspace.db.session() as session:
+        model = models._get(session, actor, params["model_id"])
+        key = file_repo.storage_key(session, actor.tenant_id, params["input_file_id"])
+        return _Inputs(
+            model,
+            models._pipeline(session, actor, model),
+            models._background(session, actor, model),
+            ctx.workspace.store.path(key),
+        )
+
+
+def batch_predict(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     """Job ``batch_predict``: result ``{"file_id", "rows", "summary", "warnings", "problems", "log_id"}``
     (``problems``: values of the wrong type or infinite, row by row, at most ``MAX_LISTED_PROBLEMS``)."""
-    engine, actor, started = ctx.engine, ctx.actor, time.perf_counter()
-    store = engine.store
+    workspace, actor, started = ctx.workspace, ctx.actor, time.perf_counter()
+    store = workspace.store
     try:
-        model, source = _inputs(engine, actor, params)
+        inputs = _inputs(ctx, params)
+        model = inputs.model
         ctx.progress(0.01, "reading the input")
         with store.writer(actor.tenant_id, "result") as (key, tmp), open(tmp, "wb") as handle:
             sink = _CsvSink(handle)
-            rows, tally = _score_file(ctx, model, source, sink, int(params.get("explain_top") or 0))
+            rows, tally = _score_file(ctx, inputs, inputs.source, sink, int(params.get("explain_top") or 0))
     except Cancelled:
-        _log_failure(engine, actor, params, started, ctx.job.id, JobStatus.CANCELED, "The job was cancelled.")
+        _log_failure(workspace, actor, params, started, ctx.job.id, JobStatus.CANCELED, "The job was cancelled.")
         raise
     except Exception as exc:
-        _log_failure(engine, actor, params, started, ctx.job.id, JobStatus.FAILED, getattr(exc, "message", str(exc)))
+        error = getattr(exc, "message", str(exc))
+        _log_failure(workspace, actor, params, started, ctx.job.id, JobStatus.FAILED, error)
         raise
     summary, warnings = tally.summary(), tally.warnings()
     problems = [jsonable(p.__dict__) for p in tally.problems]
     try:
-        with engine.db.session() as session:
+        with workspace.db.session() as session:
             info = file_repo.add_file(
                 session,
                 tenant_id=actor.tenant_id,

@@ -1,35 +1,63 @@
-"""Jobs as users see them: list, follow, wait, cancel. Other services submit through ``submit``."""
+"""Jobs as users see them: list, follow, wait, cancel. Other services queue theirs inside their own unit of work
+(``_queue``) and start them once it is committed (``_start``); ``submit`` does both for a kind given by name."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from core.entities import Actor, Job
 from core.errors import InvalidInput, PermissionDenied
-from core.jobs.tasks import TASKS, check_params
+from core.jobs.runners import JobRunner
+from core.jobs.tasks import TASKS, check_params, named_rows
 from core.services.base import Service, record, require
 from core.storage.repositories import jobs as repo
+from core.storage.workspace import Workspace
 
 
 class JobService(Service):
-    def submit(self, actor: Actor, kind: str, title: str, params: dict[str, Any]) -> Job:
-        """Create the job row and hand it to the runner, if the actor holds the permission the kind needs.
+    def __init__(self, workspace: Workspace, runner: JobRunner) -> None:
+        super().__init__(workspace)
+        self.runner = runner
 
-        Services check that permission (and validate the parameters) before calling; checking here too
-        means a kind submitted directly by name is refused as well.
-        """
+    def _queue(self, session: Session, actor: Actor, kind: str, title: str, params: dict[str, Any]) -> Job:
+        """The job row, linked to the dataset, model and file ids its parameters name, if the actor holds the
+        permission the kind needs. Services check that permission (and the parameters) before; checking here too
+        means a kind submitted directly by name is refused as well."""
         if kind not in TASKS:
             raise InvalidInput(f"Unknown job kind {kind!r}.")
         require(actor, TASKS[kind].permission)
         check_params(kind, params)
+        job = repo.create_job(
+            session,
+            tenant_id=actor.tenant_id,
+            owner_id=actor.user_id,
+            kind=kind,
+            title=title,
+            params=params,
+            **named_rows(kind, params),
+        )
+        record(session, actor, "job.submitted", "job", job.id, kind=kind, title=title)
+        return job
+
+    def _start(self, job: Job, actor: Actor) -> Job:
+        """Hand a committed job of ``actor`` to the runner: the finished job when it ran inline, else the queued
+        one."""
+        return self.runner.start(job.id, actor) or job
+
+    def _get(self, session: Session, actor: Actor, job_id: str) -> Job:
+        job = repo.get_job(session, actor.tenant_id, job_id)
+        if job.owner_id != actor.user_id:
+            require(actor, "jobs:read")
+        return job
+
+    def submit(self, actor: Actor, kind: str, title: str, params: dict[str, Any]) -> Job:
+        """Queue a job of ``kind`` and start it."""
         with self.db.session() as session:
-            job = repo.create_job(
-                session, tenant_id=actor.tenant_id, owner_id=actor.user_id, kind=kind, title=title, params=params
-            )
-            record(session, actor, "job.submitted", "job", job.id, kind=kind, title=title)
-        self.engine.runner.start(job.id)
-        return self.get(actor, job.id)
+            job = self._queue(session, actor, kind, title, params)
+        return self._start(job, actor)
 
     def selftest(self, actor: Actor, steps: int = 5, outcome: str = "succeed") -> Job:
         """A harmless job to check that workers run (About page)."""
@@ -39,10 +67,7 @@ class JobService(Service):
 
     def get(self, actor: Actor, job_id: str) -> Job:
         with self.db.session() as session:
-            job = repo.get_job(session, actor.tenant_id, job_id)
-        if job.owner_id != actor.user_id:
-            require(actor, "jobs:read")
-        return job
+            return self._get(session, actor, job_id)
 
     def list(self, actor: Actor, kinds: list[str] | None = None, limit: int = 200) -> list[Job]:
         require(actor, "jobs:read")
@@ -51,15 +76,15 @@ class JobService(Service):
 
     def cancel(self, actor: Actor, job_id: str) -> Job:
         """Stop a queued or running job; a finished one is left as it is and returned."""
-        job = self.get(actor, job_id)
-        if job.owner_id != actor.user_id and not actor.can("jobs:cancel"):
-            raise PermissionDenied("Only the job's owner or an administrator can cancel it.")
-        if job.finished:
-            return job
         with self.db.session() as session:
+            job = self._get(session, actor, job_id)
+            if job.owner_id != actor.user_id and not actor.can("jobs:cancel"):
+                raise PermissionDenied("Only the job's owner or an administrator can cancel it.")
+            if job.finished:
+                return job
             repo.request_cancel(session, job_id)
             record(session, actor, "job.cancelled", "job", job_id)
-        self.engine.runner.stop(job_id)
+        self.runner.stop(job_id)
         return self.get(actor, job_id)
 
     def wait(self, actor: Actor, job_id: str, timeout: float = 600.0, poll_s: float = 0.2) -> Job:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
 from core.entities import Model
+from core.services.importance import Importance
 
 METRICS: dict[str, tuple[str, bool, str]] = {  # key -> (label, higher is better, meaning)
     "accuracy": ("Accuracy", True, "Share of held-out rows predicted correctly."),
@@ -34,6 +34,7 @@ class ModelSummary:
     """Everything the Models page shows about one version; frames are None when they do not apply."""
 
     model: Model
+    holdout: pd.DataFrame  # row, y_true, y_pred (+ probability_<class>): what the metrics come from
     metrics: dict[str, float | None]
     cv_metric: str
     leaderboard: pd.DataFrame
@@ -44,6 +45,7 @@ class ModelSummary:
     facts: pd.DataFrame  # fact, value
     lineage: pd.DataFrame  # version, trained (UTC), datasets, training rows, held-out rows
     warnings: list[str]
+    importance: Importance | None  # SHAP importance, when computed
 
     def metrics_frame(self) -> pd.DataFrame:
         """metric, value, better, meaning — for the metrics table and its CSV."""
@@ -64,7 +66,7 @@ def _plots(model: Model, holdout: pd.DataFrame | None) -> dict[str, pd.DataFrame
         return empty
     if model.problem_type == "regression":
         return {**empty, "residuals": residuals_frame(holdout)}
-    classes = list(model.schema.get("classes") or [])
+    classes = list(model.schema.classes) if model.schema else []
     roc, pr = roc_curves(holdout, classes), pr_curves(holdout, classes)
     if len(classes) == 2:  # both one-vs-rest curves of a binary model tell the same story: keep the positive one
         roc, pr = roc[roc["class"] == str(classes[1])], pr[pr["class"] == str(classes[1])]
@@ -77,35 +79,32 @@ def _names(ids: Sequence[str], dataset_names: Mapping[str, str]) -> str:
 
 def _facts(model: Model, dataset_names: Mapping[str, str]) -> pd.DataFrame:
     d, schema = model.details, model.schema
-    features = [f["name"] for f in schema.get("features", [])]
-    board = d.get("leaderboard") or []
-    chosen = board[0] if board else {}
-    cv = d.get("cv_metric", "")
-    better = "higher" if METRICS.get(cv, ("", True, ""))[1] else "lower"
-    parent = d.get("parent") or {}
+    features = model.feature_names
+    chosen = d.leaderboard[0] if d.leaderboard else {}
+    better = "higher" if METRICS.get(d.cv_metric, ("", True, ""))[1] else "lower"
     facts = {
         "Predictor": f"{model.name} (version {model.version})",
         "Problem type": model.problem_type,
         "Target": model.target,
-        "Classes": ", ".join(str(c) for c in schema.get("classes") or []) or "—",
+        "Classes": ", ".join(str(c) for c in schema.classes) if schema else "—",
         "Chosen model": " ".join(
-            filter(None, [d.get("chosen_family", "—"), f"({chosen['params']})" if chosen.get("params") else ""])
+            filter(None, [d.chosen_family or "—", f"({chosen['params']})" if chosen.get("params") else ""])
         ),
-        "Selection": f"best {CV_METRICS.get(cv, cv)} ({better} is better) averaged over cross-validation folds "
-        "of the training rows; refit on them, then scored once on the held-out rows"
-        if cv
+        "Selection": f"best {CV_METRICS.get(d.cv_metric, d.cv_metric)} ({better} is better) averaged over "
+        "cross-validation folds of the training rows; refit on them, then scored once on the held-out rows"
+        if d.cv_metric
         else "—",
         "Dataset": model.dataset_name,
-        "Training datasets": _names(d.get("training_datasets") or [model.dataset_id], dataset_names),
-        "Training rows": f"{d.get('train_rows', 0):,}",
-        "Held-out rows": f"{d['holdout_rows']:,}" if d.get("holdout_rows") else "—",
+        "Training datasets": _names(model.datasets, dataset_names),
+        "Training rows": f"{d.train_rows:,}",
+        "Held-out rows": f"{d.holdout_rows:,}" if d.holdout_rows else "—",
         "Feature columns": f"{len(features)}: {', '.join(features)}" if features else "—",
-        "Id column (excluded)": schema.get("id_column") or "—",
-        "Continued from": parent.get("label", "—"),
-        "Training duration": f"{d.get('duration_s', 0):.1f} s",
+        "Id column (excluded)": (schema.id_column if schema else None) or "—",
+        "Continued from": d.parent_label or "—",
+        "Training duration": f"{d.duration_s:.1f} s",
         "Trained by": model.owner,
         "Trained (UTC)": f"{model.created_at:%Y-%m-%d %H:%M:%S}",
-        "Library versions": " · ".join(f"{k} {v}" for k, v in (d.get("versions") or {}).items()),
+        "Library versions": " · ".join(f"{k} {v}" for k, v in d.versions.items()),
     }
     shown = {k: v for k, v in facts.items() if v not in ("", "—")}  # what does not apply is left out
     return pd.DataFrame({"fact": list(shown), "value": list(shown.values())})
@@ -116,17 +115,17 @@ def _lineage(chain: Sequence[Model], dataset_names: Mapping[str, str]) -> pd.Dat
         {
             "version": m.label,
             "trained (UTC)": f"{m.created_at:%Y-%m-%d %H:%M}",
-            "datasets": _names(m.details.get("training_datasets") or [m.dataset_id], dataset_names),
-            "training rows": m.details.get("train_rows"),
-            "held-out rows": m.details.get("holdout_rows"),
+            "datasets": _names(m.datasets, dataset_names),
+            "training rows": m.details.train_rows,
+            "held-out rows": m.details.holdout_rows or None,
         }
         for m in chain
     ]
-    last = (chain[-1].details.get("parent") or {}) if chain else {}
+    last = chain[-1].details.parent_label if chain else None
     if last and chain[-1].parent_id is None:  # the parent was deleted: its name is all that is left
         rows.append(
             {
-                "version": f"{last.get('label')} (deleted)",
+                "version": f"{last} (deleted)",
                 "trained (UTC)": "",
                 "datasets": "",
                 "training rows": None,
@@ -137,18 +136,22 @@ def _lineage(chain: Sequence[Model], dataset_names: Mapping[str, str]) -> pd.Dat
 
 
 def build_summary(
-    model: Model, holdout: pd.DataFrame | None, chain: Sequence[Model], dataset_names: Mapping[str, str]
+    holdout: pd.DataFrame | None,
+    chain: Sequence[Model],
+    dataset_names: Mapping[str, str],
+    importance: Importance | None,
 ) -> ModelSummary:
     """``chain``: the model and its ancestors, newest first; ``dataset_names``: id → name of existing datasets."""
-    details: dict[str, Any] = model.details
-    board = pd.DataFrame(details.get("leaderboard") or [])
+    model = chain[0]
     return ModelSummary(
         model=model,
+        holdout=holdout if holdout is not None else pd.DataFrame(columns=["y_true", "y_pred"]),
         metrics=dict(model.metrics),
-        cv_metric=str(details.get("cv_metric", "")),
-        leaderboard=board,
+        cv_metric=model.details.cv_metric,
+        leaderboard=pd.DataFrame(list(model.details.leaderboard)),
         **_plots(model, holdout),
         facts=_facts(model, dataset_names),
         lineage=_lineage(chain, dataset_names),
-        warnings=list(details.get("warnings") or []),
+        warnings=list(model.details.warnings),
+        importance=importance,
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -16,10 +15,8 @@ import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from core.entities import Actor, FileInfo
+from core.storage.files import FileStore
 from core.storage.repositories import files as file_repo
-
-if TYPE_CHECKING:
-    from core.engine import Engine
 
 PARQUET = "application/vnd.apache.parquet"
 
@@ -33,10 +30,10 @@ class _Pending:
 
 
 class PendingFiles:
-    """``with PendingFiles(engine, actor) as files:`` write, then ``register`` inside the committing session."""
+    """``with PendingFiles(store, actor) as files:`` write, then ``register`` inside the committing session."""
 
-    def __init__(self, engine: Engine, actor: Actor) -> None:
-        self.store, self.actor = engine.store, actor
+    def __init__(self, store: FileStore, actor: Actor) -> None:
+        self.store, self.actor = store, actor
         self._pending: list[_Pending] = []
 
     def add_bytes(self, data: bytes, *, kind: str, name: str, content_type: str = "application/octet-stream") -> None:

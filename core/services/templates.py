@@ -153,4 +153,4 @@ class TemplateService(Service):
     def infer_from_file(self, actor: Actor, filename: str, data: Source, sheet: str | None = None) -> Columns:
         """Columns and types proposed from a file's header and first rows (nothing is stored)."""
         require(actor, "templates:write")
-        return infer_columns(read_table(within_limit(data, self.engine.settings), clean_name(filename), sheet=sheet))
+        return infer_columns(read_table(within_limit(data, self.settings), clean_name(filename), sheet=sheet))

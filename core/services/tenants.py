@@ -40,7 +40,7 @@ class TenantService(Service):
                 username=admin_username,
                 display_name=admin_username,
                 email=admin_email,
-                password_hash=hash_password(admin_password, self.engine.settings.bcrypt_rounds),
+                password_hash=hash_password(admin_password, self.settings.bcrypt_rounds),
                 role="admin",
             )
             record(session, actor, "tenant.created", "tenant", tenant.id, name=name, admin=admin_username)

@@ -17,12 +17,14 @@ import jwt
 
 from core.entities import Actor
 from core.errors import PermissionDenied, Unauthenticated
-from core.security.secrets import derived_key
+from core.security.secrets import derived_key, workspace_cookie_key
 from core.services.base import Service
+from core.services.users import UserService
 from core.storage.orm import utcnow
 from core.storage.repositories import audit as audit_repo
 from core.storage.repositories import identity as identity_repo
 from core.storage.repositories import tokens as repo
+from core.storage.workspace import Workspace
 
 ACCESS_TTL = timedelta(minutes=15)
 REFRESH_TTL = timedelta(days=7)
@@ -42,15 +44,19 @@ class TokenPair:
 
 
 class TokenService(Service):
+    def __init__(self, workspace: Workspace, *, users: UserService) -> None:
+        super().__init__(workspace)
+        self.users = users
+
     @property
     def key(self) -> bytes:
         """Derived from the workspace secret: API tokens and sign-in cookies never verify as each other."""
-        return derived_key(self.engine.cookie_key, "api-token")
+        return derived_key(workspace_cookie_key(self.settings.home, self.settings.cookie_key), "api-token")
 
     def sign_in(self, username: str, password: str) -> TokenPair:
         """The OAuth2 password grant: the same checks, throttle and audit as the sign-in page."""
         try:
-            actor = self.engine.users.authenticate(username, password)
+            actor = self.users.authenticate(username, password)
         except PermissionDenied as exc:
             raise Unauthenticated(exc.message) from None
         pair = self._issue(actor, family_id=str(uuid.uuid4()))
@@ -153,7 +159,7 @@ class TokenService(Service):
 
     def _actor_since(self, claims: dict[str, Any]) -> Actor:
         try:
-            return self.engine.users.actor_since(claims["sub"], _naive(float(claims["iat"])))
+            return self.users.actor_since(claims["sub"], _naive(float(claims["iat"])))
         except PermissionDenied:
             raise Unauthenticated(SESSION_ENDED) from None
 

@@ -1,31 +1,103 @@
-"""Training: check a request, submit it as a job; the work itself is in ``training_tasks.py``."""
+"""Training: check a request, submit it as a job; the work itself is in ``training_tasks.py``.
+
+``check`` and ``submit`` run the same checks on the same ``TrainingPlan`` (one session each), for every problem
+type, so submit refuses exactly what check refuses and nothing is queued that the job would refuse."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
-from core.entities import PROBLEM_TYPES, Actor, Dataset, Job, TrainRequest
-from core.errors import Conflict, InvalidInput, Problem
+from sqlalchemy.orm import Session
+
+from core.entities import PROBLEM_TYPES, Actor, Dataset, Job, Model, TrainingCheck, TrainRequest
+from core.errors import Conflict, InvalidInput, NotFound, Problem
 from core.services.base import Service, require
+from core.services.datasets import DatasetService
+from core.services.forecast_checks import forecast_verdict, to_history
+from core.services.jobs import JobService
+from core.services.models import ModelService
+from core.services.training_plan import PlanCache, TrainingPlan
+from core.storage.repositories import models as model_repo
+from core.storage.workspace import Workspace
 
 _NAME = re.compile(r"^[\w][\w .-]{0,99}$")
 MAX_BUDGET_S = 3600
 
 
+def _check_fields(request: TrainRequest) -> None:
+    """Checks that need nothing stored: the name, problem type and time budget."""
+    problems = []
+    if not _NAME.match(request.name):
+        problems.append(Problem("1–100 letters, digits, spaces, '.', '_' or '-'", field="name"))
+    if request.problem_type not in PROBLEM_TYPES:
+        problems.append(Problem(f"one of {', '.join(PROBLEM_TYPES)}", field="problem_type"))
+    if not 1 <= request.time_budget_s <= MAX_BUDGET_S:
+        problems.append(Problem(f"between 1 and {MAX_BUDGET_S} seconds", field="time_budget_s"))
+    if problems:
+        raise InvalidInput("The training request is not valid.", problems)
+
+
+def _check_parent(request: TrainRequest, dataset: Dataset, parent: Model) -> None:
+    """A new version continues its parent: same name and target; the new data has its columns."""
+    if parent.schema is None or request.problem_type == "forecast":
+        raise InvalidInput("Continuing with new data is for classification and regression models.")
+    clashes = [
+        Problem(f"must be {want!r} as in {parent.label}", field=field, value=str(got))
+        for field, got, want in (("name", request.name, parent.name), ("target", request.target, parent.target))
+        if got != want
+    ]
+    if clashes:
+        raise InvalidInput(f"A new version must predict the same thing as {parent.label}.", clashes)
+    missing = sorted({*parent.feature_names, parent.target} - set(dataset.column_types))
+    if missing:
+        raise InvalidInput(
+            f"The new dataset lacks columns of {parent.label}: {', '.join(missing)}.",
+            [Problem("missing column", field=c) for c in missing],
+        )
+
+
+def _same_setup(request: TrainRequest, parent: Model, features: list[str], problem_type: str) -> None:
+    """A new version is its parent on more rows: same feature columns, id column and problem type, so its
+    metrics, schema and prediction form stay comparable."""
+    theirs = parent.feature_names
+    added, dropped = sorted(set(features) - set(theirs)), sorted(set(theirs) - set(features))
+    differences = [
+        Problem(f"{verb} {', '.join(names)}", field="features")
+        for verb, names in (("adds", added), ("drops", dropped))
+        if names
+    ]
+    differences += [
+        Problem(f"must be {want!r} as in {parent.label}", field=field, value=str(got))
+        for field, got, want in (
+            ("id_column", request.id_column, parent.schema.id_column if parent.schema else None),
+            ("problem_type", problem_type, parent.problem_type),
+        )
+        if got != want
+    ]
+    if differences:
+        raise InvalidInput(
+            f"A new version must use the same feature columns, id column and problem type as {parent.label}.",
+            differences,
+        )
+
+
 class TrainingService(Service):
-    def _check_request(self, actor: Actor, request: TrainRequest) -> Dataset:
-        """Cheap checks that need no data: names, types, columns, dataset state."""
-        problems = []
-        if not _NAME.match(request.name.strip()):
-            problems.append(Problem("1–100 letters, digits, spaces, '.', '_' or '-'", field="name"))
-        if request.problem_type not in PROBLEM_TYPES:
-            problems.append(Problem(f"one of {', '.join(PROBLEM_TYPES)}", field="problem_type"))
-        if not 1 <= request.time_budget_s <= MAX_BUDGET_S:
-            problems.append(Problem(f"between 1 and {MAX_BUDGET_S} seconds", field="time_budget_s"))
-        if problems:
-            raise InvalidInput("The training request is not valid.", problems)
-        dataset = self.engine.datasets.get(actor, request.dataset_id)
+    def __init__(
+        self, workspace: Workspace, *, datasets: DatasetService, models: ModelService, jobs: JobService
+    ) -> None:
+        super().__init__(workspace)
+        self.datasets, self.models, self.jobs = datasets, models, jobs
+        self._plans = PlanCache()
+        self._handoff: dict[str, TrainingPlan] = {}  # job id -> its plan, while its task may run in this process
+
+    # --- session-level helpers --------------------------------------------------------------------
+    def _plan(self, session: Session, actor: Actor, request: TrainRequest) -> TrainingPlan:
+        """Resolve a request: its dataset (validated, with the columns named), the parent it continues and the
+        datasets it trains on; a plan checked a moment ago comes back with the rows it read."""
+        _check_fields(request)
+        dataset, path = self.datasets._located(session, actor, request.dataset_id)
         if dataset.status != "validated":
             raise InvalidInput(
                 f"The dataset {dataset.name!r} has unresolved problems; upload it again keeping only valid rows."
@@ -43,85 +115,66 @@ class TrainingService(Service):
                 f"Unknown column(s) in {dataset.name!r}: {', '.join(unknown)}.",
                 [Problem("unknown column", field=c) for c in unknown],
             )
+        parent, sources, whose = None, [(dataset, path)], f"the dataset {dataset.name!r}"
         if request.parent_model_id:
-            self._check_parent(actor, request, dataset)
-        return dataset
+            parent = self.models._get(session, actor, request.parent_model_id)
+            _check_parent(request, dataset, parent)
+            try:
+                sources = [
+                    self.datasets._located(session, actor, dataset_id)
+                    for dataset_id in dict.fromkeys([*parent.datasets, request.dataset_id])
+                ]
+            except NotFound as exc:  # a parent's data may go after it trained
+                raise InvalidInput(f"Some training data of {parent.label} was deleted, so it cannot be used.") from exc
+            whose = parent.label
+        plan = TrainingPlan(request, dataset, tuple(sources), parent, whose)
+        return self._plans.reuse(actor.tenant_id, plan)
 
-    def _check_parent(self, actor: Actor, request: TrainRequest, dataset: Dataset) -> None:
-        """A new version continues its parent: same name and target; the new data has its columns."""
-        parent = self.engine.models.get(actor, request.parent_model_id or "")
-        if parent.problem_type == "forecast" or request.problem_type == "forecast":
-            raise InvalidInput("Continuing with new data is for classification and regression models.")
-        clashes = [
-            Problem(f"must be {want!r} as in {parent.label}", field=field, value=str(got))
-            for field, got, want in (
-                ("name", request.name.strip(), parent.name),
-                ("target", request.target, parent.target),
+    def _verdict(self, session: Session, actor: Actor, plan: TrainingPlan) -> TrainingCheck:
+        """Everything the job would refuse, refused now (reads the rows once), and what it would do."""
+        request = plan.request
+        if request.problem_type == "forecast":
+            self._check_name(session, actor, request, [], "forecast")
+            long = to_history(plan.frame(), request)
+            return forecast_verdict(long, request)
+        from core.ml.problem import check_target, infer_problem_type, resolve_columns, training_warnings
+
+        features = resolve_columns(plan.common_columns(), request.target, request.features, request.id_column)
+        frame = plan.frame()
+        y = frame[request.target]
+        chosen, reason = infer_problem_type(y) if request.problem_type == "auto" else (request.problem_type, "")
+        if plan.parent:
+            _same_setup(request, plan.parent, features, chosen)
+        check_target(y, chosen)
+        self._check_name(session, actor, request, features, chosen)
+        named = list(request.features) if request.features is not None else None
+        warnings = training_warnings(frame, request.target, named, request.id_column, chosen)
+        dates = [c for c in plan.dataset.columns if plan.dataset.column_types[c] in ("date", "datetime")]
+        if chosen == "regression" and dates:
+            warnings.insert(
+                0,
+                f"This looks like a time series (a date column {dates[0]!r} and a numeric target): to predict "
+                "future values, use Forecast.",
             )
-            if got != want
-        ]
-        if clashes:
-            raise InvalidInput(f"A new version must predict the same thing as {parent.label}.", clashes)
-        expected = {f["name"] for f in parent.schema.get("features", [])} | {parent.target}
-        missing = sorted(expected - set(dataset.column_types))
-        if missing:
-            raise InvalidInput(
-                f"The new dataset lacks columns of {parent.label}: {', '.join(missing)}.",
-                [Problem("missing column", field=c) for c in missing],
+        if plan.parent and request.dataset_id in plan.parent.datasets:
+            warnings.insert(
+                0, f"This dataset is already part of the training data of {plan.parent.label}; no rows are added."
             )
+        return TrainingCheck(chosen, reason or "You chose it.", tuple(warnings))
 
-    def _check_tabular(self, actor: Actor, request: TrainRequest) -> str:
-        """Resolve the feature columns and the problem type as the job will, so what would fail inside the job is
-        refused before it is queued (reads the target column only); returns the problem type."""
-        from core.ml.problem import check_target, infer_problem_type, resolve_columns
-        from core.services.training_tasks import training_columns, training_frame
-
-        features = resolve_columns(
-            training_columns(self.engine, actor, request), request.target, request.features, request.id_column
-        )
-        y = training_frame(self.engine, actor, request, columns=[request.target])[0][request.target]
-        problem_type = infer_problem_type(y)[0] if request.problem_type == "auto" else request.problem_type
-        if request.parent_model_id:
-            self._same_setup(actor, request, features, problem_type)
-        check_target(y, problem_type)
-        self._check_name(actor, request, features, problem_type)
-        return problem_type
-
-    def _same_setup(self, actor: Actor, request: TrainRequest, features: list[str], problem_type: str) -> None:
-        """A new version is its parent on more rows: same feature columns, id column and problem type, so its
-        metrics, schema and prediction form stay comparable."""
-        parent = self.engine.models.get(actor, request.parent_model_id or "")
-        theirs = [f["name"] for f in parent.schema.get("features", [])]
-        added, dropped = sorted(set(features) - set(theirs)), sorted(set(theirs) - set(features))
-        differences = [
-            Problem(f"{verb} {', '.join(names)}", field="features")
-            for verb, names in (("adds", added), ("drops", dropped))
-            if names
-        ]
-        differences += [
-            Problem(f"must be {want!r} as in {parent.label}", field=field, value=str(got))
-            for field, got, want in (
-                ("id_column", request.id_column, parent.schema.get("id_column")),
-                ("problem_type", problem_type, parent.problem_type),
-            )
-            if got != want
-        ]
-        if differences:
-            raise InvalidInput(
-                f"A new version must use the same feature columns, id column and problem type as {parent.label}.",
-                differences,
-            )
-
-    def _check_name(self, actor: Actor, request: TrainRequest, features: list[str], problem_type: str) -> None:
+    def _check_name(
+        self, session: Session, actor: Actor, request: TrainRequest, features: list[str], problem_type: str
+    ) -> None:
         """A name is one predictor: its versions predict the same target from the same columns the same way, so
         their metrics compare and a new version never silently replaces a different model."""
-        key = request.name.strip().casefold()  # a predictor's name ignores case, as its versions are numbered
-        latest = next((m for m in self.engine.models.list(actor) if m.name.casefold() == key), None)
+        latest = model_repo.latest_version(session, actor.tenant_id, request.name)
         if latest is None:
             return
-        theirs = sorted(f["name"] for f in latest.schema.get("features", []))
-        if problem_type == "forecast" or latest.problem_type == "forecast":
-            setup = (latest.problem_type, latest.target, latest.schema.get("time_column"))
+        theirs = sorted(latest.feature_names)
+        time_column = latest.forecast.time_column if latest.forecast else None
+        setup: tuple[Any, ...]
+        if problem_type == "forecast" or latest.forecast:
+            setup = (latest.problem_type, latest.target, time_column)
             ours: tuple[Any, ...] = (problem_type, request.target, request.time_column)
         else:
             setup, ours = (latest.problem_type, latest.target, theirs), (problem_type, request.target, sorted(features))
@@ -131,51 +184,45 @@ class TrainingService(Service):
                 f"The name {latest.name!r} is taken by a {latest.problem_type} of {latest.target!r} ({latest.label}), "
                 f"but this would be a {problem_type} of {request.target!r}{other}: choose another name, or train "
                 "with that predictor's target, columns and problem type.",
-                details=f"{latest.label} learns from: {', '.join(theirs) or latest.schema.get('time_column')}",
+                details=f"{latest.label} learns from: {', '.join(theirs) or time_column}",
             )
 
-    def check(self, actor: Actor, request: TrainRequest) -> dict[str, Any]:
-        """What training would do, before it starts: the problem type (and why) and warnings (for a forecast,
-        ``eng.forecasts.check``'s answer).
+    def _job_plan(self, actor: Actor, job_id: str, request: TrainRequest) -> TrainingPlan:
+        """The plan a job trains on: the one its submit made, when it runs in this process; else resolved again
+        (a worker process), in one session."""
+        plan = self._handoff.pop(job_id, None)
+        if plan is None:
+            with self.db.session() as session:
+                plan = self._plan(session, actor, request)
+        return plan
 
-        Raises ``InvalidInput`` for what cannot work (one class, all-missing target, too few rows, no feature …)
-        and ``Conflict`` when the name belongs to a predictor of another target, columns or problem type."""
+    # --- public -----------------------------------------------------------------------------------
+    def check(self, actor: Actor, request: TrainRequest) -> TrainingCheck:
+        """What training would do, before it starts: the problem type (and why) and warnings; for a forecast also
+        the frequency, season length, horizon and series it would use.
+
+        Raises ``InvalidInput`` for what cannot work (one class, all-missing target, too few rows, no feature, bad
+        dates or duplicate timestamps of a forecast …) and ``Conflict`` when the name belongs to a predictor of
+        another target, columns or problem type."""
         require(actor, "models:train")
-        dataset = self._check_request(actor, request)
-        if request.problem_type == "forecast":
-            self._check_name(actor, request, [], "forecast")
-            return self.engine.forecasts.check(actor, request)
-        from core.ml import infer_problem_type, training_warnings
-        from core.services.training_tasks import model_datasets, training_frame
-
-        chosen = self._check_tabular(actor, request)
-        frame, _ = training_frame(self.engine, actor, request)
-        reason = infer_problem_type(frame[request.target])[1] if request.problem_type == "auto" else "You chose it."
-        features = list(request.features) if request.features is not None else None
-        warnings = training_warnings(frame, request.target, features, request.id_column, chosen)
-        dates = [c for c in dataset.columns if dataset.column_types[c] in ("date", "datetime")]
-        if chosen == "regression" and dates:
-            warnings.insert(
-                0,
-                f"This looks like a time series (a date column {dates[0]!r} and a numeric target): to predict "
-                "future values, use Forecast.",
-            )
-        parent = self.engine.models.get(actor, request.parent_model_id) if request.parent_model_id else None
-        if parent and request.dataset_id in model_datasets(parent):
-            warnings.insert(
-                0, f"This dataset is already part of the training data of {parent.label}; no rows are added."
-            )
-        return {"problem_type": chosen, "reason": reason, "warnings": warnings}
+        request = replace(request, name=request.name.strip())
+        with self.db.session() as session:
+            return self._verdict(session, actor, self._plan(session, actor, request))
 
     def submit(self, actor: Actor, request: TrainRequest) -> Job:
-        """Start training as a job; its result is ``{"model_id": ...}``. What the job would fail on (columns, target,
-        a new version unlike its parent) is refused before anything is queued; only the target column is read."""
+        """Start training as a job; its result is ``{"model_id": ...}``. Refuses exactly what ``check`` refuses,
+        before anything is queued; the rows ``check`` read are not read again."""
         require(actor, "models:train")
-        request = TrainRequest.from_params({**request.to_params(), "name": request.name.strip()})
-        dataset = self._check_request(actor, request)
-        if request.problem_type == "forecast":
-            self._check_name(actor, request, [], "forecast")
-        else:
-            self._check_tabular(actor, request)
-        kind = "train_forecast" if request.problem_type == "forecast" else "train_tabular"
-        return self.engine.jobs.submit(actor, kind, f"Train {request.name} on {dataset.name}", request.to_params())
+        request = replace(request, name=request.name.strip())
+        with self.db.session() as session:
+            plan = self._plan(session, actor, request)
+            self._verdict(session, actor, plan)
+            kind = "train_forecast" if request.problem_type == "forecast" else "train_tabular"
+            title = f"Train {request.name} on {plan.dataset.name}"
+            job = self.jobs._queue(session, actor, kind, title, request.to_params())
+        self._plans.discard(actor.tenant_id, request)
+        self._handoff[job.id] = plan
+        try:
+            return self.jobs._start(job, actor)
+        finally:
+            self._handoff.pop(job.id, None)

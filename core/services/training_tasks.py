@@ -1,88 +1,30 @@
-"""Job task of tabular training: load the data, select and fit, explain, store the model with its evidence.
+"""Job task of tabular training: select and fit on the plan's rows, explain, store the model with its evidence.
 
-Stored per model: the skops pipeline, the held-out predictions (Parquet; the summary's metrics and plots are
-recomputed from them), a background sample of training rows (Parquet; explanations are relative to it),
-optionally the SHAP values, and a ``ModelRow`` whose ``details`` hold the leaderboard, training facts, lineage and
-the ids of those files."""
+Stored per model, in one transaction: the skops pipeline, the held-out predictions (Parquet; the summary's metrics
+and plots are recomputed from them), a background sample of training rows (Parquet; explanations are relative to
+it), optionally the SHAP values, the ``ModelRow`` (schema, metrics, details) and its links to those files and to
+the datasets it was trained on."""
 
 from __future__ import annotations
 
 import platform
-from collections.abc import Sequence
+from dataclasses import replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from core.entities import Actor, Dataset, Model, TrainRequest
-from core.errors import InvalidInput, NotFound
-from core.services.base import record
-from core.services.importance import compute_importance, importance_details, importance_files
+from core.entities import ModelDetails, TrainRequest
+from core.services.base import record, require
+from core.services.importance import compute_importance, importance_files
 from core.services.result_files import PendingFiles
 from core.storage.repositories import models as model_repo
 from core.version import APP_VERSION
 
 if TYPE_CHECKING:
-    from core.engine import Engine
-    from core.jobs.execution import JobContext
     from core.ml import TrainOutcome
+    from core.services.tasking import TaskContext
+    from core.services.training_plan import TrainingPlan
 
 EXPLAIN_ROWS = 2000  # rows explained at training time (the explain job lets the user choose)
-
-
-def _datasets(engine: Engine, actor: Actor, dataset_ids: Sequence[str], whose: str) -> list[Dataset]:
-    """The datasets, refused in one sentence when one was deleted (a parent's data may go after it trained)."""
-    try:
-        return [engine.datasets.get(actor, dataset_id) for dataset_id in dict.fromkeys(dataset_ids)]
-    except NotFound as exc:
-        raise InvalidInput(f"Some training data of {whose} was deleted, so it cannot be used.") from exc
-
-
-def read_datasets(
-    engine: Engine, actor: Actor, dataset_ids: Sequence[str], columns: Sequence[str], whose: str
-) -> pd.DataFrame:
-    """The rows of several datasets stacked, keeping ``columns`` that every one of them has."""
-    frames = [
-        engine.datasets.frame(actor, dataset.id, [c for c in columns if c in dataset.column_types])
-        for dataset in _datasets(engine, actor, dataset_ids, whose)
-    ]
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, join="inner")
-
-
-def model_datasets(model: Model) -> list[str]:
-    """The datasets a model was trained on (incremental versions: the parent's first)."""
-    return list(model.details.get("training_datasets") or [model.dataset_id])
-
-
-def _sources(engine: Engine, actor: Actor, request: TrainRequest) -> tuple[list[str], str]:
-    """The datasets a request trains on (incremental training: the parent's first, then the new one) and whose
-    data they are, for messages."""
-    if not request.parent_model_id:
-        return [request.dataset_id], f"the dataset {engine.datasets.get(actor, request.dataset_id).name!r}"
-    parent = engine.models.get(actor, request.parent_model_id)
-    return list(dict.fromkeys([*model_datasets(parent), request.dataset_id])), parent.label
-
-
-def training_columns(engine: Engine, actor: Actor, request: TrainRequest) -> list[str]:
-    """The columns of ``training_frame``'s full frame, from metadata only: those every training dataset has."""
-    datasets = _datasets(engine, actor, *_sources(engine, actor, request))
-    named = engine.datasets.get(actor, request.dataset_id).columns
-    return [c for c in named if all(c in d.column_types for d in datasets)]
-
-
-def training_frame(
-    engine: Engine, actor: Actor, request: TrainRequest, columns: Sequence[str] | None = None
-) -> tuple[pd.DataFrame, list[str]]:
-    """The rows to train on (``columns``, default: those the request uses) and the ids of their datasets."""
-    if columns is None:
-        named = (
-            [request.target, request.id_column, *request.features]
-            if request.features is not None
-            else engine.datasets.get(actor, request.dataset_id).columns
-        )
-        columns = [c for c in named if c]
-    dataset_ids, whose = _sources(engine, actor, request)
-    return read_datasets(engine, actor, dataset_ids, list(dict.fromkeys(columns)), whose), dataset_ids
 
 
 def _versions() -> dict[str, str]:
@@ -94,35 +36,33 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _details(outcome: TrainOutcome, dataset_ids: list[str], parent: Model | None) -> dict[str, Any]:
-    return {
-        "leaderboard": outcome.leaderboard.to_dict(orient="records"),
-        "cv_metric": outcome.metric_name,
-        "chosen_family": outcome.chosen_family,
-        "train_rows": outcome.train_rows,
-        "holdout_rows": outcome.holdout_rows,
-        "duration_s": round(outcome.duration_s, 2),
-        "warnings": list(outcome.warnings),
-        "training_datasets": dataset_ids,
-        "parent": {"id": parent.id, "label": parent.label} if parent else None,
-        "versions": _versions(),
-    }
+def _details(outcome: TrainOutcome, plan: TrainingPlan) -> ModelDetails:
+    return ModelDetails(
+        chosen_family=outcome.chosen_family,
+        leaderboard=tuple(outcome.leaderboard.to_dict(orient="records")),
+        train_rows=outcome.train_rows,
+        duration_s=round(outcome.duration_s, 2),
+        warnings=tuple(outcome.warnings),
+        parent_label=plan.parent.label if plan.parent else None,
+        versions=_versions(),
+        cv_metric=outcome.metric_name,
+        holdout_rows=outcome.holdout_rows,
+    )
 
 
-def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def train_tabular(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     from core.ml import background_sample, infer_schema, model_to_bytes, train_tabular
 
-    engine, actor, request = ctx.engine, ctx.actor, TrainRequest.from_params(params)
-    ctx.progress(0.01, "preparing")
-    frame, dataset_ids = training_frame(engine, actor, request)
-    dataset = engine.datasets.get(actor, request.dataset_id)
-    parent = engine.models.get(actor, request.parent_model_id) if request.parent_model_id else None
+    actor, request = ctx.actor, TrainRequest.from_params(params)
+    require(actor, "models:train")
+    plan = ctx.services.training._job_plan(actor, ctx.job.id, request)
+    frame = plan.frame()
     schema = infer_schema(
         frame,
         request.target,
         list(request.features) if request.features is not None else None,
         request.id_column,
-        dataset.column_types,
+        plan.dataset.column_types,
         request.problem_type,
     )
     outcome = train_tabular(frame, schema, request.time_budget_s, ctx, n_jobs=1)  # the web server shares the cores
@@ -134,19 +74,19 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         importance = compute_importance(outcome.pipeline, schema, frame, EXPLAIN_ROWS, "training", background)
     ctx.check()
     ctx.progress(0.97, "saving")
-    details = _details(outcome, dataset_ids, parent)
-    with PendingFiles(engine, actor) as files:
+    details = _details(outcome, plan)
+    with PendingFiles(ctx.workspace.store, actor) as files:
         files.add_bytes(model_to_bytes(outcome.pipeline), kind="model", name=f"{request.name}.skops")
         holdout = outcome.holdout.rename_axis("row").reset_index()
         holdout["row"] += 1  # 1 = the first training row, as in dataset previews
         files.add_parquet(holdout, name=f"{request.name}-holdout.parquet")
         files.add_parquet(background, name=f"{request.name}-background.parquet")
         importance_files(importance, files, request.name)
-        with engine.db.session() as session:
-            model_file, holdout_file, background_file, *values_file = files.register(session)
-            details.update(holdout_file_id=holdout_file.id, background_file_id=background_file.id)
+        with ctx.workspace.db.session() as session:
+            stored = files.register(session)
+            roles = dict(zip(("model", "holdout", "background", "importance"), (f.id for f in stored), strict=False))
             if importance is not None:
-                details.update(importance_details(importance, values_file[0].id))
+                details = replace(details, importance=importance.info())
             model = model_repo.add_model_version(
                 session,
                 tenant_id=actor.tenant_id,
@@ -156,11 +96,12 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
                 dataset_id=request.dataset_id,
                 parent_id=request.parent_model_id,
                 job_id=ctx.job.id,
-                file_id=model_file.id,
                 target=request.target,
-                schema=schema.to_dict(),
+                schema=schema,
                 metrics=dict(outcome.metrics),
                 details=details,
+                datasets=plan.dataset_ids,
+                files=roles,
             )
             record(session, actor, "model.trained", "model", model.id, name=model.label, family=outcome.chosen_family)
     return {"model_id": model.id}

@@ -67,7 +67,7 @@ class UserService(Service):
                 username=username,
                 display_name=display_name or username,
                 email=email,
-                password_hash=hash_password(password, self.engine.settings.bcrypt_rounds),
+                password_hash=hash_password(password, self.settings.bcrypt_rounds),
                 role="admin",
                 is_platform_admin=True,
             )
@@ -81,7 +81,7 @@ class UserService(Service):
         The attempt is counted before the password is checked (see ``repo.count_attempt``), so parallel guesses
         get at most ``login_max_failures`` checks per window; the check runs outside any transaction."""
         username = username.strip().lower()
-        settings, now = self.engine.settings, utcnow()
+        settings, now = self.settings, utcnow()
         if not _USERNAME.match(username):  # no such user can exist, and the name may not fit the throttle's key
             verify_password(password, dummy_hash(settings.bcrypt_rounds))
             with self.db.session() as session:
@@ -166,7 +166,7 @@ class UserService(Service):
             found = repo.credentials_for(session, actor.username)
             if found is None or not verify_password(old_password, found[1]):
                 raise PermissionDenied("The current password is not correct.")
-            new_hash = hash_password(new_password, self.engine.settings.bcrypt_rounds)
+            new_hash = hash_password(new_password, self.settings.bcrypt_rounds)
             repo.update_user(
                 session, actor.tenant_id, actor.user_id, password_hash=new_hash, sessions_valid_after=utcnow()
             )
@@ -236,7 +236,7 @@ class UserService(Service):
                 username=username,
                 display_name=display_name or username,
                 email=email,
-                password_hash=hash_password(password, self.engine.settings.bcrypt_rounds),
+                password_hash=hash_password(password, self.settings.bcrypt_rounds),
                 role=role,
             )
             record(session, actor, "user.created", "user", user.id, username=username, role=role)
@@ -273,7 +273,7 @@ class UserService(Service):
         with self.db.session() as session:
             user = repo.get_user(session, actor.tenant_id, user_id)
             _check_manageable(session, actor, user, takeover=True)
-            new_hash = hash_password(new_password, self.engine.settings.bcrypt_rounds)
+            new_hash = hash_password(new_password, self.settings.bcrypt_rounds)
             repo.update_user(session, actor.tenant_id, user_id, password_hash=new_hash, sessions_valid_after=utcnow())
             repo.clear_failures(session, user.username)
             record(session, actor, "user.password_reset", "user", user_id)

@@ -306,8 +306,8 @@ def test_rebuilt_index_replaces_the_old_one_atomically_and_loads_once(library: L
     assert not list(eng.store.root.rglob("*.partial"))
     with eng.db.session() as session:
         assert len(repo.prune_indexes(session, admin.tenant_id, keep=10)) == 0  # older ones already pruned
-    first = load_index(eng, admin.tenant_id)
-    assert first is not None and first is load_index(eng, admin.tenant_id)
+    first = load_index(eng.workspace, admin.tenant_id)
+    assert first is not None and first is load_index(eng.workspace, admin.tenant_id)
     assert first.revision == job.result["revision"]
 
 

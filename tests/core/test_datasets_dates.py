@@ -80,7 +80,7 @@ def test_day_first_upload_forecasts_without_irregular_timestamps(engine: Engine,
     check = engine.forecasts.check(
         admin, TrainRequest(dataset_id=ds.id, name="f", problem_type="forecast", time_column="when", target="value")
     )
-    assert check["frequency"] == "D"
+    assert check.frequency == "D"
 
 
 def test_template_date_format_survives_json_export_and_import(engine: Engine, admin: Actor) -> None:

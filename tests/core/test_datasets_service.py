@@ -16,8 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import func, select, update
 
-from core import Actor, ColumnSpec, Conflict, Engine, InvalidInput, NotFound
-from core.storage.orm import DatasetRow, FileRow, JobRow, ModelRow
+from core import Actor, ColumnSpec, Conflict, Dataset, Engine, InvalidInput, JobStatus, NotFound
+from core.storage.orm import DatasetRow, FileRow, JobRow, ModelDatasetRow, ModelRow
+from core.storage.repositories import jobs as job_repo
 
 ORDERS_COLUMNS = [
     ColumnSpec("id", "integer"),
@@ -346,7 +347,7 @@ def _model_on(
     training_datasets: list[str] | None = None,
 ) -> str:
     """A model row trained on the dataset (training itself is another service's test); a continued version
-    lists every dataset it was trained on in ``details["training_datasets"]``, as training writes it."""
+    is linked to every dataset it was trained on, as training links it."""
     with engine.db.session() as session:
         row = ModelRow(
             tenant_id=admin.tenant_id,
@@ -357,29 +358,31 @@ def _model_on(
             dataset_id=dataset_id,
             parent_id=parent_id,
             target="id",
-            schema={},
+            schema={"features": [], "target": "id", "problem_type": "classification"},
             metrics={},
-            details={"training_datasets": training_datasets or [dataset_id]},
+            details={},
         )
         session.add(row)
         session.flush()
+        for position, used in enumerate(training_datasets or [dataset_id]):
+            session.add(ModelDatasetRow(model_id=row.id, position=position, dataset_id=used))
         return row.id
 
 
-def _job_on(engine: Engine, admin: Actor, kind: str, status: str, params: dict[str, object]) -> str:
-    """A job row as the jobs service leaves it while it waits or runs."""
+def _job_on(engine: Engine, admin: Actor, kind: str, status: str, **names: list[str]) -> str:
+    """A job row as the jobs service leaves it while it waits or runs, linked to the rows it names."""
     with engine.db.session() as session:
-        row = JobRow(
+        job = job_repo.create_job(
+            session,
             tenant_id=admin.tenant_id,
             owner_id=admin.user_id,
             kind=kind,
             title=f"{kind} job",
-            status=status,
-            params=params,
+            params={},
+            **names,
         )
-        session.add(row)
-        session.flush()
-        return row.id
+        session.execute(update(JobRow).where(JobRow.id == job.id).values(status=status))
+        return job.id
 
 
 def _models(engine: Engine) -> int:
@@ -416,7 +419,7 @@ def test_cascade_checks_every_model_before_deleting_anything(engine: Engine, adm
     ds = engine.datasets.upload(admin, filename="orders.csv", data=ORDERS_CSV)
     _model_on(engine, admin, ds.id)
     busy = _model_on(engine, admin, ds.id, version=2)
-    _job_on(engine, admin, "explain_model", "running", {"model_id": busy, "sample_rows": 100})
+    _job_on(engine, admin, "explain_model", "running", models=[busy])
     before = footprint(engine)
     with pytest.raises(Conflict, match=r"1 unfinished job\(s\): explain_model job"):
         engine.datasets.delete(admin, ds.id, cascade=True)
@@ -424,24 +427,24 @@ def test_cascade_checks_every_model_before_deleting_anything(engine: Engine, adm
 
 
 @pytest.mark.parametrize(
-    ("kind", "status", "params"),
+    ("kind", "status", "names"),
     [
-        ("train_tabular", "queued", lambda i: {"dataset_id": i, "parent_model_id": None}),
-        ("batch_predict", "running", lambda i: {"model_id": "m", "dataset_id": i}),
-        ("dataset_statistics", "queued", lambda i: {"datasets": [i]}),  # any kind: its parameters name the dataset
+        ("train_tabular", "queued", lambda ds: {"datasets": [ds.id]}),
+        ("batch_predict", "running", lambda ds: {"datasets": [ds.id], "files": [ds.file_id]}),
+        ("dataset_statistics", "queued", lambda ds: {"files": [ds.file_id]}),  # any kind naming it or its file
     ],
 )
 def test_delete_is_refused_while_an_unfinished_job_uses_the_dataset(
-    engine: Engine, admin: Actor, kind: str, status: str, params: Callable[[str], dict[str, object]]
+    engine: Engine, admin: Actor, kind: str, status: str, names: Callable[[Dataset], dict[str, list[str]]]
 ) -> None:
     ds = engine.datasets.upload(admin, filename="orders.csv", data=ORDERS_CSV)
-    job = _job_on(engine, admin, kind, status, params(ds.id))
+    job = _job_on(engine, admin, kind, status, **names(ds))
     before = footprint(engine)
     with pytest.raises(Conflict, match=rf"used by 1 unfinished job\(s\): {kind} job"):
         engine.datasets.delete(admin, ds.id, cascade=True)
     assert footprint(engine) == before
     with engine.db.session() as session:
-        session.execute(update(JobRow).where(JobRow.id == job).values(status="succeeded"))
+        job_repo.finish(session, job, JobStatus.SUCCEEDED)
     engine.datasets.delete(admin, ds.id)
     assert footprint(engine) == (before[0] - 1, before[1] - 2, before[2] - 2)  # its Parquet file and original
 

@@ -14,10 +14,11 @@ import pytest
 from sklearn.datasets import load_iris
 from sqlalchemy import func, select, update
 
-from core import Actor, Conflict, Engine, InvalidInput, NotFound, PermissionDenied
+from core import Actor, Conflict, Engine, InvalidInput, JobStatus, NotFound, PermissionDenied
 from core.entities import Model, TrainRequest
-from core.storage.orm import JobRow, ModelRow
+from core.storage.orm import JobRow, ModelFileRow, ModelRow
 from core.storage.repositories import files as file_repo
+from core.storage.repositories import jobs as job_repo
 from tests.conftest import make_user
 from tests.core.test_datasets_service import footprint
 from tests.core.test_training_service import csv, model_id
@@ -148,7 +149,9 @@ def test_only_the_write_permission_adds_files_and_never_from_a_server_path(
         with pytest.raises(InvalidInput, match="not as a path"):
             engine.files.add(analyst, filename="hostname", data=data, kind="model")  # type: ignore[arg-type]
     assert footprint(engine) == before
-    assert not hasattr(engine.files, "store")  # services keep their own files; nothing public stores a path
+    assert not callable(
+        getattr(engine.files, "store", None)
+    )  # services keep their own files; no public method stores a path
 
 
 def test_damaged_parquet_preview_is_a_note_and_the_file_can_still_be_deleted(engine: Engine, admin: Actor) -> None:
@@ -163,32 +166,29 @@ def test_damaged_parquet_preview_is_a_note_and_the_file_can_still_be_deleted(eng
 def test_file_an_unfinished_job_reads_cannot_be_deleted(engine: Engine, admin: Actor) -> None:
     info = engine.files.add(admin, filename="score.csv", data=b"a\n1\n", kind="data")
     with engine.db.session() as session:
-        job = JobRow(
+        job = job_repo.create_job(
+            session,
             tenant_id=admin.tenant_id,
             owner_id=admin.user_id,
             kind="batch_predict",
             title="Score score.csv",
-            status="running",
             params={"input_file_id": info.id},
+            files=[info.id],
         )
-        session.add(job)
-        session.flush()
-        job_id = job.id
+        session.execute(update(JobRow).where(JobRow.id == job.id).values(status="running"))
     with pytest.raises(Conflict, match=r"unfinished job \(Score score.csv\)"):
         engine.files.delete(admin, info.id)
     with engine.db.session() as session:
-        session.execute(update(JobRow).where(JobRow.id == job_id).values(status="succeeded"))
+        job_repo.finish(session, job.id, JobStatus.SUCCEEDED)
     engine.files.delete(admin, info.id)
     assert engine.files.list(admin) == []
 
 
-def test_model_delete_goes_through_when_its_files_are_already_gone(engine: Engine, admin: Actor) -> None:
-    """Workspaces from before files.delete refused model files may hold models whose files are missing."""
+def test_model_delete_removes_its_linked_files(engine: Engine, admin: Actor) -> None:
+    """A model row and the files linked to it go together; a linked file cannot go first."""
     dataset = engine.datasets.upload(admin, name="orders", filename="o.csv", data=b"a\n1\n")
     before = footprint(engine)
     holdout = engine.files.add(admin, filename="holdout.parquet", data=b"held out", kind="data")
-    gone = engine.files.add(admin, filename="shap.parquet", data=b"values", kind="data")
-    engine.files.delete(admin, gone.id)
     with engine.db.session() as session:
         row = ModelRow(
             tenant_id=admin.tenant_id,
@@ -198,13 +198,16 @@ def test_model_delete_goes_through_when_its_files_are_already_gone(engine: Engin
             problem_type="regression",
             dataset_id=dataset.id,
             target="a",
-            schema={},
+            schema={"features": [], "target": "a", "problem_type": "regression"},
             metrics={},
-            details={"holdout_file_id": holdout.id, "importance_info": {"file_id": gone.id}},
+            details={},
         )
         session.add(row)
         session.flush()
+        session.add(ModelFileRow(model_id=row.id, role="holdout", file_id=holdout.id))
         model = row.id
+    with pytest.raises(Conflict, match="belongs to the model m v1"):
+        engine.files.delete(admin, holdout.id)
     engine.models.delete(admin, model)
     assert footprint(engine) == before
     with engine.db.session() as session:
@@ -224,7 +227,7 @@ def _trained(engine: Engine, admin: Actor) -> Model:
 
 def test_files_a_model_refers_to_are_refused_naming_the_model(engine: Engine, admin: Actor) -> None:
     model = _trained(engine, admin)
-    used = [model.file_id, model.details["holdout_file_id"], model.details["importance_info"]["file_id"]]
+    used = [model.files[role] for role in ("model", "holdout", "importance", "background")]
     for file_id in used:
         with pytest.raises(Conflict, match="belongs to the model iris v1"):
             engine.files.delete(admin, file_id)

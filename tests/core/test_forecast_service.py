@@ -188,7 +188,7 @@ def test_forecast_job_result_is_the_forecast_and_viewers_may_not_run_it(world: W
         eng.forecasts.forecast(viewer, world.air, steps=3)
 
 
-# --- bad tables: reported before and by training ----------------------------------------------------------------
+# --- bad tables: reported before training, never queued -------------------------------------------------------
 
 MONTHS = [f"2020-{m:02d}-01" for m in range(1, 13)] + [f"2021-{m:02d}-01" for m in range(1, 13)]
 
@@ -208,7 +208,7 @@ BAD_TABLES = {
 
 
 @pytest.mark.parametrize("case", list(BAD_TABLES))
-def test_bad_tables_are_reported_before_training_and_fail_the_job_clearly(
+def test_bad_tables_are_reported_by_check_and_refused_by_submit_with_the_rows(
     engine: Engine, admin: Actor, case: str
 ) -> None:
     data, message = BAD_TABLES[case]
@@ -219,9 +219,9 @@ def test_bad_tables_are_reported_before_training_and_fail_the_job_clearly(
     with pytest.raises(InvalidInput, match=message) as caught:
         engine.forecasts.check(admin, request)
     assert caught.value.problems
-    job = engine.training.submit(admin, request)
-    assert job.status == "failed" and message in (job.error or "") + (job.error_details or "")
-    assert job.error_details  # the offending rows, for the job panel's details
+    with pytest.raises(InvalidInput, match=message) as refused:  # before anything is queued
+        engine.training.submit(admin, request)
+    assert refused.value.problems == caught.value.problems and engine.jobs.list(admin) == []
 
 
 def test_irregular_timestamps_are_put_on_the_grid_when_resampling_is_chosen(engine: Engine, admin: Actor) -> None:
@@ -238,9 +238,9 @@ def test_irregular_timestamps_are_put_on_the_grid_when_resampling_is_chosen(engi
         horizon=3,
     )
     verdict = engine.forecasts.check(admin, request)
-    assert "frequency MS (inferred), season length 1 (yours), evaluation horizon 3 steps (yours)" in verdict["reason"]
+    assert "frequency MS (inferred), season length 1 (yours), evaluation horizon 3 steps (yours)" in verdict.reason
     quarterly = engine.forecasts.check(admin, replace(request, frequency="QS", season_length=None, horizon=None))
-    assert "1 series of 9 points; frequency QS (yours), season length 4 (inferred)" in quarterly["reason"]
+    assert "1 series of 9 points; frequency QS (yours), season length 4 (inferred)" in quarterly.reason
     trained = model_id(engine.training.submit(admin, request))
     history = engine.forecasts.history(admin, trained)
     assert len(history) == 26 and history["ds"].diff().dt.days.dropna().between(28, 31).all()
@@ -262,8 +262,8 @@ def test_check_warns_about_series_too_short_for_the_season(engine: Engine, admin
             horizon=12,
         ),
     )
-    assert verdict["series"] == 6 and verdict["frequency"] == "MS" and verdict["season_length"] == 12
-    assert verdict["warnings"] == ["Too short for season length 12, so non-seasonal models are used: 1 of 6 series."]
+    assert verdict.series == 6 and verdict.frequency == "MS" and verdict.season_length == 12
+    assert verdict.warnings == ("Too short for season length 12, so non-seasonal models are used: 1 of 6 series.",)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,18 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from core import Actor, ColumnSpec, Conflict, Engine, InvalidInput, PermissionDenied, TrainRequest
+from core import (
+    Actor,
+    ColumnSpec,
+    Conflict,
+    Engine,
+    FeatureSpec,
+    InvalidInput,
+    ModelDetails,
+    ModelSchema,
+    PermissionDenied,
+    TrainRequest,
+)
 from core.services import users as users_module
 from core.services.users import WRONG_CREDENTIALS
 from core.storage.files import StoredBytes
@@ -131,17 +142,9 @@ def test_a_template_cannot_be_renamed_onto_another_ignoring_case(eng: Engine, bo
 
 
 def test_parallel_versions_of_one_predictor_get_distinct_numbers(eng: Engine, boss: Actor) -> None:
-    dataset = eng.datasets.upload(boss, name="q", filename="q.csv", data=b"id,y\n1,2\n")
+    eng.datasets.upload(boss, name="q", filename="q.csv", data=b"id,y\n1,2\n")
 
-    def add(name: str) -> int:
-        with eng.db.session() as session:
-            fields = dict(problem_type="regression", dataset_id=dataset.id, target="y", schema={}, metrics={})
-            model = model_repo.add_model_version(
-                session, tenant_id=boss.tenant_id, owner_id=boss.user_id, name=name, details={}, **fields
-            )
-            return model.version
-
-    versions = _outcomes([partial(add, n) for n in _spellings("Churn")])
+    versions = _outcomes([partial(_add_version, eng, boss, n) for n in _spellings("Churn")])
     assert sorted(versions) == list(range(1, PARALLEL + 1))
     assert len({m.name for m in eng.models.list(boss)}) == 1  # every version carries the first one's spelling
 
@@ -150,12 +153,7 @@ def test_a_predictor_name_in_another_case_is_the_same_predictor(eng: Engine, bos
     """Training "CHURN" of another target must not become version 2 of "Churn" (the check compared exact case)."""
     rows = "".join(f"{i},{i % 7},{i % 5}\n" for i in range(60))
     dataset = eng.datasets.upload(boss, name="q", filename="q.csv", data=f"id,y,z\n{rows}".encode())
-    with eng.db.session() as session:
-        fields = dict(problem_type="regression", dataset_id=dataset.id, target="y", metrics={}, details={})
-        schema = {"features": [{"name": "z"}]}
-        model_repo.add_model_version(
-            session, tenant_id=boss.tenant_id, owner_id=boss.user_id, name="Churn", schema=schema, **fields
-        )
+    _add_version(eng, boss, "Churn", features=("z",))
     with pytest.raises(Conflict, match="The name 'Churn' is taken by a regression of 'y'"):
         eng.training.check(boss, TrainRequest(dataset_id=dataset.id, name="cHURN", target="z", features=("y",)))
 
@@ -199,13 +197,25 @@ def _race(home: str, database_url: str | None, index: int, barrier: Any) -> dict
         engine.close()
 
 
-def _add_version(engine: Engine, boss: Actor, name: str) -> int:
-    """A new version of predictor ``name`` (what a training job stores when it finishes)."""
+def _add_version(engine: Engine, boss: Actor, name: str, features: tuple[str, ...] = ()) -> int:
+    """A new version of predictor ``name``, a regression of ``y`` (what a training job stores when it finishes)."""
     dataset = engine.datasets.list(boss)[0]
+    specs = tuple(FeatureSpec(name=f, kind="numeric", dtype="integer") for f in features)
     with engine.db.session() as session:
-        fields = dict(problem_type="regression", dataset_id=dataset.id, target="y", schema={}, metrics={})
         model = model_repo.add_model_version(
-            session, tenant_id=boss.tenant_id, owner_id=boss.user_id, name=name, details={}, **fields
+            session,
+            tenant_id=boss.tenant_id,
+            owner_id=boss.user_id,
+            name=name,
+            problem_type="regression",
+            dataset_id=dataset.id,
+            job_id=None,
+            target="y",
+            schema=ModelSchema(features=specs, target="y", problem_type="regression"),
+            metrics={},
+            details=ModelDetails(),
+            datasets=[dataset.id],
+            files={},
         )
         return model.version
 
@@ -227,7 +237,8 @@ def test_parallel_creates_in_processes_make_one_per_namespace(eng: Engine, boss:
     assert [t.name.casefold() for t in eng.tenants.list(boss)].count("acme corp") == 1
     assert [t.name.casefold() for t in eng.templates.list(boss)] == ["orders"]
     assert [d.name.casefold() for d in eng.datasets.list(boss)] == ["sales"]
-    assert sum(p.is_file() for p in eng.store.root.rglob("*")) == files_before + 2  # the winner's Parquet and original; losers left none
+    files_after = sum(p.is_file() for p in eng.store.root.rglob("*"))
+    assert files_after == files_before + 2  # the winner's Parquet and original; losers left none
     assert all(r["predictor"] == "ok " for r in results), results
     models = eng.models.list(boss)
     assert sorted(m.version for m in models) == list(range(1, RACERS + 1)) and len({m.name for m in models}) == 1

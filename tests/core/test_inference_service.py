@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import ColumnSpec, Engine, InvalidInput, NotFound, PermissionDenied
+from core import ColumnSpec, Conflict, Engine, InvalidInput, JobStatus, NotFound, PermissionDenied
 from core.entities import TrainRequest
 from core.services import inference_tasks
+from core.storage.repositories import jobs as job_repo
+from core.storage.repositories import models as model_repo
 from tests.conftest import ADMIN_PASSWORD, make_user
 
 MIXED_TEMPLATE = [
@@ -166,31 +168,33 @@ def test_unseen_category_is_predicted_with_a_warning(w) -> None:
 
 def test_form_prediction_flags_values_outside_the_training_range_and_says_what_the_base_value_is(w) -> None:
     model = w.eng.models.get(w.analyst, w.models["mixed"])
+    assert model.schema is not None
     result = w.eng.inference.predict_one(w.analyst, model.id, {**MIXED_ROW, "size": 500.0, "color": "purple"})
     flags = {f.field: f for f in result.input_warnings}
     assert flags["size"].problem == "above range" and flags["size"].value == "500"
-    assert f"{model.schema['features'][0]['max']:g}" in flags["size"].message
+    assert f"{model.schema.features[0].max:g}" in flags["size"].message
     assert flags["color"].problem == "unseen category"
     assert {f.message for f in result.input_warnings} <= set(result.warnings)
-    rows = model.details["train_rows"]
+    rows = model.details.train_rows
     assert result.baseline in (
         "the average model output over 100 training rows kept with the model",
         f"the average model output over the {rows:,} training rows",
     )
     background = w.eng.models.background(w.analyst, model.id)
     assert background is not None and len(background) == 100
-    assert list(background.columns) == [f["name"] for f in model.schema["features"]]
+    assert list(background.columns) == model.feature_names
     logged = w.eng.inference.log(w.analyst, model_id=model.id).iloc[0]
     assert '"input_warnings"' in logged["outputs"] and '"baseline"' in logged["outputs"]
 
 
 @pytest.mark.parametrize("name", ["iris", "diabetes", "mixed"])
-def test_a_model_trained_before_backgrounds_were_kept_still_explains_and_says_so(w, monkeypatch, name: str) -> None:
+def test_a_model_trained_before_backgrounds_were_kept_still_explains_and_says_so(w, name: str) -> None:
     from core.ml.explain import _TREES
     from core.services import models as model_service
 
     model_id = w.models[name]
-    monkeypatch.setattr(model_service.ModelService, "background", lambda self, actor, model_id: None)
+    with w.eng.db.session() as session:  # as such a model is stored: no background file linked
+        kept = model_repo.set_file(session, w.analyst.tenant_id, model_id, role="background", file_id=None)
     model_service._load_pipeline.cache_clear()  # a fresh pipeline object: no explainer cached for it yet
     try:
         tree = isinstance(w.eng.models.pipeline(w.analyst, model_id)[-1], _TREES)
@@ -198,6 +202,8 @@ def test_a_model_trained_before_backgrounds_were_kept_still_explains_and_says_so
         result = w.eng.inference.predict_one(w.analyst, model_id, values)
     finally:
         model_service._load_pipeline.cache_clear()
+        with w.eng.db.session() as session:
+            model_repo.set_file(session, w.analyst.tenant_id, model_id, role="background", file_id=kept)
     assert result.baseline is not None
     if tree:  # TreeSHAP never needed a background
         assert result.baseline.startswith("the average model output over the ")
@@ -300,15 +306,14 @@ def test_batch_of_a_parquet_upload_keeps_regression_predictions(w) -> None:
     assert sum(b["count"] for b in job.result["summary"]["bins"]) == 40
 
 
-def test_model_deleted_before_a_queued_batch_runs_fails_the_job_clearly(w) -> None:
+def test_a_batch_naming_a_deleted_model_is_refused_before_it_is_queued(w) -> None:
     doomed = train(w.eng, w.analyst, w.samples["iris"].id, "short-lived", "species")
     done = w.eng.inference.predict_batch(w.analyst, doomed, dataset_id=w.samples["iris"].id)
     w.eng.models.delete(w.analyst, doomed)
-    job = w.eng.jobs.submit(w.analyst, "batch_predict", "Score iris again", done.params)  # queued, then run
-    assert job.status == "failed"
-    assert job.error == "The model short-lived v1 was deleted before this batch started; nothing was scored."
-    entry = w.eng.inference.log(w.analyst, model_id=doomed).iloc[0]
-    assert (entry["status"], entry["error"]) == ("failed", job.error)
+    before = len(w.eng.jobs.list(w.analyst))
+    with pytest.raises(NotFound, match="The model this job needs does not exist"):
+        w.eng.jobs.submit(w.analyst, "batch_predict", "Score iris again", done.params)
+    assert len(w.eng.jobs.list(w.analyst)) == before
 
 
 def test_other_tenants_see_no_model_and_no_result(w) -> None:
@@ -361,13 +366,23 @@ def test_batch_reports_an_infinite_cell_on_its_row_and_scores_the_rest(w) -> Non
     assert len(scored) == 6 and np.isfinite(scored["prediction"]).all()
 
 
-def test_input_deleted_before_a_queued_batch_runs_fails_the_job_and_logs_it(w) -> None:
+def test_a_queued_batch_keeps_its_input_dataset_from_being_deleted(w) -> None:
     data = csv(pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "samples" / "iris.csv"))
-    doomed = w.eng.datasets.upload(w.analyst, name="iris to delete", filename="iris.csv", data=data)
-    done = w.eng.inference.predict_batch(w.analyst, w.models["iris"], dataset_id=doomed.id)
-    w.eng.datasets.delete(w.analyst, doomed.id)
-    job = w.eng.jobs.submit(w.analyst, "batch_predict", "Score the deleted dataset", done.params)  # queued, then run
-    assert job.status == "failed"
-    assert job.error == "The input 'iris to delete' was deleted before this batch started; nothing was scored."
-    entry = w.eng.inference.log(w.analyst).query("job_id == @job.id").iloc[0]
-    assert (entry["status"], entry["error"], entry["kind"]) == ("failed", job.error, "batch")
+    kept = w.eng.datasets.upload(w.analyst, name="iris to keep", filename="iris.csv", data=data)
+    done = w.eng.inference.predict_batch(w.analyst, w.models["iris"], dataset_id=kept.id)
+    with w.eng.db.session() as session:  # queued, as a worker waiting for a slot leaves it
+        queued = job_repo.create_job(
+            session,
+            tenant_id=w.analyst.tenant_id,
+            owner_id=w.analyst.user_id,
+            kind="batch_predict",
+            title="Score iris to keep",
+            params=done.params,
+            datasets=[kept.id],
+            files=[kept.file_id],
+        )
+    with pytest.raises(Conflict, match="Score iris to keep"):
+        w.eng.datasets.delete(w.analyst, kept.id)
+    with w.eng.db.session() as session:
+        job_repo.finish(session, queued.id, JobStatus.CANCELED)
+    w.eng.datasets.delete(w.analyst, kept.id)

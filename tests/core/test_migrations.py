@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -11,11 +13,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from core import CoreError, Engine, JobStatus
+from core import Conflict, CoreError, Engine, JobStatus
 from core.storage import migrate
 from core.storage.orm import Base
 from tests.conftest import isolated_database
 from tests.core import legacy_workspace as legacy
+from tests.core import workspace_0003 as w3
 
 
 @pytest.fixture
@@ -77,6 +80,75 @@ def test_a_workspace_from_before_migrations_is_upgraded_and_still_usable(home: P
         assert eng.files.get(actor, part.file_id).kind == "dataset"
     finally:
         eng.close()
+
+
+def test_references_in_json_move_into_link_tables_and_everything_stays_usable(home: Path, blank_url: str) -> None:
+    """A workspace at 0003 (ids inside JSON) upgraded: links instead of ids, and every dataset, model, file and
+    job can still be used and deleted."""
+    files = w3.build(home, blank_url)
+    eng = Engine.open(home=home, runner="inline", reap=False)
+    try:
+        actor = eng.users.authenticate("admin", w3.PASSWORD)
+        v1, v2, forecaster = (eng.models.get(actor, m) for m in (w3.V1, w3.V2, w3.FORECASTER))
+        assert (v1.datasets, v2.datasets, forecaster.datasets) == ((w3.FIRST,), (w3.FIRST, w3.SECOND), (w3.SALES,))
+        assert v1.files == {
+            "model": files["v1 model"].id,
+            "holdout": files["v1 holdout"].id,
+            "background": files["v1 background"].id,
+            "importance": files["v1 values"].id,
+        }
+        assert set(v2.files) == {"model", "holdout", "background"} and forecaster.files == {}
+        assert v2.details.parent_label == "flower model v1" and v1.details.importance is not None
+        assert forecaster.forecast is not None and forecaster.forecast.frequency == "MS"
+        for model in (v1, v2):  # predict, with the explanation against the background kept with the model
+            prediction = eng.inference.predict_one(actor, model.id, {"petal": 2.5, "sepal": 3.5})
+            assert prediction.prediction in {"a", "b"} and prediction.baseline and "100" not in prediction.baseline
+        importance = eng.models.importance(actor, w3.V1)
+        assert importance is not None and list(importance.table["feature"]) == ["petal", "sepal"]
+        assert eng.models.summary(actor, w3.V2).lineage["version"].tolist() == ["flower model v2", "flower model v1"]
+        forecast = eng.forecasts.forecast(actor, w3.FORECASTER, steps=3)
+        assert len(forecast) == 3
+        for f in files.values():
+            assert eng.files.download(actor, f.id) == f.data
+        with pytest.raises(Conflict, match="Score flowers 2021 with flower model v1"):  # the queued job's links
+            eng.models.delete(actor, w3.V1)
+        assert eng.mark_interrupted_jobs(min_age_s=0) == 1
+        assert {j.id: j.status for j in eng.jobs.list(actor)} == {
+            w3.TRAINED_JOB: JobStatus.SUCCEEDED,
+            w3.QUEUED_JOB: JobStatus.INTERRUPTED,
+        }
+        with pytest.raises(Conflict, match="flower model v2"):
+            eng.datasets.delete(actor, w3.SECOND)
+        eng.models.delete(actor, w3.V2)
+        eng.datasets.delete(actor, w3.FIRST, cascade=True)  # v1 with it
+        eng.datasets.delete(actor, w3.SALES, cascade=True)  # the forecaster with it
+        eng.datasets.delete(actor, w3.SECOND)
+        eng.files.delete(actor, files["notes"].id)
+        eng.files.delete(actor, forecast.attrs["file_id"])  # the forecast's CSV, kept as a result file
+        assert eng.models.list(actor) == [] and eng.datasets.list(actor) == [] and eng.files.list(actor) == []
+        assert not any(p.is_file() for p in (home / "files").rglob("*"))
+    finally:
+        eng.close()
+
+
+def test_link_tables_go_back_into_json_on_downgrade(home: Path, blank_url: str) -> None:
+    files = w3.build(home, blank_url)
+    engine = create_engine(blank_url)
+    with migrate.migration_connection(engine) as connection:
+        before: dict[str, Any] = dict(connection.execute(text("SELECT id, details FROM models")).tuples().all())
+        command.upgrade(migrate.alembic_config(connection), "head")
+        command.downgrade(migrate.alembic_config(connection), "0003")
+        after: dict[str, Any] = dict(connection.execute(text("SELECT id, details FROM models")).tuples().all())
+        model_files: dict[str, Any] = dict(connection.execute(text("SELECT id, file_id FROM models")).tuples().all())
+        assert not inspect(connection).has_table("model_datasets")
+    engine.dispose()
+    parse = (lambda d: d) if isinstance(next(iter(after.values())), dict) else json.loads
+    old, new = {k: parse(v) for k, v in before.items()}, {k: parse(v) for k, v in after.items()}
+    for model_id in (w3.V1, w3.V2):
+        for key in ("training_datasets", "holdout_file_id", "background_file_id", "parent", "importance"):
+            assert new[model_id].get(key) == old[model_id].get(key), key
+    assert new[w3.V1]["importance_info"] == old[w3.V1]["importance_info"]
+    assert model_files == {w3.V1: files["v1 model"].id, w3.V2: files["v2 model"].id, w3.FORECASTER: None}
 
 
 def test_names_differing_only_in_case_get_distinct_keys_when_upgraded(blank_url: str) -> None:

@@ -16,7 +16,7 @@ from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifie
 
 from core import Conflict, Engine, InvalidInput, JobStatus, PermissionDenied
 from core.entities import TrainRequest
-from core.ml import ModelSchema, explain_one, explainer_for
+from core.ml import explain_one, explainer_for
 from core.storage.repositories import jobs as job_repo
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 from tests.core.test_training_service import csv, model_id
@@ -79,7 +79,7 @@ def test_multiclass_summary_has_confusion_matrix_curves_facts_and_metrics(world)
     summary = world.engine.models.summary(world.viewer, world.iris.id)
     classes = ["setosa", "versicolor", "virginica"]
     assert list(summary.confusion.index) == classes and list(summary.confusion.columns) == classes
-    assert summary.confusion.to_numpy().sum() == world.iris.details["holdout_rows"]
+    assert summary.confusion.to_numpy().sum() == world.iris.details.holdout_rows
     assert sorted(summary.roc["class"].unique()) == classes and sorted(summary.pr["class"].unique()) == classes
     assert summary.residuals is None
     assert summary.metrics_frame()["metric"].tolist() == [
@@ -106,7 +106,8 @@ def test_tree_shap_values_with_the_base_value_add_up_to_the_model_output(world) 
     assert isinstance(pipeline[-1], HistGradientBoostingClassifier | RandomForestClassifier | ExtraTreesClassifier)
     frame = eng.datasets.frame(admin, world.moon_set.id)
     for i in range(0, 600, 60):
-        explained = explain_one(pipeline, ModelSchema.from_dict(model.schema), frame.iloc[[i]])
+        assert model.schema is not None
+        explained = explain_one(pipeline, model.schema, frame.iloc[[i]])
         assert explained.base_value + sum(explained.contributions.values()) == pytest.approx(explained.model_output)
     stored_values = eng.models.importance(admin, model.id).values
     wide = stored_values.pivot(index="row", columns="feature", values="shap")
@@ -200,7 +201,7 @@ def test_delete_waits_for_jobs_using_the_model_then_removes_every_file(world) ->
             )
         ),
     )
-    files = {parent.file_id, parent.details["holdout_file_id"], parent.details["importance_info"]["file_id"]}
+    files = set(parent.files.values())
     with eng.db.session() as session:
         busy = job_repo.create_job(
             session,
@@ -209,6 +210,7 @@ def test_delete_waits_for_jobs_using_the_model_then_removes_every_file(world) ->
             kind="explain_model",
             title="Explain short-lived v1",
             params={"model_id": parent.id, "sample_rows": 10},
+            models=[parent.id],
         )
     with pytest.raises(Conflict, match="Explain short-lived v1"):
         eng.models.delete(admin, parent.id)
@@ -221,6 +223,7 @@ def test_delete_waits_for_jobs_using_the_model_then_removes_every_file(world) ->
             kind="forecast",
             title="Any job naming it",
             params={"model_id": parent.id, "steps": 3},
+            models=[parent.id],
         )
     with pytest.raises(Conflict, match="Any job naming it"):  # whatever its kind
         eng.models.delete(admin, parent.id)

@@ -93,8 +93,9 @@ def test_training_jobs_succeed_and_report_a_model(world) -> None:
 def test_classification_metrics_are_recomputed_from_the_held_out_predictions(world) -> None:
     model = world.models["classifier"]
     holdout = world.engine.models.holdout(world.admin, model.id)
-    classes = model.schema["classes"]
-    assert classes == ["benign", "malignant"] and len(holdout) == model.details["holdout_rows"]
+    assert model.schema is not None
+    classes = list(model.schema.classes)
+    assert classes == ["benign", "malignant"] and len(holdout) == model.details.holdout_rows
     proba = holdout[[f"probability_{c}" for c in classes]].to_numpy()
     expected = {
         "accuracy": skm.accuracy_score(holdout.y_true, holdout.y_pred),
@@ -129,7 +130,7 @@ def test_leaderboard_compares_several_families_with_cv_score_and_fit_time(world)
     scored = board[board["cv_score"].notna()]
     assert scored["family"].nunique() > 1
     assert (scored["fit_time_s"] > 0).all() and scored["rank"].tolist() == list(range(1, len(scored) + 1))
-    assert board.loc[0, "family"] == world.models["classifier"].details["chosen_family"]
+    assert board.loc[0, "family"] == world.models["classifier"].details.chosen_family
 
 
 def test_saved_model_round_trips_and_predicts_the_held_out_rows_as_recorded(world) -> None:
@@ -145,8 +146,8 @@ def test_saved_model_round_trips_and_predicts_the_held_out_rows_as_recorded(worl
 def test_incremental_version_links_its_parent_and_learns_from_more_rows(world) -> None:
     parent, child = world.models["classifier"], world.models["continued"]
     assert (child.name, child.version, child.parent_id) == ("tumours", 2, parent.id)
-    assert child.details["training_datasets"] == [world.first.id, world.later.id]
-    rows = {m.id: m.details["train_rows"] + m.details["holdout_rows"] for m in (parent, child)}
+    assert child.datasets == (world.first.id, world.later.id) and child.details.parent_label == parent.label
+    rows = {m.id: m.details.train_rows + m.details.holdout_rows for m in (parent, child)}
     assert rows[parent.id] == 420 and rows[child.id] == 569
     summary = world.engine.models.summary(world.admin, child.id)
     assert summary.lineage["version"].tolist() == ["tumours v2", "tumours v1"]
@@ -158,9 +159,9 @@ def test_incremental_version_links_its_parent_and_learns_from_more_rows(world) -
 def test_check_says_which_problem_type_it_chose_and_why(world) -> None:
     check = world.engine.training.check
     chosen = check(world.admin, TrainRequest(dataset_id=world.diabetes.id, name="x", target="target"))
-    assert chosen["problem_type"] == "regression" and "distinct values" in chosen["reason"]
+    assert chosen.problem_type == "regression" and "distinct values" in chosen.reason
     chosen = check(world.admin, TrainRequest(dataset_id=world.first.id, name="x", target="diagnosis"))
-    assert chosen["problem_type"] == "classification" and "text labels" in chosen["reason"]
+    assert chosen.problem_type == "classification" and "text labels" in chosen.reason
 
 
 def test_check_warns_about_identifier_and_leaking_columns(world) -> None:
@@ -168,9 +169,9 @@ def test_check_warns_about_identifier_and_leaking_columns(world) -> None:
     frame["copy_of_diagnosis"] = frame["diagnosis"].map({"benign": 0, "malignant": 1})
     dataset = world.engine.datasets.upload(world.admin, name="leaky", filename="leaky.csv", data=csv(frame))
     notes = " ".join(
-        world.engine.training.check(world.admin, TrainRequest(dataset_id=dataset.id, name="x", target="diagnosis"))[
-            "warnings"
-        ]
+        world.engine.training.check(
+            world.admin, TrainRequest(dataset_id=dataset.id, name="x", target="diagnosis")
+        ).warnings
     )
     assert "'patient' looks like an identifier" in notes and "'copy_of_diagnosis' predicts the target" in notes
 
@@ -179,7 +180,7 @@ def test_continuing_with_the_same_dataset_is_flagged(world) -> None:
     request = TrainRequest(
         dataset_id=world.first.id, name="tumours", target="diagnosis", parent_model_id=world.models["classifier"].id
     )
-    assert "already part of the training data" in world.engine.training.check(world.admin, request)["warnings"][0]
+    assert "already part of the training data" in world.engine.training.check(world.admin, request).warnings[0]
 
 
 BAD_TABLES = {
@@ -367,11 +368,13 @@ def test_infinite_feature_values_train_as_missing_with_a_warning(world) -> None:
     eng, admin = world.engine, world.admin
     dataset = eng.datasets.upload(admin, name="infinite bmi", filename="b.csv", data=csv(_with_infinities("bmi")))
     request = TrainRequest(dataset_id=dataset.id, name="infinite bmi", target="target", time_budget_s=1, explain=False)
-    assert "'bmi' has 2 infinite value(s)" in " ".join(eng.training.check(admin, request)["warnings"])
+    assert "'bmi' has 2 infinite value(s)" in " ".join(eng.training.check(admin, request).warnings)
     job = eng.training.submit(admin, request)
     assert job.status == "succeeded", job.error
-    bmi = eng.models.get(admin, model_id(job)).schema["features"][2]
-    assert bmi["name"] == "bmi" and np.isfinite([bmi["min"], bmi["max"], bmi["median"]]).all()
+    schema = eng.models.get(admin, model_id(job)).schema
+    assert schema is not None
+    bmi = schema.features[2]
+    assert bmi.name == "bmi" and np.isfinite([bmi.min, bmi.max, bmi.median]).all()
 
 
 def test_a_name_belongs_to_one_predictor_and_a_clash_is_refused(world) -> None:  # type: ignore[no-untyped-def]
@@ -386,7 +389,7 @@ def test_a_name_belongs_to_one_predictor_and_a_clash_is_refused(world) -> None: 
             with pytest.raises(Conflict, match="The name 'tumours' is taken by a classification of 'diagnosis'") as e:
                 call(admin, request)
             assert words in e.value.message
-    assert eng.training.check(admin, replace(radius, name="tumour radius"))["problem_type"] == "regression"
+    assert eng.training.check(admin, replace(radius, name="tumour radius")).problem_type == "regression"
 
 
 def test_a_regression_on_a_dated_table_suggests_forecasting(world) -> None:  # type: ignore[no-untyped-def]
@@ -395,5 +398,5 @@ def test_a_regression_on_a_dated_table_suggests_forecasting(world) -> None:  # t
         admin, name="air", filename="air.csv", data=Path("data/samples/air_passengers.csv").read_bytes()
     )
     check = eng.training.check(admin, TrainRequest(dataset_id=air.id, name="air", target="passengers"))
-    assert check["problem_type"] == "regression"
-    assert check["warnings"][0].startswith("This looks like a time series (a date column 'month'")
+    assert check.problem_type == "regression"
+    assert check.warnings[0].startswith("This looks like a time series (a date column 'month'")

@@ -50,7 +50,7 @@ def test_train_page_says_what_it_chose_trains_and_opens_the_summary(
     assert not at.exception
     assert "finished" in _texts(at)
     [model] = engine.models.list(admin)
-    assert (model.label, model.target) == ("iris species model v1", "species") and "importance" not in model.details
+    assert (model.label, model.target) == ("iris species model v1", "species") and model.details.importance is None
     assert "Submitted: a model (type chosen automatically) of **species**" in _texts(at)
     at.button(key="train_open").click().run()
     assert "iris species model v1 — classification of species" in _texts(at)

@@ -13,6 +13,7 @@ from core.storage.orm.identity import (
     TenantRow,
     UserRow,
 )
+from core.storage.orm.links import JobLinkRow, ModelDatasetRow, ModelFileRow
 from core.storage.orm.predictions import PredictionRow
 
 __all__ = [
@@ -22,9 +23,12 @@ __all__ = [
     "DatasetRow",
     "DatasetVersionRow",
     "FileRow",
+    "JobLinkRow",
     "JobRow",
     "LibraryIndexRow",
     "LoginThrottleRow",
+    "ModelDatasetRow",
+    "ModelFileRow",
     "ModelRow",
     "PermissionRow",
     "PredictionRow",

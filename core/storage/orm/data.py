@@ -50,7 +50,8 @@ class DatasetRow(NamedMixin, Base):
 
 
 class ModelRow(NamedMixin, Base):
-    """One trained model version; ``name`` (ignoring case) groups versions of one predictor."""
+    """One trained model version; ``name`` (ignoring case) groups versions of one predictor. ``dataset_id`` is the
+    dataset this version added; every dataset and file it uses is in ``model_datasets`` / ``model_files``."""
 
     __tablename__ = "models"
     __table_args__ = (
@@ -66,7 +67,6 @@ class ModelRow(NamedMixin, Base):
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("models.id"), default=None)
     job_id: Mapped[str | None] = mapped_column(String(36), default=None)
-    file_id: Mapped[str | None] = mapped_column(ForeignKey("files.id"), default=None)
     target: Mapped[str] = mapped_column(String(255))
     schema: Mapped[dict[str, Any]] = mapped_column()
     metrics: Mapped[dict[str, Any]] = mapped_column()

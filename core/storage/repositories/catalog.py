@@ -1,17 +1,28 @@
-"""Templates and datasets of a tenant, and what still uses them (models, unfinished jobs)."""
+"""Templates and datasets of a tenant, and what still uses them (models, unfinished jobs): queries of the link
+tables."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, defer
 
 from core.datasets.report import ValidationReport
 from core.entities import UNFINISHED_JOB_STATES, ColumnSpec, Dataset, Template
 from core.errors import NotFound
-from core.storage.orm import DatasetRow, JobRow, ModelRow, TemplateRow, UserRow, name_key
+from core.storage.orm import (
+    DatasetRow,
+    JobLinkRow,
+    JobRow,
+    ModelDatasetRow,
+    ModelFileRow,
+    ModelRow,
+    TemplateRow,
+    UserRow,
+    name_key,
+)
 
 
 def _template(row: TemplateRow, owner: str) -> Template:
@@ -122,8 +133,36 @@ def _dataset_query():  # type: ignore[no-untyped-def]
     )
 
 
-def add_dataset(session: Session, *, tenant_id: str, owner_id: str, **fields: Any) -> Dataset:
-    row = DatasetRow(tenant_id=tenant_id, owner_id=owner_id, **fields)
+def add_dataset(
+    session: Session,
+    *,
+    tenant_id: str,
+    owner_id: str,
+    name: str,
+    source_name: str,
+    template_id: str | None,
+    file_id: str,
+    status: str,
+    rows: int,
+    column_types: dict[str, str],
+    size_bytes: int,
+    report: dict[str, Any],
+    usage: str = "training",
+) -> Dataset:
+    row = DatasetRow(
+        tenant_id=tenant_id,
+        owner_id=owner_id,
+        name=name,
+        source_name=source_name,
+        template_id=template_id,
+        file_id=file_id,
+        status=status,
+        rows=rows,
+        column_types=column_types,
+        size_bytes=size_bytes,
+        report=report,
+        usage=usage,
+    )
     session.add(row)
     session.flush()
     return get_dataset(session, tenant_id, row.id)
@@ -180,48 +219,41 @@ def delete_dataset(session: Session, tenant_id: str, dataset_id: str) -> str:
 
 
 def models_using_dataset(session: Session, tenant_id: str, dataset_id: str) -> list[tuple[str, str]]:
-    """(model id, "name vN") of models trained on the dataset, continued versions included (their
-    ``details["training_datasets"]`` lists every dataset they were trained on), newest first."""
-    return [
-        (row.id, f"{row.name} v{row.version}")
-        for row in _models(session, tenant_id)
-        if dataset_id == row.dataset_id or dataset_id in ((row.details or {}).get("training_datasets") or [])
-    ]
+    """(model id, "name vN") of models trained on the dataset (continued versions included), newest first."""
+    query = (
+        select(ModelRow.id, ModelRow.name, ModelRow.version)
+        .join(ModelDatasetRow, ModelDatasetRow.model_id == ModelRow.id)
+        .where(ModelRow.tenant_id == tenant_id, ModelDatasetRow.dataset_id == dataset_id)
+        .order_by(ModelRow.created_at.desc())
+    )
+    return [(model_id, f"{name} v{version}") for model_id, name, version in session.execute(query)]
 
 
 def models_using_file(session: Session, tenant_id: str, file_id: str) -> list[str]:
-    """ "name vN" of models whose pipeline, held-out predictions, SHAP values or any other detail is the file."""
-    return [
-        f"{row.name} v{row.version}"
-        for row in _models(session, tenant_id)
-        if row.file_id == file_id or _mentions(row.details, {file_id})
-    ]
-
-
-def jobs_using(session: Session, tenant_id: str, ids: Sequence[str]) -> list[str]:
-    """Titles of the tenant's unfinished jobs whose parameters name any of ``ids`` (a dataset, a model, a file):
-    whatever kind of job it is, deleting what it names would make it fail halfway."""
+    """ "name vN" of the model whose pipeline, held-out predictions, background or SHAP values the file is."""
     query = (
-        select(JobRow.title, JobRow.params)
-        .where(JobRow.tenant_id == tenant_id, JobRow.status.in_(UNFINISHED_JOB_STATES))
-        .order_by(JobRow.created_at)
+        select(ModelRow.name, ModelRow.version)
+        .join(ModelFileRow, ModelFileRow.model_id == ModelRow.id)
+        .where(ModelRow.tenant_id == tenant_id, ModelFileRow.file_id == file_id)
     )
-    wanted = set(ids)
-    return [title for title, params in session.execute(query) if _mentions(params, wanted)]
+    return [f"{name} v{version}" for name, version in session.execute(query)]
 
 
-def _models(session: Session, tenant_id: str) -> list[ModelRow]:
-    query = select(ModelRow).where(ModelRow.tenant_id == tenant_id).order_by(ModelRow.created_at.desc())
-    return list(session.scalars(query))
-
-
-def _mentions(value: Any, ids: set[str]) -> bool:
-    """Whether a JSON value (job parameters, model details) holds one of ``ids`` anywhere; ids are UUIDs, so
-    an equal string is a reference."""
-    if isinstance(value, str):
-        return value in ids
-    if isinstance(value, dict):
-        return any(_mentions(v, ids) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_mentions(v, ids) for v in value)
-    return False
+def jobs_using(
+    session: Session,
+    tenant_id: str,
+    *,
+    datasets: Sequence[str] = (),
+    models: Sequence[str] = (),
+    files: Sequence[str] = (),
+) -> list[str]:
+    """Titles of the tenant's unfinished jobs that name any of these rows: deleting one would make the job fail
+    halfway (and the job's links refuse it)."""
+    named = or_(JobLinkRow.dataset_id.in_(datasets), JobLinkRow.model_id.in_(models), JobLinkRow.file_id.in_(files))
+    query = (
+        select(JobRow.title)
+        .join(JobLinkRow, JobLinkRow.job_id == JobRow.id)
+        .where(JobRow.tenant_id == tenant_id, JobRow.status.in_(UNFINISHED_JOB_STATES), named)
+        .distinct()
+    )
+    return sorted(session.scalars(query))

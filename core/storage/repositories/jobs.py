@@ -1,15 +1,17 @@
-"""Job rows: create, read (tenant-scoped), progress, state transitions and the slot claim."""
+"""Job rows and their links: create, read (tenant-scoped), progress, state transitions and the slot claim."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from core.entities import UNFINISHED_JOB_STATES, Job, JobStatus
 from core.errors import NotFound
-from core.storage.orm import JobRow, UserRow, utcnow
+from core.storage.orm import DatasetRow, FileRow, JobLinkRow, JobRow, ModelRow, UserRow, utcnow
 from core.storage.orm.activity import TITLE_LENGTH
 
 CLAIM_LOCK = 0x64617461  # any constant shared by every engine on the database
@@ -37,12 +39,38 @@ def _job(row: JobRow, owner: str) -> Job:
 
 
 def create_job(
-    session: Session, *, tenant_id: str, owner_id: str, kind: str, title: str, params: dict[str, Any]
+    session: Session,
+    *,
+    tenant_id: str,
+    owner_id: str,
+    kind: str,
+    title: str,
+    params: dict[str, Any],
+    datasets: Sequence[str] = (),
+    models: Sequence[str] = (),
+    files: Sequence[str] = (),
 ) -> Job:
+    """The job row and its links to the rows it names (each must be the tenant's): while the job is unfinished,
+    the links' foreign keys keep those rows from being deleted."""
     title = title[:TITLE_LENGTH]  # Postgres refuses a longer one (SQLite would keep it): two 100-character names
     row = JobRow(tenant_id=tenant_id, owner_id=owner_id, kind=kind, title=title, params=params)
     session.add(row)
     session.flush()
+    for table, column, ids in (
+        (DatasetRow, "dataset_id", datasets),
+        (ModelRow, "model_id", models),
+        (FileRow, "file_id", files),
+    ):
+        wanted = set(ids)
+        found = set(session.scalars(select(table.id).where(table.id.in_(wanted), table.tenant_id == tenant_id)))
+        if found != wanted:
+            raise NotFound(f"The {table.__tablename__[:-1]} this job needs does not exist.")
+        session.add_all(JobLinkRow(job_id=row.id, **{column: row_id}) for row_id in sorted(wanted))
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # deleted between the check above and the insert
+        raise NotFound("Something this job needs was deleted meanwhile; nothing was started.") from None
     return get_job(session, tenant_id, row.id)
 
 
@@ -115,6 +143,10 @@ def set_progress(session: Session, job_id: str, fraction: float, message: str) -
         .where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING)
         .values(progress=max(0.0, min(1.0, fraction)), message=message[:300])
     )
+    return cancel_requested(session, job_id)
+
+
+def cancel_requested(session: Session, job_id: str) -> bool:
     return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
 
 
@@ -141,6 +173,7 @@ def finish(
     if status == JobStatus.SUCCEEDED:
         values.update(progress=1.0, message="done", result=result)
     result_proxy = session.execute(query.values(**values))
+    session.execute(delete(JobLinkRow).where(JobLinkRow.job_id == job_id))  # a finished job holds nothing
     return bool(result_proxy.rowcount)  # type: ignore[attr-defined]
 
 

@@ -1,4 +1,5 @@
-"""Worker entry point: ``python -m core.jobs.worker <job id>`` — waits for a slot, runs one job."""
+"""Worker entry point: ``python -m core.worker <job id>`` — waits for a slot, runs one job with a fresh engine's
+services (it sits beside ``core.engine``, above the layers it wires)."""
 
 from __future__ import annotations
 
@@ -18,15 +19,19 @@ def _cancel_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 def main(job_id: str) -> int:
     from core.engine import Engine  # after argument parsing: keeps `--help`-style failures cheap
+    from core.jobs.execution import execute_job
 
     engine = Engine.open(runner="inline", reap=False)
     signal.signal(signal.SIGTERM, _cancel_on_sigterm)
     try:
         while True:
             with engine.db.session() as session:
-                if job_repo.claim_slot(session, job_id, engine.settings.max_jobs, engine.settings.tenant_job_share):
-                    break
+                claimed = job_repo.claim_slot(
+                    session, job_id, engine.settings.max_jobs, engine.settings.tenant_job_share
+                )
                 job = job_repo.get_job(session, None, job_id)
+            if claimed:
+                break
             if job.finished:
                 return 0
             time.sleep(0.5)
@@ -34,9 +39,7 @@ def main(job_id: str) -> int:
         with engine.db.session() as session:
             job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
         return 0
-    from core.jobs.execution import execute_job
-
-    execute_job(engine, job_id)
+    execute_job(engine.workspace, engine, job)
     return 0
 
 

@@ -1,0 +1,36 @@
+"""``TaskContext``: the job context task functions get, typed with the services of the engine that runs them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from core.jobs.execution import JobContext
+
+if TYPE_CHECKING:
+    from core.services.datasets import DatasetService
+    from core.services.forecasts import ForecastService
+    from core.services.models import ModelService
+    from core.services.training import TrainingService
+    from core.services.users import UserService
+
+
+class EngineServices(Protocol):
+    """The services task functions use (the engine has them all)."""
+
+    @property
+    def users(self) -> UserService: ...
+
+    @property
+    def datasets(self) -> DatasetService: ...
+
+    @property
+    def models(self) -> ModelService: ...
+
+    @property
+    def training(self) -> TrainingService: ...
+
+    @property
+    def forecasts(self) -> ForecastService: ...
+
+
+TaskContext = JobContext[EngineServices]
