@@ -227,7 +227,8 @@ def test_parallel_creates_in_processes_make_one_per_namespace(eng: Engine, boss:
     assert [t.name.casefold() for t in eng.tenants.list(boss)].count("acme corp") == 1
     assert [t.name.casefold() for t in eng.templates.list(boss)] == ["orders"]
     assert [d.name.casefold() for d in eng.datasets.list(boss)] == ["sales"]
-    assert sum(p.is_file() for p in eng.store.root.rglob("*")) == files_before + 2  # the winner's Parquet and original; losers left none
+    files_after = sum(p.is_file() for p in eng.store.root.rglob("*"))
+    assert files_after == files_before + 2  # the winner's Parquet and original; losers left none
     assert all(r["predictor"] == "ok " for r in results), results
     models = eng.models.list(boss)
     assert sorted(m.version for m in models) == list(range(1, RACERS + 1)) and len({m.name for m in models}) == 1
