@@ -343,8 +343,12 @@ class UserService(Service):
 
 
 def _failed(session: Session, tenant_id: str | None, username: str) -> None:
-    """Audit a failed sign-in: in the user's tenant, or (unknown names) in the platform security log."""
-    audit_repo.add_event(session, tenant_id=tenant_id, user_id=None, username=username[:64], action="login.failed")
+    """Audit a failed sign-in: in the user's tenant, or (unknown names) in the platform security log.
+
+    The name is whatever was typed; a NUL, which Postgres text cannot hold, is kept visible as U+FFFD so a
+    hostile name is still logged (and the caller still gets the sign-in refusal, not a storage error)."""
+    shown = username[:64].replace("\x00", "\ufffd")
+    audit_repo.add_event(session, tenant_id=tenant_id, user_id=None, username=shown, action="login.failed")
 
 
 # --- no escalation: users:manage never hands out, or takes over, more than the manager holds ----------
