@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.auth import resolve_actor, sign_in_page, sign_out
+from ui.auth import resolve_actor, sign_in_page, sign_out, write_pending_cookie
 from ui.engine import get_engine
 from ui.navigation import sign_in_pages, visible_pages
 
 st.set_page_config(page_title="DataML Studio", page_icon=":material/insights:", layout="wide")
 
+write_pending_cookie()
 actor = resolve_actor(get_engine())
 if actor is None:
     st.navigation(sign_in_pages(sign_in_page), position="hidden").run()
