@@ -110,9 +110,10 @@ def serve(script: Path, home: Path) -> Iterator[str]:
             proc.wait(timeout=20)
 
 
-def settle(page: Page, text: str) -> None:
-    """Wait until ``text`` shows and the script run has finished."""
-    page.get_by_text(text, exact=True).first.wait_for(timeout=60_000)
+def settle(page: Page, heading: str) -> None:
+    """Wait until the main area's title is ``heading`` and the script run has finished. The main area, not the
+    page: the sidebar menu already shows every page's name (and "Models" twice) before the run has begun."""
+    page.get_by_test_id("stMain").locator("h1", has_text=heading).first.wait_for(timeout=60_000)
     page.wait_for_function(IDLE, timeout=60_000)
 
 
@@ -129,7 +130,8 @@ def sign_in(browser: Browser, url: str) -> Page:
     page.get_by_label("Username", exact=True).fill(USER)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    settle(page, "DataML Studio")
+    page.get_by_text("Signed in as").wait_for(timeout=60_000)  # the sign-in form has the same title
+    page.wait_for_function(IDLE, timeout=60_000)
     return page
 
 
