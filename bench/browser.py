@@ -15,7 +15,10 @@ the ratio says how much slower our pages are than Streamlit's own floor.
 Targets (issue 11): full load p95 ≤ 2 s, in-app navigation p95 ≤ 1 s, Models first open ≤ 2 s, first
 prediction ≤ 1 s.
 
-    python bench/browser.py [--datasets 100] [--models 20] [--repeat 5]
+    python bench/browser.py [--datasets 100] [--models 20] [--repeat 5] [--app DIR]
+
+``--app`` serves another checkout's ``app.py`` (e.g. ``git worktree add /tmp/before <commit>``) to compare
+before and after; its workspace is built by that checkout's own engine.
 """
 
 from __future__ import annotations
@@ -40,9 +43,6 @@ sys.path[0] = str(ROOT)  # repo root, not bench/ (bench/shap.py shadows shap)
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from core import Engine
-from core.entities import TrainRequest
-
 CHROMIUM = "/usr/bin/chromium"
 USER, PASSWORD = "bench", "bench-pass-123"
 TARGETS = {"full load p95": 2.0, "navigation p95": 1.0, "models first open": 2.0, "first prediction": 1.0}
@@ -53,7 +53,10 @@ TRAIN_SETS = (("iris.csv", "species"), ("wine.csv", "cultivar"), ("diabetes.csv"
 
 
 def build(home: Path, datasets: int, models: int) -> None:
-    """Fill a workspace with uploaded sample datasets and models trained on them."""
+    """Fill a workspace with uploaded sample datasets and models trained on them (with the engine on sys.path)."""
+    from core import Engine
+    from core.entities import TrainRequest
+
     engine = Engine.open(home=home, runner="inline")
     admin = engine.users.bootstrap_admin(username=USER, password=PASSWORD, email="bench@example.com")
     uploaded = []
@@ -74,16 +77,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def build_with(app: Path, home: Path, datasets: int, models: int) -> None:
+    """:func:`build` in a child process that imports ``app``'s engine, so the workspace is one it can open."""
+    command = [sys.executable, __file__, "--build", str(home), "--app", str(app)]
+    subprocess.run([*command, "--datasets", str(datasets), "--models", str(models)], check=True)
+
+
 @contextmanager
 def serve(script: Path, home: Path) -> Iterator[str]:
-    """``streamlit run script`` on a free local port; yields its URL."""
+    """``streamlit run script`` in the script's folder on a free local port; yields its URL."""
     port = _free_port()
     env = dict(os.environ, DATAML_HOME=str(home), PYTHONUNBUFFERED="1")
     env.pop("DATAML_DATABASE_URL", None)
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     with (home.parent / f"{script.stem}.log").open("w") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=script.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -101,9 +110,10 @@ def serve(script: Path, home: Path) -> Iterator[str]:
             proc.wait(timeout=20)
 
 
-def settle(page: Page, text: str) -> None:
-    """Wait until ``text`` shows and the script run has finished."""
-    page.get_by_text(text, exact=True).first.wait_for(timeout=60_000)
+def settle(page: Page, heading: str) -> None:
+    """Wait until the main area's title is ``heading`` and the script run has finished. The main area, not the
+    page: the sidebar menu already shows every page's name (and "Models" twice) before the run has begun."""
+    page.get_by_test_id("stMain").locator("h1", has_text=heading).first.wait_for(timeout=60_000)
     page.wait_for_function(IDLE, timeout=60_000)
 
 
@@ -120,17 +130,18 @@ def sign_in(browser: Browser, url: str) -> Page:
     page.get_by_label("Username", exact=True).fill(USER)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    settle(page, "DataML Studio")
+    page.get_by_text("Signed in as").wait_for(timeout=60_000)  # the sign-in form has the same title
+    page.wait_for_function(IDLE, timeout=60_000)
     return page
 
 
-def pages_for_admin() -> list[tuple[str, str, str]]:
+def pages_for_admin(app: Path) -> list[tuple[str, str, str]]:
     """(menu label, page heading, url path) of every page in the menu, as ``ui.navigation`` registers them."""
     from ui.navigation import PAGES
 
     found = []
     for spec in PAGES:
-        heading = re.search(r'st\.title\("([^"]+)"\)', (ROOT / "pages" / spec.file).read_text())
+        heading = re.search(r'st\.title\("([^"]+)"\)', (app / "pages" / spec.file).read_text())
         found.append(
             (spec.title, heading.group(1) if heading else spec.title, "" if spec.file == "home.py" else spec.file[:-3])
         )
@@ -142,7 +153,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure_app(browser: Browser, url: str, repeat: int) -> dict[str, list[float]]:
+def measure_app(browser: Browser, url: str, app: Path, repeat: int) -> dict[str, list[float]]:
     page = sign_in(browser, url)
     results: dict[str, list[float]] = {"models first open": []}
     models_link = page.get_by_test_id("stSidebarNav").get_by_role("link", name="Models", exact=True)
@@ -150,7 +161,7 @@ def measure_app(browser: Browser, url: str, repeat: int) -> dict[str, list[float
     full: list[float] = []
     navigation: list[float] = []
     menu = page.get_by_test_id("stSidebarNav")
-    for label, heading, path in pages_for_admin():
+    for label, heading, path in pages_for_admin(app):
         load, nav = [], []
         other, other_heading = ("About & health", "About & health") if path == "" else ("Home", "DataML Studio")
         for _ in range(repeat):
@@ -183,16 +194,24 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build the workspace in this folder once and reuse it")
+    parser.add_argument("--app", type=Path, default=ROOT, help="the checkout whose app.py is measured")
+    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)  # child process of build_with
     args = parser.parse_args()
+    app = args.app.resolve()
     os.environ.setdefault("DATAML_BCRYPT_ROUNDS", "4")
+    if args.build:
+        sys.path.insert(0, str(app))
+        build(args.build, args.datasets, args.models)
+        return
     folder = args.keep or Path(tempfile.mkdtemp(prefix="dataml-bench-browser-"))
     home = folder / "workspace"
     try:
         start = time.perf_counter()
         if not home.exists():
-            build(home, args.datasets, args.models)
+            build_with(app, home, args.datasets, args.models)
         print(
-            f"workspace: {args.datasets} datasets, {args.models} models (ready in {time.perf_counter() - start:.0f} s)"
+            f"{app}: {args.datasets} datasets, {args.models} models "
+            f"(workspace ready in {time.perf_counter() - start:.0f} s)"
         )
         bare = folder / "bare_page.py"
         bare.write_text(BARE_APP)
@@ -205,8 +224,8 @@ def main() -> None:
                 page = browser.new_page()
                 baseline = [timed(lambda: page.goto(url), page, "Bare page") for _ in range(max(10, 3 * args.repeat))]
                 page.close()
-            with serve(ROOT / "app.py", home) as url:
-                results = measure_app(browser, url, args.repeat)
+            with serve(app / "app.py", home) as url:
+                results = measure_app(browser, url, app, args.repeat)
             browser.close()
         floor = percentile(baseline, 0.95)
         print(f"baseline: bare Streamlit page full load p50 {statistics.median(baseline):.2f} s, p95 {floor:.2f} s")

@@ -2,6 +2,7 @@
 
     from core import Engine, ColumnSpec
     eng = Engine.open(home=None, database_url=None, runner="process")   # DATAML_* fill the gaps
+    Engine.preload()  # imports the model libraries now (seconds); a server runs it in a background thread
     admin = eng.users.bootstrap_admin(username=..., password=..., email=...)  # only when no user exists
     actor = eng.users.authenticate(username, password)                       # Actor or PermissionDenied
 

@@ -78,6 +78,15 @@ class Engine:
             engine.mark_interrupted_jobs()
         return engine
 
+    @staticmethod
+    def preload() -> None:
+        """Import the model libraries (scikit-learn and SHAP, statsforecast, the attribution models) now: together
+        they take seconds, which the first model summary, prediction or forecast of a process would otherwise
+        wait for. A server calls it once in a background thread while the user signs in."""
+        import core.attribution
+        import core.forecasting
+        import core.ml  # noqa: F401
+
     @property
     def cookie_key(self) -> str:
         return workspace_cookie_key(self.settings.home, self.settings.cookie_key)

@@ -167,24 +167,33 @@ with guard():
         st.rerun()
     model = versions[model_id]
     st.subheader(f"{model.label} — {model.problem_type} of {model.target}")
+    # Only the open tab runs (switching tabs reruns the page): drawing every tab's charts and tables on each visit
+    # made this the slowest page.
     if model.problem_type == "forecast":  # its leaderboard and plots live on the Forecast page
-        summary_tab, files_tab = st.tabs(["Summary", "Schema, files & delete"])
-        with summary_tab, guard():
-            forecast_summary_view(model)
-        with files_tab, guard():
-            files_view(model)
+        summary_tab, files_tab = st.tabs(["Summary", "Schema, files & delete"], key="models_fc_tab", on_change="rerun")
+        if summary_tab.open:
+            with summary_tab, guard():
+                forecast_summary_view(model)
+        if files_tab.open:
+            with files_tab, guard():
+                files_view(model)
         st.stop()
     tabs = ["Summary", "Feature importance", "Continue with new data", "Schema, files & delete"]
-    summary_tab, importance_tab, continue_tab, files_tab = st.tabs(tabs)
-    summary = engine.models.summary(actor, model.id)
-    with summary_tab, guard():
-        summary_view(engine, actor, summary)
-    with importance_tab, guard():
-        importance_view(engine, actor, model, summary.importance)
-    with continue_tab, guard():
-        if actor.can("models:train"):
-            continue_view(model)
-        else:
-            st.info("Your role cannot train models.")
-    with files_tab, guard():
-        files_view(model)
+    summary_tab, importance_tab, continue_tab, files_tab = st.tabs(tabs, key="models_tab", on_change="rerun")
+    if summary_tab.open or importance_tab.open:
+        summary = engine.models.summary(actor, model.id)
+        if summary_tab.open:
+            with summary_tab, guard():
+                summary_view(engine, actor, summary)
+        if importance_tab.open:
+            with importance_tab, guard():
+                importance_view(engine, actor, model, summary.importance)
+    if continue_tab.open:
+        with continue_tab, guard():
+            if actor.can("models:train"):
+                continue_view(model)
+            else:
+                st.info("Your role cannot train models.")
+    if files_tab.open:
+        with files_tab, guard():
+            files_view(model)

@@ -83,14 +83,20 @@ def new_dataset(datasets: dict[str, Dataset]) -> None:
     choose_defaults(datasets[st.session_state["train_dataset"]])
 
 
-def plan(params: dict[str, Any]) -> str:
+def setting(label: str, chosen: object, guess: object) -> str:
+    if chosen:
+        return f"{label} {chosen}"
+    return f"inferred {label} {guess}" if guess else f"{label} inferred"
+
+
+def plan(params: dict[str, Any], inferred: TrainingCheck | None = None) -> str:
     """The job's parameters in one sentence, shown before and after submit so a choice that did not reach the
-    job is visible."""
+    job is visible; a forecast setting left empty shows the value the check inferred, when there is one."""
     target, name = f"**{params['target']}**", f"**{params['name']}**"
     if params["problem_type"] == "forecast":
         per = f" per {params['series_column']}" if params.get("series_column") else ""
         settings = ", ".join(
-            f"{label} {params[key] or 'inferred'}"
+            setting(label, params[key], getattr(inferred, key, None))
             for key, label in (("frequency", "frequency"), ("season_length", "season length"), ("horizon", "horizon"))
         )
         return f"a forecast of {target} over {params['time_column']}{per} ({settings}), named {name}"
@@ -287,7 +293,9 @@ with guard():
         )
         for warning in verdict.warnings:
             st.warning(warning, icon=":material/warning:")
-    st.markdown(f"The job will train: {plan(request.to_params())}.")
+    st.markdown(
+        f"The job will train: {plan(request.to_params(), None if isinstance(verdict, CoreError) else verdict)}."
+    )
     if st.button(
         "Train",
         type="primary",

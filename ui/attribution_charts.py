@@ -87,9 +87,10 @@ def status_frame(sample: AttributionSample) -> pd.DataFrame:
 
 
 def family_chart(prediction_results: list[dict[str, Any]], model: str) -> go.Figure:
-    """The best-scoring families (at most ``TOP_FAMILIES``), best on top."""
+    """The best-scoring families (at most ``TOP_FAMILIES``), best on top, on the whole 0–1 scale with each score
+    written out: an axis ending at the best score drew a 0.3 match as a full-width bar."""
     frame = pd.DataFrame(prediction_results[:TOP_FAMILIES])
-    return bar(
+    figure = bar(
         frame,
         x="family",
         y="score",
@@ -98,6 +99,9 @@ def family_chart(prediction_results: list[dict[str, Any]], model: str) -> go.Fig
         x_title="family",
         y_title="score (0–1)",
     )
+    figure.update_traces(text=[f"{v:.2f}" for v in frame["score"]], textposition="outside", cliponaxis=False)
+    figure.update_xaxes(range=[0, 1.08], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    return figure
 
 
 def _hex(value: int | None) -> str:

@@ -1,18 +1,18 @@
 """The login gate: first-administrator form, sign-in form, remembered sessions, sign-out.
 
 Credentials, bcrypt hashes, roles and throttling live in our database (``eng.users``); the
-re-authentication cookie is streamlit-authenticator's signed JWT cookie, keyed per workspace, which we
-verify ourselves (``remembered_sign_in``) so that no cookie can make the page fail.
+re-authentication cookie is a JWT signed with the workspace key (the shape streamlit-authenticator uses),
+which we write and verify ourselves (``remembered_sign_in``) so that no cookie can make the page fail.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import streamlit as st
-from streamlit_authenticator.controllers import CookieController
 
 from core import PASSWORD_RULE, Actor, CoreError, Engine
 from ui.engine import get_engine
@@ -20,21 +20,8 @@ from ui.errors import show_error
 
 COOKIE_NAME = "dataml_session"
 COOKIE_DAYS = 7.0
-
-
-def _cookies(engine: Engine) -> CookieController:
-    """This run's cookie controller, mounted by :func:`resolve_actor`.
-
-    Its component is drawn on every run at the same place (the top of the page): mounting it only on the
-    first run shifted every element below it by one on the next run, so the browser briefly showed the old
-    and the new copy of the form at once. It may be mounted only once per run, hence one per run here.
-    """
-    st.session_state.setdefault("logout", False)  # read by streamlit-authenticator's cookie model
-    controller = st.session_state.get("_cookie_controller")
-    if not isinstance(controller, CookieController):
-        controller = CookieController(COOKIE_NAME, engine.cookie_key, COOKIE_DAYS)
-        st.session_state["_cookie_controller"] = controller
-    return controller
+_PENDING = "_cookie_pending"  # the cookie value to write after this run's page; "" deletes it
+_SIGNED_OUT = "_signed_out_here"  # this session signed out: its connection's cookie no longer counts
 
 
 def current_actor() -> Actor:
@@ -46,53 +33,64 @@ def current_actor() -> Actor:
 
 
 def sign_out(engine: Engine) -> None:
-    """Void the remembered sign-in server side, forget the actor; the cookie is deleted on the next run."""
+    """Void the remembered sign-in server side, forget the actor; the cookie is deleted after the next page."""
     actor = st.session_state.get("actor")
     if isinstance(actor, Actor):
         engine.users.sign_out(actor)
-    st.session_state["actor"] = None
-    st.session_state["logout"] = True
-    st.session_state["signed_out"] = True
+    st.session_state.update({"actor": None, _SIGNED_OUT: True, _PENDING: ""})
 
 
 def resolve_actor(engine: Engine) -> Actor | None:
-    """The signed-in actor from this session or the remembered cookie; renders nothing visible.
-
-    Called once per run, first: it mounts this run's cookie component.
-    """
-    st.session_state.pop("_cookie_controller", None)
-    cookies = _cookies(engine)
-    if st.session_state.pop("signed_out", False):
-        cookies.delete_cookie()
+    """The signed-in actor from this session or the remembered cookie; renders nothing."""
     actor = st.session_state.get("actor")
     if isinstance(actor, Actor):
         try:  # refresh every run: a deactivated user or changed role takes effect at once
             actor = engine.users.actor_for(actor.user_id)
         except CoreError:
             actor = None
-    elif not st.session_state["logout"]:
+    elif not st.session_state.get(_SIGNED_OUT, False):
         actor = _from_cookie(engine)
     st.session_state["actor"] = actor
     return actor
 
 
+def write_pending_cookie() -> None:
+    """Write (or delete) the cookie that sign-in or sign-out asked for, in a slot drawn first on every run.
+
+    A script in the page, not a cookie component: a component reports back to the server and reruns the page
+    after every load (a second run, and a click on the menu during it was lost: the rerun carried the old page).
+    The slot is always there, so filling it moves no element of the page; drawn before the page, so a page that
+    stops early still writes it.
+    """
+    slot = st.empty()
+    token = st.session_state.pop(_PENDING, None)
+    if token is None:
+        return
+    age = int(COOKIE_DAYS * 86400) if token else 0
+    cookie = f"{COOKIE_NAME}={token}; Path=/; Max-Age={age}; SameSite=Strict"
+    slot.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
+
+
 def sign_in_page() -> None:
     """The only page before sign-in: the first-administrator form on a fresh workspace, else login."""
     engine = get_engine()
-    cookies = _cookies(engine)
     actor = _bootstrap_form(engine) if engine.users.needs_bootstrap() else _login_form(engine)
     if actor is not None:
-        st.session_state.update(actor=actor, username=actor.username, logout=False)
-        cookies.set_cookie()
-        time.sleep(0.5)  # let the cookie component reach the browser before the rerun replaces the page
+        st.session_state.update({"actor": actor, _SIGNED_OUT: False, _PENDING: _token(actor, engine.cookie_key)})
         st.rerun()
+
+
+def _token(actor: Actor, key: str) -> str:
+    """A remembered sign-in for ``actor``: its username and expiry, signed HS256 with the workspace key."""
+    expires = (datetime.now(UTC) + timedelta(days=COOKIE_DAYS)).timestamp()
+    return jwt.encode({"username": actor.username, "exp_date": expires}, key, algorithm="HS256")
 
 
 def remembered_sign_in(token: str | None, key: str) -> tuple[str, datetime] | None:
     """The username and issue time (naive UTC) in a remembered sign-in cookie; None unless we signed it
     (HS256 with the workspace key) and it has not expired.
 
-    Decoded here rather than by streamlit-authenticator's ``get_cookie``, which lets a token declaring another
+    Checked here rather than by streamlit-authenticator's ``get_cookie``, which lets a token declaring another
     algorithm (HS512, "none") raise and crash the page instead of showing the sign-in form.
     """
     if not token:

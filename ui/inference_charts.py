@@ -117,8 +117,9 @@ def probabilities(probabilities: Mapping[str, float], *, title: str = "Class pro
     frame = pd.DataFrame({"class": list(probabilities), "probability": list(probabilities.values())})
     frame = frame.sort_values("probability", ascending=False, kind="stable")
     figure = bar(frame, x="class", y="probability", title=title, horizontal=True)
-    figure.update_traces(text=[f"{p:.1%}" for p in frame["probability"]], textposition="auto")
-    figure.update_xaxes(range=[0, 1.0], dtick=0.2, tickformat=".0%")
+    # beside the bar, level: inside, a thin bar turned its label sideways and a near-0% one hid it
+    figure.update_traces(text=[f"{p:.1%}" for p in frame["probability"]], textposition="outside", cliponaxis=False)
+    figure.update_xaxes(range=[0, 1.12], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], tickformat=".0%")
     return figure
 
 

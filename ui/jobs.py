@@ -47,9 +47,11 @@ def _duration(job: Job) -> str:
 
 
 def job_panel(engine: Engine, actor: Actor, job_id: str, key: str) -> Job | None:
-    """Progress bar + cancel for one job; refreshes itself every second while the job runs."""
+    """Progress bar + cancel for one job; refreshes itself every second while the job runs, and stops once the
+    full rerun after its end has happened: a finished panel kept rerunning every second, and after a switch to
+    another page its timer still fired for a fragment that no longer existed."""
 
-    @st.fragment(run_every=1.0)
+    @st.fragment(run_every=None if st.session_state.get(f"{key}_done") else 1.0)
     def _panel() -> None:
         with guard():
             job = engine.jobs.get(actor, job_id)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -95,8 +95,22 @@ def shots(request: pytest.FixtureRequest) -> Path:
     return folder
 
 
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
-def browser() -> Iterator[object]:
+def browser(request: pytest.FixtureRequest) -> Iterator[object]:
+    """Chromium; when the test fails, each open tab's last state is saved as ``failure-<n>.png``."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
@@ -114,4 +128,10 @@ def browser() -> Iterator[object]:
             ],
         )
         yield chromium
+        if request.node.stash.get(_FAILED, False):
+            folder = OUTPUT / request.node.name
+            folder.mkdir(parents=True, exist_ok=True)
+            tabs = [tab for context in chromium.contexts for tab in context.pages]
+            for number, tab in enumerate(tabs, 1):
+                tab.screenshot(path=str(folder / f"failure-{number}.png"), full_page=True)
         chromium.close()

@@ -13,10 +13,16 @@ from core.entities import TrainRequest
 TIMEOUT = 60_000
 
 
+IDLE = """() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"]')"""
+
+
 def wait_idle(page: Page) -> None:
-    """Wait until Streamlit has finished the current script run."""
+    """Wait until Streamlit has finished the current script run. The app's script state changes as soon as a click
+    or a widget asks for a run; the "Running" widget shows only after a delay, so on a busy machine it alone let a
+    test act on the previous page (an upload after a click on Samples found the previous page's uploader)."""
     page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
+    page.wait_for_function(IDLE, timeout=TIMEOUT)
 
 
 def fill(page: Page, label: str, value: str) -> None:

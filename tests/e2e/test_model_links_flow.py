@@ -1,5 +1,6 @@
 """Models page links: "Open the model summary" from the Train page, a bookmark and a reload open the model that was
-chosen, not the first one in the list (the chosen model travels in the URL)."""
+chosen, not the first one in the list (the chosen model travels in the URL). On the way, the Train page's default
+name names the target, and a name taken by a predictor of another target is refused before training."""
 
 from __future__ import annotations
 
@@ -49,6 +50,16 @@ def test_links_reloads_and_bookmarks_open_the_chosen_model(server, browser, shot
 
     open_page(page, "Train")
     choose(page, "Dataset", re.compile(r"^iris · 150 rows"))
+    name = page.get_by_label("Predictor name", exact=True)
+    expect(name).to_have_value("iris species model", timeout=TIMEOUT)
+    choose(page, "Column to predict (target)", "petal_width_cm")  # a regressor is another predictor
+    expect(name).to_have_value("iris petal_width_cm model")
+    fill(page, "Predictor name", "aaa first")  # the species classifier's name
+    expect(page.get_by_text("The name 'aaa first' is taken by a classification of 'species'")).to_be_visible()
+    expect(page.get_by_role("button", name="Train", exact=True)).to_be_disabled()
+    shot(page, shots, "02-name-taken")
+    choose(page, "Column to predict (target)", "species")
+    fill(page, "Predictor name", "iris species model")
     fill(page, "Time budget (seconds)", "2")
     page.get_by_text("Compute feature importance (SHAP) after training").click()
     wait_idle(page)
@@ -58,4 +69,4 @@ def test_links_reloads_and_bookmarks_open_the_chosen_model(server, browser, shot
     expect(heading).to_have_text("iris species model v1 — classification of species", timeout=TIMEOUT)
     page.reload()
     expect(heading).to_have_text("iris species model v1 — classification of species", timeout=TIMEOUT)
-    shot(page, shots, "02-opened-from-train")
+    shot(page, shots, "03-opened-from-train")

@@ -65,7 +65,13 @@ def test_forecast_choices_survive_reruns_mode_switches_and_leaving_the_page(  # 
     expect(value).to_have_value("temp_max", timeout=TIMEOUT)
     expect(name).to_have_value("weather max temperature")
     expect(page.get_by_label("Season length (0: inferred)", exact=True)).to_have_value("7")
-    expect(page.get_by_text(re.compile(r"^The job will train: a forecast of temp_max over date"))).to_be_visible()
+    expect(
+        page.get_by_text(
+            re.compile(
+                r"^The job will train: a forecast of temp_max over date \(inferred frequency D, season length 7,"
+            )
+        )
+    ).to_be_visible()
     shot(page, shots, "01-forecast-form-after-coming-back")
 
     click(page, "Train")

@@ -259,3 +259,12 @@ def test_download_file_names_have_no_spaces_or_path_characters(name: str, safe: 
     from ui.downloads import file_name
 
     assert file_name(name) == safe
+
+
+def test_datasets_page_shows_missing_cells_blank_not_none(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor
+) -> None:
+    engine.datasets.upload(admin, name="gaps", filename="g.csv", data=b"n,label\n1,\n,b\n")
+    at = app(admin, "datasets.py")
+    assert not at.exception and len(at.dataframe) >= 2
+    assert all(d.proto.HasField("placeholder") and d.proto.placeholder == "" for d in at.dataframe)

@@ -27,6 +27,12 @@ def _train(engine: Engine, actor: Actor, dataset_id: str, explain: bool = True) 
     return str(job.result["model_id"])
 
 
+def _open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch the Models page to another tab (only the open tab runs)."""
+    at.session_state["models_tab"] = label
+    return at.run()
+
+
 def _texts(at: AppTest) -> str:
     return " ".join(
         str(e.value) for kind in (at.info, at.warning, at.error, at.success, at.caption, at.subheader) for e in kind
@@ -80,21 +86,27 @@ def test_models_page_shows_summary_importance_and_downloads(
     at = app(actor=admin, page="models.py")
     assert not at.exception
     assert [m.label for m in at.metric] == ["Accuracy", "Balanced accuracy", "F1 (macro)", "ROC AUC", "Log loss"]
-    assert len(at.get("plotly_chart")) == 6  # confusion, ROC, PR, importance bars, SHAP strip, one feature's effect
+    assert len(at.get("plotly_chart")) == 3  # confusion, ROC, PR: the other tabs do not run until opened
     board = next(d.value for d in at.dataframe if "family" in d.value.columns)
     assert len(board) == 9 and board.loc[0, "rank"] == "1"  # every candidate, best first
-    labels = [e.proto.label for e in at.get("download_button")]
-    assert {"Download the model schema (JSON)", "Download the model file (skops)", "Download CSV"} <= set(labels)
+    assert "Recompute" not in str([b.label for b in at.button])
+
+    _open_tab(at, "Feature importance")
+    assert not at.exception and not at.metric
+    assert len(at.get("plotly_chart")) == 3  # importance bars, SHAP strip, one feature's effect
     assert "Compute feature importance" not in str([b.label for b in at.button]) and "Recompute" in str(
         [b.label for b in at.button]
     )
+    _open_tab(at, "Schema, files & delete")
+    labels = [e.proto.label for e in at.get("download_button")]
+    assert {"Download the model schema (JSON)", "Download the model file (skops)", "Download CSV"} <= set(labels)
 
 
 def test_models_page_computes_importance_on_request(
     app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
 ) -> None:
     model_id = _train(engine, admin, iris, explain=False)
-    at = app(actor=admin, page="models.py")
+    at = _open_tab(app(actor=admin, page="models.py"), "Feature importance")
     assert "No feature importance yet" in _texts(at)
     at.number_input(key="models_explain_rows").set_value(60)
     at.button(key="FormSubmitter:models_explain_form-Compute feature importance").click().run()
@@ -108,7 +120,7 @@ def test_models_page_deletes_a_version_after_confirmation(
     app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
 ) -> None:
     _train(engine, admin, iris, explain=False)
-    at = app(actor=admin, page="models.py")
+    at = _open_tab(app(actor=admin, page="models.py"), "Schema, files & delete")
     assert at.button(key="models_delete").disabled
     at.checkbox(key="models_delete_sure").check().run()
     at.button(key="models_delete").click().run()
@@ -122,17 +134,18 @@ def test_viewer_sees_the_summary_but_no_training_download_or_delete(
     viewer = make_user(engine, admin, "vic", "viewer")
     at = app(actor=viewer, page="models.py")
     assert not at.exception and len(at.metric) == 5
+    _open_tab(at, "Schema, files & delete")
     labels = [e.proto.label for e in at.get("download_button")]
     assert "Download the model schema (JSON)" in labels and "Download the model file (skops)" not in labels
     assert not [b for b in at.button if b.key == "models_delete"]
-    assert "Your role cannot train models." in _texts(at)
+    assert "Your role cannot train models." in _texts(_open_tab(at, "Continue with new data"))
 
 
 def test_models_page_reads_the_model_file_only_when_downloaded(
     app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
 ) -> None:
     _train(engine, admin, iris, explain=False)
-    at = app(actor=admin, page="models.py")
+    at = _open_tab(app(actor=admin, page="models.py"), "Schema, files & delete")
     at.run()  # a second render, as any widget change causes
     assert not at.exception
     assert "Download the model file (skops)" in [e.proto.label for e in at.get("download_button")]
