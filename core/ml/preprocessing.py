@@ -42,6 +42,9 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: Any = None) -> FrameCoercer:
         return self
 
+    def __sklearn_is_fitted__(self) -> bool:
+        return True  # stateless
+
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         kinds = self.kinds or {}
         return pd.DataFrame({c: coerce_column(X[c], k)[0] for c, k in kinds.items()}, index=X.index)
@@ -57,6 +60,9 @@ class ModelInputs(TransformerMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> ModelInputs:
         return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True  # stateless
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         kinds = self.kinds or {}
@@ -151,14 +157,23 @@ def engine_steps(kinds: dict[str, str]) -> list[tuple[str, Any]]:
     return [("coerce", FrameCoercer(dict(kinds))), ("inputs", ModelInputs(dict(kinds)))]
 
 
-def build_preprocessor(schema: ModelSchema, style: Style) -> list[tuple[str, Any]]:
-    """Pipeline steps (engine steps, then one transformer per feature) ahead of the estimator."""
-    columns = ColumnTransformer(
+def preprocessor(schema: ModelSchema, style: Style) -> ColumnTransformer:
+    """The portable part's ``prep``: one transformer per feature, reading the engine steps' output."""
+    return ColumnTransformer(
         [(f"c{i}", _column_step(f.kind, style), _inputs_of(f.name, f.kind)) for i, f in enumerate(schema.features)],
         remainder="drop",
         sparse_threshold=0.0,
     )
-    return [*engine_steps({f.name: f.kind for f in schema.features}), ("prep", columns)]
+
+
+def engine_head(schema: ModelSchema) -> Pipeline:
+    """The engine steps alone (stateless): raw rows in, what ``preprocessor`` reads out."""
+    return Pipeline(engine_steps({f.name: f.kind for f in schema.features}))
+
+
+def build_preprocessor(schema: ModelSchema, style: Style) -> list[tuple[str, Any]]:
+    """Pipeline steps (engine steps, then one transformer per feature) ahead of the estimator."""
+    return [*engine_steps({f.name: f.kind for f in schema.features}), ("prep", preprocessor(schema, style))]
 
 
 def portable(pipeline: Pipeline) -> Pipeline:
@@ -178,8 +193,11 @@ def runtime(saved: Pipeline, kinds: dict[str, str]) -> Pipeline:
 def feature_sources(pipeline: Pipeline) -> list[str]:
     """For each model input feature of a fitted pipeline, the original column it came from (transformer
     ``c<i>`` encodes the i-th feature)."""
-    columns: ColumnTransformer = pipeline.named_steps["prep"]
-    names = list(pipeline.named_steps["coerce"].kinds)
+    return prep_sources(pipeline.named_steps["prep"], list(pipeline.named_steps["coerce"].kinds))
+
+
+def prep_sources(columns: ColumnTransformer, names: list[str]) -> list[str]:
+    """``feature_sources`` of one fitted ``prep`` whose i-th transformer encodes ``names[i]``."""
     sources: list[str] = []
     for name, part in sorted(columns.output_indices_.items(), key=lambda item: item[1].start):
         if name.startswith("c") and name[1:].isdigit():

@@ -73,6 +73,7 @@ class TrainingService(Service):
     def _check_tabular(self, actor: Actor, request: TrainRequest) -> str:
         """Resolve the feature columns and the problem type as the job will, so what would fail inside the job is
         refused before it is queued (reads the target column only); returns the problem type."""
+        from core.ml.candidates import allowed_families
         from core.ml.problem import check_target, infer_problem_type, resolve_columns
         from core.services.training_tasks import training_columns, training_frame
 
@@ -84,6 +85,7 @@ class TrainingService(Service):
         if request.parent_model_id:
             self._same_setup(actor, request, features, problem_type)
         check_target(y, problem_type)
+        allowed_families(problem_type, [request.algorithm] if request.algorithm else None)  # an unknown name: refused
         self._check_name(actor, request, features, problem_type)
         return problem_type
 

@@ -86,7 +86,7 @@ def training_frame(
 
 
 def _versions() -> dict[str, str]:
-    names = ("scikit-learn", "shap", "pandas", "numpy", "skops")
+    names = ("scikit-learn", "shap", "pandas", "numpy", "skops", "lightgbm", "xgboost-cpu")
     return {
         "python": platform.python_version(),
         "dataml-studio": APP_VERSION,
@@ -99,6 +99,7 @@ def _details(outcome: TrainOutcome, dataset_ids: list[str], parent: Model | None
         "leaderboard": outcome.leaderboard.to_dict(orient="records"),
         "cv_metric": outcome.metric_name,
         "chosen_family": outcome.chosen_family,
+        "algorithm": request.algorithm,
         "train_rows": outcome.train_rows,
         "holdout_rows": outcome.holdout_rows,
         "duration_s": round(outcome.duration_s, 2),
@@ -125,7 +126,8 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         dataset.column_types,
         request.problem_type,
     )
-    outcome = train_tabular(frame, schema, request.time_budget_s, ctx, n_jobs=1)  # the web server shares the cores
+    algorithms = [request.algorithm] if request.algorithm else None
+    outcome = train_tabular(frame, schema, request.time_budget_s, ctx, n_jobs=1, algorithms=algorithms)  # one core
     background = background_sample(frame.drop(index=outcome.holdout.index), schema)  # training rows only
     importance = None
     if request.explain:
