@@ -94,15 +94,18 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _details(outcome: TrainOutcome, dataset_ids: list[str], parent: Model | None) -> dict[str, Any]:
+def _details(
+    outcome: TrainOutcome, dataset_ids: list[str], parent: Model | None, algorithm: str | None
+) -> dict[str, Any]:
     return {
         "leaderboard": outcome.leaderboard.to_dict(orient="records"),
         "cv_metric": outcome.metric_name,
         "chosen_family": outcome.chosen_family,
-        "algorithm": request.algorithm,
+        "algorithm": algorithm,
         "train_rows": outcome.train_rows,
         "holdout_rows": outcome.holdout_rows,
         "duration_s": round(outcome.duration_s, 2),
+        "trials": outcome.trials,
         "warnings": list(outcome.warnings),
         "training_datasets": dataset_ids,
         "parent": {"id": parent.id, "label": parent.label} if parent else None,
@@ -136,7 +139,7 @@ def train_tabular(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         importance = compute_importance(outcome.pipeline, schema, frame, EXPLAIN_ROWS, "training", background)
     ctx.check()
     ctx.progress(0.97, "saving")
-    details = _details(outcome, dataset_ids, parent)
+    details = _details(outcome, dataset_ids, parent, request.algorithm)
     with PendingFiles(engine, actor) as files:
         files.add_bytes(model_to_bytes(outcome.pipeline), kind="model", name=f"{request.name}.skops")
         holdout = outcome.holdout.rename_axis("row").reset_index()
