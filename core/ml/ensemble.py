@@ -1,7 +1,7 @@
 """Greedy ensemble selection (Caruana et al., 2004) over out-of-fold predictions, and the final bagged model.
 
 Selection starts from the best single candidate and adds, with replacement, whichever kept candidate improves the
-averaged out-of-fold output most, for ``ROUNDS`` rounds; the best round's counts become the weights. The ensemble
+averaged out-of-fold output most (at most ``MAX_MEMBERS`` distinct ones), for ``ROUNDS`` rounds; the best round's counts become the weights. The ensemble
 is used only when its cross-validated score (mean over the same folds) beats the best single candidate's.
 
 The final model never refits: each member is the bag of its fold models (each trained on the other folds, so its
@@ -29,6 +29,7 @@ from core.ml.metrics import GREATER_IS_BETTER, code_score
 from core.ml.search import Folds, Search, Trial
 
 ROUNDS = 25
+MAX_MEMBERS = 4  # distinct candidates in an ensemble: bounds the model file, its save time and SHAP cost
 ENSEMBLE = "Ensemble"
 
 
@@ -65,7 +66,11 @@ def select(ranked: list[Trial], data: Folds, metric: str, deadline: float) -> Ch
     for round_ in range(2, ROUNDS + 1):
         if time.perf_counter() > deadline:
             break
-        gains = [sign * code_score(metric, data.y, (total + t.oof) / round_) for t in pool]  # type: ignore[operator]
+        full = (counts > 0).sum() >= MAX_MEMBERS
+        gains = [
+            -np.inf if full and not counts[i] else sign * code_score(metric, data.y, (total + t.oof) / round_)  # type: ignore[operator]
+            for i, t in enumerate(pool)
+        ]
         j = int(np.argmax(gains))
         counts[j] += 1
         total += pool[j].oof  # type: ignore[arg-type]
