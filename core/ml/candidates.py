@@ -73,7 +73,7 @@ class Dim:
 
     def _clip(self, value: float) -> float | int:
         value = min(max(value, self.low), self.high)
-        return int(round(value)) if self.integer else round(value, 4)
+        return round(value) if self.integer else round(value, 4)
 
     def sample(self, rng: np.random.Generator) -> float | int:
         if self.log:

@@ -1,7 +1,8 @@
 """Greedy ensemble selection (Caruana et al., 2004) over out-of-fold predictions, and the final bagged model.
 
 Selection starts from the best single candidate and adds, with replacement, whichever kept candidate improves the
-averaged out-of-fold output most (at most ``MAX_MEMBERS`` distinct ones), for ``ROUNDS`` rounds; the best round's counts become the weights. The ensemble
+averaged out-of-fold output most (at most ``MAX_MEMBERS`` distinct ones), for ``ROUNDS`` rounds; the best
+round's counts become the weights. The ensemble
 is used only when its cross-validated score (mean over the same folds) beats the best single candidate's.
 
 The final model never refits: each member is the bag of its fold models (each trained on the other folds, so its
@@ -24,8 +25,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, LabelEncoder
 from sklearn.utils import Bunch
 
-from core.ml.preprocessing import engine_steps
 from core.ml.metrics import GREATER_IS_BETTER, code_score
+from core.ml.preprocessing import engine_steps
 from core.ml.search import Folds, Search, Trial
 
 ROUNDS = 25
@@ -106,8 +107,8 @@ def final_pipeline(choice: Choice, search: Search, labels: LabelEncoder | None) 
     weights: list[float] = []
     for trial, weight in zip(choice.members, choice.weights, strict=True):
         bag = _member_models(trial, search)
-        for f, model in enumerate(bag):
-            estimators.append((f"t{trial.number}_f{f}", model))
+        for f, fitted in enumerate(bag):
+            estimators.append((f"t{trial.number}_f{f}", fitted))
             weights.append(weight / len(bag))
     model: Any
     if labels is not None:
@@ -154,7 +155,9 @@ def predict_output(pipeline: Pipeline, rows: pd.DataFrame) -> np.ndarray:
 
 def ensemble_row(choice: Choice, k: int) -> dict[str, Any]:
     """The leaderboard row of a chosen ensemble: its members (trial numbers) and weights."""
-    members = ", ".join(f"#{t.number} {t.candidate.family} × {w:.2f}" for t, w in zip(choice.members, choice.weights))
+    members = ", ".join(
+        f"#{t.number} {t.candidate.family} × {w:.2f}" for t, w in zip(choice.members, choice.weights, strict=True)
+    )
     return {
         "trial": 0,
         "family": ENSEMBLE,
@@ -166,4 +169,3 @@ def ensemble_row(choice: Choice, k: int) -> dict[str, Any]:
         "status": "ok",
         "complete": True,
     }
-

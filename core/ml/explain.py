@@ -134,10 +134,10 @@ def background_sample(frame: pd.DataFrame, schema: ModelSchema, random_state: in
 def _margin(model: Any, Xt: np.ndarray) -> np.ndarray:
     """A classifier's margin: what its TreeSHAP / LinearSHAP values add up to."""
     if isinstance(model, LGBMClassifier):
-        return model.predict(Xt, raw_score=True)
+        return np.asarray(model.predict(Xt, raw_score=True))
     if isinstance(model, XGBClassifier):
-        return model.predict(Xt, output_margin=True)
-    return model.decision_function(Xt)
+        return np.asarray(model.predict(Xt, output_margin=True))
+    return np.asarray(model.decision_function(Xt))
 
 
 def _rescale(values: np.ndarray, output: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -157,7 +157,9 @@ class _Model:
         self.native = native = _native_space(self.inner)
         self.output_space = "probability" if probability and self.classify else native
         self.transformed = self.inner is not model
-        self.kind = "tree" if isinstance(self.inner, _TREES) else "linear" if isinstance(self.inner, _LINEAR) else "agnostic"
+        self.kind = (
+            "tree" if isinstance(self.inner, _TREES) else "linear" if isinstance(self.inner, _LINEAR) else "agnostic"
+        )
         if self.kind == "tree":
             self.shap: Any = shap.TreeExplainer(self.inner)
         elif background is None:
@@ -193,7 +195,9 @@ class _Model:
         if raw.ndim == 2:
             raw = raw[:, :, None]
         values = np.einsum("rfo,fc->rco", raw, self.to_columns)
-        base = np.broadcast_to(np.asarray(self.shap.expected_value, dtype="float64").reshape(1, -1), (len(Xt), raw.shape[2]))
+        base = np.broadcast_to(
+            np.asarray(self.shap.expected_value, dtype="float64").reshape(1, -1), (len(Xt), raw.shape[2])
+        )
         if self.output_space == self.native and not self.transformed:
             return values, base
         if self.transformed:  # a regressor on a transformed target: back to the target's units
@@ -229,14 +233,18 @@ class Explainer:
         if not tree and (background is None or background.empty):
             raise ValueError("a background sample is needed to explain a non-tree model")
         self.baseline, self.background_rows = "training", 0
+        heads = None
         if not tree:
+            assert background is not None
             self.baseline, self.background_rows = baseline, len(background) if baseline == "background" else 0
-        heads = None if tree else self._head(background)
+            heads = self._head(background)
         self.members: list[tuple[Any, _Model, float]] = []
         shared: dict[int, np.ndarray | None] = {}
         for member, weight in members_of(pipeline):
             prep = member.named_steps["prep"]
-            to_columns = (np.asarray(prep_sources(prep, self.columns))[:, None] == np.asarray(self.columns)).astype(float)
+            to_columns = (np.asarray(prep_sources(prep, self.columns))[:, None] == np.asarray(self.columns)).astype(
+                float
+            )
             if id(prep) not in shared:
                 shared[id(prep)] = None if heads is None else np.asarray(prep.transform(heads), dtype="float64")
             self.members.append((prep, _Model(member[-1], to_columns, shared[id(prep)], self.ensemble), weight))

@@ -32,8 +32,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 
 from core.ml.candidates import Candidate, perturb, portfolio, sample
-from core.ml.preprocessing import preprocessor
 from core.ml.metrics import GREATER_IS_BETTER, code_score
+from core.ml.preprocessing import preprocessor
 from core.ml.schema import ModelSchema
 from core.progress import TaskContext
 
@@ -177,7 +177,9 @@ class Search:
                 break
             number = len(self.trials) + 1
             low, high = progress
-            self.ctx.progress(low + (high - low) * min(1.0, (now - started) / span), f"candidate {number}: {candidate.family}")
+            self.ctx.progress(
+                low + (high - low) * min(1.0, (now - started) / span), f"candidate {number}: {candidate.family}"
+            )
             self.trials.append(self._cross_validate(number, candidate, deadline))
             self._prune()
         return self.trials

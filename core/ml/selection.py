@@ -143,7 +143,9 @@ def train_tabular(
             [Problem("unknown class", field=schema.target, value=str(v)) for v in sorted(unknown)],
         )
     metric = selection_metric(schema.problem_type, len(schema.classes))
-    data, labels, X_test, y_test = _split(df.loc[y.index, schema.feature_names], y, schema, holdout_fraction, random_state)
+    data, labels, X_test, y_test = _split(
+        df.loc[y.index, schema.feature_names], y, schema, holdout_fraction, random_state
+    )
     skewed = schema.problem_type == "regression" and is_skewed(data.y)
     search_end = started + max(SEARCH_SHARE * time_budget_s - _FINISH_S, 0.0)
     with threadpool_limits(limits=n_jobs):

@@ -129,7 +129,7 @@ def test_leaderboard_ranks_several_families_best_first(cancer_run):
 
 
 def test_training_reports_progress_steps_and_candidates(cancer_run):
-    _, outcome, ctx = cancer_run
+    _, _, ctx = cancer_run
     messages = [m for _, m in ctx.events]
     assert messages[0] == "preparing" and messages[-1] == "building the final model"
     candidates = [m for m in messages if m.startswith("candidate")]
