@@ -58,7 +58,7 @@ ALGORITHMS: dict[str, tuple[str, ...]] = {
     "xgboost": ("XGBoost",),
 }
 TARGET_TRANSFORM = "yeo-johnson"
-FOREST_TREES = 100  # per fold model; the final model averages the fold models' forests (5 × 100 trees)
+FOREST_TREES = 50  # per fold model; the final model averages the fold models' forests (3-5 × 50 trees)
 BOUNDED_LEAVES = 1000  # forests on big tables: bounded file size and SHAP time
 
 
@@ -139,6 +139,7 @@ class Candidate:
     family: str
     params: dict[str, Any] = field(default_factory=dict)
     target_transform: str | None = None
+    balanced: bool = False  # imbalanced classes: fit with weights that balance them (else every row weighs 1)
 
     @property
     def style(self) -> Style:
@@ -147,7 +148,8 @@ class Candidate:
 
     def describe(self) -> str:
         text = ", ".join(f"{k}={v}" for k, v in self.params.items()) or "defaults"
-        return f"{text}, target={self.target_transform}" if self.target_transform else text
+        text = f"{text}, target={self.target_transform}" if self.target_transform else text
+        return f"{text}, classes balanced" if self.balanced else text
 
     def estimator(self, problem_type: str, random_state: int = 0, n_jobs: int = 1) -> Any:
         cls = _ESTIMATORS[(self.family, problem_type)]
@@ -226,34 +228,43 @@ def _defaults(problem_type: str) -> dict[str, dict[str, Any]]:
 PORTFOLIO_ORDER = ("LogisticRegression", "Ridge", "HistGradientBoosting", "LightGBM", "XGBoost")
 
 
-def portfolio(problem_type: str, families: Iterable[str], skewed: bool = False) -> list[Candidate]:
+def portfolio(
+    problem_type: str, families: Iterable[str], skewed: bool = False, imbalanced: bool = False
+) -> list[Candidate]:
     """The configurations every search starts with, in order: a linear model (cheap: a tiny budget still gets a
     model), gradient boosting's defaults, LightGBM, XGBoost, then the forests; for a skewed regression target each
-    linear and boosting default is followed by its transformed-target twin."""
+    linear and boosting default is followed by its transformed-target twin, for imbalanced classes by its twin with
+    balanced class weights."""
     allowed = list(families)
     defaults = _defaults(problem_type)
     order = [f for f in PORTFOLIO_ORDER if f in allowed] + [f for f in allowed if f not in PORTFOLIO_ORDER]
     plan: list[Candidate] = []
     for family in order:
         plan.append(Candidate(family, defaults[family]))
-        if skewed and problem_type == "regression" and family not in ("RandomForest", "ExtraTrees"):
+        if family in ("RandomForest", "ExtraTrees"):
+            continue
+        if skewed and problem_type == "regression":
             plan.append(Candidate(family, defaults[family], TARGET_TRANSFORM))
+        if imbalanced and problem_type == "classification":
+            plan.append(Candidate(family, defaults[family], balanced=True))
     return plan
 
 
-def sample(family: str, rng: np.random.Generator, transform: str | None = None) -> Candidate:
+def sample(family: str, rng: np.random.Generator, transform: str | None = None, balanced: bool = False) -> Candidate:
     """A random configuration of ``family`` drawn from its search space."""
     params = {name: dim.sample(rng) for name, dim in SPACES[family].items()}
-    return Candidate(family, {**params, **_FIXED[family]}, transform)
+    return Candidate(family, {**params, **_FIXED[family]}, transform, balanced)
 
 
-def perturb(base: Candidate, rng: np.random.Generator, transform: str | None = None) -> Candidate:
+def perturb(
+    base: Candidate, rng: np.random.Generator, transform: str | None = None, balanced: bool = False
+) -> Candidate:
     """A neighbour of ``base``: every searched parameter moved a random step (local search around the best)."""
     params = dict(base.params)
     for name, dim in SPACES[base.family].items():
         value = params.get(name)
         params[name] = dim.perturb(value, rng) if isinstance(value, int | float) else dim.sample(rng)
-    return Candidate(base.family, {**params, **_FIXED[base.family]}, transform)
+    return Candidate(base.family, {**params, **_FIXED[base.family]}, transform, balanced)
 
 
 def build_pipeline(schema: ModelSchema, candidate: Candidate, random_state: int = 0, n_jobs: int = 1) -> Pipeline:

@@ -27,10 +27,10 @@ from sklearn.utils import Bunch
 
 from core.ml.metrics import GREATER_IS_BETTER, code_score
 from core.ml.preprocessing import engine_steps
-from core.ml.search import Folds, Search, Trial
+from core.ml.search import ENSEMBLE_SIZE, Folds, Search, Trial
 
 ROUNDS = 25
-MAX_MEMBERS = 4  # distinct candidates in an ensemble: bounds the model file, its save time and SHAP cost
+MAX_MEMBERS = ENSEMBLE_SIZE  # distinct candidates in an ensemble: bounds the model file, its save time, SHAP cost
 ENSEMBLE = "Ensemble"
 
 
@@ -52,9 +52,15 @@ def _fold_scores(output: np.ndarray, data: Folds, metric: str) -> list[float]:
     return [code_score(metric, data.y[idx], output[idx]) for _, idx in data.folds]
 
 
-def select(ranked: list[Trial], data: Folds, metric: str, deadline: float) -> Choice:
-    """Caruana's greedy selection over the kept complete trials (``ranked``: best first, with OOF output)."""
+def select(
+    ranked: list[Trial], data: Folds, metric: str, deadline: float, save_cost: list[float] | None = None
+) -> Choice:
+    """Caruana's greedy selection over the kept complete trials (``ranked``: best first, with OOF output).
+
+    ``save_cost[i]``: seconds saving ``ranked[i]``'s fold models will take; a candidate joins only while the
+    members' total stays within the time left before ``deadline`` (the best single one is always allowed)."""
     best = ranked[0]
+    costs = dict(zip(map(id, ranked), save_cost or [0.0] * len(ranked), strict=True))
     single = Choice((best,), (1.0,), best.cv_score, tuple(best.fold_scores))
     pool = [t for t in ranked if t.oof is not None]
     if len(pool) < 2 or best.oof is None:
@@ -68,8 +74,11 @@ def select(ranked: list[Trial], data: Folds, metric: str, deadline: float) -> Ch
         if time.perf_counter() > deadline:
             break
         full = (counts > 0).sum() >= MAX_MEMBERS
+        room = deadline - time.perf_counter() - sum(costs[id(t)] for t, c in zip(pool, counts, strict=True) if c)
         gains = [
-            -np.inf if full and not counts[i] else sign * code_score(metric, data.y, (total + t.oof) / round_)  # type: ignore[operator]
+            -np.inf
+            if not counts[i] and (full or costs[id(t)] > room)
+            else sign * code_score(metric, data.y, (total + t.oof) / round_)  # type: ignore[operator]
             for i, t in enumerate(pool)
         ]
         j = int(np.argmax(gains))

@@ -4,13 +4,14 @@ Strategy (cost-aware random search with racing):
 
 1. **Portfolio.** Each allowed family's proven defaults run first, cheapest strong ones first (``candidates.
    portfolio``); a skewed regression target adds a Yeo-Johnson transformed-target twin of the boosting and linear
-   defaults.
+   defaults, imbalanced classes a twin fitted with balanced class weights (each is kept only if it scores better).
 2. **Proposals.** Then, until the budget is spent, a family is drawn with probability halving with its rank (by
    its best cross-validated score so far) and a configuration either sampled from its search space or perturbed
-   around its best one (local search, as FLAML's CFO); a regression's target transform follows the family's
-   best. Proposals are cost-aware: a configuration's fold time is predicted from the family's measured seconds per
-   unit of ``Candidate.complexity``, and one that would not finish before the deadline is not started (cheaper
-   draws are tried instead).
+   around its best one (local search, as FLAML's CFO); a regression's target transform and balanced class weights
+   follow the family's best (flipped one time in five). Proposals are cost-aware: a configuration's fold time is
+   predicted from the family's measured seconds per unit of ``Candidate.complexity``, and one that would not finish
+   before the deadline (less the time saving the final model will take, measured per family) is not started
+   (cheaper draws are tried instead).
 3. **Racing** (successive halving over folds): a proposal is stopped after any fold where its mean score is below
    the third best complete candidate's mean on the same folds, so weak configurations cost one fold, not five.
 
@@ -22,11 +23,13 @@ from __future__ import annotations
 import math
 import time
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import skops.io as sio
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
@@ -39,6 +42,9 @@ from core.progress import TaskContext
 
 _FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 RACE_RANK = 3  # a proposal must keep up with the third best complete candidate, fold by fold
+_DOCUMENT_COST = 3.5
+MAX_RESERVE = 0.3  # of the search's time, at most, kept for saving the final model
+ENSEMBLE_SIZE = 4  # distinct members an ensemble may have (core.ml.ensemble.MAX_MEMBERS)
 KEEP_MODELS = 12  # complete candidates whose fold models stay in memory for the ensemble (plus each family's best)
 _SAFETY = 1.3  # predicted fold times are multiplied by this before deciding whether a candidate fits
 _DRAWS = 20  # proposals drawn before giving up on finding one that fits the remaining time
@@ -50,7 +56,7 @@ class Folds:
 
     X: pd.DataFrame  # model inputs: the engine steps (coercion, date parts) already applied
     y: np.ndarray
-    weights: np.ndarray | None
+    weights: np.ndarray | None  # balanced class weights when classes are imbalanced (for ``balanced`` candidates)
     folds: list[tuple[np.ndarray, np.ndarray]]
     n_classes: int  # 0 for regression
 
@@ -94,11 +100,13 @@ class Search:
         self.ctx, self.random_state, self.n_jobs = ctx, random_state, n_jobs
         self.sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
         self.rng = np.random.default_rng(random_state)
-        self.queue = portfolio(schema.problem_type, families, skewed)
+        self.imbalanced = data.weights is not None
+        self.queue = portfolio(schema.problem_type, families, skewed, self.imbalanced)
         self.skewed = skewed
         self.trials: list[Trial] = []
         self.seconds_per_unit: dict[str, list[float]] = {}
         self.k = len(data.folds)
+        self.save_seconds: dict[str, float] = {}
         self.cache: dict[tuple[str, int | None], tuple[Any, np.ndarray, np.ndarray]] = {}
 
     # -- bookkeeping -------------------------------------------------------------------------------------------
@@ -152,35 +160,57 @@ class Search:
         chances = np.array([0.5**i for i in range(len(ranked))])
         for _ in range(_DRAWS):
             base = ranked[int(self.rng.choice(len(ranked), p=chances / chances.sum()))]
-            transform = base.candidate.target_transform
+            transform, balanced = base.candidate.target_transform, base.candidate.balanced
             if self.skewed and self.rng.random() < 0.2:
                 transform = None if transform else "yeo-johnson"
+            if self.imbalanced and self.rng.random() < 0.2:
+                balanced = not balanced
             family = base.candidate.family
             if self.rng.random() < 0.5:
-                candidate = perturb(base.candidate, self.rng, transform)
+                candidate = perturb(base.candidate, self.rng, transform, balanced)
             else:
-                candidate = sample(family, self.rng, transform)
+                candidate = sample(family, self.rng, transform, balanced)
             if self._fold_estimate(candidate) * self.k * _SAFETY <= remaining:
                 return candidate
         return None
 
     # -- running -----------------------------------------------------------------------------------------------
+    def save_cost(self, trial: Trial) -> float:
+        """Predicted seconds saving a trial's fold models takes inside the final model's file (measured per family,
+        standalone; inside one large skops document each costs about ``_DOCUMENT_COST`` times more)."""
+        return _DOCUMENT_COST * self.k * self.save_seconds.get(trial.candidate.family, 0.0)
+
+    def save_reserve(self) -> float:
+        """Seconds to keep for building, scoring and saving the final model: every fold model of the best
+        ``ENSEMBLE_SIZE`` complete candidates (``save_cost``)."""
+        return sum(self.save_cost(t) for t in self.complete()[:ENSEMBLE_SIZE])
+
+    def _measure_save(self, trial: Trial) -> None:
+        """Serialize one fold model of a family's first complete trial, once, to learn what saving costs."""
+        family = trial.candidate.family
+        if trial.models and family not in self.save_seconds:
+            started = time.perf_counter()
+            sio.dumps(trial.models[0], compression=zipfile.ZIP_DEFLATED)
+            self.save_seconds[family] = time.perf_counter() - started
+
     def run(self, deadline: float, progress: tuple[float, float] = (0.05, 0.85)) -> list[Trial]:
-        """Trials until ``deadline`` (the first candidate always runs at least one fold)."""
+        """Trials until ``deadline`` less ``save_reserve`` (the first candidate always runs at least one fold)."""
         started = time.perf_counter()
         span = max(deadline - started, 1e-9)
         while True:
             self.ctx.check()
             now = time.perf_counter()
-            candidate = self._propose(deadline - now)
-            if candidate is None or (self._ran() >= 2 and now >= deadline):
+            end = deadline - min(self.save_reserve(), MAX_RESERVE * span)
+            candidate = self._propose(end - now)
+            if candidate is None or (self._ran() >= 2 and now >= end):
                 break
             number = len(self.trials) + 1
             low, high = progress
             self.ctx.progress(
                 low + (high - low) * min(1.0, (now - started) / span), f"candidate {number}: {candidate.family}"
             )
-            self.trials.append(self._cross_validate(number, candidate, deadline))
+            self.trials.append(self._cross_validate(number, candidate, end))
+            self._measure_save(self.trials[-1])
             self._prune()
         return self.trials
 
@@ -211,7 +241,7 @@ class Search:
         prep, train, _ = self._inputs(candidate.style, fold)
         train_idx = data.folds[fold][0] if fold is not None else np.arange(len(data.y))
         model = candidate.estimator(self.schema.problem_type, self.random_state, self.n_jobs)
-        weights = None if data.weights is None else data.weights[train_idx]
+        weights = data.weights[train_idx] if data.weights is not None and candidate.balanced else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", UserWarning)

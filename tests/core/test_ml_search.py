@@ -96,8 +96,10 @@ def test_search_keeps_proposing_until_the_budget_is_spent() -> None:
     frame = _classification(400, classes=2)
     schema = infer_schema(frame, "label")
     budget = 8.0
+    started = time.perf_counter()
     outcome = train_tabular(frame, schema, time_budget_s=budget)
-    assert 0.6 * budget <= outcome.duration_s <= 1.1 * budget + 0.5  # the search stops at 70 %, nothing overruns
+    model_to_bytes(outcome.pipeline)  # what the training job does next: the budget keeps time for it
+    assert 0.6 * budget <= time.perf_counter() - started <= 1.1 * budget + 2.0  # + 2 s: a shared, busy machine
     assert outcome.trials >= 2 and outcome.leaderboard["weight"].notna().any()
 
 
