@@ -122,7 +122,8 @@ def files_view(model: Model) -> None:
             f"{model.name}-v{model.version}.skops",
             key="models_download",
             help=(
-                "A scikit-learn pipeline that needs only scikit-learn, skops and pandas: load it with "
+                "A scikit-learn pipeline that needs scikit-learn, skops and pandas (plus lightgbm / xgboost-cpu "
+                "when the leaderboard's chosen model has LightGBM / XGBoost members): load it with "
                 "skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path)) after checking the list. "
                 "It expects the model inputs with numbers as numbers, booleans as 0/1 and each date column as "
                 "<name>__year, __month, __day, __dayofweek and __hour."

@@ -133,6 +133,7 @@ class TrainRequest:
     time_budget_s: float = 60.0
     explain: bool = True
     parent_model_id: str | None = None
+    algorithm: str | None = None  # tabular: restrict the search to one family (core.ml.candidates.ALGORITHMS)
 
     def to_params(self) -> dict[str, Any]:
         """JSON-able job parameters."""

@@ -180,8 +180,9 @@ class ImportanceInfo:
 class ModelDetails:
     """How a version was trained; what does not apply to its kind stays empty.
 
-    ``leaderboard``: every candidate (tabular: rank, family, params, cv_score, cv_std, folds, fit_time_s, status;
-    forecast: model, mase, smape, rmse, ...). ``parent_label`` is lineage text, kept when the parent is deleted.
+    ``leaderboard``: every candidate (tabular: rank, trial, family, params, cv_score, cv_std, folds, fit_time_s,
+    weight in the ensemble, status; forecast: model, mase, smape, rmse, ...). ``parent_label`` is lineage text,
+    kept when the parent is deleted.
     """
 
     chosen_family: str = ""
@@ -193,6 +194,8 @@ class ModelDetails:
     versions: dict[str, str] = field(default_factory=dict)
     cv_metric: str = ""  # tabular
     holdout_rows: int = 0  # tabular
+    algorithm: str | None = None  # tabular: the ALGORITHMS name the search was restricted to (None: all)
+    trials: int = 0  # tabular: configurations the search tried
     importance: ImportanceInfo | None = None  # tabular
     series: int = 0  # forecast
     notes: tuple[str, ...] = ()  # forecast
@@ -209,6 +212,8 @@ class ModelDetails:
             "versions": dict(self.versions),
             "cv_metric": self.cv_metric,
             "holdout_rows": self.holdout_rows,
+            "algorithm": self.algorithm,
+            "trials": self.trials,
             "importance": self.importance.to_dict() if self.importance else None,
             "series": self.series,
             "notes": list(self.notes),
@@ -228,6 +233,8 @@ class ModelDetails:
             versions={str(k): str(v) for k, v in (data.get("versions") or {}).items()},
             cv_metric=str(data.get("cv_metric") or ""),
             holdout_rows=int(data.get("holdout_rows") or 0),
+            algorithm=data.get("algorithm"),
+            trials=int(data.get("trials") or 0),
             importance=ImportanceInfo.from_dict(importance) if importance else None,
             series=int(data.get("series") or 0),
             notes=tuple(str(n) for n in data.get("notes") or ()),

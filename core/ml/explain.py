@@ -10,14 +10,27 @@ columns, date parts, text tokens).
 
 What is explained (``Explanation.output_space``), always for the predicted class of a classifier:
 - ``"value"``: the regression prediction;
-- ``"probability"``: ``predict_proba`` (random forest, extra trees, model-agnostic explainer);
-- ``"log-odds"``: ``decision_function`` of a binary gradient-boosting or logistic model, for the predicted class
-  (the sign is flipped when that class is the first one);
-- ``"raw score"``: ``decision_function`` of a multiclass one (the per-class score fed to the softmax).
+- ``"probability"``: ``predict_proba`` (random forest, extra trees, model-agnostic explainer, and every model the
+  engine trains: they are voting ensembles, see below);
+- ``"log-odds"``: the margin (``decision_function``; LightGBM's raw score, XGBoost's output margin) of a binary
+  gradient-boosting or logistic model, for the predicted class (the sign is flipped when that class is the first);
+- ``"raw score"``: that margin of a multiclass one (the per-class score fed to the softmax).
+
+**Link rescaling.** A model whose explained output is a monotone function of what SHAP explains (a regressor fit on
+a Yeo-Johnson transformed target; a boosted or logistic classifier when probabilities are wanted) gets its SHAP
+values in the inner space rescaled by one factor per row and output, ``(y − B) / Σφ``, where ``y`` is the model's
+actual output and ``B`` the link applied to the inner base value: the contributions keep their proportions and
+signs and add up exactly to ``y − B``.
+
+**Ensembles.** The engine's models are a ``VotingClassifier`` / ``VotingRegressor`` over fold models (see
+``core.ml.ensemble``). Each member is explained on its own inputs, in probability (classifier) or value space, and
+the ensemble's base value and contributions are the weighted sums of the members', so they add up to the ensemble's
+weighted-mean output.
 """
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shap
+from lightgbm import LGBMClassifier, LGBMRegressor
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
@@ -33,12 +48,16 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
+    VotingClassifier,
+    VotingRegressor,
 )
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from threadpoolctl import ThreadpoolController
+from xgboost import XGBClassifier, XGBRegressor
 
-from core.ml.preprocessing import feature_sources
+from core.ml.ensemble import members_of
+from core.ml.preprocessing import prep_sources
 from core.ml.schema import ModelSchema
 
 _TREES = (
@@ -48,9 +67,14 @@ _TREES = (
     RandomForestRegressor,
     ExtraTreesClassifier,
     ExtraTreesRegressor,
+    LGBMClassifier,
+    LGBMRegressor,
+    XGBClassifier,
+    XGBRegressor,
 )
 _LINEAR = (LogisticRegression, Ridge, LinearRegression)
 _PROBABILITY_TREES = (RandomForestClassifier, ExtraTreesClassifier)
+_VOTING = (VotingClassifier, VotingRegressor)
 BACKGROUND_ROWS = 100  # training rows kept with a model; Kernel SHAP's cost grows with them, LinearExplainer uses 100
 AGNOSTIC_EVALS = 500  # coalitions Kernel SHAP evaluates per explained row
 AGNOSTIC_ROWS = 100  # global importance of a model-agnostic explanation explains at most this many rows
@@ -75,14 +99,30 @@ class Explanation:
     background_rows: int = 0  # rows of the background ("background"), else 0
 
 
-def output_space(pipeline: Pipeline) -> str:
-    """What the explanations of ``pipeline`` measure (see the module docstring)."""
-    model = pipeline[-1]
+def _inner(model: Any) -> Any:
+    """The estimator SHAP explains (a transformed-target regressor's own regressor)."""
+    return model.regressor_ if isinstance(model, TransformedTargetRegressor) else model
+
+
+def _native_space(model: Any) -> str:
     if not hasattr(model, "classes_"):
         return "value"
     if not isinstance(model, _TREES + _LINEAR) or isinstance(model, _PROBABILITY_TREES):
         return "probability"
     return "log-odds" if len(model.classes_) == 2 else "raw score"
+
+
+def output_space(pipeline: Pipeline) -> str:
+    """What the explanations of ``pipeline`` measure (see the module docstring)."""
+    model = pipeline[-1]
+    if isinstance(model, _VOTING):
+        return "probability" if hasattr(model, "classes_") else "value"
+    return _native_space(model)
+
+
+def is_tree_model(pipeline: Pipeline) -> bool:
+    """Explained without a background (TreeSHAP on the trees' own training statistics)."""
+    return all(isinstance(_inner(model[-1]), _TREES) for model, _ in members_of(pipeline))
 
 
 def background_sample(frame: pd.DataFrame, schema: ModelSchema, random_state: int = 0) -> pd.DataFrame:
@@ -91,48 +131,56 @@ def background_sample(frame: pd.DataFrame, schema: ModelSchema, random_state: in
     return rows.sample(n=BACKGROUND_ROWS, random_state=random_state) if len(rows) > BACKGROUND_ROWS else rows
 
 
-class Explainer:
-    """A SHAP explainer bound to one fitted pipeline; reuse it, construction is the slow part."""
+def _margin(model: Any, Xt: np.ndarray) -> np.ndarray:
+    """A classifier's margin: what its TreeSHAP / LinearSHAP values add up to."""
+    if isinstance(model, LGBMClassifier):
+        return np.asarray(model.predict(Xt, raw_score=True))
+    if isinstance(model, XGBClassifier):
+        return np.asarray(model.predict(Xt, output_margin=True))
+    return np.asarray(model.decision_function(Xt))
 
-    def __init__(
-        self, pipeline: Pipeline, background: pd.DataFrame | None = None, baseline: str = "background"
-    ) -> None:
-        self.prep = pipeline[:-1]
-        self.after_coercion = self.prep[1:]  # for rows ``check_input`` already coerced: skip repeating it
-        self.model = pipeline[-1]
-        self.classify = hasattr(self.model, "classes_")
-        self.columns = list(pipeline.named_steps["coerce"].kinds)
-        sources = feature_sources(pipeline)
-        self.to_columns = (np.asarray(sources)[:, None] == np.asarray(self.columns)[None, :]).astype(float)
-        linear = "linear" if isinstance(self.model, _LINEAR) else "agnostic"
-        self.kind = "tree" if isinstance(self.model, _TREES) else linear
-        self.output_space = output_space(pipeline)
-        self.baseline, self.background_rows = "training", 0
+
+def _rescale(values: np.ndarray, output: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Contributions in the output space: each row's inner values scaled by ``(output − base) / Σ values``."""
+    total = values.sum(axis=1)
+    factor = np.divide(output - base, total, out=np.zeros_like(total), where=np.abs(total) > 1e-12)
+    return values * factor[:, None, :]
+
+
+class _Model:
+    """SHAP values of one fitted estimator on its own input matrix, in its native space or (``probability``)
+    in probabilities, mapped onto original columns by ``to_columns``."""
+
+    def __init__(self, model: Any, to_columns: np.ndarray, background: np.ndarray | None, probability: bool) -> None:
+        self.model, self.inner, self.to_columns = model, _inner(model), to_columns
+        self.classify = hasattr(model, "classes_")
+        self.native = native = _native_space(self.inner)
+        self.output_space = "probability" if probability and self.classify else native
+        self.transformed = self.inner is not model
+        self.kind = (
+            "tree" if isinstance(self.inner, _TREES) else "linear" if isinstance(self.inner, _LINEAR) else "agnostic"
+        )
         if self.kind == "tree":
-            self.shap: Any = shap.TreeExplainer(self.model)
-            return
-        if background is None or background.empty:
+            self.shap: Any = shap.TreeExplainer(self.inner)
+        elif background is None:
             raise ValueError("a background sample is needed to explain a non-tree model")
-        self.baseline, self.background_rows = baseline, len(background) if baseline == "background" else 0
-        data = self.transform(background)
-        if self.kind == "linear":  # exact for up to 100 background rows (shap's Independent masker keeps 100)
-            self.shap = shap.LinearExplainer(self.model, data)
+        elif self.kind == "linear":  # exact for up to 100 background rows (shap's Independent masker keeps 100)
+            self.shap = shap.LinearExplainer(self.inner, background)
         else:  # Kernel SHAP: additive by construction, and no JIT compilation on first use
-            self.shap = shap.KernelExplainer(self._output_function, data)
+            self.shap = shap.KernelExplainer(self._native_function, background)
 
-    @property
-    def _output_function(self) -> Any:
+    def _native_function(self, Xt: np.ndarray) -> np.ndarray:
         if not self.classify:
-            return self.model.predict
-        return self.model.predict_proba if self.output_space == "probability" else self.model.decision_function
-
-    def transform(self, rows: pd.DataFrame, coerced: bool = False) -> np.ndarray:
-        prep = self.after_coercion if coerced else self.prep
-        return np.asarray(prep.transform(rows), dtype="float64")
+            return self.inner.predict(Xt)
+        return self.inner.predict_proba(Xt) if self.native == "probability" else _margin(self.inner, Xt)
 
     def outputs(self, Xt: np.ndarray) -> np.ndarray:
-        """The explained model output, shape (rows, outputs)."""
-        out = np.asarray(self._output_function(Xt), dtype="float64")
+        """The explained output, shape (rows, outputs)."""
+        if self.transformed or self.output_space == "probability":
+            out = self.model.predict_proba(Xt) if self.classify else self.model.predict(Xt)
+        else:
+            out = self._native_function(Xt)
+        out = np.asarray(out, dtype="float64")
         return out.reshape(len(Xt), -1)
 
     def values(self, Xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -146,8 +194,97 @@ class Explainer:
         raw = np.asarray(raw, dtype="float64")
         if raw.ndim == 2:
             raw = raw[:, :, None]
-        base = np.asarray(self.shap.expected_value, dtype="float64").reshape(1, -1)
-        return np.einsum("rfo,fc->rco", raw, self.to_columns), np.broadcast_to(base, (len(Xt), raw.shape[2]))
+        values = np.einsum("rfo,fc->rco", raw, self.to_columns)
+        base = np.broadcast_to(
+            np.asarray(self.shap.expected_value, dtype="float64").reshape(1, -1), (len(Xt), raw.shape[2])
+        )
+        if self.output_space == self.native and not self.transformed:
+            return values, base
+        if self.transformed:  # a regressor on a transformed target: back to the target's units
+            link = self.model.transformer_.inverse_transform(base[:1].reshape(-1, 1)).reshape(1, -1)
+            target_base = np.broadcast_to(link, base.shape)
+            return _rescale(values, self.outputs(Xt), target_base), target_base
+        if values.shape[2] == 1:  # binary margin -> probabilities of both classes
+            p = 1.0 / (1.0 + np.exp(-base[:1]))
+            scaled = _rescale(values, self.outputs(Xt)[:, 1:], np.broadcast_to(p, base.shape))
+            target_base = np.broadcast_to(np.hstack([1 - p, p]), (len(Xt), 2))
+            return np.concatenate([-scaled, scaled], axis=2), target_base
+        shifted = np.exp(base[:1] - base[:1].max())  # multiclass raw scores -> softmax
+        target_base = np.broadcast_to(shifted / shifted.sum(), base.shape)
+        return _rescale(values, self.outputs(Xt), target_base), target_base
+
+
+class Explainer:
+    """SHAP explanations bound to one fitted pipeline (a single model or a voting ensemble of members, each with
+    its own ``prep``); reuse it, construction is the slow part."""
+
+    def __init__(
+        self, pipeline: Pipeline, background: pd.DataFrame | None = None, baseline: str = "background"
+    ) -> None:
+        self.model = pipeline[-1]
+        self.ensemble = isinstance(self.model, _VOTING)
+        # Rows go through the engine steps ahead of ``prep`` (``check_input`` already coerced: then it is skipped),
+        # then through each member's ``prep`` (a single model's is the pipeline's own).
+        self.head = [step for _, step in pipeline.steps[:-2]]
+        self.classify = hasattr(self.model, "classes_")
+        self.columns = list(pipeline.named_steps["coerce"].kinds)
+        self.output_space = output_space(pipeline)
+        tree = is_tree_model(pipeline)
+        if not tree and (background is None or background.empty):
+            raise ValueError("a background sample is needed to explain a non-tree model")
+        self.baseline, self.background_rows = "training", 0
+        heads = None
+        if not tree:
+            assert background is not None
+            self.baseline, self.background_rows = baseline, len(background) if baseline == "background" else 0
+            heads = self._head(background)
+        self.members: list[tuple[Any, _Model, float]] = []
+        shared: dict[int, np.ndarray | None] = {}
+        for member, weight in members_of(pipeline):
+            prep = member.named_steps["prep"]
+            to_columns = (np.asarray(prep_sources(prep, self.columns))[:, None] == np.asarray(self.columns)).astype(
+                float
+            )
+            if id(prep) not in shared:
+                shared[id(prep)] = None if heads is None else np.asarray(prep.transform(heads), dtype="float64")
+            self.members.append((prep, _Model(member[-1], to_columns, shared[id(prep)], self.ensemble), weight))
+        self.kind = self.members[0][1].kind if len(self.members) == 1 else "ensemble"
+
+    def _head(self, rows: pd.DataFrame, coerced: bool = False) -> Any:
+        for step in self.head[1:] if coerced else self.head:
+            rows = step.transform(rows)
+        return rows
+
+    def transform(self, rows: pd.DataFrame, coerced: bool = False) -> Any:
+        """The rows as the members' ``prep`` steps read them (for a single model: its input matrix)."""
+        out = self._head(rows, coerced)
+        if self.ensemble:
+            return out
+        return np.asarray(self.members[0][0].transform(out), dtype="float64")
+
+    def _each(self, inputs: Any) -> list[tuple[_Model, float, np.ndarray]]:
+        if not self.ensemble:
+            return [(self.members[0][1], 1.0, inputs)]
+        cache: dict[int, np.ndarray] = {}
+        out = []
+        for prep, model, weight in self.members:
+            if id(prep) not in cache:
+                cache[id(prep)] = np.asarray(prep.transform(inputs), dtype="float64")
+            out.append((model, weight, cache[id(prep)]))
+        return out
+
+    def outputs(self, inputs: Any) -> np.ndarray:
+        """The explained model output, shape (rows, outputs)."""
+        return sum(w * m.outputs(Xt) for m, w, Xt in self._each(inputs))  # type: ignore[return-value]
+
+    def values(self, inputs: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(SHAP values on original columns, shape (rows, columns, outputs); base values, shape (rows, outputs))."""
+        total_values: Any = 0.0
+        total_base: Any = 0.0
+        for model, weight, Xt in self._each(inputs):
+            values, base = model.values(Xt)
+            total_values, total_base = total_values + weight * values, total_base + weight * base
+        return np.asarray(total_values), np.asarray(total_base)
 
 
 _CACHE: weakref.WeakKeyDictionary[Pipeline, Explainer] = weakref.WeakKeyDictionary()
@@ -169,7 +306,7 @@ def _cached(pipeline: Pipeline, schema: ModelSchema, background: pd.DataFrame | 
     a background, non-tree models fall back to the schema's typical row."""
     explainer = _CACHE.get(pipeline)
     if explainer is None:
-        if background is None and not isinstance(pipeline[-1], _TREES):
+        if background is None and not is_tree_model(pipeline):
             explainer = Explainer(pipeline, pd.DataFrame([schema.defaults()]), baseline="typical row")
         else:
             explainer = Explainer(pipeline, background)
@@ -262,20 +399,32 @@ def top_reasons(
 
 
 def _tree_size(model: Any) -> float:
-    """Sum over trees of leaves × depth: TreeSHAP's cost per explained row is proportional to it."""
+    """Sum over trees of leaves × depth: TreeSHAP's cost per explained row is proportional to it (LightGBM and
+    XGBoost: an upper bound from their settings)."""
+    model = _inner(model)
     if isinstance(model, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)):
         nodes = [tree.nodes for per_iteration in model._predictors for tree in per_iteration]
         return float(sum(n["is_leaf"].sum() * max(int(n["depth"].max()), 1) for n in nodes))
+    if isinstance(model, (LGBMClassifier, LGBMRegressor)):
+        leaves = model.num_leaves
+        return float(model.booster_.num_trees() * leaves * max(math.log2(leaves), 1))
+    if isinstance(model, (XGBClassifier, XGBRegressor)):
+        depth = model.max_depth or 6
+        per_round = getattr(model, "n_classes_", 1) if getattr(model, "n_classes_", 2) > 2 else 1
+        return float(model.get_booster().num_boosted_rounds() * per_round * 2**depth * depth)
     return float(sum(e.tree_.n_leaves * max(e.tree_.max_depth, 1) for e in model.estimators_))
 
 
 def importance_rows(pipeline: Pipeline, max_rows: int = DEFAULT_SAMPLE_ROWS) -> int:
-    """Rows ``global_importance`` explains: ``max_rows``, fewer for big forests (so the job stays around
+    """Rows ``global_importance`` explains: ``max_rows``, fewer for big tree models (so the job stays around
     ``IMPORTANCE_SECONDS``, never under 100 rows) and for model-agnostic explanations."""
-    model = pipeline[-1]
-    if not isinstance(model, _TREES):
-        return max_rows if isinstance(model, _LINEAR) else min(max_rows, AGNOSTIC_ROWS)
-    affordable = int(IMPORTANCE_SECONDS / (_SECONDS_PER_LEAF_DEPTH * _tree_size(model)))
+    members = [_inner(member[-1]) for member, _ in members_of(pipeline)]
+    if any(not isinstance(m, _TREES + _LINEAR) for m in members):
+        return min(max_rows, AGNOSTIC_ROWS)
+    size = sum(_tree_size(m) for m in members if isinstance(m, _TREES))
+    if not size:
+        return max_rows
+    affordable = int(IMPORTANCE_SECONDS / (_SECONDS_PER_LEAF_DEPTH * size))
     return min(max_rows, max(_MIN_ROWS, affordable))
 
 
@@ -296,7 +445,7 @@ def global_importance(
     max_rows = importance_rows(pipeline, max_rows)
     rows = sample.sample(n=max_rows, random_state=random_state) if len(sample) > max_rows else sample
     rows = rows[schema.feature_names]
-    if isinstance(pipeline[-1], _TREES):
+    if is_tree_model(pipeline):
         explainer = _cached(pipeline, schema, None)
     else:
         explainer = explainer_for(pipeline, background_sample(sample, schema) if background is None else background)
@@ -304,7 +453,7 @@ def global_importance(
     values, _ = explainer.values(Xt)
     n_outputs = values.shape[2]
     if explainer.classify and n_outputs > 2:
-        index = np.searchsorted(explainer.model.classes_, explainer.model.predict(Xt))
+        index = explainer.outputs(Xt).argmax(axis=1)
         magnitude = np.abs(values).mean(axis=(0, 2))
     else:
         index = np.full(len(Xt), n_outputs - 1)  # the positive class (or the only output)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn import metrics as skm
 
 SELECTION_METRICS = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "r2"}
@@ -34,10 +35,35 @@ def score(metric: str, y_true: np.ndarray, output: np.ndarray, classes: Sequence
     if metric == "r2":
         return float(skm.r2_score(y_true, output))
     if metric == "log_loss":
-        return float(skm.log_loss(y_true, output, labels=list(classes)))
+        return float(skm.log_loss(y_true, _probabilities(output), labels=list(classes)))
     if metric == "roc_auc":
         return _roc_auc(y_true, output, classes)
     raise ValueError(f"unknown metric {metric!r}")
+
+
+def code_score(metric: str, codes: np.ndarray, output: np.ndarray) -> float:
+    """``score`` for class codes 0..k-1 (or regression targets), without scikit-learn's input validation: the
+    search and the ensemble selection call it thousands of times on arrays they built themselves."""
+    if metric == "r2":
+        total = float(np.sum((codes - codes.mean()) ** 2))
+        return score(metric, codes, output, ()) if total == 0 else 1.0 - float(np.sum((codes - output) ** 2)) / total
+    if metric == "log_loss":
+        eps = np.finfo(output.dtype).eps
+        picked = np.clip(output[np.arange(len(codes)), codes.astype(int)], eps, 1 - eps)
+        return float(-np.mean(np.log(picked)))
+    if metric == "roc_auc" and output.ndim == 2 and output.shape[1] == 2:
+        positive = codes == 1
+        n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+        if not n_pos or not n_neg:
+            return float("nan")
+        ranks = rankdata(output[:, 1])
+        return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return score(metric, codes, output, range(output.shape[1]) if output.ndim == 2 else ())
+
+
+def _probabilities(output: np.ndarray) -> np.ndarray:
+    """Probabilities inside [0, 1]: a weighted mean of several models' can exceed 1 by a rounding error."""
+    return np.clip(output, 0.0, 1.0)
 
 
 def _roc_auc(y_true: np.ndarray, proba: np.ndarray, classes: Sequence[Any]) -> float:
@@ -67,7 +93,7 @@ def holdout_metrics(holdout: pd.DataFrame, problem_type: str, classes: Sequence[
             "r2": _number(float(skm.r2_score(y_true, y_pred))),
             "mape": _mape(y_true, y_pred),
         }
-    proba = holdout[[probability_column(c) for c in classes]].to_numpy()
+    proba = _probabilities(holdout[[probability_column(c) for c in classes]].to_numpy())
     with warnings.catch_warnings():  # a class absent from the held-out rows makes sklearn warn, not fail
         warnings.simplefilter("ignore", UserWarning)
         return {

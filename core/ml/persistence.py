@@ -2,19 +2,25 @@
 pipelines are made of (a tampered or foreign file is refused before any object is built).
 
 A file holds the portable part of a pipeline only (scikit-learn types: see ``preprocessing.portable``), so it
-loads without this product; ``preprocessing.runtime`` puts the engine steps back in front."""
+loads without this product; ``preprocessing.runtime`` puts the engine steps back in front. A model with LightGBM
+or XGBoost members also needs those libraries where it is loaded (``required_packages``)."""
 
 from __future__ import annotations
 
 import zipfile
+from collections import OrderedDict
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import skops.io as sio
+from lightgbm import Booster, LGBMClassifier, LGBMRegressor
 from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
 from sklearn.pipeline import Pipeline
 from sklearn.tree._tree import Tree
+from sklearn.utils import Bunch
+from xgboost import Booster as XGBBooster
+from xgboost import XGBClassifier, XGBRegressor
 
 from core.errors import InvalidInput, Problem
 from core.ml.preprocessing import DatetimeParts, FrameCoercer, TextTokens, portable
@@ -25,20 +31,46 @@ def _qualified(cls: type) -> str:
 
 
 # Types skops does not trust by default but our pipelines legitimately contain (our own classes: in files saved
-# before the portable split); everything else is refused.
+# before the portable split; the ensemble's ``Bunch`` of members; LightGBM and XGBoost estimators, whose boosters
+# skops stores as the libraries' own text / JSON model, not pickled); everything else is refused.
 TRUSTED_TYPES: frozenset[str] = frozenset(
-    _qualified(cls) for cls in (FrameCoercer, DatetimeParts, TextTokens, TreePredictor, Tree, np.dtype)
+    _qualified(cls)
+    for cls in (
+        FrameCoercer,
+        DatetimeParts,
+        TextTokens,
+        TreePredictor,
+        Tree,
+        np.dtype,
+        Bunch,
+        OrderedDict,
+        LGBMClassifier,
+        LGBMRegressor,
+        Booster,
+        XGBClassifier,
+        XGBRegressor,
+        XGBBooster,
+    )
 )
+# Packages a model file needs besides scikit-learn, skops, pandas and numpy, by the module its types come from.
+EXTRA_PACKAGES: dict[str, str] = {"lightgbm": "lightgbm", "xgboost": "xgboost-cpu"}
 
 
 def library_versions() -> dict[str, str]:
     """Versions a saved model depends on (shown with the model; a different scikit-learn may not load it)."""
-    return {name: version(name) for name in ("scikit-learn", "shap", "skops", "numpy", "pandas")}
+    names = ("scikit-learn", "shap", "skops", "numpy", "pandas", *EXTRA_PACKAGES.values())
+    return {name: version(name) for name in names}
+
+
+def required_packages(data: bytes) -> list[str]:
+    """Packages a model file needs beyond scikit-learn, skops, pandas and numpy (LightGBM / XGBoost members)."""
+    modules = {name.split(".")[0] for name in sio.get_untrusted_types(data=data)}
+    return sorted(EXTRA_PACKAGES[m] for m in modules if m in EXTRA_PACKAGES)
 
 
 def model_to_bytes(pipeline: Pipeline) -> bytes:
     """The skops serialization of the portable part of a fitted pipeline."""
-    return sio.dumps(portable(pipeline))
+    return sio.dumps(portable(pipeline), compression=zipfile.ZIP_DEFLATED)  # an ensemble's schema.json is large
 
 
 def model_from_bytes(data: bytes) -> Pipeline:

@@ -11,6 +11,7 @@ from sklearn.pipeline import Pipeline
 
 from core.errors import InvalidInput, Problem
 from core.ml.coerce import coerce_column, value_problem
+from core.ml.ensemble import predict_output
 from core.ml.metrics import probability_column
 from core.ml.schema import ModelSchema
 
@@ -57,12 +58,13 @@ def check_input(
 def predict_frame(pipeline: Pipeline, schema: ModelSchema, df: pd.DataFrame) -> pd.DataFrame:
     """``prediction`` (+ ``probability_<class>`` per class for classifiers), indexed like ``df``.
 
-    The input is transformed once; the predicted class is the most probable one, as ``pipeline.predict``."""
-    Xt = pipeline[:-1].transform(df[schema.feature_names])
+    The input is transformed once (per preprocessing, for an ensemble); the predicted class is the most probable
+    one, as ``pipeline.predict``."""
+    output = predict_output(pipeline, df[schema.feature_names])
     model = pipeline[-1]
     if schema.problem_type == "regression":
-        return pd.DataFrame({"prediction": model.predict(Xt)}, index=df.index)
-    proba = model.predict_proba(Xt)
+        return pd.DataFrame({"prediction": output}, index=df.index)
+    proba = output
     out = pd.DataFrame({"prediction": model.classes_[np.argmax(proba, axis=1)]}, index=df.index)
     for j, label in enumerate(model.classes_):
         out[probability_column(label)] = proba[:, j]

@@ -42,6 +42,9 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: Any = None) -> FrameCoercer:
         return self
 
+    def __sklearn_is_fitted__(self) -> bool:
+        return True  # stateless
+
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         kinds = self.kinds or {}
         return pd.DataFrame({c: coerce_column(X[c], k)[0] for c, k in kinds.items()}, index=X.index)
@@ -57,6 +60,9 @@ class ModelInputs(TransformerMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> ModelInputs:
         return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True  # stateless
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         kinds = self.kinds or {}
@@ -151,14 +157,37 @@ def engine_steps(kinds: dict[str, str]) -> list[tuple[str, Any]]:
     return [("coerce", FrameCoercer(dict(kinds))), ("inputs", ModelInputs(dict(kinds)))]
 
 
+# Kinds whose transformer maps each input column to exactly one output column, per style: they share one
+# transformer (``g_<kind>``), which keeps a model file small (skops writes every transformer of every fold model).
+_ONE_TO_ONE: dict[str, tuple[str, ...]] = {
+    "tree": ("numeric", "boolean", "datetime", "categorical"),
+    "linear": ("numeric", "datetime", "boolean"),
+}
+
+
+def preprocessor(schema: ModelSchema, style: Style) -> ColumnTransformer:
+    """The portable part's ``prep``, reading the engine steps' output: one shared transformer per one-to-one kind
+    (``g_<kind>``), one per other feature (``c<i>``: one-hot columns, text tokens)."""
+    grouped: dict[str, list[str]] = {}
+    single: list[tuple[str, Any, str | list[str]]] = []
+    for i, f in enumerate(schema.features):
+        if f.kind in _ONE_TO_ONE[style]:
+            kind = "numeric" if f.kind == "datetime" else f.kind  # date parts are numbers
+            grouped.setdefault(kind, []).extend(_inputs_of(f.name, f.kind))
+        else:
+            single.append((f"c{i}", _column_step(f.kind, style), _inputs_of(f.name, f.kind)))
+    shared = [(f"g_{kind}", _column_step(kind, style), columns) for kind, columns in grouped.items()]
+    return ColumnTransformer([*shared, *single], remainder="drop", sparse_threshold=0.0)
+
+
+def engine_head(schema: ModelSchema) -> Pipeline:
+    """The engine steps alone (stateless): raw rows in, what ``preprocessor`` reads out."""
+    return Pipeline(engine_steps({f.name: f.kind for f in schema.features}))
+
+
 def build_preprocessor(schema: ModelSchema, style: Style) -> list[tuple[str, Any]]:
     """Pipeline steps (engine steps, then one transformer per feature) ahead of the estimator."""
-    columns = ColumnTransformer(
-        [(f"c{i}", _column_step(f.kind, style), _inputs_of(f.name, f.kind)) for i, f in enumerate(schema.features)],
-        remainder="drop",
-        sparse_threshold=0.0,
-    )
-    return [*engine_steps({f.name: f.kind for f in schema.features}), ("prep", columns)]
+    return [*engine_steps({f.name: f.kind for f in schema.features}), ("prep", preprocessor(schema, style))]
 
 
 def portable(pipeline: Pipeline) -> Pipeline:
@@ -178,10 +207,18 @@ def runtime(saved: Pipeline, kinds: dict[str, str]) -> Pipeline:
 def feature_sources(pipeline: Pipeline) -> list[str]:
     """For each model input feature of a fitted pipeline, the original column it came from (transformer
     ``c<i>`` encodes the i-th feature)."""
-    columns: ColumnTransformer = pipeline.named_steps["prep"]
-    names = list(pipeline.named_steps["coerce"].kinds)
+    return prep_sources(pipeline.named_steps["prep"], list(pipeline.named_steps["coerce"].kinds))
+
+
+def prep_sources(columns: ColumnTransformer, names: list[str]) -> list[str]:
+    """``feature_sources`` of one fitted ``prep``: transformer ``c<i>`` encodes ``names[i]``; a shared ``g_<kind>``
+    one maps each input column (a feature, or one of its date parts) to one output column."""
+    owner = {part_column(n, p): n for n in names for p in DATETIME_PARTS} | {n: n for n in names}
+    inputs = {name: cols for name, _, cols in columns.transformers_}
     sources: list[str] = []
     for name, part in sorted(columns.output_indices_.items(), key=lambda item: item[1].start):
-        if name.startswith("c") and name[1:].isdigit():
+        if name.startswith("g_"):
+            sources.extend(owner[c] for c in inputs[name])
+        elif name.startswith("c") and name[1:].isdigit():
             sources.extend([names[int(name[1:])]] * (part.stop - part.start))
     return sources

@@ -206,7 +206,8 @@ def training_warnings(
         if counts.iloc[-1] / counts.iloc[0] < IMBALANCE_RATIO:
             notes.append(
                 f"Classes are imbalanced (smallest {counts.index[-1]!r}: {counts.iloc[-1]} rows, largest "
-                f"{counts.index[0]!r}: {counts.iloc[0]} rows); training weights the classes to compensate."
+                f"{counts.index[0]!r}: {counts.iloc[0]} rows); training also tries models that weight the classes "
+                "to compensate."
             )
     rows = df.loc[y.index]
     for name in chosen:

@@ -137,6 +137,7 @@ class TrainingService(Service):
             self._check_name(session, actor, request, [], "forecast")
             long = to_history(plan.frame(), request)
             return forecast_verdict(long, request)
+        from core.ml.candidates import allowed_families
         from core.ml.problem import check_target, infer_problem_type, resolve_columns, training_warnings
 
         features = resolve_columns(plan.common_columns(), request.target, request.features, request.id_column)
@@ -146,6 +147,7 @@ class TrainingService(Service):
         if plan.parent:
             _same_setup(request, plan.parent, features, chosen)
         check_target(y, chosen)
+        allowed_families(chosen, [request.algorithm] if request.algorithm else None)  # an unknown name: refused
         self._check_name(session, actor, request, features, chosen)
         named = list(request.features) if request.features is not None else None
         warnings = training_warnings(frame, request.target, named, request.id_column, chosen)

@@ -28,7 +28,7 @@ EXPLAIN_ROWS = 2000  # rows explained at training time (the explain job lets the
 
 
 def _versions() -> dict[str, str]:
-    names = ("scikit-learn", "shap", "pandas", "numpy", "skops")
+    names = ("scikit-learn", "shap", "pandas", "numpy", "skops", "lightgbm", "xgboost-cpu")
     return {
         "python": platform.python_version(),
         "dataml-studio": APP_VERSION,
@@ -47,6 +47,8 @@ def _details(outcome: TrainOutcome, plan: TrainingPlan) -> ModelDetails:
         versions=_versions(),
         cv_metric=outcome.metric_name,
         holdout_rows=outcome.holdout_rows,
+        algorithm=plan.request.algorithm,
+        trials=outcome.trials,
     )
 
 
@@ -65,7 +67,8 @@ def train_tabular(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         plan.dataset.column_types,
         request.problem_type,
     )
-    outcome = train_tabular(frame, schema, request.time_budget_s, ctx, n_jobs=1)  # the web server shares the cores
+    algorithms = [request.algorithm] if request.algorithm else None
+    outcome = train_tabular(frame, schema, request.time_budget_s, ctx, n_jobs=1, algorithms=algorithms)  # one core
     background = background_sample(frame.drop(index=outcome.holdout.index), schema)  # training rows only
     importance = None
     if request.explain:

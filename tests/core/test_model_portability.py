@@ -103,7 +103,15 @@ def test_downloaded_model_predicts_the_same_in_a_clean_environment(clean_python:
             admin, name="customers", filename="customers.csv", data=csv(frame), template_id=template.id
         )
         job = eng.training.submit(
-            admin, TrainRequest(dataset_id=dataset.id, name="label", target="label", time_budget_s=1, explain=False)
+            admin,
+            TrainRequest(
+                dataset_id=dataset.id,
+                name="label",
+                target="label",
+                time_budget_s=1,
+                explain=False,
+                algorithm="gradient_boosting",  # scikit-learn only: LightGBM / XGBoost members need their libraries
+            ),
         )
         assert job.status == "succeeded", job.error
         assert job.result is not None
@@ -116,6 +124,7 @@ def test_downloaded_model_predicts_the_same_in_a_clean_environment(clean_python:
         assert set(elsewhere["untrusted"]) <= {
             "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
             "sklearn.tree._tree.Tree",
+            "sklearn.utils._bunch.Bunch",
             "numpy.dtype",
         }
     finally:

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_iris, make_moons
-from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
 
 from core import Conflict, Engine, InvalidInput, JobStatus, PermissionDenied
 from core.entities import TrainRequest
 from core.ml import explain_one, explainer_for
+from core.ml.explain import is_tree_model
 from core.storage.repositories import jobs as job_repo
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 from tests.core.test_training_service import csv, model_id
@@ -51,7 +51,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]
         iris_set = eng.datasets.upload(admin, name="iris", filename="iris.csv", data=csv(flowers))
         jobs = [
             eng.training.submit(
-                admin, TrainRequest(dataset_id=moon_set.id, name="moons", target="label", time_budget_s=3)
+                admin,
+                TrainRequest(
+                    dataset_id=moon_set.id, name="moons", target="label", time_budget_s=3, algorithm="gradient_boosting"
+                ),
             ),
             eng.training.submit(
                 admin,
@@ -103,7 +106,7 @@ def test_binary_summary_draws_the_positive_class_curve(world) -> None:
 def test_tree_shap_values_with_the_base_value_add_up_to_the_model_output(world) -> None:
     eng, admin, model = world.engine, world.admin, world.moons
     pipeline = eng.models.pipeline(admin, model.id)
-    assert isinstance(pipeline[-1], HistGradientBoostingClassifier | RandomForestClassifier | ExtraTreesClassifier)
+    assert is_tree_model(pipeline)  # trained as gradient boosting only: explained without a background
     frame = eng.datasets.frame(admin, world.moon_set.id)
     for i in range(0, 600, 60):
         assert model.schema is not None
