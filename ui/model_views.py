@@ -78,7 +78,7 @@ def leaderboard_table(board: pd.DataFrame, metric: str) -> pd.DataFrame:
     def text(values: pd.Series, digits: int) -> pd.Series:
         return values.map(lambda v: "—" if pd.isna(v) else f"{v:.{digits}f}")
 
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "rank": board["rank"].map(lambda r: "—" if pd.isna(r) else str(int(r))),
             "family": board["family"],
@@ -90,6 +90,10 @@ def leaderboard_table(board: pd.DataFrame, metric: str) -> pd.DataFrame:
             "settings": board["params"],
         }
     )
+    if "weight" in board.columns:  # leaderboards since the ensemble search: trial numbers and ensemble weights
+        table.insert(1, "trial", board["trial"].map(lambda t: "—" if pd.isna(t) or t == 0 else f"#{int(t)}"))
+        table.insert(3, "weight", text(board["weight"], 2))
+    return table
 
 
 def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
@@ -102,7 +106,8 @@ def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
     metric = CV_METRICS.get(summary.cv_metric, summary.cv_metric)
     st.caption(
         f"Every candidate tried, best first, by {metric} averaged over cross-validation folds of the "
-        "training rows. Rank 1 was refit on all training rows and became this model."
+        "training rows. Rank 1 became this model: an ensemble (its members follow it, with their weights) or the "
+        "best single candidate; the fold models it was cross-validated with make it, without a refit."
     )
     board = summary.leaderboard
     st.dataframe(leaderboard_table(board, metric), hide_index=True, key="models_leaderboard", placeholder="")

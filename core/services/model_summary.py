@@ -91,9 +91,12 @@ def _facts(model: Model, dataset_names: Mapping[str, str]) -> pd.DataFrame:
             filter(None, [d.chosen_family or "—", f"({chosen['params']})" if chosen.get("params") else ""])
         ),
         "Selection": f"best {CV_METRICS.get(d.cv_metric, d.cv_metric)} ({better} is better) averaged over "
-        "cross-validation folds of the training rows; refit on them, then scored once on the held-out rows"
+        "cross-validation folds of the training rows (a single candidate or an ensemble of the best); its fold "
+        "models make the model, scored once on the held-out rows"
         if d.cv_metric
         else "—",
+        "Search": f"{d.trials} candidates cross-validated" if d.trials else "—",
+        "Algorithm": f"{d.algorithm} only (as requested)" if d.algorithm else "—",
         "Dataset": model.dataset_name,
         "Training datasets": _names(model.datasets, dataset_names),
         "Training rows": f"{d.train_rows:,}",

@@ -3,6 +3,7 @@ cancel. One workspace per module (training is the slow part), inline jobs."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,7 +17,7 @@ from sklearn import metrics as skm
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
 from core import ColumnSpec, Conflict, Engine, InvalidInput, Job, NotFound
-from core.entities import TrainRequest
+from core.entities import ModelDetails, TrainRequest
 from core.ml import model_from_bytes
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 
@@ -318,6 +319,23 @@ def test_column_choices_the_job_would_fail_on_are_refused_at_submit(world, featu
         dataset_id=world.first.id, name="x", target="diagnosis", features=features, id_column=id_column
     )
     assert _refused_before_queueing(world, request).message == sentence
+
+
+def test_an_unknown_algorithm_is_refused_at_submit(world) -> None:
+    request = TrainRequest(dataset_id=world.first.id, name="x", target="diagnosis", algorithm="catboost")
+    refused = _refused_before_queueing(world, request)
+    assert refused.message.startswith("Unknown algorithm; choose from gradient_boosting")
+    assert [(p.field, p.value) for p in refused.problems] == [("algorithm", "catboost")]
+
+
+def test_details_record_the_search_and_older_rows_load_without_it(world) -> None:
+    details = world.models["classifier"].details
+    searched = [r for r in details.leaderboard if r["trial"] and r["folds"]]  # not the ensemble row, nor "not run"
+    assert details.algorithm is None and details.trials == len(searched) > 1
+    stored = details.to_dict()
+    assert json.dumps(ModelDetails.from_dict(json.loads(json.dumps(stored))).to_dict()) == json.dumps(stored)
+    older = ModelDetails.from_dict({k: v for k, v in stored.items() if k not in ("algorithm", "trials")})
+    assert (older.algorithm, older.trials, older.cv_metric) == (None, 0, details.cv_metric)
 
 
 def test_a_table_with_nothing_but_the_target_and_an_id_is_refused_at_submit(world) -> None:
