@@ -66,14 +66,16 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   ``parent_model_id`` continues a model: same name, target, features, id column and problem type; trained on the
   parent's datasets plus the new one (a new version). A name is one predictor: check and submit raise Conflict
   when the name's latest version has another target, feature columns (forecast: time column) or problem type. A
-  regression on a dataset with a date column warns "this looks like a time series"
+  regression on a dataset with a date column warns "this looks like a time series". ``algorithm`` (tabular: one
+  of ``core.ml.candidates.ALGORITHMS``) restricts the search to that family; an unknown name is InvalidInput
 - ``eng.models``: list(problem_types=None), get -> Model (typed: ``schema`` a ModelSchema for tabular models,
-  ``forecast`` a ForecastSpec for forecasters, ``details`` ModelDetails, ``datasets`` its training datasets in
-  order, ``files`` its files by role: model, holdout, background, importance), pipeline (skops, trusted types),
-  holdout -> DataFrame ``row, y_true, y_pred[, probability_<class>]``; summary -> ModelSummary (holdout, metrics,
-  metrics_frame(), cv_metric, leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings, importance: all
-  the Models page shows); schema_json -> bytes; download -> skops
-  bytes (``models:download``; scikit-learn types only: loads with skops.io alone, dates as ``<name>__year`` …);
+  ``forecast`` a ForecastSpec for forecasters, ``details`` ModelDetails (tabular: leaderboard, algorithm,
+  trials ...), ``datasets`` its training datasets in order, ``files`` its files by role: model, holdout,
+  background, importance), pipeline (skops, trusted types), holdout -> DataFrame ``row, y_true,
+  y_pred[, probability_<class>]``; summary -> ModelSummary (holdout, metrics, metrics_frame(), cv_metric,
+  leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings, importance: all the Models page shows);
+  schema_json -> bytes; download -> skops bytes (``models:download``; loads with skops.io and scikit-learn, plus
+  lightgbm / xgboost-cpu when it has such members; dates as ``<name>__year`` …);
   background -> DataFrame | None (the ≤ 100 training rows explanations are relative to; None before they were
   kept); importance -> Importance | None (table, per-row SHAP ``values`` in long form,
   rows, output_space, source); feature_importance -> DataFrame ``feature, mean_abs_shap`` on original columns;
