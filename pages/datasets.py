@@ -143,6 +143,7 @@ with files_tab, guard():
         ),
         hide_index=True,
         key="dataset_versions_table",
+        placeholder="",
     )
 
 if actor.can("datasets:write"):
