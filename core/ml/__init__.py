@@ -36,11 +36,10 @@ from core.ml.explain import (
     background_sample,
     explain_one,
     explainer_for,
-    global_importance,
-    importance_rows,
     output_space,
     top_reasons,
 )
+from core.ml.importance import global_importance, importance_rows
 from core.ml.metrics import confusion_frame, holdout_metrics, pr_curves, residuals_frame, roc_curves
 from core.ml.persistence import library_versions, load_model, model_from_bytes, model_to_bytes, save_model
 from core.ml.predict import check_input, predict_frame

@@ -22,7 +22,7 @@ from core.ml import (
     predict_frame,
     top_reasons,
 )
-from core.ml import explain as explain_module
+from core.ml import importance as importance_module
 from core.ml.candidates import Candidate, build_pipeline
 from core.ml.preprocessing import build_preprocessor
 
@@ -152,7 +152,7 @@ def test_top_reasons_explain_every_row_of_a_big_forest_batch(frames, data, monke
     pipeline = _fit(df, schema, "RandomForest")
     # A forest "too big" for global importance to explain the whole batch, without the minutes a really big one
     # takes: the time budget that sizes global importance shrinks instead of the forest growing.
-    monkeypatch.setattr(explain_module, "IMPORTANCE_SECONDS", 0.001)
+    monkeypatch.setattr(importance_module, "IMPORTANCE_SECONDS", 0.001)
     assert importance_rows(pipeline, len(df)) < len(df)
     rows = df[schema.feature_names].sample(frac=1.0, random_state=2)
     predictions = predict_frame(pipeline, schema, rows)["prediction"]
