@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.forecasting import calibration
+from core.forecasting.prepare import to_dates
 
 _DATE_COLUMNS = ("ds", "cutoff")
 
@@ -142,7 +143,7 @@ def _frame_from_dict(data: dict[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame(data["data"], columns=data["columns"])
     for column in frame.columns:
         if column in _DATE_COLUMNS:
-            frame[column] = pd.to_datetime(frame[column])
+            frame[column] = to_dates(frame[column])
         elif column not in ("unique_id", "model") and frame[column].dtype == object:
             frame[column] = pd.to_numeric(frame[column])
     return frame

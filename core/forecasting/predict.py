@@ -106,7 +106,7 @@ def _periods_left(last: pd.Timestamp, freq: str, wanted: int) -> int:
 
     def fits(periods: int) -> bool:
         try:
-            pd.date_range(last, periods=periods + 1, freq=freq)
+            pd.date_range(last, periods=periods + 1, freq=freq, unit=last.unit)
             return True
         except (pd.errors.OutOfBoundsDatetime, OverflowError):
             return False
@@ -137,7 +137,7 @@ def _series_frame(
     frame = pd.DataFrame(
         {
             "unique_id": uid,
-            "ds": pd.date_range(last, periods=len(mean) + 1, freq=fit.freq)[1:],
+            "ds": pd.date_range(last, periods=len(mean) + 1, freq=fit.freq, unit=last.unit)[1:],
             "model": config.name,
             "forecast": mean,
         }

@@ -52,7 +52,7 @@ def fit_select(
     pooled: dict[str, list[float]] = defaultdict(list)
     metric_rows: list[dict[str, object]] = []
     cv_frames: list[pd.DataFrame] = []
-    for cv in cross_validate(long, plans, freq, horizon, n_jobs, ctx, (0.0, 0.9)):
+    for cv in cross_validate(long, plans, horizon, n_jobs, ctx, (0.0, 0.9)):
         plan = plans[cv.uid]
         history = values[cv.uid][: len(values[cv.uid]) - plan.n_windows * horizon]
         config, chosen_forecast, rows = _choose(cv, plan, mase_scale(history, plan.season_length), pooled)

@@ -382,7 +382,10 @@ class ForecastService(Service):
         if job.status != JobStatus.SUCCEEDED or not job.result:
             raise JobFailed(f"The forecast did not finish ({job.status}): {job.error or 'no result'}")
         data = self.engine.files.download(actor, job.result["file_id"])
-        frame = pd.read_csv(io.BytesIO(data), parse_dates=["ds"], dtype={"unique_id": str, "model": str})
+        from core.forecasting.prepare import to_dates
+
+        frame = pd.read_csv(io.BytesIO(data), dtype={"unique_id": str, "model": str, "ds": str})
+        frame["ds"] = to_dates(frame["ds"])  # dates before 1677 or after 2262 come back in seconds
         return self._restore_ids(actor, job.params["model_id"], frame)
 
     def _restore_ids(self, actor: Actor, model_id: str, frame: pd.DataFrame) -> pd.DataFrame:
