@@ -91,7 +91,7 @@ def _by_window(task: CvTask) -> list[CvTask]:
 def _cv_chunk(task: CvTask) -> pd.DataFrame:
     frame, plan, horizon, windows = task
     sf = StatsForecast(
-        models=[models.build(name, plan.season_length) for name in plan.candidates],
+        models=[models.build(name, plan.season_length, plan.seasons, plan.exogenous) for name in plan.candidates],
         freq=1,
         n_jobs=1,
         fallback_model=Naive(),

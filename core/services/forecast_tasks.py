@@ -26,7 +26,7 @@ def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     fit = fit_select(
         long,
         chosen.freq,
-        chosen.season_length,
+        None if "season length" in chosen.inferred else chosen.season_length,  # None: detected per series
         chosen.horizon,
         n_windows=N_WINDOWS,
         levels=DEFAULT_LEVELS,
