@@ -131,6 +131,16 @@ def _dates(last: pd.Timestamp, steps: int, freq: str) -> pd.DatetimeIndex:
     return pd.date_range(last, periods=steps + 1, freq=freq, unit=last.unit)[1:]
 
 
+def check_future(
+    fit: ForecastFit, long: pd.DataFrame, steps: int, series_ids: Sequence[str], future: pd.DataFrame | None
+) -> None:
+    """``InvalidInput`` when a fit with exogenous columns lacks future values for some forecast period."""
+    if fit.exogenous:
+        histories = {str(uid): g for uid, g in long.groupby("unique_id", sort=False)}
+        dates = {uid: _dates(histories[uid]["ds"].max(), steps, fit.freq) for uid in series_ids}
+        _exogenous(fit, histories, dates, future)
+
+
 def _exogenous(
     fit: ForecastFit,
     histories: dict[str, pd.DataFrame],

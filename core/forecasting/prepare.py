@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,8 +57,10 @@ def to_long(
     series_column: str | None = None,
     resample: bool = False,
     freq: str | None = None,
+    exogenous: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Validate ``df`` and return ``unique_id, ds, y`` sorted by series and time.
+    """Validate ``df`` and return ``unique_id, ds, y`` (and the ``exogenous`` columns, numeric and complete)
+    sorted by series and time.
 
     Raises ``InvalidInput`` listing unknown columns, unparseable or missing dates, non-numeric or
     missing target values, duplicate (series, time) pairs and irregular timestamps. With
@@ -68,19 +71,8 @@ def to_long(
     ``ds`` is in nanoseconds, or in seconds (``datetime64[s]``) for dates before 1677 or after 2262 and
     for histories longer than ``NANOSECOND_SPAN_YEARS``: pandas' nanoseconds cannot represent those.
     """
-    _check_columns(df, time_column, target, series_column)
-    ds, date_problems = _parse_dates(df[time_column], time_column)
-    y, target_problems = _parse_target(df[target], target)
-    if series_column is None:
-        ids = pd.Series(str(target), index=df.index)
-        id_problems: list[Problem] = []
-    else:
-        ids, id_problems = _parse_ids(df[series_column], series_column)
-    problems = date_problems + target_problems + id_problems
-    if problems:
-        raise InvalidInput(_summary(problems, "rows cannot be used"), problems)
-    long = pd.DataFrame({"unique_id": ids.to_numpy(), "ds": _fitting_unit(ds).to_numpy(), "y": y.to_numpy()})
-    long["row"] = np.arange(1, len(long) + 1)
+    _check_columns(df, time_column, target, series_column, exogenous)
+    long = _parsed(df, time_column, series_column, str(target), {"y": target, **{c: c for c in exogenous}})
     _check_duplicates(long, series_column or "series", time_column)
     long = long.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
     if long.empty:
@@ -95,6 +87,40 @@ def to_long(
         )
     long = long.drop(columns="row")
     return _resample(long, freq) if irregular else long
+
+
+def future_values(
+    df: pd.DataFrame, time_column: str, series_column: str | None, exogenous: Sequence[str], single_id: str
+) -> pd.DataFrame:
+    """``unique_id, ds`` and the exogenous columns of a table of future values (checked like ``to_long``;
+    without a series column the rows belong to the single series ``single_id``)."""
+    _check_columns(df, time_column, None, series_column, exogenous)
+    return _parsed(df, time_column, series_column, single_id, {c: c for c in exogenous}).drop(columns="row")
+
+
+def _parsed(
+    df: pd.DataFrame, time_column: str, series_column: str | None, single_id: str, numbers: dict[str, str]
+) -> pd.DataFrame:
+    """``unique_id, ds, row`` and the numeric columns ``numbers`` (output name -> input column); every bad
+    cell and duplicate (series, time) pair is reported at once."""
+    ds, problems = _parse_dates(df[time_column], time_column)
+    if series_column is None:
+        ids = pd.Series(single_id, index=df.index)
+    else:
+        ids, id_problems = _parse_ids(df[series_column], series_column)
+        problems += id_problems
+    parsed = {}
+    for name, column in numbers.items():
+        parsed[name], number_problems = _parse_number(df[column], column, "target value" if name == "y" else "value")
+        problems += number_problems
+    if problems:
+        raise InvalidInput(_summary(problems, "rows cannot be used"), problems)
+    long = pd.DataFrame({"unique_id": ids.to_numpy(), "ds": _fitting_unit(ds).to_numpy()})
+    for name, values in parsed.items():
+        long[name] = values.to_numpy()
+    long["row"] = np.arange(1, len(long) + 1)
+    _check_duplicates(long, series_column or "series", time_column)
+    return long
 
 
 def infer_frequency(long: pd.DataFrame) -> str:
@@ -171,15 +197,15 @@ def _check_grid_size(long: pd.DataFrame, freq: str) -> None:
         )
 
 
-def _check_columns(df: pd.DataFrame, time_column: str, target: str, series_column: str | None) -> None:
-    problems = [
-        Problem("unknown column", field=name)
-        for name in (time_column, target, series_column)
-        if name is not None and name not in df.columns
-    ]
-    chosen = [name for name in (time_column, target, series_column) if name is not None]
+def _check_columns(
+    df: pd.DataFrame, time_column: str, target: str | None, series_column: str | None, exogenous: Sequence[str] = ()
+) -> None:
+    chosen = [name for name in (time_column, target, series_column, *exogenous) if name is not None]
+    problems = [Problem("unknown column", field=name) for name in chosen if name not in df.columns]
     if not problems and len(set(chosen)) < len(chosen):
-        problems.append(Problem("the time, target and series columns must be different", field=target))
+        problems.append(
+            Problem("the time, target, series and exogenous columns must be different", field=target or time_column)
+        )
     if problems:
         raise InvalidInput("Some chosen columns cannot be used.", problems)
 
@@ -258,12 +284,12 @@ def to_dates(values: pd.Series) -> pd.Series:
         return pd.Series(np.array([np.datetime64(str(v), "s") for v in values]), index=values.index)
 
 
-def _parse_target(column: pd.Series, name: str) -> tuple[pd.Series, list[Problem]]:
+def _parse_number(column: pd.Series, name: str, what: str) -> tuple[pd.Series, list[Problem]]:
     values = column.reset_index(drop=True)
     if pd.api.types.is_bool_dtype(values):
         values = values.astype(float)
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    problems = _row_problems(values.isna(), "missing target value", name, values)
+    problems = _row_problems(values.isna(), f"missing {what}", name, values)
     problems += _row_problems(values.notna() & numbers.isna(), "not a number", name, values)
     problems += _row_problems(np.isinf(numbers), "infinite value", name, values)
     return numbers, problems
@@ -323,9 +349,9 @@ def _irregular_problems(long: pd.DataFrame, freq: str) -> list[Problem]:
 def _resample(long: pd.DataFrame, freq: str) -> pd.DataFrame:
     parts = []
     for uid, group in long.groupby("unique_id", sort=False):
-        y = group.set_index("ds")["y"].resample(freq).mean().interpolate(method="linear")
-        parts.append(pd.DataFrame({"unique_id": uid, "ds": y.index, "y": y.to_numpy()}))
-    return pd.concat(parts, ignore_index=True)
+        values = group.drop(columns="unique_id").set_index("ds").resample(freq).mean().interpolate(method="linear")
+        parts.append(values.reset_index().assign(unique_id=uid))
+    return pd.concat(parts, ignore_index=True)[list(long.columns)]
 
 
 def _summary(problems: list[Problem], tail: str) -> str:

@@ -32,6 +32,7 @@ def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         levels=DEFAULT_LEVELS,
         ctx=ctx,
         n_jobs=job_cores(),
+        exogenous=request.exogenous,
     )
     ctx.check()
     board = fit.leaderboard
@@ -42,6 +43,7 @@ def train_forecast(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         "target": request.target,
         "series_column": request.series_column,
         "resample": request.resample,
+        "exogenous": list(request.exogenous),
         "fit": fit.to_dict(),
     }
     details = {
@@ -84,6 +86,7 @@ def forecast_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         params["steps"],
         params["series_ids"],
         params["levels"],
+        params.get("future_dataset_id"),
         ctx=ctx,
         job_id=ctx.job.id,
     )

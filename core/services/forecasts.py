@@ -48,7 +48,7 @@ def history(engine: Engine, actor: Actor, request: TrainRequest) -> pd.DataFrame
 
     if not request.time_column:
         raise InvalidInput("Forecasting needs a time column.", [Problem("required", field="time_column")])
-    columns = [c for c in (request.time_column, request.target, request.series_column) if c]
+    columns = [c for c in (request.time_column, request.target, request.series_column, *request.exogenous) if c]
     frame = engine.datasets.frame(actor, request.dataset_id, list(dict.fromkeys(columns)))
     return to_long(
         frame,
@@ -57,6 +57,7 @@ def history(engine: Engine, actor: Actor, request: TrainRequest) -> pd.DataFrame
         request.series_column,
         resample=request.resample,
         freq=request.frequency,
+        exogenous=request.exogenous,
     )
 
 
@@ -138,6 +139,8 @@ class _Request:
     series_ids: list[str]
     levels: list[int]
     all_series: bool
+    future: pd.DataFrame | None  # exogenous values of the forecast periods
+    future_dataset_id: str | None
 
 
 def _when(stamp: pd.Timestamp) -> str:
@@ -170,6 +173,7 @@ class ForecastService(Service):
             series_column=spec.get("series_column"),
             resample=bool(spec.get("resample")),
             frequency=spec["fit"]["freq"],
+            exogenous=tuple(spec["fit"].get("exogenous", ())),
         )
 
     def check(self, actor: Actor, request: TrainRequest) -> dict[str, Any]:
@@ -249,10 +253,12 @@ class ForecastService(Service):
             notes=fit.notes,
         )
 
-    def _checked(self, actor: Actor, model_id: str, steps: Any, series_ids: Any, level: Any) -> _Request:
+    def _checked(
+        self, actor: Actor, model_id: str, steps: Any, series_ids: Any, level: Any, future_dataset_id: str | None
+    ) -> _Request:
         """Everything about a forecast request that can be wrong, each with one clear sentence."""
         from core.forecasting import ForecastFit
-        from core.forecasting.predict import check_steps
+        from core.forecasting.predict import check_future, check_steps
 
         model = self._model(actor, model_id)
         levels = list(level) if isinstance(level, list | tuple) else [level]
@@ -276,7 +282,28 @@ class ForecastService(Service):
         long = history(self.engine, actor, self._request(model))
         dates = dict(tuple(long.groupby("unique_id", sort=False)["ds"]))
         steps = check_steps(steps, [dates[uid] for uid in uids], fit.freq)
-        return _Request(model, fit, long, steps, uids, sorted({int(v) for v in levels}), wanted is None)
+        future = self._future(actor, model, future_dataset_id) if future_dataset_id else None
+        check_future(fit, long, steps, uids, future)
+        levels = sorted({int(v) for v in levels})
+        return _Request(model, fit, long, steps, uids, levels, wanted is None, future, future_dataset_id)
+
+    def _future(self, actor: Actor, model: Model, dataset_id: str) -> pd.DataFrame:
+        """The exogenous columns' future values from a dataset with the model's time (and series) column."""
+        from core.forecasting.prepare import future_values
+
+        spec = model.schema
+        exogenous = tuple(spec["fit"].get("exogenous", ()))
+        if not exogenous:
+            raise InvalidInput(f"{model.label} uses no exogenous columns, so it needs no future values.")
+        columns = [c for c in (spec["time_column"], spec.get("series_column"), *exogenous) if c]
+        frame = self.engine.datasets.frame(actor, dataset_id)
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise InvalidInput(
+                f"The future values lack the columns {', '.join(repr(c) for c in missing)}.",
+                [Problem("missing column", field=c) for c in missing],
+            )
+        return future_values(frame[columns], spec["time_column"], spec.get("series_column"), exogenous, spec["target"])
 
     def forecast(
         self,
@@ -285,26 +312,32 @@ class ForecastService(Service):
         steps: int = 12,
         series_ids: list[str] | None = None,
         level: tuple[int, ...] | list[int] = DEFAULT_LEVELS,
+        future_dataset_id: str | None = None,
         *,
         ctx: TaskContext | None = None,
         job_id: str | None = None,
     ) -> pd.DataFrame:
         """``unique_id, ds, model, forecast, lo-80, hi-80, lo-95, hi-95`` for ``steps`` periods after each series'
-        end (``series_ids`` None: all). Logged in the predictions log with the CSV kept as a result file of the
-        tenant; the frame's ``attrs`` hold ``file_id`` and ``log_id``."""
+        end (``series_ids`` None: all). A model trained with exogenous columns needs ``future_dataset_id``: a
+        dataset with the time column (and series column) and those columns for every forecast period. Logged in
+        the predictions log with the CSV kept as a result file of the tenant; the frame's ``attrs`` hold
+        ``file_id`` and ``log_id``."""
         from core.forecasting import forecast
 
         require(actor, "inference:run")
         started = time.perf_counter()
-        req = self._checked(actor, model_id, steps, series_ids, level)
+        req = self._checked(actor, model_id, steps, series_ids, level, future_dataset_id)
         n_jobs = job_cores() if len(req.series_ids) >= PARALLEL_FROM else 1
-        frame = forecast(req.long, req.fit, req.steps, req.series_ids, req.levels, n_jobs=n_jobs, ctx=ctx)
+        frame = forecast(
+            req.long, req.fit, req.steps, req.series_ids, req.levels, n_jobs=n_jobs, ctx=ctx, future=req.future
+        )
         model = req.model
         inputs = {
             "steps": req.steps,
             "levels": req.levels,
             "series_count": len(req.series_ids),
             "series": "all" if req.all_series else req.series_ids[:LOGGED_IDS],
+            "future_dataset_id": req.future_dataset_id,
         }
         outputs = {
             "rows": len(frame),
@@ -357,15 +390,17 @@ class ForecastService(Service):
         steps: int = 12,
         series_ids: list[str] | None = None,
         level: tuple[int, ...] | list[int] = DEFAULT_LEVELS,
+        future_dataset_id: str | None = None,
     ) -> Job:
         """The same forecast as a job (progress, cancel, both cores for many series); read it with ``result``."""
         require(actor, "inference:run")
-        req = self._checked(actor, model_id, steps, series_ids, level)
+        req = self._checked(actor, model_id, steps, series_ids, level, future_dataset_id)
         params = {
             "model_id": req.model.id,
             "steps": req.steps,
             "levels": req.levels,
             "series_ids": None if req.all_series else req.series_ids,
+            "future_dataset_id": req.future_dataset_id,
         }
         count = f"{len(req.series_ids):,} series" if len(req.series_ids) > 1 else req.series_ids[0]
         return self.engine.jobs.submit(
