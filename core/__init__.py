@@ -71,13 +71,18 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   frequency that would cut a series into more than 100 periods per row);
   series(model_id); history(model_id) -> unique_id, ds, y; summary(model_id) -> ForecastSummary (settings,
   leaderboard, chosen model + CV MASE / sMAPE / RMSE per series, every candidate's errors, CV forecasts, notes);
-  forecast(model_id, steps=12, series_ids=None, level=(80, 95)) -> DataFrame ``unique_id, ds, model, forecast,
-  lo-80, hi-80, lo-95, hi-95`` (refits the chosen configuration per series; steps are limited to 10,000, 10×
-  the history, 2,000,000 rows in all and dates before 2262; logged with kind "forecast", the CSV
+  forecast(model_id, steps=12, series_ids=None, level=(80, 95), future_dataset_id=None) -> DataFrame ``unique_id,
+  ds, model, forecast, lo-80, hi-80, lo-95, hi-95`` (refits the chosen configuration per series: a median, mean or
+  error-weighted mean of ETS, ARIMA, Theta and CES, or one model; a model trained with ``exogenous`` columns
+  needs ``future_dataset_id``, a dataset with their values for every forecast period, and is refused without;
+  steps are limited to 10,000, 10× the history, 2,000,000 rows in all and, for histories held in nanoseconds,
+  dates before 2262; histories over 250 years or before 1677 are held in seconds (``datetime64[s]``);
+  logged with kind "forecast", the CSV
   kept as a result file; ``attrs`` file_id, log_id); submit(same arguments) -> Job ``forecast`` (result
   {"file_id", "log_id", "rows", "series"}); result(job_id) -> DataFrame. Training: ``eng.training.submit`` with
   ``TrainRequest(problem_type="forecast", time_column=..., target=..., series_column=None, frequency=None,
-  season_length=None, horizon=None, resample=False)`` -> Job ``train_forecast``
+  season_length=None, horizon=None, resample=False, exogenous=())`` -> Job ``train_forecast`` (season_length None:
+  each series' seasons are detected among the frequency's natural ones; MSTL joins for several)
 - ``eng.attribution`` (permissions ``attribution:read`` / ``attribution:submit`` / ``attribution:library``):
   reference library — add_reference(family=, filename=, data=) / add_references(family=, files=[(name, bytes)])
   (empty, over the upload limit, compressed archives and files already in the library are refused, a batch as a

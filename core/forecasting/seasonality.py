@@ -1,8 +1,9 @@
 """Season lengths a series shows, when the user gives none.
 
 Each frequency has its natural cycles (hourly data: a day and a week; daily data: a week and a year; monthly:
-a year). A cycle counts when the series' autocorrelation at that lag passes the classical 90 % test used by
-the M4 benchmarks (``|r_m| > 1.645 · sqrt((1 + 2 Σ_{k<m} r_k²) / n)``). A series too short to test keeps
+a year). A cycle counts when the autocorrelation of the series' first differences (a trend would swamp the
+raw series' autocorrelations) at that lag passes the classical 90 % test used by the M4 benchmarks
+(``|r_m| > 1.645 · sqrt((1 + 2 Σ_{k<m} r_k²) / n)``). A series too short to test keeps
 the natural season (the models then decide), so detection only ever removes a season the data lacks.
 """
 
@@ -32,7 +33,7 @@ def natural_seasons(freq: str) -> tuple[int, ...]:
 
 def seasonal(y: np.ndarray, lag: int) -> bool | None:
     """Whether ``y`` shows a cycle of ``lag`` (None: too short to tell)."""
-    y = np.asarray(y, dtype=float)
+    y = np.diff(np.asarray(y, dtype=float))
     n = len(y)
     if lag < 2 or n < MIN_CYCLES * lag:
         return None
