@@ -1,10 +1,11 @@
 """Season lengths a series shows, when the user gives none.
 
 Each frequency has its natural cycles (hourly data: a day and a week; daily data: a week and a year; monthly:
-a year). A cycle counts when the autocorrelation of the series' first differences (a trend would swamp the
-raw series' autocorrelations) at that lag passes the classical 90 % test used by the M4 benchmarks
-(``|r_m| > 1.645 · sqrt((1 + 2 Σ_{k<m} r_k²) / n)``). A series too short to test keeps
-the natural season (the models then decide), so detection only ever removes a season the data lacks.
+a year). A cycle counts when the autocorrelation of the series' first differences at that lag passes the
+classical 90 % test used by the M4 benchmarks (``|r_m| > 1.645 · sqrt((1 + 2 Σ_{k<m} r_k²) / n)``): a trend
+would swamp the raw series' autocorrelations. A longer cycle is tested on differences at the shorter one it
+contains (a week holds 7 days). A series too short to test keeps the natural season (the models then
+decide), so detection only ever removes a season the data lacks.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ def natural_seasons(freq: str) -> tuple[int, ...]:
     return (first, *longer) if first > 1 else ()
 
 
-def seasonal(y: np.ndarray, lag: int) -> bool | None:
-    """Whether ``y`` shows a cycle of ``lag`` (None: too short to tell)."""
-    y = np.diff(np.asarray(y, dtype=float))
+def seasonal(y: np.ndarray, lag: int, difference: int = 1) -> bool | None:
+    """Whether ``y`` shows a cycle of ``lag`` (None: too short to tell) in its differences at ``difference``
+    (a longer cycle is tested after differencing out the shorter one it contains: a week holds 7 days)."""
+    y = np.asarray(y, dtype=float)
+    y = y[difference:] - y[:-difference]
     n = len(y)
     if lag < 2 or n < MIN_CYCLES * lag:
         return None
@@ -51,6 +54,7 @@ def detect(y: np.ndarray, freq: str) -> tuple[int, tuple[int, ...]]:
     candidates = natural_seasons(freq)
     if not candidates:
         return 1, ()
-    shown = [lag for lag in candidates if seasonal(y, lag) is not False]
-    kept = [lag for lag in shown if lag == candidates[0] or seasonal(y, lag)]  # longer ones only when tested
+    first = candidates[0]
+    kept = [first] if seasonal(y, first) is not False else []
+    kept += [lag for lag in candidates[1:] if seasonal(y, lag, first)]  # longer ones only when shown
     return (kept[0] if kept else 1), tuple(kept)
