@@ -88,14 +88,17 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   (empty, over the upload limit, compressed archives and files already in the library are refused, a batch as a
   whole), list_references(family=None) -> [ReferenceSample], families() -> DataFrame ``family, samples,
   analysed, functions, bytes, last_added``, remove_reference(id), library() -> ReferenceLibrary | None (revision,
-  counts, ``stale``), rebuild_index() -> Job ``attribution_index`` (analyses new references once, saves the index
-  atomically; result {"revision", "samples", "families", "functions"}); samples — submit(filename, data) ->
+  counts, ``stale``), rebuild_index() -> Job ``attribution_index`` (analyses new references once, calibrates the
+  consensus on leave-one-out and leave-one-family-out answers, saves the index atomically; result {"revision",
+  "samples", "families", "functions"}); samples — submit(filename, data) ->
   AttributionSample (id = SHA-256; the same bytes return the existing sample; refused without an index; one
   ``attribution_run`` job per model, params {"sample_id", "model"}), get_sample, list_samples (``sample.state``),
   status(sample_id) -> {"status": {model: state}, "detailed_status": {model: {"phase_1": s, "phase_2": s}}} with
-  states pending | running | done | failed | revoked | not_applicable, results(sample_id) -> one dict per model
-  (model, model_version, sha256_hash, predicted_at, task_id, status, detailed_status, error_details,
-  prediction_results best first, explanation_results {summary, evidence, timings, index_revision}),
+  states pending | running | done | failed | revoked | not_applicable, results(sample_id) -> the consensus verdict
+  first (model "consensus": families best first combining the models' rankings, evidence {verdict (a family or
+  "unknown family"), confidence (calibrated when the index was built), agreed, disagreed, not_voting}), then one
+  dict per model (model, model_version, sha256_hash, predicted_at, task_id, status, detailed_status,
+  error_details, prediction_results best first, explanation_results {summary, evidence, timings, index_revision}),
   results_csv / results_json -> bytes, revoke(sample_id) (unfinished models' jobs cancelled, phases revoked, no
   result kept; Conflict once finished), delete(sample_id), versions() -> {engine, models, library_revision}
 
