@@ -124,6 +124,7 @@ def load_groups() -> dict[str, tuple[pd.DataFrame, str, int]]:
 def evaluate(long: pd.DataFrame, freq: str, horizon: int, n_jobs: int) -> pd.DataFrame:
     """One row per series: engine choice, holdout MASE of the engine and of each candidate, coverage."""
     m = season_length_for(freq)
+    long = long.reset_index(drop=True)  # the groups concatenate frames: labels repeat, and drop() goes by label
     test = long.groupby("unique_id").tail(horizon)
     train = long.drop(test.index)
     fit = fit_select(train, freq, None, horizon, levels=LEVELS, n_jobs=n_jobs)  # None: detected, as in the app
