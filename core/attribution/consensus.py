@@ -2,13 +2,14 @@
 **unknown family** when nothing in the library is close enough.
 
 Each family that some model ranks among its ``TOP_K`` is a candidate, described per model by its score, its
-score relative to that model's best, and whether it is that model's first choice. A logistic model over
-these features scores candidates (fitted on leave-one-out results over the reference library: each reference
-queried with itself hidden, its family as the label). Models that are not applicable (or failed) give zeros:
-they do not vote. A second logistic model turns the best candidate's features (its score, its lead over the
-next, how many models agree) into the probability that the answer is right; it is fitted on the same
-leave-one-out answers *and* on leave-one-family-out answers (each reference queried with its whole family
-hidden, where any answer is wrong), weighted equally. Below ``THRESHOLD`` the verdict is unknown family.
+score relative to that model's best, its rank and its lead over the best other family (see ``candidates``).
+A logistic model over these features scores candidates (fitted on leave-one-out results over the reference
+library: each reference queried with itself hidden, its family as the label). Models that are not applicable
+(or failed) give zeros: they do not vote. A second logistic model turns the best candidate's features (its
+logit, its lead over the next, how many models agree, its per-model features) into the probability that the
+answer is right; it is fitted on the same leave-one-out answers *and* on leave-one-family-out answers (each
+reference queried with its whole family hidden, where any answer is wrong), weighted equally. Below
+``THRESHOLD`` the verdict is unknown family.
 
 Both models are plain coefficients stored as JSON with the index revision (``ReferenceIndex.consensus``).
 """
@@ -38,34 +39,60 @@ THRESHOLD = 0.5
 MAX_CALIBRATION = 1500  # references queried when fitting (spread over families): bounds the index build time
 Rankings = dict[str, list[tuple[str, float]] | None]  # model -> families best first (None: does not vote)
 _PHASE_2 = (FunctionSimilarityModel(), StringsModel(), TlshModel())
-_FEATURES_PER_MODEL = 3
+_FEATURES_PER_MODEL = 5
+_PRODUCTS = 6
 
 
 def candidates(rankings: Rankings) -> tuple[list[str], np.ndarray]:
-    """Candidate families and their features (candidates × (3 per voter)): score, score ÷ the model's best,
-    first choice."""
+    """Candidate families and their features: per voter its score, score ÷ the model's best, first choice,
+    1 ÷ rank and lead over the best other family; then products that let one model's confidence weigh
+    another's answer (a linear model cannot otherwise say "trust functions when strings hesitate")."""
     families = list(dict.fromkeys(family for name in VOTERS for family, _ in (rankings.get(name) or [])[:TOP_K]))
     features = np.zeros((len(families), _FEATURES_PER_MODEL * len(VOTERS)))
     row = {family: i for i, family in enumerate(families)}
     for m, name in enumerate(VOTERS):
         ranked = rankings.get(name) or []
-        best = max((score for _, score in ranked[:1]), default=0.0)
+        best = ranked[0][1] if ranked else 0.0
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
         for rank, (family, score) in enumerate(ranked):
             if family in row:
                 i, base = row[family], _FEATURES_PER_MODEL * m
-                features[i, base] = score
-                features[i, base + 1] = score / best if best > 0 else 0.0
-                features[i, base + 2] = float(rank == 0)
-    return families, features
+                features[i, base : base + _FEATURES_PER_MODEL] = (
+                    score,
+                    score / best if best > 0 else 0.0,
+                    float(rank == 0),
+                    1.0 / (rank + 1),
+                    score - (second if rank == 0 else best),
+                )
+    f, s, t = (_FEATURES_PER_MODEL * m for m in range(len(VOTERS)))
+    products = np.column_stack(
+        [
+            features[:, f] * features[:, s],
+            features[:, f] * features[:, t],
+            features[:, s] * features[:, t],
+            features[:, f + 4] * features[:, f + 2],
+            features[:, s + 4] * features[:, s + 2],
+            features[:, f + 1] * features[:, s + 1],
+        ]
+    )
+    return families, np.hstack([features, products])
 
 
-def _confidence_features(logits: np.ndarray, rankings: Rankings, top: str) -> np.ndarray:
-    """The best candidate's logit, its lead over the next one, and the share and count of agreeing models."""
+def _confidence_features(
+    families: list[str], features: np.ndarray, logits: np.ndarray, rankings: Rankings, top: int
+) -> np.ndarray:
+    """The best candidate's logit, its lead over the next one, the share and count of models ranking it first,
+    and its own features (absolute similarity says whether the family is in the library at all)."""
     ordered = np.sort(logits)[::-1]
     lead = ordered[0] - ordered[1] if len(ordered) > 1 else 5.0
     voting = [name for name in VOTERS if rankings.get(name)]
-    agreeing = sum((rankings.get(name) or [("", 0.0)])[0][0] == top for name in voting)
-    return np.array([ordered[0], lead, agreeing / max(len(voting), 1), agreeing])
+    agreeing = sum(_first(rankings, name) == families[top] for name in voting)
+    return np.concatenate([[ordered[0], lead, agreeing / max(len(voting), 1), agreeing], features[top]])
+
+
+def _first(rankings: Rankings, name: str) -> str | None:
+    ranked = rankings.get(name)
+    return ranked[0][0] if ranked else None
 
 
 def _sigmoid(x: np.ndarray | float) -> Any:
@@ -154,13 +181,10 @@ class Consensus:
         logits = features @ np.array(self.weights) + self.bias
         order = np.argsort(-logits, kind="stable")
         top = families[int(order[0])]
-        confidence = float(
-            _sigmoid(
-                _confidence_features(logits, rankings, top) @ np.array(self.confidence_weights) + self.confidence_bias
-            )
-        )
+        point = _confidence_features(families, features, logits, rankings, int(order[0]))
+        confidence = float(_sigmoid(point @ np.array(self.confidence_weights) + self.confidence_bias))
         ranked = [(families[i], float(_sigmoid(logits[i]))) for i in order.tolist()]
-        firsts = {name: (rankings.get(name) or [("", 0.0)])[0][0] for name in voting}
+        firsts = {name: _first(rankings, name) or "" for name in voting}
         return Verdict(
             top if confidence >= THRESHOLD else None,
             confidence,
@@ -198,14 +222,11 @@ class Consensus:
         )
 
 
-# Used when the library is too small to fit: scores and first choices count, each model alike.
-UNCALIBRATED = Consensus(
-    weights=(3.0, 1.0, 1.0) * len(VOTERS),
-    bias=-4.0,
-    confidence_weights=(1.0, 1.0, 0.0, 0.0),
-    confidence_bias=0.0,
-    calibrated=False,
-)
+def _uncalibrated() -> Consensus:
+    """Used when the library is too small to fit: scores and first choices count, each model alike."""
+    weights = (3.0, 0.0, 1.0, 0.0, 0.0) * len(VOTERS) + (0.0,) * _PRODUCTS
+    confidence = (1.0, 1.0, 0.0, 0.0) + (0.0,) * len(weights)
+    return Consensus(weights, -4.0, confidence, 0.0, calibrated=False)
 
 
 @dataclass(frozen=True)
@@ -262,7 +283,7 @@ def leave_out_examples(
 
 
 def fit(examples: Sequence[Example]) -> Consensus:
-    """Fit both logistic models (see the module); ``UNCALIBRATED`` when the examples cannot support a fit."""
+    """Fit both logistic models (see the module); uncalibrated defaults when the examples cannot support a fit."""
     from sklearn.linear_model import LogisticRegression
 
     known = [e for e in examples if e.hidden == "sample"]
@@ -272,7 +293,7 @@ def fit(examples: Sequence[Example]) -> Consensus:
         rows += list(features)
         labels += [family == example.family for family in families]
     if len(set(labels)) < 2 or sum(labels) < 2:
-        return UNCALIBRATED
+        return _uncalibrated()
     ranker = LogisticRegression(C=1.0, max_iter=1000).fit(np.array(rows), np.array(labels))
     weights, bias = ranker.coef_[0], float(ranker.intercept_[0])
     points, right, sample_weight = [], [], []
@@ -283,12 +304,12 @@ def fit(examples: Sequence[Example]) -> Consensus:
             if not families:
                 continue
             logits = features @ weights + bias
-            top = families[int(np.argmax(logits))]
-            points.append(_confidence_features(logits, example.rankings, top))
-            right.append(example.hidden == "sample" and top == example.family)
+            top = int(np.argmax(logits))
+            points.append(_confidence_features(families, features, logits, example.rankings, top))
+            right.append(example.hidden == "sample" and families[top] == example.family)
             sample_weight.append(1.0 / max(len(group), 1))  # known and unknown answers weigh the same
     if len(set(right)) < 2:
-        return UNCALIBRATED
+        return _uncalibrated()
     scorer = LogisticRegression(C=1.0, max_iter=1000).fit(
         np.array(points), np.array(right), sample_weight=np.array(sample_weight) * len(points)
     )

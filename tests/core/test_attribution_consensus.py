@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.attribution import ReferenceIndex, analyse_reference
-from core.attribution.consensus import UNCALIBRATED, Consensus, calibrate, rankings_of
+from core.attribution.consensus import Consensus, calibrate, fit, rankings_of
 from core.attribution.features import ReferenceFeatures
 from tests.core.test_attribution_models import package_elf_files
 
@@ -87,4 +87,4 @@ def test_the_consensus_is_stored_with_its_index_revision(
     other.save(tmp_path / "other")
     (tmp_path / "other" / "consensus.json").write_text((tmp_path / "index" / "consensus.json").read_text())
     assert ReferenceIndex.load(tmp_path / "other").consensus is None  # fitted for another revision
-    assert not UNCALIBRATED.calibrated
+    assert not fit([]).calibrated  # nothing to learn from: uncalibrated defaults, said in the explanation
