@@ -28,6 +28,7 @@ from core.entities import (
 )
 from core.errors import Conflict, InvalidInput, PermissionDenied, Problem
 from core.exports import safe_csv
+from core.services.attribution_verdict import verdict_entry
 from core.services.base import Service, record, require
 from core.services.files import clean_name
 from core.services.jobs import JobService
@@ -332,9 +333,10 @@ class AttributionService(Service):
         }
 
     def results(self, actor: Actor, sample_id: str) -> list[dict[str, Any]]:
-        """One entry per model (seed-API fields plus ``status`` and ``model_version``); families best first."""
+        """The consensus verdict first (``model`` "consensus": families best first with a calibrated confidence,
+        or unknown family), then one entry per model (seed-API fields plus ``status`` and ``model_version``)."""
         sample = self.get_sample(actor, sample_id)
-        return [_result(sample, run) for run in sample.runs]
+        return [verdict_entry(self.engine, actor.tenant_id, sample), *(_result(sample, run) for run in sample.runs)]
 
     def results_csv(self, actor: Actor, sample_id: str) -> bytes:
         """One row per model and ranked family (a row with an empty family for a model without any)."""
@@ -370,7 +372,7 @@ class AttributionService(Service):
             "status": sample.state,
             "submitted_at": _iso(sample.created_at),
             "engine_version": APP_VERSION,
-            "results": [_result(sample, run) for run in sample.runs],
+            "results": self.results(actor, sample.id),
         }
         return json.dumps(document, indent=2, default=str).encode()
 
