@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import ForecastSummary, JobStatus, Model
+from core import ForecastSpec, ForecastSummary, JobStatus, Model
 from ui import forecast_charts as charts
 from ui.auth import current_actor
 from ui.downloads import download_csv
@@ -73,22 +73,22 @@ def plot_series(ids: list[str], key: str) -> list[str]:
     return ids if len(ids) <= PLOTTED else [st.selectbox("Series to plot", ids, key=key)]
 
 
-def future_dataset(model: Model) -> str | None:
+def future_dataset(spec: ForecastSpec) -> str | None:
     """A model with exogenous columns needs their future values: the dataset that holds them."""
-    exogenous = model.schema.get("exogenous") or []
-    if not exogenous:
+    if not spec.exogenous:
         return None
+    exogenous = ", ".join(spec.exogenous)
     datasets = {d.id: d for d in engine.datasets.list(actor)}
     return st.selectbox(
-        f"Future values of {', '.join(exogenous)}",
+        f"Future values of {exogenous}",
         list(datasets),
         index=None,
         key="forecast_future",
         format_func=lambda i: datasets[i].name,
         placeholder="Choose the dataset with the future values",
-        help=f"A dataset with the columns {model.schema['time_column']}"
-        + (f", {model.schema['series_column']}" if model.schema.get("series_column") else "")
-        + f" and {', '.join(exogenous)} for every period to forecast.",
+        help=f"A dataset with the columns {spec.time_column}"
+        + (f", {spec.series_column}" if spec.series_column else "")
+        + f" and {exogenous} for every period to forecast.",
     )
 
 
@@ -112,7 +112,7 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         help="Each level draws a band that should hold that share of future values.",
     )
     series = pick_series(ids)
-    future = future_dataset(model)
+    future = future_dataset(spec)
     if st.button("Forecast", type="primary", icon=":material/timeline:", key="forecast_submit"):
         st.session_state[f"forecast_job_{model.id}"] = engine.forecasts.submit(
             actor, model.id, int(steps), series, levels, future
