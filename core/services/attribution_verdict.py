@@ -14,7 +14,9 @@ from core.entities import AttributionRun, AttributionSample
 from core.storage.repositories import attribution as repo
 
 if TYPE_CHECKING:
-    from core.engine import Engine
+    from sqlalchemy.orm import Session
+
+    from core.storage.files import FileStore
 
 CONSENSUS = "consensus"
 REBUILD = "The reference index was built before consensus verdicts existed: rebuild it on the Reference library page."
@@ -24,21 +26,20 @@ def _iso(value: Any) -> str | None:
     return None if value is None else f"{value.isoformat(timespec='seconds')}Z"
 
 
-def fitted_consensus(engine: Engine, tenant_id: str) -> tuple[str | None, dict[str, Any] | None]:
+def fitted_consensus(store: FileStore, session: Session, tenant_id: str) -> tuple[str | None, dict[str, Any] | None]:
     """(revision, fitted consensus) of the tenant's current index; None parts when there is none."""
-    with engine.db.session() as session:
-        found = repo.current_index_location(session, tenant_id)
+    found = repo.current_index_location(session, tenant_id)
     if found is None:
         return None, None
     revision, key = found
-    path = engine.store.path(key) / "consensus.json"
+    path = store.path(key) / "consensus.json"  # core.attribution.library.CONSENSUS_FILE, not imported here
     if not path.exists():
         return revision, None
     fitted = json.loads(path.read_text())
     return revision, fitted if fitted.get("revision") == revision else None
 
 
-def verdict_entry(engine: Engine, tenant_id: str, sample: AttributionSample) -> dict[str, Any]:
+def verdict_entry(store: FileStore, session: Session, tenant_id: str, sample: AttributionSample) -> dict[str, Any]:
     """The consensus entry of ``sample``'s results, keyed like a model's entry (``model`` "consensus")."""
     from core.attribution.consensus import VERSION, Consensus
 
@@ -59,7 +60,7 @@ def verdict_entry(engine: Engine, tenant_id: str, sample: AttributionSample) -> 
         return {**entry, "status": "running" if "running" in states else "pending"}
     if "revoked" in states:
         return {**entry, "status": "revoked", "error_details": next(r.error for r in runs if r.state == "revoked")}
-    revision, fitted = fitted_consensus(engine, tenant_id)
+    revision, fitted = fitted_consensus(store, session, tenant_id)
     if fitted is None:
         return {**entry, "status": "failed", "error_details": REBUILD}
     verdict = Consensus.from_dict(fitted).verdict({r.model: _ranking(r) for r in runs})
