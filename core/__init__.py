@@ -68,8 +68,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   when the name's latest version has another target, feature columns (forecast: time column) or problem type. A
   regression on a dataset with a date column warns "this looks like a time series"
 - ``eng.models``: list(problem_types=None), get -> Model (typed: ``schema`` a ModelSchema for tabular models,
-  ``forecast`` a ForecastSpec for forecasters, ``details`` ModelDetails, ``datasets`` its training datasets in
-  order, ``files`` its files by role: model, holdout, background, importance), pipeline (skops, trusted types),
+  ``forecast`` a ForecastSpec for forecasters (its ``exogenous`` columns need future values), ``details``
+  ModelDetails, ``datasets`` its training datasets in order, ``files`` its files by role: model, holdout,
+  background, importance), pipeline (skops, trusted types),
   holdout -> DataFrame ``row, y_true, y_pred[, probability_<class>]``; summary -> ModelSummary (holdout, metrics,
   metrics_frame(), cv_metric, leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings, importance: all
   the Models page shows); schema_json -> bytes; download -> skops

@@ -3,6 +3,8 @@ their future values from a dataset given at forecast time and refuses clearly wi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -56,9 +58,12 @@ def test_a_forecast_without_future_values_is_refused_before_it_starts(engine: En
         horizon=STEPS,
         exogenous=("promo",),
     )
+    with pytest.raises(InvalidInput, match="Unknown column"):
+        engine.training.submit(admin, replace(request, exogenous=("budget",)))
     job = engine.training.submit(admin, request)
     assert job.status == "succeeded" and job.result, job.error
     model_id = job.result["model_id"]
+    assert engine.models.get(admin, model_id).forecast.exogenous == ("promo",)  # type: ignore[union-attr]
     for call in (engine.forecasts.forecast, engine.forecasts.submit):
         with pytest.raises(InvalidInput, match="uses the exogenous columns 'promo': give a dataset"):
             call(admin, model_id, steps=STEPS)
@@ -70,6 +75,11 @@ def test_a_forecast_without_future_values_is_refused_before_it_starts(engine: En
     )
     with pytest.raises(InvalidInput, match="do not cover every forecast period"):
         engine.forecasts.submit(admin, model_id, steps=STEPS, future_dataset_id=short.id)
+    dates = engine.datasets.upload(
+        admin, name="dates", filename="dates.csv", data=table.iloc[HISTORY:][["month"]].to_csv(index=False).encode()
+    )
+    with pytest.raises(InvalidInput, match="lack the columns 'promo'"):
+        engine.forecasts.submit(admin, model_id, steps=STEPS, future_dataset_id=dates.id)
     plan = engine.datasets.upload(
         admin,
         name="plan",
