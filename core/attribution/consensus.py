@@ -36,6 +36,7 @@ VERSION = "1.0"
 VOTERS = (FUNCTION_MODEL, STRINGS_MODEL, TLSH_MODEL)
 TOP_K = 5
 THRESHOLD = 0.5
+MIN_CALIBRATION = 30  # leave-one-out answers below which a fitted confidence is a coin flip: defaults are used
 MAX_CALIBRATION = 1500  # references queried when fitting (spread over families): bounds the index build time
 Rankings = dict[str, list[tuple[str, float]] | None]  # model -> families best first (None: does not vote)
 _PHASE_2 = (FunctionSimilarityModel(), StringsModel(), TlshModel())
@@ -287,6 +288,8 @@ def fit(examples: Sequence[Example]) -> Consensus:
     from sklearn.linear_model import LogisticRegression
 
     known = [e for e in examples if e.hidden == "sample"]
+    if len(known) < MIN_CALIBRATION:  # e.g. 4 families of 3: the fit put unanimous first choices under 50 %
+        return _uncalibrated()
     rows, labels = [], []
     for example in known:
         families, features = candidates(example.rankings)
