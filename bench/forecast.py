@@ -4,10 +4,10 @@ Usage: python bench/forecast.py [--series 200] [--points 120]
 
 N monthly series (trend + yearly seasonality + noise) are uploaded as one CSV with a series column. The engine
 (inline runner, a temporary workspace) trains a forecaster (``eng.training.submit``: checks, cross-validation of
-AutoETS, AutoARIMA, AutoTheta, SeasonalNaive and Naive over 3 windows of 12 months, per-series choice with
-ensembles, calibration, the model row) and forecasts 12 months with 80 and 95 % intervals for every series
+AutoETS, AutoARIMA, AutoTheta, AutoCES, SeasonalNaive and Naive over 3 windows of 12 months, per-series choice
+among combinations, calibration, the model row) and forecasts 12 months with 80 and 95 % intervals for every series
 (``eng.inference.forecast``: refit of the chosen models, CSV result file, predictions log). The baseline is
-StatsForecast itself with AutoETS, AutoARIMA, AutoTheta and SeasonalNaive: ``cross_validation`` (3 windows of
+StatsForecast itself with AutoETS, AutoARIMA, AutoTheta, AutoCES and SeasonalNaive: ``cross_validation`` (3 windows of
 12, levels 80 and 95) then ``forecast`` (12 steps, levels 80 and 95). Both use the same cores (the engine's
 job cores, at most 2). Prints both times and the ratio engine / raw (target ≤ 1.2).
 """
@@ -51,7 +51,7 @@ def make_series(count: int, points: int, seed: int = 0) -> pd.DataFrame:
 def raw_statsforecast(frame: pd.DataFrame, n_jobs: int) -> float:
     """Seconds for StatsForecast's cross-validation and forecast with the same models, windows and levels."""
     from statsforecast import StatsForecast
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
+    from statsforecast.models import AutoARIMA, AutoCES, AutoETS, AutoTheta, SeasonalNaive
 
     long = frame.rename(columns={"store": "unique_id", "month": "ds", "sales": "y"})[["unique_id", "ds", "y"]]
     started = time.perf_counter()
@@ -60,6 +60,7 @@ def raw_statsforecast(frame: pd.DataFrame, n_jobs: int) -> float:
             AutoETS(season_length=SEASON),
             AutoARIMA(season_length=SEASON),
             AutoTheta(season_length=SEASON),
+            AutoCES(season_length=SEASON),
             SeasonalNaive(season_length=SEASON),
         ],
         freq="MS",

@@ -4,13 +4,13 @@ StatsForecast, in the same run: the cost of our selection alone (bench/forecast.
 Usage: python bench/forecast_domain.py [--series 200] [--points 120] [--n-jobs 2] [--abba]
 
 N monthly series (trend + yearly seasonality + noise, from ``bench/forecast.make_series``) go through
-``run_ours``: ``fit_select`` (one StatsForecast cross-validation of AutoETS, AutoARIMA, AutoTheta, SeasonalNaive
-and Naive over 3 windows of 12 months, per-series choice with ensembles, calibration) and ``forecast`` (refit of
-the chosen models only, 12 steps, 80 and 95 % intervals). The baseline is StatsForecast itself with AutoETS,
-AutoARIMA, AutoTheta and SeasonalNaive: ``cross_validation`` (3 windows of 12, levels 80 and 95) then
-``forecast`` (12 steps, levels 80 and 95), on the same cores. Prints both times and the ratio (target ≤ 1.2).
-``run_ours`` is the one place to swap for the engine call. The machine is shared: load changes between the two
-timings skew the ratio, so ``--abba`` times raw, ours, ours, raw and compares the sums.
+``run_ours``: ``fit_select`` (one StatsForecast cross-validation of AutoETS, AutoARIMA, AutoTheta, AutoCES,
+SeasonalNaive and Naive over 3 windows of 12 months, per-series choice among combinations, calibration) and
+``forecast`` (refit of the chosen models only, 12 steps, 80 and 95 % intervals). The baseline is StatsForecast
+itself with AutoETS, AutoARIMA, AutoTheta, AutoCES and SeasonalNaive: ``cross_validation`` (3 windows of 12,
+levels 80 and 95) then ``forecast`` (12 steps, levels 80 and 95), on the same cores. Prints both times and the
+ratio (target ≤ 1.2). ``run_ours`` is the one place to swap for the engine call. The machine is shared: load
+changes between the two timings skew the ratio, so ``--abba`` times raw, ours, ours, raw and compares the sums.
 """
 
 from __future__ import annotations

@@ -3,10 +3,13 @@
 Usage: python bench/forecast_quality.py [--n-jobs 2]
 
 Every series comes from a package installed with the project (statsforecast, statsmodels), so nothing
-is downloaded. The last horizon of each series is held out; the engine (per-series selection by CV,
-ensembles, calibrated intervals) is fitted on the rest and compared, by holdout MASE, with every single
-candidate model applied to all series. Prints one row per series, the mean MASE per method and the
-coverage of the 80 % and 95 % intervals (the engine's, and AutoARIMA's own for reference).
+is downloaded: 59 series from hourly to yearly, including sunspots from 1700 (a history over 292 years).
+The last horizon of each series is held out; the engine (season detection, per-series choice among
+combinations and single models by CV, calibrated intervals) is fitted on the rest and compared, by
+holdout MASE, with every single candidate model applied to all series at the frequency's natural season.
+Prints one row per series, the mean MASE per method, the engine's mean MASE over the best single model's
+(target ≤ 0.97) and the coverage of the 80 % and 95 % intervals (target for 95 %: 0.90-0.98; AutoARIMA's
+own for reference). The protocol is fixed: the engine's settings were not tuned on these series.
 """
 
 from __future__ import annotations
@@ -99,7 +102,11 @@ def load_groups() -> dict[str, tuple[pd.DataFrame, str, int]]:
     rates = rates.dropna().iloc[::10].T.rename_axis("ds").reset_index()  # every 10th complete country
     rates["ds"] = rates["ds"].astype(int)
     fertility = _wide(rates, "ds", [c for c in rates.columns if c != "ds"], "YS")
-    yearly = pd.concat([_wide(sun, "ds", ["sunspots"], "YS"), _wide(nile, "ds", ["nile"], "YS"), fertility])
+    grunfeld = smd.grunfeld.load_pandas().data.pivot(index="year", columns="firm", values="invest")
+    grunfeld = grunfeld.rename_axis(columns=None).rename(columns=lambda firm: f"invest {firm}").reset_index()
+    grunfeld["year"] = grunfeld["year"].astype(int)
+    invest = _wide(grunfeld, "year", [c for c in grunfeld.columns if c != "year"], "YS")
+    yearly = pd.concat([_wide(sun, "ds", ["sunspots"], "YS"), _wide(nile, "ds", ["nile"], "YS"), fertility, invest])
     vic = pd.read_csv(ELEC_VIC, parse_dates=["ds"]).rename(columns={"y": "elec_vic"})
     hourly = _wide(vic.iloc[-24 * 42 :], "ds", ["elec_vic"], "h")
     daily_vic = vic.set_index("ds")["elec_vic"].resample("D").sum().rename("elec_vic_daily").reset_index()
@@ -117,9 +124,10 @@ def load_groups() -> dict[str, tuple[pd.DataFrame, str, int]]:
 def evaluate(long: pd.DataFrame, freq: str, horizon: int, n_jobs: int) -> pd.DataFrame:
     """One row per series: engine choice, holdout MASE of the engine and of each candidate, coverage."""
     m = season_length_for(freq)
+    long = long.reset_index(drop=True)  # the groups concatenate frames: labels repeat, and drop() goes by label
     test = long.groupby("unique_id").tail(horizon)
     train = long.drop(test.index)
-    fit = fit_select(train, freq, m, horizon, levels=LEVELS, n_jobs=n_jobs)
+    fit = fit_select(train, freq, None, horizon, levels=LEVELS, n_jobs=n_jobs)  # None: detected, as in the app
     ours = forecast(train, fit, horizon, levels=LEVELS, n_jobs=n_jobs)
     rows = []
     for uid, history in train.groupby("unique_id"):
@@ -172,10 +180,17 @@ def main() -> None:
         print(f"{group}: {long['unique_id'].nunique()} series in {time.perf_counter() - clock:.0f} s", flush=True)
     table = pd.concat(parts, ignore_index=True)
     methods = ["engine", *models.REGULAR]
-    pd.set_option("display.width", 200)
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_colwidth", 60)
     print(table[["series", "freq", "n", "chosen", *methods]].round(3).to_string(index=False))
     print("\nmean holdout MASE over", len(table), "series:")
-    print(table[methods].mean().round(3).to_string())
+    means = table[methods].mean()
+    print(means.round(3).to_string())
+    best = means[list(models.REGULAR)].idxmin()
+    print(
+        f"engine / best single model ({best}): {means['engine'] / means[best]:.3f} (target ≤ 0.97); "
+        f"series trained and forecast: {len(table)}"
+    )
     points = table["points"].sum()
     by_freq = table.groupby("freq")[[f"in{level}" for level in LEVELS] + ["points"]].sum()
     for level in LEVELS:

@@ -69,13 +69,13 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   regression on a dataset with a date column warns "this looks like a time series". ``algorithm`` (tabular: one
   of ``core.ml.candidates.ALGORITHMS``) restricts the search to that family; an unknown name is InvalidInput
 - ``eng.models``: list(problem_types=None), get -> Model (typed: ``schema`` a ModelSchema for tabular models,
-  ``forecast`` a ForecastSpec for forecasters, ``details`` ModelDetails (tabular: leaderboard, algorithm,
-  trials ...), ``datasets`` its training datasets in order, ``files`` its files by role: model, holdout,
-  background, importance), pipeline (skops, trusted types), holdout -> DataFrame ``row, y_true,
-  y_pred[, probability_<class>]``; summary -> ModelSummary (holdout, metrics, metrics_frame(), cv_metric,
-  leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings, importance: all the Models page shows);
-  schema_json -> bytes; download -> skops bytes (``models:download``; loads with skops.io and scikit-learn, plus
-  lightgbm / xgboost-cpu when it has such members; dates as ``<name>__year`` …);
+  ``forecast`` a ForecastSpec for forecasters (its ``exogenous`` columns need future values), ``details``
+  ModelDetails (tabular: leaderboard, algorithm, trials ...), ``datasets`` its training datasets in order,
+  ``files`` its files by role: model, holdout, background, importance), pipeline (skops, trusted types), holdout ->
+  DataFrame ``row, y_true, y_pred[, probability_<class>]``; summary -> ModelSummary (holdout, metrics,
+  metrics_frame(), cv_metric, leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings, importance: all
+  the Models page shows); schema_json -> bytes; download -> skops bytes (``models:download``; loads with skops.io
+  and scikit-learn, plus lightgbm / xgboost-cpu when it has such members; dates as ``<name>__year`` …);
   background -> DataFrame | None (the ≤ 100 training rows explanations are relative to; None before they were
   kept); importance -> Importance | None (table, per-row SHAP ``values`` in long form,
   rows, output_space, source); feature_importance -> DataFrame ``feature, mean_abs_shap`` on original columns;
@@ -97,26 +97,34 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   frequency that would cut a series into more than 100 periods per row);
   series(model_id); history(model_id) -> unique_id, ds, y; summary(model_id) -> ForecastSummary (spec, settings,
   leaderboard, chosen model + CV MASE / sMAPE / RMSE per series, every candidate's errors, CV forecasts, notes);
-  forecast(model_id, steps=12, series_ids=None, level=(80, 95)) -> DataFrame ``unique_id, ds, model, forecast,
-  lo-80, hi-80, lo-95, hi-95`` (refits the chosen configuration per series; steps are limited to 10,000, 10×
-  the history, 2,000,000 rows in all and dates before 2262; logged with kind "forecast", the CSV
+  forecast(model_id, steps=12, series_ids=None, level=(80, 95), future_dataset_id=None) -> DataFrame ``unique_id,
+  ds, model, forecast, lo-80, hi-80, lo-95, hi-95`` (refits the chosen configuration per series: a median, mean or
+  error-weighted mean of ETS, ARIMA, Theta and CES, or one model; a model trained with ``exogenous`` columns
+  needs ``future_dataset_id``, a dataset with their values for every forecast period, and is refused without;
+  steps are limited to 10,000, 10× the history, 2,000,000 rows in all and, for histories held in nanoseconds,
+  dates before 2262; histories over 250 years or before 1677 are held in seconds (``datetime64[s]``);
+  logged with kind "forecast", the CSV
   kept as a result file; ``attrs`` file_id, log_id); submit(same arguments) -> Job ``forecast`` (result
   {"file_id", "log_id", "rows", "series"}); result(job_id) -> DataFrame. Training: ``eng.training.submit`` with
   ``TrainRequest(problem_type="forecast", time_column=..., target=..., series_column=None, frequency=None,
-  season_length=None, horizon=None, resample=False)`` -> Job ``train_forecast``
+  season_length=None, horizon=None, resample=False, exogenous=())`` -> Job ``train_forecast`` (season_length None:
+  each series' seasons are detected among the frequency's natural ones; MSTL joins for several)
 - ``eng.attribution`` (permissions ``attribution:read`` / ``attribution:submit`` / ``attribution:library``):
   reference library — add_reference(family=, filename=, data=) / add_references(family=, files=[(name, bytes)])
   (empty, over the upload limit, compressed archives and files already in the library are refused, a batch as a
   whole), list_references(family=None) -> [ReferenceSample], families() -> DataFrame ``family, samples,
   analysed, functions, bytes, last_added``, remove_reference(id), library() -> ReferenceLibrary | None (revision,
-  counts, ``stale``), rebuild_index() -> Job ``attribution_index`` (analyses new references once, saves the index
-  atomically; result {"revision", "samples", "families", "functions"}); samples — submit(filename, data) ->
+  counts, ``stale``), rebuild_index() -> Job ``attribution_index`` (analyses new references once, calibrates the
+  consensus on leave-one-out and leave-one-family-out answers, saves the index atomically; result {"revision",
+  "samples", "families", "functions"}); samples — submit(filename, data) ->
   AttributionSample (id = SHA-256; the same bytes return the existing sample; refused without an index; one
   ``attribution_run`` job per model, params {"sample_id", "model"}), get_sample, list_samples (``sample.state``),
   status(sample_id) -> {"status": {model: state}, "detailed_status": {model: {"phase_1": s, "phase_2": s}}} with
-  states pending | running | done | failed | revoked | not_applicable, results(sample_id) -> one dict per model
-  (model, model_version, sha256_hash, predicted_at, task_id, status, detailed_status, error_details,
-  prediction_results best first, explanation_results {summary, evidence, timings, index_revision}),
+  states pending | running | done | failed | revoked | not_applicable, results(sample_id) -> the consensus verdict
+  first (model "consensus": families best first combining the models' rankings, evidence {verdict (a family or
+  "unknown family"), confidence (calibrated when the index was built), agreed, disagreed, not_voting}), then one
+  dict per model (model, model_version, sha256_hash, predicted_at, task_id, status, detailed_status,
+  error_details, prediction_results best first, explanation_results {summary, evidence, timings, index_revision}),
   results_csv / results_json -> bytes, revoke(sample_id) (unfinished models' jobs cancelled, phases revoked, no
   result kept; Conflict once finished), delete(sample_id), versions() -> {engine, models, library_revision}
 

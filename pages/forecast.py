@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import ForecastSummary, JobStatus, Model
+from core import ForecastSpec, ForecastSummary, JobStatus, Model
 from ui import forecast_charts as charts
 from ui.auth import current_actor
 from ui.downloads import download_csv
@@ -73,6 +73,25 @@ def plot_series(ids: list[str], key: str) -> list[str]:
     return ids if len(ids) <= PLOTTED else [st.selectbox("Series to plot", ids, key=key)]
 
 
+def future_dataset(spec: ForecastSpec) -> str | None:
+    """A model with exogenous columns needs their future values: the dataset that holds them."""
+    if not spec.exogenous:
+        return None
+    exogenous = ", ".join(spec.exogenous)
+    datasets = {d.id: d for d in engine.datasets.list(actor)}
+    return st.selectbox(
+        f"Future values of {exogenous}",
+        list(datasets),
+        index=None,
+        key="forecast_future",
+        format_func=lambda i: datasets[i].name,
+        placeholder="Choose the dataset with the future values",
+        help=f"A dataset with the columns {spec.time_column}"
+        + (f", {spec.series_column}" if spec.series_column else "")
+        + f" and {exogenous} for every period to forecast.",
+    )
+
+
 def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     model, spec = summary.model, summary.spec
     ids = list(summary.series["unique_id"])
@@ -93,9 +112,10 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
         help="Each level draws a band that should hold that share of future values.",
     )
     series = pick_series(ids)
+    future = future_dataset(spec)
     if st.button("Forecast", type="primary", icon=":material/timeline:", key="forecast_submit"):
         st.session_state[f"forecast_job_{model.id}"] = engine.forecasts.submit(
-            actor, model.id, int(steps), series, levels
+            actor, model.id, int(steps), series, levels, future
         ).id
     job_id = st.session_state.get(f"forecast_job_{model.id}")  # each model keeps its last forecast
     job = job_panel(engine, actor, job_id, key=f"forecast_{job_id[:8]}") if job_id else None
@@ -147,7 +167,7 @@ def model_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     st.subheader("Leaderboard")
     st.caption(
         'Each candidate\'s mean cross-validation error over the series it was tried on; "Selected" is the '
-        "model (or mean of the 2-3 best models) chosen per series."
+        "combination (median, mean or error-weighted mean of the core models) or single model chosen per series."
     )
     if summary.leaderboard["n_series"].nunique() > 1:
         st.caption(

@@ -68,8 +68,11 @@ def show_sample(sample: AttributionSample) -> None:
             engine.attribution.revoke(actor, sample.id)
             st.session_state["samples_outcome"] = [("info", f"{sample.name} revoked.")]
             st.rerun()
+    verdict, *entries = engine.attribution.results(actor, sample.id)
+    st.markdown("#### Verdict")
+    charts.show_verdict(verdict, key="samples_verdict")
+    st.markdown("#### Each model")
     tabs = st.tabs([f"{charts.model_title(r.model)} · {charts.state_label(r.state)}" for r in sample.runs])
-    entries = engine.attribution.results(actor, sample.id)
     names = {r.sha256: f"{r.name} ({r.family})" for r in engine.attribution.list_references(actor)}
     for index, (tab, run, entry) in enumerate(zip(tabs, sample.runs, entries, strict=True)):
         with tab:

@@ -179,11 +179,15 @@ def tabular_request(dataset: Dataset, name: str, problem: str) -> TrainRequest:
 def forecast_request(dataset: Dataset, name: str) -> TrainRequest:
     st.caption(
         "Each series is cross-validated over 3 windows of the evaluation horizon with AutoETS, AutoARIMA, "
-        "AutoTheta, SeasonalNaive and Naive (intermittent-demand models for series with many zeros); the "
-        "best model, or the mean of the 2-3 best, is kept per series. Forecast on the Forecast page."
+        "AutoTheta, AutoCES, SeasonalNaive and Naive (MSTL too for several seasons, intermittent-demand models "
+        "for series with many zeros); the median, mean or error-weighted mean of ETS, ARIMA, Theta and CES is "
+        "kept per series, or a single model when it is clearly better. Forecast on the Forecast page."
     )
     left, right = st.columns(2)
-    time_column = left.selectbox("Time column", of_type(dataset, DATES), key="fc_time", persist_state=KEPT)
+    years = [c for c in dataset.columns if dataset.column_types[c] == "integer"]  # whole-number years
+    time_column = left.selectbox(
+        "Time column", list(dict.fromkeys(of_type(dataset, DATES) + years)), key="fc_time", persist_state=KEPT
+    )
     target = right.selectbox(
         "Value to forecast",
         of_type(dataset, NUMBERS),
@@ -217,6 +221,13 @@ def forecast_request(dataset: Dataset, name: str) -> TrainRequest:
         "automatic: one season, at most a quarter of the shortest series.",
     )
     resample = st.checkbox("Put irregular timestamps on the frequency's grid", key="fc_resample", persist_state=KEPT)
+    exogenous = st.multiselect(
+        "Exogenous columns (optional)",
+        [c for c in of_type(dataset, NUMBERS) if c not in (time_column, target, series)],
+        key="fc_exogenous",
+        help="Numeric columns known in advance (prices, promotions, holidays) that AutoARIMA and MSTL's trend "
+        "use; forecasting then needs a dataset with their future values.",
+    )
     return TrainRequest(
         dataset_id=dataset.id,
         name=name,
@@ -228,6 +239,7 @@ def forecast_request(dataset: Dataset, name: str) -> TrainRequest:
         season_length=int(season) or None,
         horizon=int(horizon) or None,
         resample=resample,
+        exogenous=tuple(exogenous),
     )
 
 

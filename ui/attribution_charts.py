@@ -23,11 +23,14 @@ STATE_LABELS = {  # symbols every font has (emoji need an emoji font, which many
     "not_applicable": "– not applicable",
 }
 MODEL_TITLES = {
+    "consensus": "Consensus of the models",
     "function_similarity": "Function similarity",
     "strings_similarity": "Strings similarity",
     "tlsh_similarity": "Whole-file similarity (TLSH)",
 }
 SCORE_MEANINGS = {
+    "consensus": "Score: how likely each family is the sample's, combining every model's ranking (fitted on the "
+    "reference library); below 50% confidence the verdict is unknown family.",
     "function_similarity": "Score: the share of the sample's code (functions weighted by length and by how rare "
     "they are across families) that closely matches the family's functions.",
     "strings_similarity": "Score: cosine similarity between the file's strings and the family's string profile "
@@ -203,6 +206,27 @@ def references_frame(references: list[ReferenceSample]) -> pd.DataFrame:
         ],
         columns=["family", "name", "size", "analysed", "functions", "not readable by", "added (UTC)", "by", "sha256"],
     )
+
+
+def show_verdict(entry: dict[str, Any], key: str) -> None:
+    """The consensus of the models: the family (or unknown family) with its confidence, which models agreed,
+    and the ranked families; shown before the models' own results."""
+    status = entry["status"]
+    if status != "done":
+        text = entry["error_details"] or "The verdict comes once every model has finished."
+        (st.warning if status in ("failed", "revoked") else st.info)(text, icon=":material/hourglass_top:")
+        return
+    evidence = entry["explanation_results"]["evidence"]
+    family = evidence["verdict"]
+    known = family != "unknown family"
+    (st.success if known else st.warning)(
+        f"**{family if known else 'Unknown family'}** · confidence {evidence['confidence']:.0%}",
+        icon=":material/verified:" if known else ":material/help:",
+    )
+    st.caption(entry["explanation_results"]["summary"])
+    if entry["prediction_results"]:
+        st.plotly_chart(family_chart(entry["prediction_results"], "consensus"), key=f"{key}_chart")
+        st.caption(SCORE_MEANINGS["consensus"])
 
 
 def show_model_result(name: str, run: AttributionRun, entry: dict[str, Any], names: dict[str, str], key: str) -> None:

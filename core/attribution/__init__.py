@@ -17,6 +17,10 @@ Functions and types:
 - ``ReferenceIndex.build(references, ctx=None) -> ReferenceIndex``: index ``(sample_id, family,
   ReferenceFeatures | bytes)`` triples, reporting progress and honouring cancellation; ``save(dir)`` /
   ``ReferenceIndex.load(dir)`` (arrays, Parquet, JSON; no pickle); ``revision``, ``samples``, ``families``.
+- ``core.attribution.consensus``: ``calibrate(index, references) -> Consensus`` (logistic ranking and confidence
+  fitted on leave-one-out and leave-one-family-out answers; ``to_dict`` is stored as ``index.consensus``, JSON
+  beside the index), ``Consensus.verdict(rankings) -> Verdict`` (family or unknown family, confidence, which
+  models agreed; models without a ranking do not vote).
 - ``run_model(model, data, index, exclude_sample=None) -> ModelResult``: both phases, timed;
   not-applicable files give a ``not_applicable`` result instead of an exception.
 - ``ModelResult.to_dict()``: JSON-able, keyed like the seed API (``model``, ``prediction_results``,

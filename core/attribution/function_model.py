@@ -46,12 +46,17 @@ class FunctionSimilarityModel:
         return FunctionFeatures.from_extracted(extract_functions(data), DEFAULT_PARAMS)
 
     def phase_2(
-        self, sample: FunctionFeatures, index: ReferenceIndex, exclude_sample: str | None = None
+        self,
+        sample: FunctionFeatures,
+        index: ReferenceIndex,
+        exclude_sample: str | None = None,
+        exclude_family: str | None = None,
     ) -> ModelResult:
         if sample.params != index.params:
             raise ValueError("the index was built with other MinHash parameters; rebuild it")
         usable = np.flatnonzero(sample.token_counts >= MIN_TOKENS)
-        candidates = index.lsh.query(sample.signatures[usable], MATCH_THRESHOLD, index.visible_entries(exclude_sample))
+        visible = index.visible_entries(exclude_sample, exclude_family)
+        candidates = index.lsh.query(sample.signatures[usable], MATCH_THRESHOLD, visible)
         family = index.entries.family[candidates.entry].astype(np.int64)
         best = _best_per_group(candidates.query * len(index.families) + family, candidates.similarity)
         matched_families = np.bincount(candidates.query[best], minlength=len(usable))

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sized
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +25,7 @@ from core.progress import NullContext, TaskContext
 
 INDEX_FORMAT = 1
 _PROGRESS_EVERY = 25
+CONSENSUS_FILE = "consensus.json"  # the consensus fitted on this index (plain JSON, next to its arrays)
 _ENTRY_COLUMNS = ("family", "owner", "copies", "address", "size", "token_count")
 
 
@@ -102,6 +104,8 @@ class ReferenceIndex:
         self.params = params
         self.lsh = LshIndex(entries.signatures, params)
         self._position = {sample: i for i, sample in enumerate(samples)}
+        self._family_position = {family: i for i, family in enumerate(self.families)}
+        self.consensus: dict[str, Any] | None = None  # the fitted consensus (core.attribution.consensus), if any
         digest = hashlib.sha256(json.dumps([INDEX_FORMAT, params.__dict__]).encode())
         for sample, family in sorted(zip(samples, sample_family, strict=True)):
             digest.update(f"{sample}\0{family}\n".encode())
@@ -148,16 +152,27 @@ class ReferenceIndex:
     def sample_position(self, sample_id: str | None) -> int | None:
         return self._position.get(sample_id) if sample_id else None
 
-    def visible_entries(self, exclude_sample: str | None) -> np.ndarray | None:
-        """Mask of function entries still backed by a sample other than ``exclude_sample`` (None: all are).
+    def visible_entries(self, exclude_sample: str | None, exclude_family: str | None = None) -> np.ndarray | None:
+        """Mask of function entries still backed by a sample other than ``exclude_sample`` and not of
+        ``exclude_family`` (None: all are visible).
 
         An entry shared by several samples of its family survives the exclusion of one of them, which
         makes leave-one-out evaluation on one index exact.
         """
         position = self.sample_position(exclude_sample)
-        if position is None:
+        family = self.family_code(exclude_family)
+        if position is None and family is None:
             return None
-        return ~((self.entries.owner == position) & (self.entries.copies == 1))
+        hidden = np.zeros(len(self.entries.family), dtype=bool)
+        if position is not None:
+            hidden |= (self.entries.owner == position) & (self.entries.copies == 1)
+        if family is not None:
+            hidden |= self.entries.family == family
+        return ~hidden
+
+    def family_code(self, family: str | None) -> int | None:
+        """A family's position in ``families`` (None: unknown or not given)."""
+        return self._family_position.get(family) if family is not None else None
 
     def save(self, directory: str | Path) -> None:
         """Write the index into ``directory`` (created if needed) as arrays, Parquet and JSON."""
@@ -177,6 +192,8 @@ class ReferenceIndex:
         pq.write_table(pa.table(samples), path / "samples.parquet")
         meta = {"format": INDEX_FORMAT, "revision": self.revision, "params": self.params.__dict__, "total": e.total}
         (path / "meta.json").write_text(json.dumps(meta))
+        if self.consensus is not None:
+            (path / CONSENSUS_FILE).write_text(json.dumps({**self.consensus, "revision": self.revision}))
 
     @classmethod
     def load(cls, directory: str | Path) -> ReferenceIndex:
@@ -198,6 +215,11 @@ class ReferenceIndex:
         samples = pq.read_table(path / "samples.parquet").to_pydict()
         row_family = family_codes(samples["family"])
         strings = StringIndex(array("string_vocabulary"), array("string_indptr"), array("string_indices"), row_family)
-        return cls(
+        index = cls(
             samples["sample_id"], samples["family"], samples["tlsh"], entries, strings, MinHashParams(**meta["params"])
         )
+        consensus = path / CONSENSUS_FILE
+        if consensus.exists():
+            fitted = json.loads(consensus.read_text())
+            index.consensus = fitted if fitted.get("revision") == index.revision else None
+        return index

@@ -81,8 +81,11 @@ class AttributionModel(Protocol):
     def phase_1(self, data: bytes) -> Any:
         """Extract features from the sample; raise ``NotApplicable`` with a reason if it cannot."""
 
-    def phase_2(self, features: Any, index: ReferenceIndex, exclude_sample: str | None = None) -> ModelResult:
-        """Compare the features with the reference library (``exclude_sample`` hides one reference)."""
+    def phase_2(
+        self, features: Any, index: ReferenceIndex, exclude_sample: str | None = None, exclude_family: str | None = None
+    ) -> ModelResult:
+        """Compare the features with the reference library (``exclude_sample`` hides one reference,
+        ``exclude_family`` a whole family: leave-one-out evaluation on one index)."""
 
 
 def run_model(

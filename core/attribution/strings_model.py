@@ -136,9 +136,19 @@ class StringsModel:
         return string_features(data)
 
     def phase_2(
-        self, features: StringFeatures, index: ReferenceIndex, exclude_sample: str | None = None
+        self,
+        features: StringFeatures,
+        index: ReferenceIndex,
+        exclude_sample: str | None = None,
+        exclude_family: str | None = None,
     ) -> ModelResult:
+        """``exclude_family`` hides a family's profile and references (its strings still count in the idf, a
+        small optimism of leave-one-family-out evaluation on one index)."""
         scores = index.strings.score(features.hashes, index.sample_position(exclude_sample))
+        hidden = index.family_code(exclude_family)
+        if hidden is not None:
+            scores.family[hidden] = 0.0
+            scores.reference[index.strings.row_family == hidden] = 0.0
         order = np.argsort(-scores.family, kind="stable")
         ranked = [(index.families[i], float(scores.family[i])) for i in order.tolist() if scores.family[i] > 0]
         nearest = [

@@ -51,11 +51,13 @@ class TlshModel:
     def phase_1(self, data: bytes) -> str:
         return tlsh_digest(data)
 
-    def phase_2(self, features: str, index: ReferenceIndex, exclude_sample: str | None = None) -> ModelResult:
+    def phase_2(
+        self, features: str, index: ReferenceIndex, exclude_sample: str | None = None, exclude_family: str | None = None
+    ) -> ModelResult:
         scored = [
             (tlsh.diff(features, digest), sample, family)
             for sample, family, digest in zip(index.samples, index.sample_family, index.tlsh, strict=True)
-            if digest is not None and sample != exclude_sample
+            if digest is not None and sample != exclude_sample and family != exclude_family
         ]
         scored.sort()
         nearest_of_family: dict[str, int] = {}

@@ -115,8 +115,10 @@ PROBLEM_TYPES = ("auto", "classification", "regression", "forecast")
 @dataclass(frozen=True)
 class TrainRequest:
     """What to train. Tabular problems use ``target``/``features``/``id_column``; forecasting uses
-    ``time_column``, ``target`` and optionally ``series_column``, ``frequency``, ``season_length``, ``horizon``
-    and ``resample`` (put irregular timestamps on the frequency's grid instead of refusing them)."""
+    ``time_column``, ``target`` and optionally ``series_column``, ``frequency``, ``season_length``, ``horizon``,
+    ``resample`` (put irregular timestamps on the frequency's grid instead of refusing them) and ``exogenous``
+    (numeric columns beside the target that AutoARIMA and MSTL's trend use; forecasts then need their future
+    values)."""
 
     dataset_id: str
     name: str
@@ -130,6 +132,7 @@ class TrainRequest:
     season_length: int | None = None
     horizon: int | None = None
     resample: bool = False
+    exogenous: tuple[str, ...] = ()
     time_budget_s: float = 60.0
     explain: bool = True
     parent_model_id: str | None = None
@@ -139,6 +142,7 @@ class TrainRequest:
         """JSON-able job parameters."""
         params = dict(self.__dict__)
         params["features"] = list(self.features) if self.features is not None else None
+        params["exogenous"] = list(self.exogenous)
         return params
 
     @classmethod
@@ -146,6 +150,7 @@ class TrainRequest:
         values = dict(params)
         if values.get("features") is not None:
             values["features"] = tuple(values["features"])
+        values["exogenous"] = tuple(values.get("exogenous") or ())
         return cls(**values)
 
 

@@ -125,6 +125,11 @@ class ForecastSpec:
     def series_ids(self) -> list[str]:
         return list(self.fit["configs"])
 
+    @property
+    def exogenous(self) -> tuple[str, ...]:
+        """Columns whose future values a forecast needs (none for forecasters trained without them)."""
+        return tuple(self.fit.get("exogenous") or ())
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "time_column": self.time_column,

@@ -3,6 +3,10 @@
 A few series (a single long one is common) would make one call of minutes with no progress, so then
 each CV window is its own call: the same fits (each window refits on the data before its cutoff), with
 progress and cancellation between windows.
+
+StatsForecast sees each series on a surrogate integer index (0, 1, 2, … at frequency 1), mapped back to the
+series' dates afterwards: the models only need the order of the values, and integer time works for any
+calendar, including dates pandas' nanoseconds cannot hold (before 1677, histories over 292 years).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from core.forecasting.models import SeriesPlan
 from core.forecasting.parallel import chunked, run_chunks
 from core.progress import TaskContext
 
-CvTask = tuple[pd.DataFrame, SeriesPlan, str, int, int]  # frame, plan, freq, horizon, windows
+CvTask = tuple[pd.DataFrame, SeriesPlan, int, int]  # frame (integer ds), plan, horizon, windows
 MIN_TASKS = 10  # fewer chunks than this: split them by CV window
 
 
@@ -38,7 +42,6 @@ class SeriesCV:
 def cross_validate(
     long: pd.DataFrame,
     plans: dict[str, SeriesPlan],
-    freq: str,
     horizon: int,
     n_jobs: int,
     ctx: TaskContext,
@@ -53,39 +56,43 @@ def cross_validate(
     for uid, plan in plans.items():
         if plan.kind != "tiny":
             by_plan[plan].append(uid)
-    grouped = long.groupby("unique_id", sort=False)
+    positions = long.assign(ds=long.groupby("unique_id", sort=False).cumcount())
+    dates = {str(uid): g.to_numpy() for uid, g in long.groupby("unique_id", sort=False)["ds"]}
+    grouped = positions.groupby("unique_id", sort=False)
     tasks: list[CvTask] = []
     for plan, uids in by_plan.items():
         for chunk in chunked(uids, n_jobs):
             frame = pd.concat([grouped.get_group(uid) for uid in chunk], ignore_index=True)
-            tasks.append((frame, plan, freq, horizon, plan.n_windows))
+            tasks.append((frame, plan, horizon, plan.n_windows))
     if len(tasks) < MIN_TASKS:
         tasks = [window for task in tasks for window in _by_window(task)]
     parts: dict[str, list[pd.DataFrame]] = defaultdict(list)
     candidates: dict[str, tuple[str, ...]] = {}
     series_word = "series" if len(plans) != 1 else "the series"
-    for part, (_, plan, _, _, _) in zip(
+    for part, (_, plan, _, _) in zip(
         run_chunks(_cv_chunk, tasks, n_jobs, ctx, span, f"Cross-validating {series_word}"), tasks, strict=False
     ):
         for uid, rows in part.groupby("unique_id", sort=False):
             parts[str(uid)].append(rows)
             candidates[str(uid)] = plan.candidates
     for uid, frames in parts.items():
-        yield _series_cv(uid, pd.concat(frames).sort_values(["cutoff", "ds"]), candidates[uid])
+        rows = pd.concat(frames).sort_values(["cutoff", "ds"])
+        rows["ds"], rows["cutoff"] = dates[uid][rows["ds"].to_numpy()], dates[uid][rows["cutoff"].to_numpy()]
+        yield _series_cv(uid, rows, candidates[uid])
 
 
 def _by_window(task: CvTask) -> list[CvTask]:
     """One task per CV window: window ``w`` (0 = oldest) sees each series without its last later windows."""
-    frame, plan, freq, horizon, windows = task
+    frame, plan, horizon, windows = task
     from_end = frame.groupby("unique_id", sort=False).cumcount(ascending=False)
-    return [(frame[from_end >= later * horizon], plan, freq, horizon, 1) for later in range(windows - 1, -1, -1)]
+    return [(frame[from_end >= later * horizon], plan, horizon, 1) for later in range(windows - 1, -1, -1)]
 
 
 def _cv_chunk(task: CvTask) -> pd.DataFrame:
-    frame, plan, freq, horizon, windows = task
+    frame, plan, horizon, windows = task
     sf = StatsForecast(
-        models=[models.build(name, plan.season_length) for name in plan.candidates],
-        freq=freq,
+        models=[models.build(name, plan.season_length, plan.seasons, plan.exogenous) for name in plan.candidates],
+        freq=1,
         n_jobs=1,
         fallback_model=Naive(),
     )

@@ -14,13 +14,15 @@ import numpy as np
 import pandas as pd
 
 from core.forecasting import calibration
+from core.forecasting.combine import Option
+from core.forecasting.prepare import to_dates
 
 _DATE_COLUMNS = ("ds", "cutoff")
 
 
 @dataclass(frozen=True)
 class SeriesConfig:
-    """The chosen configuration of one series: one model, or the mean of 2-3 models (an ensemble)."""
+    """The chosen configuration of one series: one model, or a combination of models (see ``combine``)."""
 
     models: tuple[str, ...]
     season_length: int
@@ -28,18 +30,25 @@ class SeriesConfig:
     profile: str  # "model": the models' own sigma per step shapes the interval; "flat": constant
     scale: float  # calibration scale of the interval width (see core.forecasting.calibration)
     nonnegative: bool  # lower bounds are clipped at 0 (intermittent demand)
+    combine: str = "single"  # single | mean | median | weighted
+    weights: tuple[float, ...] = ()  # of "weighted", per model
+    seasons: tuple[int, ...] = ()  # MSTL's season lengths
+
+    @property
+    def option(self) -> Option:
+        return Option(self.models, self.combine, self.weights)
 
     @property
     def name(self) -> str:
-        return self.models[0] if len(self.models) == 1 else "Ensemble(" + "+".join(self.models) + ")"
+        return self.option.name
 
 
 @dataclass(frozen=True, eq=False)
 class ForecastFit:
     """Chosen configuration per series, CV evaluation, and calibration data for conformal intervals.
 
-    ``series_metrics``: unique_id, model, mase, smape, rmse, chosen (one row per candidate per series,
-    plus the chosen ensemble when one won). ``leaderboard``: model, mase, smape, rmse, selected_mase, n_series,
+    ``series_metrics``: unique_id, model, mase, smape, rmse, chosen (one row per candidate and per
+    combination tried per series). ``leaderboard``: model, mase, smape, rmse, selected_mase, n_series,
     chosen_for, in_ensembles (means over series; the row "Selected" is the per-series choice). ``cv``: unique_id, ds,
     cutoff, y, one column per candidate and ``chosen`` (cross-validation forecasts, for plots).
     ``pooled_scores``: per interval profile, the standardized CV scores that set interval quantiles.
@@ -57,6 +66,7 @@ class ForecastFit:
     cv: pd.DataFrame
     pooled_scores: dict[str, tuple[float, ...]]
     notes: tuple[str, ...] = field(default=())
+    exogenous: tuple[str, ...] = field(default=())  # columns whose future values a forecast needs
 
     def chosen(self) -> dict[str, str]:
         """Series id -> name of the chosen configuration."""
@@ -80,6 +90,7 @@ class ForecastFit:
             "cv": _frame_to_dict(self.cv),
             "pooled_scores": {k: list(v) for k, v in self.pooled_scores.items()},
             "notes": list(self.notes),
+            "exogenous": list(self.exogenous),
         }
 
     @classmethod
@@ -97,6 +108,7 @@ class ForecastFit:
             cv=_frame_from_dict(data["cv"]),
             pooled_scores={k: tuple(float(x) for x in v) for k, v in data["pooled_scores"].items()},
             notes=tuple(data["notes"]),
+            exogenous=tuple(data.get("exogenous", ())),
         )
 
 
@@ -108,6 +120,9 @@ def _config_to_dict(config: SeriesConfig) -> dict[str, Any]:
         "profile": config.profile,
         "scale": config.scale,
         "nonnegative": config.nonnegative,
+        "combine": config.combine,
+        "weights": list(config.weights),
+        "seasons": list(config.seasons),
     }
 
 
@@ -119,6 +134,10 @@ def _config_from_dict(data: dict[str, Any]) -> SeriesConfig:
         profile=data["profile"],
         scale=float(data["scale"]),
         nonnegative=bool(data["nonnegative"]),
+        # fits stored before combinations existed averaged their models
+        combine=data.get("combine", "single" if len(data["models"]) == 1 else "mean"),
+        weights=tuple(float(w) for w in data.get("weights", ())),
+        seasons=tuple(int(m) for m in data.get("seasons", ())),
     )
 
 
@@ -142,7 +161,7 @@ def _frame_from_dict(data: dict[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame(data["data"], columns=data["columns"])
     for column in frame.columns:
         if column in _DATE_COLUMNS:
-            frame[column] = pd.to_datetime(frame[column])
+            frame[column] = to_dates(frame[column])
         elif column not in ("unique_id", "model") and frame[column].dtype == object:
             frame[column] = pd.to_numeric(frame[column])
     return frame

@@ -17,7 +17,8 @@ MAX_STEPS = 10_000
 HISTORY_MULTIPLE = 10  # more steps than this many times the history is extrapolation beyond reason
 MAX_ROWS = 2_000_000  # steps × series: a forecast is kept as one CSV and drawn in the browser
 
-_Task = tuple[list[tuple[str, np.ndarray, SeriesConfig]], int]
+_Exogenous = tuple[np.ndarray, np.ndarray] | None  # (history rows, future rows) × columns
+_Task = tuple[list[tuple[str, np.ndarray, SeriesConfig, _Exogenous]], int]
 
 
 def forecast(
@@ -28,24 +29,32 @@ def forecast(
     levels: Sequence[float] = (80, 95),
     n_jobs: int = 1,
     ctx: TaskContext | None = None,
+    future: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``unique_id, ds, model, forecast, lo-<l>, hi-<l>…`` for ``steps`` periods after each series' end.
 
-    ``long`` is the training data the fit was made on (``unique_id, ds, y``); ``series_ids`` None means
-    every fitted series. Interval half-widths are the calibrated quantile times the series' scale times
-    the chosen models' own sigma per step (see ``core.forecasting.calibration``).
+    ``long`` is the training data the fit was made on (``unique_id, ds, y`` and the exogenous columns);
+    ``series_ids`` None means every fitted series. Interval half-widths are the calibrated quantile times
+    the series' scale times the chosen models' own sigma per step (see ``core.forecasting.calibration``).
+    A fit with exogenous columns needs ``future``: ``unique_id, ds`` and those columns for every forecast
+    period (``InvalidInput`` naming what is missing otherwise).
     """
     ctx = ctx or NullContext()
     histories = {str(uid): g for uid, g in long.groupby("unique_id", sort=False)}
     uids = _check_request(fit, histories, steps, series_ids, levels)
+    dates = {uid: _dates(histories[uid]["ds"].max(), steps, fit.freq) for uid in uids}
+    exogenous = _exogenous(fit, histories, dates, future)
     tasks: list[_Task] = [
-        ([(uid, histories[uid]["y"].to_numpy(dtype=float), fit.configs[uid]) for uid in chunk], steps)
+        (
+            [(uid, histories[uid]["y"].to_numpy(dtype=float), fit.configs[uid], exogenous.get(uid)) for uid in chunk],
+            steps,
+        )
         for chunk in chunked(uids, n_jobs)
     ]
     frames = []
     for part in run_chunks(_forecast_chunk, tasks, n_jobs, ctx, (0.0, 1.0), "Forecasting"):
         for uid, mean, sigma in part:
-            frames.append(_series_frame(uid, mean, sigma, fit, histories[uid]["ds"].max(), sorted(levels)))
+            frames.append(_series_frame(uid, mean, sigma, fit, dates[uid], sorted(levels)))
     order = {uid: i for i, uid in enumerate(uids)}
     frames.sort(key=lambda frame: order[frame["unique_id"].iloc[0]])
     return pd.concat(frames, ignore_index=True)
@@ -106,7 +115,7 @@ def _periods_left(last: pd.Timestamp, freq: str, wanted: int) -> int:
 
     def fits(periods: int) -> bool:
         try:
-            pd.date_range(last, periods=periods + 1, freq=freq)
+            pd.date_range(last, periods=periods + 1, freq=freq, unit=last.unit)
             return True
         except (pd.errors.OutOfBoundsDatetime, OverflowError):
             return False
@@ -118,30 +127,87 @@ def _periods_left(last: pd.Timestamp, freq: str, wanted: int) -> int:
     return low
 
 
+def _dates(last: pd.Timestamp, steps: int, freq: str) -> pd.DatetimeIndex:
+    return pd.date_range(last, periods=steps + 1, freq=freq, unit=last.unit)[1:]
+
+
+def check_future(
+    fit: ForecastFit, long: pd.DataFrame, steps: int, series_ids: Sequence[str], future: pd.DataFrame | None
+) -> None:
+    """``InvalidInput`` when a fit with exogenous columns lacks future values for some forecast period."""
+    if fit.exogenous:
+        histories = {str(uid): g for uid, g in long.groupby("unique_id", sort=False)}
+        dates = {uid: _dates(histories[uid]["ds"].max(), steps, fit.freq) for uid in series_ids}
+        _exogenous(fit, histories, dates, future)
+
+
+def _exogenous(
+    fit: ForecastFit,
+    histories: dict[str, pd.DataFrame],
+    dates: dict[str, pd.DatetimeIndex],
+    future: pd.DataFrame | None,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per series, the exogenous values of its history and of its forecast periods (empty without any)."""
+    if not fit.exogenous:
+        return {}
+    columns = list(fit.exogenous)
+    named = ", ".join(repr(c) for c in columns)
+    if future is None:
+        raise InvalidInput(
+            f"This model uses the exogenous columns {named}: give a dataset with their future values "
+            "(the time column, the series column if any, and those columns) for every forecast period.",
+            [Problem("future values required", field=c) for c in columns],
+        )
+    missing = [c for c in ("unique_id", "ds", *columns) if c not in future]
+    if missing:
+        raise InvalidInput(
+            f"The future values lack the columns {', '.join(repr(c) for c in missing)}.",
+            [Problem("missing column", field=c) for c in missing],
+        )
+    rows = future.assign(unique_id=future["unique_id"].astype(str)).drop_duplicates(["unique_id", "ds"])
+    rows = rows.set_index(["unique_id", "ds"])[columns]
+    out, problems = {}, []
+    for uid, wanted in dates.items():
+        values = rows.reindex(pd.MultiIndex.from_arrays([[uid] * len(wanted), wanted]))
+        absent = values.isna().any(axis=1).to_numpy()
+        if absent.any():
+            first = wanted[int(np.argmax(absent))]
+            problems.append(
+                Problem(f"series {uid}: no future values for {int(absent.sum())} periods", field="ds", value=str(first))
+            )
+            continue
+        history = histories[uid][columns].to_numpy(dtype=float)
+        out[uid] = (history, values.to_numpy(dtype=float))
+    if problems:
+        raise InvalidInput(
+            f"The future values of {named} do not cover every forecast period: {problems[0].problem} "
+            f"(the first is {problems[0].value}).",
+            problems[:50],
+        )
+    return out
+
+
 def _forecast_chunk(task: _Task) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """Refit each series' chosen models; an ensemble averages its members' means and sigmas."""
+    """Refit each series' chosen models and combine their means and sigmas as the configuration says."""
     series, steps = task
     out = []
-    for uid, y, config in series:
-        fits = [models.forecast_one(name, config.season_length, y, steps) for name in config.models]
-        mean = np.mean([m for m, _ in fits], axis=0)
-        sigma = np.mean([s for _, s in fits], axis=0) if config.profile == "model" else np.ones(steps)
-        out.append((uid, mean, sigma))
+    for uid, y, config, exogenous in series:
+        x, x_future = exogenous if exogenous is not None else (None, None)
+        fits = {
+            name: models.forecast_one(name, config.season_length, y, steps, config.seasons, x, x_future)
+            for name in config.models
+        }
+        mean = config.option.apply({name: m for name, (m, _) in fits.items()})
+        sigma = config.option.apply_sigma({name: s for name, (_, s) in fits.items()})
+        out.append((uid, mean, sigma if config.profile == "model" else np.ones(steps)))
     return out
 
 
 def _series_frame(
-    uid: str, mean: np.ndarray, sigma: np.ndarray, fit: ForecastFit, last: pd.Timestamp, levels: list[float]
+    uid: str, mean: np.ndarray, sigma: np.ndarray, fit: ForecastFit, dates: pd.DatetimeIndex, levels: list[float]
 ) -> pd.DataFrame:
     config = fit.configs[uid]
-    frame = pd.DataFrame(
-        {
-            "unique_id": uid,
-            "ds": pd.date_range(last, periods=len(mean) + 1, freq=fit.freq)[1:],
-            "model": config.name,
-            "forecast": mean,
-        }
-    )
+    frame = pd.DataFrame({"unique_id": uid, "ds": dates, "model": config.name, "forecast": mean})
     sigma = np.where(np.isfinite(sigma), sigma, np.nanmax(np.where(np.isfinite(sigma), sigma, 0.0)))
     for level in levels:
         half = fit.interval_quantile(config.profile, level) * config.scale * sigma

@@ -6,7 +6,9 @@ Row numbers in problems are 1-based positions in the input table (row 1 = first 
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,8 @@ from core.errors import InvalidInput, Problem
 
 MAX_LISTED = 20  # rows listed per kind of problem; the rest are counted in one extra problem
 GRID_MULTIPLE, MIN_GRID = 100, 10_000  # how large a frequency's grid may grow (see _check_grid_size)
+NANOSECOND_SPAN_YEARS = 250  # longer histories are kept in seconds: nanoseconds overflow after ~292 years
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 
 # Equivalent anchors that pandas reports in fiscal-year form; users expect the plain alias.
 _PLAIN_ALIASES = {
@@ -53,28 +57,22 @@ def to_long(
     series_column: str | None = None,
     resample: bool = False,
     freq: str | None = None,
+    exogenous: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Validate ``df`` and return ``unique_id, ds, y`` sorted by series and time.
+    """Validate ``df`` and return ``unique_id, ds, y`` (and the ``exogenous`` columns, numeric and complete)
+    sorted by series and time.
 
     Raises ``InvalidInput`` listing unknown columns, unparseable or missing dates, non-numeric or
     missing target values, duplicate (series, time) pairs and irregular timestamps. With
     ``resample=True`` irregular series are put on the grid of ``freq`` (inferred when None) instead:
     values falling in one period are averaged and missing periods are linearly interpolated.
     Without a series column the single series is named after the target.
+
+    ``ds`` is in nanoseconds, or in seconds (``datetime64[s]``) for dates before 1677 or after 2262 and
+    for histories longer than ``NANOSECOND_SPAN_YEARS``: pandas' nanoseconds cannot represent those.
     """
-    _check_columns(df, time_column, target, series_column)
-    ds, date_problems = _parse_dates(df[time_column], time_column)
-    y, target_problems = _parse_target(df[target], target)
-    if series_column is None:
-        ids = pd.Series(str(target), index=df.index)
-        id_problems: list[Problem] = []
-    else:
-        ids, id_problems = _parse_ids(df[series_column], series_column)
-    problems = date_problems + target_problems + id_problems
-    if problems:
-        raise InvalidInput(_summary(problems, "rows cannot be used"), problems)
-    long = pd.DataFrame({"unique_id": ids.to_numpy(), "ds": ds.to_numpy(), "y": y.to_numpy()})
-    long["row"] = np.arange(1, len(long) + 1)
+    _check_columns(df, time_column, target, series_column, exogenous)
+    long = _parsed(df, time_column, series_column, str(target), {"y": target, **{c: c for c in exogenous}})
     _check_duplicates(long, series_column or "series", time_column)
     long = long.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
     if long.empty:
@@ -91,6 +89,40 @@ def to_long(
     return _resample(long, freq) if irregular else long
 
 
+def future_values(
+    df: pd.DataFrame, time_column: str, series_column: str | None, exogenous: Sequence[str], single_id: str
+) -> pd.DataFrame:
+    """``unique_id, ds`` and the exogenous columns of a table of future values (checked like ``to_long``;
+    without a series column the rows belong to the single series ``single_id``)."""
+    _check_columns(df, time_column, None, series_column, exogenous)
+    return _parsed(df, time_column, series_column, single_id, {c: c for c in exogenous}).drop(columns="row")
+
+
+def _parsed(
+    df: pd.DataFrame, time_column: str, series_column: str | None, single_id: str, numbers: dict[str, str]
+) -> pd.DataFrame:
+    """``unique_id, ds, row`` and the numeric columns ``numbers`` (output name -> input column); every bad
+    cell and duplicate (series, time) pair is reported at once."""
+    ds, problems = _parse_dates(df[time_column], time_column)
+    if series_column is None:
+        ids = pd.Series(single_id, index=df.index)
+    else:
+        ids, id_problems = _parse_ids(df[series_column], series_column)
+        problems += id_problems
+    parsed = {}
+    for name, column in numbers.items():
+        parsed[name], number_problems = _parse_number(df[column], column, "target value" if name == "y" else "value")
+        problems += number_problems
+    if problems:
+        raise InvalidInput(_summary(problems, "rows cannot be used"), problems)
+    long = pd.DataFrame({"unique_id": ids.to_numpy(), "ds": _fitting_unit(ds).to_numpy()})
+    for name, values in parsed.items():
+        long[name] = values.to_numpy()
+    long["row"] = np.arange(1, len(long) + 1)
+    _check_duplicates(long, series_column or "series", time_column)
+    return long
+
+
 def infer_frequency(long: pd.DataFrame) -> str:
     """The pandas offset alias most series follow (e.g. "MS", "D", "h", "W-SUN", "QS").
 
@@ -105,7 +137,7 @@ def infer_frequency(long: pd.DataFrame) -> str:
             inferred = pd.infer_freq(index)
             if inferred:
                 found[_PLAIN_ALIASES.get(inferred, inferred)] += 1
-        spacings.append(np.diff(index.asi8))
+        spacings.append(np.diff(index.asi8) / _PER_SECOND[index.unit])
     if found:
         return found.most_common(1)[0][0]
     gaps = np.concatenate(spacings) if spacings else np.array([])
@@ -115,7 +147,7 @@ def infer_frequency(long: pd.DataFrame) -> str:
             "Cannot infer a frequency: every series needs at least two distinct timestamps.",
             [Problem("fewer than two distinct timestamps per series", field="ds")],
         )
-    return _alias_for_spacing(float(np.median(gaps)) / 1e9, pd.DatetimeIndex(long["ds"]))
+    return _alias_for_spacing(float(np.median(gaps)), pd.DatetimeIndex(long["ds"]))
 
 
 def season_length_for(freq: str) -> int:
@@ -154,7 +186,7 @@ def _check_grid_size(long: pd.DataFrame, freq: str) -> None:
     terabytes): the whole grid may hold ``GRID_MULTIPLE`` periods per row, or ``MIN_GRID`` per series, so one
     sparse series in a panel does not sink the rest."""
     spans = long.groupby("unique_id")["ds"].agg(["min", "max"])
-    step = pd.date_range(spans["min"].min(), periods=2, freq=freq)
+    step = pd.date_range(spans["min"].min(), periods=2, freq=freq, unit=unit_of(long["ds"]))
     periods = float(((spans["max"] - spans["min"]) / (step[1] - step[0])).sum())
     if periods > max(GRID_MULTIPLE * len(long), MIN_GRID * len(spans)):
         raise InvalidInput(
@@ -165,52 +197,99 @@ def _check_grid_size(long: pd.DataFrame, freq: str) -> None:
         )
 
 
-def _check_columns(df: pd.DataFrame, time_column: str, target: str, series_column: str | None) -> None:
-    problems = [
-        Problem("unknown column", field=name)
-        for name in (time_column, target, series_column)
-        if name is not None and name not in df.columns
-    ]
-    chosen = [name for name in (time_column, target, series_column) if name is not None]
+def _check_columns(
+    df: pd.DataFrame, time_column: str, target: str | None, series_column: str | None, exogenous: Sequence[str] = ()
+) -> None:
+    chosen = [name for name in (time_column, target, series_column, *exogenous) if name is not None]
+    problems = [Problem("unknown column", field=name) for name in chosen if name not in df.columns]
     if not problems and len(set(chosen)) < len(chosen):
-        problems.append(Problem("the time, target and series columns must be different", field=target))
+        problems.append(
+            Problem("the time, target, series and exogenous columns must be different", field=target or time_column)
+        )
     if problems:
         raise InvalidInput("Some chosen columns cannot be used.", problems)
 
 
 def _parse_dates(column: pd.Series, name: str) -> tuple[pd.Series, list[Problem]]:
-    """Dates from strings, datetimes or whole-number years; timezones are converted to naive UTC."""
+    """Dates from strings, datetimes or whole-number years; timezones are converted to naive UTC.
+
+    Years and ISO dates outside pandas' nanosecond calendar (before 1677, after 2262) are read in seconds."""
     values = column.reset_index(drop=True)
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = pd.to_numeric(values, errors="coerce")
         is_year = numbers.notna() & (numbers % 1 == 0) & numbers.between(1000, 2999)
-        text = numbers.where(is_year).astype("Int64").astype("string")
-        parsed = pd.to_datetime(text, format="%Y", errors="coerce")
+        years = numbers.where(is_year, 1970).astype("int64").to_numpy()
+        parsed = pd.Series((years - 1970).astype("datetime64[Y]").astype("datetime64[s]"))
+        parsed[~is_year.to_numpy()] = pd.NaT
     elif isinstance(values.dtype, pd.DatetimeTZDtype):
         parsed = values.dt.tz_convert("UTC").dt.tz_localize(None)
     elif pd.api.types.is_datetime64_dtype(values):
-        parsed = values.astype("datetime64[ns]")
+        parsed = values
     else:
         parsed = _to_naive_datetime(values, None)  # one layout for the whole column: fast and unambiguous
         failed = values.notna() & parsed.isna()
         if failed.any():  # a second, slower pass for tables mixing several date layouts
             parsed[failed] = _to_naive_datetime(values[failed], "mixed")
+        failed = values.notna() & parsed.isna()
+        if failed.any():  # ISO dates outside the nanosecond calendar (1500-03-01, 1500-03, 1500)
+            parsed = _with_iso_seconds(parsed, values, failed)
     problems = _row_problems(values.isna(), "missing date", name, values)
     problems += _row_problems(values.notna() & parsed.isna(), "unparseable date", name, values)
     return parsed, problems
 
 
 def _to_naive_datetime(values: pd.Series, layout: str | None) -> pd.Series:
-    parsed = pd.to_datetime(values.astype("string"), errors="coerce", utc=True, format=layout)
+    with warnings.catch_warnings():  # "could not infer format": the next pass handles what this one cannot
+        warnings.simplefilter("ignore", UserWarning)
+        parsed = pd.to_datetime(values.astype("string"), errors="coerce", utc=True, format=layout)
     return pd.Series(parsed.dt.tz_localize(None), index=values.index)
 
 
-def _parse_target(column: pd.Series, name: str) -> tuple[pd.Series, list[Problem]]:
+def _with_iso_seconds(parsed: pd.Series, values: pd.Series, failed: pd.Series) -> pd.Series:
+    def iso(text: object) -> np.datetime64:
+        try:
+            return np.datetime64(str(text).strip(), "s")
+        except ValueError:
+            return np.datetime64("NaT", "s")
+
+    extra = np.array([iso(v) for v in values[failed]], dtype="datetime64[s]")
+    if np.isnat(extra).all():
+        return parsed
+    out = parsed.astype("datetime64[s]")
+    out[failed] = extra
+    return out
+
+
+def _fitting_unit(ds: pd.Series) -> pd.Series:
+    """Nanoseconds when the dates and their span fit in them (what most code expects), else seconds."""
+    present = ds.dropna()
+    if present.empty:
+        return ds
+    low, high = present.min(), present.max()
+    fits = pd.Timestamp.min.year < low.year and high.year < pd.Timestamp.max.year
+    fits = fits and high.year - low.year <= NANOSECOND_SPAN_YEARS
+    return ds.astype("datetime64[ns]" if fits else "datetime64[s]")
+
+
+def unit_of(ds: pd.Series | pd.DatetimeIndex) -> str:
+    """The resolution of a datetime column ("ns" or "s" here); ``date_range`` must be given it."""
+    return str(np.datetime_data(ds.dtype)[0])
+
+
+def to_dates(values: pd.Series) -> pd.Series:
+    """ISO date strings (a CSV's or JSON's) back to datetimes, in seconds when nanoseconds cannot hold them."""
+    try:
+        return pd.to_datetime(values, format="ISO8601")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+        return pd.Series(np.array([np.datetime64(str(v), "s") for v in values]), index=values.index)
+
+
+def _parse_number(column: pd.Series, name: str, what: str) -> tuple[pd.Series, list[Problem]]:
     values = column.reset_index(drop=True)
     if pd.api.types.is_bool_dtype(values):
         values = values.astype(float)
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    problems = _row_problems(values.isna(), "missing target value", name, values)
+    problems = _row_problems(values.isna(), f"missing {what}", name, values)
     problems += _row_problems(values.notna() & numbers.isna(), "not a number", name, values)
     problems += _row_problems(np.isinf(numbers), "infinite value", name, values)
     return numbers, problems
@@ -251,7 +330,7 @@ def _irregular_problems(long: pd.DataFrame, freq: str) -> list[Problem]:
     problems = []
     for uid, group in long.groupby("unique_id", sort=False):
         ds = pd.DatetimeIndex(group["ds"])
-        grid = pd.date_range(ds[0], ds[-1], freq=freq)
+        grid = pd.date_range(ds[0], ds[-1], freq=freq, unit=unit_of(ds))
         if len(grid) == len(ds) and grid.equals(ds):
             continue
         off_grid = group.loc[~ds.isin(grid)]
@@ -270,9 +349,9 @@ def _irregular_problems(long: pd.DataFrame, freq: str) -> list[Problem]:
 def _resample(long: pd.DataFrame, freq: str) -> pd.DataFrame:
     parts = []
     for uid, group in long.groupby("unique_id", sort=False):
-        y = group.set_index("ds")["y"].resample(freq).mean().interpolate(method="linear")
-        parts.append(pd.DataFrame({"unique_id": uid, "ds": y.index, "y": y.to_numpy()}))
-    return pd.concat(parts, ignore_index=True)
+        values = group.drop(columns="unique_id").set_index("ds").resample(freq).mean().interpolate(method="linear")
+        parts.append(values.reset_index().assign(unique_id=uid))
+    return pd.concat(parts, ignore_index=True)[list(long.columns)]
 
 
 def _summary(problems: list[Problem], tail: str) -> str:

@@ -1,9 +1,11 @@
 """Pick the best forecasting configuration per series by time-series cross-validation.
 
 Each series is cross-validated with every candidate of its plan (one StatsForecast call for all
-candidates); the mean of its 2 or 3 best candidates is scored too, and the configuration with the
-lowest CV error (MAE, i.e. MASE within a series) wins. Intervals are calibrated on the CV errors of the
-selection procedure itself, window by window (see ``_choose`` and ``core.forecasting.calibration``).
+candidates); combinations of the core models are scored too, and the configuration with the lowest CV
+error (MAE, i.e. MASE within a series), combinations preferred, wins (see ``core.forecasting.combine``).
+Intervals are calibrated on the CV errors of the selection procedure itself, window by window (see
+``_choose`` and ``core.forecasting.calibration``). Without a season length from the user, each series'
+seasons are detected (``core.forecasting.seasonality``).
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from core.errors import InvalidInput, Problem
-from core.forecasting import calibration, models
+from core.forecasting import calibration, combine, models, seasonality
 from core.forecasting.crossval import SeriesCV, cross_validate
 from core.forecasting.fit import ForecastFit, SeriesConfig
 from core.forecasting.metrics import METRICS, error_metrics, mase_scale
 from core.forecasting.models import SeriesPlan, plan_series
+from core.forecasting.prepare import season_length_for
 from core.progress import NullContext, TaskContext
 
 MAX_HORIZON = 10_000
@@ -30,29 +33,37 @@ _LISTED_IDS = 10
 def fit_select(
     long: pd.DataFrame,
     freq: str,
-    season_length: int,
+    season_length: int | None,
     horizon: int,
     n_windows: int = 3,
     levels: Sequence[int] = (80, 95),
     ctx: TaskContext | None = None,
     n_jobs: int = 1,
+    exogenous: Sequence[str] = (),
 ) -> ForecastFit:
-    """Cross-validate the candidates on ``long`` (``unique_id, ds, y``) and choose one per series.
+    """Cross-validate the candidates on ``long`` (``unique_id, ds, y`` and the ``exogenous`` columns) and
+    choose a configuration per series.
 
     ``horizon`` is both the CV window length and the evaluation horizon; ``n_windows`` windows end at
-    the last observation. Series too short for the season or for the windows get simpler plans, and
-    series with fewer than 3 points are left out; ``notes`` says which.
+    the last observation. ``season_length`` None detects each series' seasons among the natural ones of
+    ``freq``. Series too short for the season or for the windows get simpler plans, and series with fewer
+    than 3 points are left out; ``notes`` says which. Exogenous columns are used by AutoARIMA and MSTL's
+    trend; forecasting then needs their future values.
     """
     ctx = ctx or NullContext()
-    check_settings(long, freq, season_length, horizon, n_windows, levels)
+    natural = season_length_for(freq) if season_length is None else season_length
+    check_settings(long, freq, natural, horizon, n_windows, levels)
+    exogenous = tuple(exogenous)
+    long = long[["unique_id", "ds", "y", *exogenous]]
     long = long.assign(unique_id=long["unique_id"].astype(str)).sort_values(["unique_id", "ds"])
     values = {str(uid): g["y"].to_numpy(dtype=float) for uid, g in long.groupby("unique_id", sort=True)}
-    plans, notes = _plan(values, season_length, horizon, n_windows)
+    seasons = {uid: _seasons(y, freq, season_length) for uid, y in values.items()}
+    plans, notes = _plan(values, seasons, horizon, n_windows, bool(exogenous))
     configs: dict[str, SeriesConfig] = {}
     pooled: dict[str, list[float]] = defaultdict(list)
     metric_rows: list[dict[str, object]] = []
     cv_frames: list[pd.DataFrame] = []
-    for cv in cross_validate(long, plans, freq, horizon, n_jobs, ctx, (0.0, 0.9)):
+    for cv in cross_validate(long, plans, horizon, n_jobs, ctx, (0.0, 0.9)):
         plan = plans[cv.uid]
         history = values[cv.uid][: len(values[cv.uid]) - plan.n_windows * horizon]
         config, chosen_forecast, rows = _choose(cv, plan, mase_scale(history, plan.season_length), pooled)
@@ -68,7 +79,7 @@ def fit_select(
     ctx.progress(1.0, "Model selection done")
     return ForecastFit(
         freq=freq,
-        season_length=season_length,
+        season_length=natural,
         horizon=horizon,
         n_windows=n_windows,
         levels=tuple(sorted(int(v) for v in levels)),
@@ -79,6 +90,7 @@ def fit_select(
         cv=pd.concat(cv_frames, ignore_index=True) if cv_frames else pd.DataFrame(),
         pooled_scores={k: tuple(np.sort(v).tolist()) for k, v in pooled.items()},
         notes=tuple(notes),
+        exogenous=exogenous,
     )
 
 
@@ -121,17 +133,28 @@ def check_settings(
         )
 
 
+def _seasons(y: np.ndarray, freq: str, season_length: int | None) -> tuple[int, tuple[int, ...]]:
+    """The user's season length, else the seasons the series shows (see ``core.forecasting.seasonality``)."""
+    return (season_length, ()) if season_length is not None else seasonality.detect(y, freq)
+
+
 def _plan(
-    values: dict[str, np.ndarray], season_length: int, horizon: int, n_windows: int
+    values: dict[str, np.ndarray],
+    seasons: dict[str, tuple[int, tuple[int, ...]]],
+    horizon: int,
+    n_windows: int,
+    exogenous: bool,
 ) -> tuple[dict[str, SeriesPlan], list[str]]:
     plans: dict[str, SeriesPlan] = {}
     dropped: list[str] = []
     for uid, y in values.items():
-        plan = plan_series(y, season_length, horizon, n_windows)
+        season_length, shown = seasons[uid]
+        plan = plan_series(y, season_length, horizon, n_windows, shown, exogenous)
         if plan is None:
             dropped.append(uid)
         else:
             plans[uid] = plan
+    season_length = max((m for m, _ in seasons.values()), default=1)
     by_kind: dict[str, list[str]] = defaultdict(list)
     fewer_windows = [uid for uid, p in plans.items() if p.kind != "tiny" and p.n_windows < n_windows]
     for uid, plan in plans.items():
@@ -156,6 +179,13 @@ def _plan(
         notes.append(f"{_ids(fewer_windows)} cross-validated on fewer than {n_windows} windows (short history).")
     if dropped:
         notes.append(f"{_ids(dropped)} left out: fewer than {models.MIN_POINTS} points.")
+    without = [uid for uid, (m, _) in seasons.items() if m == 1 and uid in plans]
+    if season_length > 1 and without:
+        notes.append(f"{_ids(without)} show no seasonality (autocorrelation test): non-seasonal models.")
+    several = [uid for uid, plan in plans.items() if plan.seasons]
+    if several:
+        seasons_text = " and ".join(str(m) for m in plans[several[0]].seasons)
+        notes.append(f"{_ids(several)} show several seasons ({seasons_text}): MSTL is a candidate too.")
     if season_length > models.MAX_ARIMA_SEASON and by_kind["regular"]:
         notes.append(
             f"Season length {season_length} > {models.MAX_ARIMA_SEASON}: AutoARIMA is fitted without "
@@ -173,7 +203,7 @@ def _ids(uids: list[str]) -> str:
 def _choose(
     cv: SeriesCV, plan: SeriesPlan, scale: float, pooled: dict[str, list[float]]
 ) -> tuple[SeriesConfig, np.ndarray, list[dict[str, object]]]:
-    """The lowest-CV-error configuration among the candidates and the means of the 2-3 best.
+    """The lowest-CV-error configuration among the candidates and their combinations.
 
     Intervals are calibrated on *honest* errors: for each CV window, the configuration that the other
     windows would have chosen, scored on that window. The winner's own CV errors are optimistic (it won
@@ -182,60 +212,47 @@ def _choose(
     y = cv.frame["y"].to_numpy(dtype=float)
     windows = cv.frame["cutoff"].to_numpy()
     everywhere = np.ones(len(y), dtype=bool)
-    best = _best(y, cv.forecasts, plan.candidates, everywhere)
-    chosen_forecast = _mean_of(cv.forecasts, best)
+    best = combine.choose(y, cv.forecasts, plan.candidates, everywhere)
+    chosen_forecast = best.apply(cv.forecasts)
     errors, sigma = np.empty(len(y)), np.empty(len(y))
     for window in np.unique(windows):
         inside = windows == window
-        honest = best if inside.all() else _best(y, cv.forecasts, plan.candidates, ~inside)
-        errors[inside] = (y - _mean_of(cv.forecasts, honest))[inside]
-        sigma[inside] = _mean_of(cv.sigmas, honest if _has_intervals(honest) else best)[inside]
-    profile = "model" if _has_intervals(best) and calibration.usable_sigma(sigma) else "flat"
+        honest = best if inside.all() else combine.choose(y, cv.forecasts, plan.candidates, ~inside)
+        errors[inside] = (y - honest.apply(cv.forecasts))[inside]
+        sigma[inside] = (honest if _has_intervals(honest.models) else best).apply_sigma(cv.sigmas)[inside]
+    profile = "model" if _has_intervals(best.models) and calibration.usable_sigma(sigma) else "flat"
     s = calibration.scores(errors, sigma if profile == "model" else np.ones_like(y))
     pooled[profile] += calibration.standardized(s, windows).tolist()
     config = SeriesConfig(
-        best, plan.season_length, plan.kind, profile, calibration.scale_of(s, windows), plan.kind == "intermittent"
+        best.models,
+        plan.season_length,
+        plan.kind,
+        profile,
+        calibration.scale_of(s, windows),
+        plan.kind == "intermittent",
+        best.combine,
+        best.weights,
+        plan.seasons,
     )
     rows = [
         {
             "unique_id": cv.uid,
-            "model": name,
-            **_public(error_metrics(y, cv.forecasts[name], scale)),
-            "chosen": best == (name,),
+            "model": option.name,
+            **_public(error_metrics(y, option.apply(cv.forecasts), scale)),
+            "chosen": option == best,
         }
-        for name in plan.candidates
+        for option in combine.options(y, cv.forecasts, plan.candidates, everywhere)
     ]
-    if len(best) > 1:
+    if not any(row["chosen"] for row in rows):  # every candidate failed: the fallback
         rows.append(
             {
                 "unique_id": cv.uid,
-                "model": config.name,
+                "model": best.name,
                 **_public(error_metrics(y, chosen_forecast, scale)),
                 "chosen": True,
             }
         )
     return config, chosen_forecast, rows
-
-
-def _best(
-    y: np.ndarray, forecasts: dict[str, np.ndarray], candidates: tuple[str, ...], rows: np.ndarray
-) -> tuple[str, ...]:
-    """Lowest MAE on ``rows`` among single candidates and the means of the 2 and 3 best singles.
-
-    Ensemble members share the best single's interval profile, so an ensemble has one interval shape.
-    Ties keep the simpler, earlier option.
-    """
-    mae = {name: float(np.mean(np.abs(y[rows] - forecasts[name][rows]))) for name in candidates}
-    ranked = sorted((name for name in candidates if np.isfinite(mae[name])), key=mae.__getitem__)
-    if not ranked:
-        return ("Naive",) if "Naive" in candidates else (candidates[0],)
-    members = [name for name in ranked if _has_intervals((name,)) == _has_intervals((ranked[0],))]
-    options = [(name,) for name in ranked] + [tuple(members[:k]) for k in (2, 3) if len(members) >= k]
-    return min(options, key=lambda key: float(np.mean(np.abs(y[rows] - _mean_of(forecasts, key)[rows]))))
-
-
-def _mean_of(arrays: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
-    return np.mean([arrays[name] for name in names], axis=0)
 
 
 def _has_intervals(names: tuple[str, ...]) -> bool:
@@ -270,7 +287,7 @@ def _leaderboard(series_metrics: pd.DataFrame, configs: dict[str, SeriesConfig])
     columns = ["model", *METRICS, "selected_mase", "n_series", "chosen_for", "in_ensembles"]
     if series_metrics.empty:  # every series was too short to cross-validate
         return pd.DataFrame(columns=columns)
-    singles = series_metrics[~series_metrics["model"].str.startswith("Ensemble(")]
+    singles = series_metrics[~series_metrics["model"].str.contains("(", regex=False)]
     finite = singles.replace([np.inf, -np.inf], np.nan)
     board = finite.groupby("model")[list(METRICS)].mean()
     board["n_series"] = singles.groupby("model").size()

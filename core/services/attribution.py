@@ -28,6 +28,7 @@ from core.entities import (
 )
 from core.errors import Conflict, InvalidInput, PermissionDenied, Problem
 from core.exports import safe_csv
+from core.services.attribution_verdict import verdict_entry
 from core.services.base import Service, record, require
 from core.services.files import clean_name
 from core.services.jobs import JobService
@@ -332,9 +333,16 @@ class AttributionService(Service):
         }
 
     def results(self, actor: Actor, sample_id: str) -> list[dict[str, Any]]:
-        """One entry per model (seed-API fields plus ``status`` and ``model_version``); families best first."""
-        sample = self.get_sample(actor, sample_id)
-        return [_result(sample, run) for run in sample.runs]
+        """The consensus verdict first (``model`` "consensus": families best first with a calibrated confidence,
+        or unknown family), then one entry per model (seed-API fields plus ``status`` and ``model_version``)."""
+        return self._results(actor, sample_id)[1]
+
+    def _results(self, actor: Actor, sample_id: str) -> tuple[AttributionSample, list[dict[str, Any]]]:
+        require(actor, "attribution:read")
+        with self.db.session() as session:
+            sample = repo.get_sample(session, actor.tenant_id, _sample_id(sample_id))
+            verdict = verdict_entry(self.store, session, actor.tenant_id, sample)
+        return sample, [verdict, *(_result(sample, run) for run in sample.runs)]
 
     def results_csv(self, actor: Actor, sample_id: str) -> bytes:
         """One row per model and ranked family (a row with an empty family for a model without any)."""
@@ -362,7 +370,7 @@ class AttributionService(Service):
         return safe_csv(pd.DataFrame(rows, columns=CSV_COLUMNS))
 
     def results_json(self, actor: Actor, sample_id: str) -> bytes:
-        sample = self.get_sample(actor, sample_id)
+        sample, results = self._results(actor, sample_id)
         document = {
             "sha256_hash": sample.id,
             "name": sample.name,
@@ -370,7 +378,7 @@ class AttributionService(Service):
             "status": sample.state,
             "submitted_at": _iso(sample.created_at),
             "engine_version": APP_VERSION,
-            "results": [_result(sample, run) for run in sample.runs],
+            "results": results,
         }
         return json.dumps(document, indent=2, default=str).encode()
 

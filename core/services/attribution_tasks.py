@@ -2,7 +2,8 @@
 
 A run walks its phases (extraction, then similarity search) and writes each state as it goes; every write is
 conditional, so a revoked run stays revoked whatever its job was doing. The index is built from the cached
-features of each reference (files are analysed once, at the first build after they were added), saved into
+features of each reference (files are analysed once, at the first build after they were added), its consensus
+is calibrated on leave-one-out and leave-one-family-out answers over the references, and it is saved into
 a temporary directory that is renamed into place, and recorded as the tenant's current index. Workers load
 an index once per process, keyed by tenant and revision.
 """
@@ -25,6 +26,7 @@ from core.attribution import (
     ReferenceIndex,
     analyse_reference,
 )
+from core.attribution.consensus import calibrate
 from core.errors import CoreError, InvalidInput, NotFound
 from core.progress import Cancelled
 from core.services.attribution import NO_INDEX, library_digest
@@ -165,8 +167,9 @@ def attribution_index(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any
         except (NotFound, FileNotFoundError):
             continue  # removed while the index was being built: the next build will not miss it
         references.append((sha256, family, features))
-    index = ReferenceIndex.build(references, ctx=_Stage(ctx, 0.6, 0.3))
-    ctx.progress(0.92, "saving the index")
+    index = ReferenceIndex.build(references, ctx=_Stage(ctx, 0.6, 0.2))
+    index.consensus = calibrate(index, references, ctx=_Stage(ctx, 0.8, 0.15)).to_dict()
+    ctx.progress(0.96, "saving the index")
     with workspace.store.directory_writer(tenant, "result") as (key, directory):
         index.save(directory)
     try:

@@ -25,11 +25,13 @@ def history_columns(request: TrainRequest) -> list[str]:
     """The columns a forecast request reads; refused without a time column."""
     if not request.time_column:
         raise InvalidInput("Forecasting needs a time column.", [Problem("required", field="time_column")])
-    return list(dict.fromkeys(c for c in (request.time_column, request.target, request.series_column) if c))
+    named = (request.time_column, request.target, request.series_column, *request.exogenous)
+    return list(dict.fromkeys(c for c in named if c))
 
 
 def to_history(frame: pd.DataFrame, request: TrainRequest) -> pd.DataFrame:
-    """The rows as ``unique_id, ds, y`` (validated: bad dates / values, duplicates, irregular timestamps raise)."""
+    """The rows as ``unique_id, ds, y`` and the exogenous columns (validated: bad dates / values, duplicates,
+    irregular timestamps raise)."""
     from core.forecasting import to_long
 
     return to_long(
@@ -39,6 +41,7 @@ def to_history(frame: pd.DataFrame, request: TrainRequest) -> pd.DataFrame:
         request.series_column,
         resample=request.resample,
         freq=request.frequency,
+        exogenous=request.exogenous,
     )
 
 

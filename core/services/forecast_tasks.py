@@ -28,12 +28,13 @@ def train_forecast(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     fit = fit_select(
         long,
         chosen.freq,
-        chosen.season_length,
+        None if "season length" in chosen.inferred else chosen.season_length,  # None: detected per series
         chosen.horizon,
         n_windows=N_WINDOWS,
         levels=DEFAULT_LEVELS,
         ctx=ctx,
         n_jobs=job_cores(),
+        exogenous=request.exogenous,
     )
     ctx.check()
     board = fit.leaderboard
@@ -83,6 +84,7 @@ def forecast_job(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         params["steps"],
         params["series_ids"],
         params["levels"],
+        params.get("future_dataset_id"),
         ctx=ctx,
         job_id=ctx.job.id,
     )

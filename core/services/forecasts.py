@@ -91,6 +91,8 @@ class _Request:
     series_ids: list[str]
     levels: list[int]
     all_series: bool
+    future: pd.DataFrame | None  # exogenous values of the forecast periods
+    future_dataset_id: str | None
 
 
 def _when(stamp: pd.Timestamp) -> str:
@@ -112,6 +114,7 @@ def _request(model: Model, spec: ForecastSpec) -> TrainRequest:
         series_column=spec.series_column,
         resample=spec.resample,
         frequency=spec.frequency,
+        exogenous=spec.exogenous,
     )
 
 
@@ -184,11 +187,18 @@ class ForecastService(Service):
         )
 
     def _checked(
-        self, session: Session, actor: Actor, model_id: str, steps: Any, series_ids: Any, level: Any
+        self,
+        session: Session,
+        actor: Actor,
+        model_id: str,
+        steps: Any,
+        series_ids: Any,
+        level: Any,
+        future_dataset_id: str | None,
     ) -> _Request:
         """Everything about a forecast request that can be wrong, each with one clear sentence."""
         from core.forecasting import ForecastFit
-        from core.forecasting.predict import check_steps
+        from core.forecasting.predict import check_future, check_steps
 
         model, spec = self._model(session, actor, model_id)
         levels = list(level) if isinstance(level, list | tuple) else [level]
@@ -212,7 +222,29 @@ class ForecastService(Service):
         long = self._history(session, actor, _request(model, spec))
         dates = dict(tuple(long.groupby("unique_id", sort=False)["ds"]))
         steps = check_steps(steps, [dates[uid] for uid in uids], fit.freq)
-        return _Request(model, fit, long, steps, uids, sorted({int(v) for v in levels}), wanted is None)
+        future = self._future(session, actor, model, spec, future_dataset_id) if future_dataset_id else None
+        check_future(fit, long, steps, uids, future)
+        levels = sorted({int(v) for v in levels})
+        return _Request(model, fit, long, steps, uids, levels, wanted is None, future, future_dataset_id)
+
+    def _future(
+        self, session: Session, actor: Actor, model: Model, spec: ForecastSpec, dataset_id: str
+    ) -> pd.DataFrame:
+        """The exogenous columns' future values from a dataset with the model's time (and series) column."""
+        from core.forecasting.prepare import future_values
+
+        if not spec.exogenous:
+            raise InvalidInput(f"{model.label} uses no exogenous columns, so it needs no future values.")
+        columns = [c for c in (spec.time_column, spec.series_column, *spec.exogenous) if c]
+        dataset, path = self.datasets._located(session, actor, dataset_id)
+        missing = [c for c in columns if c not in dataset.column_types]
+        if missing:
+            raise InvalidInput(
+                f"The future values lack the columns {', '.join(repr(c) for c in missing)}.",
+                [Problem("missing column", field=c) for c in missing],
+            )
+        frame = read_columns(dataset, path, columns).to_pandas()
+        return future_values(frame, spec.time_column, spec.series_column, spec.exogenous, spec.target)
 
     def forecast(
         self,
@@ -221,27 +253,33 @@ class ForecastService(Service):
         steps: int = 12,
         series_ids: list[str] | None = None,
         level: tuple[int, ...] | list[int] = DEFAULT_LEVELS,
+        future_dataset_id: str | None = None,
         *,
         ctx: TaskContext | None = None,
         job_id: str | None = None,
     ) -> pd.DataFrame:
         """``unique_id, ds, model, forecast, lo-80, hi-80, lo-95, hi-95`` for ``steps`` periods after each series'
-        end (``series_ids`` None: all). Logged in the predictions log with the CSV kept as a result file of the
-        tenant; the frame's ``attrs`` hold ``file_id`` and ``log_id``."""
+        end (``series_ids`` None: all). A model trained with exogenous columns needs ``future_dataset_id``: a
+        dataset with the time column (and series column) and those columns for every forecast period. Logged in
+        the predictions log with the CSV kept as a result file of the tenant; the frame's ``attrs`` hold
+        ``file_id`` and ``log_id``."""
         from core.forecasting import forecast
 
         require(actor, "inference:run")
         started = time.perf_counter()
         with self.db.session() as session:
-            req = self._checked(session, actor, model_id, steps, series_ids, level)
+            req = self._checked(session, actor, model_id, steps, series_ids, level, future_dataset_id)
         n_jobs = job_cores() if len(req.series_ids) >= PARALLEL_FROM else 1
-        frame = forecast(req.long, req.fit, req.steps, req.series_ids, req.levels, n_jobs=n_jobs, ctx=ctx)
+        frame = forecast(
+            req.long, req.fit, req.steps, req.series_ids, req.levels, n_jobs=n_jobs, ctx=ctx, future=req.future
+        )
         model = req.model
         inputs = {
             "steps": req.steps,
             "levels": req.levels,
             "series_count": len(req.series_ids),
             "series": "all" if req.all_series else req.series_ids[:LOGGED_IDS],
+            "future_dataset_id": req.future_dataset_id,
         }
         outputs = {
             "rows": len(frame),
@@ -294,16 +332,18 @@ class ForecastService(Service):
         steps: int = 12,
         series_ids: list[str] | None = None,
         level: tuple[int, ...] | list[int] = DEFAULT_LEVELS,
+        future_dataset_id: str | None = None,
     ) -> Job:
         """The same forecast as a job (progress, cancel, both cores for many series); read it with ``result``."""
         require(actor, "inference:run")
         with self.db.session() as session:
-            req = self._checked(session, actor, model_id, steps, series_ids, level)
+            req = self._checked(session, actor, model_id, steps, series_ids, level, future_dataset_id)
             params = {
                 "model_id": req.model.id,
                 "steps": req.steps,
                 "levels": req.levels,
                 "series_ids": None if req.all_series else req.series_ids,
+                "future_dataset_id": req.future_dataset_id,
             }
             count = f"{len(req.series_ids):,} series" if len(req.series_ids) > 1 else req.series_ids[0]
             title = f"Forecast {count}, {req.steps} steps, with {req.model.label}"
@@ -325,7 +365,10 @@ class ForecastService(Service):
                 known = set(self._model(session, actor, job.params["model_id"])[1].series_ids)
             except NotFound:  # the model was deleted since: its ids cannot be told from guarded ones
                 known = set()
-        frame = pd.read_csv(io.BytesIO(data), parse_dates=["ds"], dtype={"unique_id": str, "model": str})
+        from core.forecasting.prepare import to_dates
+
+        frame = pd.read_csv(io.BytesIO(data), dtype={"unique_id": str, "model": str, "ds": str})
+        frame["ds"] = to_dates(frame["ds"])  # dates before 1677 or after 2262 come back in seconds
         guarded = {"'" + uid: uid for uid in known if "'" + uid not in known}  # undo the CSV's formula guard
         frame["unique_id"] = frame["unique_id"].map(lambda uid: guarded.get(uid, uid))
         return frame

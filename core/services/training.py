@@ -108,6 +108,7 @@ class TrainingService(Service):
             request.time_column,
             request.series_column,
             *(request.features or ()),
+            *request.exogenous,
         ]
         unknown = sorted({c for c in named if c and c not in dataset.column_types})
         if unknown:

@@ -95,14 +95,19 @@ def test_held_out_binary_is_attributed_to_its_family(library: Library) -> None:
         }
         assert ranked["function_similarity"][0]["family"] == family, (path, ranked["function_similarity"][:3])
         assert ranked["strings_similarity"][0]["family"] == family, (path, ranked["strings_similarity"][:3])
+        assert ranked["consensus"][0]["family"] == family, (path, ranked["consensus"][:3])
 
 
 def test_results_carry_seed_fields_ranked_families_explanation_and_versions(library: Library) -> None:
     path = library.held_out["procps"]
     sample = library.engine.attribution.submit(library.admin, path.name, path.read_bytes())
-    results = library.engine.attribution.results(library.admin, sample.id)
+    verdict, *results = library.engine.attribution.results(library.admin, sample.id)
     assert [r["model"] for r in results] == MODELS
     revision = library.engine.attribution.library(library.admin).revision  # type: ignore[union-attr]
+    assert verdict["model"] == "consensus" and verdict["status"] == "done" and set(verdict) >= SEED_FIELDS
+    assert verdict["prediction_results"][0]["family"] == "procps"
+    assert verdict["explanation_results"]["summary"].startswith("Family procps with")
+    assert verdict["explanation_results"]["index_revision"] == revision
     for entry in results:
         assert set(entry) >= SEED_FIELDS
         assert entry["sha256_hash"] == hashlib.sha256(path.read_bytes()).hexdigest() == sample.id
@@ -127,7 +132,7 @@ def test_results_download_as_csv_and_json(library: Library) -> None:
     assert lines[0].startswith("sha256_hash,model,model_version,status,rank,family,score")
     assert any(line.split(",")[1] == "function_similarity" and line.split(",")[5] == "diffutils" for line in lines)
     document = json.loads(library.engine.attribution.results_json(library.admin, sample.id))
-    assert document["sha256_hash"] == sample.id and len(document["results"]) == len(MODELS)
+    assert document["sha256_hash"] == sample.id and len(document["results"]) == len(MODELS) + 1
 
 
 def test_status_has_the_seed_shape(library: Library) -> None:
@@ -224,15 +229,16 @@ def test_bad_samples_get_a_reason_per_model_and_nothing_half_written(library: Li
     }
     for name, (data, reason) in cases.items():
         sample = eng.attribution.submit(admin, name, data)
-        function = eng.attribution.results(admin, sample.id)[0]
+        function = eng.attribution.results(admin, sample.id)[1]
         assert function["status"] == "not_applicable" and function["error_details"] == reason
     arm = eng.attribution.results(admin, hashlib.sha256(cases["arm.bin"][0]).hexdigest())
-    assert arm[2]["status"] == "done"  # the whole-file model still reads it
+    assert arm[3]["status"] == "done"  # the whole-file model still reads it
+    assert "function_similarity" in arm[0]["explanation_results"]["evidence"]["not_voting"]
 
 
 def test_huge_number_of_tiny_functions_is_analysed_up_to_the_cap_with_a_note(library: Library) -> None:
     sample = library.engine.attribution.submit(library.admin, "tiny.bin", elf_with_symbols(DEFAULT_MAX_FUNCTIONS + 5))
-    function = library.engine.attribution.results(library.admin, sample.id)[0]
+    function = library.engine.attribution.results(library.admin, sample.id)[1]
     assert function["status"] == "done"
     evidence = function["explanation_results"]["evidence"]
     assert evidence["functions_analysed"] == DEFAULT_MAX_FUNCTIONS
@@ -331,7 +337,7 @@ def test_index_built_with_other_settings_asks_for_a_rebuild(library: Library) ->
         )
     try:
         sample = eng.attribution.submit(admin, "old-index.bin", path.read_bytes() + b"old")
-        function = eng.attribution.results(admin, sample.id)[0]
+        function = eng.attribution.results(admin, sample.id)[1]
         assert (
             function["status"] == "failed" and "rebuild it on the Reference library page" in function["error_details"]
         )

@@ -13,6 +13,7 @@ from statsforecast.utils import AirPassengersDF
 
 from core.errors import InvalidInput
 from core.forecasting import ForecastFit, fit_select, forecast, infer_frequency, season_length_for
+from core.forecasting.combine import SINGLE_MARGIN
 from core.forecasting.models import INTERMITTENT
 from core.forecasting.predict import check_steps
 from core.progress import Cancelled
@@ -88,15 +89,27 @@ def test_intervals_widen_with_level(air: tuple[pd.DataFrame, ForecastFit]) -> No
     assert width.iloc[-1] > width.iloc[0]  # further ahead is less certain
 
 
-def test_chosen_configuration_has_the_lowest_cv_error(generated: tuple) -> None:
+def test_chosen_configuration_is_the_best_combination_unless_a_single_model_is_clearly_better(
+    generated: tuple,
+) -> None:
     _, _, fit, _ = generated
-    for uid, cv in fit.cv.groupby("unique_id"):
-        candidates = [c for c in fit.candidates if c in cv and cv[c].notna().all()]
-        errors = {c: np.mean(np.abs(cv["y"] - cv[c])) for c in candidates}
-        chosen_error = np.mean(np.abs(cv["y"] - cv["chosen"]))
-        assert chosen_error <= min(errors.values()) + 1e-9, uid
-        rows = fit.series_metrics[fit.series_metrics["unique_id"] == uid]
-        assert rows.loc[rows["chosen"], "mase"].iloc[0] == pytest.approx(rows["mase"].min())
+    for uid, rows in fit.series_metrics.groupby("unique_id"):
+        combined = rows[rows["model"].str.contains("(", regex=False)]
+        singles = rows[~rows["model"].str.contains("(", regex=False)]
+        chosen = rows[rows["chosen"]].iloc[0]
+        assert chosen["model"] == fit.configs[uid].name
+        best_combination = combined["mase"].min()
+        if chosen["model"] in set(singles["model"]):
+            assert chosen["mase"] == singles["mase"].min()
+            assert chosen["mase"] <= (1 - SINGLE_MARGIN) * best_combination + 1e-9, uid
+        else:
+            assert chosen["mase"] == pytest.approx(best_combination)
+            assert singles["mase"].min() > (1 - SINGLE_MARGIN) * best_combination - 1e-9, uid
+        cv = fit.cv[fit.cv["unique_id"] == uid]
+        scale = np.mean(np.abs(cv["y"] - cv["chosen"])) / chosen["mase"]
+        assert np.mean(np.abs(cv["y"] - cv[fit.configs[uid].models[0]])) / scale == pytest.approx(
+            rows.set_index("model").loc[fit.configs[uid].models[0], "mase"]
+        )
 
 
 def test_chosen_configuration_beats_seasonal_naive_on_seasonal_data(generated: tuple) -> None:

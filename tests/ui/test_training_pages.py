@@ -75,7 +75,7 @@ def test_train_page_refuses_a_one_class_target_before_training(
 def test_forecast_has_its_own_separate_fields(app: Callable[..., AppTest], admin: Actor, iris: str) -> None:
     at = app(actor=admin, page="train.py")
     at.button_group(key="train_problem").set_value("forecast").run()
-    assert "the mean of the 2-3 best, is kept per series" in _texts(at)
+    assert "or a single model when it is clearly better" in _texts(at)
     assert at.selectbox(key="fc_time") is not None and at.number_input(key="fc_horizon").value == 0
 
 
