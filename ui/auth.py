@@ -1,8 +1,8 @@
 """The login gate: first-administrator form, sign-in form, remembered sessions, sign-out.
 
 Credentials, bcrypt hashes, roles and throttling live in our database (``eng.users``); the
-re-authentication cookie is a JWT signed with the workspace key (the shape streamlit-authenticator uses),
-which we write and verify ourselves (``remembered_sign_in``) so that no cookie can make the page fail.
+re-authentication cookie is a JWT signed with the workspace key, which we write and verify ourselves
+(``remembered_sign_in``) so that no cookie can make the page fail.
 """
 
 from __future__ import annotations
@@ -90,8 +90,7 @@ def remembered_sign_in(token: str | None, key: str) -> tuple[str, datetime] | No
     """The username and issue time (naive UTC) in a remembered sign-in cookie; None unless we signed it
     (HS256 with the workspace key) and it has not expired.
 
-    Checked here rather than by streamlit-authenticator's ``get_cookie``, which lets a token declaring another
-    algorithm (HS512, "none") raise and crash the page instead of showing the sign-in form.
+    Only HS256 is accepted: a token declaring another algorithm (HS512, "none") shows the sign-in form.
     """
     if not token:
         return None

@@ -1,4 +1,4 @@
-"""bcrypt password hashing (the format streamlit-authenticator uses) and the password rule."""
+"""bcrypt password hashing and the password rule."""
 
 from __future__ import annotations
 

@@ -24,7 +24,6 @@ LIBRARIES = (
     "statsforecast",
     "skops",
     "duckdb",
-    "streamlit-authenticator",
     "capstone",
     "pyelftools",
     "datasketch",
