@@ -13,6 +13,8 @@ from core.attribution.consensus import Consensus, calibrate, fit, rankings_of
 from core.attribution.features import ReferenceFeatures
 from tests.core.test_attribution_models import package_elf_files
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 FAMILIES = ("coreutils", "diffutils", "findutils", "util-linux", "procps")
 PER_FAMILY = 6
 

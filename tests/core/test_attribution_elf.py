@@ -17,6 +17,8 @@ from core.attribution.eh_frame import fde_ranges
 from core.attribution.elf_functions import DEFAULT_MAX_FUNCTIONS
 from core.attribution.normalize import normalize_instruction
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 LS = Path("/usr/bin/ls")
 HEX_NUMBER = re.compile(r"0x[0-9a-f]+|\b\d{2,}\b")
 

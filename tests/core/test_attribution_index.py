@@ -19,6 +19,8 @@ from core.attribution import (
 )
 from core.attribution.minhash_index import LshIndex, shingle_hashes, signatures
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 BINARIES = [Path("/usr/bin") / name for name in ("ls", "cp", "mv", "dd", "tac")]
 
 

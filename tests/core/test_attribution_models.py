@@ -21,6 +21,8 @@ from core.attribution import (
     run_model,
 )
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 DPKG_INFO = Path("/var/lib/dpkg/info")
 FAMILIES = ("coreutils", "util-linux", "procps", "diffutils")
 PER_FAMILY = 5

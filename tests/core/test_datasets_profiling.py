@@ -15,6 +15,8 @@ from core.datasets import correlation, histogram, profile, read_table, validate,
 from core.entities import ColumnSpec
 from core.errors import InvalidInput
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 NUMERIC = ["invest", "value", "capital", "year"]
 
 

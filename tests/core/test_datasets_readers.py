@@ -17,6 +17,8 @@ from core.datasets import infer_columns, list_sheets, read_table
 from core.entities import ColumnSpec
 from core.errors import InvalidInput
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name

@@ -14,6 +14,8 @@ from core.datasets import PROBLEM_KINDS, ValidationReport, keep_valid, read_tabl
 from core.entities import ColumnSpec
 from core.errors import InvalidInput
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 ORDERS_CSV = """order_id,customer,amount,placed,paid,channel,note
 1,ana,10.5,2024-01-05,yes,web,first
 2,,12,2024-01-06,no,shop,

@@ -18,6 +18,8 @@ from core.forecasting.models import INTERMITTENT
 from core.forecasting.predict import check_steps
 from core.progress import Cancelled
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 HOLDOUT = 12
 
 

@@ -10,6 +10,8 @@ from statsforecast.utils import AirPassengersDF
 from core.errors import InvalidInput
 from core.forecasting import infer_frequency, season_length_for, to_long
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 
 def _stores() -> pd.DataFrame:
     """Two stores' monthly sales, rows shuffled as an export might deliver them."""

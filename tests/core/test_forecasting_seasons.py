@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from core.forecasting.models import plan_series
 from core.forecasting.seasonality import detect, natural_seasons
+
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
 
 
 def _hourly(days: int, weekly: float) -> np.ndarray:

@@ -16,6 +16,8 @@ from core.ml.preprocessing import build_preprocessor
 from core.ml.schema import ModelSchema
 from tests.core.test_inference_service import mixed_frame
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 
 def _fit(family: str) -> tuple[Pipeline, ModelSchema, pd.DataFrame]:
     frame = mixed_frame(400, seed=3)

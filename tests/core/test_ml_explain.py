@@ -26,6 +26,8 @@ from core.ml import importance as importance_module
 from core.ml.candidates import Candidate, build_pipeline
 from core.ml.preprocessing import build_preprocessor
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 DATA = {"cancer": load_breast_cancer, "wine": load_wine, "diabetes": load_diabetes}
 MODELS = [
     ("cancer", "HistGradientBoosting", "log-odds"),

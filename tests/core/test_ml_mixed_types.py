@@ -23,6 +23,8 @@ from core.ml.candidates import Candidate, build_pipeline
 from core.ml.preprocessing import feature_sources
 from core.ml.ranges import flag_notes, unusual_inputs
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 
 @pytest.fixture(scope="module", autouse=True)
 def _one_thread():

@@ -27,6 +27,8 @@ from core.ml.candidates import Candidate, build_pipeline
 from core.ml.coerce import FEATURE_KINDS, coerce_column
 from core.ml.preprocessing import portable
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 
 class Shifter(TransformerMixin, BaseEstimator):
     """A class no trusted list knows: a file containing it must be refused."""

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from core.ml import check_input, infer_schema, input_warnings, unusual_inputs, warnings_column
 from core.ml.schema import ModelSchema
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 
 @pytest.fixture(scope="module")
 def schema() -> ModelSchema:

@@ -19,6 +19,8 @@ from core.ml.search import Search
 from core.ml.selection import _split
 from core.progress import NullContext
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 
 def _classification(n: int = 600, classes: int = 3) -> pd.DataFrame:
     X, y = make_classification(n_samples=n, n_features=6, n_informative=4, n_classes=classes, random_state=3)

@@ -23,6 +23,8 @@ from core.ml import (
 )
 from core.progress import Cancelled
 
+pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
+
 
 class RecordingContext:
     """A task context that keeps every progress message and can cancel once a message appears."""
