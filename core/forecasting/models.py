@@ -39,6 +39,10 @@ REF_LEVEL = 80  # the band asked of every model to read its standard deviation p
 _Z_REF = NormalDist().inv_cdf(0.5 + REF_LEVEL / 200)
 MAX_ARIMA_SEASON = 12  # seasonal AutoARIMA takes 40 s to minutes per series above this (hourly, weekly data)
 MIN_POINTS = 3
+# AutoCES is a candidate only when every CV fit sees this many points: below 10 residuals statsforecast draws its
+# interval paths one frozen scipy distribution at a time (5,000 of them, ~4 s per fit, even for 10 points), and a
+# complex-exponential-smoothing fit on fewer points has little to offer over ETS and Theta.
+CES_MIN_POINTS = 12
 ZERO_SHARE = 0.3  # share of zeros from which a non-negative series counts as intermittent
 
 
@@ -52,13 +56,16 @@ class SeriesPlan:
     n_windows: int
     seasons: tuple[int, ...] = ()  # several season lengths: MSTL is a candidate too
     exogenous: bool = False
+    ces: bool = True  # AutoCES is a candidate (see CES_MIN_POINTS)
 
     @property
     def candidates(self) -> tuple[str, ...]:
         if self.kind == "regular":
             names = REGULAR if self.season_length > 1 else tuple(m for m in REGULAR if m != "SeasonalNaive")
-            return (*names, "MSTL") if self.seasons else names
-        return {"short": SHORT, "intermittent": INTERMITTENT}.get(self.kind, ("Naive",))
+            names = (*names, "MSTL") if self.seasons else names
+        else:
+            names = {"short": SHORT, "intermittent": INTERMITTENT}.get(self.kind, ("Naive",))
+        return names if self.ces else tuple(m for m in names if m != "AutoCES")
 
 
 def plan_series(
@@ -83,9 +90,11 @@ def plan_series(
     windows = _windows(n, horizon, n_windows, min_train=seasonal_min)
     if windows:
         several = len(seasons) > 1 and n - windows * horizon >= 2 * max(seasons) + 2
-        return SeriesPlan("regular", season_length, windows, seasons if several else (), exogenous)
+        ces = n - windows * horizon >= CES_MIN_POINTS
+        return SeriesPlan("regular", season_length, windows, seasons if several else (), exogenous, ces)
     windows = _windows(n, horizon, n_windows, min_train=6)
-    return SeriesPlan("short", 1, windows) if windows else SeriesPlan("tiny", 1, 0)
+    ces = n - windows * horizon >= CES_MIN_POINTS
+    return SeriesPlan("short", 1, windows, ces=ces) if windows else SeriesPlan("tiny", 1, 0)
 
 
 def _windows(n: int, horizon: int, n_windows: int, min_train: int) -> int:

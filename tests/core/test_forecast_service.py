@@ -126,7 +126,11 @@ def test_chosen_model_per_series_is_the_best_combination_or_a_clearly_better_sin
     for uid, rows in summary.series_metrics.groupby("unique_id"):
         chosen = rows[rows["chosen"]]
         combined = rows.loc[rows["model"].str.contains("(", regex=False), "mase"]
-        assert len(chosen) == 1 and chosen["mase"].iloc[0] <= combined.min() + 1e-12, uid
+        if uid == "short":  # 8 points per CV fit: ETS and Theta only (no CES), too few to combine
+            assert combined.empty and "AutoCES" not in set(rows["model"])
+        else:
+            assert chosen["mase"].iloc[0] <= combined.min() + 1e-12, uid
+        assert len(chosen) == 1, uid
         assert summary.series.set_index("unique_id").loc[uid, "model"] == chosen["model"].iloc[0]
     board = summary.leaderboard.set_index("model")
     regular = summary.series_metrics[summary.series_metrics["unique_id"].isin(seasonal["unique_id"])]

@@ -33,3 +33,16 @@ def test_a_season_the_data_lacks_is_dropped_and_one_too_short_to_test_is_kept() 
     assert only_daily == (24, (24,))
     plan = plan_series(_hourly(28, weekly=0.0), 24, 24, 3, only_daily[1])
     assert plan is not None and "MSTL" not in plan.candidates
+
+
+def test_autoces_needs_enough_points_in_every_cv_fit() -> None:
+    """Below 10 residuals statsforecast samples CES interval paths one scipy distribution at a time (seconds
+    per fit), so CES is planned only when every CV fit sees CES_MIN_POINTS points."""
+    from core.forecasting.models import CES_MIN_POINTS
+
+    ten = np.arange(10, dtype=float) % 7
+    short = plan_series(ten, 12, 2, 3)
+    assert short is not None and short.kind == "short" and "AutoCES" not in short.candidates
+    long = plan_series(np.sin(np.arange(60)) + 5, 12, 6, 3)
+    assert long is not None and long.kind == "regular" and "AutoCES" in long.candidates
+    assert 60 - long.n_windows * 6 >= CES_MIN_POINTS
