@@ -19,6 +19,7 @@ from core.security.permissions import (
     check_permission_names,
 )
 from core.services.base import Service, record, require
+from core.services.escalation import check_grantable, check_manageable, check_within, permissions_of
 from core.storage.orm import utcnow
 from core.storage.repositories import audit as audit_repo
 from core.storage.repositories import identity as repo
@@ -155,7 +156,7 @@ class UserService(Service):
             tenant_id=user.tenant_id,
             tenant_name=tenant.name,
             role=user.role,
-            permissions=_permissions(session, user),
+            permissions=permissions_of(session, user),
             is_platform_admin=user.is_platform_admin,
         )
 
@@ -227,7 +228,7 @@ class UserService(Service):
         check_password_rule(password)
         with self.db.session() as session:
             repo.get_tenant(session, tenant_id)
-            _check_grantable(session, actor, role, tenant_id)
+            check_grantable(session, actor, role, tenant_id)
             if repo.username_exists(session, username):
                 raise Conflict(f"The username {username!r} is already taken; choose another.")
             user = repo.create_user(
@@ -246,8 +247,8 @@ class UserService(Service):
         require(actor, "users:manage")
         with self.db.session() as session:
             user = repo.get_user(session, actor.tenant_id, user_id)
-            _check_manageable(session, actor, user)
-            _check_grantable(session, actor, role)
+            check_manageable(session, actor, user)
+            check_grantable(session, actor, role)
             if user.role == "admin" and role != "admin":
                 self._keep_one_admin(session, actor.tenant_id)
             user = repo.update_user(session, actor.tenant_id, user_id, role=role)
@@ -260,7 +261,7 @@ class UserService(Service):
             raise InvalidInput("You cannot deactivate yourself.")
         with self.db.session() as session:
             user = repo.get_user(session, actor.tenant_id, user_id)
-            _check_manageable(session, actor, user)
+            check_manageable(session, actor, user)
             if user.role == "admin" and user.active and not active:
                 self._keep_one_admin(session, actor.tenant_id)
             user = repo.update_user(session, actor.tenant_id, user_id, active=active)
@@ -272,7 +273,7 @@ class UserService(Service):
         check_password_rule(new_password)
         with self.db.session() as session:
             user = repo.get_user(session, actor.tenant_id, user_id)
-            _check_manageable(session, actor, user, takeover=True)
+            check_manageable(session, actor, user, takeover=True)
             new_hash = hash_password(new_password, self.settings.bcrypt_rounds)
             repo.update_user(session, actor.tenant_id, user_id, password_hash=new_hash, sessions_valid_after=utcnow())
             repo.clear_failures(session, user.username)
@@ -295,7 +296,7 @@ class UserService(Service):
         with self.db.session() as session:
             perms = check_permission_names(permissions, repo.custom_permissions(session, actor.tenant_id))
             refusal = f"You cannot create a role that allows more than your own role ({actor.role})."
-            _check_within(actor, perms, refusal)
+            check_within(actor, perms, refusal)
             if name in repo.custom_roles(session, actor.tenant_id):
                 raise Conflict(f"A role named {name!r} already exists.")
             repo.create_role(session, tenant_id=actor.tenant_id, name=name, permissions=sorted(perms))
@@ -349,46 +350,3 @@ def _failed(session: Session, tenant_id: str | None, username: str) -> None:
     hostile name is still logged (and the caller still gets the sign-in refusal, not a storage error)."""
     shown = username[:64].replace("\x00", "\ufffd")
     audit_repo.add_event(session, tenant_id=tenant_id, user_id=None, username=shown, action="login.failed")
-
-
-# --- no escalation: users:manage never hands out, or takes over, more than the manager holds ----------
-def _roles(session: Session, tenant_id: str) -> dict[str, frozenset[str]]:
-    return {**BUILTIN_ROLES, **repo.custom_roles(session, tenant_id)}
-
-
-def _permissions(session: Session, user: User) -> frozenset[str]:
-    """What ``user`` may do now: their role's permissions, plus tenant management for platform admins."""
-    permissions = _roles(session, user.tenant_id).get(user.role, frozenset())
-    return permissions | {PLATFORM_PERMISSION} if user.is_platform_admin else permissions
-
-
-def _check_within(actor: Actor, permissions: frozenset[str], refusal: str) -> None:
-    """Raise ``PermissionDenied(refusal)`` when built-in ``permissions`` go beyond the actor's, naming them."""
-    beyond = sorted((permissions - actor.permissions) & LABELS.keys())  # custom names grant nothing here
-    if beyond:
-        raise PermissionDenied(refusal, details="Beyond your role: " + "; ".join(f"{p} ({LABELS[p]})" for p in beyond))
-
-
-def _check_grantable(session: Session, actor: Actor, role: str, tenant_id: str | None = None) -> None:
-    """Refuse a role that allows more than the actor's own (else a user manager could make themselves admin)."""
-    roles = _roles(session, tenant_id or actor.tenant_id)
-    if role not in roles:
-        raise InvalidInput(f"There is no role named {role!r}.")
-    refusal = f"You cannot grant the role {role!r}: it allows more than your own ({actor.role})."
-    _check_within(actor, roles[role], refusal)
-
-
-def _check_manageable(session: Session, actor: Actor, user: User, *, takeover: bool = False) -> None:
-    """Refuse to change someone whose role may do more than the actor's. A password reset (``takeover``) also
-    counts platform administration: it would hand the actor that account. Demoting or deactivating hands the
-    actor nothing, so a second administrator may still retire the first one."""
-    role = _roles(session, user.tenant_id).get(user.role, frozenset())
-    _check_within(
-        actor, role, f"You cannot change {user.username!r}: their role allows more than your own ({actor.role})."
-    )
-    if takeover and user.is_platform_admin:
-        _check_within(
-            actor,
-            role | {PLATFORM_PERMISSION},
-            f"You cannot reset the password of {user.username!r}: they are a platform administrator.",
-        )
