@@ -68,7 +68,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   when the name's latest version has another target, feature columns (forecast: time column) or problem type. A
   regression on a dataset with a date column warns "this looks like a time series". ``algorithm`` (tabular: one
   of ``core.ml.candidates.ALGORITHMS``) restricts the search to that family; an unknown name is InvalidInput
-- ``eng.models``: list(problem_types=None), get -> Model (typed: ``schema`` a ModelSchema for tabular models,
+- ``eng.models``: list(problem_types=None), of_training(train_id) -> Model (a model id, or its training job's id
+  as the API's ``train_id``; Conflict while that job is unfinished or failed), get -> Model (typed: ``schema`` a
+  ModelSchema for tabular models,
   ``forecast`` a ForecastSpec for forecasters (its ``exogenous`` columns need future values), ``details``
   ModelDetails (tabular: leaderboard, algorithm, trials ...), ``datasets`` its training datasets in order,
   ``files`` its files by role: model, holdout, background, importance), pipeline (skops, trusted types), holdout ->

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from core.entities import Actor, Job, Model, ModelSchema
-from core.errors import Conflict, InvalidInput, Problem
+from core.errors import Conflict, InvalidInput, NotFound, Problem
 from core.services.base import Service, record, require
 from core.services.importance import Importance, read_importance
 from core.services.jobs import JobService
@@ -25,6 +25,7 @@ from core.storage.repositories import files as file_repo
 from core.storage.repositories import models as repo
 from core.storage.workspace import Workspace
 
+TRAINING_KINDS = ("train_tabular", "train_forecast")
 SAMPLE_ROWS = (10, 50_000)  # the explain job's sample size bounds
 
 
@@ -101,6 +102,22 @@ class ModelService(Service):
 
     def get(self, actor: Actor, model_id: str) -> Model:
         with self.db.session() as session:
+            return self._get(session, actor, model_id)
+
+    def of_training(self, actor: Actor, train_id: str) -> Model:
+        """The model ``train_id`` names: a model id, or the id of the training job that made it (the seed's
+        ``train_id`` is known from submission on). Conflict while that job is unfinished or when it failed."""
+        with self.db.session() as session:
+            require(actor, "models:read")
+            if repo.model_exists(session, actor.tenant_id, train_id):
+                return self._get(session, actor, train_id)
+            job = self.jobs._get(session, actor, train_id)
+            if job.kind not in TRAINING_KINDS:
+                raise NotFound("That training does not exist.")
+            model_id = (job.result or {}).get("model_id")
+            if model_id is None:
+                state = job.status.value if not job.finished else f"{job.status.value}: {job.error or 'no model'}"
+                raise Conflict(f"Training '{job.title}' has no model yet ({state}).")
             return self._get(session, actor, model_id)
 
     def pipeline(self, actor: Actor, model_id: str) -> Any:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_iris, make_moons
 
-from core import Conflict, Engine, InvalidInput, JobStatus, PermissionDenied
+from core import Conflict, Engine, InvalidInput, JobStatus, NotFound, PermissionDenied
 from core.entities import TrainRequest
 from core.ml import explain_one, explainer_for
 from core.ml.explain import is_tree_model
@@ -238,3 +238,33 @@ def test_delete_waits_for_jobs_using_the_model_then_removes_every_file(world) ->
     assert lineage == ["short-lived v2", "short-lived v1 (deleted)"]
     eng.models.delete(admin, child.id)
     assert [m.name for m in eng.models.list(admin)] == ["iris", "moons"]
+
+
+def test_a_model_is_found_by_its_id_or_its_training_job_id_and_nothing_else(world) -> None:
+    eng, admin, model = world.engine, world.admin, world.iris
+    assert eng.models.of_training(admin, model.id).id == model.id
+    assert model.job_id is not None and eng.models.of_training(world.viewer, model.job_id).id == model.id
+    queued = eng.jobs.selftest(admin, steps=1)
+    with pytest.raises(NotFound):
+        eng.models.of_training(admin, queued.id)  # a job, but not a training
+    with pytest.raises(NotFound):
+        eng.models.of_training(admin, "00000000-0000-0000-0000-000000000000")
+    eng.tenants.create(
+        admin, name="elsewhere", admin_username="eve", admin_password=USER_PASSWORD, admin_email="e@example.com"
+    )
+    with pytest.raises(NotFound):
+        eng.models.of_training(eng.users.authenticate("eve", USER_PASSWORD), model.job_id)
+
+
+def test_an_unfinished_or_failed_training_has_no_model_yet(world) -> None:
+    eng, admin = world.engine, world.admin
+    with eng.workspace.db.session() as session:  # a training as the queue holds it before a worker takes it
+        job = job_repo.create_job(
+            session, tenant_id=admin.tenant_id, owner_id=admin.user_id, kind="train_tabular", title="late", params={}
+        )
+    with pytest.raises(Conflict, match="no model yet \\(queued\\)"):
+        eng.models.of_training(admin, job.id)
+    with eng.workspace.db.session() as session:
+        job_repo.finish(session, job.id, JobStatus.FAILED, error="The worker stopped.")
+    with pytest.raises(Conflict, match="failed: The worker stopped"):
+        eng.models.of_training(admin, job.id)

@@ -135,6 +135,11 @@ def get_model(session: Session, tenant_id: str, model_id: str) -> Model:
     return _models(session, [found])[0]
 
 
+def model_exists(session: Session, tenant_id: str, model_id: str) -> bool:
+    query = select(ModelRow.id).where(ModelRow.id == model_id, ModelRow.tenant_id == tenant_id)
+    return session.execute(query).first() is not None
+
+
 def list_models(session: Session, tenant_id: str, *, problem_types: Sequence[str] | None = None) -> list[Model]:
     query = _query().where(ModelRow.tenant_id == tenant_id).order_by(ModelRow.name, ModelRow.version.desc())
     if problem_types:
