@@ -148,10 +148,10 @@ def compare_column(reference: pd.Series, current: pd.Series, rule: DriftRule, *,
         return ColumnDrift(**base, **_skipped("fewer than 2 values on one side"))
     small = min(len(ref), len(cur)) <= rule.small_sample
     if _is_numeric(ref) and pd.concat([ref, cur]).nunique() > FEW_VALUES:
-        numbers = [values[np.isfinite(values)] for values in (_floats(ref), _floats(cur))]
-        if min(map(len, numbers)) < 2:
+        numbers, current_numbers = (v[np.isfinite(v)] for v in (_floats(ref), _floats(cur)))
+        if min(len(numbers), len(current_numbers)) < 2:
             return ColumnDrift(**base, **_skipped("fewer than 2 finite values on one side"))
-        return ColumnDrift(**base, **_numeric(*numbers, rule, small))
+        return ColumnDrift(**base, **_numeric(numbers, current_numbers, rule, small))
     ref, cur = ref.astype(str), cur.astype(str)
     distinct = ref.nunique()
     if distinct > max(50, len(ref) // 2):
