@@ -214,6 +214,7 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("inference.log", lambda e, a, i: e.inference.log(a), ALLOWED),
     ("models.list", lambda e, a, i: e.models.list(a), ALLOWED),
     ("models.get", lambda e, a, i: e.models.get(a, _scoring_model(e, i)), ALLOWED),
+    ("models.of_training", lambda e, a, i: e.models.of_training(a, _scoring_model(e, i)), ALLOWED),
     ("models.pipeline", lambda e, a, i: e.models.pipeline(a, _scoring_model(e, i)), ALLOWED),
     ("models.holdout", lambda e, a, i: e.models.holdout(a, _scoring_model(e, i)), ALLOWED),
     ("models.background", lambda e, a, i: e.models.background(a, _scoring_model(e, i)), ALLOWED),
