@@ -1,9 +1,9 @@
 """Recipes: an ordered list of typed steps, kept as JSON, run on Arrow tables with DuckDB.
 
-Each enabled step becomes one temporary table built by the SELECT the step generates over the previous one, so
-the run can report what every step did (rows in and out, values a cast could not convert, keys a join did not
-find) and a broken step is named by its number. DuckDB runs with external access disabled: a query can read
-only the tables registered here."""
+Each enabled step is one SELECT over the previous one: a temporary table when it converts or changes rows (so the
+run can report what it did — rows in and out, values a cast could not convert, keys a join did not find — without
+computing it again), a view otherwise. A broken step is named by its number. DuckDB runs with external access
+disabled: a query can read only the tables registered here."""
 
 from __future__ import annotations
 
@@ -161,8 +161,7 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> dic
     if ROW in table.column_names:
         raise InvalidInput(f"The column name {ROW!r} is reserved for the recipe engine.")
     numbered = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
-    con.register(f"{name}_arrow", numbered)
-    _rows(con, f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.register(name, numbered)  # read in place: copying it into DuckDB first would cost a pass
     return _columns(con, name)
 
 
@@ -190,8 +189,8 @@ def _apply(
             if width > MAX_WIDE_COLUMNS:
                 limit = f"{width:,} distinct values would make as many columns (at most {MAX_WIDE_COLUMNS:,})"
                 raise StepError(f"{step.label}: {limit}.")
-        _rows(con, f"CREATE TEMP TABLE {relation} AS {query}")
-        extra = _details(con, step, frame)
+        _rows(con, f"CREATE TEMP {'TABLE' if step.stored else 'VIEW'} {relation} AS {query}")
+        extra = _details(con, step, frame, relation)
     except StepError as error:
         raise StepError(f"Step {number} — {error.message}", error.problems) from None
     except duckdb.Error as error:
@@ -200,15 +199,16 @@ def _apply(
             f"Step {number} — {step.label}: {message}", [Problem(message, field=f"step {number}")]
         ) from None
     after = Frame(relation, _columns(con, relation), frame.others)
-    report = StepReport(number, step.kind, True, rows_in, _count(con, relation), tuple(after.columns), **extra)
+    rows_out = _count(con, relation) if step.stored else rows_in
+    report = StepReport(number, step.kind, True, rows_in, rows_out, tuple(after.columns), **extra)
     return after, report
 
 
-def _details(con: duckdb.DuckDBPyConnection, step: Step, frame: Frame) -> dict[str, Any]:
-    if isinstance(step, Cast):
-        converted = step.conversion(frame)
+def _details(con: duckdb.DuckDBPyConnection, step: Step, frame: Frame, relation: str) -> dict[str, Any]:
+    if isinstance(step, Cast):  # same rows in the same order before and after: compared side by side
         column = ident(step.column)
-        query = f"SELECT count(*) FROM {frame.relation} WHERE {column} IS NOT NULL AND ({converted}) IS NULL"
+        pairs = f"(SELECT {column} FROM {frame.relation}) b POSITIONAL JOIN (SELECT {column} FROM {relation}) a"
+        query = f"SELECT count(*) FROM {pairs} WHERE b.{column} IS NOT NULL AND a.{column} IS NULL"
         return {"failed": int(_rows(con, query)[0][0])}
     if isinstance(step, Join):
         keys = _rows(con, step.unmatched_sql(frame))

@@ -56,6 +56,9 @@ def _short(value: object) -> str | None:
 @dataclass(frozen=True)
 class Step:
     kind: ClassVar[str]
+    # Steps that keep every row in place and convert nothing become views, fused into the next stored step;
+    # the others are stored, so their row counts and a cast's failures are read without computing them again.
+    stored: ClassVar[bool] = True
     enabled: bool = field(default=True, kw_only=True)
 
     @property
@@ -137,6 +140,7 @@ class Cast(Step):
 @dataclass(frozen=True)
 class Rename(Step):
     kind: ClassVar[str] = "rename"
+    stored: ClassVar[bool] = False
     mapping: dict[str, str]
 
     def sql(self, frame: Frame) -> str:
@@ -153,6 +157,7 @@ class Rename(Step):
 @dataclass(frozen=True)
 class Drop(Step):
     kind: ClassVar[str] = "drop"
+    stored: ClassVar[bool] = False
     columns: tuple[str, ...]
 
     def sql(self, frame: Frame) -> str:
@@ -168,6 +173,7 @@ class Reorder(Step):
     """The named columns first, in this order, then the others as they were."""
 
     kind: ClassVar[str] = "reorder"
+    stored: ClassVar[bool] = False
     columns: tuple[str, ...]
 
     def sql(self, frame: Frame) -> str:
@@ -201,6 +207,7 @@ class Fill(Step):
     (``forward``, within each series of ``by``)."""
 
     kind: ClassVar[str] = "fill"
+    stored: ClassVar[bool] = False
     column: str
     method: str  # constant | mean | median | mode | forward
     value: Literal = None
@@ -217,7 +224,8 @@ class Fill(Step):
             raise refuse(self, f"{self.method} needs a numeric column; {self.column!r} is not", self.column)
         elif self.method in ("mean", "median", "mode"):
             aggregate = {"mean": "avg", "median": "median", "mode": "mode"}[self.method]
-            filler = f"CAST({aggregate}({column}) OVER () AS {frame.columns[self.column]})"
+            whole = f"(SELECT {aggregate}({column}) FROM {frame.relation})"  # once, not a window per row
+            filler = f"CAST({whole} AS {frame.columns[self.column]})"
         elif self.method == "forward":
             partition = f"PARTITION BY {', '.join(map(ident, self.by))} " if self.by else ""
             window = f"{partition}ORDER BY {ident(ROW)} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
@@ -232,6 +240,7 @@ class Replace(Step):
     """Values of a text column mapped to others (categories merged by mapping several to one)."""
 
     kind: ClassVar[str] = "replace"
+    stored: ClassVar[bool] = False
     column: str
     mapping: dict[str, str | None]
 
@@ -251,6 +260,7 @@ class MergeRare(Step):
     """Categories holding less than ``min_share`` of the rows become ``other``."""
 
     kind: ClassVar[str] = "merge_rare"
+    stored: ClassVar[bool] = False
     column: str
     min_share: float = 0.01
     other: str = "Other"
@@ -259,9 +269,10 @@ class MergeRare(Step):
         self.need(frame, self.column)
         if not 0 < self.min_share < 1:
             raise refuse(self, "the share must be between 0 and 1", self.min_share)
-        column = ident(self.column)
-        rare = f"count(*) OVER (PARTITION BY {column}) < {literal(float(self.min_share))} * count(*) OVER ()"
-        merged = f"CASE WHEN {column} IS NOT NULL AND {rare} THEN {text(self.other)} ELSE CAST({column} AS VARCHAR) END"
+        column, share = ident(self.column), literal(float(self.min_share))
+        total = f"(SELECT count(*) FROM {frame.relation})"
+        rare = f"SELECT {column} FROM {frame.relation} GROUP BY {column} HAVING count(*) < {share} * {total}"
+        merged = f"CASE WHEN {column} IN ({rare}) THEN {text(self.other)} ELSE CAST({column} AS VARCHAR) END"
         return _select(frame, _same(frame) | {self.column: merged})
 
 
@@ -270,6 +281,7 @@ class Derive(Step):
     """A new column (or a replaced one) computed by an expression of the language."""
 
     kind: ClassVar[str] = "derive"
+    stored: ClassVar[bool] = False
     name: str
     expression: str
     replace: bool = False
@@ -284,6 +296,7 @@ class DateParts(Step):
     """Columns ``<column>_<part>`` for each part of a date or timestamp column."""
 
     kind: ClassVar[str] = "date_parts"
+    stored: ClassVar[bool] = False
     column: str
     parts: tuple[str, ...] = ("year", "month", "day", "weekday")
 
@@ -319,6 +332,7 @@ class Deduplicate(Step):
 @dataclass(frozen=True)
 class Sort(Step):
     kind: ClassVar[str] = "sort"
+    stored: ClassVar[bool] = False
     columns: tuple[str, ...]
     descending: bool = False
 
