@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.routers import datasets, files, login, templates, users, utils
+from api.routers import attribution, datasets, files, login, templates, users, utils
 from core import APP_VERSION, Engine
 
 PREFIX = "/api/v1"
@@ -36,6 +36,24 @@ Differences from the Data ML platform API this follows (seed 004), all on the sa
 - Refresh tokens and passwords are accepted **in the body** as well as the seed's query string
   (the access log redacts them either way).
 - Another tenant's resources answer 404, as if they did not exist.
+
+Sample attribution (`/attribution`) follows the Attribution Engine v2 API (seeds 000/001), with these differences:
+
+- **Model names are this engine's**: `function_similarity`, `strings_similarity`, `tlsh_similarity`.
+  `GET /attribution/results/{sha256_hash}` starts with our `consensus` verdict (also
+  `/attribution/results/consensus/{sha256_hash}`); an unknown model name answers 404, a hash that is not 64
+  hexadecimal characters 422.
+- **`celery_task_id` is the id of the job** running the model (a UUID for `/jobs`); `prediction_results` is a list of
+  `{family, score}` best first and `explanation_results` an object (`summary`, `evidence`, `timings`,
+  `index_revision`), not strings; results also carry `model_version`, `status` and `detailed_status`.
+- **`DELETE /attribution/prediction/{model_name}/{sha256_hash}`** drops that model's result: its status becomes
+  `revoked` and `error_details` says who deleted it. Posting the same file again, or
+  `POST /attribution/rerun/{sha256_hash}` (not in the seed), runs failed, revoked and deleted models again.
+- **`/attribution/versions`** has `attribution-api`, `engine`, `models` (name → version) and `library_revision`;
+  there are no `crystal-ball` / `prediction-store` containers. The seed's internal routes (queueing, rows and links
+  of predictions, result updates) are the engine's own work and are not served.
+- Also not in the seed: `GET /attribution/samples` and `DELETE /attribution/sample/{sha256_hash}` (the Samples
+  page's list and delete). Only `/attribution/ping` is open without a token.
 
 Errors always have the shape `{detail, details, problems, request_id}`.
 """
@@ -69,7 +87,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.state.engine = engine
     errors.install(app)
     api = APIRouter(prefix=PREFIX, responses=errors.ERROR_RESPONSES)
-    routers = (login.router, users.users, users.rbac, utils.router, templates.router, datasets.router, files.router)
+    routers = (
+        login.router,
+        users.users,
+        users.rbac,
+        utils.router,
+        templates.router,
+        datasets.router,
+        files.router,
+        attribution.router,
+    )
     for router in routers:
         api.include_router(router)
     app.include_router(api)

@@ -118,19 +118,28 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   analysed, functions, bytes, last_added``, remove_reference(id), library() -> ReferenceLibrary | None (revision,
   counts, ``stale``), rebuild_index() -> Job ``attribution_index`` (analyses new references once, calibrates the
   consensus on leave-one-out and leave-one-family-out answers, saves the index atomically; result {"revision",
-  "samples", "families", "functions"}); samples — submit(filename, data) ->
-  AttributionSample (id = SHA-256; the same bytes return the existing sample; refused without an index; one
-  ``attribution_run`` job per model, params {"sample_id", "model"}), get_sample, list_samples (``sample.state``),
+  "samples", "families", "functions"}); samples — submit(filename, data) -> AttributionSample (data: bytes or a
+  stream, over the limit ``TooLarge``; id = SHA-256; the same bytes return the existing sample, its failed or revoked
+  models queued again; refused without an index; one ``attribution_run`` job per model, params {"sample_id", "model"};
+  a run takes writes only from the job it was last queued with), rerun(sample_id) (queues again the models in
+  ``sample.rerunnable``: failed, revoked or deleted; Conflict when none), get_sample, list_samples (``sample.state``);
+  every ``sample_id`` is a SHA-256 in hexadecimal (any case, else InvalidInput on field ``sha256_hash``),
   status(sample_id) -> {"status": {model: state}, "detailed_status": {model: {"phase_1": s, "phase_2": s}}} with
   states pending | running | done | failed | revoked | not_applicable, results(sample_id) -> the consensus verdict
   first (model "consensus": families best first combining the models' rankings, evidence {verdict (a family or
-  "unknown family"), confidence (calibrated when the index was built), agreed, disagreed, not_voting}), then one
-  dict per model (model, model_version, sha256_hash, predicted_at, task_id, status, detailed_status,
-  error_details, prediction_results best first, explanation_results {summary, evidence, timings, index_revision}),
-  results_csv / results_json -> bytes, revoke(sample_id) (unfinished models' jobs cancelled, phases revoked, no
-  result kept; Conflict once finished), delete(sample_id), versions() -> {engine, models, library_revision}
+  "unknown family"), confidence (calibrated when the index was built), agreed, disagreed, not_voting}), then one dict
+  per model (model, model_version, sha256_hash, predicted_at, task_id, status, detailed_status, error_details,
+  prediction_results best first, explanation_results {summary, evidence, timings, index_revision}), result(sample_id,
+  model) -> one of those entries ("consensus" or a model; NotFound naming the sample's models), results_csv /
+  results_json -> bytes, revoke(sample_id, model=None) (unfinished models' jobs, or that model's, cancelled, phases
+  revoked, no result kept; Conflict once finished), delete_prediction(sample_id, model) (drops one model's result,
+  stopping it first: it shows ``revoked``, "Prediction deleted by …", and does not vote), delete(sample_id),
+  versions() -> {engine, models, library_revision}. The reference library's methods live in
+  ``core/services/attribution_library.py``, the samples' in ``attribution.py``
 
-Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``.
+Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``;
+for the attribution API (seeds 000/001) ``eng.attribution.result``, ``revoke(..., model)``, ``delete_prediction``
+and ``rerun``.
 Errors: ``Unauthenticated`` (a ``PermissionDenied``: who is asking is not established; API 401) and ``TooLarge``
 (an ``InvalidInput``: over ``DATAML_MAX_UPLOAD_MB``; API 413).
 Job task functions receive ``(ctx, params)`` where ``ctx.workspace`` (settings, database, file store),

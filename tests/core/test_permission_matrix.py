@@ -265,6 +265,17 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("attribution.results_json", lambda e, a, i: e.attribution.results_json(a, _attribution(e, i, "sample")), ALLOWED),
     ("attribution.revoke", lambda e, a, i: e.attribution.revoke(a, _attribution(e, i, "sample")), PermissionDenied),
     ("attribution.delete", lambda e, a, i: e.attribution.delete(a, _attribution(e, i, "sample")), PermissionDenied),
+    (
+        "attribution.result",
+        lambda e, a, i: e.attribution.result(a, _attribution(e, i, "sample"), "tlsh_similarity"),
+        ALLOWED,
+    ),
+    (
+        "attribution.delete_prediction",
+        lambda e, a, i: e.attribution.delete_prediction(a, _attribution(e, i, "sample"), "tlsh_similarity"),
+        PermissionDenied,
+    ),
+    ("attribution.rerun", lambda e, a, i: e.attribution.rerun(a, _attribution(e, i, "sample")), PermissionDenied),
 ]
 
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
