@@ -265,7 +265,7 @@ class ModelService(Service):
             if name is not None and name != model.name:
                 _no_training(session, actor.tenant_id, (model.name, name))
                 repo.rename_predictor(session, actor.tenant_id, model_id, name)
-                changes["name"] = name
+                changes["new_name"] = name
             if domain is not None or description is not None:
                 repo.set_labels(session, actor.tenant_id, model_id, domain=domain, description=description)
                 changes |= {k: v[:200] for k, v in (("domain", domain), ("description", description)) if v is not None}
