@@ -145,9 +145,12 @@ the vocabularies a form offers (``COLUMN_TYPES``, ``PASSWORD_RULE``, ``PERMISSIO
 from core.datasets import RowProblem, ValidationReport
 from core.engine import Engine
 from core.entities import (
+    ALGORITHMS,
     COLUMN_TYPES,
     DATASET_USAGES,
     MODEL_FILE_ROLES,
+    PROBLEM_TYPES,
+    TRAINING_STATES,
     Actor,
     AttributionRun,
     AttributionSample,
@@ -174,6 +177,7 @@ from core.entities import (
     Role,
     Template,
     Tenant,
+    Training,
     TrainingCheck,
     TrainRequest,
     User,
@@ -202,6 +206,7 @@ from core.services.tokens import TokenPair
 from core.version import APP_VERSION
 
 __all__ = [
+    "ALGORITHMS",
     "APP_VERSION",
     "COLUMN_TYPES",
     "CV_METRICS",
@@ -211,7 +216,9 @@ __all__ = [
     "MODEL_FILE_ROLES",
     "PASSWORD_RULE",
     "PERMISSIONS",
+    "PROBLEM_TYPES",
     "TABULAR",
+    "TRAINING_STATES",
     "USER_KINDS",
     "Actor",
     "AttributionRun",
@@ -256,6 +263,7 @@ __all__ = [
     "TokenPair",
     "TooLarge",
     "TrainRequest",
+    "Training",
     "TrainingCheck",
     "Unauthenticated",
     "User",
