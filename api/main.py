@@ -36,6 +36,10 @@ Differences from the Data ML platform API this follows (seed 004), all on the sa
 - Refresh tokens and passwords are accepted **in the body** as well as the seed's query string
   (the access log redacts them either way).
 - Another tenant's resources answer 404, as if they did not exist.
+- **Training** (`/train/…`): `train_id` is the UUID `POST /train/` returns (the training job's; a model's id works
+  too). The seed's Ray callbacks `POST /train/result` and `/train/shap-result` are reads (`GET`): workers store
+  their results themselves, so no client can post one. `generate-feature-importance` is a `POST` (it starts a job);
+  `update` changes the name (every version), domain and description, not a `preprocess_id`.
 
 Errors always have the shape `{detail, details, problems, request_id}`.
 """
