@@ -33,9 +33,9 @@ from core import Actor, Conflict, Engine, InvalidInput, NotFound, Problem, Train
 router = APIRouter(prefix="/train", tags=["train"])
 
 TrainId = Annotated[str, Query(description="The train id POST /train/ returned (or the model's id).")]
-Domain = Annotated[str | None, Query(description="Only this domain (ignoring case).")]
-Problem_ = Annotated[ProblemType | None, Query(description="Only this problem type (auto: not trained yet).")]
-State = Annotated[TrainingState | None, Query(alias="status", description="Only trainings in this state.")]
+DomainFilter = Annotated[str | None, Query(description="Only this domain (ignoring case).")]
+ProblemFilter = Annotated[ProblemType | None, Query(description="Only this problem type (auto: not trained yet).")]
+StateFilter = Annotated[TrainingState | None, Query(alias="status", description="Only trainings in this state.")]
 
 
 class DetailColumnOut(ColumnTypeOut):
@@ -79,21 +79,15 @@ def _parent(eng: Engine, actor: Actor, body: TrainIn) -> str | None:
 
 
 def _roles(request: TrainRequest, columns: list[str]) -> dict[str, str]:
+    """What the request would use each column as."""
     if request.problem_type == "forecast":
         named = {request.time_column: "Time", request.series_column: "Series", request.target: "Target"}
-        named |= dict.fromkeys(request.exogenous, "Exogenous")
-        return {c: named.get(c, "Ignored") for c in columns}
-    features = request.features
-    return {
-        c: "Target"
-        if c == request.target
-        else "Id"
-        if c == request.id_column
-        else "Feature"
-        if features is None or c in features
-        else "Ignored"
-        for c in columns
-    }
+    else:
+        every = request.features is None
+        named = {c: "Feature" for c in columns if every or c in (request.features or ())}
+        named |= {request.id_column: "Id", request.target: "Target"}
+    named |= dict.fromkeys(request.exogenous, "Exogenous")
+    return {c: named.get(c, "Ignored") for c in columns}
 
 
 @router.post("/", response_model=TrainingOut, status_code=status.HTTP_202_ACCEPTED)
@@ -144,7 +138,11 @@ def _list(eng: Engine, actor: Actor, domain: str | None, problem: str | None, st
 
 @router.get("/list", response_model=TrainingList)
 def list_trainings(
-    eng: EngineDep, actor: ActorDep, domain: Domain = None, problem_type: Problem_ = None, state: State = None
+    eng: EngineDep,
+    actor: ActorDep,
+    domain: DomainFilter = None,
+    problem_type: ProblemFilter = None,
+    state: StateFilter = None,
 ) -> Response:
     """Seed §8.3: every model version (ready) and every training without a model yet, newest first."""
     return _list(eng, actor, domain, problem_type, state)
@@ -152,7 +150,11 @@ def list_trainings(
 
 @router.get("/refresh", response_model=TrainingList)
 def refresh_trainings(
-    eng: EngineDep, actor: ActorDep, domain: Domain = None, problem_type: Problem_ = None, state: State = None
+    eng: EngineDep,
+    actor: ActorDep,
+    domain: DomainFilter = None,
+    problem_type: ProblemFilter = None,
+    state: StateFilter = None,
 ) -> Response:
     """Seed §8.4: the list again. States are read from the database on every request (workers write them),
     so there is nothing to pull from a backend first."""

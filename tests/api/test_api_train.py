@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from core import Engine, TrainRequest
+from core import TrainRequest
 from core.storage.repositories import jobs as job_repo
 from tests.api.conftest import API, bearer, sign_in
-from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
-from tests.core.test_model_labels import customers
+from tests.conftest import USER_PASSWORD
+from tests.core.test_model_labels import customers_workspace
 from tests.core.test_training_service import csv
 
 MISSING = "00000000-0000-0000-0000-000000000000"
@@ -47,14 +47,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]
     home = tmp_path_factory.mktemp("train-api") / "workspace"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("DATAML_HOME", str(home))
-        eng = Engine.open(home=home, runner="inline")
-        admin = eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
-        for name, role in (("vic", "viewer"), ("ana", "analyst")):
-            eng.users.create(admin, username=name, password=USER_PASSWORD, email=f"{name}@example.com", role=role)
+        eng, admin, data = customers_workspace(home)
         eng.tenants.create(
             admin, name="Other Org", admin_username="otto", admin_password=USER_PASSWORD, admin_email="o@example.com"
         )
-        data = eng.datasets.upload(admin, name="customers", filename="c.csv", data=csv(customers()))
         months = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=36, freq="MS"), "sales": range(36)})
         series = eng.datasets.upload(admin, name="sales", filename="s.csv", data=csv(months))
         with TestClient(create_app(eng), raise_server_exceptions=False) as client:

@@ -5,13 +5,14 @@ workspace per module, inline jobs, trainings of a second or so."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from core import Conflict, Engine, InvalidInput, JobStatus, NotFound, PermissionDenied, TrainRequest
+from core import Actor, Conflict, Dataset, Engine, InvalidInput, JobStatus, NotFound, PermissionDenied, TrainRequest
 from core.storage.repositories import jobs as job_repo
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 from tests.core.test_training_service import csv, model_id
@@ -44,16 +45,21 @@ def request(dataset_id: str, name: str = "churn", **changes: object) -> TrainReq
     return TrainRequest(**{**base.__dict__, **changes})  # type: ignore[arg-type]
 
 
+def customers_workspace(home: Path) -> tuple[Engine, Actor, Dataset]:
+    """An inline engine on ``home`` with an administrator, a viewer (vic), an analyst (ana) and the customers."""
+    eng = Engine.open(home=home, runner="inline")
+    admin = eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
+    for name, role in (("vic", "viewer"), ("ana", "analyst")):
+        eng.users.create(admin, username=name, password=USER_PASSWORD, email=f"{name}@example.com", role=role)
+    return eng, admin, eng.datasets.upload(admin, name="customers", filename="c.csv", data=csv(customers()))
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     home = tmp_path_factory.mktemp("labels") / "workspace"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("DATAML_HOME", str(home))
-        eng = Engine.open(home=home, runner="inline")
-        admin = eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
-        for name, role in (("vic", "viewer"), ("ana", "analyst")):
-            eng.users.create(admin, username=name, password=USER_PASSWORD, email=f"{name}@example.com", role=role)
-        data = eng.datasets.upload(admin, name="customers", filename="c.csv", data=csv(customers()))
+        eng, admin, data = customers_workspace(home)
         first = eng.training.submit(admin, request(data.id, domain=" Churn ", column_types=(("region", "category"),)))
         second = eng.training.submit(admin, request(data.id))  # no domain: the predictor's
         other = eng.training.submit(admin, request(data.id, name="spend", target="spend", problem_type="regression"))
