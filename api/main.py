@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.routers import attribution, datasets, files, login, templates, users, utils
+from api.routers import attribution, datasets, files, login, templates, train, users, utils
 from core import APP_VERSION, Engine
 
 PREFIX = "/api/v1"
@@ -36,6 +36,10 @@ Differences from the Data ML platform API this follows (seed 004), all on the sa
 - Refresh tokens and passwords are accepted **in the body** as well as the seed's query string
   (the access log redacts them either way).
 - Another tenant's resources answer 404, as if they did not exist.
+- **Training** (`/train/…`): `train_id` is the UUID `POST /train/` returns (the training job's; a model's id works
+  too). The seed's Ray callbacks `POST /train/result` and `/train/shap-result` are reads (`GET`): workers store
+  their results themselves, so no client can post one. `generate-feature-importance` is a `POST` (it starts a job);
+  `update` changes the name (every version), domain and description, not a `preprocess_id`.
 
 Sample attribution (`/attribution`) follows the Attribution Engine v2 API (seeds 000/001), with these differences:
 
@@ -96,6 +100,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         datasets.router,
         files.router,
         attribution.router,
+        train.router,
     )
     for router in routers:
         api.include_router(router)

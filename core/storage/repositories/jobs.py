@@ -84,7 +84,15 @@ def get_job(session: Session, tenant_id: str | None, job_id: str) -> Job:
     return _job(found[0], found[1])
 
 
-def list_jobs(session: Session, tenant_id: str, *, kinds: list[str] | None = None, limit: int = 200) -> list[Job]:
+def list_jobs(
+    session: Session,
+    tenant_id: str,
+    *,
+    kinds: list[str] | None = None,
+    limit: int = 200,
+    statuses: Sequence[JobStatus] | None = None,
+    owner_id: str | None = None,
+) -> list[Job]:
     query = (
         select(JobRow, UserRow.username)
         .join(UserRow, UserRow.id == JobRow.owner_id)
@@ -94,6 +102,10 @@ def list_jobs(session: Session, tenant_id: str, *, kinds: list[str] | None = Non
     )
     if kinds:
         query = query.where(JobRow.kind.in_(kinds))
+    if statuses:
+        query = query.where(JobRow.status.in_(statuses))
+    if owner_id:
+        query = query.where(JobRow.owner_id == owner_id)
     return [_job(row, owner) for row, owner in session.execute(query)]
 
 
