@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,15 +13,8 @@ from typing import Any
 import pytest
 
 from core import Engine
+from tests.api.live_server import live_api
 from tests.conftest import ADMIN_PASSWORD
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -33,32 +22,9 @@ def server(home: Path) -> Iterator[str]:
     engine = Engine.open(home=home, runner="inline")
     engine.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
     engine.close()
-    port = _free_port()
-    env = os.environ | {"DATAML_HOME": str(home), "DATAML_JOB_RUNNER": "inline"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):  # a minute: imports are slow on a loaded machine
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/utils/health-check/", timeout=1)  # noqa: S310 (our server)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail(f"the API exited: {process.communicate()[0]}")
-                time.sleep(0.1)
-        else:
-            pytest.fail("the API did not start")
-        yield base
-    finally:
-        process.terminate()
-        log = process.communicate(timeout=10)[0]
+    with live_api(home) as live:
+        yield live.base
+    log = live.log[0]
     assert ADMIN_PASSWORD not in log
     assert "refresh_token=***" in log and "refresh_token=ey" not in log  # the access log redacts tokens
 
