@@ -129,7 +129,20 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   error_details, prediction_results best first, explanation_results {summary, evidence, timings, index_revision}),
   results_csv / results_json -> bytes, revoke(sample_id) (unfinished models' jobs cancelled, phases revoked, no
   result kept; Conflict once finished), delete(sample_id), versions() -> {engine, models, library_revision}
-
+- ``eng.registry`` (model registry; ``models:read``, writes ``models:register``): every predictor trained here is a
+  registered model by its name (id derived from tenant + name, stable before anything is stored; its versions are
+  its ``Model`` rows, metadata nobody declared read from the latest one); register(name, kind, metadata) a model
+  trained elsewhere (kind: ``MODEL_KINDS``, the seed's "Regressor" / "classifier" spellings accepted; metadata:
+  ``ModelMetadata`` fields, ``drift.method`` by name or the seed's integer, ``DRIFT_METHODS[i]``); upload(model_id,
+  kind, filename, data) by ``ARTIFACT_KINDS``: ``model`` a skops file (trusted types only; a pickle is refused
+  unopened with how to convert it) = the next version, ``data`` a table kept as Parquet = the drift reference and
+  SHAP background, ``code`` / ``env`` kept, never run; list(skip, limit, kind, tags (all must match, ignoring case),
+  name), get, update(model_id, changes) (omitted fields kept; name / kind only for external models), delete
+  (Conflict while deployed; trained versions need ``models:train``), artifacts, versions (newest first), version,
+  describe_version(version_id, description, tags), set_alias(model_id, alias, version id or number) /
+  remove_alias (Conflict while a deployment follows it) / alias_history(model_id, alias=None) -> [AliasMove] (who,
+  when, from → to; kept when versions go), train(model_id, dataset_id=None, placement, time_budget_s) -> Job (the
+  next version of a trained model, same target and features; placement kept as metadata)
 Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``.
 Errors: ``Unauthenticated`` (a ``PermissionDenied``: who is asking is not established; API 401) and ``TooLarge``
 (an ``InvalidInput``: over ``DATAML_MAX_UPLOAD_MB``; API 413).
@@ -145,10 +158,16 @@ the vocabularies a form offers (``COLUMN_TYPES``, ``PASSWORD_RULE``, ``PERMISSIO
 from core.datasets import RowProblem, ValidationReport
 from core.engine import Engine
 from core.entities import (
+    ARTIFACT_KINDS,
     COLUMN_TYPES,
     DATASET_USAGES,
+    DEPLOYMENT_STATES,
+    DRIFT_METHODS,
     MODEL_FILE_ROLES,
+    MODEL_KINDS,
     Actor,
+    AliasMove,
+    Artifact,
     AttributionRun,
     AttributionSample,
     AuditEvent,
@@ -156,6 +175,9 @@ from core.entities import (
     Dataset,
     DatasetFile,
     DatasetVersion,
+    Deployment,
+    DriftCheck,
+    DriftSettings,
     FeatureSpec,
     FileInfo,
     ForecastSpec,
@@ -166,12 +188,19 @@ from core.entities import (
     JobStatus,
     Model,
     ModelDetails,
+    ModelMetadata,
     ModelSchema,
+    ModelVersion,
+    Operation,
+    Performance,
     Prediction,
     PredictionRecord,
     ReferenceLibrary,
     ReferenceSample,
+    RegisteredModel,
+    Resource,
     Role,
+    ServedPrediction,
     Template,
     Tenant,
     TrainingCheck,
@@ -203,17 +232,23 @@ from core.version import APP_VERSION
 
 __all__ = [
     "APP_VERSION",
+    "ARTIFACT_KINDS",
     "COLUMN_TYPES",
     "CV_METRICS",
     "DATASET_USAGES",
+    "DEPLOYMENT_STATES",
+    "DRIFT_METHODS",
     "MAX_REASONS",
     "METRICS",
     "MODEL_FILE_ROLES",
+    "MODEL_KINDS",
     "PASSWORD_RULE",
     "PERMISSIONS",
     "TABULAR",
     "USER_KINDS",
     "Actor",
+    "AliasMove",
+    "Artifact",
     "AttributionRun",
     "AttributionSample",
     "AuditEvent",
@@ -224,6 +259,9 @@ __all__ = [
     "DatasetFile",
     "DatasetUpload",
     "DatasetVersion",
+    "Deployment",
+    "DriftCheck",
+    "DriftSettings",
     "Engine",
     "FeatureSpec",
     "FileInfo",
@@ -240,17 +278,24 @@ __all__ = [
     "JobStatus",
     "Model",
     "ModelDetails",
+    "ModelMetadata",
     "ModelSchema",
     "ModelSummary",
+    "ModelVersion",
     "NotFound",
+    "Operation",
+    "Performance",
     "PermissionDenied",
     "Prediction",
     "PredictionRecord",
     "Problem",
     "ReferenceLibrary",
     "ReferenceSample",
+    "RegisteredModel",
+    "Resource",
     "Role",
     "RowProblem",
+    "ServedPrediction",
     "Template",
     "Tenant",
     "TokenPair",

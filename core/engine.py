@@ -18,6 +18,7 @@ from core.services.health import HealthService
 from core.services.inference import InferenceService
 from core.services.jobs import JobService
 from core.services.models import ModelService
+from core.services.registry import RegistryService
 from core.services.templates import TemplateService
 from core.services.tenants import TenantService
 from core.services.tokens import TokenService
@@ -56,6 +57,7 @@ class Engine:
         self.inference = InferenceService(
             ws, datasets=self.datasets, models=self.models, forecasts=self.forecasts, jobs=self.jobs
         )
+        self.registry = RegistryService(ws, models=self.models, training=self.training)
         self.health = HealthService(ws)
         self.attribution = AttributionService(ws, jobs=self.jobs)
         self.tokens = TokenService(ws, users=self.users)
