@@ -143,6 +143,26 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   remove_alias (Conflict while a deployment follows it) / alias_history(model_id, alias=None) -> [AliasMove] (who,
   when, from → to; kept when versions go), train(model_id, dataset_id=None, placement, time_budget_s) -> Job (the
   next version of a trained model, same target and features; placement kept as metadata)
+- ``eng.deployments`` (``deployments:read``, changes ``deployments:manage``, predict ``inference:run``):
+  create(model_id, version=None, alias=None, owner, placement {clusterID, node, continuum} (kept as metadata),
+  inference_data=True, name) -> Deployment (``model_id`` a registered model (newest version, a number, or ``alias``:
+  it serves whatever the alias points at, "latest" the newest) or a version id; classification / regression only;
+  ``status`` running, or failed with the ``reason`` when the version does not load); list(skip, limit, model_id),
+  get (a running deployment whose alias points nowhere reads failed), stop, start, delete (operations stay);
+  predict(deployment_id, data, explain=False) -> ServedPrediction (data: an object, a list of values in feature
+  order, or a list of either; ≤ 10,000 rows, ≤ 100 explained; ``explanation`` {method "shap", features,
+  feature_importance (a row's SHAP values, a list per row for several), base_value}); every call, refused ones
+  included, is an Operation (owner, version, inputs when ``inference_data``, result, latency_ms);
+  add_operation(deployment_id, data, result, owner, version_id, latency_ms) (one made elsewhere; JSON text
+  accepted); operations(deployment_id=None, owner=None, skip, limit) newest first
+- ``eng.drift`` (``deployments:read``; a check ``inference:run``): check(deployment_id | model_id, dataset_id=None,
+  filename + data=None, window=None) -> Job ``drift_check`` (result {"drift_check_id", "drifted"}): the current data
+  (a dataset, an uploaded table, or the deployment's ``window`` latest input rows) against the reference (the
+  model's data artefact, else its training datasets) with ``core.monitoring.compare`` under the model's
+  ``DriftSettings`` (method auto | test | distance, share), predictions of both sides compared too; the same job
+  starts by itself every ``DriftSettings.every`` operations of a deployment when ``enabled``; checks(model_id,
+  deployment_id, limit) -> [DriftCheck] newest first; get(check_id) (``frame()``: one row per column)
+
 Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``.
 Errors: ``Unauthenticated`` (a ``PermissionDenied``: who is asking is not established; API 401) and ``TooLarge``
 (an ``InvalidInput``: over ``DATAML_MAX_UPLOAD_MB``; API 413).

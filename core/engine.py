@@ -12,6 +12,8 @@ from core.services.attribution import AttributionService
 from core.services.audit import AuditService
 from core.services.dataset_files import DatasetFileService
 from core.services.datasets import DatasetService
+from core.services.deployments import DeploymentService
+from core.services.drift import DriftService
 from core.services.files import FileService
 from core.services.forecasts import ForecastService
 from core.services.health import HealthService
@@ -58,6 +60,8 @@ class Engine:
             ws, datasets=self.datasets, models=self.models, forecasts=self.forecasts, jobs=self.jobs
         )
         self.registry = RegistryService(ws, models=self.models, training=self.training)
+        self.drift = DriftService(ws, registry=self.registry, datasets=self.datasets, jobs=self.jobs)
+        self.deployments = DeploymentService(ws, registry=self.registry, models=self.models, drift=self.drift)
         self.health = HealthService(ws)
         self.attribution = AttributionService(ws, jobs=self.jobs)
         self.tokens = TokenService(ws, users=self.users)

@@ -81,6 +81,16 @@ class Scorer:
     background: pd.DataFrame | None = None
     external: Any = None
 
+    def aligned(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The feature columns in the types the model reads (drift compares these): a trained model's canonical
+        dtypes, numbers for an external one; values of the wrong type become missing."""
+        if self.external is not None:
+            return rows[list(self.features)].apply(pd.to_numeric, errors="coerce")
+        from core.ml import check_input
+
+        assert self.schema is not None
+        return check_input(self.schema, rows, max_problems=0)[0]
+
     def predict(self, rows: pd.DataFrame) -> pd.Series:
         """Predicted values only (drift of predictions)."""
         if self.external is not None:
@@ -142,6 +152,12 @@ def _explanation(features: Sequence[str], values: list[list[float]], base: list[
     }
 
 
+def servable(version: ModelVersion) -> None:
+    """Only versions that score rows are served (a forecaster forecasts; clustering is registered, not served)."""
+    if version.kind not in SERVABLE:
+        raise Conflict(f"{version.label} is a {version.kind} model; deployments serve classification and regression.")
+
+
 def load_scorer(
     session: Session,
     actor: Actor,
@@ -152,8 +168,7 @@ def load_scorer(
 ) -> Scorer:
     """The scorer of a version; refused in one sentence when it cannot score rows (a forecaster, clustering
     without predict, a missing file)."""
-    if version.kind not in SERVABLE:
-        raise Conflict(f"{version.label} is a {version.kind} model; deployments serve classification and regression.")
+    servable(version)
     if version.origin == "trained":
         trained = models._get(session, actor, version.id)
         pipeline = models._pipeline(session, actor, trained)

@@ -10,6 +10,7 @@ from core import Engine, PermissionDenied
 from tests.core.registry_support import diabetes_csv, ridge_skops
 
 ALLOWED = None
+ROW = [0.03, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, 0.0, 0.02, -0.02]  # a diabetes row, in feature order
 
 
 def _registered(e: Engine, i: dict[str, Any]) -> str:
@@ -18,6 +19,7 @@ def _registered(e: Engine, i: dict[str, Any]) -> str:
         admin = e.users.actor_for(i["admin"])
         model = e.registry.register(admin, "Ridge", "regression")
         e.registry.upload(admin, model.id, "model", "ridge.skops", ridge_skops())
+        e.registry.upload(admin, model.id, "data", "train.csv", diabetes_csv(100))
         i["registered"], i["version"] = model.id, e.registry.versions(admin, model.id)[0].id
         e.registry.set_alias(admin, model.id, "champion", 1)
     return str(i["registered"])
@@ -26,6 +28,23 @@ def _registered(e: Engine, i: dict[str, Any]) -> str:
 def _version(e: Engine, i: dict[str, Any]) -> str:
     _registered(e, i)
     return str(i["version"])
+
+
+def _deployment(e: Engine, i: dict[str, Any]) -> str:
+    """A running deployment of that model, with one operation of two rows."""
+    if "deployment" not in i:
+        admin = e.users.actor_for(i["admin"])
+        i["deployment"] = e.deployments.create(admin, _registered(e, i), owner="agent-1").id
+        e.deployments.predict(admin, i["deployment"], [ROW, ROW])
+    return str(i["deployment"])
+
+
+def _drift_check(e: Engine, i: dict[str, Any]) -> str:
+    if "drift_check" not in i:
+        job = e.drift.check(e.users.actor_for(i["admin"]), deployment_id=_deployment(e, i))
+        assert job.result is not None, job.error
+        i["drift_check"] = job.result["drift_check_id"]
+    return str(i["drift_check"])
 
 
 Call = Callable[[Engine, Any, dict[str, Any]], object]
@@ -60,5 +79,21 @@ REGISTRY_MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ),
     ("registry.alias_history", lambda e, a, i: e.registry.alias_history(a, _registered(e, i)), ALLOWED),
     ("registry.train", lambda e, a, i: e.registry.train(a, _registered(e, i)), PermissionDenied),
+    ("deployments.create", lambda e, a, i: e.deployments.create(a, _registered(e, i)), PermissionDenied),
+    ("deployments.list", lambda e, a, i: e.deployments.list(a), ALLOWED),
+    ("deployments.get", lambda e, a, i: e.deployments.get(a, _deployment(e, i)), ALLOWED),
+    ("deployments.stop", lambda e, a, i: e.deployments.stop(a, _deployment(e, i)), PermissionDenied),
+    ("deployments.start", lambda e, a, i: e.deployments.start(a, _deployment(e, i)), PermissionDenied),
+    ("deployments.delete", lambda e, a, i: e.deployments.delete(a, _deployment(e, i)), PermissionDenied),
+    ("deployments.predict", lambda e, a, i: e.deployments.predict(a, _deployment(e, i), ROW), PermissionDenied),
+    (
+        "deployments.add_operation",
+        lambda e, a, i: e.deployments.add_operation(a, _deployment(e, i), data=ROW),
+        PermissionDenied,
+    ),
+    ("deployments.operations", lambda e, a, i: e.deployments.operations(a, _deployment(e, i)), ALLOWED),
+    ("drift.check", lambda e, a, i: e.drift.check(a, deployment_id=_deployment(e, i)), PermissionDenied),
+    ("drift.checks", lambda e, a, i: e.drift.checks(a, deployment_id=_deployment(e, i)), ALLOWED),
+    ("drift.get", lambda e, a, i: e.drift.get(a, _drift_check(e, i)), ALLOWED),
 ]
-REGISTRY_TENANT_FREE = {"registry.register", "registry.list"}
+REGISTRY_TENANT_FREE = {"registry.register", "registry.list", "deployments.list"}
