@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.routers import datasets, files, login, templates, users, utils
+from api.routers import datasets, deployments, files, login, registry, templates, users, utils
 from core import APP_VERSION, Engine
 
 PREFIX = "/api/v1"
@@ -69,7 +69,19 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.state.engine = engine
     errors.install(app)
     api = APIRouter(prefix=PREFIX, responses=errors.ERROR_RESPONSES)
-    routers = (login.router, users.users, users.rbac, utils.router, templates.router, datasets.router, files.router)
+    routers = (
+        login.router,
+        users.users,
+        users.rbac,
+        utils.router,
+        templates.router,
+        datasets.router,
+        files.router,
+        registry.router,
+        registry.training,
+        deployments.router,
+        deployments.drift,
+    )
     for router in routers:
         api.include_router(router)
     app.include_router(api)

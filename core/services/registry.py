@@ -19,10 +19,14 @@ from core.services import registry_checks as checks
 from core.services.base import Service, record, require, unique_name
 from core.services.datasets import Source, within_limit
 from core.services.files import clean_name
+from core.services.model_card import CardFacts, render_card
 from core.services.models import ModelService
 from core.services.training import TrainingService
 from core.storage.files import StoredBytes
+from core.storage.repositories import deployments as deployment_repo
+from core.storage.repositories import drift as drift_repo
 from core.storage.repositories import files as file_repo
+from core.storage.repositories import models as model_repo
 from core.storage.repositories import registry as repo
 from core.storage.repositories import registry_links as links
 from core.storage.repositories import registry_versions as versions_repo
@@ -300,6 +304,21 @@ class RegistryService(Service):
         """Every move of the model's aliases (or one of them), oldest first: the production history."""
         with self.db.session() as session:
             return links.alias_moves(session, self._model(session, actor, model_id).id, alias)
+
+    def card(self, actor: Actor, version_id: str) -> str:
+        """The model card of a version (Markdown): purpose, data, metrics, importance, limits, lineage (alias
+        moves), deployments of its model."""
+        require(actor, "models:read")
+        with self.db.session() as session:
+            model, version = versions_repo.get_version(session, actor.tenant_id, version_id)
+            trained = self.models._get(session, actor, version.id) if version.origin == "trained" else None
+            names = model_repo.dataset_names(session, actor.tenant_id, list(trained.datasets)) if trained else {}
+            moves = links.alias_moves(session, model.id)
+            deployed = deployment_repo.list_deployments(session, actor.tenant_id, limit=1000, model_id=model.id)
+            checks = drift_repo.list_checks(session, actor.tenant_id, model_id=model.id, limit=1)
+        importance = self.models.feature_importance(actor, version.id) if trained else None
+        facts = CardFacts(model, version, trained, names, importance, moves, deployed, checks[0] if checks else None)
+        return render_card(facts)
 
     # --- training ----------------------------------------------------------------------------------------
     def train(

@@ -78,6 +78,7 @@ REGISTRY_MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
         PermissionDenied,
     ),
     ("registry.alias_history", lambda e, a, i: e.registry.alias_history(a, _registered(e, i)), ALLOWED),
+    ("registry.card", lambda e, a, i: e.registry.card(a, _version(e, i)), ALLOWED),
     ("registry.train", lambda e, a, i: e.registry.train(a, _registered(e, i)), PermissionDenied),
     ("deployments.create", lambda e, a, i: e.deployments.create(a, _registered(e, i)), PermissionDenied),
     ("deployments.list", lambda e, a, i: e.deployments.list(a), ALLOWED),

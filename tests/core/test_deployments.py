@@ -120,3 +120,18 @@ def test_only_models_that_score_rows_are_deployed(engine: Engine, analyst: Actor
         engine.deployments.create(viewer, _ridge(engine, analyst))
     with pytest.raises(InvalidInput, match="placement"):
         engine.deployments.create(analyst, "Ridge", placement={"rack": 1})
+
+
+def test_a_model_card_says_purpose_data_metrics_lineage_and_deployments(engine: Engine, analyst: Actor) -> None:
+    model_id = train_tiny(engine, analyst)
+    registered = engine.registry.version(analyst, model_id).model_id
+    engine.registry.update(analyst, registered, {"description": "Which customers will churn."})
+    engine.registry.set_alias(analyst, registered, "champion", 1)
+    engine.deployments.create(analyst, registered, alias="champion", name="churn-prod")
+    card = engine.registry.card(analyst, model_id)
+    assert card.startswith("# Model card: scorer v1")
+    for part in ("Which customers will churn.", "scorer-data", "| accuracy |", "| champion | - | 1 | ana |"):
+        assert part in card
+    assert "| churn-prod | running | champion | ana | 0 |" in card
+    outside = engine.deployments.create(analyst, _ridge(engine, analyst)).version_id
+    assert outside is not None and "Features (10): age, sex" in engine.registry.card(analyst, outside)
