@@ -26,7 +26,7 @@ from api.schemas import Message
 router = APIRouter(prefix="/model", tags=["model"])
 training = APIRouter(prefix="/mltraining", tags=["mltraining"])
 
-Skip = Annotated[int, Query(ge=0, description="Number of items to skip.")]
+Skip = Annotated[int, Query(ge=0, le=1_000_000_000, description="Number of items to skip.")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Maximum number of items.")]
 FileKind = Literal["model", "data", "code", "env", "environment"]
 

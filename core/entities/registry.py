@@ -276,5 +276,5 @@ class DriftCheck:
         return [str(c["column"]) for c in self.columns if c.get("drifted") and c["column"] != "prediction"]
 
     def frame(self) -> pd.DataFrame:
-        """One row per column (the prediction last), as ``DriftReport.frame``."""
-        return pd.DataFrame(list(self.columns))
+        """One row per column (the prediction last), as ``DriftReport.frame`` (without the histograms)."""
+        return pd.DataFrame([{k: v for k, v in c.items() if k != "histogram"} for c in self.columns])

@@ -20,6 +20,7 @@ from core.services.base import Service, record, require
 from core.services.drift import DriftService
 from core.services.models import ModelService
 from core.services.registry import RegistryService
+from core.services.registry_checks import MAX_SKIP
 from core.services.scoring import jsonable
 from core.services.serving import Scorer, load_scorer, rows_frame, servable
 from core.storage.repositories import deployments as repo
@@ -302,8 +303,8 @@ def _with(deployment: Deployment, status: str, reason: str) -> Deployment:
 
 
 def _page(skip: int, limit: int) -> None:
-    if skip < 0 or not 1 <= limit <= 1000:
-        raise InvalidInput("skip is 0 or more and limit between 1 and 1,000.")
+    if not 0 <= skip <= MAX_SKIP or not 1 <= limit <= 1000:
+        raise InvalidInput("skip is between 0 and 1,000,000,000 and limit between 1 and 1,000.")
 
 
 def _json(value: Any) -> Any:

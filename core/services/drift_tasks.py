@@ -107,13 +107,28 @@ def drift_check(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
             current_rows=len(current),
             drifted=report.drifted,
             drifted_share=report.drifted_share,
-            columns=report.frame().to_dict("records"),
+            columns=_with_histograms(report.frame().to_dict("records"), reference, current, predictions),
             multivariate=asdict(report.multivariate) if report.multivariate else None,
             prediction=asdict(report.prediction) if report.prediction else None,
             rule=asdict(report.rule),
         )
         record(session, actor, "drift.checked", "registered_model", model.id, check=check.id, drifted=check.drifted)
     return {"drift_check_id": check.id, "drifted": check.drifted}
+
+
+def _with_histograms(
+    columns: list[dict[str, Any]], reference: pd.DataFrame, current: pd.DataFrame, predictions: tuple[Any, Any]
+) -> list[dict[str, Any]]:
+    """Each compared column's reference and current shares on shared bins, for the Drift page's overlay."""
+    from core.monitoring.histograms import overlay
+
+    for column in columns:
+        if column["kind"] == "skipped":
+            continue
+        name = column["column"]
+        ref, cur = predictions if name == "prediction" and name not in reference else (reference[name], current[name])
+        column["histogram"] = overlay(ref, cur, numeric=column["kind"] == "numeric")
+    return columns
 
 
 def _read(source: Any, features: list[str]) -> pd.DataFrame:

@@ -113,8 +113,8 @@ class RegistryService(Service):
         """Registered models by name; ``kind`` filters, ``tags`` must all be among the model's (ignoring case),
         ``name`` is a part of the name."""
         require(actor, "models:read")
-        if skip < 0 or not 1 <= limit <= 1000:
-            raise InvalidInput("skip is 0 or more and limit between 1 and 1,000.")
+        if not 0 <= skip <= checks.MAX_SKIP or not 1 <= limit <= 1000:
+            raise InvalidInput("skip is between 0 and 1,000,000,000 and limit between 1 and 1,000.")
         wanted_kind = checks.model_kind(kind) if kind else None
         wanted = {t.casefold() for t in checks.tags(list(tags))} if tags else set()
         with self.db.session() as session:

@@ -27,6 +27,7 @@ ARTIFACT_SPELLINGS = {"environment": "env", "requirements": "env", "dataset": "d
 ALIAS = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 RESERVED_ALIASES = ("latest",)  # a deployment may follow "latest" (the newest version); nobody sets it
 MAX_TAGS, MAX_TAG = 50, 64
+MAX_SKIP = 1_000_000_000  # listings page within this (a database OFFSET overflows far above)
 METADATA_FIELDS = tuple(f.name for f in fields(ModelMetadata) if f.name != "training_placement")
 DRIFT_BOUNDS = {"every": (1, 1_000_000), "window": (10, 100_000), "share": (0.01, 1.0)}
 

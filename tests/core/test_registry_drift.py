@@ -40,6 +40,8 @@ def test_a_shifted_upload_is_flagged_in_that_column_only(engine: Engine, analyst
         300,
     )
     assert check.prediction is not None and check.prediction["drifted"]  # bmi moves the predictions too
+    bmi = next(c for c in check.columns if c["column"] == "bmi")["histogram"]
+    assert len(bmi["labels"]) == 20 and sum(bmi["reference"]) == pytest.approx(1.0)
     frame = check.frame()
     assert list(frame["column"])[-1] == "prediction" and {"test", "statistic", "threshold"} <= set(frame.columns)
     same = engine.drift.check(analyst, model_id=model_id, filename="same.csv", data=diabetes_csv())
