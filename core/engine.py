@@ -60,7 +60,9 @@ class Engine:
             ws, datasets=self.datasets, models=self.models, forecasts=self.forecasts, jobs=self.jobs
         )
         self.registry = RegistryService(ws, models=self.models, training=self.training)
-        self.drift = DriftService(ws, registry=self.registry, datasets=self.datasets, jobs=self.jobs)
+        self.drift = DriftService(
+            ws, registry=self.registry, datasets=self.datasets, inference=self.inference, jobs=self.jobs
+        )
         self.deployments = DeploymentService(ws, registry=self.registry, models=self.models, drift=self.drift)
         self.health = HealthService(ws)
         self.attribution = AttributionService(ws, jobs=self.jobs)

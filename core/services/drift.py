@@ -5,10 +5,8 @@ model's drift setting is on. Results are kept and listed over time."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from core.datasets import read_table
@@ -16,14 +14,14 @@ from core.entities import Actor, Job
 from core.entities.registry import Deployment, DriftCheck, RegisteredModel
 from core.errors import Conflict, InvalidInput
 from core.jobs.tasks import TASKS
-from core.services.base import Service, record, require
+from core.services.base import Service, require
 from core.services.datasets import DatasetService, Source, within_limit
 from core.services.files import clean_name
+from core.services.inference import InferenceService
 from core.services.jobs import JobService
 from core.services.registry import RegistryService
 from core.storage.repositories import deployments as deployment_repo
 from core.storage.repositories import drift as repo
-from core.storage.repositories import files as file_repo
 from core.storage.workspace import Workspace
 
 WINDOW = (10, 100_000)
@@ -31,10 +29,16 @@ WINDOW = (10, 100_000)
 
 class DriftService(Service):
     def __init__(
-        self, workspace: Workspace, *, registry: RegistryService, datasets: DatasetService, jobs: JobService
+        self,
+        workspace: Workspace,
+        *,
+        registry: RegistryService,
+        datasets: DatasetService,
+        inference: InferenceService,
+        jobs: JobService,
     ) -> None:
         super().__init__(workspace)
-        self.registry, self.datasets, self.jobs = registry, datasets, jobs
+        self.registry, self.datasets, self.inference, self.jobs = registry, datasets, inference, jobs
 
     def _queue(self, session: Session, actor: Actor, model: RegisteredModel, params: dict[str, Any]) -> Job:
         if model.reference is None:
@@ -107,28 +111,12 @@ class DriftService(Service):
         return self.jobs._start(job, actor)
 
     def _keep(self, session: Session, actor: Actor, filename: str | None, data: Source) -> tuple[str, str]:
-        """An uploaded table stored as Parquet for the job: (file id, storage key)."""
+        """An uploaded table stored as Parquet for the job (as a batch input): (file id, storage key)."""
         if not filename:
             raise InvalidInput("An uploaded file needs its file name (for its format).")
         name = clean_name(filename)
-        table = read_table(within_limit(data, self.settings), name)
-        with self.store.writer(actor.tenant_id, "data") as (key, tmp):
-            pq.write_table(table, tmp)
-        try:
-            info = file_repo.add_file(
-                session,
-                tenant_id=actor.tenant_id,
-                owner_id=actor.user_id,
-                kind="data",
-                name=f"{Path(name).stem}.parquet",
-                content_type="application/vnd.apache.parquet",
-                stored=self.store.describe(key),
-            )
-        except BaseException:
-            self.store.delete(key)
-            raise
-        record(session, actor, "file.added", "file", info.id, name=info.name, kind="data", size=info.size)
-        return info.id, key
+        kept = self.inference._keep_input(session, actor, name, read_table(within_limit(data, self.settings), name))
+        return kept.id, kept.storage_key
 
     def checks(
         self, actor: Actor, model_id: str | None = None, deployment_id: str | None = None, limit: int = 100
