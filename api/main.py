@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.routers import attribution, datasets, files, login, templates, train, users, utils
+from api.routers import attribution, datasets, deployments, files, login, registry, templates, train, users, utils
 from core import APP_VERSION, Engine
 
 PREFIX = "/api/v1"
@@ -101,6 +101,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         files.router,
         attribution.router,
         train.router,
+        registry.router,
+        registry.training,
+        deployments.router,
+        deployments.drift,
     )
     for router in routers:
         api.include_router(router)

@@ -150,6 +150,39 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   stopping it first: it shows ``revoked``, "Prediction deleted by …", and does not vote), delete(sample_id),
   versions() -> {engine, models, library_revision}. The reference library's methods live in
   ``core/services/attribution_library.py``, the samples' in ``attribution.py``
+- ``eng.registry`` (model registry; ``models:read``, writes ``models:register``): every predictor trained here is a
+  registered model by its name (id derived from tenant + name, stable before anything is stored; its versions are
+  its ``Model`` rows, metadata nobody declared read from the latest one); register(name, kind, metadata) a model
+  trained elsewhere (kind: ``MODEL_KINDS``, the seed's "Regressor" / "classifier" spellings accepted; metadata:
+  ``ModelMetadata`` fields, ``drift.method`` by name or the seed's integer, ``DRIFT_METHODS[i]``); upload(model_id,
+  kind, filename, data) by ``ARTIFACT_KINDS``: ``model`` a skops file (trusted types only; a pickle is refused
+  unopened with how to convert it) = the next version, ``data`` a table kept as Parquet = the drift reference and
+  SHAP background, ``code`` / ``env`` kept, never run; list(skip, limit, kind, tags (all must match, ignoring case),
+  name), get, update(model_id, changes) (omitted fields kept; name / kind only for external models), delete
+  (Conflict while deployed; trained versions need ``models:train``), artifacts, versions (newest first), version,
+  describe_version(version_id, description, tags), set_alias(model_id, alias, version id or number) /
+  remove_alias (Conflict while a deployment follows it) / alias_history(model_id, alias=None) -> [AliasMove] (who,
+  when, from → to; kept when versions go), train(model_id, dataset_id=None, placement, time_budget_s) -> Job (the
+  next version of a trained model, same target and features; placement kept as metadata)
+- ``eng.deployments`` (``deployments:read``, changes ``deployments:manage``, predict ``inference:run``):
+  create(model_id, version=None, alias=None, owner, placement {clusterID, node, continuum} (kept as metadata),
+  inference_data=True, name) -> Deployment (``model_id`` a registered model (newest version, a number, or ``alias``:
+  it serves whatever the alias points at, "latest" the newest) or a version id; classification / regression only;
+  ``status`` running, or failed with the ``reason`` when the version does not load); list(skip, limit, model_id),
+  get (a running deployment whose alias points nowhere reads failed), stop, start, delete (operations stay);
+  predict(deployment_id, data, explain=False) -> ServedPrediction (data: an object, a list of values in feature
+  order, or a list of either; ≤ 10,000 rows, ≤ 100 explained; ``explanation`` {method "shap", features,
+  feature_importance (a row's SHAP values, a list per row for several), base_value}); every call, refused ones
+  included, is an Operation (owner, version, inputs when ``inference_data``, result, latency_ms);
+  add_operation(deployment_id, data, result, owner, version_id, latency_ms) (one made elsewhere; JSON text
+  accepted); operations(deployment_id=None, owner=None, skip, limit) newest first
+- ``eng.drift`` (``deployments:read``; a check ``inference:run``): check(deployment_id | model_id, dataset_id=None,
+  filename + data=None, window=None) -> Job ``drift_check`` (result {"drift_check_id", "drifted"}): the current data
+  (a dataset, an uploaded table, or the deployment's ``window`` latest input rows) against the reference (the
+  model's data artefact, else its training datasets) with ``core.monitoring.compare`` under the model's
+  ``DriftSettings`` (method auto | test | distance, share), predictions of both sides compared too; the same job
+  starts by itself every ``DriftSettings.every`` operations of a deployment when ``enabled``; checks(model_id,
+  deployment_id, limit) -> [DriftCheck] newest first; get(check_id) (``frame()``: one row per column)
 
 Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``;
 for the attribution API (seeds 000/001) ``eng.attribution.result``, ``revoke(..., model)``, ``delete_prediction``
@@ -173,12 +206,18 @@ from core.datasets import RowProblem, ValidationReport
 from core.engine import Engine
 from core.entities import (
     ALGORITHMS,
+    ARTIFACT_KINDS,
     COLUMN_TYPES,
     DATASET_USAGES,
+    DEPLOYMENT_STATES,
+    DRIFT_METHODS,
     MODEL_FILE_ROLES,
+    MODEL_KINDS,
     PROBLEM_TYPES,
     TRAINING_STATES,
     Actor,
+    AliasMove,
+    Artifact,
     AttributionRun,
     AttributionSample,
     AuditEvent,
@@ -186,6 +225,9 @@ from core.entities import (
     Dataset,
     DatasetFile,
     DatasetVersion,
+    Deployment,
+    DriftCheck,
+    DriftSettings,
     FeatureSpec,
     FileInfo,
     ForecastSpec,
@@ -196,12 +238,19 @@ from core.entities import (
     JobStatus,
     Model,
     ModelDetails,
+    ModelMetadata,
     ModelSchema,
+    ModelVersion,
+    Operation,
+    Performance,
     Prediction,
     PredictionRecord,
     ReferenceLibrary,
     ReferenceSample,
+    RegisteredModel,
+    Resource,
     Role,
+    ServedPrediction,
     Template,
     Tenant,
     Training,
@@ -235,12 +284,16 @@ from core.version import APP_VERSION
 __all__ = [
     "ALGORITHMS",
     "APP_VERSION",
+    "ARTIFACT_KINDS",
     "COLUMN_TYPES",
     "CV_METRICS",
     "DATASET_USAGES",
+    "DEPLOYMENT_STATES",
+    "DRIFT_METHODS",
     "MAX_REASONS",
     "METRICS",
     "MODEL_FILE_ROLES",
+    "MODEL_KINDS",
     "PASSWORD_RULE",
     "PERMISSIONS",
     "PROBLEM_TYPES",
@@ -248,6 +301,8 @@ __all__ = [
     "TRAINING_STATES",
     "USER_KINDS",
     "Actor",
+    "AliasMove",
+    "Artifact",
     "AttributionRun",
     "AttributionSample",
     "AuditEvent",
@@ -258,6 +313,9 @@ __all__ = [
     "DatasetFile",
     "DatasetUpload",
     "DatasetVersion",
+    "Deployment",
+    "DriftCheck",
+    "DriftSettings",
     "Engine",
     "FeatureSpec",
     "FileInfo",
@@ -274,17 +332,24 @@ __all__ = [
     "JobStatus",
     "Model",
     "ModelDetails",
+    "ModelMetadata",
     "ModelSchema",
     "ModelSummary",
+    "ModelVersion",
     "NotFound",
+    "Operation",
+    "Performance",
     "PermissionDenied",
     "Prediction",
     "PredictionRecord",
     "Problem",
     "ReferenceLibrary",
     "ReferenceSample",
+    "RegisteredModel",
+    "Resource",
     "Role",
     "RowProblem",
+    "ServedPrediction",
     "Template",
     "Tenant",
     "TokenPair",

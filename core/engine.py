@@ -12,12 +12,15 @@ from core.services.attribution import AttributionService
 from core.services.audit import AuditService
 from core.services.dataset_files import DatasetFileService
 from core.services.datasets import DatasetService
+from core.services.deployments import DeploymentService
+from core.services.drift import DriftService
 from core.services.files import FileService
 from core.services.forecasts import ForecastService
 from core.services.health import HealthService
 from core.services.inference import InferenceService
 from core.services.jobs import JobService
 from core.services.models import ModelService
+from core.services.registry import RegistryService
 from core.services.templates import TemplateService
 from core.services.tenants import TenantService
 from core.services.tokens import TokenService
@@ -56,6 +59,11 @@ class Engine:
         self.inference = InferenceService(
             ws, datasets=self.datasets, models=self.models, forecasts=self.forecasts, jobs=self.jobs
         )
+        self.registry = RegistryService(ws, models=self.models, training=self.training)
+        self.drift = DriftService(
+            ws, registry=self.registry, datasets=self.datasets, inference=self.inference, jobs=self.jobs
+        )
+        self.deployments = DeploymentService(ws, registry=self.registry, models=self.models, drift=self.drift)
         self.health = HealthService(ws)
         self.attribution = AttributionService(ws, jobs=self.jobs)
         self.tokens = TokenService(ws, users=self.users)

@@ -36,6 +36,9 @@ PAGES: list[PageSpec] = [
     PageSpec("files.py", "Files", ":material/folder:", "Data", "files:read"),
     PageSpec("train.py", "Train", ":material/model_training:", "Models", "models:train"),
     PageSpec("models.py", "Models", ":material/neurology:", "Models", "models:read"),
+    PageSpec("registry.py", "Registry", ":material/inventory_2:", "Models", "models:read"),
+    PageSpec("deployments.py", "Deployments", ":material/rocket_launch:", "Models", "deployments:read"),
+    PageSpec("drift.py", "Drift", ":material/compare_arrows:", "Models", "deployments:read"),
     PageSpec("predict.py", "Predict one case", ":material/online_prediction:", "Predict", "inference:run"),
     PageSpec("batch.py", "Batch predictions", ":material/table_view:", "Predict", "inference:run"),
     PageSpec("forecast.py", "Forecast", ":material/timeline:", "Predict", "models:read"),  # running one: inference:run

@@ -58,6 +58,12 @@ TASKS: dict[str, Task] = {
         {"steps": (1, 10_000), "levels": (1, 99)},
         {"model_id": "model"},
     ),
+    "drift_check": Task(
+        "core.services.drift_tasks:drift_check",
+        "inference:run",
+        {"window": (10, 100_000)},
+        {"dataset_id": "dataset", "input_file_id": "file"},
+    ),
     "attribution_run": Task("core.services.attribution_tasks:attribution_run", "attribution:submit"),
     "attribution_index": Task("core.services.attribution_tasks:attribution_index", "attribution:library"),
 }

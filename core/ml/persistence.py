@@ -11,6 +11,7 @@ import zipfile
 from collections import OrderedDict
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import skops.io as sio
@@ -76,6 +77,17 @@ def model_to_bytes(pipeline: Pipeline) -> bytes:
 def model_from_bytes(data: bytes) -> Pipeline:
     """Load a pipeline as stored, refusing files with types outside ``TRUSTED_TYPES`` or anything but a
     ``Pipeline``."""
+    model = estimator_from_bytes(data)
+    if not isinstance(model, Pipeline):
+        raise InvalidInput(
+            "The model file does not hold a pipeline.", [Problem("not a pipeline", value=type(model).__name__)]
+        )
+    return model
+
+
+def estimator_from_bytes(data: bytes) -> Any:
+    """Load any object a skops file holds (a registered model's estimator), refusing files with types outside
+    skops' defaults and ``TRUSTED_TYPES`` before anything is built."""
     try:
         untrusted = sio.get_untrusted_types(data=data)
     except (zipfile.BadZipFile, KeyError, TypeError, ValueError) as exc:  # what skops raises on foreign bytes
@@ -86,12 +98,7 @@ def model_from_bytes(data: bytes) -> Pipeline:
             "The model file contains types that are not allowed.",
             [Problem("untrusted type", value=name) for name in unexpected],
         )
-    model = sio.loads(data, trusted=list(untrusted))
-    if not isinstance(model, Pipeline):
-        raise InvalidInput(
-            "The model file does not hold a pipeline.", [Problem("not a pipeline", value=type(model).__name__)]
-        )
-    return model
+    return sio.loads(data, trusted=list(untrusted))
 
 
 def save_model(pipeline: Pipeline, path: str | Path) -> None:

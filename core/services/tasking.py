@@ -8,8 +8,11 @@ from core.jobs.execution import JobContext
 
 if TYPE_CHECKING:
     from core.services.datasets import DatasetService
+    from core.services.deployments import DeploymentService
+    from core.services.drift import DriftService
     from core.services.forecasts import ForecastService
     from core.services.models import ModelService
+    from core.services.registry import RegistryService
     from core.services.training import TrainingService
     from core.services.users import UserService
 
@@ -31,6 +34,15 @@ class EngineServices(Protocol):
 
     @property
     def forecasts(self) -> ForecastService: ...
+
+    @property
+    def registry(self) -> RegistryService: ...
+
+    @property
+    def deployments(self) -> DeploymentService: ...
+
+    @property
+    def drift(self) -> DriftService: ...
 
 
 TaskContext = JobContext[EngineServices]

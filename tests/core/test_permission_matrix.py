@@ -22,6 +22,7 @@ from core.jobs.tasks import TASKS
 from core.security.permissions import LABELS, PLATFORM_PERMISSION
 from core.services.base import Service
 from tests.conftest import USER_PASSWORD
+from tests.core.registry_matrix import REGISTRY_MATRIX, REGISTRY_TENANT_FREE
 
 Call = Callable[[Engine, Actor, dict[str, Any]], object]
 ALLOWED = None  # a viewer may do this (reads)
@@ -278,6 +279,8 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("attribution.rerun", lambda e, a, i: e.attribution.rerun(a, _attribution(e, i, "sample")), PermissionDenied),
 ]
 
+MATRIX += REGISTRY_MATRIX
+
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
 TENANT_FREE = {
     "users.list",
@@ -319,6 +322,7 @@ TENANT_FREE = {
     "attribution.rebuild_index",
     "attribution.submit",
     "attribution.list_samples",
+    *REGISTRY_TENANT_FREE,
 }
 
 

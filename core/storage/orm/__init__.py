@@ -15,13 +15,26 @@ from core.storage.orm.identity import (
 )
 from core.storage.orm.links import JobLinkRow, ModelDatasetRow, ModelFileRow
 from core.storage.orm.predictions import PredictionRow
+from core.storage.orm.registry import (
+    AliasMoveRow,
+    DeploymentRow,
+    DriftCheckRow,
+    OperationRow,
+    RegisteredModelRow,
+    RegistryAliasRow,
+    RegistryArtifactRow,
+    RegistryVersionRow,
+)
 
 __all__ = [
+    "AliasMoveRow",
     "AuditRow",
     "Base",
     "DatasetFileRow",
     "DatasetRow",
     "DatasetVersionRow",
+    "DeploymentRow",
+    "DriftCheckRow",
     "FileRow",
     "JobLinkRow",
     "JobRow",
@@ -30,10 +43,15 @@ __all__ = [
     "ModelDatasetRow",
     "ModelFileRow",
     "ModelRow",
+    "OperationRow",
     "PermissionRow",
     "PredictionRow",
     "ReferenceRow",
     "RefreshTokenRow",
+    "RegisteredModelRow",
+    "RegistryAliasRow",
+    "RegistryArtifactRow",
+    "RegistryVersionRow",
     "RoleRow",
     "RunRow",
     "SampleRow",

@@ -1,0 +1,62 @@
+"""Registry, Deployments and Drift pages in AppTest: promote a version, try a deployment, see drifted columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from streamlit.testing.v1 import AppTest
+
+from core import Actor, Engine
+from tests.core.registry_support import diabetes, diabetes_csv, ridge_skops
+
+
+def _ridge(engine: Engine, actor: Actor) -> str:
+    model = engine.registry.register(actor, "Ridge", "regression", {"tags": ["linear"]})
+    for alpha in (1.0, 2.0):
+        engine.registry.upload(actor, model.id, "model", "ridge.skops", ridge_skops(alpha))
+    engine.registry.upload(actor, model.id, "data", "train.csv", diabetes_csv())
+    return model.id
+
+
+def test_registry_page_promotes_a_version_and_offers_its_card(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    model_id = _ridge(engine, analyst)
+    at = app(actor=analyst, page="registry.py")
+    assert not at.exception and len(at.dataframe) >= 2
+    at.selectbox(key="registry_alias_version").select(2)
+    at.button(key="FormSubmitter:registry_alias-Point the alias at this version").click().run()
+    assert not at.exception, at.exception
+    assert engine.registry.get(analyst, model_id).aliases == {"champion": 2}
+    assert [m.to_version for m in engine.registry.alias_history(analyst, model_id)] == [2]
+    assert "Model card (Markdown)" in [b.proto.label for b in at.get("download_button")]
+    at.multiselect(key="registry_tag_filter").select("linear").run()
+    assert not at.exception and not at.info
+
+
+def test_deployments_page_tries_a_prediction_and_logs_it(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    deployment = engine.deployments.create(analyst, _ridge(engine, analyst), name="ridge-prod")
+    at = app(actor=analyst, page="deployments.py")
+    assert not at.exception
+    at.button(key="deploy_predict").click().run()
+    assert not at.exception, at.exception
+    assert any("Prediction" in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) >= 2  # the explanation and the latency plot
+    [operation] = engine.deployments.operations(analyst, deployment.id)
+    assert operation.rows == 1 and operation.source == "served"
+    at.button(key="deploy_stop").click().run()
+    assert engine.deployments.get(analyst, deployment.id).status == "stopped"
+
+
+def test_drift_page_highlights_the_drifted_column(app: Callable[..., AppTest], engine: Engine, analyst: Actor) -> None:
+    model_id = _ridge(engine, analyst)
+    X, _ = diabetes()
+    shifted = X.head(200).assign(bmi=X["bmi"].head(200) + X["bmi"].std()).to_csv(index=False).encode()
+    engine.drift.check(analyst, model_id=model_id, filename="shifted.csv", data=shifted)
+    at = app(actor=analyst, page="drift.py")
+    assert not at.exception, at.exception
+    assert any("Drifted: bmi" in e.value for e in at.error)
+    assert at.selectbox(key="drift_column").value == "bmi"
+    assert len(at.get("plotly_chart")) == 2  # drift over time, the overlay
