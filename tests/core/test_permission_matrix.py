@@ -216,6 +216,10 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("models.list", lambda e, a, i: e.models.list(a), ALLOWED),
     ("models.get", lambda e, a, i: e.models.get(a, _scoring_model(e, i)), ALLOWED),
     ("models.of_training", lambda e, a, i: e.models.of_training(a, _scoring_model(e, i)), ALLOWED),
+    ("models.latest", lambda e, a, i: _scoring_model(e, i) and e.models.latest(a, "scorer"), ALLOWED),
+    ("models.update", lambda e, a, i: e.models.update(a, _scoring_model(e, i), domain="x"), PermissionDenied),
+    ("training.list", lambda e, a, i: e.training.list(a), ALLOWED),
+    ("training.get", lambda e, a, i: e.training.get(a, _scoring_model(e, i)), ALLOWED),
     ("models.pipeline", lambda e, a, i: e.models.pipeline(a, _scoring_model(e, i)), ALLOWED),
     ("models.holdout", lambda e, a, i: e.models.holdout(a, _scoring_model(e, i)), ALLOWED),
     ("models.background", lambda e, a, i: e.models.background(a, _scoring_model(e, i)), ALLOWED),
@@ -283,6 +287,7 @@ MATRIX += REGISTRY_MATRIX
 
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
 TENANT_FREE = {
+    "training.list",
     "users.list",
     "users.create",
     "users.create_role",
