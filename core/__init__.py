@@ -156,6 +156,7 @@ from core.entities import (
     Dataset,
     DatasetFile,
     DatasetVersion,
+    Evaluation,
     FeatureSpec,
     FileInfo,
     ForecastSpec,
@@ -167,8 +168,10 @@ from core.entities import (
     Model,
     ModelDetails,
     ModelSchema,
+    Outcome,
     Prediction,
     PredictionRecord,
+    PredictionResult,
     ReferenceLibrary,
     ReferenceSample,
     Role,
@@ -190,11 +193,13 @@ from core.errors import (
     Unauthenticated,
 )
 from core.exports import safe_csv
+from core.jobs.tasks import FAMILIES as JOB_FAMILIES
+from core.jobs.tasks import family_of as job_family
 from core.security.passwords import PASSWORD_RULE
 from core.security.permissions import PERMISSIONS
 from core.services.dataset_files import DatasetUpload
 from core.services.files import USER_KINDS, FilePreview
-from core.services.forecasts import ForecastSummary
+from core.services.forecast_summary import ForecastSummary
 from core.services.importance import Importance
 from core.services.inference import MAX_REASONS, TABULAR
 from core.services.model_summary import CV_METRICS, METRICS, ModelSummary
@@ -206,6 +211,7 @@ __all__ = [
     "COLUMN_TYPES",
     "CV_METRICS",
     "DATASET_USAGES",
+    "JOB_FAMILIES",
     "MAX_REASONS",
     "METRICS",
     "MODEL_FILE_ROLES",
@@ -225,6 +231,7 @@ __all__ = [
     "DatasetUpload",
     "DatasetVersion",
     "Engine",
+    "Evaluation",
     "FeatureSpec",
     "FileInfo",
     "FilePreview",
@@ -243,9 +250,11 @@ __all__ = [
     "ModelSchema",
     "ModelSummary",
     "NotFound",
+    "Outcome",
     "PermissionDenied",
     "Prediction",
     "PredictionRecord",
+    "PredictionResult",
     "Problem",
     "ReferenceLibrary",
     "ReferenceSample",
@@ -260,5 +269,6 @@ __all__ = [
     "Unauthenticated",
     "User",
     "ValidationReport",
+    "job_family",
     "safe_csv",
 ]

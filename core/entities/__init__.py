@@ -32,7 +32,16 @@ from core.entities.models import (
     ModelDetails,
     ModelSchema,
 )
-from core.entities.predictions import PREDICTION_KINDS, InputField, InputWarning, Prediction, PredictionRecord
+from core.entities.predictions import (
+    PREDICTION_KINDS,
+    Evaluation,
+    InputField,
+    InputWarning,
+    Outcome,
+    Prediction,
+    PredictionRecord,
+    PredictionResult,
+)
 
 __all__ = [
     "COLUMN_TYPES",
@@ -54,6 +63,7 @@ __all__ = [
     "Dataset",
     "DatasetFile",
     "DatasetVersion",
+    "Evaluation",
     "FeatureSpec",
     "FileInfo",
     "ForecastSpec",
@@ -65,8 +75,10 @@ __all__ = [
     "Model",
     "ModelDetails",
     "ModelSchema",
+    "Outcome",
     "Prediction",
     "PredictionRecord",
+    "PredictionResult",
     "ReferenceLibrary",
     "ReferenceSample",
     "Role",

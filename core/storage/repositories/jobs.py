@@ -84,16 +84,28 @@ def get_job(session: Session, tenant_id: str | None, job_id: str) -> Job:
     return _job(found[0], found[1])
 
 
-def list_jobs(session: Session, tenant_id: str, *, kinds: list[str] | None = None, limit: int = 200) -> list[Job]:
+def list_jobs(
+    session: Session,
+    tenant_id: str,
+    *,
+    kinds: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[Job]:
+    """Newest first (then by id, so pages of a listing neither repeat nor skip a job)."""
     query = (
         select(JobRow, UserRow.username)
         .join(UserRow, UserRow.id == JobRow.owner_id)
         .where(JobRow.tenant_id == tenant_id)
-        .order_by(JobRow.created_at.desc())
+        .order_by(JobRow.created_at.desc(), JobRow.id)
+        .offset(offset)
         .limit(limit)
     )
     if kinds:
         query = query.where(JobRow.kind.in_(kinds))
+    if statuses:
+        query = query.where(JobRow.status.in_(statuses))
     return [_job(row, owner) for row, owner in session.execute(query)]
 
 
