@@ -231,8 +231,9 @@ class PredictionLogService(Service):
 
 
 def _of_entry(prediction_id: str, entry: PredictionRecord) -> PredictionResult:
-    """A form prediction (no job): its outputs are the summary, its input warnings the warnings."""
-    outputs = entry.outputs or {}
+    """A form prediction or a forecast made at once (no job): its outputs are the summary, a form's input warnings
+    the warnings."""
+    outputs, inputs = entry.outputs or {}, entry.inputs or {}
     return PredictionResult(
         prediction_id=prediction_id,
         kind=entry.kind,
@@ -240,7 +241,7 @@ def _of_entry(prediction_id: str, entry: PredictionRecord) -> PredictionResult:
         model_id=entry.model_id,
         job_id=None,
         file_id=entry.output_file_id,
-        dataset_id=None,
+        dataset_id=None if entry.kind == "form" else inputs.get("history_dataset_id"),
         rows=entry.rows,
         summary=outputs,
         warnings=tuple(str(w.get("message")) for w in outputs.get("input_warnings") or ()),
