@@ -24,6 +24,7 @@ from api.inference_schemas import (
     PredictionSubmitted,
     ResultOut,
 )
+from api.schemas import MAX_SKIP
 from core import InvalidInput, Job, Problem
 
 router = APIRouter(prefix="/inference", tags=["inference"])
@@ -137,7 +138,7 @@ def predictions(
     user: Annotated[str | None, Query(description="Only this username's.")] = None,
     date_from: Annotated[date | datetime | None, Query(description="From this day or moment (UTC).")] = None,
     date_to: Annotated[date | datetime | None, Query(description="Up to this day (included) or moment (UTC).")] = None,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=MAX_SKIP)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> PredictionList:
     """Seed §9.6: the predictions log, newest first, paged. ``accuracy`` (and ``outcome``) appear once a labelled

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import ActorDep, EngineDep
 from api.job_schemas import JobList, JobOut, TerminateOut
+from api.schemas import MAX_SKIP
 from core import JOB_FAMILIES, Conflict, Job, JobStatus
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -31,7 +32,7 @@ def list_jobs(
     actor: ActorDep,
     kind: Annotated[str | None, Query(description="Only jobs of this kind (e.g. batch_predict).")] = None,
     job_status: Annotated[JobStatus | None, Query(alias="status", description="Only jobs in this state.")] = None,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=MAX_SKIP)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> JobList:
     """The tenant's jobs, newest first (needs the jobs:read permission)."""

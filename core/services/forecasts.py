@@ -127,11 +127,14 @@ class ForecastService(Service):
         with self.db.session() as session:
             return self._model(session, actor, model_id)[1].series_ids
 
-    def history(self, actor: Actor, model_id: str) -> pd.DataFrame:
-        """The training history (``unique_id, ds, y``) for plots."""
+    def history(self, actor: Actor, model_id: str, history_dataset_id: str | None = None) -> pd.DataFrame:
+        """The training history (``unique_id, ds, y``) for plots; continued by a newer one as a forecast is."""
         with self.db.session() as session:
             model, spec = self._model(session, actor, model_id)
-            return self._history(session, actor, _request(model, spec))
+            long = self._history(session, actor, _request(model, spec))
+            if history_dataset_id:
+                long = self._newer(session, actor, model, spec, long, spec.series_ids, history_dataset_id)
+            return long
 
     def summary(self, actor: Actor, model_id: str) -> ForecastSummary:
         """Leaderboard, chosen model and CV metrics per series, CV forecasts for plots, and notes."""
