@@ -112,7 +112,8 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   irregular timestamps raise InvalidInput with rows;
   so do what training would refuse: horizon or season length outside 1–10,000, every series under 3 points, a
   frequency that would cut a series into more than 100 periods per row);
-  series(model_id); history(model_id, history_dataset_id=None) -> unique_id, ds, y; summary(model_id) -> ForecastSummary (spec, settings,
+  series(model_id); history(model_id, history_dataset_id=None) -> unique_id, ds, y; summary(model_id) ->
+  ForecastSummary (spec, settings,
   leaderboard, chosen model + CV MASE / sMAPE / RMSE per series, every candidate's errors, CV forecasts, notes);
   forecast(model_id, steps=12, series_ids=None, level=(80, 95), future_dataset_id=None, *, frequency=None,
   history_dataset_id=None) -> DataFrame ``unique_id,
