@@ -59,9 +59,17 @@ def _moment(day: date | datetime | None, later: int = 0) -> datetime | None:
     return datetime.combine(day, datetime.min.time()) + timedelta(days=later)
 
 
-def _day_bounds(since: date | datetime | None, until: date | datetime | None) -> tuple[datetime | None, ...]:
-    """``since`` inclusive; a date ``until`` includes that whole day."""
-    return _moment(since), _moment(until, later=1)
+def _where(
+    actor: Actor,
+    model_id: str | None,
+    kind: str | None,
+    user: str | None,
+    since: date | datetime | None,
+    until: date | datetime | None,
+) -> repo.LogFilter:
+    """The log filter, once the actor may read the log: ``since`` inclusive, a date ``until`` its whole day."""
+    require(actor, "predictions:read")
+    return repo.LogFilter(model_id, user, kind, _moment(since), _moment(until, later=1))
 
 
 def _row(e: PredictionRecord) -> list[Any]:
@@ -109,20 +117,9 @@ class PredictionLogService(Service):
         limit: int = 10_000,
     ) -> list[PredictionRecord]:
         """Entries newest first; a date ``until`` includes that whole day."""
-        require(actor, "predictions:read")
-        since, until = _day_bounds(since, until)
+        where = _where(actor, model_id, kind, user, since, until)
         with self.db.session() as session:
-            return repo.list_predictions(
-                session,
-                actor.tenant_id,
-                model_id=model_id,
-                username=user,
-                kind=kind,
-                since=since,
-                until=until,
-                limit=limit,
-                offset=offset,
-            )
+            return repo.list_predictions(session, actor.tenant_id, where, limit=limit, offset=offset)
 
     def count(
         self,
@@ -134,12 +131,9 @@ class PredictionLogService(Service):
         until: date | datetime | None = None,
     ) -> int:
         """How many entries ``list`` pages through with the same filters."""
-        require(actor, "predictions:read")
-        since, until = _day_bounds(since, until)
+        where = _where(actor, model_id, kind, user, since, until)
         with self.db.session() as session:
-            return repo.count_predictions(
-                session, actor.tenant_id, model_id=model_id, username=user, kind=kind, since=since, until=until
-            )
+            return repo.count_predictions(session, actor.tenant_id, where)
 
     def frame(self, actor: Actor, **filters: Any) -> pd.DataFrame:
         """``list`` as the Predictions page's table (``LOG_COLUMNS``; inputs and outputs as JSON text)."""
@@ -182,7 +176,7 @@ class PredictionLogService(Service):
             key = outcomes.key_columns(model)
             truth = self._truth(session, actor, model, key, dataset_id)
             metric, scores = outcomes.metric_of(model), {}
-            entries = repo.list_predictions(session, actor.tenant_id, model_id=model.id)
+            entries = repo.list_predictions(session, actor.tenant_id, repo.LogFilter(model_id=model.id))
             entries = [e for e in entries if e.status == JobStatus.SUCCEEDED]
             for entry in entries:
                 predicted = self._predicted(session, actor, model, entry, key)

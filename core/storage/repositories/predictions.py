@@ -3,6 +3,7 @@ how its predictions compared with true values learnt later."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -66,62 +67,47 @@ def _entries(tenant_id: str) -> Select[PredictionRow, str, str]:
     )
 
 
-def _filtered(
-    query: Q,
-    model_id: str | None,
-    username: str | None,
-    kind: str | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> Q:
-    if model_id:
-        query = query.where(PredictionRow.model_id == model_id)
-    if username:
-        query = query.where(UserRow.username == username)
-    if kind:
-        query = query.where(PredictionRow.kind == kind)
-    if since is not None:
-        query = query.where(PredictionRow.created_at >= since)
-    if until is not None:
-        query = query.where(PredictionRow.created_at < until)
-    return query
+@dataclass(frozen=True)
+class LogFilter:
+    """Which entries: by model, username, kind; ``since`` inclusive, ``until`` exclusive (None: any)."""
+
+    model_id: str | None = None
+    username: str | None = None
+    kind: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, query: Q) -> Q:
+        conditions = [
+            (self.model_id, lambda: PredictionRow.model_id == self.model_id),
+            (self.username, lambda: UserRow.username == self.username),
+            (self.kind, lambda: PredictionRow.kind == self.kind),
+            (self.since, lambda: PredictionRow.created_at >= self.since),
+            (self.until, lambda: PredictionRow.created_at < self.until),
+        ]
+        for value, condition in conditions:
+            if value:
+                query = query.where(condition())
+        return query
 
 
 def list_predictions(
-    session: Session,
-    tenant_id: str,
-    *,
-    model_id: str | None = None,
-    username: str | None = None,
-    kind: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 10_000,
-    offset: int = 0,
+    session: Session, tenant_id: str, where: LogFilter = LogFilter(), *, limit: int = 10_000, offset: int = 0
 ) -> list[PredictionRecord]:
-    """Newest first (then by id, so pages neither repeat nor skip); ``since`` is inclusive, ``until`` exclusive."""
-    query = _filtered(_entries(tenant_id), model_id, username, kind, since, until)
+    """Newest first (then by id, so pages neither repeat nor skip)."""
+    query = where.apply(_entries(tenant_id))
     query = query.order_by(PredictionRow.created_at.desc(), PredictionRow.id).offset(offset).limit(limit)
     return [_record(row, user, problem) for row, user, problem in session.execute(query)]
 
 
-def count_predictions(
-    session: Session,
-    tenant_id: str,
-    *,
-    model_id: str | None = None,
-    username: str | None = None,
-    kind: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> int:
+def count_predictions(session: Session, tenant_id: str, where: LogFilter = LogFilter()) -> int:
     query = (
         select(func.count())
         .select_from(PredictionRow)
         .join(UserRow, UserRow.id == PredictionRow.user_id)
         .where(PredictionRow.tenant_id == tenant_id)
     )
-    return int(session.scalar(_filtered(query, model_id, username, kind, since, until)) or 0)
+    return int(session.scalar(where.apply(query)) or 0)
 
 
 def get_prediction(session: Session, tenant_id: str, prediction_id: str) -> PredictionRecord:
