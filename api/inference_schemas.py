@@ -290,7 +290,7 @@ class PredictionEntry(BaseModel):
             duration_s=e.duration_s,
             error=e.error,
             problem_type=e.problem_type,
-            domain_name=None,
+            domain_name=e.domain,
             accuracy=accuracy,
             outcome=OutcomeOut.of(e.outcome),
         )

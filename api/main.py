@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.routers import datasets, files, inference, jobs, login, templates, users, utils
+from api.routers import attribution, datasets, files, inference, jobs, login, templates, train, users, utils
 from core import APP_VERSION, Engine
 
 PREFIX = "/api/v1"
@@ -48,6 +48,28 @@ Differences from the Data ML platform API this follows (seed 004), all on the sa
   must be the job's family (training, inference, statistics, attribution, selftest), else 422. `GET /jobs`,
   `GET /jobs/{id}` and `POST /jobs/{id}/cancel` (409 once finished) are added.
 - Another tenant's resources answer 404, as if they did not exist.
+- **Training** (`/train/…`): `train_id` is the UUID `POST /train/` returns (the training job's; a model's id works
+  too). The seed's Ray callbacks `POST /train/result` and `/train/shap-result` are reads (`GET`): workers store
+  their results themselves, so no client can post one. `generate-feature-importance` is a `POST` (it starts a job);
+  `update` changes the name (every version), domain and description, not a `preprocess_id`.
+
+Sample attribution (`/attribution`) follows the Attribution Engine v2 API (seeds 000/001), with these differences:
+
+- **Model names are this engine's**: `function_similarity`, `strings_similarity`, `tlsh_similarity`.
+  `GET /attribution/results/{sha256_hash}` starts with our `consensus` verdict (also
+  `/attribution/results/consensus/{sha256_hash}`); an unknown model name answers 404, a hash that is not 64
+  hexadecimal characters 422.
+- **`celery_task_id` is the id of the job** running the model (a UUID for `/jobs`); `prediction_results` is a list of
+  `{family, score}` best first and `explanation_results` an object (`summary`, `evidence`, `timings`,
+  `index_revision`), not strings; results also carry `model_version`, `status` and `detailed_status`.
+- **`DELETE /attribution/prediction/{model_name}/{sha256_hash}`** drops that model's result: its status becomes
+  `revoked` and `error_details` says who deleted it. Posting the same file again, or
+  `POST /attribution/rerun/{sha256_hash}` (not in the seed), runs failed, revoked and deleted models again.
+- **`/attribution/versions`** has `attribution-api`, `engine`, `models` (name → version) and `library_revision`;
+  there are no `crystal-ball` / `prediction-store` containers. The seed's internal routes (queueing, rows and links
+  of predictions, result updates) are the engine's own work and are not served.
+- Also not in the seed: `GET /attribution/samples` and `DELETE /attribution/sample/{sha256_hash}` (the Samples
+  page's list and delete). Only `/attribution/ping` is open without a token.
 
 Errors always have the shape `{detail, details, problems, request_id}`.
 """
@@ -89,6 +111,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         templates.router,
         datasets.router,
         files.router,
+        attribution.router,
+        train.router,
         inference.router,
         jobs.router,
         jobs.ray,

@@ -70,16 +70,30 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   parent's datasets plus the new one (a new version). A name is one predictor: check and submit raise Conflict
   when the name's latest version has another target, feature columns (forecast: time column) or problem type. A
   regression on a dataset with a date column warns "this looks like a time series". ``algorithm`` (tabular: one
-  of ``core.ml.candidates.ALGORITHMS``) restricts the search to that family; an unknown name is InvalidInput
-- ``eng.models``: list(problem_types=None), of_training(train_id) -> Model (a model id, or its training job's id
+  of ``ALGORITHMS``) restricts the search to that family; an unknown name is InvalidInput. ``domain`` (a free
+  label, ≤ 100 characters) is kept on the model; None takes the predictor's latest version's. ``column_types``
+  ((column, ``COLUMN_TYPES`` name) pairs) overrides how feature columns are read (an integer code as a category):
+  InvalidInput for a column that is no feature of the request, an unknown type or a value it cannot read; a
+  continued version reads its columns as its parent did.
+  list(domain=None, problem_type=None, status=None) -> [Training] (the seed's /train/list: every model version,
+  ``ready``, plus each training job that made no model: ``queued``, ``training``, ``failed`` (interrupted too),
+  ``canceled``; newest first; others' unfinished jobs only with ``jobs:read``; ``TRAINING_STATES``);
+  get(train_id) -> Training (a training job's id or a model's id; NotFound once its model was deleted)
+- ``eng.models``: list(problem_types=None, domain=None) (domain ignoring case), latest(name) -> Model (the
+  predictor's newest version), update(model_id, name=None, domain=None, description=None) -> Model (``name``
+  renames the predictor: every version, Conflict when another predictor has it or while a training of either
+  name is unfinished; ``domain`` and ``description`` are the version's own; ``models:train``; audited),
+  of_training(train_id) -> Model (a model id, or its training job's id
   as the API's ``train_id``; Conflict while that job is unfinished or failed), get -> Model (typed: ``schema`` a
   ModelSchema for tabular models,
   ``forecast`` a ForecastSpec for forecasters (its ``exogenous`` columns need future values), ``details``
   ModelDetails (tabular: leaderboard, algorithm, trials ...), ``datasets`` its training datasets in order,
   ``files`` its files by role: model, holdout, background, importance), pipeline (skops, trusted types), holdout ->
   DataFrame ``row, y_true, y_pred[, probability_<class>]``; summary -> ModelSummary (holdout, metrics,
-  metrics_frame(), cv_metric, leaderboard, confusion, roc, pr, residuals, facts, lineage, warnings, importance: all
-  the Models page shows); schema_json -> bytes; download -> skops bytes (``models:download``; loads with skops.io
+  metrics_frame(), cv_metric, leaderboard, confusion, per_class (class, precision, recall, f1, support), roc, pr,
+  residuals, facts, lineage, warnings, importance: all the Models page shows; a classifier's metrics include
+  ``precision`` and ``recall``, macro: from its held-out rows for models stored before they were);
+  schema_json -> bytes; download -> skops bytes (``models:download``; loads with skops.io
   and scikit-learn, plus lightgbm / xgboost-cpu when it has such members; dates as ``<name>__year`` …);
   background -> DataFrame | None (the ≤ 100 training rows explanations are relative to; None before they were
   kept); importance -> Importance | None (table, per-row SHAP ``values`` in long form,
@@ -140,19 +154,31 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   analysed, functions, bytes, last_added``, remove_reference(id), library() -> ReferenceLibrary | None (revision,
   counts, ``stale``), rebuild_index() -> Job ``attribution_index`` (analyses new references once, calibrates the
   consensus on leave-one-out and leave-one-family-out answers, saves the index atomically; result {"revision",
-  "samples", "families", "functions"}); samples — submit(filename, data) ->
-  AttributionSample (id = SHA-256; the same bytes return the existing sample; refused without an index; one
-  ``attribution_run`` job per model, params {"sample_id", "model"}), get_sample, list_samples (``sample.state``),
+  "samples", "families", "functions"}); samples — submit(filename, data) -> AttributionSample (data: bytes or a
+  stream, over the limit ``TooLarge``; id = SHA-256; the same bytes return the existing sample, its failed or revoked
+  models queued again; refused without an index; one ``attribution_run`` job per model, params {"sample_id", "model"};
+  a run takes writes only from the job it was last queued with), rerun(sample_id) (queues again the models in
+  ``sample.rerunnable``: failed, revoked or deleted; Conflict when none), get_sample, list_samples (``sample.state``);
+  every ``sample_id`` is a SHA-256 in hexadecimal (any case, else InvalidInput on field ``sha256_hash``),
   status(sample_id) -> {"status": {model: state}, "detailed_status": {model: {"phase_1": s, "phase_2": s}}} with
   states pending | running | done | failed | revoked | not_applicable, results(sample_id) -> the consensus verdict
   first (model "consensus": families best first combining the models' rankings, evidence {verdict (a family or
-  "unknown family"), confidence (calibrated when the index was built), agreed, disagreed, not_voting}), then one
-  dict per model (model, model_version, sha256_hash, predicted_at, task_id, status, detailed_status,
-  error_details, prediction_results best first, explanation_results {summary, evidence, timings, index_revision}),
-  results_csv / results_json -> bytes, revoke(sample_id) (unfinished models' jobs cancelled, phases revoked, no
-  result kept; Conflict once finished), delete(sample_id), versions() -> {engine, models, library_revision}
+  "unknown family"), confidence (calibrated when the index was built), agreed, disagreed, not_voting}), then one dict
+  per model (model, model_version, sha256_hash, predicted_at, task_id, status, detailed_status, error_details,
+  prediction_results best first, explanation_results {summary, evidence, timings, index_revision}), result(sample_id,
+  model) -> one of those entries ("consensus" or a model; NotFound naming the sample's models), results_csv /
+  results_json -> bytes, revoke(sample_id, model=None) (unfinished models' jobs, or that model's, cancelled, phases
+  revoked, no result kept; Conflict once finished), delete_prediction(sample_id, model) (drops one model's result,
+  stopping it first: it shows ``revoked``, "Prediction deleted by …", and does not vote), delete(sample_id),
+  versions() -> {engine, models, library_revision}. The reference library's methods live in
+  ``core/services/attribution_library.py``, the samples' in ``attribution.py``
 
-Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``.
+Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``;
+for the attribution API (seeds 000/001) ``eng.attribution.result``, ``revoke(..., model)``, ``delete_prediction``
+and ``rerun``;
+for the seed's training API: ``Model.domain`` / ``description`` (revision 0007), ``eng.models.update`` /
+``latest`` / ``list(domain=)``, ``eng.training.list`` / ``get`` (``Training``), ``TrainRequest.domain`` /
+``column_types``, precision and recall in the metrics.
 Errors: ``Unauthenticated`` (a ``PermissionDenied``: who is asking is not established; API 401) and ``TooLarge``
 (an ``InvalidInput``: over ``DATAML_MAX_UPLOAD_MB``; API 413).
 Job task functions receive ``(ctx, params)`` where ``ctx.workspace`` (settings, database, file store),
@@ -161,15 +187,19 @@ Job task functions receive ``(ctx, params)`` where ``ctx.workspace`` (settings, 
 This package is the public API: pages and ``ui/`` import only from ``core`` itself (an import contract in
 pyproject.toml enforces it), so it re-exports every type the methods above take or return, the errors, and
 the vocabularies a form offers (``COLUMN_TYPES``, ``PASSWORD_RULE``, ``PERMISSIONS``, ``USER_KINDS``,
-``TABULAR``, ``MAX_REASONS``, ``METRICS``, ``CV_METRICS``, ``MODEL_FILE_ROLES``) and ``safe_csv`` for downloads.
+``TABULAR``, ``MAX_REASONS``, ``METRICS``, ``CV_METRICS``, ``MODEL_FILE_ROLES``, ``ALGORITHMS``, ``PROBLEM_TYPES``,
+``TRAINING_STATES``) and ``safe_csv`` for downloads.
 """
 
 from core.datasets import RowProblem, ValidationReport
 from core.engine import Engine
 from core.entities import (
+    ALGORITHMS,
     COLUMN_TYPES,
     DATASET_USAGES,
     MODEL_FILE_ROLES,
+    PROBLEM_TYPES,
+    TRAINING_STATES,
     Actor,
     AttributionRun,
     AttributionSample,
@@ -199,6 +229,7 @@ from core.entities import (
     Role,
     Template,
     Tenant,
+    Training,
     TrainingCheck,
     TrainRequest,
     User,
@@ -229,6 +260,7 @@ from core.services.tokens import TokenPair
 from core.version import APP_VERSION
 
 __all__ = [
+    "ALGORITHMS",
     "APP_VERSION",
     "COLUMN_TYPES",
     "CV_METRICS",
@@ -239,7 +271,9 @@ __all__ = [
     "MODEL_FILE_ROLES",
     "PASSWORD_RULE",
     "PERMISSIONS",
+    "PROBLEM_TYPES",
     "TABULAR",
+    "TRAINING_STATES",
     "USER_KINDS",
     "Actor",
     "AttributionRun",
@@ -287,6 +321,7 @@ __all__ = [
     "TokenPair",
     "TooLarge",
     "TrainRequest",
+    "Training",
     "TrainingCheck",
     "Unauthenticated",
     "User",

@@ -22,6 +22,7 @@ from ui.model_views import (
 
 engine, actor = get_engine(), current_actor()
 st.title("Models")
+ALL = "(every domain)"
 
 
 def open_latest(models: list[Model]) -> None:
@@ -131,17 +132,36 @@ def files_view(model: Model) -> None:
         )
     if actor.can("models:train"):
         st.divider()
+        details_form(model)
         sure = st.checkbox(f"Yes, delete {model.label} and its files", key="models_delete_sure")
         if st.button("Delete this version", key="models_delete", disabled=not sure, icon=":material/delete:"):
             engine.models.delete(actor, model.id)
             st.rerun()
 
 
+def details_form(model: Model) -> None:
+    """Rename the predictor (every version) and label this version."""
+    with st.form("models_details_form"):
+        name = st.text_input("Predictor name (every version)", model.name, key=f"models_edit_name_{model.id}")
+        domain = st.text_input(
+            "Domain", model.domain, key=f"models_edit_domain_{model.id}", placeholder="Churn, Fraud …"
+        )
+        description = st.text_area("Description", model.description, key=f"models_edit_description_{model.id}")
+        saved = st.form_submit_button("Save", icon=":material/save:")
+    if saved:
+        with guard():
+            engine.models.update(actor, model.id, name=name, domain=domain, description=description)
+            st.rerun()
+
+
 with guard():
-    models = engine.models.list(actor)
-    if not models:
+    every = engine.models.list(actor)
+    if not every:
         st.info("No model yet." + (" Train one on the Train page." if actor.can("models:train") else ""))
         st.stop()
+    domains = sorted({m.domain for m in every if m.domain}, key=str.casefold)
+    chosen = st.selectbox("Domain", [ALL, *domains], key="models_domain") if domains else ALL
+    models = every if chosen == ALL else engine.models.list(actor, domain=chosen)
     table = overview(models)
     st.dataframe(table, hide_index=True, key="models_table", placeholder="")
     download_csv(table, "models.csv", key="models_csv")
@@ -168,6 +188,8 @@ with guard():
         st.rerun()
     model = versions[model_id]
     st.subheader(f"{model.label} — {model.problem_type} of {model.target}")
+    if model.domain or model.description:
+        st.caption(" · ".join(filter(None, [model.domain and f"Domain: {model.domain}", model.description])))
     # Only the open tab runs (switching tabs reruns the page): drawing every tab's charts and tables on each visit
     # made this the slowest page.
     if model.problem_type == "forecast":  # its leaderboard and plots live on the Forecast page

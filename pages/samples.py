@@ -1,11 +1,12 @@
 """Submit files and follow their attribution: the state of every model and phase (refreshing by itself while
-work runs), ranked families with an explanation and the evidence per model, downloads, revoke and delete."""
+work runs), ranked families with an explanation and the evidence per model, downloads, revoke (all models or one),
+delete a model's result, run failed or revoked models again, and delete."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core import AttributionSample, CoreError
+from core import AttributionRun, AttributionSample, CoreError
 from ui import attribution_charts as charts
 from ui.auth import current_actor
 from ui.downloads import download, download_csv
@@ -68,6 +69,13 @@ def show_sample(sample: AttributionSample) -> None:
             engine.attribution.revoke(actor, sample.id)
             st.session_state["samples_outcome"] = [("info", f"{sample.name} revoked.")]
             st.rerun()
+    if actor.can("attribution:submit") and sample.rerunnable:
+        missing = ", ".join(charts.model_title(m) for m in sample.rerunnable)
+        st.caption(f"No result from {missing} (failed, revoked, or its result deleted).")
+        if st.button("Run again", key="samples_rerun", icon=":material/replay:", help=f"Queue {missing} again."):
+            engine.attribution.rerun(actor, sample.id)
+            st.session_state["samples_outcome"] = [("ok", f"{sample.name}: {missing} queued again.")]
+            st.rerun()
     verdict, *entries = engine.attribution.results(actor, sample.id)
     st.markdown("#### Verdict")
     charts.show_verdict(verdict, key="samples_verdict")
@@ -77,6 +85,8 @@ def show_sample(sample: AttributionSample) -> None:
     for index, (tab, run, entry) in enumerate(zip(tabs, sample.runs, entries, strict=True)):
         with tab:
             charts.show_model_result(sample.name, run, entry, names, key=f"samples_model_{index}")
+            if actor.can("attribution:submit"):
+                model_action(sample, run, index)
     left, right = st.columns(2)
     with left:
         csv_bytes = engine.attribution.results_csv(actor, sample.id)
@@ -90,6 +100,24 @@ def show_sample(sample: AttributionSample) -> None:
             "samples_results_json",
             "application/json",
         )
+
+
+def model_action(sample: AttributionSample, run: AttributionRun, index: int) -> None:
+    """One model alone: revoke it while it works, or delete its result (Run again makes it anew)."""
+    title = charts.model_title(run.model)
+    if not run.finished:
+        label, done = f"Revoke {title}", "revoked"
+    elif run.state in ("done", "not_applicable"):
+        label, done = f"Delete the result of {title}", "result deleted"
+    else:
+        return
+    if st.button(label, key=f"samples_model_action_{index}"):
+        if run.finished:
+            engine.attribution.delete_prediction(actor, sample.id, run.model)
+        else:
+            engine.attribution.revoke(actor, sample.id, run.model)
+        st.session_state["samples_outcome"] = [("info", f"{sample.name}: {title} {done}.")]
+        st.rerun()
 
 
 def samples_view(live: bool) -> None:

@@ -4,11 +4,12 @@ the time budget and the best is kept. The training runs as a job with progress a
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Literal
 
 import streamlit as st
 
-from core import CoreError, Dataset, JobStatus, TrainingCheck, TrainRequest
+from core import ALGORITHMS, CoreError, Dataset, JobStatus, TrainingCheck, TrainRequest
 from ui.auth import current_actor
 from ui.engine import get_engine
 from ui.errors import guard, show_error
@@ -103,8 +104,9 @@ def plan(params: dict[str, Any], inferred: TrainingCheck | None = None) -> str:
     features = params["features"]
     columns = "every other column" if features is None else ", ".join(features) or "no column"
     unless = f" except {params['id_column']}" if params.get("id_column") else ""
+    only = f", {params['algorithm'].replace('_', ' ')} only" if params.get("algorithm") else ""
     return (
-        f"{KINDS[params['problem_type']]} of {target} from {columns}{unless}, "
+        f"{KINDS[params['problem_type']]} of {target} from {columns}{unless}{only}, "
         f"{params['time_budget_s']:g} s budget, named {name}"
     )
 
@@ -150,8 +152,23 @@ def tabular_request(dataset: Dataset, name: str, problem: str) -> TrainRequest:
         persist_state=KEPT,
         help="The columns the model learns from; all other columns by default.",
     )
+    numbers = [c for c in features if dataset.column_types[c] in NUMBERS]
+    as_categories = st.multiselect(
+        "Read as categories",
+        numbers,
+        key="train_categories",
+        help="Number columns that are codes (regions, product ids …): each value is a category, not an amount.",
+    )
     left, right = st.columns(2)
-    budget = left.number_input(
+    algorithm = left.selectbox(
+        "Algorithm",
+        ["auto", *ALGORITHMS],
+        key="train_algorithm",
+        persist_state=KEPT,
+        format_func=lambda a: "Automatic (every family)" if a == "auto" else a.replace("_", " ").capitalize(),
+        help="Try every model family, or only the one you name.",
+    )
+    budget = right.number_input(
         "Time budget (seconds)",
         min_value=2,
         max_value=3600,
@@ -161,7 +178,7 @@ def tabular_request(dataset: Dataset, name: str, problem: str) -> TrainRequest:
         persist_state=KEPT,
         help="Model selection stops starting new candidates after this.",
     )
-    explain = right.checkbox(
+    explain = st.checkbox(
         "Compute feature importance (SHAP) after training", value=True, key="train_explain", persist_state=KEPT
     )
     return TrainRequest(
@@ -173,6 +190,8 @@ def tabular_request(dataset: Dataset, name: str, problem: str) -> TrainRequest:
         id_column=None if id_column == NONE else id_column,
         time_budget_s=float(budget),
         explain=explain,
+        algorithm=None if algorithm == "auto" else algorithm,
+        column_types=tuple((c, "category") for c in as_categories if c in numbers),
     )
 
 
@@ -267,11 +286,19 @@ with guard():
     ]
     if st.session_state.get("train_target") not in dataset.columns:  # first visit
         choose_defaults(dataset)
-    name = st.text_input(
+    left, right = st.columns(2)
+    name = left.text_input(
         "Predictor name",
         key="train_name",
         persist_state=KEPT,
         help="Training again under the same name adds a new version.",
+    )
+    domain = right.text_input(
+        "Domain (optional)",
+        key="train_domain",
+        persist_state=KEPT,
+        placeholder="Churn, Fraud …",
+        help="A label kept on the model; the Models page filters by it. Empty: the predictor's latest version's.",
     )
     problem = (
         st.segmented_control(
@@ -292,6 +319,7 @@ with guard():
         request = forecast_request(dataset, name)
     else:
         request = tabular_request(dataset, name, problem)
+    request = replace(request, domain=domain.strip() or None)
 
     verdict = checked(request)
     if isinstance(verdict, CoreError):

@@ -23,7 +23,8 @@ from core import Actor, Engine
 from core.storage.db import Database
 
 SERVER_URL = os.environ.get("DATAML_DATABASE_URL")
-TEMPLATE = "dataml_test_template"
+# One template per pytest-xdist worker: each drops and re-creates its own when it starts.
+TEMPLATE = f"dataml_test_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def _url(database: str) -> str:

@@ -101,6 +101,13 @@ def summary_view(engine: Engine, actor: Actor, summary: ModelSummary) -> None:
     for warning in summary.warnings:
         st.warning(f"Noticed before training: {warning}", icon=":material/warning:")
     metrics_row(summary)
+    if summary.per_class is not None and not summary.per_class.empty:
+        st.subheader("Per class")
+        st.caption(
+            "Precision: of the held-out rows predicted as the class, the share that are it. Recall: of its rows, "
+            "the share predicted as it. Support: its held-out rows. The macro figures above are their means."
+        )
+        st.dataframe(summary.per_class, hide_index=True, key="models_per_class", placeholder="")
     plots(summary, model.target)
     st.subheader("Leaderboard")
     metric = CV_METRICS.get(summary.cv_metric, summary.cv_metric)
@@ -214,6 +221,7 @@ def overview(models: list[Model]) -> pd.DataFrame:
             {
                 "predictor": m.name,
                 "version": m.version,
+                "domain": m.domain,
                 "status": m.status,
                 "problem": m.problem_type,
                 "target": m.target,

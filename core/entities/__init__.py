@@ -24,13 +24,16 @@ from core.entities.data import (
 from core.entities.dataset_files import DatasetFile, DatasetVersion
 from core.entities.identity import Actor, Role, Tenant, User
 from core.entities.models import (
+    ALGORITHMS,
     MODEL_FILE_ROLES,
+    TRAINING_STATES,
     FeatureSpec,
     ForecastSpec,
     ImportanceInfo,
     Model,
     ModelDetails,
     ModelSchema,
+    Training,
 )
 from core.entities.predictions import (
     PREDICTION_KINDS,
@@ -44,6 +47,7 @@ from core.entities.predictions import (
 )
 
 __all__ = [
+    "ALGORITHMS",
     "COLUMN_TYPES",
     "DATASET_STATES",
     "DATASET_USAGES",
@@ -52,6 +56,7 @@ __all__ = [
     "PHASE_STATES",
     "PREDICTION_KINDS",
     "PROBLEM_TYPES",
+    "TRAINING_STATES",
     "UNFINISHED_JOB_STATES",
     "UNFINISHED_STATES",
     "Actor",
@@ -85,6 +90,7 @@ __all__ = [
     "Template",
     "Tenant",
     "TrainRequest",
+    "Training",
     "TrainingCheck",
     "User",
 ]

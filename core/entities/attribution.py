@@ -98,3 +98,9 @@ class AttributionSample:
     @property
     def finished(self) -> bool:
         return all(run.finished for run in self.runs)
+
+    @property
+    def rerunnable(self) -> tuple[str, ...]:
+        """The models whose run failed or was revoked (or whose prediction was deleted): run again, they may
+        succeed."""
+        return tuple(run.model for run in self.runs if run.state in ("failed", "revoked"))

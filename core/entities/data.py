@@ -118,7 +118,11 @@ class TrainRequest:
     ``time_column``, ``target`` and optionally ``series_column``, ``frequency``, ``season_length``, ``horizon``,
     ``resample`` (put irregular timestamps on the frequency's grid instead of refusing them) and ``exogenous``
     (numeric columns beside the target that AutoARIMA and MSTL's trend use; forecasts then need their future
-    values)."""
+    values).
+
+    ``domain`` is a free label kept on the model (None: the predictor's latest version's, else none);
+    ``column_types`` overrides the dataset's type of feature columns, as (column, ``COLUMN_TYPES`` name) pairs
+    (an integer code read as a category, a text column of numbers as numbers)."""
 
     dataset_id: str
     name: str
@@ -136,13 +140,16 @@ class TrainRequest:
     time_budget_s: float = 60.0
     explain: bool = True
     parent_model_id: str | None = None
-    algorithm: str | None = None  # tabular: restrict the search to one family (core.ml.candidates.ALGORITHMS)
+    algorithm: str | None = None  # tabular: restrict the search to one family (``ALGORITHMS``, models.py)
+    domain: str | None = None
+    column_types: tuple[tuple[str, str], ...] = ()
 
     def to_params(self) -> dict[str, Any]:
         """JSON-able job parameters."""
         params = dict(self.__dict__)
         params["features"] = list(self.features) if self.features is not None else None
         params["exogenous"] = list(self.exogenous)
+        params["column_types"] = [list(pair) for pair in self.column_types]
         return params
 
     @classmethod
@@ -151,6 +158,7 @@ class TrainRequest:
         if values.get("features") is not None:
             values["features"] = tuple(values["features"])
         values["exogenous"] = tuple(values.get("exogenous") or ())
+        values["column_types"] = tuple((str(c), str(t)) for c, t in values.get("column_types") or ())
         return cls(**values)
 
 

@@ -13,6 +13,17 @@ from typing import Any
 
 MODEL_FILE_ROLES = ("model", "holdout", "background", "importance")  # the pipeline, held-out predictions, ...
 
+# The model families a tabular search may be restricted to (``TrainRequest.algorithm``) and the estimator families
+# each stands for; here, not in ``core.ml.candidates`` so forms and the API offer them without importing ML.
+ALGORITHMS: dict[str, tuple[str, ...]] = {
+    "gradient_boosting": ("HistGradientBoosting",),
+    "random_forest": ("RandomForest",),
+    "extra_trees": ("ExtraTrees",),
+    "linear": ("LogisticRegression", "Ridge"),
+    "lightgbm": ("LightGBM",),
+    "xgboost": ("XGBoost",),
+}
+
 
 @dataclass(frozen=True)
 class FeatureSpec:
@@ -252,7 +263,8 @@ class Model:
     """One trained model version: a tabular model has a ``schema``, a forecaster a ``forecast`` spec.
 
     ``datasets``: the ids of the datasets it was trained on, in order (a continued version: its parent's first);
-    ``files``: its files by role (``MODEL_FILE_ROLES``)."""
+    ``files``: its files by role (``MODEL_FILE_ROLES``); ``domain`` (a free label such as "Churn", filterable) and
+    ``description`` are the version's own."""
 
     id: str
     name: str
@@ -272,6 +284,8 @@ class Model:
     files: dict[str, str]
     owner: str
     created_at: datetime
+    domain: str = ""
+    description: str = ""
 
     @property
     def label(self) -> str:
@@ -285,3 +299,36 @@ class Model:
     @property
     def feature_names(self) -> list[str]:
         return self.schema.feature_names if self.schema else []
+
+
+TRAINING_STATES = ("queued", "training", "ready", "failed", "canceled")
+
+
+@dataclass(frozen=True)
+class Training:
+    """One training as the seed's ``/train/list`` shows it: a model version (``ready``), or a training job that
+    made none (yet): ``queued``, ``training``, ``failed`` (an interrupted worker too) or ``canceled``.
+
+    ``id`` is the train id: the training job's id (a model trained without one: the model's). Until a model
+    exists, ``problem_type`` is the requested one (possibly "auto") and ``version`` is None."""
+
+    id: str
+    job_id: str | None
+    model_id: str | None
+    name: str
+    version: int | None
+    problem_type: str
+    domain: str
+    description: str
+    status: str
+    dataset_id: str
+    dataset_name: str | None
+    target: str
+    algorithm: str | None  # the family the request restricted the search to (None: every family)
+    chosen_family: str  # what the search chose ("" until ready)
+    metrics: dict[str, float | None]
+    owner: str
+    created_at: datetime
+    modified_at: datetime
+    progress: float
+    message: str

@@ -76,8 +76,9 @@ class Outcome:
 
 @dataclass(frozen=True)
 class PredictionRecord:
-    """One entry of the predictions log (a form prediction, a batch file or a forecast). ``problem_type`` is the
-    model's (None once it is deleted); ``outcome`` is set once a labelled dataset gave true values for it."""
+    """One entry of the predictions log (a form prediction, a batch file or a forecast). ``problem_type`` and
+    ``domain`` are the model's (None once it is deleted); ``outcome`` is set once a labelled dataset gave true values
+    for it."""
 
     id: str
     user: str
@@ -96,6 +97,7 @@ class PredictionRecord:
     error: str | None
     created_at: datetime
     problem_type: str | None = None
+    domain: str | None = None  # the model's label, None when it has none
     outcome: Outcome | None = None
 
 

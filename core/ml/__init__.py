@@ -10,8 +10,9 @@ Pure domain code (pandas in, dataclasses / frames out); services wire it to stor
   an all-missing target, fewer than 20 rows or unknown column names.
 - ``train_tabular(df, schema, time_budget_s=60, ctx=None, random_state=0, n_jobs=1) -> TrainOutcome``:
   cross-validated selection among gradient boosting, forests and linear models; refit; held-out metrics.
-- ``holdout_metrics``, ``confusion_frame``, ``roc_curves``, ``pr_curves``, ``residuals_frame``: metrics and
-  small plot frames from ``TrainOutcome.holdout``.
+- ``holdout_metrics``, ``confusion_frame``, ``per_class_frame`` (precision, recall, f1, support per class),
+  ``macro_precision_recall``, ``roc_curves``, ``pr_curves``, ``residuals_frame``: metrics and small plot frames
+  from ``TrainOutcome.holdout``.
 - ``explain_one(pipeline, schema, row, background=None) -> Explanation``: base + contributions = output;
   non-tree models are explained against ``background`` (training rows stored with the model, from
   ``background_sample(frame, schema)``), ``baseline`` says what the base value averages over.
@@ -40,7 +41,15 @@ from core.ml.explain import (
     top_reasons,
 )
 from core.ml.importance import global_importance, importance_rows
-from core.ml.metrics import confusion_frame, holdout_metrics, pr_curves, residuals_frame, roc_curves
+from core.ml.metrics import (
+    confusion_frame,
+    holdout_metrics,
+    macro_precision_recall,
+    per_class_frame,
+    pr_curves,
+    residuals_frame,
+    roc_curves,
+)
 from core.ml.persistence import library_versions, load_model, model_from_bytes, model_to_bytes, save_model
 from core.ml.predict import check_input, predict_frame
 from core.ml.problem import infer_problem_type, training_warnings
@@ -68,9 +77,11 @@ __all__ = [
     "input_warnings",
     "library_versions",
     "load_model",
+    "macro_precision_recall",
     "model_from_bytes",
     "model_to_bytes",
     "output_space",
+    "per_class_frame",
     "pr_curves",
     "predict_frame",
     "residuals_frame",

@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PowerTransformer
 from xgboost import XGBClassifier, XGBRegressor
 
+from core.entities.models import ALGORITHMS
 from core.errors import InvalidInput, Problem
 from core.ml.preprocessing import Style, build_preprocessor
 from core.ml.schema import ModelSchema
@@ -49,14 +50,6 @@ _ESTIMATORS: dict[tuple[str, str], Any] = {
 ESTIMATOR_TYPES: tuple[type, ...] = tuple(_ESTIMATORS.values())
 _LINEAR = {"LogisticRegression", "Ridge"}
 # What a user may name (the API's ``algorithm``) and the families each stands for.
-ALGORITHMS: dict[str, tuple[str, ...]] = {
-    "gradient_boosting": ("HistGradientBoosting",),
-    "random_forest": ("RandomForest",),
-    "extra_trees": ("ExtraTrees",),
-    "linear": ("LogisticRegression", "Ridge"),
-    "lightgbm": ("LightGBM",),
-    "xgboost": ("XGBoost",),
-}
 TARGET_TRANSFORM = "yeo-johnson"
 FOREST_TREES = 50  # per fold model; the final model averages the fold models' forests (3-5 × 50 trees)
 BOUNDED_LEAVES = 1000  # forests on big tables: bounded file size and SHAP time

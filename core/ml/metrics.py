@@ -82,8 +82,8 @@ def _number(value: float) -> float | None:
 
 
 def holdout_metrics(holdout: pd.DataFrame, problem_type: str, classes: Sequence[Any] = ()) -> dict[str, float | None]:
-    """Classification: accuracy, balanced_accuracy, f1 (macro), roc_auc (ovr), log_loss;
-    regression: rmse, mae, r2, mape (over rows whose actual value is not 0).
+    """Classification: accuracy, balanced_accuracy, f1, precision and recall (macro: the mean over classes),
+    roc_auc (ovr), log_loss; regression: rmse, mae, r2, mape (over rows whose actual value is not 0).
     Undefined values (e.g. AUC with one class present) are None."""
     y_true, y_pred = holdout["y_true"].to_numpy(), holdout["y_pred"].to_numpy()
     if problem_type == "regression":
@@ -100,9 +100,29 @@ def holdout_metrics(holdout: pd.DataFrame, problem_type: str, classes: Sequence[
             "accuracy": _number(float(skm.accuracy_score(y_true, y_pred))),
             "balanced_accuracy": _number(float(skm.balanced_accuracy_score(y_true, y_pred))),
             "f1": _number(float(skm.f1_score(y_true, y_pred, average="macro", labels=list(classes)))),
+            **macro_precision_recall(holdout, classes),
             "roc_auc": _number(_roc_auc(y_true, proba, classes)),
             "log_loss": _number(float(skm.log_loss(y_true, proba, labels=list(classes)))),
         }
+
+
+def macro_precision_recall(holdout: pd.DataFrame, classes: Sequence[Any]) -> dict[str, float | None]:
+    """Precision and recall averaged over ``classes`` (a class never predicted has precision 0)."""
+    frame = per_class_frame(holdout, classes)
+    return {key: _number(float(frame[key].mean())) if len(frame) else None for key in ("precision", "recall")}
+
+
+def per_class_frame(holdout: pd.DataFrame, classes: Sequence[Any]) -> pd.DataFrame:
+    """class, precision, recall, f1, support (held-out rows of the class): one row per class of the model."""
+    labels = list(classes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        precision, recall, f1, support = skm.precision_recall_fscore_support(
+            holdout["y_true"], holdout["y_pred"], labels=labels, zero_division=0
+        )
+    return pd.DataFrame(
+        {"class": [str(c) for c in labels], "precision": precision, "recall": recall, "f1": f1, "support": support}
+    )
 
 
 def _mape(y_true: np.ndarray, y_pred: np.ndarray) -> float | None:

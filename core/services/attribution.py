@@ -1,53 +1,35 @@
-"""Sample attribution as users see it: the reference library, submitted samples, status, results, revoke.
+"""Sample attribution as users see it: submitted samples, status, results, revoke, run again (the reference
+library is ``attribution_library``).
 
-A sample's id is the SHA-256 of its bytes; the same bytes again return the existing sample. Each model runs
-as its own ``attribution_run`` job (see ``attribution_tasks``), so one slow model never holds back the others
-and revoking stops exactly the work still going on. Results keep the seed API's fields (``model``,
-``sha256_hash``, ``predicted_at``, ``task_id``, ``error_details``, ``prediction_results``,
-``explanation_results``).
+A sample's id is the SHA-256 of its bytes; the same bytes again return the existing sample, after queueing again
+the models whose run failed or was revoked. Each model runs as its own ``attribution_run`` job (see
+``attribution_tasks``), so one slow model never holds back the others and revoking stops exactly the work still
+going on. A run belongs to the job it was last queued with: a stopped job's late writes never reach a run queued
+again. Results keep the seed API's fields (``model``, ``sha256_hash``, ``predicted_at``, ``task_id``,
+``error_details``, ``prediction_results``, ``explanation_results``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
+import re
+from typing import Any, BinaryIO
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from core.entities import (
-    Actor,
-    AttributionRun,
-    AttributionSample,
-    FileInfo,
-    Job,
-    ReferenceLibrary,
-    ReferenceSample,
-)
-from core.errors import Conflict, InvalidInput, PermissionDenied, Problem
+from core.entities import Actor, AttributionRun, AttributionSample, FileInfo
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem, TooLarge
 from core.exports import safe_csv
+from core.services.attribution_library import NO_INDEX, AttributionLibrary, models
 from core.services.attribution_verdict import verdict_entry
-from core.services.base import Service, record, require
-from core.services.files import clean_name
-from core.services.jobs import JobService
+from core.services.base import record, require
 from core.storage.repositories import attribution as repo
 from core.storage.repositories import files as file_repo
-from core.storage.workspace import Workspace
 from core.version import APP_VERSION
 
-RUN_KIND, INDEX_KIND = "attribution_run", "attribution_index"
-MAX_FAMILY_LENGTH = 100
-ARCHIVES = {
-    b"PK\x03\x04": "ZIP",
-    b"\x1f\x8b": "gzip",
-    b"\xfd7zXZ\x00": "xz",
-    b"BZh": "bzip2",
-    b"7z\xbc\xaf\x27\x1c": "7-Zip",
-    b"Rar!\x1a\x07": "RAR",
-    b"\x28\xb5\x2f\xfd": "zstd",
-}
+RUN_KIND = "attribution_run"
+SHA256 = re.compile(r"[0-9a-f]{64}")
 CSV_COLUMNS = [
     "sha256_hash",
     "model",
@@ -62,226 +44,38 @@ CSV_COLUMNS = [
     "error_details",
     "explanation",
 ]
-NO_INDEX = (
-    "The reference library has no index yet: add labeled samples and rebuild the index on the Reference library page."
-)
-T = TypeVar("T")
 
 
-def library_digest(pairs: list[tuple[str, str]]) -> str:
-    """What a library holds ((sha256, family) pairs): an index built from other pairs is out of date."""
-    return hashlib.sha256(json.dumps(sorted(pairs)).encode()).hexdigest()
-
-
-def models() -> tuple[Any, ...]:
-    """The attribution models, imported on first use: disassembler and MinHash libraries take seconds to
-    import, and every page and job worker imports the engine."""
-    from core.attribution import MODELS
-
-    return MODELS
-
-
-def _family(name: str) -> str:
-    family = " ".join(str(name).split())
-    if not family or len(family) > MAX_FAMILY_LENGTH or not family.isprintable():
+def sample_key(sample_id: str) -> str:
+    """A sample id as stored (lower-case hex); InvalidInput for anything but a SHA-256."""
+    key = str(sample_id).strip().lower()
+    if not SHA256.fullmatch(key):
         raise InvalidInput(
-            f"Name the family in 1 to {MAX_FAMILY_LENGTH} printable characters (for example the "
-            "Debian source package).",
-            [Problem("invalid family name", field="family")],
+            "A sample is named by the SHA-256 of its bytes: 64 hexadecimal characters.",
+            [Problem("not a SHA-256 in hexadecimal", field="sha256_hash", value=str(sample_id)[:100])],
         )
-    return family
-
-
-def _sample_id(sample_id: str) -> str:
-    return str(sample_id).strip().lower()
+    return key
 
 
 def _iso(value: Any) -> str | None:
     return None if value is None else f"{value.isoformat(timespec='seconds')}Z"
 
 
-class AttributionService(Service):
-    def __init__(self, workspace: Workspace, *, jobs: JobService) -> None:
-        super().__init__(workspace)
-        self.jobs = jobs
-
-    # --- checks and storage shared by references and samples ------------------------------------------
-    def _checked(self, filename: str, data: bytes, *, reference: bool) -> tuple[str, bytes, str, str | None]:
-        """(clean name, bytes, sha256, problem) — problems are collected so a batch is refused as a whole."""
-        name = clean_name(filename)
-        data = bytes(data)
-        limit = self.settings.max_upload_mb
-        problem = None
-        if not data:
-            problem = f"The file {name} is empty."
-        elif len(data) > self.settings.max_upload_bytes:
-            problem = f"The file {name} is larger than the limit of {limit} MB."
-        elif reference and (kind := next((k for m, k in ARCHIVES.items() if data.startswith(m)), None)):
-            problem = (
-                f"The file {name} is a {kind} archive; archives are not unpacked, so add the files inside "
-                "it one by one."
-            )
-        return name, data, hashlib.sha256(data).hexdigest(), problem
-
-    def _store(self, actor: Actor, name: str, data: bytes, write: Callable[[Session, FileInfo], T]) -> T:
-        """Keep the bytes as a ``sample`` file of the tenant and run ``write`` in the same transaction as the
-        file row; on any failure neither the bytes nor the rows remain."""
-        stored = self.store.put(actor.tenant_id, "sample", data)
-        try:
-            with self.db.session() as session:
-                info = file_repo.add_file(
-                    session,
-                    tenant_id=actor.tenant_id,
-                    owner_id=actor.user_id,
-                    kind="sample",
-                    name=name,
-                    content_type="application/octet-stream",
-                    stored=stored,
-                )
-                record(session, actor, "file.added", "file", info.id, name=name, kind="sample", size=stored.size)
-                return write(session, info)
-        except BaseException:
-            self.store.delete(stored.storage_key)
-            raise
-
-    # --- reference library ----------------------------------------------------------------------------
-    def add_reference(self, actor: Actor, *, family: str, filename: str, data: bytes) -> ReferenceSample:
-        """Add one labeled file; it is analysed at the next index rebuild."""
-        return self.add_references(actor, family=family, files=[(filename, data)])[0]
-
-    def add_references(self, actor: Actor, *, family: str, files: list[tuple[str, bytes]]) -> list[ReferenceSample]:
-        """Add several files of one family; any problem (empty, too large, archive, already in the library)
-        refuses the whole batch, naming each file."""
-        require(actor, "attribution:library")
-        family = _family(family)
-        if not files:
-            raise InvalidInput("Choose at least one file to add.")
-        checked = [self._checked(name, data, reference=True) for name, data in files]
-        with self.db.session() as session:
-            known = repo.references_by_sha(session, actor.tenant_id, [sha for _, _, sha, _ in checked])
-        problems, seen = [], set()
-        for name, _, sha, problem in checked:
-            if problem is None and sha in known:
-                problem = f"The file {name} is already in the library as {known[sha].name} ({known[sha].family})."
-            elif problem is None and sha in seen:
-                problem = f"The file {name} is chosen twice (same bytes)."
-            seen.add(sha)
-            if problem:
-                problems.append(Problem(problem, field=name))
-        if problems:
-            message = problems[0].problem if len(problems) == 1 else f"{len(problems)} of the files cannot be added."
-            raise InvalidInput(message, problems)
-
-        def write(family_name: str, name: str, sha: str, size: int) -> Callable[[Session, FileInfo], ReferenceSample]:
-            def add(session: Session, info: FileInfo) -> ReferenceSample:
-                added = repo.add_reference(
-                    session,
-                    tenant_id=actor.tenant_id,
-                    owner_id=actor.user_id,
-                    family=family_name,
-                    name=name,
-                    sha256=sha,
-                    size=size,
-                    file_id=info.id,
-                )
-                record(
-                    session,
-                    actor,
-                    "attribution.reference_added",
-                    "reference",
-                    added.id,
-                    family=family_name,
-                    name=name,
-                    sha256=sha,
-                )
-                return added
-
-            return add
-
-        return [self._store(actor, name, data, write(family, name, sha, len(data))) for name, data, sha, _ in checked]
-
-    def list_references(self, actor: Actor, family: str | None = None) -> list[ReferenceSample]:
-        require(actor, "attribution:read")
-        with self.db.session() as session:
-            return repo.list_references(session, actor.tenant_id, family)
-
-    def families(self, actor: Actor) -> pd.DataFrame:
-        """One row per family: ``family, samples, analysed, functions, bytes, last_added``."""
-        references = self.list_references(actor)
-        columns = ["family", "samples", "analysed", "functions", "bytes", "last_added"]
-        if not references:
-            return pd.DataFrame(columns=columns)
-        frame = pd.DataFrame(
-            [
-                {
-                    "family": r.family,
-                    "analysed": r.analysed,
-                    "functions": r.functions or 0,
-                    "bytes": r.size,
-                    "created_at": r.created_at,
-                }
-                for r in references
-            ]
-        )
-        grouped = frame.groupby("family", sort=True).agg(
-            samples=("family", "size"),
-            analysed=("analysed", "sum"),
-            functions=("functions", "sum"),
-            bytes=("bytes", "sum"),
-            last_added=("created_at", "max"),
-        )
-        return grouped.reset_index()[columns]
-
-    def remove_reference(self, actor: Actor, reference_id: str) -> None:
-        """Remove a labeled file and its cached features; the index keeps it until the next rebuild."""
-        require(actor, "attribution:library")
-        with self.db.session() as session:
-            reference = repo.get_reference(session, actor.tenant_id, reference_id)
-            file_id, features_key = repo.delete_reference(session, actor.tenant_id, reference_id)
-            key = file_repo.delete_file(session, actor.tenant_id, file_id)
-            record(
-                session,
-                actor,
-                "attribution.reference_removed",
-                "reference",
-                reference_id,
-                family=reference.family,
-                name=reference.name,
-            )
-        for stale in (key, features_key):
-            if stale:
-                self.store.delete(stale)
-
-    def library(self, actor: Actor) -> ReferenceLibrary | None:
-        """The current index (None before the first build); ``stale`` once references changed since."""
-        require(actor, "attribution:read")
-        with self.db.session() as session:
-            digest = library_digest(repo.library_pairs(session, actor.tenant_id))
-            return repo.current_index(session, actor.tenant_id, digest)
-
-    def rebuild_index(self, actor: Actor) -> Job:
-        """Analyse new references and build the index as a job (result: revision, samples, functions)."""
-        require(actor, "attribution:library")
-        with self.db.session() as session:
-            if not repo.library_pairs(session, actor.tenant_id):
-                raise InvalidInput("The reference library is empty: add labeled samples first.")
-            if repo.running_index_jobs(session, actor.tenant_id, INDEX_KIND):
-                raise Conflict("The index is already being rebuilt; wait for that job to finish.")
-            job = self.jobs._queue(session, actor, INDEX_KIND, "Rebuild the attribution index", {})
-        return self.jobs._start(job, actor)
-
+class AttributionService(AttributionLibrary):
     # --- samples --------------------------------------------------------------------------------------
-    def submit(self, actor: Actor, filename: str, data: bytes) -> AttributionSample:
-        """Store the file and start one job per model; the same bytes again return the existing sample."""
+    def submit(self, actor: Actor, filename: str, data: bytes | BinaryIO) -> AttributionSample:
+        """Store the file (bytes, or a stream read up to the upload limit) and start one job per model. The same
+        bytes again return the existing sample, its failed or revoked models queued again (as ``rerun``)."""
         require(actor, "attribution:submit")
         name, data, sha, problem = self._checked(filename, data, reference=False)
         if problem:
-            raise InvalidInput(problem, [Problem(problem, field=name)])
+            too_large = len(data) > self.settings.max_upload_bytes
+            raise (TooLarge if too_large else InvalidInput)(problem, [Problem(problem, field=name)])
         with self.db.session() as session:
             existing = repo.find_sample(session, actor.tenant_id, sha)
             has_index = repo.current_index_location(session, actor.tenant_id) is not None
         if existing is not None:
-            return existing
+            return self._run_again(actor, existing) if existing.rerunnable else existing
         if not has_index:
             raise InvalidInput(NO_INDEX)
 
@@ -302,13 +96,39 @@ class AttributionService(Service):
             self._store(actor, name, data, add)
         except Conflict:  # the same bytes submitted at the same moment by someone else
             return self.get_sample(actor, sha)
+        return self._queue_runs(actor, sha, name, [m.name for m in models()])
+
+    def rerun(self, actor: Actor, sample_id: str) -> AttributionSample:
+        """Queue again the models whose run failed or was revoked (a deleted prediction is made anew); Conflict
+        when every model has a result or is still at work."""
+        require(actor, "attribution:submit")
+        sample = self.get_sample(actor, sample_id)
+        if not sample.rerunnable:
+            raise Conflict(
+                f"Every model has a result for {sample.name} or is still at work on it: there is nothing to run again."
+            )
+        return self._run_again(actor, sample)
+
+    def _run_again(self, actor: Actor, sample: AttributionSample) -> AttributionSample:
+        return self._queue_runs(actor, sample.id, sample.name, list(sample.rerunnable), again=True)
+
+    def _queue_runs(
+        self, actor: Actor, sha: str, name: str, names: list[str], again: bool = False
+    ) -> AttributionSample:
+        """One job per model named (models no longer offered are left as they are), each run made pending under
+        its job in one transaction; the jobs start once it is committed."""
+        versions = {m.name: m.version for m in models()}
         with self.db.session() as session:
+            if again and repo.current_index_location(session, actor.tenant_id) is None:
+                raise InvalidInput(NO_INDEX)
             jobs = []
-            for model in models():
-                params = {"sample_id": sha, "model": model.name}
-                job = self.jobs._queue(session, actor, RUN_KIND, f"Attribute {name} · {model.name}"[:200], params)
-                repo.update_run(session, actor.tenant_id, sha, model.name, job_id=job.id)
+            for model in (n for n in names if n in versions):
+                params = {"sample_id": sha, "model": model}
+                job = self.jobs._queue(session, actor, RUN_KIND, f"Attribute {name} · {model}"[:200], params)
+                repo.queue_run(session, actor.tenant_id, sha, model, version=versions[model], job_id=job.id)
                 jobs.append(job)
+            if again:
+                record(session, actor, "attribution.sample_rerun", "sample", sha, name=name, models=names)
         for job in jobs:
             self.jobs._start(job, actor)
         return self.get_sample(actor, sha)
@@ -316,7 +136,7 @@ class AttributionService(Service):
     def get_sample(self, actor: Actor, sample_id: str) -> AttributionSample:
         require(actor, "attribution:read")
         with self.db.session() as session:
-            return repo.get_sample(session, actor.tenant_id, _sample_id(sample_id))
+            return repo.get_sample(session, actor.tenant_id, sample_key(sample_id))
 
     def list_samples(self, actor: Actor) -> list[AttributionSample]:
         """The tenant's samples, newest first, each with its models' states (``sample.state`` sums them up)."""
@@ -337,10 +157,18 @@ class AttributionService(Service):
         or unknown family), then one entry per model (seed-API fields plus ``status`` and ``model_version``)."""
         return self._results(actor, sample_id)[1]
 
+    def result(self, actor: Actor, sample_id: str, model: str) -> dict[str, Any]:
+        """One entry of ``results``: a model's, or the consensus verdict (``model`` "consensus")."""
+        sample, entries = self._results(actor, sample_id)
+        found = next((entry for entry in entries if entry["model"] == model), None)
+        if found is None:
+            raise NotFound(_no_model(sample, model, [entry["model"] for entry in entries]))
+        return found
+
     def _results(self, actor: Actor, sample_id: str) -> tuple[AttributionSample, list[dict[str, Any]]]:
         require(actor, "attribution:read")
         with self.db.session() as session:
-            sample = repo.get_sample(session, actor.tenant_id, _sample_id(sample_id))
+            sample = repo.get_sample(session, actor.tenant_id, sample_key(sample_id))
             verdict = verdict_entry(self.store, session, actor.tenant_id, sample)
         return sample, [verdict, *(_result(sample, run) for run in sample.runs)]
 
@@ -382,23 +210,35 @@ class AttributionService(Service):
         }
         return json.dumps(document, indent=2, default=str).encode()
 
-    def revoke(self, actor: Actor, sample_id: str) -> AttributionSample:
-        """Stop the models still pending or running: their jobs are cancelled, their phases show ``revoked``
-        and they keep no result. Models that already finished keep theirs."""
+    def revoke(self, actor: Actor, sample_id: str, model: str | None = None) -> AttributionSample:
+        """Stop the models still pending or running (or only ``model``): their jobs are cancelled, their phases
+        show ``revoked`` and they keep no result. Models that already finished keep theirs."""
         sample = self._own_sample(actor, sample_id)
-        if sample.finished:
+        runs = _runs(sample, model)
+        if all(run.finished for run in runs):
+            what, state = (sample.name, sample.state) if model is None else (f"{model} on {sample.name}", runs[0].state)
+            remedy = "the sample to remove it and its results" if model is None else "its prediction to remove it"
             raise Conflict(
-                f"The analysis of {sample.name} has already finished ({sample.state.replace('_', ' ')}), "
-                "so there is nothing left to revoke; delete the sample to remove it and its results."
+                f"The analysis of {what} has already finished ({state.replace('_', ' ')}), so there is nothing "
+                f"left to revoke; delete {remedy}."
             )
-        self._stop(actor, sample)
+        self._stop(actor, sample, runs, "attribution.sample_revoked", f"Revoked by {actor.username}.")
+        return self.get_sample(actor, sample.id)
+
+    def delete_prediction(self, actor: Actor, sample_id: str, model: str) -> AttributionSample:
+        """Drop one model's result, stopping it first if it is still at work: the model shows ``revoked`` (with
+        who deleted it) and no longer votes; ``rerun`` or submitting the bytes again makes it anew."""
+        sample = self._own_sample(actor, sample_id)
+        runs = _runs(sample, model)
+        reason = f"Prediction deleted by {actor.username}."
+        self._stop(actor, sample, runs, "attribution.prediction_deleted", reason, finished_too=True)
         return self.get_sample(actor, sample.id)
 
     def delete(self, actor: Actor, sample_id: str) -> None:
         """Delete a sample, its results and its file (work still going on is revoked first)."""
         sample = self._own_sample(actor, sample_id)
         if not sample.finished:
-            self._stop(actor, sample)
+            self._stop(actor, sample, sample.runs, "attribution.sample_revoked", f"Revoked by {actor.username}.")
         with self.db.session() as session:
             file_id = repo.delete_sample(session, actor.tenant_id, sample.id)
             key = file_repo.delete_file(session, actor.tenant_id, file_id)
@@ -423,13 +263,35 @@ class AttributionService(Service):
             )
         return sample
 
-    def _stop(self, actor: Actor, sample: AttributionSample) -> None:
+    def _stop(
+        self,
+        actor: Actor,
+        sample: AttributionSample,
+        runs: tuple[AttributionRun, ...],
+        action: str,
+        reason: str,
+        finished_too: bool = False,
+    ) -> None:
+        """Revoke ``runs`` (their unfinished phases, or all with ``finished_too``), then cancel their jobs."""
+        names = [run.model for run in runs]
         with self.db.session() as session:
-            repo.revoke_runs(session, actor.tenant_id, sample.id, f"Revoked by {actor.username}.")
-            record(session, actor, "attribution.sample_revoked", "sample", sample.id, name=sample.name)
-        for run in sample.runs:
+            repo.revoke_runs(session, actor.tenant_id, sample.id, reason, models=names, finished_too=finished_too)
+            record(session, actor, action, "sample", sample.id, name=sample.name, models=names)
+        for run in runs:
             if not run.finished and run.job_id:
                 self.jobs.cancel(actor, run.job_id)
+
+
+def _no_model(sample: AttributionSample, model: str, known: list[str]) -> str:
+    return f"{sample.name} has no result of a model named {model[:100]!r}; its models are {', '.join(known)}."
+
+
+def _runs(sample: AttributionSample, model: str | None) -> tuple[AttributionRun, ...]:
+    """Every run of the sample, or the run of ``model`` (NotFound when it has none)."""
+    runs = tuple(run for run in sample.runs if model is None or run.model == model)
+    if not runs and model is not None:
+        raise NotFound(_no_model(sample, model, [run.model for run in sample.runs]))
+    return runs
 
 
 def _result(sample: AttributionSample, run: AttributionRun) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from core.attribution import (
 from core.attribution.consensus import calibrate
 from core.errors import CoreError, InvalidInput, NotFound
 from core.progress import Cancelled
-from core.services.attribution import NO_INDEX, library_digest
+from core.services.attribution_library import NO_INDEX, library_digest
 from core.storage.orm import utcnow
 from core.storage.repositories import attribution as repo
 from core.storage.repositories import files as file_repo
@@ -75,9 +75,9 @@ def attribution_run(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
 
     def update(**values: Any) -> bool:
         with workspace.db.session() as session:
-            return repo.update_run(session, tenant, sha256, model.name, **values)
+            return repo.update_run(session, tenant, sha256, model.name, ctx.job.id, **values)
 
-    if not update(phase_1="running", job_id=ctx.job.id):
+    if not update(phase_1="running"):
         return {**outcome, "state": "revoked"}
     phase = "phase_1"
     try:

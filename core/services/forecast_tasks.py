@@ -71,6 +71,7 @@ def train_forecast(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
             details=details,
             datasets=plan.dataset_ids,
             files={},
+            domain=request.domain or "",
         )
         record(session, actor, "model.trained", "model", model.id, name=model.label, kind="forecast")
     return {"model_id": model.id}

@@ -17,6 +17,8 @@ METRICS: dict[str, tuple[str, bool, str]] = {  # key -> (label, higher is better
     "accuracy": ("Accuracy", True, "Share of held-out rows predicted correctly."),
     "balanced_accuracy": ("Balanced accuracy", True, "Accuracy averaged over classes, so small classes count."),
     "f1": ("F1 (macro)", True, "Balance of precision and recall, averaged over classes."),
+    "precision": ("Precision (macro)", True, "Of rows predicted as a class, the share that are it; mean over classes."),
+    "recall": ("Recall (macro)", True, "Of the rows of a class, the share predicted as it; mean over classes."),
     "roc_auc": ("ROC AUC", True, "How well the probabilities rank rows of a class above the rest (0.5 = chance)."),
     "log_loss": ("Log loss", False, "Penalty for confident wrong probabilities (0 = perfect)."),
     "rmse": ("RMSE", False, "Typical size of an error, in the target's units; large errors weigh more."),
@@ -39,6 +41,7 @@ class ModelSummary:
     cv_metric: str
     leaderboard: pd.DataFrame
     confusion: pd.DataFrame | None  # actual classes × predicted classes, counts
+    per_class: pd.DataFrame | None  # class, precision, recall, f1, support
     roc: pd.DataFrame | None  # class, fpr, tpr, threshold, auc
     pr: pd.DataFrame | None  # class, recall, precision, threshold, average_precision
     residuals: pd.DataFrame | None  # y_true, y_pred, residual
@@ -59,9 +62,9 @@ class ModelSummary:
 
 
 def _plots(model: Model, holdout: pd.DataFrame | None) -> dict[str, pd.DataFrame | None]:
-    from core.ml import confusion_frame, pr_curves, residuals_frame, roc_curves
+    from core.ml import confusion_frame, per_class_frame, pr_curves, residuals_frame, roc_curves
 
-    empty: dict[str, pd.DataFrame | None] = {"confusion": None, "roc": None, "pr": None, "residuals": None}
+    empty: dict[str, pd.DataFrame | None] = dict.fromkeys(("confusion", "per_class", "roc", "pr", "residuals"))
     if holdout is None or holdout.empty:
         return empty
     if model.problem_type == "regression":
@@ -70,7 +73,8 @@ def _plots(model: Model, holdout: pd.DataFrame | None) -> dict[str, pd.DataFrame
     roc, pr = roc_curves(holdout, classes), pr_curves(holdout, classes)
     if len(classes) == 2:  # both one-vs-rest curves of a binary model tell the same story: keep the positive one
         roc, pr = roc[roc["class"] == str(classes[1])], pr[pr["class"] == str(classes[1])]
-    return {**empty, "confusion": confusion_frame(holdout, classes), "roc": roc, "pr": pr}
+    confusion, per_class = confusion_frame(holdout, classes), per_class_frame(holdout, classes)
+    return {**empty, "confusion": confusion, "per_class": per_class, "roc": roc, "pr": pr}
 
 
 def _names(ids: Sequence[str], dataset_names: Mapping[str, str]) -> str:
@@ -138,6 +142,20 @@ def _lineage(chain: Sequence[Model], dataset_names: Mapping[str, str]) -> pd.Dat
     return pd.DataFrame(rows, columns=["version", "trained (UTC)", "datasets", "training rows", "held-out rows"])
 
 
+def _metrics(model: Model, holdout: pd.DataFrame | None) -> dict[str, float | None]:
+    """The stored metrics; a classifier trained before precision and recall were stored gets them from its
+    held-out predictions (the rows every other metric came from), after F1 as new models have them."""
+    metrics = dict(model.metrics)
+    if model.problem_type != "classification" or "precision" in metrics or holdout is None or holdout.empty:
+        return metrics
+    from core.ml import macro_precision_recall
+
+    added = macro_precision_recall(holdout, list(model.schema.classes) if model.schema else [])
+    keys = list(metrics)
+    at = keys.index("f1") + 1 if "f1" in keys else len(keys)
+    return {k: metrics[k] for k in keys[:at]} | added | {k: metrics[k] for k in keys[at:]}
+
+
 def build_summary(
     holdout: pd.DataFrame | None,
     chain: Sequence[Model],
@@ -149,7 +167,7 @@ def build_summary(
     return ModelSummary(
         model=model,
         holdout=holdout if holdout is not None else pd.DataFrame(columns=["y_true", "y_pred"]),
-        metrics=dict(model.metrics),
+        metrics=_metrics(model, holdout),
         cv_metric=model.details.cv_metric,
         leaderboard=pd.DataFrame(list(model.details.leaderboard)),
         **_plots(model, holdout),

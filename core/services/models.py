@@ -5,6 +5,7 @@ Training itself is in ``training.py``; the explanation job in ``explain_tasks.py
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
+from core.entities import UNFINISHED_JOB_STATES as UNFINISHED
 from core.entities import Actor, Job, Model, ModelSchema
 from core.errors import Conflict, InvalidInput, NotFound, Problem
 from core.services.base import Service, record, require
@@ -22,11 +24,26 @@ from core.services.jobs import JobService
 from core.services.model_summary import ModelSummary, build_summary
 from core.storage.repositories import catalog as catalog_repo
 from core.storage.repositories import files as file_repo
+from core.storage.repositories import jobs as job_repo
 from core.storage.repositories import models as repo
 from core.storage.workspace import Workspace
 
 TRAINING_KINDS = ("train_tabular", "train_forecast")
 SAMPLE_ROWS = (10, 50_000)  # the explain job's sample size bounds
+NAME = re.compile(r"^[\w][\w .-]{0,99}$")  # a predictor's name
+DOMAIN_LENGTH, DESCRIPTION_LENGTH = 100, 5000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # control characters but tab and newline
+
+
+def check_labels(name: str | None, domain: str | None, description: str | None) -> list[Problem]:
+    """What is wrong with a predictor name, domain or description (None: not given)."""
+    problems = []
+    if name is not None and not NAME.match(name):
+        problems.append(Problem("1–100 letters, digits, spaces, '.', '_' or '-'", field="name", value=name[:100]))
+    for field, text, limit in (("domain", domain, DOMAIN_LENGTH), ("description", description, DESCRIPTION_LENGTH)):
+        if text is not None and (len(text) > limit or _CONTROL.search(text) or (field == "domain" and "\n" in text)):
+            problems.append(Problem(f"at most {limit} characters, no control characters", field=field))
+    return problems
 
 
 @lru_cache(maxsize=16)
@@ -94,11 +111,16 @@ class ModelService(Service):
         return keys
 
     # --- reading ---------------------------------------------------------------------------------------
-    def list(self, actor: Actor, problem_types: list[str] | None = None) -> list[Model]:
-        """Every version of every predictor of the tenant, by name then newest version first."""
+    def list(self, actor: Actor, problem_types: list[str] | None = None, domain: str | None = None) -> list[Model]:
+        """Every version of every predictor of the tenant, by name then newest version first; ``domain`` keeps
+        the versions of that domain (ignoring case and surrounding spaces)."""
         require(actor, "models:read")
         with self.db.session() as session:
-            return repo.list_models(session, actor.tenant_id, problem_types=problem_types)
+            models = repo.list_models(session, actor.tenant_id, problem_types=problem_types)
+        if domain is None:
+            return models
+        wanted = domain.strip().casefold()
+        return [m for m in models if m.domain.casefold() == wanted]
 
     def get(self, actor: Actor, model_id: str) -> Model:
         with self.db.session() as session:
@@ -219,6 +241,47 @@ class ModelService(Service):
         if key:
             self.store.delete(key)
 
+    # --- editing ---------------------------------------------------------------------------------
+    def update(
+        self,
+        actor: Actor,
+        model_id: str,
+        *,
+        name: str | None = None,
+        domain: str | None = None,
+        description: str | None = None,
+    ) -> Model:
+        """Rename the predictor (every version: a name is one predictor, so one version alone cannot leave it)
+        and / or set this version's domain and description (None: unchanged). A rename is refused while a
+        training of either name is unfinished, since that training would add its version under the old name."""
+        require(actor, "models:train")
+        name, domain = (None if v is None else v.strip() for v in (name, domain))
+        problems = check_labels(name, domain, description)
+        if problems:
+            raise InvalidInput("The model's new details are not valid.", problems)
+        with self.db.session() as session:
+            model = self._get(session, actor, model_id)
+            changes: dict[str, Any] = {}
+            if name is not None and name != model.name:
+                _no_training(session, actor.tenant_id, (model.name, name))
+                repo.rename_predictor(session, actor.tenant_id, model_id, name)
+                changes["new_name"] = name
+            if domain is not None or description is not None:
+                repo.set_labels(session, actor.tenant_id, model_id, domain=domain, description=description)
+                changes |= {k: v[:200] for k, v in (("domain", domain), ("description", description)) if v is not None}
+            if changes:
+                record(session, actor, "model.updated", "model", model_id, name=model.label, **changes)
+            return repo.get_model(session, actor.tenant_id, model_id)
+
+    def latest(self, actor: Actor, name: str) -> Model:
+        """The newest version of predictor ``name`` (ignoring case); NotFound when no version has that name."""
+        with self.db.session() as session:
+            require(actor, "models:read")
+            found = repo.latest_version(session, actor.tenant_id, name.strip())
+        if found is None:
+            raise NotFound(f"No predictor is named {name.strip()!r}.")
+        return found
+
     # --- delete ---------------------------------------------------------------------------------
     def delete(self, actor: Actor, model_id: str) -> None:
         """Refused while a job scores with the model, explains it or continues it; removes every file of it."""
@@ -227,6 +290,14 @@ class ModelService(Service):
             keys = self._delete(session, actor, model_id)
         for key in keys:
             self.store.delete(key)
+
+
+def _no_training(session: Session, tenant_id: str, names: tuple[str, ...]) -> None:
+    """Conflict while a training of one of these predictor names is unfinished."""
+    keys = {n.casefold() for n in names}
+    for job in job_repo.list_jobs(session, tenant_id, kinds=list(TRAINING_KINDS), statuses=UNFINISHED):
+        if str(job.params.get("name", "")).strip().casefold() in keys:
+            raise Conflict(f"'{job.title}' is still {job.status.value}; rename when it has finished.")
 
 
 def _holdout(path: Path | None) -> pd.DataFrame:

@@ -5,32 +5,45 @@ type, so submit refuses exactly what check refuses and nothing is queued that th
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
-from core.entities import PROBLEM_TYPES, Actor, Dataset, Job, Model, TrainingCheck, TrainRequest
+from core.entities import (
+    COLUMN_TYPES,
+    PROBLEM_TYPES,
+    Actor,
+    Dataset,
+    Job,
+    JobStatus,
+    Model,
+    Training,
+    TrainingCheck,
+    TrainRequest,
+)
 from core.errors import Conflict, InvalidInput, NotFound, Problem
+from core.services import trainings
 from core.services.base import Service, require
 from core.services.datasets import DatasetService
 from core.services.forecast_checks import forecast_verdict, to_history
 from core.services.jobs import JobService
-from core.services.models import ModelService
+from core.services.models import TRAINING_KINDS, ModelService, check_labels
 from core.services.training_plan import PlanCache, TrainingPlan
+from core.storage.repositories import jobs as job_repo
 from core.storage.repositories import models as model_repo
 from core.storage.workspace import Workspace
 
-_NAME = re.compile(r"^[\w][\w .-]{0,99}$")
 MAX_BUDGET_S = 3600
+LISTED_JOBS = 500  # training jobs without a model that /train/list shows, newest first
 
 
 def _check_fields(request: TrainRequest) -> None:
-    """Checks that need nothing stored: the name, problem type and time budget."""
-    problems = []
-    if not _NAME.match(request.name):
-        problems.append(Problem("1–100 letters, digits, spaces, '.', '_' or '-'", field="name"))
+    """Checks that need nothing stored: the name, domain, problem type, time budget and column types' shape."""
+    problems = check_labels(request.name, request.domain, None)
+    if request.column_types and request.problem_type == "forecast":
+        problems.append(Problem("column types are for classification and regression features", field="column_types"))
     if request.problem_type not in PROBLEM_TYPES:
         problems.append(Problem(f"one of {', '.join(PROBLEM_TYPES)}", field="problem_type"))
     if not 1 <= request.time_budget_s <= MAX_BUDGET_S:
@@ -56,6 +69,26 @@ def _check_parent(request: TrainRequest, dataset: Dataset, parent: Model) -> Non
             f"The new dataset lacks columns of {parent.label}: {', '.join(missing)}.",
             [Problem("missing column", field=c) for c in missing],
         )
+
+
+def _check_column_types(request: TrainRequest, features: list[str], frame: pd.DataFrame) -> None:
+    """Each overridden type names a feature of this request, is one of ours, and reads every value of it."""
+    from core.ml.coerce import coerce_column, guess_kind
+
+    problems, seen = [], set()
+    for column, dtype in request.column_types:
+        if column in seen or column not in features:
+            problems.append(Problem("named twice" if column in seen else "not a feature", field=column, value=dtype))
+        elif dtype not in COLUMN_TYPES:
+            problems.append(Problem(f"one of {', '.join(COLUMN_TYPES)}", field=column, value=dtype))
+        else:
+            bad = coerce_column(frame[column], guess_kind(frame[column], dtype)[0])[1]
+            if bad.any():
+                example = str(frame[column][bad].iloc[0])[:80]
+                problems.append(Problem(f"not readable as {dtype}", field=column, value=example))
+        seen.add(column)
+    if problems:
+        raise InvalidInput("Some column types cannot be used for this training.", problems)
 
 
 def _same_setup(request: TrainRequest, parent: Model, features: list[str], problem_type: str) -> None:
@@ -147,6 +180,7 @@ class TrainingService(Service):
         chosen, reason = infer_problem_type(y) if request.problem_type == "auto" else (request.problem_type, "")
         if plan.parent:
             _same_setup(request, plan.parent, features, chosen)
+        _check_column_types(request, features, frame)
         check_target(y, chosen)
         allowed_families(chosen, [request.algorithm] if request.algorithm else None)  # an unknown name: refused
         self._check_name(session, actor, request, features, chosen)
@@ -214,7 +248,8 @@ class TrainingService(Service):
 
     def submit(self, actor: Actor, request: TrainRequest) -> Job:
         """Start training as a job; its result is ``{"model_id": ...}``. Refuses exactly what ``check`` refuses,
-        before anything is queued; the rows ``check`` read are not read again."""
+        before anything is queued; the rows ``check`` read are not read again. Without a ``domain`` the new
+        version takes its predictor's latest version's."""
         require(actor, "models:train")
         request = replace(request, name=request.name.strip())
         with self.db.session() as session:
@@ -222,10 +257,53 @@ class TrainingService(Service):
             self._verdict(session, actor, plan)
             kind = "train_forecast" if request.problem_type == "forecast" else "train_tabular"
             title = f"Train {request.name} on {plan.dataset.name}"
-            job = self.jobs._queue(session, actor, kind, title, request.to_params())
+            latest = model_repo.latest_version(session, actor.tenant_id, request.name)
+            domain = (latest.domain if latest else "") if request.domain is None else request.domain.strip()
+            job = self.jobs._queue(session, actor, kind, title, replace(request, domain=domain).to_params())
         self._plans.discard(actor.tenant_id, request)
         self._handoff[job.id] = plan
         try:
             return self.jobs._start(job, actor)
         finally:
             self._handoff.pop(job.id, None)
+
+    def list(
+        self, actor: Actor, *, domain: str | None = None, problem_type: str | None = None, status: str | None = None
+    ) -> list[Training]:
+        """Every model version (``ready``) and every training job that made none: ``queued``, ``training``,
+        ``failed`` or ``canceled``, newest first, filtered by domain (ignoring case), problem type and status.
+        Other users' unfinished or failed trainings are listed for roles that may read the tenant's jobs."""
+        require(actor, "models:read")
+        unsuccessful = [s for s in JobStatus if s != JobStatus.SUCCEEDED]
+        owner = None if actor.can("jobs:read") else actor.user_id
+        with self.db.session() as session:
+            models = model_repo.list_models(session, actor.tenant_id)
+            jobs = job_repo.list_jobs(
+                session,
+                actor.tenant_id,
+                kinds=list(TRAINING_KINDS),
+                statuses=unsuccessful,
+                owner_id=owner,
+                limit=LISTED_JOBS,
+            )
+            names = model_repo.dataset_names(session, actor.tenant_id, [str(j.params.get("dataset_id")) for j in jobs])
+        made = {m.job_id for m in models}  # a model is stored just before its job is marked succeeded
+        found = [trainings.of_model(m) for m in models] + [trainings.of_job(j, names) for j in jobs if j.id not in made]
+        return trainings.select(found, domain=domain, problem_type=problem_type, status=status)
+
+    def get(self, actor: Actor, train_id: str) -> Training:
+        """One training by its train id (its job's id) or its model's id, in whatever state it is."""
+        require(actor, "models:read")
+        with self.db.session() as session:
+            if model_repo.model_exists(session, actor.tenant_id, train_id):
+                return trainings.of_model(model_repo.get_model(session, actor.tenant_id, train_id))
+            job = self.jobs._get(session, actor, train_id)
+            if job.kind not in TRAINING_KINDS:
+                raise NotFound("That training does not exist.")
+            model_id = (job.result or {}).get("model_id")
+            if model_id and model_repo.model_exists(session, actor.tenant_id, model_id):
+                return trainings.of_model(model_repo.get_model(session, actor.tenant_id, model_id))
+            if job.status == JobStatus.SUCCEEDED:
+                raise NotFound("The model of that training was deleted.")
+            names = model_repo.dataset_names(session, actor.tenant_id, [str(job.params.get("dataset_id"))])
+            return trainings.of_job(job, names)

@@ -54,6 +54,12 @@ class TrainingPlan:
             return self.common_columns()
         return list(dict.fromkeys(c for c in (request.target, request.id_column, *request.features) if c))
 
+    def declared_types(self) -> dict[str, str]:
+        """The column types the model's schema follows: the dataset's, the parent's feature types (a new version
+        reads its columns as its parent did), then the request's overrides."""
+        parent = {f.name: f.dtype for f in self.parent.schema.features} if self.parent and self.parent.schema else {}
+        return {**self.dataset.column_types, **parent, **dict(self.request.column_types)}
+
     def frame(self) -> pd.DataFrame:
         """The rows of every training dataset stacked (the columns they all have), read on first use."""
         if self._frame is None:

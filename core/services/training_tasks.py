@@ -64,7 +64,7 @@ def train_tabular(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         request.target,
         list(request.features) if request.features is not None else None,
         request.id_column,
-        plan.dataset.column_types,
+        plan.declared_types(),
         request.problem_type,
     )
     algorithms = [request.algorithm] if request.algorithm else None
@@ -105,6 +105,7 @@ def train_tabular(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
                 details=details,
                 datasets=plan.dataset_ids,
                 files=roles,
+                domain=request.domain or "",
             )
             record(session, actor, "model.trained", "model", model.id, name=model.label, family=outcome.chosen_family)
     return {"model_id": model.id}

@@ -16,7 +16,7 @@ from core.services.tokens import AUDIENCE
 from tests.api.conftest import API, sign_in
 from tests.conftest import ADMIN_PASSWORD
 
-OPEN = {"/login/access-token", "/refresh", "/logout", "/utils/health-check/"}
+OPEN = {"/login/access-token", "/refresh", "/logout", "/utils/health-check/", "/attribution/ping"}
 SOME_ID = "00000000-0000-0000-0000-000000000000"
 
 

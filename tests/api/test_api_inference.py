@@ -45,7 +45,13 @@ def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     clf = eng.training.submit(
         admin,
         TrainRequest(
-            dataset_id=train.id, name="churn", target="label", features=("x", "c"), id_column="cid", time_budget_s=1
+            dataset_id=train.id,
+            name="churn",
+            target="label",
+            features=("x", "c"),
+            id_column="cid",
+            time_budget_s=1,
+            domain="Churn",
         ),
     )
     fc = eng.training.submit(
@@ -250,7 +256,7 @@ def test_the_log_pages_filters_and_shows_accuracy_once_true_values_are_known(w: 
     assert (entry["outcome"]["rows"], entry["input_data"], entry["domain_name"]) == (
         30,
         f"dataset_id:{w.scoring}",
-        None,
+        "Churn",
     )
     second = get(w, "/predictions", train_id=w.clf, kind="batch", limit=1, skip=1).json()["data"]
     assert not second or second[0]["prediction_id"] != entry["prediction_id"]

@@ -317,10 +317,10 @@ def test_rebuilt_index_replaces_the_old_one_atomically_and_loads_once(library: L
     assert first.revision == job.result["revision"]
 
 
-def test_index_built_with_other_settings_asks_for_a_rebuild(library: Library) -> None:
-    eng, admin = library.engine, library.admin
-    path = library.held_out["procps"]
-    other = ReferenceIndex.build([("x", "procps", path.read_bytes())], params=MinHashParams(num_perm=32, bands=8))
+def install_index_with_other_settings(eng: Engine, admin: Actor, data: bytes) -> None:
+    """Make an index of ``data`` built with other MinHash settings the current one: the function model then fails
+    in phase 2, asking for a rebuild (as after an upgrade that changed them)."""
+    other = ReferenceIndex.build([("x", "procps", data)], params=MinHashParams(num_perm=32, bands=8))
     assert other.params != DEFAULT_PARAMS
     with eng.store.directory_writer(admin.tenant_id, "result") as (key, directory):
         other.save(directory)
@@ -335,6 +335,12 @@ def test_index_built_with_other_settings_asks_for_a_rebuild(library: Library) ->
             families=1,
             functions=other.entries.total,
         )
+
+
+def test_index_built_with_other_settings_asks_for_a_rebuild(library: Library) -> None:
+    eng, admin = library.engine, library.admin
+    path = library.held_out["procps"]
+    install_index_with_other_settings(eng, admin, path.read_bytes())
     try:
         sample = eng.attribution.submit(admin, "old-index.bin", path.read_bytes() + b"old")
         function = eng.attribution.results(admin, sample.id)[1]

@@ -101,7 +101,9 @@ def test_search_keeps_proposing_until_the_budget_is_spent() -> None:
     started = time.perf_counter()
     outcome = train_tabular(frame, schema, time_budget_s=budget)
     model_to_bytes(outcome.pipeline)  # what the training job does next: the budget keeps time for it
-    assert 0.6 * budget <= time.perf_counter() - started <= 1.1 * budget + 2.0  # + 2 s: a shared, busy machine
+    # The lower bound is the point (the budget is used); the upper one only catches a search that ignores it: a
+    # machine shared with other test workers stretches the last trial and the save.
+    assert 0.6 * budget <= time.perf_counter() - started <= 2 * budget
     assert outcome.trials >= 2 and outcome.leaderboard["weight"].notna().any()
 
 

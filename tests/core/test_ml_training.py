@@ -91,6 +91,8 @@ def test_binary_classification_metrics_are_recomputable_from_holdout(cancer, can
         "accuracy": skm.accuracy_score(y, pred),
         "balanced_accuracy": skm.balanced_accuracy_score(y, pred),
         "f1": skm.f1_score(y, pred, average="macro"),
+        "precision": skm.precision_score(y, pred, average="macro"),
+        "recall": skm.recall_score(y, pred, average="macro"),
         "roc_auc": skm.roc_auc_score(y, proba[:, 1]),
         "log_loss": skm.log_loss(y, proba),
     }

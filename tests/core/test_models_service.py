@@ -11,12 +11,14 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn import metrics as skm
 from sklearn.datasets import load_iris, make_moons
 
 from core import Conflict, Engine, InvalidInput, JobStatus, NotFound, PermissionDenied
 from core.entities import TrainRequest
 from core.ml import explain_one, explainer_for
 from core.ml.explain import is_tree_model
+from core.storage.orm import ModelRow
 from core.storage.repositories import jobs as job_repo
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD
 from tests.core.test_training_service import csv, model_id
@@ -89,12 +91,34 @@ def test_multiclass_summary_has_confusion_matrix_curves_facts_and_metrics(world)
         "Accuracy",
         "Balanced accuracy",
         "F1 (macro)",
+        "Precision (macro)",
+        "Recall (macro)",
         "ROC AUC",
         "Log loss",
     ]
+    holdout = summary.holdout
+    expected = skm.precision_recall_fscore_support(holdout.y_true, holdout.y_pred, labels=classes, zero_division=0)
+    assert summary.per_class["class"].tolist() == classes
+    table = summary.per_class[["precision", "recall", "f1", "support"]].to_numpy().T
+    np.testing.assert_allclose(table, np.array(expected, dtype=float))
+    assert summary.metrics["recall"] == pytest.approx(summary.per_class["recall"].mean())
     facts = dict(zip(summary.facts["fact"], summary.facts["value"], strict=True))
     assert facts["Dataset"] == "iris" and facts["Training rows"] == "120" and facts["Held-out rows"] == "30"
     assert "scikit-learn" in facts["Library versions"] and facts["Feature columns"].startswith("4: ")
+
+
+def test_a_classifier_stored_without_precision_and_recall_gets_them_from_its_held_out_rows(world) -> None:
+    eng, model = world.engine, world.moons
+    older = {k: v for k, v in model.metrics.items() if k not in ("precision", "recall")}
+    with eng.workspace.db.session() as session:  # as a model trained before they were stored
+        session.get(ModelRow, model.id).metrics = older
+    try:
+        summary = eng.models.summary(world.viewer, model.id)
+    finally:
+        with eng.workspace.db.session() as session:
+            session.get(ModelRow, model.id).metrics = model.metrics
+    assert list(summary.metrics) == list(model.metrics)  # in the same place, after F1
+    assert summary.metrics == pytest.approx(model.metrics)
 
 
 def test_binary_summary_draws_the_positive_class_curve(world) -> None:

@@ -225,6 +225,10 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("models.list", lambda e, a, i: e.models.list(a), ALLOWED),
     ("models.get", lambda e, a, i: e.models.get(a, _scoring_model(e, i)), ALLOWED),
     ("models.of_training", lambda e, a, i: e.models.of_training(a, _scoring_model(e, i)), ALLOWED),
+    ("models.latest", lambda e, a, i: e.models.latest(a, (_scoring_model(e, i), "scorer")[1]), ALLOWED),
+    ("models.update", lambda e, a, i: e.models.update(a, _scoring_model(e, i), domain="d"), PermissionDenied),
+    ("training.list", lambda e, a, i: e.training.list(a), ALLOWED),
+    ("training.get", lambda e, a, i: e.training.get(a, _scoring_model(e, i)), ALLOWED),
     ("models.pipeline", lambda e, a, i: e.models.pipeline(a, _scoring_model(e, i)), ALLOWED),
     ("models.holdout", lambda e, a, i: e.models.holdout(a, _scoring_model(e, i)), ALLOWED),
     ("models.background", lambda e, a, i: e.models.background(a, _scoring_model(e, i)), ALLOWED),
@@ -275,6 +279,17 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("attribution.results_json", lambda e, a, i: e.attribution.results_json(a, _attribution(e, i, "sample")), ALLOWED),
     ("attribution.revoke", lambda e, a, i: e.attribution.revoke(a, _attribution(e, i, "sample")), PermissionDenied),
     ("attribution.delete", lambda e, a, i: e.attribution.delete(a, _attribution(e, i, "sample")), PermissionDenied),
+    (
+        "attribution.result",
+        lambda e, a, i: e.attribution.result(a, _attribution(e, i, "sample"), "tlsh_similarity"),
+        ALLOWED,
+    ),
+    (
+        "attribution.delete_prediction",
+        lambda e, a, i: e.attribution.delete_prediction(a, _attribution(e, i, "sample"), "tlsh_similarity"),
+        PermissionDenied,
+    ),
+    ("attribution.rerun", lambda e, a, i: e.attribution.rerun(a, _attribution(e, i, "sample")), PermissionDenied),
 ]
 
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
@@ -310,6 +325,7 @@ TENANT_FREE = {
     "inference.log",
     "predictions.list",
     "predictions.count",
+    "training.list",
     "predictions.frame",
     "models.list",
     "attribution.add_reference",

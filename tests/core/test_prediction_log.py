@@ -87,7 +87,7 @@ def test_form_and_batch_predictions_get_their_accuracy_from_a_later_labelled_dat
     assert form.inputs is not None and form.inputs["cid"] == "C1000" and form.outcome is not None
     assert form.outcome.value == float(with_id.prediction == truth.label[0])
     assert entries[without_id.log_id].outcome is None and "cid" not in (entries[without_id.log_id].inputs or {})
-    assert batch_entry.problem_type == "classification"
+    assert (batch_entry.problem_type, batch_entry.domain) == ("classification", None)  # trained without a domain
 
     elsewhere = _upload(w, "unrelated", pd.DataFrame({"cid": ["Z1"], "label": ["yes"]}))
     assert eng.predictions.evaluate(admin, w.clf, elsewhere).entries == 0

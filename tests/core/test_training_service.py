@@ -102,6 +102,8 @@ def test_classification_metrics_are_recomputed_from_the_held_out_predictions(wor
         "accuracy": skm.accuracy_score(holdout.y_true, holdout.y_pred),
         "balanced_accuracy": skm.balanced_accuracy_score(holdout.y_true, holdout.y_pred),
         "f1": skm.f1_score(holdout.y_true, holdout.y_pred, average="macro"),
+        "precision": skm.precision_score(holdout.y_true, holdout.y_pred, average="macro"),
+        "recall": skm.recall_score(holdout.y_true, holdout.y_pred, average="macro"),
         "roc_auc": skm.roc_auc_score(holdout.y_true == "malignant", proba[:, 1]),
         "log_loss": skm.log_loss(holdout.y_true, proba, labels=classes),
     }

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from core import Actor, Engine
 from core.entities import TrainRequest
 
-TIMEOUT = 60_000
+TIMEOUT = 120_000  # ms; generous: another test worker may be training on the same two cores
 
 
 IDLE = """() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState === 'notRunning'

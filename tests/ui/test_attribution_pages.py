@@ -11,6 +11,7 @@ from streamlit.testing.v1.element_tree import FileUploader
 
 from core import Actor, Engine
 from tests.core.test_attribution_models import package_elf_files
+from tests.core.test_attribution_rerun import build_small_library
 from tests.ui.test_datasets_pages import _table as table
 
 ELF = "application/octet-stream"
@@ -95,6 +96,25 @@ def test_samples_page_deletes_a_sample(
     at.button(key="samples_delete").click().run()
     assert any("x.txt deleted" in s.value for s in at.success)
     assert engine.attribution.list_samples(admin) == [] and sample.id
+
+
+def test_samples_page_deletes_one_model_result_and_runs_it_again(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor
+) -> None:
+    build_small_library(engine, admin)
+    sample = engine.attribution.submit(admin, "false", Path("/usr/bin/false").read_bytes())
+    at = app(admin, "samples.py")
+    assert not [b for b in at.button if b.key == "samples_rerun"]
+    at.button(key="samples_model_action_1").click().run()  # the strings model's tab
+    assert any("Strings" in i.value and "result deleted" in i.value for i in at.info), [i.value for i in at.info]
+    assert engine.attribution.get_sample(admin, sample.id).rerunnable == ("strings_similarity",)
+    assert "Prediction deleted by admin." in set(table(at, "phase 1: extraction")["note"])
+    at.button(key="samples_rerun").click().run()
+    assert not at.exception, at.exception
+    assert any("queued again" in s.value for s in at.success)
+    assert engine.attribution.get_sample(admin, sample.id).state == "done"
+    assert list(table(at, "phase 1: extraction")["state"]) == ["✓ done"] * 3
+    assert not [b for b in at.button if b.key == "samples_rerun"]
 
 
 def test_samples_page_without_an_index_explains_what_to_do(app: Callable[..., AppTest], analyst: Actor) -> None:

@@ -23,6 +23,6 @@ def test_models_page_render_opens_few_sessions(
     at = app(actor=admin, page="models.py")
     with counting(monkeypatch) as counts:
         at.run()
-    assert not at.exception and len(at.metric) == 5 and len(at.get("plotly_chart")) == 3  # the summary tab only
+    assert not at.exception and len(at.metric) == 7 and len(at.get("plotly_chart")) == 3  # the summary tab only
     print(f"Models page render: {counts.sessions} sessions, Parquet reads {dict(counts.parquet)}")
     assert counts.sessions <= 3  # 2 measured: the tenant's models, then the summary

@@ -4,6 +4,7 @@ downloads, delete, and what a viewer does not get."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -85,7 +86,18 @@ def test_models_page_shows_summary_importance_and_downloads(
     _train(engine, admin, iris)
     at = app(actor=admin, page="models.py")
     assert not at.exception
-    assert [m.label for m in at.metric] == ["Accuracy", "Balanced accuracy", "F1 (macro)", "ROC AUC", "Log loss"]
+    assert [m.label for m in at.metric] == [
+        "Accuracy",
+        "Balanced accuracy",
+        "F1 (macro)",
+        "Precision (macro)",
+        "Recall (macro)",
+        "ROC AUC",
+        "Log loss",
+    ]
+    per_class = next(d.value for d in at.dataframe if "support" in d.value.columns)
+    assert per_class["class"].tolist() == ["setosa", "versicolor", "virginica"]
+    assert per_class["support"].sum() == model_holdout_rows(engine, admin)
     assert len(at.get("plotly_chart")) == 3  # confusion, ROC, PR: the other tabs do not run until opened
     board = next(d.value for d in at.dataframe if "family" in d.value.columns)
     [model] = engine.models.list(admin)
@@ -135,7 +147,7 @@ def test_viewer_sees_the_summary_but_no_training_download_or_delete(
     _train(engine, admin, iris, explain=False)
     viewer = make_user(engine, admin, "vic", "viewer")
     at = app(actor=viewer, page="models.py")
-    assert not at.exception and len(at.metric) == 5
+    assert not at.exception and len(at.metric) == 7
     _open_tab(at, "Schema, files & delete")
     labels = [e.proto.label for e in at.get("download_button")]
     assert "Download the model schema (JSON)" in labels and "Download the model file (skops)" not in labels
@@ -205,3 +217,43 @@ def test_a_monthly_series_trained_as_regression_suggests_forecast(
     at.selectbox(key="train_dataset").select(air).run()
     hint = "This looks like a time series (a date column 'month' and a numeric target): to predict future values"
     assert hint in _texts(at)
+
+
+def model_holdout_rows(engine: Engine, admin: Actor) -> int:
+    [model] = engine.models.list(admin)
+    return model.details.holdout_rows
+
+
+def test_train_page_sends_domain_algorithm_and_categories_and_the_models_page_filters_and_edits(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, iris: str
+) -> None:
+    at = app(actor=admin, page="train.py")
+    at.selectbox(key="train_dataset").select(iris).run()
+    at.text_input(key="train_domain").input("Botany")
+    at.selectbox(key="train_algorithm").select("linear")
+    at.multiselect(key="train_categories").select("petal_width_cm")
+    at.number_input(key="train_budget").set_value(2)
+    at.checkbox(key="train_explain").uncheck().run()
+    assert "linear only" in " ".join(m.value for m in at.markdown)
+    at.button(key="train_submit").click().run()
+    assert not at.exception
+    [model] = engine.models.list(admin)
+    assert (model.domain, model.details.algorithm) == ("Botany", "linear")
+    assert model.schema is not None and model.schema.feature("petal_width_cm").kind == "categorical"
+    request = TrainRequest(dataset_id=iris, name="other", target="species", time_budget_s=1, explain=False)
+    engine.training.submit(admin, replace(request, algorithm="linear"))
+
+    at = app(actor=admin, page="models.py")
+    assert at.selectbox(key="models_domain").options == ["(every domain)", "Botany"]
+    assert len(next(d.value for d in at.dataframe if "predictor" in d.value.columns)) == 2
+    at.selectbox(key="models_domain").select("Botany").run()
+    table = next(d.value for d in at.dataframe if "predictor" in d.value.columns)
+    assert table["predictor"].tolist() == [model.name] and table["domain"].tolist() == ["Botany"]
+    _open_tab(at, "Schema, files & delete")
+    at.text_input(key=f"models_edit_name_{model.id}").input("flowers")
+    at.text_area(key=f"models_edit_description_{model.id}").input("petal width read as categories")
+    at.button(key="FormSubmitter:models_details_form-Save").click().run()
+    assert not at.exception
+    edited = engine.models.get(admin, model.id)
+    assert (edited.name, edited.domain, edited.description) == ("flowers", "Botany", "petal width read as categories")
+    assert "Domain: Botany · petal width read as categories" in _texts(at)

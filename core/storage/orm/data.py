@@ -72,3 +72,5 @@ class ModelRow(NamedMixin, Base):
     metrics: Mapped[dict[str, Any]] = mapped_column()
     details: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = created_column()
+    domain: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -1,7 +1,7 @@
 """Attribution rows of a tenant: reference library, built indexes, samples and per-model runs.
 
-Run updates made by jobs are conditional (``update_run``): once a run is revoked, a late write from its
-job changes nothing, so a revoked run never gains a result.
+Run updates made by jobs are conditional (``update_run``): once a run is revoked, or queued again under another
+job, a late write from its job changes nothing, so a revoked run never gains a result.
 """
 
 from __future__ import annotations
@@ -265,13 +265,26 @@ def _run_id(session: Session, tenant_id: str, sha256: str, model: str) -> str | 
     )
 
 
-def update_run(session: Session, tenant_id: str, sha256: str, model: str, **values: Any) -> bool:
-    """Change a run unless it was revoked (or deleted) meanwhile; returns whether it changed."""
+def update_run(session: Session, tenant_id: str, sha256: str, model: str, job_id: str, **values: Any) -> bool:
+    """Change a run while it belongs to ``job_id`` and was not revoked (or deleted); returns whether it changed."""
     run_id = _run_id(session, tenant_id, sha256, model)
     if run_id is None:
         return False
-    query = update(RunRow).where(RunRow.id == run_id, RunRow.phase_1 != REVOKED, RunRow.phase_2 != REVOKED)
+    query = update(RunRow).where(
+        RunRow.id == run_id, RunRow.job_id == job_id, RunRow.phase_1 != REVOKED, RunRow.phase_2 != REVOKED
+    )
     return bool(session.execute(query.values(**values)).rowcount)  # type: ignore[attr-defined]
+
+
+def queue_run(session: Session, tenant_id: str, sha256: str, model: str, *, version: str, job_id: str) -> None:
+    """Make the sample's run of ``model`` pending under ``job_id``: its first job, or a new one after it failed
+    or was revoked (any result, error and time of the earlier run are cleared)."""
+    run = session.get(RunRow, _run_id(session, tenant_id, sha256, model))
+    if run is None:
+        raise NotFound("That sample has no run of this model.")
+    run.model_version, run.job_id, run.phase_1, run.phase_2 = version, job_id, "pending", "pending"
+    run.error = run.result = run.index_revision = run.predicted_at = None
+    session.flush()
 
 
 def sample_file(session: Session, tenant_id: str, sha256: str) -> str:
@@ -283,15 +296,19 @@ def sample_file(session: Session, tenant_id: str, sha256: str) -> str:
     return file_id
 
 
-def revoke_runs(session: Session, tenant_id: str, sha256: str, error: str) -> None:
-    """Unfinished phases of the sample's runs become revoked; those runs lose any result."""
+def revoke_runs(
+    session: Session, tenant_id: str, sha256: str, error: str, models: list[str], finished_too: bool = False
+) -> None:
+    """Unfinished phases of the sample's runs of ``models`` become revoked (every phase with ``finished_too``: a
+    deleted prediction); those runs lose any result."""
     row_id = session.scalar(select(SampleRow.id).where(SampleRow.tenant_id == tenant_id, SampleRow.sha256 == sha256))
-    live = or_(RunRow.phase_1.in_(_LIVE), RunRow.phase_2.in_(_LIVE))
-    runs = list(session.scalars(select(RunRow).where(RunRow.sample_row_id == row_id, live)))
-    for run in runs:
-        run.phase_1 = REVOKED if run.phase_1 in _LIVE else run.phase_1
-        run.phase_2 = REVOKED if run.phase_2 in _LIVE else run.phase_2
-        run.result, run.error = None, error
+    query = select(RunRow).where(RunRow.sample_row_id == row_id, RunRow.model.in_(models))
+    if not finished_too:
+        query = query.where(or_(RunRow.phase_1.in_(_LIVE), RunRow.phase_2.in_(_LIVE)))
+    for run in session.scalars(query):
+        run.phase_1 = REVOKED if finished_too or run.phase_1 in _LIVE else run.phase_1
+        run.phase_2 = REVOKED if finished_too or run.phase_2 in _LIVE else run.phase_2
+        run.result, run.error, run.index_revision, run.predicted_at = None, error, None, None
     session.flush()
 
 

@@ -90,6 +90,7 @@ def list_jobs(
     *,
     kinds: Sequence[str] | None = None,
     statuses: Sequence[str] | None = None,
+    owner_id: str | None = None,
     limit: int = 200,
     offset: int = 0,
 ) -> list[Job]:
@@ -106,6 +107,8 @@ def list_jobs(
         query = query.where(JobRow.kind.in_(kinds))
     if statuses:
         query = query.where(JobRow.status.in_(statuses))
+    if owner_id:
+        query = query.where(JobRow.owner_id == owner_id)
     return [_job(row, owner) for row, owner in session.execute(query)]
 
 

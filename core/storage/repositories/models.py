@@ -40,6 +40,8 @@ def _model(row: ModelRow, owner: str, dataset_name: str, datasets: Sequence[str]
         files=dict(files),
         owner=owner,
         created_at=row.created_at,
+        domain=row.domain,
+        description=row.description,
     )
 
 
@@ -93,6 +95,7 @@ def add_model_version(
     details: ModelDetails,
     datasets: Sequence[str],
     files: Mapping[str, str],
+    domain: str = "",
 ) -> Model:
     """Add the next version of predictor ``name`` (ignoring case) with its links. Two trainings finishing at once
     may pick the same number; the unique constraint refuses the second, which then takes the next one (in a
@@ -113,6 +116,7 @@ def add_model_version(
             schema=schema.to_dict(),
             metrics=dict(metrics),
             details=details.to_dict(),
+            domain=domain,
         )
         try:
             with session.begin_nested():
@@ -157,6 +161,36 @@ def latest_version(session: Session, tenant_id: str, name: str) -> Model | None:
     )
     found = session.execute(query).first()
     return _models(session, [found])[0] if found else None
+
+
+def rename_predictor(session: Session, tenant_id: str, model_id: str, name: str) -> list[str]:
+    """Give every version of the predictor ``model_id`` belongs to the name ``name``; returns their ids. Refused
+    when another predictor has that name (ignoring case); the unique constraint settles a race."""
+    row = _row(session, tenant_id, model_id)
+    versions = list(
+        session.scalars(select(ModelRow).where(ModelRow.tenant_id == tenant_id, ModelRow.name_key == row.name_key))
+    )
+    if name_key(name) != row.name_key and session.scalar(
+        select(ModelRow.id).where(ModelRow.tenant_id == tenant_id, ModelRow.name_key == name_key(name)).limit(1)
+    ):
+        raise Conflict(f"Another predictor is named {name!r}.")
+    try:
+        with session.begin_nested():
+            for version in versions:
+                version.name = name
+    except IntegrityError as exc:
+        raise Conflict(f"Another predictor is named {name!r}.") from exc
+    return [v.id for v in versions]
+
+
+def set_labels(session: Session, tenant_id: str, model_id: str, *, domain: str | None, description: str | None) -> None:
+    """Set the version's domain and / or description (None: unchanged)."""
+    row = _row(session, tenant_id, model_id)
+    if domain is not None:
+        row.domain = domain
+    if description is not None:
+        row.description = description
+    session.flush()
 
 
 def _row(session: Session, tenant_id: str, model_id: str) -> ModelRow:

@@ -17,7 +17,7 @@ from core.storage.orm import ModelRow, PredictionRow, UserRow
 Q = TypeVar("Q", bound=Select)  # type: ignore[type-arg]
 
 
-def _record(row: PredictionRow, user: str, problem_type: str | None) -> PredictionRecord:
+def _record(row: PredictionRow, user: str, problem_type: str | None, domain: str | None) -> PredictionRecord:
     outcome = None
     if row.outcome_metric is not None and row.outcome_value is not None and row.outcome_at is not None:
         outcome = Outcome(
@@ -45,6 +45,7 @@ def _record(row: PredictionRow, user: str, problem_type: str | None) -> Predicti
         error=row.error,
         created_at=row.created_at,
         problem_type=problem_type or ("forecast" if row.kind == "forecast" else None),
+        domain=domain or None,
         outcome=outcome,
     )
 
@@ -57,10 +58,10 @@ def add_prediction(session: Session, *, tenant_id: str, user_id: str, **fields: 
     return row.id
 
 
-def _entries(tenant_id: str) -> Select[PredictionRow, str, str]:
-    """Entries with their user's name and their model's problem type (None once the model is deleted)."""
+def _entries(tenant_id: str) -> Select[PredictionRow, str, str, str]:
+    """Entries with their user's name, their model's problem type and domain (None once the model is deleted)."""
     return (
-        select(PredictionRow, UserRow.username, ModelRow.problem_type)
+        select(PredictionRow, UserRow.username, ModelRow.problem_type, ModelRow.domain)
         .join(UserRow, UserRow.id == PredictionRow.user_id)
         .outerjoin(ModelRow, (ModelRow.id == PredictionRow.model_id) & (ModelRow.tenant_id == tenant_id))
         .where(PredictionRow.tenant_id == tenant_id)
@@ -97,7 +98,7 @@ def list_predictions(
     """Newest first (then by id, so pages neither repeat nor skip)."""
     query = where.apply(_entries(tenant_id))
     query = query.order_by(PredictionRow.created_at.desc(), PredictionRow.id).offset(offset).limit(limit)
-    return [_record(row, user, problem) for row, user, problem in session.execute(query)]
+    return [_record(*found) for found in session.execute(query)]
 
 
 def count_predictions(session: Session, tenant_id: str, where: LogFilter = LogFilter()) -> int:
@@ -114,13 +115,13 @@ def get_prediction(session: Session, tenant_id: str, prediction_id: str) -> Pred
     found = session.execute(_entries(tenant_id).where(PredictionRow.id == prediction_id)).first()
     if found is None:
         raise NotFound("That prediction does not exist.")
-    return _record(found[0], found[1], found[2])
+    return _record(*found)
 
 
 def prediction_of_job(session: Session, tenant_id: str, job_id: str) -> PredictionRecord | None:
     """The entry a batch or forecast job wrote (also when it failed or was cancelled), if any."""
     found = session.execute(_entries(tenant_id).where(PredictionRow.job_id == job_id)).first()
-    return None if found is None else _record(found[0], found[1], found[2])
+    return None if found is None else _record(*found)
 
 
 def set_outcome(session: Session, tenant_id: str, prediction_id: str, outcome: Outcome) -> None:

@@ -1,0 +1,227 @@
+"""Recipes: an ordered list of typed steps, kept as JSON, run on Arrow tables with DuckDB.
+
+Each enabled step is one SELECT over the previous one: a temporary table when it converts or changes rows (so the
+run can report what it did — rows in and out, values a cast could not convert, keys a join did not find — without
+computing it again), a view otherwise. A broken step is named by its number. DuckDB runs with external access
+disabled: a query can read only the tables registered here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from core.errors import InvalidInput, Problem
+from core.prep.combine import MAX_WIDE_COLUMNS, Aggregate, Append, Join, PivotLonger, PivotWider
+from core.prep.sql import ROW, ident
+from core.prep.steps import (
+    Cast,
+    DateParts,
+    Deduplicate,
+    Derive,
+    Drop,
+    Fill,
+    Filter,
+    Frame,
+    MergeRare,
+    Rename,
+    Reorder,
+    Replace,
+    Sample,
+    Sort,
+    Step,
+    StepError,
+)
+
+STEPS: dict[str, type[Step]] = {
+    s.kind: s
+    for s in (
+        Cast, Rename, Drop, Reorder, Filter, Fill, Replace, MergeRare, Derive, DateParts, Deduplicate, Sort,
+        Sample, Append, Join, Aggregate, PivotWider, PivotLonger,
+    )
+}  # fmt: skip
+MAX_STEPS = 100
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Recipe:
+    steps: tuple[Step, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": FORMAT_VERSION, "steps": [step.to_dict() for step in self.steps]}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Recipe:
+        """A recipe from its JSON form; every shape problem is named with the step's number."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("steps"), list):
+            raise InvalidInput('A recipe is an object with a "steps" list.')
+        if len(data["steps"]) > MAX_STEPS:
+            raise InvalidInput(f"A recipe has at most {MAX_STEPS} steps.")
+        return cls(tuple(step_from_dict(step, number) for number, step in enumerate(data["steps"], 1)))
+
+    @property
+    def datasets(self) -> list[str]:
+        """The other datasets the steps append or join, in order."""
+        return list(dict.fromkeys(s.dataset_id for s in self.steps if isinstance(s, Append | Join)))
+
+
+def step_from_dict(data: Any, number: int) -> Step:
+    where = f"Step {number}"
+    if not isinstance(data, Mapping) or data.get("kind") not in STEPS:
+        kind = data.get("kind") if isinstance(data, Mapping) else None
+        raise InvalidInput(f"{where}: unknown kind {kind!r} (one of {', '.join(STEPS)}).", [_at(number, kind)])
+    step_type = STEPS[data["kind"]]
+    known = {f.name: f for f in fields(step_type)}
+    unknown = sorted(set(data) - set(known) - {"kind"})
+    if unknown:
+        raise InvalidInput(f"{where} ({data['kind']}): unknown field(s) {', '.join(unknown)}.", [_at(number, unknown)])
+    values = {name: _frozen(value) for name, value in data.items() if name != "kind"}
+    try:
+        return step_type(**values)
+    except TypeError as error:
+        raise InvalidInput(f"{where} ({data['kind']}): {error}.", [_at(number, data["kind"])]) from None
+
+
+def _at(number: int, value: object) -> Problem:
+    return Problem("unusable step", field=f"step {number}", value=None if value is None else str(value)[:200])
+
+
+def _frozen(value: Any) -> Any:
+    """JSON lists as tuples (steps are immutable); objects stay dicts."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """What one step did. ``failed``: values a cast turned into missing ones; ``unmatched``: a join's keys that
+    found no row (first 20, with counts) and ``unmatched_rows`` in all."""
+
+    number: int
+    kind: str
+    enabled: bool
+    rows_in: int
+    rows_out: int
+    columns: tuple[str, ...]
+    failed: int = 0
+    unmatched: tuple[dict[str, Any], ...] = ()
+    unmatched_rows: int = 0
+
+
+@dataclass(frozen=True)
+class Prepared:
+    table: pa.Table
+    reports: tuple[StepReport, ...]
+    categories: tuple[str, ...]  # columns a step cast to category that still exist
+
+
+Progress = Callable[[float, str], None]
+
+
+def run(
+    recipe: Recipe,
+    source: pa.Table,
+    others: Mapping[str, pa.Table] | None = None,
+    *,
+    until: int | None = None,
+    progress: Progress | None = None,
+) -> Prepared:
+    """Apply the enabled steps (the first ``until`` of them when given) to ``source``; ``others``: the tables of
+    the datasets that append and join steps name, by id. StepError names the step at fault."""
+    steps = recipe.steps[:until] if until is not None else recipe.steps
+    with duckdb.connect(config={"enable_external_access": False}) as con:
+        frame = Frame("s0", _register(con, "s0", source), {})
+        others_frames = {
+            key: (f"o{i}", _register(con, f"o{i}", table)) for i, (key, table) in enumerate((others or {}).items())
+        }
+        frame = Frame(frame.relation, frame.columns, others_frames)
+        rows = _count(con, "s0")
+        reports = []
+        for number, step in enumerate(steps, 1):
+            if progress:
+                progress((number - 1) / max(len(steps), 1), f"step {number} of {len(steps)}: {step.label}")
+            if not step.enabled:
+                reports.append(StepReport(number, step.kind, False, rows, rows, tuple(frame.columns)))
+                continue
+            frame, report = _apply(con, step, frame, number, rows)
+            rows = report.rows_out
+            reports.append(report)
+        table = con.sql(f"SELECT * EXCLUDE ({ident(ROW)}) FROM {frame.relation} ORDER BY {ident(ROW)}").to_arrow_table()
+    casts = [s.column for s in steps if isinstance(s, Cast) and s.enabled and s.to == "category"]
+    return Prepared(table, tuple(reports), tuple(c for c in dict.fromkeys(casts) if c in table.column_names))
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> dict[str, str]:
+    if ROW in table.column_names:
+        raise InvalidInput(f"The column name {ROW!r} is reserved for the recipe engine.")
+    numbered = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    con.register(name, numbered)  # read in place: copying it into DuckDB first would cost a pass
+    return _columns(con, name)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[Any, ...]]:
+    """Run ``query`` to the end (DuckDB refuses the next statement while a result is unread)."""
+    return con.execute(query).fetchall()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    return {row[0]: row[1] for row in _rows(con, f"DESCRIBE {relation}") if row[0] != ROW}
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return int(_rows(con, f"SELECT count(*) FROM {relation}")[0][0])
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection, step: Step, frame: Frame, number: int, rows_in: int
+) -> tuple[Frame, StepReport]:
+    relation = f"s{number}"
+    try:
+        query = step.sql(frame)
+        if isinstance(step, PivotWider):
+            width = int(_rows(con, step.width_sql(frame))[0][0])
+            if width > MAX_WIDE_COLUMNS:
+                limit = f"{width:,} distinct values would make as many columns (at most {MAX_WIDE_COLUMNS:,})"
+                raise StepError(f"{step.label}: {limit}.")
+        _rows(con, f"CREATE TEMP {'TABLE' if step.stored else 'VIEW'} {relation} AS {query}")
+        extra = _details(con, step, frame, relation)
+    except StepError as error:
+        raise StepError(f"Step {number} — {error.message}", error.problems) from None
+    except duckdb.Error as error:
+        message = str(error).splitlines()[0].split(": ", 1)[-1]
+        raise StepError(
+            f"Step {number} — {step.label}: {message}", [Problem(message, field=f"step {number}")]
+        ) from None
+    after = Frame(relation, _columns(con, relation), frame.others)
+    rows_out = _count(con, relation) if step.stored else rows_in
+    report = StepReport(number, step.kind, True, rows_in, rows_out, tuple(after.columns), **extra)
+    return after, report
+
+
+def _details(con: duckdb.DuckDBPyConnection, step: Step, frame: Frame, relation: str) -> dict[str, Any]:
+    if isinstance(step, Cast):  # same rows in the same order before and after: compared side by side
+        column = ident(step.column)
+        pairs = f"(SELECT {column} FROM {frame.relation}) b POSITIONAL JOIN (SELECT {column} FROM {relation}) a"
+        query = f"SELECT count(*) FROM {pairs} WHERE b.{column} IS NOT NULL AND a.{column} IS NULL"
+        return {"failed": int(_rows(con, query)[0][0])}
+    if isinstance(step, Join):
+        keys = _rows(con, step.unmatched_sql(frame))
+        names = [*step.on, "rows"]
+        return {
+            "unmatched": tuple(dict(zip(names, row, strict=True)) for row in keys[:20]),
+            "unmatched_rows": int(sum(row[-1] for row in keys)),
+        }
+    return {}
+
+
+def preview(
+    recipe: Recipe, source: pa.Table, others: Mapping[str, pa.Table] | None = None, *, sample_rows: int = 50_000
+) -> Prepared:
+    """The recipe on the first ``sample_rows`` rows of ``source`` (others whole): what the Prepare page shows."""
+    return run(recipe, source.slice(0, sample_rows), others)
