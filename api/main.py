@@ -9,7 +9,20 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.routers import attribution, datasets, deployments, files, login, registry, templates, train, users, utils
+from api.routers import (
+    attribution,
+    datasets,
+    deployments,
+    files,
+    inference,
+    jobs,
+    login,
+    registry,
+    templates,
+    train,
+    users,
+    utils,
+)
 from core import APP_VERSION, Engine
 
 PREFIX = "/api/v1"
@@ -35,6 +48,18 @@ Differences from the Data ML platform API this follows (seed 004), all on the sa
 - **`/reset-password` needs a token**: a user manager's, or your own with `old_password`.
 - Refresh tokens and passwords are accepted **in the body** as well as the seed's query string
   (the access log redacts them either way).
+- **Inference** (`/inference`): `train_id` is the model's id or its training job's id; `preprocess_id` is
+  accepted and ignored (preprocessing is part of the model). `POST /inference/` (also at
+  `POST /inference/form-based-prediction`) scores one case, with `explain: true` its SHAP contributions per
+  column and base value; `GET /inference/form-based-prediction?id=…` is the form. `batchPrediction` is a job (202);
+  an uploaded file goes to `batchPrediction/upload`. `forecast` answers at once with intervals per level; its
+  `frequency` is optional and must be the model's; `dataset_id` is newer history to forecast from. `result` takes a
+  batch or forecast job id, or a predictions-log id. `predictions` filters by kind, user and dates and pages with
+  `skip` / `limit`; its `accuracy` appears once `POST /inference/predictions/evaluate` matched the logged
+  predictions to a labelled dataset by the model's id column (forecasts: series and time).
+- **Jobs run in child processes, not on Ray.** `/ray/terminate_ray_job` stops one whatever runs it; its `usage`
+  must be the job's family (training, inference, statistics, attribution, selftest), else 422. `GET /jobs`,
+  `GET /jobs/{id}` and `POST /jobs/{id}/cancel` (409 once finished) are added.
 - Another tenant's resources answer 404, as if they did not exist.
 - **Training** (`/train/…`): `train_id` is the UUID `POST /train/` returns (the training job's; a model's id works
   too). The seed's Ray callbacks `POST /train/result` and `/train/shap-result` are reads (`GET`): workers store
@@ -105,6 +130,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         registry.training,
         deployments.router,
         deployments.drift,
+        inference.router,
+        jobs.router,
+        jobs.ray,
     )
     for router in routers:
         api.include_router(router)

@@ -48,3 +48,6 @@ class UserOut(BaseModel):
 
 class Message(BaseModel):
     message: str
+
+
+MAX_SKIP = 1_000_000_000  # paging offsets beyond any table here; SQLite refuses an OFFSET past 2**63 (a 500)

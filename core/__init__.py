@@ -19,7 +19,10 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   its chain, audited ``api.refresh_reused``), revoke(token); refresh tokens in table ``refresh_tokens`` by jti; HS256
   with ``derived_key(workspace secret, "api-token")``, claims sub/jti/typ/aud/iat/exp
 - ``eng.tenants``: list, create (platform administrators)
-- ``eng.jobs``: get, list, cancel (a worker the engine signalled is ``canceled``, never ``failed``), wait,
+- ``eng.jobs``: get, list(kinds=None, limit, statuses=None, offset=0) (newest first), cancel (a worker the engine
+  signalled is ``canceled``, never ``failed``), terminate(job_id, usage) (cancel when ``usage`` names the job's
+  family, ``core.JOB_FAMILIES`` / ``core.job_family``: training, inference, statistics, attribution, selftest; else
+  InvalidInput), wait,
   selftest(steps, outcome=succeed | fail | crash | hang) (-> ``Job``; ``job.status`` is a ``JobStatus``,
   ``job.finished``); submit(kind, title, params) requires the permission each kind declares in
   ``core.jobs.tasks.TASKS`` and links the job to the datasets, models and files its parameters name (each must be
@@ -105,22 +108,41 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   predict_batch(model_id, dataset_id=None, data=None, filename=None, explain_top=0) -> Job ``batch_predict``
   (columns and empty files checked at submit; result {"file_id", "rows", "summary", "warnings", "problems"};
   the CSV holds the input columns + prediction + probability_<class> [+ reason_1..3] + input_warnings);
-  batch_result(job_id, limit=None) -> DataFrame; log(model_id=None, user=None, since=None, until=None) -> DataFrame;
-  forecast(model_id, steps=12, series_ids=None, level=(80, 95)) -> DataFrame (= ``eng.forecasts.forecast``)
+  batch_result(job_id, limit=None) -> DataFrame; log(model_id=None, user=None, since=None, until=None) -> DataFrame
+  (= ``eng.predictions.frame``); forecast(model_id, steps=12, series_ids=None, level=(80, 95), frequency=None,
+  history_dataset_id=None) -> DataFrame (= ``eng.forecasts.forecast``). predict_one logs a value given for the
+  model's id column with the inputs (not used to predict), so the prediction can be checked later
+- ``eng.predictions`` (the predictions log): list(model_id, kind, user, since, until, offset, limit) ->
+  [PredictionRecord] (newest first; ``problem_type`` of the model, ``outcome``), count(same filters), frame(...) ->
+  DataFrame (the Predictions page's table); result(prediction_id) -> PredictionResult (a batch or forecast job's
+  id, from submission on, or a log entry's id: status, file id, dataset id, rows, summary, warnings, error, the
+  entry; any other id NotFound); evaluate(model_id, dataset_id) -> Evaluation: every successful logged prediction
+  of the model is matched to the labelled dataset's rows by the model's id column (forecasts: series and time
+  columns; keys compared as the result CSVs write them, "17.0" = "17", the last row of a key winning), and each
+  entry with matches keeps an ``Outcome`` (``accuracy`` for classification, ``mae`` in target units for regression
+  and forecasts; rows, dataset, time) replacing an earlier one; a model without an id column is InvalidInput;
+  ``inference:run``
 - ``eng.forecasts``: check(TrainRequest) -> TrainingCheck (reads the data: bad dates / values, duplicates,
   irregular timestamps raise InvalidInput with rows;
   so do what training would refuse: horizon or season length outside 1–10,000, every series under 3 points, a
   frequency that would cut a series into more than 100 periods per row);
-  series(model_id); history(model_id) -> unique_id, ds, y; summary(model_id) -> ForecastSummary (spec, settings,
+  series(model_id); history(model_id, history_dataset_id=None) -> unique_id, ds, y; summary(model_id) ->
+  ForecastSummary (spec, settings,
   leaderboard, chosen model + CV MASE / sMAPE / RMSE per series, every candidate's errors, CV forecasts, notes);
-  forecast(model_id, steps=12, series_ids=None, level=(80, 95), future_dataset_id=None) -> DataFrame ``unique_id,
+  forecast(model_id, steps=12, series_ids=None, level=(80, 95), future_dataset_id=None, *, frequency=None,
+  history_dataset_id=None) -> DataFrame ``unique_id,
   ds, model, forecast, lo-80, hi-80, lo-95, hi-95`` (refits the chosen configuration per series: a median, mean or
   error-weighted mean of ETS, ARIMA, Theta and CES, or one model; a model trained with ``exogenous`` columns
   needs ``future_dataset_id``, a dataset with their values for every forecast period, and is refused without;
   steps are limited to 10,000, 10× the history, 2,000,000 rows in all and, for histories held in nanoseconds,
   dates before 2262; histories over 250 years or before 1677 are held in seconds (``datetime64[s]``);
   logged with kind "forecast", the CSV
-  kept as a result file; ``attrs`` file_id, log_id); submit(same arguments) -> Job ``forecast`` (result
+  kept as a result file; ``attrs`` file_id, log_id; ``frequency``, when given, must be the model's in any spelling
+  (``Week``, ``weekly``, ``W-SUN``), else InvalidInput; ``history_dataset_id``: a dataset of newer observations with
+  the training data's columns, the history continued by it (a newer value replaces the older one of a period; no
+  period may be missing between them; refused when it adds nothing after the training data), so the forecast starts
+  from its end without retraining); submit(same arguments) -> Job
+  ``forecast`` (result
   {"file_id", "log_id", "rows", "series"}); result(job_id) -> DataFrame. Training: ``eng.training.submit`` with
   ``TrainRequest(problem_type="forecast", time_column=..., target=..., series_column=None, frequency=None,
   season_length=None, horizon=None, resample=False, exogenous=())`` -> Job ``train_forecast`` (season_length None:
@@ -228,6 +250,7 @@ from core.entities import (
     Deployment,
     DriftCheck,
     DriftSettings,
+    Evaluation,
     FeatureSpec,
     FileInfo,
     ForecastSpec,
@@ -242,9 +265,11 @@ from core.entities import (
     ModelSchema,
     ModelVersion,
     Operation,
+    Outcome,
     Performance,
     Prediction,
     PredictionRecord,
+    PredictionResult,
     ReferenceLibrary,
     ReferenceSample,
     RegisteredModel,
@@ -270,11 +295,13 @@ from core.errors import (
     Unauthenticated,
 )
 from core.exports import safe_csv
+from core.jobs.tasks import FAMILIES as JOB_FAMILIES
+from core.jobs.tasks import family_of as job_family
 from core.security.passwords import PASSWORD_RULE
 from core.security.permissions import PERMISSIONS
 from core.services.dataset_files import DatasetUpload
 from core.services.files import USER_KINDS, FilePreview
-from core.services.forecasts import ForecastSummary
+from core.services.forecast_summary import ForecastSummary
 from core.services.importance import Importance
 from core.services.inference import MAX_REASONS, TABULAR
 from core.services.model_summary import CV_METRICS, METRICS, ModelSummary
@@ -290,6 +317,7 @@ __all__ = [
     "DATASET_USAGES",
     "DEPLOYMENT_STATES",
     "DRIFT_METHODS",
+    "JOB_FAMILIES",
     "MAX_REASONS",
     "METRICS",
     "MODEL_FILE_ROLES",
@@ -317,6 +345,7 @@ __all__ = [
     "DriftCheck",
     "DriftSettings",
     "Engine",
+    "Evaluation",
     "FeatureSpec",
     "FileInfo",
     "FilePreview",
@@ -338,10 +367,12 @@ __all__ = [
     "ModelVersion",
     "NotFound",
     "Operation",
+    "Outcome",
     "Performance",
     "PermissionDenied",
     "Prediction",
     "PredictionRecord",
+    "PredictionResult",
     "Problem",
     "ReferenceLibrary",
     "ReferenceSample",
@@ -360,5 +391,6 @@ __all__ = [
     "Unauthenticated",
     "User",
     "ValidationReport",
+    "job_family",
     "safe_csv",
 ]

@@ -20,6 +20,7 @@ from core.services.health import HealthService
 from core.services.inference import InferenceService
 from core.services.jobs import JobService
 from core.services.models import ModelService
+from core.services.predictions import PredictionLogService
 from core.services.registry import RegistryService
 from core.services.templates import TemplateService
 from core.services.tenants import TenantService
@@ -56,8 +57,14 @@ class Engine:
         self.datasets = DatasetService(ws, models=self.models, dataset_files=self.dataset_files, jobs=self.jobs)
         self.forecasts = ForecastService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
         self.training = TrainingService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
+        self.predictions = PredictionLogService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
         self.inference = InferenceService(
-            ws, datasets=self.datasets, models=self.models, forecasts=self.forecasts, jobs=self.jobs
+            ws,
+            datasets=self.datasets,
+            models=self.models,
+            forecasts=self.forecasts,
+            predictions=self.predictions,
+            jobs=self.jobs,
         )
         self.registry = RegistryService(ws, models=self.models, training=self.training)
         self.drift = DriftService(

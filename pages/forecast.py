@@ -92,6 +92,22 @@ def future_dataset(spec: ForecastSpec) -> str | None:
     )
 
 
+def newer_history(spec: ForecastSpec) -> str | None:
+    """Optionally, a dataset of observations made since training: the forecast starts from its end."""
+    datasets = {d.id: d for d in engine.datasets.list(actor)}
+    columns = ", ".join(c for c in (spec.time_column, spec.series_column, spec.target) if c)
+    return st.selectbox(
+        "Start from newer history (optional)",
+        list(datasets),
+        index=None,
+        key="forecast_newer",
+        format_func=lambda i: datasets[i].name,
+        placeholder="The training data",
+        help=f"A dataset with the columns {columns}, holding observations after the training data: each series "
+        "is forecast from its newest observation, without retraining.",
+    )
+
+
 def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     model, spec = summary.model, summary.spec
     ids = list(summary.series["unique_id"])
@@ -113,15 +129,20 @@ def forecast_view(summary: ForecastSummary, history: pd.DataFrame) -> None:
     )
     series = pick_series(ids)
     future = future_dataset(spec)
+    newer = newer_history(spec)
     if st.button("Forecast", type="primary", icon=":material/timeline:", key="forecast_submit"):
         st.session_state[f"forecast_job_{model.id}"] = engine.forecasts.submit(
-            actor, model.id, int(steps), series, levels, future
+            actor, model.id, int(steps), series, levels, future, history_dataset_id=newer
         ).id
     job_id = st.session_state.get(f"forecast_job_{model.id}")  # each model keeps its last forecast
     job = job_panel(engine, actor, job_id, key=f"forecast_{job_id[:8]}") if job_id else None
     if job is None or job.status != JobStatus.SUCCEEDED:
         return
     frame = engine.forecasts.result(actor, job.id)
+    started_from = job.params.get("history_dataset_id")
+    if started_from:  # plot the history the forecast continued
+        history = engine.forecasts.history(actor, model.id, started_from)
+        st.caption("Forecast from the newer history you chose; the model was not retrained.")
     levels_done = sorted(int(c[3:]) for c in frame.columns if c.startswith("lo-"))
     for uid in plot_series(list(dict.fromkeys(frame["unique_id"])), key="forecast_plot_series"):
         rows = frame[frame["unique_id"] == uid]

@@ -119,6 +119,16 @@ with guard():
         for i, field in enumerate(fields):
             with columns[i % 3]:
                 values[field.name] = input_widget(field, key=f"predict_{model_id}_{field.name}")
+        id_column = model.schema.id_column if model.schema else None
+        if id_column:
+            row_id = st.text_input(
+                f"{id_column} (optional)",
+                key=f"predict_{model_id}__row_id",
+                help="Not used to predict: logged with the prediction, so the Predictions log can check it against "
+                "the true value once a dataset holds it.",
+            )
+            if row_id.strip():
+                values[id_column] = row_id.strip()
         explain = st.checkbox("Explain the prediction", value=True, key="predict_explain")
         submitted = st.form_submit_button("Predict", type="primary", icon=":material/play_arrow:")
     if submitted:

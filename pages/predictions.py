@@ -1,5 +1,6 @@
 """The predictions log: every form prediction, scored file and forecast — who, when, which model version,
-inputs (or the input file), outputs, duration — filtered by model, user and date."""
+inputs (or the input file), outputs, duration — filtered by model, user and date; and, once a labelled dataset
+gives the true values, how right each was."""
 
 from __future__ import annotations
 
@@ -18,12 +19,46 @@ engine, actor = get_engine(), current_actor()
 st.title("Predictions log")
 st.caption("Form predictions, scored files and forecasts of your organisation. Times are UTC.")
 
+
+def check_against_truth(models: dict[str, str]) -> None:
+    """Match a model's logged predictions to a labelled dataset (above the table, which then shows the outcome)."""
+    with st.expander("Check predictions against true values", icon=":material/fact_check:"), guard():
+        st.caption(
+            "Choose a model and a dataset holding the true values: its id column and target (for a forecast its "
+            "time and series columns and target). Each logged prediction of the model with a matching row gets its "
+            "accuracy (classification) or mean absolute error (regression and forecasts)."
+        )
+        datasets = {d.id: d.name for d in engine.datasets.list(actor)}
+        left, right = st.columns(2)
+        model_id = left.selectbox(
+            "Model", list(models), format_func=models.__getitem__, index=None, key="log_check_model"
+        )
+        labels = right.selectbox(
+            "Dataset with the true values",
+            list(datasets),
+            format_func=datasets.__getitem__,
+            index=None,
+            key="log_check_dataset",
+        )
+        if not st.button("Check", key="log_check", disabled=not (model_id and labels)):
+            return
+        found = engine.predictions.evaluate(actor, str(model_id), str(labels))
+        if found.value is None:
+            st.warning(f"No logged prediction matched a row of {datasets[str(labels)]} by {', '.join(found.key)}.")
+            return
+        what = "accuracy" if found.metric == "accuracy" else "mean absolute error"
+        missed = f"; {found.unmatched:,} found no true value." if found.unmatched else "."
+        st.success(f"{found.entries:,} entries checked over {found.rows:,} rows: {what} {found.value:.4g}{missed}")
+
+
 with guard():
     everything = engine.inference.log(actor)
     if everything.empty:
         st.info("No predictions yet.")
         st.stop()
     models = dict(zip(everything["model_id"], everything["model"], strict=False))
+    if actor.can("inference:run"):
+        check_against_truth(models)
     users = sorted(everything["user"].unique())
     first = everything["created (UTC)"].min().date()
     by_model, by_user, by_date = st.columns([2, 1, 2])
@@ -48,6 +83,9 @@ with guard():
             "duration_s": st.column_config.NumberColumn("duration (s)", format="%.3f"),
             "inputs": st.column_config.TextColumn("inputs", width="large"),
             "outputs": st.column_config.TextColumn("outputs", width="large"),
+            "outcome_metric": st.column_config.TextColumn("checked by", help="accuracy or mae (mean absolute error)"),
+            "outcome": st.column_config.NumberColumn("against true values", format="%.4g"),
+            "outcome_rows": st.column_config.NumberColumn("rows with true values"),
         },
     )
     st.caption(f"{len(frame):,} of {len(everything):,} entries.")

@@ -35,7 +35,16 @@ from core.entities.models import (
     ModelSchema,
     Training,
 )
-from core.entities.predictions import PREDICTION_KINDS, InputField, InputWarning, Prediction, PredictionRecord
+from core.entities.predictions import (
+    PREDICTION_KINDS,
+    Evaluation,
+    InputField,
+    InputWarning,
+    Outcome,
+    Prediction,
+    PredictionRecord,
+    PredictionResult,
+)
 from core.entities.registry import (
     ARTIFACT_KINDS,
     DEPLOYMENT_STATES,
@@ -86,6 +95,7 @@ __all__ = [
     "Deployment",
     "DriftCheck",
     "DriftSettings",
+    "Evaluation",
     "FeatureSpec",
     "FileInfo",
     "ForecastSpec",
@@ -100,9 +110,11 @@ __all__ = [
     "ModelSchema",
     "ModelVersion",
     "Operation",
+    "Outcome",
     "Performance",
     "Prediction",
     "PredictionRecord",
+    "PredictionResult",
     "ReferenceLibrary",
     "ReferenceSample",
     "RegisteredModel",

@@ -61,8 +61,24 @@ PREDICTION_KINDS = ("form", "batch", "forecast")
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """How a logged prediction compared with the true values a labelled dataset gave later.
+
+    ``metric``: "accuracy" (classification: the share of matched rows predicted right) or "mae" (regression and
+    forecasts: the mean absolute error, in the target's units), over ``rows`` matched rows."""
+
+    metric: str
+    value: float
+    rows: int
+    dataset_id: str
+    evaluated_at: datetime
+
+
+@dataclass(frozen=True)
 class PredictionRecord:
-    """One entry of the predictions log (a form prediction, a batch file or a forecast)."""
+    """One entry of the predictions log (a form prediction, a batch file or a forecast). ``problem_type`` and
+    ``domain`` are the model's (None once it is deleted); ``outcome`` is set once a labelled dataset gave true values
+    for it."""
 
     id: str
     user: str
@@ -80,3 +96,41 @@ class PredictionRecord:
     status: str
     error: str | None
     created_at: datetime
+    problem_type: str | None = None
+    domain: str | None = None  # the model's label, None when it has none
+    outcome: Outcome | None = None
+
+
+@dataclass(frozen=True)
+class PredictionResult:
+    """A prediction followed by its id (``eng.predictions.result``): a batch or forecast job (from submission on)
+    or an entry of the log. ``status`` is the job's while it runs; ``record`` is the log entry once there is one."""
+
+    prediction_id: str
+    kind: str  # form | batch | forecast
+    status: str  # queued | running | succeeded | failed | canceled | interrupted
+    model_id: str
+    job_id: str | None
+    file_id: str | None  # the scored CSV or the forecast CSV, by id
+    dataset_id: str | None  # the dataset scored, or the newer history a forecast started from
+    rows: int | None
+    summary: dict[str, Any] | None
+    warnings: tuple[str, ...]
+    error: str | None
+    record: PredictionRecord | None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What ``eng.predictions.evaluate`` found: log entries matched to the labelled dataset's rows by ``key``
+    (the model's id column; for forecasts series and time), the pooled ``metric`` over all matched rows
+    (None when nothing matched), and the entries that found no true value."""
+
+    model_id: str
+    dataset_id: str
+    key: tuple[str, ...]
+    metric: str
+    value: float | None
+    rows: int
+    entries: int
+    unmatched: int

@@ -11,6 +11,7 @@ from core.errors import InvalidInput, Problem
 from core.forecasting import models
 from core.forecasting.fit import ForecastFit, SeriesConfig
 from core.forecasting.parallel import chunked, run_chunks
+from core.forecasting.prepare import unit_of
 from core.progress import NullContext, TaskContext
 
 MAX_STEPS = 10_000
@@ -129,6 +130,29 @@ def _periods_left(last: pd.Timestamp, freq: str, wanted: int) -> int:
 
 def _dates(last: pd.Timestamp, steps: int, freq: str) -> pd.DatetimeIndex:
     return pd.date_range(last, periods=steps + 1, freq=freq, unit=last.unit)[1:]
+
+
+def extend_history(long: pd.DataFrame, newer: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """``long`` continued by ``newer`` (both as ``to_long`` returns them; series ``long`` lacks are left out): a
+    newer value replaces the older one of the same period, and no period may be missing between the two."""
+    newer = newer[newer["unique_id"].isin(set(long["unique_id"]))]
+    if len(newer) and newer["ds"].dtype != long["ds"].dtype:
+        newer = newer.assign(ds=newer["ds"].astype(long["ds"].dtype))
+    union = pd.concat([long, newer], ignore_index=True).drop_duplicates(["unique_id", "ds"], keep="last")
+    union = union.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    problems = []
+    for uid, group in union.groupby("unique_id", sort=False):
+        ds = pd.DatetimeIndex(group["ds"])
+        missing = pd.date_range(ds[0], ds[-1], freq=freq, unit=unit_of(ds)).difference(ds)
+        if len(missing):
+            problem = f"series {uid!s}: {len(missing)} missing periods (first {missing[0]})"
+            problems.append(Problem(problem, field="ds", value=str(missing[0])))
+    if problems:
+        raise InvalidInput(
+            f"{len(problems)} series would have gaps: give every {freq} period from the end of the training data on.",
+            problems[:50],
+        )
+    return union
 
 
 def check_future(

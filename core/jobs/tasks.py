@@ -56,7 +56,7 @@ TASKS: dict[str, Task] = {
         "core.services.forecast_tasks:forecast_job",
         "inference:run",
         {"steps": (1, 10_000), "levels": (1, 99)},
-        {"model_id": "model"},
+        {"model_id": "model", "future_dataset_id": "dataset", "history_dataset_id": "dataset"},
     ),
     "drift_check": Task(
         "core.services.drift_tasks:drift_check",
@@ -67,6 +67,21 @@ TASKS: dict[str, Task] = {
     "attribution_run": Task("core.services.attribution_tasks:attribution_run", "attribution:submit"),
     "attribution_index": Task("core.services.attribution_tasks:attribution_index", "attribution:library"),
 }
+
+
+# What the seed calls a job's ``usage`` (``/ray/terminate_ray_job?usage=``): the family of each kind.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "training": ("train_tabular", "train_forecast", "explain_model"),
+    "inference": ("batch_predict", "forecast"),
+    "statistics": ("dataset_statistics",),
+    "attribution": ("attribution_run", "attribution_index"),
+    "selftest": ("selftest",),
+}
+
+
+def family_of(kind: str) -> str:
+    """The family a job kind belongs to (a kind no family lists is its own)."""
+    return next((family for family, kinds in FAMILIES.items() if kind in kinds), kind)
 
 
 def check_params(kind: str, params: dict[str, Any]) -> None:

@@ -21,6 +21,60 @@ def job_cores() -> int:
     return max(1, min(os.cpu_count() or 1, 2))
 
 
+WORDS = {"daily": "day", "annual": "year", "annually": "year", "business day": "business day"}
+FAMILIES = {
+    "Week": "week",
+    "MonthBegin": "month",
+    "MonthEnd": "month",
+    "BusinessMonthBegin": "month",
+    "BusinessMonthEnd": "month",
+    "QuarterBegin": "quarter",
+    "QuarterEnd": "quarter",
+    "YearBegin": "year",
+    "YearEnd": "year",
+    "Day": "day",
+    "BusinessDay": "business day",
+    "Hour": "hour",
+    "Minute": "minute",
+    "Second": "second",
+}
+UNITS = frozenset(FAMILIES.values())
+
+
+def period_of(freq: str) -> tuple[int, str]:
+    """(count, unit) of a pandas alias ("W-SUN" -> (1, "week"), "15min" -> (15, "minute")) or of the seed's
+    words ("Week", "weekly", "2 days"), whatever the anchor (a week ending on Sunday is a week)."""
+    from pandas.tseries.frequencies import to_offset
+
+    text = freq.strip()
+    count, _, word = text.partition(" ") if text[:1].isdigit() and " " in text else ("1", "", text)
+    word = word.strip().lower()
+    word = WORDS.get(word, word.removesuffix("ly").removesuffix("s"))
+    try:
+        if word in UNITS:
+            return int(count), word
+        offset = to_offset(text)
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            f"Unknown frequency {freq!r}: use a word such as Day, Week or Month, or a pandas alias such as W or MS.",
+            [Problem("unknown frequency", field="frequency", value=freq[:80])],
+        ) from None
+    return int(offset.n), FAMILIES.get(type(offset).__name__, offset.name)
+
+
+def check_frequency(given: str | None, freq: str, label: str) -> None:
+    """A forecast's ``frequency`` must be the model's own (a model learnt its seasons at one frequency); any
+    spelling of it is accepted."""
+    if given is None or period_of(given) == period_of(freq):
+        return
+    count, unit = period_of(freq)
+    raise InvalidInput(
+        f"{label} forecasts {'one ' + unit if count == 1 else f'{count} {unit}s'} per step ({freq}), not "
+        f"{given!r}; train a model on data of that frequency to forecast it.",
+        [Problem("not the model's frequency", field="frequency", value=given[:80])],
+    )
+
+
 def history_columns(request: TrainRequest) -> list[str]:
     """The columns a forecast request reads; refused without a time column."""
     if not request.time_column:

@@ -86,6 +86,7 @@ def forecast_job(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         params["series_ids"],
         params["levels"],
         params.get("future_dataset_id"),
+        history_dataset_id=params.get("history_dataset_id"),
         ctx=ctx,
         job_id=ctx.job.id,
     )

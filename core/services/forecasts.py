@@ -1,6 +1,6 @@
 """Forecasting models: their summary, and forecasts with calibrated intervals (directly, or as a ``forecast`` job
-for the page), each recorded in the predictions log. What training checks is in ``forecast_checks.py``; the job
-functions are in ``forecast_tasks.py``.
+for the page), each recorded in the predictions log. What training checks is in ``forecast_checks.py``, the
+summary's shape in ``forecast_summary.py``, the job functions in ``forecast_tasks.py``.
 
 A forecast model stores its chosen configuration per series (JSON) and a link to its dataset; no pickles.
 Forecasting refits the chosen statsforecast models on the history, which is fast.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,7 +23,15 @@ from core.errors import Conflict, InvalidInput, JobFailed, NotFound, Problem
 from core.exports import safe_csv
 from core.services.base import Service, record, require
 from core.services.datasets import read_columns
-from core.services.forecast_checks import DEFAULT_LEVELS, forecast_verdict, history_columns, job_cores, to_history
+from core.services.forecast_checks import (
+    DEFAULT_LEVELS,
+    check_frequency,
+    forecast_verdict,
+    history_columns,
+    job_cores,
+    to_history,
+)
+from core.services.forecast_summary import ForecastSummary, series_table
 from core.services.jobs import JobService
 from core.services.result_files import PendingFiles
 from core.storage.repositories import files as file_repo
@@ -42,45 +50,6 @@ LOGGED_IDS = 20  # series ids written into a predictions-log entry; the rest are
 
 
 @dataclass(frozen=True)
-class ForecastSummary:
-    """What a forecaster learned: settings, leaderboard, the choice and CV metrics per series, notes.
-
-    ``leaderboard``: model, mase, smape, rmse (means over the series each was tried on), selected_mase (the
-    choice's MASE over those same series), n_series, chosen_for, in_ensembles; its first rows include
-    "Selected (per series)". ``series``: unique_id, model (chosen), kind
-    (regular | short | intermittent | tiny), mase, smape, rmse. ``series_metrics``: every candidate per series
-    with ``chosen``. ``cv``: unique_id, ds, cutoff, y, one column per candidate and ``chosen``.
-    """
-
-    model: Model
-    spec: ForecastSpec
-    freq: str
-    season_length: int
-    horizon: int
-    n_windows: int
-    candidates: tuple[str, ...]
-    metrics: dict[str, float]
-    leaderboard: pd.DataFrame
-    series: pd.DataFrame
-    series_metrics: pd.DataFrame
-    cv: pd.DataFrame
-    notes: tuple[str, ...]
-
-
-def _series_table(fit: ForecastFit) -> pd.DataFrame:
-    metrics = fit.series_metrics
-    chosen = metrics[metrics["chosen"].astype(bool)].drop(columns=["chosen", "model"])  # bool: also when empty
-    kinds = pd.DataFrame(
-        {
-            "unique_id": list(fit.configs),
-            "model": [c.name for c in fit.configs.values()],
-            "kind": [c.kind for c in fit.configs.values()],
-        }
-    )
-    return kinds.merge(chosen, on="unique_id", how="left")
-
-
-@dataclass(frozen=True)
 class _Request:
     """A checked forecast request with the data it needs."""
 
@@ -93,6 +62,7 @@ class _Request:
     all_series: bool
     future: pd.DataFrame | None  # exogenous values of the forecast periods
     future_dataset_id: str | None
+    history_dataset_id: str | None  # a newer history the forecast starts from
 
 
 def _when(stamp: pd.Timestamp) -> str:
@@ -157,11 +127,14 @@ class ForecastService(Service):
         with self.db.session() as session:
             return self._model(session, actor, model_id)[1].series_ids
 
-    def history(self, actor: Actor, model_id: str) -> pd.DataFrame:
-        """The training history (``unique_id, ds, y``) for plots."""
+    def history(self, actor: Actor, model_id: str, history_dataset_id: str | None = None) -> pd.DataFrame:
+        """The training history (``unique_id, ds, y``) for plots; continued by a newer one as a forecast is."""
         with self.db.session() as session:
             model, spec = self._model(session, actor, model_id)
-            return self._history(session, actor, _request(model, spec))
+            long = self._history(session, actor, _request(model, spec))
+            if history_dataset_id:
+                long = self._newer(session, actor, model, spec, long, spec.series_ids, history_dataset_id)
+            return long
 
     def summary(self, actor: Actor, model_id: str) -> ForecastSummary:
         """Leaderboard, chosen model and CV metrics per series, CV forecasts for plots, and notes."""
@@ -180,7 +153,7 @@ class ForecastService(Service):
             candidates=fit.candidates,
             metrics={k: float(v) for k, v in model.metrics.items() if v is not None},
             leaderboard=fit.leaderboard,
-            series=_series_table(fit),
+            series=series_table(fit),
             series_metrics=fit.series_metrics,
             cv=fit.cv,
             notes=fit.notes,
@@ -195,12 +168,15 @@ class ForecastService(Service):
         series_ids: Any,
         level: Any,
         future_dataset_id: str | None,
+        frequency: str | None = None,
+        history_dataset_id: str | None = None,
     ) -> _Request:
         """Everything about a forecast request that can be wrong, each with one clear sentence."""
         from core.forecasting import ForecastFit
         from core.forecasting.predict import check_future, check_steps
 
         model, spec = self._model(session, actor, model_id)
+        check_frequency(frequency, spec.frequency, model.label)
         levels = list(level) if isinstance(level, list | tuple) else [level]
         if not levels or len(levels) > MAX_LEVELS or not all(_whole(v) and 1 <= v <= 99 for v in levels):
             raise InvalidInput(
@@ -220,12 +196,42 @@ class ForecastService(Service):
                 [Problem("unknown series id", field="series_ids", value=u) for u in unknown[:50]],
             )
         long = self._history(session, actor, _request(model, spec))
+        if history_dataset_id:
+            long = self._newer(session, actor, model, spec, long, uids, history_dataset_id)
         dates = dict(tuple(long.groupby("unique_id", sort=False)["ds"]))
         steps = check_steps(steps, [dates[uid] for uid in uids], fit.freq)
         future = self._future(session, actor, model, spec, future_dataset_id) if future_dataset_id else None
         check_future(fit, long, steps, uids, future)
         levels = sorted({int(v) for v in levels})
-        return _Request(model, fit, long, steps, uids, levels, wanted is None, future, future_dataset_id)
+        return _Request(
+            model, fit, long, steps, uids, levels, wanted is None, future, future_dataset_id, history_dataset_id
+        )
+
+    def _newer(
+        self,
+        session: Session,
+        actor: Actor,
+        model: Model,
+        spec: ForecastSpec,
+        long: pd.DataFrame,
+        uids: list[str],
+        dataset_id: str,
+    ) -> pd.DataFrame:
+        """The training history continued by a dataset of later observations (same columns as the training
+        data), so a forecast starts from the newest data without retraining: the model's chosen configuration
+        per series is refitted on the longer history. Refused when it adds nothing after the training data."""
+        from core.forecasting.predict import extend_history
+
+        newer = self._history(session, actor, replace(_request(model, spec), dataset_id=dataset_id))
+        ends = long.groupby("unique_id")["ds"].max()
+        later = newer[newer["unique_id"].isin(uids)]
+        if not (later["ds"].to_numpy() > ends.reindex(later["unique_id"]).to_numpy()).any():
+            raise InvalidInput(
+                f"That dataset holds no observation of the chosen series after the training data ends "
+                f"({_when(ends[uids].max())}); choose a dataset with newer history.",
+                [Problem("no newer observations", field="history_dataset_id", value=dataset_id)],
+            )
+        return extend_history(long, newer, spec.frequency)
 
     def _future(
         self, session: Session, actor: Actor, model: Model, spec: ForecastSpec, dataset_id: str
@@ -255,6 +261,8 @@ class ForecastService(Service):
         level: tuple[int, ...] | list[int] = DEFAULT_LEVELS,
         future_dataset_id: str | None = None,
         *,
+        frequency: str | None = None,
+        history_dataset_id: str | None = None,
         ctx: TaskContext | None = None,
         job_id: str | None = None,
     ) -> pd.DataFrame:
@@ -262,13 +270,17 @@ class ForecastService(Service):
         end (``series_ids`` None: all). A model trained with exogenous columns needs ``future_dataset_id``: a
         dataset with the time column (and series column) and those columns for every forecast period. Logged in
         the predictions log with the CSV kept as a result file of the tenant; the frame's ``attrs`` hold
-        ``file_id`` and ``log_id``."""
+        ``file_id`` and ``log_id``. ``frequency``, when given, must be the model's (any spelling: "Week", "W");
+        ``history_dataset_id`` names a dataset of newer observations (the training data's columns) to forecast
+        from without retraining: each series continues from its newest observation."""
         from core.forecasting import forecast
 
         require(actor, "inference:run")
         started = time.perf_counter()
         with self.db.session() as session:
-            req = self._checked(session, actor, model_id, steps, series_ids, level, future_dataset_id)
+            req = self._checked(
+                session, actor, model_id, steps, series_ids, level, future_dataset_id, frequency, history_dataset_id
+            )
         n_jobs = job_cores() if len(req.series_ids) >= PARALLEL_FROM else 1
         frame = forecast(
             req.long, req.fit, req.steps, req.series_ids, req.levels, n_jobs=n_jobs, ctx=ctx, future=req.future
@@ -280,6 +292,7 @@ class ForecastService(Service):
             "series_count": len(req.series_ids),
             "series": "all" if req.all_series else req.series_ids[:LOGGED_IDS],
             "future_dataset_id": req.future_dataset_id,
+            "history_dataset_id": req.history_dataset_id,
         }
         outputs = {
             "rows": len(frame),
@@ -333,17 +346,23 @@ class ForecastService(Service):
         series_ids: list[str] | None = None,
         level: tuple[int, ...] | list[int] = DEFAULT_LEVELS,
         future_dataset_id: str | None = None,
+        *,
+        frequency: str | None = None,
+        history_dataset_id: str | None = None,
     ) -> Job:
         """The same forecast as a job (progress, cancel, both cores for many series); read it with ``result``."""
         require(actor, "inference:run")
         with self.db.session() as session:
-            req = self._checked(session, actor, model_id, steps, series_ids, level, future_dataset_id)
+            req = self._checked(
+                session, actor, model_id, steps, series_ids, level, future_dataset_id, frequency, history_dataset_id
+            )
             params = {
                 "model_id": req.model.id,
                 "steps": req.steps,
                 "levels": req.levels,
                 "series_ids": None if req.all_series else req.series_ids,
                 "future_dataset_id": req.future_dataset_id,
+                "history_dataset_id": req.history_dataset_id,
             }
             count = f"{len(req.series_ids):,} series" if len(req.series_ids) > 1 else req.series_ids[0]
             title = f"Forecast {count}, {req.steps} steps, with {req.model.label}"
@@ -362,13 +381,19 @@ class ForecastService(Service):
                 raise JobFailed(f"The forecast did not finish ({job.status}): {job.error or 'no result'}")
             data = self.store.read(file_repo.storage_key(session, actor.tenant_id, job.result["file_id"]))
             try:
-                known = set(self._model(session, actor, job.params["model_id"])[1].series_ids)
+                known = self._model(session, actor, job.params["model_id"])[1].series_ids
             except NotFound:  # the model was deleted since: its ids cannot be told from guarded ones
-                known = set()
-        from core.forecasting.prepare import to_dates
+                known = []
+        return read_forecast(data, known)
 
-        frame = pd.read_csv(io.BytesIO(data), dtype={"unique_id": str, "model": str, "ds": str})
-        frame["ds"] = to_dates(frame["ds"])  # dates before 1677 or after 2262 come back in seconds
-        guarded = {"'" + uid: uid for uid in known if "'" + uid not in known}  # undo the CSV's formula guard
-        frame["unique_id"] = frame["unique_id"].map(lambda uid: guarded.get(uid, uid))
-        return frame
+
+def read_forecast(data: bytes, known: list[str]) -> pd.DataFrame:
+    """A forecast CSV as ``forecast`` returned it: dates parsed, the series ids of ``known`` unguarded."""
+    from core.forecasting.prepare import to_dates
+
+    frame = pd.read_csv(io.BytesIO(data), dtype={"unique_id": str, "model": str, "ds": str})
+    frame["ds"] = to_dates(frame["ds"])  # dates before 1677 or after 2262 come back in seconds
+    ids = set(known)
+    guarded = {"'" + uid: uid for uid in ids if "'" + uid not in ids}  # undo the CSV's formula guard
+    frame["unique_id"] = frame["unique_id"].map(lambda uid: guarded.get(uid, uid))
+    return frame

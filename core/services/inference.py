@@ -3,9 +3,8 @@ and the predictions log. The batch job itself is in ``inference_tasks.py``; fore
 
 from __future__ import annotations
 
-import json
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,6 +23,7 @@ from core.services.files import clean_name
 from core.services.forecasts import ForecastService
 from core.services.jobs import JobService
 from core.services.models import ModelService
+from core.services.predictions import PredictionLogService
 from core.services.scoring import check_source, jsonable, model_schema, threads, without_coercion
 from core.storage.repositories import catalog as catalog_repo
 from core.storage.repositories import files as file_repo
@@ -32,24 +32,6 @@ from core.storage.workspace import Workspace
 
 TABULAR = ("classification", "regression")
 MAX_REASONS = 3
-LOG_COLUMNS = [
-    "created (UTC)",
-    "user",
-    "model",
-    "version",
-    "kind",
-    "status",
-    "rows",
-    "duration_s",
-    "inputs",
-    "input_file_id",
-    "outputs",
-    "output_file_id",
-    "error",
-    "job_id",
-    "model_id",
-    "id",
-]
 
 
 def _python(value: Any, spec: Any) -> Any:
@@ -81,15 +63,19 @@ def _baseline(explanation: Any, model: Model) -> str:
     )
 
 
+def _logged(schema: ModelSchema, values: dict[str, Any]) -> list[str]:
+    """The inputs a form prediction logs: its features, and the row's id when one is given (a text or a number),
+    so the prediction can be matched to its true value later (``eng.predictions.evaluate``)."""
+    row_id = values.get(schema.id_column) if schema.id_column else None
+    given = isinstance(row_id, str | int | float) and not isinstance(row_id, bool) and row_id == row_id
+    return [*schema.feature_names, *([str(schema.id_column)] if given else [])]
+
+
 class _Kept(NamedTuple):
     """An upload kept for a batch: its file id and storage key."""
 
     id: str
     storage_key: str
-
-
-def _log_text(value: dict[str, Any] | None) -> str | None:
-    return json.dumps(value, default=str) if value is not None else None
 
 
 class InferenceService(Service):
@@ -100,10 +86,12 @@ class InferenceService(Service):
         datasets: DatasetService,
         models: ModelService,
         forecasts: ForecastService,
+        predictions: PredictionLogService,
         jobs: JobService,
     ) -> None:
         super().__init__(workspace)
         self.datasets, self.models, self.forecasts, self.jobs = datasets, models, forecasts, jobs
+        self.predictions = predictions
 
     def _model(self, session: Session, actor: Actor, model_id: str) -> tuple[Model, ModelSchema]:
         model = self.models._get(session, actor, model_id)
@@ -151,7 +139,8 @@ class InferenceService(Service):
 
     def predict_one(self, actor: Actor, model_id: str, values: dict[str, Any], explain: bool = True) -> Prediction:
         """Score one case; the prediction is exactly the saved pipeline's, explained with SHAP on the original
-        columns against the model's background of training rows. Missing features, values of the wrong type
+        columns against the model's background of training rows. A value for the model's id column is logged
+        with it (not used to predict). Missing features, values of the wrong type
         (lists, dicts included) and ±inf are refused naming the field; values outside the training range and
         unseen or rare categories only warn (``input_warnings``)."""
         from core.ml import check_input, explain_one, input_warnings, predict_frame
@@ -200,7 +189,7 @@ class InferenceService(Service):
                 model_label=model.label,
                 model_version=model.version,
                 kind="form",
-                inputs=jsonable({name: values.get(name) for name in schema.feature_names}),
+                inputs=jsonable({name: values.get(name) for name in _logged(schema, values)}),
                 outputs=outputs,
                 rows=1,
                 duration_s=duration,
@@ -333,11 +322,16 @@ class InferenceService(Service):
         steps: int = 12,
         series_ids: list[str] | None = None,
         level: tuple[int, ...] | list[int] = (80, 95),
+        *,
+        frequency: str | None = None,
+        history_dataset_id: str | None = None,
     ) -> pd.DataFrame:
         """Forecasts with intervals of a forecast model, logged; see ``eng.forecasts.forecast``."""
-        return self.forecasts.forecast(actor, model_id, steps, series_ids, level)
+        return self.forecasts.forecast(
+            actor, model_id, steps, series_ids, level, frequency=frequency, history_dataset_id=history_dataset_id
+        )
 
-    # --- the log ----------------------------------------------------------------------------------
+    # --- the log ---------------------------------------------------------------------------------
     def log(
         self,
         actor: Actor,
@@ -347,37 +341,5 @@ class InferenceService(Service):
         until: date | datetime | None = None,
         limit: int = 10_000,
     ) -> pd.DataFrame:
-        """The predictions log, newest first; a date ``until`` includes that whole day."""
-        require(actor, "predictions:read")
-        if isinstance(until, date) and not isinstance(until, datetime):
-            until = datetime.combine(until, datetime.min.time()) + timedelta(days=1)
-        if isinstance(since, date) and not isinstance(since, datetime):
-            since = datetime.combine(since, datetime.min.time())
-        with self.db.session() as session:
-            entries = repo.list_predictions(
-                session, actor.tenant_id, model_id=model_id, username=user, since=since, until=until, limit=limit
-            )
-        return pd.DataFrame(
-            [
-                [
-                    e.created_at,
-                    e.user,
-                    e.model_label,
-                    e.model_version,
-                    e.kind,
-                    e.status,
-                    e.rows,
-                    round(e.duration_s, 4),
-                    _log_text(e.inputs),
-                    e.input_file_id,
-                    _log_text(e.outputs),
-                    e.output_file_id,
-                    e.error,
-                    e.job_id,
-                    e.model_id,
-                    e.id,
-                ]
-                for e in entries
-            ],
-            columns=LOG_COLUMNS,
-        )
+        """The predictions log as a table, newest first (= ``eng.predictions.frame``)."""
+        return self.predictions.frame(actor, model_id=model_id, user=user, since=since, until=until, limit=limit)

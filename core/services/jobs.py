@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.entities import Actor, Job
-from core.errors import InvalidInput, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied, Problem
 from core.jobs.runners import JobRunner
-from core.jobs.tasks import TASKS, check_params, named_rows
+from core.jobs.tasks import FAMILIES, TASKS, check_params, family_of, named_rows
 from core.services.base import Service, record, require
 from core.storage.repositories import jobs as repo
 from core.storage.workspace import Workspace
@@ -69,10 +69,19 @@ class JobService(Service):
         with self.db.session() as session:
             return self._get(session, actor, job_id)
 
-    def list(self, actor: Actor, kinds: list[str] | None = None, limit: int = 200) -> list[Job]:
+    def list(
+        self,
+        actor: Actor,
+        kinds: list[str] | None = None,
+        limit: int = 200,
+        *,
+        statuses: list[str] | None = None,
+        offset: int = 0,
+    ) -> list[Job]:
+        """The tenant's jobs, newest first; ``kinds`` and ``statuses`` filter, ``offset`` / ``limit`` page."""
         require(actor, "jobs:read")
         with self.db.session() as session:
-            return repo.list_jobs(session, actor.tenant_id, kinds=kinds, limit=limit)
+            return repo.list_jobs(session, actor.tenant_id, kinds=kinds, statuses=statuses, limit=limit, offset=offset)
 
     def cancel(self, actor: Actor, job_id: str) -> Job:
         """Stop a queued or running job; a finished one is left as it is and returned."""
@@ -86,6 +95,22 @@ class JobService(Service):
             record(session, actor, "job.cancelled", "job", job_id)
         self.runner.stop(job_id)
         return self.get(actor, job_id)
+
+    def terminate(self, actor: Actor, job_id: str, usage: str) -> Job:
+        """``cancel`` for a caller that names the job's family (the seed's ``usage``: training, inference,
+        statistics, attribution, selftest), so a job id mixed up with another kind's is refused, not stopped."""
+        if usage not in FAMILIES:
+            raise InvalidInput(
+                f"Unknown usage {usage!r}; use one of {', '.join(FAMILIES)}.",
+                [Problem("unknown usage", field="usage", value=usage[:80])],
+            )
+        job = self.get(actor, job_id)
+        if family_of(job.kind) != usage:
+            raise InvalidInput(
+                f"Job {job.title!r} is a {family_of(job.kind)} job, not {usage}; nothing was stopped.",
+                [Problem("does not match the job", field="usage", value=usage)],
+            )
+        return self.cancel(actor, job_id)
 
     def wait(self, actor: Actor, job_id: str, timeout: float = 600.0, poll_s: float = 0.2) -> Job:
         """Block until the job finishes or ``timeout`` passes; returns the job either way."""

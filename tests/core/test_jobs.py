@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import update
 
-from core import Actor, Conflict, Engine, JobStatus, NotFound, PermissionDenied
+from core import JOB_FAMILIES, Actor, Conflict, Engine, InvalidInput, JobStatus, NotFound, PermissionDenied, job_family
 from core.jobs.tasks import TASKS
 from core.security.permissions import BUILTIN_ROLES, PERMISSIONS
 from core.storage.orm import JobRow
@@ -158,3 +158,30 @@ def test_the_database_refuses_a_status_outside_jobstatus(engine: Engine, admin: 
 def test_a_title_longer_than_its_column_is_shortened_on_every_database(engine: Engine, admin: Actor) -> None:
     job = engine.jobs.submit(admin, "selftest", "T" * 250, {"steps": 1, "outcome": "succeed"})
     assert job.status is JobStatus.SUCCEEDED and engine.jobs.get(admin, job.id).title == "T" * 200
+
+
+def test_every_job_kind_belongs_to_a_family() -> None:
+    assert {kind: job_family(kind) for kind in TASKS if job_family(kind) not in JOB_FAMILIES} == {}
+
+
+def test_jobs_are_listed_by_status_and_kind_a_page_at_a_time(engine: Engine, admin: Actor, outsider: Actor) -> None:
+    done = [engine.jobs.selftest(admin, steps=1) for _ in range(3)]
+    failed = engine.jobs.selftest(admin, steps=1, outcome="fail")
+    assert [j.id for j in engine.jobs.list(admin, statuses=["failed"])] == [failed.id]
+    every = [j.id for j in engine.jobs.list(admin, ["selftest"], statuses=["succeeded", "failed"])]
+    assert set(every) == {failed.id, *(j.id for j in done)}
+    pages = [j.id for offset in range(4) for j in engine.jobs.list(admin, limit=1, offset=offset)]
+    assert pages == every  # newest first, no job twice
+    assert engine.jobs.list(admin, ["batch_predict"]) == [] and engine.jobs.list(outsider) == []
+
+
+def test_terminate_stops_only_a_job_of_the_family_it_names(engine: Engine, admin: Actor, outsider: Actor) -> None:
+    job = engine.jobs.selftest(admin, steps=1)
+    with pytest.raises(InvalidInput, match="is a selftest job, not training") as refused:
+        engine.jobs.terminate(admin, job.id, "training")
+    assert refused.value.problems[0].field == "usage"
+    with pytest.raises(InvalidInput, match="Unknown usage 'ray'"):
+        engine.jobs.terminate(admin, job.id, "ray")
+    with pytest.raises(NotFound):
+        engine.jobs.terminate(outsider, job.id, "selftest")
+    assert engine.jobs.terminate(admin, job.id, "selftest").status == "succeeded"  # finished: left as it was

@@ -138,6 +138,7 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
         PermissionDenied,
     ),
     ("jobs.cancel", lambda e, a, i: e.jobs.cancel(a, i["job"]), PermissionDenied),
+    ("jobs.terminate", lambda e, a, i: e.jobs.terminate(a, i["job"], "selftest"), PermissionDenied),
     ("files.get", lambda e, a, i: e.files.get(a, i["file"]), ALLOWED),
     ("files.list", lambda e, a, i: e.files.list(a), ALLOWED),
     ("files.download", lambda e, a, i: e.files.download(a, i["file"]), ALLOWED),
@@ -213,6 +214,15 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ),
     ("inference.batch_result", lambda e, a, i: e.inference.batch_result(a, _scored_batch(e, i)), ALLOWED),
     ("inference.log", lambda e, a, i: e.inference.log(a), ALLOWED),
+    ("predictions.list", lambda e, a, i: e.predictions.list(a), ALLOWED),
+    ("predictions.count", lambda e, a, i: e.predictions.count(a), ALLOWED),
+    ("predictions.frame", lambda e, a, i: e.predictions.frame(a), ALLOWED),
+    ("predictions.result", lambda e, a, i: e.predictions.result(a, _scored_batch(e, i)), ALLOWED),
+    (
+        "predictions.evaluate",
+        lambda e, a, i: e.predictions.evaluate(a, _scoring_model(e, i), i["dataset"]),
+        PermissionDenied,
+    ),
     ("models.list", lambda e, a, i: e.models.list(a), ALLOWED),
     ("models.get", lambda e, a, i: e.models.get(a, _scoring_model(e, i)), ALLOWED),
     ("models.of_training", lambda e, a, i: e.models.of_training(a, _scoring_model(e, i)), ALLOWED),
@@ -287,7 +297,6 @@ MATRIX += REGISTRY_MATRIX
 
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
 TENANT_FREE = {
-    "training.list",
     "users.list",
     "users.create",
     "users.create_role",
@@ -317,6 +326,10 @@ TENANT_FREE = {
     "dataset_files.upload",
     "dataset_files.facts",
     "inference.log",
+    "predictions.list",
+    "predictions.count",
+    "training.list",
+    "predictions.frame",
     "models.list",
     "attribution.add_reference",
     "attribution.add_references",

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core import Actor, Engine
 from core.entities import TrainRequest
 from tests.core.test_forecast_service import BAD_TABLES, model_id, seasonal_series
+from tests.prediction_data import csv, monthly
 
 
 def _train(engine: Engine, actor: Actor, dataset_id: str, name: str, target: str, series: str | None = None) -> str:
@@ -131,3 +132,16 @@ def test_models_page_shows_a_forecast_model_by_its_cv_errors_and_opens_it_on_the
     at.button(key="models_open_forecast").click().run()
     assert not at.exception
     assert at.selectbox(key="forecast_model").value == model_id
+
+
+def test_a_forecast_can_start_from_newer_history(app: Callable[..., AppTest], engine: Engine, analyst: Actor) -> None:
+    sales = engine.datasets.upload(analyst, name="sales", filename="s.csv", data=csv(monthly(36)))
+    newer = engine.datasets.upload(analyst, name="sales since", filename="n.csv", data=csv(monthly(12, offset=30)))
+    _train(engine, analyst, sales.id, "sales", "sales")
+    at = app(actor=analyst, page="forecast.py")
+    at.number_input(key="forecast_steps").set_value(2).run()
+    at.selectbox(key="forecast_newer").select(newer.id).run()
+    at.button(key="forecast_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert list(_table(at, "forecast")["ds"].dt.strftime("%Y-%m")) == ["2018-07", "2018-08"]
+    assert any("newer history" in c.value for c in at.caption)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import Actor, Engine
 from core.entities import TrainRequest
+from tests.prediction_data import csv, customers
 
 PREDICT = "FormSubmitter:predict_form-Predict"
 
@@ -85,3 +87,38 @@ def test_form_warns_about_a_value_outside_the_training_range_and_says_what_the_b
     warnings = [w.value for w in at.warning]
     assert any("petal_length_cm = 12 is above the training range 1 – 6.9" in w for w in warnings), warnings
     assert any("The base value" in c.value and "training rows" in c.value for c in at.caption)
+
+
+def test_a_prediction_given_its_row_id_is_checked_against_the_true_value_later(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    data = engine.datasets.upload(analyst, name="customers", filename="c.csv", data=csv(customers()))
+    job = engine.training.submit(
+        analyst,
+        TrainRequest(
+            dataset_id=data.id,
+            name="churn",
+            target="label",
+            features=("x", "c"),
+            id_column="cid",
+            time_budget_s=1,
+            explain=False,
+        ),
+    )
+    assert job.result is not None, job.error
+    at = app(actor=analyst, page="predict.py")
+    at.text_input(key=f"predict_{job.result['model_id']}__row_id").input("N7")
+    at.button(key=PREDICT).click().run()
+    assert not at.exception
+    predicted = at.metric[0].value
+    truth = pd.DataFrame({"cid": ["N7", "N8"], "label": [predicted, "yes"]})
+    labels = engine.datasets.upload(analyst, name="truth", filename="t.csv", data=csv(truth))
+
+    at.switch_page("pages/predictions.py").run()
+    at.selectbox(key="log_check_model").select(job.result["model_id"]).run()
+    at.selectbox(key="log_check_dataset").select(labels.id).run()
+    at.button(key="log_check").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "accuracy 1" in at.success[0].value
+    shown = at.dataframe[0].value
+    assert list(shown["outcome"]) == [1.0] and list(shown["outcome_metric"]) == ["accuracy"]

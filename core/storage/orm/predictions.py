@@ -1,6 +1,6 @@
 """The predictions log: one row per form prediction, batch file or forecast.
 
-Model and file ids are plain strings, not foreign keys: the log outlives deleted models and files."""
+Model, file and dataset ids are plain strings, not foreign keys: the log outlives deleted models and files."""
 
 from __future__ import annotations
 
@@ -34,3 +34,10 @@ class PredictionRow(Base):
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.SUCCEEDED)  # the outcome of its job
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = created_column()
+    # How the predictions compared with true values learnt later (``eng.predictions.evaluate``): the metric
+    # (accuracy | mae), its value over ``outcome_rows`` matched rows, the labelled dataset and when.
+    outcome_metric: Mapped[str | None] = mapped_column(String(16), default=None)
+    outcome_value: Mapped[float | None] = mapped_column(default=None)
+    outcome_rows: Mapped[int | None] = mapped_column(default=None)
+    outcome_dataset_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    outcome_at: Mapped[datetime | None] = mapped_column(default=None)

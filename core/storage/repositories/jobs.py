@@ -88,16 +88,19 @@ def list_jobs(
     session: Session,
     tenant_id: str,
     *,
-    kinds: list[str] | None = None,
-    limit: int = 200,
-    statuses: Sequence[JobStatus] | None = None,
+    kinds: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
     owner_id: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
 ) -> list[Job]:
+    """Newest first (then by id, so pages of a listing neither repeat nor skip a job)."""
     query = (
         select(JobRow, UserRow.username)
         .join(UserRow, UserRow.id == JobRow.owner_id)
         .where(JobRow.tenant_id == tenant_id)
-        .order_by(JobRow.created_at.desc())
+        .order_by(JobRow.created_at.desc(), JobRow.id)
+        .offset(offset)
         .limit(limit)
     )
     if kinds:
