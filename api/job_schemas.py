@@ -11,7 +11,9 @@ from core import Job, job_family
 class JobOut(BaseModel):
     id: str
     kind: str = Field(description="train_tabular, batch_predict, forecast, dataset_statistics, …")
-    usage: str = Field(description="The kind's family: training, inference, statistics, attribution or selftest.")
+    usage: str = Field(
+        description="The kind's family: training, inference, statistics, attribution, monitoring or selftest."
+    )
     title: str
     status: str = Field(description="queued, running, succeeded, failed, canceled or interrupted.")
     progress: float = Field(description="From 0 to 1.")

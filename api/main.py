@@ -58,7 +58,7 @@ Differences from the Data ML platform API this follows (seed 004), all on the sa
   `skip` / `limit`; its `accuracy` appears once `POST /inference/predictions/evaluate` matched the logged
   predictions to a labelled dataset by the model's id column (forecasts: series and time).
 - **Jobs run in child processes, not on Ray.** `/ray/terminate_ray_job` stops one whatever runs it; its `usage`
-  must be the job's family (training, inference, statistics, attribution, selftest), else 422. `GET /jobs`,
+  must be the job's family (training, inference, statistics, attribution, monitoring, selftest), else 422. `GET /jobs`,
   `GET /jobs/{id}` and `POST /jobs/{id}/cancel` (409 once finished) are added.
 - Another tenant's resources answer 404, as if they did not exist.
 - **Training** (`/train/…`): `train_id` is the UUID `POST /train/` returns (the training job's; a model's id works

@@ -21,8 +21,8 @@ Services (each method takes the acting ``Actor`` first and checks permission and
 - ``eng.tenants``: list, create (platform administrators)
 - ``eng.jobs``: get, list(kinds=None, limit, statuses=None, offset=0) (newest first), cancel (a worker the engine
   signalled is ``canceled``, never ``failed``), terminate(job_id, usage) (cancel when ``usage`` names the job's
-  family, ``core.JOB_FAMILIES`` / ``core.job_family``: training, inference, statistics, attribution, selftest; else
-  InvalidInput), wait,
+  family, ``core.JOB_FAMILIES`` / ``core.job_family``: training, inference, statistics, attribution, monitoring,
+  selftest; else InvalidInput), wait,
   selftest(steps, outcome=succeed | fail | crash | hang) (-> ``Job``; ``job.status`` is a ``JobStatus``,
   ``job.finished``); submit(kind, title, params) requires the permission each kind declares in
   ``core.jobs.tasks.TASKS`` and links the job to the datasets, models and files its parameters name (each must be

@@ -75,6 +75,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "inference": ("batch_predict", "forecast"),
     "statistics": ("dataset_statistics",),
     "attribution": ("attribution_run", "attribution_index"),
+    "monitoring": ("drift_check",),
     "selftest": ("selftest",),
 }
 

@@ -98,7 +98,8 @@ class JobService(Service):
 
     def terminate(self, actor: Actor, job_id: str, usage: str) -> Job:
         """``cancel`` for a caller that names the job's family (the seed's ``usage``: training, inference,
-        statistics, attribution, selftest), so a job id mixed up with another kind's is refused, not stopped."""
+        statistics, attribution, monitoring, selftest), so a job id mixed up with another kind's is refused, not
+        stopped."""
         if usage not in FAMILIES:
             raise InvalidInput(
                 f"Unknown usage {usage!r}; use one of {', '.join(FAMILIES)}.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,9 @@ from core.errors import InvalidInput
 from core.forecasting import ForecastFit, fit_select, forecast, infer_frequency, season_length_for
 from core.forecasting.combine import SINGLE_MARGIN
 from core.forecasting.models import INTERMITTENT
+from core.forecasting.parallel import run_chunks
 from core.forecasting.predict import check_steps
-from core.progress import Cancelled
+from core.progress import Cancelled, NullContext
 
 pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
 
@@ -264,3 +266,18 @@ def test_one_long_series_reports_progress_per_cv_window_with_the_same_forecasts(
         models=[models.build(name, 12) for name in names], freq="MS", n_jobs=1, fallback_model=Naive()
     ).cross_validation(h=12, df=long, n_windows=3, step_size=12, level=[models.REF_LEVEL])
     np.testing.assert_allclose(fit.cv[names].to_numpy(), whole[names].to_numpy(), rtol=1e-6)
+
+
+def _sigterm_is_default(_: int) -> bool:
+    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_forecasting_pool_workers_die_on_sigterm_whatever_handler_the_job_worker_installed() -> None:
+    def raising(signum: int, frame: object) -> None:  # what core.worker installs: SIGTERM -> Cancelled
+        raise RuntimeError("cancelled")
+
+    previous = signal.signal(signal.SIGTERM, raising)
+    try:
+        assert run_chunks(_sigterm_is_default, [1, 2, 3], 2, NullContext(), (0.0, 1.0), "checking") == [True] * 3
+    finally:
+        signal.signal(signal.SIGTERM, previous)
