@@ -122,4 +122,4 @@ def test_promote_deploy_try_drift_and_card(server, browser, shots: Path, tmp_pat
     text = card.read_text()
     assert text.startswith("# Model card: iris v1\n"), text[:200]
     assert "Aliases: champion" in text and "| iris-prod | running | champion |" in text
-    assert f"{SHIFTED} drifted" in text
+    assert f"{SHIFTED} drifted" in text and "| feature | mean abs. SHAP |" in text
