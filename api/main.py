@@ -84,6 +84,29 @@ Sample attribution (`/attribution`) follows the Attribution Engine v2 API (seeds
 - Also not in the seed: `GET /attribution/samples` and `DELETE /attribution/sample/{sha256_hash}` (the Samples
   page's list and delete). Only `/attribution/ping` is open without a token.
 
+The model registry, deployments and drift (`/model`, `/mltraining`, `/deployment`, `/drift`) follow MLConnector
+(seed 003), with these differences:
+
+- **Ids are UUIDs** here too. The seed's client-chosen `deployment_id` ("dep-5678") is kept as the deployment's
+  `name`. Every model trained here is registered by its name, with no extra call (`POST /model/add` answers 409 for
+  a name already in use, trained ones included).
+- **Model files must be skops files**: a pickle (`.pkl`) is refused with 422 without being opened; convert it with
+  `skops.io.dump(model, "model.skops")`. Each uploaded model file is the next version; `file_kind` is `model`,
+  `data` (the drift reference and SHAP background), `code` or `env` (`environment` accepted), never run.
+- `modelkind` accepts the seed's spellings ("Regressor", "classifier"); `drift_detection.method` takes the seed's
+  numbers or names: 0 `auto` (a test for samples of ≤ 1,000 values, a distance above), 1 `test` (KS / chi-squared),
+  2 `distance` (Wasserstein / Jensen–Shannon).
+- **Deployments run in this server's process** (no container); `placement` is kept as metadata, as it is for
+  `POST /mltraining/add`. That call trains the next version of a model trained here (`train_id` is the job's id);
+  models registered from outside are never retrained (409): their code is never run.
+- `PATCH /model/{id}` returns the model (the seed: an empty 200); `DELETE` answers 409 while it is deployed.
+  `POST /deployment/{id}/predict` answers the seed's `{prediction, explanation}` (the explanation also names its
+  `features` and `base_value`) plus `probabilities`, `model_version`, `latency_ms`, `operation_id` and `warnings`;
+  every call is an operation in the log.
+- Also not in the seed: versions and their notes, aliases (`champion`, `challenger`, any name) with their history,
+  artefacts, model cards (Markdown), stop / start, each deployment's operations, and drift checks
+  (`POST /drift/check` is a job, 202).
+
 Errors always have the shape `{detail, details, problems, request_id}`.
 """
 

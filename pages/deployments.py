@@ -101,10 +101,12 @@ def try_it(deployment: Deployment) -> None:
         with guard():
             records = rows.to_dict("records")
             st.session_state["deploy_served"] = engine.deployments.predict(actor, deployment.id, records, explain)
+            st.rerun()  # the table above and the log below count this call
     served = st.session_state.get("deploy_served")
     if served is None or served.deployment_id != deployment.id:
         return
-    st.write(f"**Prediction** ({served.model_label}, {served.latency_ms:.0f} ms): {served.prediction}")
+    answer = ", ".join(str(p) for p in served.prediction)  # one value per row, not a Python list
+    st.write(f"**Prediction** ({served.model_label}, {served.latency_ms:.0f} ms): {answer}")
     if served.explanation:
         values = served.explanation["feature_importance"]
         first = values if not values or not isinstance(values[0], list) else values[0]

@@ -32,8 +32,8 @@ def run_form(deployment_id: str | None, model_id: str) -> None:
             with guard():
                 job = engine.drift.check(
                     actor,
-                    deployment_id=deployment_id if upload is None else None,
-                    model_id=None if upload is None and deployment_id else model_id,
+                    deployment_id=deployment_id,  # a file checked for a deployment is listed with its checks
+                    model_id=None if deployment_id else model_id,
                     filename=upload.name if upload else None,
                     data=upload.getvalue() if upload else None,
                 )
@@ -43,10 +43,12 @@ def run_form(deployment_id: str | None, model_id: str) -> None:
 
 
 def check_view(check: DriftCheck) -> None:
-    verdict = "drifted" if check.drifted else "no data drift"
+    verdict = "the data drifted" if check.drifted else "the data as a whole did not drift"
+    share = check.rule.get("share")
     st.markdown(
         f"**{check.model_label}** · {check.current_rows:,} current rows ({check.source}) vs {check.reference_rows:,} "
-        f"({check.reference}) · **{verdict}** ({check.drifted_share:.0%} of columns)"
+        f"({check.reference}) · **{verdict}**: {check.drifted_share:.0%} of columns drifted"
+        + (f", the data counts as drifted from {share:.0%}" if share is not None else "")
     )
     if check.drifted_columns:
         st.error(f"Drifted: {', '.join(check.drifted_columns)}", icon=":material/warning:")
@@ -82,7 +84,8 @@ with guard():
         st.stop()
     st.plotly_chart(drift_over_time(checks), key="drift_time")
     labels = {
-        c.id: f"{c.created_at:%Y-%m-%d %H:%M:%S} · {c.source} · {'drifted' if c.drifted else 'stable'}" for c in checks
+        c.id: f"{c.created_at:%Y-%m-%d %H:%M:%S} · {c.source} · {len(c.drifted_columns)} column(s) drifted"
+        for c in checks
     }
     check_id = st.selectbox("Check", list(labels), format_func=labels.__getitem__, key="drift_check")
     check_view(next(c for c in checks if c.id == check_id))

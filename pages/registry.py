@@ -42,7 +42,9 @@ def versions_tab(model: RegisteredModel) -> None:
         return
     st.dataframe(versions_frame(versions), hide_index=True, key="registry_versions", placeholder="")
     labels = {v.id: v.label for v in versions}
-    chosen = st.selectbox("Version", list(labels), format_func=labels.__getitem__, key="registry_version")
+    chosen = st.selectbox(
+        "Version (card and notes)", list(labels), format_func=labels.__getitem__, key="registry_version"
+    )
     version = next(v for v in versions if v.id == chosen)
     download(
         "Model card (Markdown)",

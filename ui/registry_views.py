@@ -145,6 +145,7 @@ def drift_over_time(checks: Sequence[DriftCheck]) -> go.Figure:
             marker_color=["#dc2626" if c.drifted else CURRENT for c in ordered],
         )
     )
+    figure.update_yaxes(range=[0, 1.05], tickformat=".0%")
     return _style(figure, "Share of drifted columns per check", "checked (UTC)", "share")
 
 
@@ -152,6 +153,7 @@ def drift_table(check: DriftCheck) -> Styler:
     """The per-column verdicts, drifted rows highlighted."""
     frame = check.frame()
     shown = frame[[c for c in ("column", "kind", "test", "statistic", "threshold", "drifted", "note") if c in frame]]
+    shown = shown.rename(columns={"statistic": "p-value (test) / distance", "threshold": "drifted below / above"})
     return shown.style.apply(
         lambda row: [f"background-color: {DRIFTED}" if row["drifted"] else "" for _ in row], axis=1
-    ).format({"statistic": "{:.4g}", "threshold": "{:.4g}"}, na_rep="-")
+    ).format({"p-value (test) / distance": "{:.4g}", "drifted below / above": "{:.4g}"}, na_rep="-")

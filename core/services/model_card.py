@@ -70,7 +70,9 @@ def render_card(facts: CardFacts) -> str:
     lines += ["## Importance", ""]
     if facts.importance is not None and not facts.importance.empty:
         top = facts.importance.head(15)
-        lines += _table(["feature", "mean |SHAP|"], [(r.feature, _number(r.mean_abs_shap)) for r in top.itertuples()])
+        lines += _table(
+            ["feature", "mean abs. SHAP"], [(r.feature, _number(r.mean_abs_shap)) for r in top.itertuples()]
+        )
     else:
         lines += ["Not computed for this version."]
     lines += ["", "## Limits", ""]
