@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from core import Actor, Engine
 from core.entities import TrainRequest
@@ -38,8 +39,28 @@ def click(page: Page, name: str) -> None:
 
 
 def open_page(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    """Click the page in the sidebar and wait until the app has moved there (its URL) and finished drawing it."""
+    link = page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=re.compile(f"^{re.escape(title)}$"))
+    target = link.get_attribute("href") or ""
+    link.click()
+    page.wait_for_url(lambda url: url.split("?")[0].rstrip("/") == target.split("?")[0].rstrip("/"), timeout=TIMEOUT)
     wait_idle(page)
+
+
+def upload(page: Page, label: str, files: Sequence[Path] | Sequence[FilePayload]) -> None:
+    """Give files to the uploader labelled exactly `label` and wait until it lists them. The label is matched
+    exactly: on a busy machine a substring ("Files") found the previous page's "Files of this family" uploader
+    before the new page had replaced it, and the files went nowhere."""
+    label_text = page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)
+    uploader = page.get_by_test_id("stFileUploader").filter(has=label_text)
+    uploader.locator("input[type=file]").set_input_files(files)
+    for name in (f.name if isinstance(f, Path) else f["name"] for f in files):
+        expect(uploader.get_by_text(name, exact=True)).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page)
+
+
+def csv_file(name: str, text: str) -> FilePayload:
+    return FilePayload(name=name, mimeType="text/csv", buffer=text.encode())
 
 
 def shot(page: Page, folder: Path, name: str) -> None:

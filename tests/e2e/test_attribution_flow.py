@@ -8,21 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.core.test_attribution_models import package_elf_files
 from tests.core.test_attribution_service import largest_library_elf
-from tests.e2e.helpers import TIMEOUT, click, fill, first_admin, open_page, shot, wait_idle
+from tests.e2e.helpers import TIMEOUT, click, fill, first_admin, open_page, shot, upload, wait_idle
 
 pytestmark = pytest.mark.e2e
-
-
-def _upload(page: Page, label: str, paths: list[Path]) -> None:
-    uploader = page.get_by_test_id("stFileUploader").filter(has_text=label)
-    uploader.locator("input[type=file]").set_input_files([str(p) for p in paths])
-    for path in paths:
-        expect(uploader.get_by_text(path.name, exact=True)).to_be_visible(timeout=TIMEOUT)
-    wait_idle(page)
 
 
 def test_library_rebuild_submit_result_and_revoke(server, browser, shots: Path) -> None:  # type: ignore[no-untyped-def]
@@ -38,7 +30,7 @@ def test_library_rebuild_submit_result_and_revoke(server, browser, shots: Path) 
     for family, paths in files.items():
         fill(page, "Family", family)
         wait_idle(page)
-        _upload(page, "Files of this family", paths[1:])
+        upload(page, "Files of this family", paths[1:])
         click(page, "Add to library")
         expect(page.get_by_text(f"Added 2 file(s) to family {family}")).to_be_visible(timeout=TIMEOUT)
     click(page, "Rebuild index")
@@ -48,7 +40,7 @@ def test_library_rebuild_submit_result_and_revoke(server, browser, shots: Path) 
 
     open_page(page, "Samples")
     held_out = files["procps"][0]
-    _upload(page, "Files", [held_out])
+    upload(page, "Files", [held_out])
     click(page, "Submit")
     expect(page.get_by_text(f"{held_out.name} submitted: 3 models are analysing it.")).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "02-phases-running")
@@ -60,7 +52,7 @@ def test_library_rebuild_submit_result_and_revoke(server, browser, shots: Path) 
 
     page.get_by_test_id("stExpander").filter(has_text="Submit samples").get_by_text("Submit samples").click()
     wait_idle(page)
-    _upload(page, "Files", [big])
+    upload(page, "Files", [big])
     click(page, "Submit")
     expect(page.get_by_text(f"{big.name} submitted")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("button", name="Revoke", exact=True)).to_be_visible(timeout=TIMEOUT)

@@ -7,9 +7,9 @@ import csv
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.helpers import TIMEOUT, choose, click, fill, first_admin, open_page, shot, wait_idle
+from tests.e2e.helpers import TIMEOUT, choose, click, csv_file, fill, first_admin, open_page, shot, upload, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -24,15 +24,6 @@ PROBLEMS = (
 )
 
 
-def _upload(page: Page, label: str, name: str, text: str) -> None:
-    uploader = page.get_by_test_id("stFileUploader").filter(has_text=label)
-    uploader.locator("input[type=file]").set_input_files(
-        files=[FilePayload(name=name, mimeType="text/csv", buffer=text.encode())]
-    )
-    expect(uploader.get_by_text(name)).to_be_visible(timeout=TIMEOUT)
-    wait_idle(page)
-
-
 def test_upload_with_problems_report_keep_valid_preview_statistics(  # type: ignore[no-untyped-def]
     server, browser, shots: Path, tmp_path: Path
 ) -> None:
@@ -42,7 +33,7 @@ def test_upload_with_problems_report_keep_valid_preview_statistics(  # type: ign
 
     open_page(page, "Templates")
     page.get_by_role("tab", name="New template").click()
-    _upload(page, "Make a template from a file", "orders-sample.csv", SAMPLE)
+    upload(page, "Make a template from a file (optional)", [csv_file("orders-sample.csv", SAMPLE)])
     click(page, "Propose columns from this file")
     fill(page, "Template name", "orders")
     shot(page, shots, "01-template-proposed")
@@ -51,7 +42,7 @@ def test_upload_with_problems_report_keep_valid_preview_statistics(  # type: ign
 
     open_page(page, "Upload data")
     choose(page, "Template", "orders")
-    _upload(page, "Data file", "orders-march.csv", PROBLEMS)
+    upload(page, "Data file", [csv_file("orders-march.csv", PROBLEMS)])
     expect(page.get_by_text("Validation report")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("3 problem(s) found.")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=TIMEOUT)
@@ -95,7 +86,7 @@ def test_a_file_with_no_usable_row_is_an_error_before_storing(  # type: ignore[n
     first_admin(page, demo=False)
     open_page(page, "Templates")
     page.get_by_role("tab", name="New template").click()
-    _upload(page, "Make a template from a file", "orders-sample.csv", SAMPLE)
+    upload(page, "Make a template from a file (optional)", [csv_file("orders-sample.csv", SAMPLE)])
     click(page, "Propose columns from this file")
     fill(page, "Template name", "orders")
     click(page, "Create template")
@@ -104,7 +95,7 @@ def test_a_file_with_no_usable_row_is_an_error_before_storing(  # type: ignore[n
     open_page(page, "Upload data")
     choose(page, "Template", "orders")
     bad = "id,price,day\n" + "".join(f"{i},about {i},{i:02d}/13/2024\n" for i in range(1, 9))
-    _upload(page, "Data file", "orders-broken.csv", bad)
+    upload(page, "Data file", [csv_file("orders-broken.csv", bad)])
     expect(page.get_by_text("No row is usable", exact=False)).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("Keep valid rows (drop the rows with problems)")).to_have_count(0)
     shot(page, shots, "01-no-usable-row")

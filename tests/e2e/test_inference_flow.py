@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from core import Engine
 from core.entities import TrainRequest
-from tests.e2e.helpers import TIMEOUT, click, fill, first_admin, open_page, shot, wait_idle
+from tests.e2e.helpers import TIMEOUT, click, csv_file, fill, first_admin, open_page, shot, upload, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -61,12 +61,7 @@ def test_form_prediction_what_if_and_batch_download(server, browser, shots: Path
     shot(page, shots, "03-batch-page")
     page.get_by_text("A file", exact=True).click()
     wait_idle(page)
-    uploader = page.get_by_test_id("stFileUploader").filter(has_text="File to score")
-    uploader.locator("input[type=file]").set_input_files(
-        files=[{"name": "new-plants.csv", "mimeType": "text/csv", "buffer": BATCH.encode()}]
-    )
-    expect(uploader.get_by_text("new-plants.csv")).to_be_visible(timeout=TIMEOUT)
-    wait_idle(page)
+    upload(page, "File to score", [csv_file("new-plants.csv", BATCH)])
     click(page, "Score")
     expect(page.get_by_text("Score new-plants.csv with iris v1: finished.")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("Ignored columns not used by the model: plant.")).to_be_visible(timeout=TIMEOUT)

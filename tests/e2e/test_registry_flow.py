@@ -17,11 +17,13 @@ from tests.e2e.helpers import (
     TIMEOUT,
     choose,
     click,
+    csv_file,
     dataset_id,
     first_admin,
     open_page,
     shot,
     trained,
+    upload,
     wait_idle,
     workspace,
 )
@@ -45,12 +47,12 @@ def _seed(home: Path) -> None:
         engine.close()
 
 
-def _shifted_csv() -> bytes:
+def _shifted_csv() -> str:
     iris = pd.read_csv(IRIS)
     iris[SHIFTED] = iris[SHIFTED] + 5 * iris[SHIFTED].std()
     buffer = io.StringIO()
     iris.to_csv(buffer, index=False)
-    return buffer.getvalue().encode()
+    return buffer.getvalue()
 
 
 def _verdict(grid: Locator, column: str) -> Locator:
@@ -99,12 +101,11 @@ def test_promote_deploy_try_drift_and_card(server, browser, shots: Path, tmp_pat
 
     open_page(page, "Drift")
     shot(page, shots, "06-drift-page")
-    uploader = page.get_by_test_id("stFileUploader")
-    uploader.locator("input[type=file]").set_input_files(
-        files=[{"name": "shifted.csv", "mimeType": "text/csv", "buffer": _shifted_csv()}]
+    upload(
+        page,
+        "Compare a file (CSV, Excel, Parquet); empty: the deployment's recent inputs",
+        [csv_file("shifted.csv", _shifted_csv())],
     )
-    expect(uploader.get_by_text("shifted.csv")).to_be_visible(timeout=TIMEOUT)
-    wait_idle(page)
     click(page, "Run a drift check")
     expect(page.get_by_text(f"Drifted: {SHIFTED}")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text(re.compile(r"did not drift: 25% of columns drifted"))).to_be_visible()
