@@ -21,6 +21,7 @@ from core.services.inference import InferenceService
 from core.services.jobs import JobService
 from core.services.models import ModelService
 from core.services.predictions import PredictionLogService
+from core.services.recipes import RecipeService
 from core.services.registry import RegistryService
 from core.services.templates import TemplateService
 from core.services.tenants import TenantService
@@ -57,6 +58,7 @@ class Engine:
         self.datasets = DatasetService(ws, models=self.models, dataset_files=self.dataset_files, jobs=self.jobs)
         self.forecasts = ForecastService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
         self.training = TrainingService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
+        self.recipes = RecipeService(ws, datasets=self.datasets, jobs=self.jobs)
         self.predictions = PredictionLogService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
         self.inference = InferenceService(
             ws,
@@ -65,6 +67,7 @@ class Engine:
             forecasts=self.forecasts,
             predictions=self.predictions,
             jobs=self.jobs,
+            recipes=self.recipes,
         )
         self.registry = RegistryService(ws, models=self.models, training=self.training)
         self.drift = DriftService(

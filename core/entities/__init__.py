@@ -45,6 +45,7 @@ from core.entities.predictions import (
     PredictionRecord,
     PredictionResult,
 )
+from core.entities.prep import Lineage, RecipeInfo
 from core.entities.registry import (
     ARTIFACT_KINDS,
     DEPLOYMENT_STATES,
@@ -104,6 +105,7 @@ __all__ = [
     "InputWarning",
     "Job",
     "JobStatus",
+    "Lineage",
     "Model",
     "ModelDetails",
     "ModelMetadata",
@@ -115,6 +117,7 @@ __all__ = [
     "Prediction",
     "PredictionRecord",
     "PredictionResult",
+    "RecipeInfo",
     "ReferenceLibrary",
     "ReferenceSample",
     "RegisteredModel",

@@ -216,6 +216,7 @@ class ModelDetails:
     series: int = 0  # forecast
     notes: tuple[str, ...] = ()  # forecast
     inferred: tuple[str, ...] = ()  # forecast: which of frequency / season length / horizon were inferred
+    recipe: dict[str, Any] | None = None  # tabular: the recipe replayed on raw rows (``core.prep.Replay`` form)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -234,6 +235,7 @@ class ModelDetails:
             "series": self.series,
             "notes": list(self.notes),
             "inferred": list(self.inferred),
+            "recipe": self.recipe,
         }
 
     @classmethod
@@ -255,6 +257,7 @@ class ModelDetails:
             series=int(data.get("series") or 0),
             notes=tuple(str(n) for n in data.get("notes") or ()),
             inferred=tuple(str(n) for n in data.get("inferred") or ()),
+            recipe=data.get("recipe"),
         )
 
 

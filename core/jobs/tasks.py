@@ -64,6 +64,12 @@ TASKS: dict[str, Task] = {
         {"window": (10, 100_000)},
         {"dataset_id": "dataset", "input_file_id": "file"},
     ),
+    "prepare_dataset": Task(
+        "core.services.recipe_tasks:prepare_dataset",
+        "datasets:write",
+        {"source_version": (1, 2**31)},
+        {"dataset_id": "dataset"},
+    ),
     "attribution_run": Task("core.services.attribution_tasks:attribution_run", "attribution:submit"),
     "attribution_index": Task("core.services.attribution_tasks:attribution_index", "attribution:library"),
 }
@@ -74,6 +80,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "training": ("train_tabular", "train_forecast", "explain_model"),
     "inference": ("batch_predict", "forecast"),
     "statistics": ("dataset_statistics",),
+    "preparation": ("prepare_dataset",),
     "attribution": ("attribution_run", "attribution_index"),
     "monitoring": ("drift_check",),
     "selftest": ("selftest",),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -101,7 +103,9 @@ def _frozen(value: Any) -> Any:
 @dataclass(frozen=True)
 class StepReport:
     """What one step did. ``failed``: values a cast turned into missing ones; ``unmatched``: a join's keys that
-    found no row (first 20, with counts) and ``unmatched_rows`` in all."""
+    found no row (first 20, with counts) and ``unmatched_rows`` in all; ``learned``: what the step took from
+    these rows — a mean / median / mode fill's value, the categories a rare-category merge kept — which a model's
+    replay of the recipe on new rows uses as it is."""
 
     number: int
     kind: str
@@ -112,6 +116,7 @@ class StepReport:
     failed: int = 0
     unmatched: tuple[dict[str, Any], ...] = ()
     unmatched_rows: int = 0
+    learned: Any = None
 
 
 @dataclass(frozen=True)
@@ -131,9 +136,12 @@ def run(
     *,
     until: int | None = None,
     progress: Progress | None = None,
+    row_ids: bool = False,
 ) -> Prepared:
     """Apply the enabled steps (the first ``until`` of them when given) to ``source``; ``others``: the tables of
-    the datasets that append and join steps name, by id. StepError names the step at fault."""
+    the datasets that append and join steps name, by id. ``row_ids`` keeps the hidden row number (``ROW``: the
+    source row a row came from), so a preview can show the rows a step removed or changed. StepError names the
+    step at fault."""
     steps = recipe.steps[:until] if until is not None else recipe.steps
     with duckdb.connect(config={"enable_external_access": False}) as con:
         frame = Frame("s0", _register(con, "s0", source), {})
@@ -152,7 +160,8 @@ def run(
             frame, report = _apply(con, step, frame, number, rows)
             rows = report.rows_out
             reports.append(report)
-        table = con.sql(f"SELECT * EXCLUDE ({ident(ROW)}) FROM {frame.relation} ORDER BY {ident(ROW)}").to_arrow_table()
+        columns = "*" if row_ids else f"* EXCLUDE ({ident(ROW)})"
+        table = con.sql(f"SELECT {columns} FROM {frame.relation} ORDER BY {ident(ROW)}").to_arrow_table()
     casts = [s.column for s in steps if isinstance(s, Cast) and s.enabled and s.to == "category"]
     return Prepared(table, tuple(reports), tuple(c for c in dict.fromkeys(casts) if c in table.column_names))
 
@@ -217,7 +226,22 @@ def _details(con: duckdb.DuckDBPyConnection, step: Step, frame: Frame, relation:
             "unmatched": tuple(dict(zip(names, row, strict=True)) for row in keys[:20]),
             "unmatched_rows": int(sum(row[-1] for row in keys)),
         }
+    if isinstance(step, Fill) and step.method in ("mean", "median", "mode"):
+        return {"learned": _plain(_rows(con, step.learned_sql(frame))[0][0])}
+    if isinstance(step, MergeRare) and step.keep is None:
+        column = ident(step.column)
+        kept = _rows(con, f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM {relation} WHERE {column} IS NOT NULL")
+        return {"learned": sorted(str(row[0]) for row in kept)}
     return {}
+
+
+def _plain(value: Any) -> Any:
+    """A value DuckDB returned as JSON can keep it (decimals as floats; dates and times as ISO text)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
 
 
 def preview(

@@ -223,9 +223,7 @@ class Fill(Step):
         elif self.method in ("mean", "median") and not numeric:
             raise refuse(self, f"{self.method} needs a numeric column; {self.column!r} is not", self.column)
         elif self.method in ("mean", "median", "mode"):
-            aggregate = {"mean": "avg", "median": "median", "mode": "mode"}[self.method]
-            whole = f"(SELECT {aggregate}({column}) FROM {frame.relation})"  # once, not a window per row
-            filler = f"CAST({whole} AS {frame.columns[self.column]})"
+            filler = f"CAST(({self.learned_sql(frame)}) AS {frame.columns[self.column]})"  # once, not per row
         elif self.method == "forward":
             partition = f"PARTITION BY {', '.join(map(ident, self.by))} " if self.by else ""
             window = f"{partition}ORDER BY {ident(ROW)} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
@@ -233,6 +231,11 @@ class Fill(Step):
         else:
             raise refuse(self, f"{self.method!r} is not a method (constant, mean, median, mode, forward)", self.method)
         return _select(frame, _same(frame) | {self.column: f"coalesce({column}, {filler})"})
+
+    def learned_sql(self, frame: Frame) -> str:
+        """The value a mean / median / mode fill puts in: a replay fills new rows with this training value."""
+        aggregate = {"mean": "avg", "median": "median", "mode": "mode"}[self.method]
+        return f"SELECT {aggregate}({ident(self.column)}) FROM {frame.relation}"
 
 
 @dataclass(frozen=True)
@@ -257,19 +260,26 @@ class Replace(Step):
 
 @dataclass(frozen=True)
 class MergeRare(Step):
-    """Categories holding less than ``min_share`` of the rows become ``other``."""
+    """Categories holding less than ``min_share`` of the rows become ``other``. ``keep``: the categories a run on
+    training data kept (set when a model replays the recipe: new rows are too few to count shares on)."""
 
     kind: ClassVar[str] = "merge_rare"
     stored: ClassVar[bool] = False
     column: str
     min_share: float = 0.01
     other: str = "Other"
+    keep: tuple[str, ...] | None = None
 
     def sql(self, frame: Frame) -> str:
         self.need(frame, self.column)
         if not 0 < self.min_share < 1:
             raise refuse(self, "the share must be between 0 and 1", self.min_share)
         column, share = ident(self.column), literal(float(self.min_share))
+        if self.keep is not None:
+            value = f"CAST({column} AS VARCHAR)"
+            kept = ", ".join(map(text, self.keep)) or "NULL"
+            merged = f"CASE WHEN {column} IS NULL OR {value} IN ({kept}) THEN {value} ELSE {text(self.other)} END"
+            return _select(frame, _same(frame) | {self.column: merged})
         total = f"(SELECT count(*) FROM {frame.relation})"
         rare = f"SELECT {column} FROM {frame.relation} GROUP BY {column} HAVING count(*) < {share} * {total}"
         merged = f"CASE WHEN {column} IN ({rare}) THEN {text(self.other)} ELSE CAST({column} AS VARCHAR) END"

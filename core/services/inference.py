@@ -24,6 +24,7 @@ from core.services.forecasts import ForecastService
 from core.services.jobs import JobService
 from core.services.models import ModelService
 from core.services.predictions import PredictionLogService
+from core.services.recipes import RecipeService
 from core.services.scoring import check_source, jsonable, model_schema, threads, without_coercion
 from core.storage.repositories import catalog as catalog_repo
 from core.storage.repositories import files as file_repo
@@ -88,10 +89,11 @@ class InferenceService(Service):
         forecasts: ForecastService,
         predictions: PredictionLogService,
         jobs: JobService,
+        recipes: RecipeService,
     ) -> None:
         super().__init__(workspace)
         self.datasets, self.models, self.forecasts, self.jobs = datasets, models, forecasts, jobs
-        self.predictions = predictions
+        self.predictions, self.recipes = predictions, recipes
 
     def _model(self, session: Session, actor: Actor, model_id: str) -> tuple[Model, ModelSchema]:
         model = self.models._get(session, actor, model_id)
@@ -151,7 +153,7 @@ class InferenceService(Service):
         with self.db.session() as session:
             model, schema = self._model(session, actor, model_id)
             pipeline = self.models._pipeline(session, actor, model)
-            aligned, problems, notes = check_input(schema, pd.DataFrame([values]))
+            aligned, problems, notes = check_input(schema, self._case(actor, model, values))
             if problems:
                 fields = ", ".join(dict.fromkeys(str(p.field) for p in problems))
                 raise InvalidInput(
@@ -213,6 +215,17 @@ class InferenceService(Service):
             baseline=baseline,
         )
 
+    def _case(self, actor: Actor, model: Model, values: dict[str, Any]) -> pd.DataFrame:
+        """One case as a row; raw values of a model trained on prepared data go through its recipe first."""
+        frame = pd.DataFrame([values])
+        if not model.details.recipe:
+            return frame
+        try:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
+            raise InvalidInput(f"Some inputs are not plain values: {error}.") from None
+        return self.recipes._raw_to_prepared(actor, model, table, "The case").to_pandas()
+
     # --- batch ------------------------------------------------------------------------------------
     def predict_batch(
         self,
@@ -251,15 +264,19 @@ class InferenceService(Service):
                             f"The dataset {dataset.name!r} has unresolved problems; upload it again keeping "
                             "only valid rows, or score the file directly."
                         )
-                    check_source(dataset.name, dataset.columns, dataset.rows, model, schema, explain_top, limit)
-                    params.update(
-                        dataset_id=dataset.id, input_file_id=dataset.file_id, input_name=dataset.name, rows=dataset.rows
-                    )
+                    params.update(dataset_id=dataset.id, input_name=dataset.name)
+                    if not self.recipes._needs_recipe(model, dataset.column_types):
+                        check_source(dataset.name, dataset.columns, dataset.rows, model, schema, explain_top, limit)
+                        params.update(input_file_id=dataset.file_id, rows=dataset.rows)
+                    raw = None if "input_file_id" in params else self.datasets.table(actor, dataset.id)
                 else:
-                    name, table = self._read_upload(session, actor, model, data, filename)
+                    params["input_name"], raw = self._read_upload(session, actor, model, data, filename)
+                if raw is not None:  # an upload, or a dataset the model's recipe prepares first: kept as a file
+                    name = params["input_name"]
+                    table = self.recipes._raw_to_prepared(actor, model, raw, repr(name))
                     check_source(name, table.column_names, table.num_rows, model, schema, explain_top, limit)
                     kept = self._keep_input(session, actor, name, table)
-                    params.update(input_file_id=kept.id, input_name=name, rows=table.num_rows)
+                    params.update(input_file_id=kept.id, rows=table.num_rows)
                 title = f"Score {params['input_name']} with {model.label}"
                 job = self.jobs._queue(session, actor, "batch_predict", title, params)
         except BaseException:

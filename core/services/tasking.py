@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Protocol
 from core.jobs.execution import JobContext
 
 if TYPE_CHECKING:
+    from core.services.dataset_files import DatasetFileService
     from core.services.datasets import DatasetService
     from core.services.deployments import DeploymentService
     from core.services.drift import DriftService
     from core.services.forecasts import ForecastService
     from core.services.models import ModelService
+    from core.services.recipes import RecipeService
     from core.services.registry import RegistryService
     from core.services.training import TrainingService
     from core.services.users import UserService
@@ -25,6 +27,12 @@ class EngineServices(Protocol):
 
     @property
     def datasets(self) -> DatasetService: ...
+
+    @property
+    def dataset_files(self) -> DatasetFileService: ...
+
+    @property
+    def recipes(self) -> RecipeService: ...
 
     @property
     def models(self) -> ModelService: ...

@@ -78,6 +78,8 @@ def train_tabular(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.check()
     ctx.progress(0.97, "saving")
     details = _details(outcome, plan)
+    with ctx.workspace.db.session() as session:
+        details = replace(details, recipe=ctx.services.recipes._replay_for_training(session, actor, request.dataset_id))
     with PendingFiles(ctx.workspace.store, actor) as files:
         files.add_bytes(model_to_bytes(outcome.pipeline), kind="model", name=f"{request.name}.skops")
         holdout = outcome.holdout.rename_axis("row").reset_index()

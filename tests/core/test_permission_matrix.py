@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -294,6 +295,30 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
 ]
 
 MATRIX += REGISTRY_MATRIX
+
+DROP_B = {"steps": [{"kind": "drop", "columns": ["b"]}]}
+
+
+def _recipe(e: Engine, i: dict[str, Any]) -> str:
+    """A recipe of the first tenant's dataset, saved on first use by its admin."""
+    if "recipe" not in i:
+        i["recipe"] = e.recipes.create(e.users.actor_for(i["admin"]), "drop b", i["dataset"], DROP_B).id
+    return str(i["recipe"])
+
+
+MATRIX += [
+    ("recipes.preview", lambda e, a, i: e.recipes.preview(a, i["dataset"], DROP_B), ALLOWED),
+    ("recipes.create", lambda e, a, i: e.recipes.create(a, "r", i["dataset"], DROP_B), PermissionDenied),
+    ("recipes.update", lambda e, a, i: e.recipes.update(a, _recipe(e, i), name="r2"), PermissionDenied),
+    ("recipes.get", lambda e, a, i: e.recipes.get(a, _recipe(e, i)), ALLOWED),
+    ("recipes.list", lambda e, a, i: e.recipes.list(a, i["dataset"]), ALLOWED),
+    ("recipes.delete", lambda e, a, i: e.recipes.delete(a, _recipe(e, i)), PermissionDenied),
+    ("recipes.export_json", lambda e, a, i: e.recipes.export_json(a, _recipe(e, i)), ALLOWED),
+    ("recipes.import_json", lambda e, a, i: e.recipes.import_json(a, json.dumps(DROP_B).encode(), i["dataset"], "i"), PermissionDenied),
+    ("recipes.suggest", lambda e, a, i: e.recipes.suggest(a, i["dataset"]), ALLOWED),
+    ("recipes.run", lambda e, a, i: e.recipes.run(a, _recipe(e, i), "out"), PermissionDenied),
+    ("recipes.lineage", lambda e, a, i: e.recipes.lineage(a, i["dataset"]), ALLOWED),
+]
 
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
 TENANT_FREE = {

@@ -15,6 +15,7 @@ from core.storage.orm.identity import (
 )
 from core.storage.orm.links import JobLinkRow, ModelDatasetRow, ModelFileRow
 from core.storage.orm.predictions import PredictionRow
+from core.storage.orm.prep import DatasetLineageRow, RecipeRow
 from core.storage.orm.registry import (
     AliasMoveRow,
     DeploymentRow,
@@ -31,6 +32,7 @@ __all__ = [
     "AuditRow",
     "Base",
     "DatasetFileRow",
+    "DatasetLineageRow",
     "DatasetRow",
     "DatasetVersionRow",
     "DeploymentRow",
@@ -46,6 +48,7 @@ __all__ = [
     "OperationRow",
     "PermissionRow",
     "PredictionRow",
+    "RecipeRow",
     "ReferenceRow",
     "RefreshTokenRow",
     "RegisteredModelRow",

@@ -1,0 +1,137 @@
+"""A recipe replayed on new rows: what a model trained on prepared data applies to raw input before scoring.
+
+A replay keeps one output row per input row, so a prediction lines up with the row it scores: steps that choose
+the training rows (filter, deduplicate, sort, sample, append) are left out, a join keeps every row (left), and
+what a step learned from the training rows (a mean / median / mode fill's value, the categories a rare-category
+merge kept) is used as it is — new rows are too few to learn it again, and a single case has no mean. A recipe
+that aggregates or pivots makes rows that are not input rows: it cannot be replayed, and the model says so."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from core.datasets.conversion import column_type
+from core.errors import InvalidInput
+from core.prep.combine import Aggregate, Append, Join, PivotLonger, PivotWider
+from core.prep.recipe import Recipe, StepReport, run
+from core.prep.steps import Deduplicate, Fill, Filter, MergeRare, Sample, Sort, Step, StepError
+
+CHOOSE_ROWS = (Filter, Deduplicate, Sort, Sample, Append)
+RESHAPE = (Aggregate, PivotWider, PivotLonger)
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The steps to apply to raw rows, the columns they read (``source_columns``, product type names) and those
+    they make (``output_columns``); ``skipped`` says which steps were left out and why; ``refused`` why the
+    recipe cannot be replayed at all (then raw rows cannot be scored)."""
+
+    recipe_id: str | None
+    recipe_name: str
+    steps: Recipe
+    source_columns: dict[str, str]
+    output_columns: dict[str, str]
+    skipped: tuple[str, ...] = ()
+    refused: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "recipe_id": self.recipe_id,
+            "recipe_name": self.recipe_name,
+            "steps": self.steps.to_dict(),
+            "source_columns": dict(self.source_columns),
+            "output_columns": dict(self.output_columns),
+            "skipped": list(self.skipped),
+            "refused": self.refused,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Replay:
+        return cls(
+            data.get("recipe_id"),
+            str(data.get("recipe_name", "")),
+            Recipe.from_dict(data["steps"]),
+            dict(data.get("source_columns") or {}),
+            dict(data.get("output_columns") or {}),
+            tuple(data.get("skipped") or ()),
+            data.get("refused"),
+        )
+
+    def needed(self, columns: Mapping[str, str], features: Sequence[str]) -> bool:
+        """Whether rows with ``columns`` (name → product type, see ``types_of``) are raw: they lack a feature, or
+        hold one in another type than the prepared data did. Rows already in the prepared shape are scored as
+        they are."""
+        for name in features:
+            if name not in columns:
+                return True
+            prepared = self.output_columns.get(name)
+            if prepared is not None and columns[name] != prepared:
+                return True
+        return False
+
+    def apply(self, table: pa.Table, others: Mapping[str, pa.Table], what: str) -> pa.Table:
+        """The replayed steps on ``table`` (``others``: the tables joined, by dataset id); refused in one sentence
+        naming ``what`` when the recipe cannot be replayed or a step does not apply to these rows."""
+        if self.refused:
+            raise InvalidInput(f"{what} is not in the model's prepared shape, and {self.refused}.")
+        try:
+            return run(self.steps, table, others).table
+        except StepError as error:
+            raise InvalidInput(
+                f"{what} is neither in the model's prepared shape nor in the shape of the recipe "
+                f"{self.recipe_name!r} ({', '.join(self.source_columns)}): {error.message}",
+                error.problems,
+            ) from None
+
+
+def replay_of(
+    recipe_id: str | None,
+    recipe_name: str,
+    recipe: Recipe,
+    reports: Sequence[StepReport],
+    source: pa.Schema,
+    output: pa.Schema,
+) -> Replay:
+    """The replay of a run of ``recipe`` whose ``reports`` say what each step learned."""
+    steps: list[Step] = []
+    skipped: list[str] = []
+    refused = None
+    for number, (step, report) in enumerate(zip(recipe.steps, reports, strict=True), 1):
+        if not step.enabled:
+            continue
+        if isinstance(step, RESHAPE):
+            refused = f"its recipe {recipe_name!r} reshapes rows at step {number} ({step.label.lower()})"
+            break
+        if isinstance(step, CHOOSE_ROWS):
+            skipped.append(f"step {number} ({step.label.lower()}): it chooses training rows; every new row is scored")
+            continue
+        steps.append(_frozen(step, report))
+    return Replay(
+        recipe_id,
+        recipe_name,
+        Recipe(tuple(steps)),
+        types_of(source),
+        types_of(output),
+        tuple(skipped),
+        refused,
+    )
+
+
+def _frozen(step: Step, report: StepReport) -> Step:
+    if isinstance(step, Fill) and step.method in ("mean", "median", "mode"):
+        return Fill(step.column, "constant", report.learned) if report.learned is not None else step
+    if isinstance(step, MergeRare) and step.keep is None:
+        return dataclasses.replace(step, keep=tuple(report.learned or ()))
+    if isinstance(step, Join) and step.how == "inner":
+        return dataclasses.replace(step, how="left")
+    return step
+
+
+def types_of(schema: pa.Schema) -> dict[str, str]:
+    """Column name → product type (``integer``, ``float``, ``date`` …), as datasets list their columns."""
+    return {field.name: column_type(field.type) or "string" for field in schema}

@@ -1,0 +1,190 @@
+"""Recipes through the engine: Fix proposes the casts a raw file needs, a run makes a new dataset with lineage,
+a model trained on it replays the recipe on raw rows (batch and form) with the same predictions as scoring the
+prepared rows, and the refusals (permissions, other tenants, unknown columns, names)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import Conflict, Engine, InvalidInput, NotFound, PermissionDenied
+from core.entities import Actor, TrainRequest
+from core.prep import Cast, Filter
+
+
+def raw_orders(rows: int = 240, seed: int = 3) -> pd.DataFrame:
+    """Orders as a European spreadsheet writes them: day-first dates, decimal commas, a few bad values."""
+    rng = np.random.default_rng(seed)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 360, rows), unit="D")
+    price = rng.uniform(1, 100, rows).round(2)
+    region = rng.choice(["north", "south", "east", "west"], rows)
+    big = np.where(price + (region == "north") * 30 > 60, "yes", "no")
+    frame = pd.DataFrame(
+        {
+            "order_day": days.strftime("%d/%m/%Y"),
+            "price": [f"{p:.2f}".replace(".", ",") for p in price],
+            "region": region,
+            "big": big,
+        }
+    )
+    frame.loc[5, "price"] = "lots"
+    frame.loc[7, "order_day"] = "unknown"
+    return frame
+
+
+def csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode()
+
+
+def prepared(eng: Engine, actor: Actor, raw: pd.DataFrame) -> tuple[str, str]:
+    """Upload the raw file, save the recipe Fix proposes, run it: (raw dataset id, prepared dataset id)."""
+    source = eng.datasets.upload(actor, name="orders raw", filename="orders.csv", data=csv(raw))
+    recipe = eng.recipes.suggest(actor, source.id)
+    info = eng.recipes.create(actor, "fix orders", source.id, recipe)
+    job = eng.recipes.run(actor, info.id, "orders")
+    assert job.status == "succeeded", job.error
+    assert job.result is not None
+    return source.id, str(job.result["dataset_id"])
+
+
+def test_fix_proposes_casts_and_a_run_makes_a_typed_dataset_with_lineage(engine: Engine, analyst: Actor) -> None:
+    raw = raw_orders()
+    source = engine.datasets.upload(analyst, name="orders raw", filename="orders.csv", data=csv(raw))
+    assert source.column_types["order_day"] == "string" and source.column_types["price"] == "string"
+
+    recipe = engine.recipes.suggest(analyst, source.id)
+    casts = {s.column: s for s in recipe.steps if isinstance(s, Cast)}
+    assert casts["order_day"].to == "date" and casts["order_day"].day_first
+    assert casts["price"].to == "float" and casts["price"].decimal_comma
+    assert "region" not in casts and "big" not in casts
+    assert isinstance(recipe.steps[-1], Filter)
+
+    preview = engine.recipes.preview(analyst, source.id, recipe, step=1)
+    assert preview.changed_count == len(raw)  # every text date became a date
+    assert "order_day before" in preview.changed.columns
+
+    info = engine.recipes.create(analyst, "fix orders", source.id, recipe)
+    job = engine.recipes.run(analyst, info.id, "orders")
+    assert job.status == "succeeded", job.error
+    assert job.result is not None
+    made = engine.datasets.get(analyst, job.result["dataset_id"])
+    assert made.column_types["order_day"] == "date" and made.column_types["price"] == "float"
+    assert made.rows == len(raw) - 2  # the bad date row and the bad price row are dropped
+    frame = engine.datasets.frame(analyst, made.id)
+    expected = pd.to_datetime(raw["order_day"], format="%d/%m/%Y", errors="coerce").dt.date
+    kept = ~raw.index.isin([5, 7])
+    assert list(frame["order_day"]) == list(expected[kept])
+    assert np.allclose(frame["price"], raw.loc[kept, "price"].str.replace(",", ".").astype(float))
+
+    lineage = engine.recipes.lineage(analyst, made.id)
+    assert lineage is not None
+    assert (lineage.recipe_name, lineage.source_id, lineage.source_version) == ("fix orders", source.id, 1)
+    failed = {r["number"]: r["failed"] for r in lineage.reports}
+    assert failed[1] == 1 and failed[2] == 1  # one value of each cast did not convert
+    assert engine.recipes.lineage(analyst, source.id) is None  # uploaded, not prepared
+
+
+def _train(eng: Engine, actor: Actor, dataset_id: str) -> str:
+    request = TrainRequest(dataset_id=dataset_id, name="big orders", target="big", time_budget_s=1, explain=False)
+    job = eng.training.submit(actor, request)
+    assert job.status == "succeeded" and job.result is not None, job.error
+    return str(job.result["model_id"])
+
+
+def test_a_model_replays_its_recipe_on_raw_rows(engine: Engine, analyst: Actor) -> None:
+    raw = raw_orders()
+    _, made = prepared(engine, analyst, raw)
+    model_id = _train(engine, analyst, made)
+    model = engine.models.get(analyst, model_id)
+    assert model.details.recipe is not None and model.details.recipe["recipe_name"] == "fix orders"
+
+    by_raw = engine.inference.predict_batch(analyst, model_id, data=csv(raw), filename="new-orders.csv")
+    by_prepared = engine.inference.predict_batch(analyst, model_id, dataset_id=made)
+    raw_scores = engine.inference.batch_result(analyst, by_raw.id)
+    prepared_scores = engine.inference.batch_result(analyst, by_prepared.id)
+    assert len(raw_scores) == len(raw)  # every raw row is scored: the recipe's row filter is not replayed
+    kept = raw_scores.drop(index=[5, 7]).reset_index(drop=True)
+    assert list(kept["prediction"]) == list(prepared_scores["prediction"])
+
+    row = raw.iloc[0].to_dict()
+    as_raw = engine.inference.predict_one(analyst, model_id, row, explain=False)
+    first = engine.datasets.frame(analyst, made).iloc[0].to_dict()
+    as_prepared = engine.inference.predict_one(analyst, model_id, first, explain=False)
+    assert as_raw.prediction == as_prepared.prediction
+    assert as_raw.probabilities == pytest.approx(as_prepared.probabilities)
+
+
+def test_a_reshaping_recipe_is_not_replayed(engine: Engine, analyst: Actor) -> None:
+    frame = pd.DataFrame({"g": ["a", "b"] * 60, "x": np.arange(120.0), "y": np.arange(120.0) * 2})
+    source = engine.datasets.upload(analyst, name="long", filename="long.csv", data=csv(frame))
+    steps = {
+        "steps": [
+            {"kind": "aggregate", "by": ["g", "x"], "aggregations": [["y", "mean", "y"]]},
+        ]
+    }
+    info = engine.recipes.create(analyst, "grouped", source.id, steps)
+    job = engine.recipes.run(analyst, info.id, "grouped rows")
+    assert job.status == "succeeded" and job.result is not None, job.error
+    lineage = engine.recipes.lineage(analyst, job.result["dataset_id"])
+    assert lineage is not None and "reshapes rows at step 1" in lineage.replay["refused"]
+
+
+def test_steps_are_checked_when_saved(engine: Engine, analyst: Actor) -> None:
+    source = engine.datasets.upload(analyst, name="orders raw", filename="orders.csv", data=csv(raw_orders()))
+    with pytest.raises(InvalidInput, match=r"Step 2 .*'nope'"):
+        engine.recipes.create(
+            analyst,
+            "broken",
+            source.id,
+            {"steps": [{"kind": "rename", "mapping": {"region": "area"}}, {"kind": "drop", "columns": ["nope"]}]},
+        )
+    with pytest.raises(InvalidInput, match="__class__|not part of the language|Unexpected"):
+        engine.recipes.create(
+            analyst, "sneaky", source.id, {"steps": [{"kind": "filter", "condition": "region.__class__"}]}
+        )
+    assert engine.recipes.list(analyst) == []
+
+
+def test_names_export_import_and_delete(engine: Engine, analyst: Actor) -> None:
+    source = engine.datasets.upload(analyst, name="orders raw", filename="orders.csv", data=csv(raw_orders()))
+    recipe = engine.recipes.suggest(analyst, source.id)
+    info = engine.recipes.create(analyst, "fix orders", source.id, recipe)
+    with pytest.raises(Conflict):
+        engine.recipes.create(analyst, "FIX ORDERS", source.id, recipe)
+    exported = engine.recipes.export_json(analyst, info.id)
+    assert json.loads(exported)["name"] == "fix orders"
+    copy = engine.recipes.import_json(analyst, exported, source.id, name="fix orders 2")
+    assert copy.steps == info.steps
+    with pytest.raises(InvalidInput):
+        engine.recipes.import_json(analyst, b"\x00not json", source.id)
+    renamed = engine.recipes.update(analyst, copy.id, name="renamed", description="why")
+    assert (renamed.name, renamed.description) == ("renamed", "why")
+    with pytest.raises(Conflict):
+        engine.recipes.run(analyst, info.id, "orders raw")  # the output name is taken
+    engine.recipes.delete(analyst, copy.id)
+    assert [r.name for r in engine.recipes.list(analyst)] == ["fix orders"]
+
+
+def test_permissions_and_tenants(engine: Engine, analyst: Actor, viewer: Actor, outsider: Actor) -> None:
+    source = engine.datasets.upload(analyst, name="orders raw", filename="orders.csv", data=csv(raw_orders()))
+    recipe: dict[str, Any] = {"steps": [{"kind": "drop", "columns": ["region"]}]}
+    info = engine.recipes.create(analyst, "drop region", source.id, recipe)
+    assert engine.recipes.preview(viewer, source.id, recipe).rows.columns.tolist() == ["order_day", "price", "big"]
+    with pytest.raises(PermissionDenied):
+        engine.recipes.create(viewer, "mine", source.id, recipe)
+    with pytest.raises(PermissionDenied):
+        engine.recipes.run(viewer, info.id)
+    with pytest.raises(NotFound):
+        engine.recipes.get(outsider, info.id)
+    with pytest.raises(NotFound):
+        engine.recipes.preview(outsider, source.id, recipe)
+    with pytest.raises(NotFound):
+        engine.recipes.run(outsider, info.id)
+    joined = {"steps": [{"kind": "join", "dataset_id": source.id, "on": ["region"]}]}
+    theirs = engine.datasets.upload(outsider, name="theirs", filename="t.csv", data=csv(raw_orders()))
+    with pytest.raises(NotFound):
+        engine.recipes.preview(outsider, theirs.id, joined)  # the joined dataset is another tenant's
