@@ -314,7 +314,11 @@ MATRIX += [
     ("recipes.list", lambda e, a, i: e.recipes.list(a, i["dataset"]), ALLOWED),
     ("recipes.delete", lambda e, a, i: e.recipes.delete(a, _recipe(e, i)), PermissionDenied),
     ("recipes.export_json", lambda e, a, i: e.recipes.export_json(a, _recipe(e, i)), ALLOWED),
-    ("recipes.import_json", lambda e, a, i: e.recipes.import_json(a, json.dumps(DROP_B).encode(), i["dataset"], "i"), PermissionDenied),
+    (
+        "recipes.import_json",
+        lambda e, a, i: e.recipes.import_json(a, json.dumps(DROP_B).encode(), i["dataset"], "i"),
+        PermissionDenied,
+    ),
     ("recipes.suggest", lambda e, a, i: e.recipes.suggest(a, i["dataset"]), ALLOWED),
     ("recipes.run", lambda e, a, i: e.recipes.run(a, _recipe(e, i), "out"), PermissionDenied),
     ("recipes.lineage", lambda e, a, i: e.recipes.lineage(a, i["dataset"]), ALLOWED),

@@ -142,7 +142,7 @@ def test_steps_are_checked_when_saved(engine: Engine, analyst: Actor) -> None:
             source.id,
             {"steps": [{"kind": "rename", "mapping": {"region": "area"}}, {"kind": "drop", "columns": ["nope"]}]},
         )
-    with pytest.raises(InvalidInput, match="__class__|not part of the language|Unexpected"):
+    with pytest.raises(InvalidInput, match=r"not part of the language|Unexpected"):
         engine.recipes.create(
             analyst, "sneaky", source.id, {"steps": [{"kind": "filter", "condition": "region.__class__"}]}
         )
