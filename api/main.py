@@ -17,6 +17,7 @@ from api.routers import (
     inference,
     jobs,
     login,
+    recipes,
     registry,
     templates,
     train,
@@ -156,6 +157,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         inference.router,
         jobs.router,
         jobs.ray,
+        recipes.router,
     )
     for router in routers:
         api.include_router(router)

@@ -205,6 +205,18 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   ``DriftSettings`` (method auto | test | distance, share), predictions of both sides compared too; the same job
   starts by itself every ``DriftSettings.every`` operations of a deployment when ``enabled``; checks(model_id,
   deployment_id, limit) -> [DriftCheck] newest first; get(check_id) (``frame()``: one row per column)
+- ``eng.recipes`` (data preparation; reads ``datasets:read``, writes ``datasets:write``): a recipe (``Recipe``:
+  ordered typed steps, see ``core.prep``; JSON ``{"steps": [{"kind": ...}, ...]}`` accepted anywhere) written for a
+  dataset. preview(dataset_id, steps, step=None, sample_rows=5000) -> StepPreview (rows after the step, a summary per
+  column, the rows it removed / changed, per-step reports); create(name, dataset_id, steps, description) /
+  update(recipe_id, name=, steps=, description=) (steps checked on the dataset's rows) -> RecipeInfo; get, list(
+  dataset_id=None), delete; export_json / import_json(data, dataset_id, name=None); suggest(dataset_id) -> Recipe
+  ("Fix": casts, fills and a filter of bad rows from the validation report and the text columns); run(recipe_id,
+  output_name=None) -> Job ``prepare_dataset`` (result {"dataset_id", "rows", "status"}: a new dataset validated
+  against the source's template); lineage(dataset_id, version=None) -> Lineage | None. A model trained on a
+  prepared dataset keeps the recipe's replay (``ModelDetails.recipe``): batch and form predictions of raw rows
+  (rows lacking a feature or holding one in another type) go through it first (rows kept one for one; learned
+  fill values and categories frozen; a reshaping recipe refuses raw rows in words)
 
 Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``;
 for the attribution API (seeds 000/001) ``eng.attribution.result``, ``revoke(..., model)``, ``delete_prediction``
@@ -259,6 +271,7 @@ from core.entities import (
     InputWarning,
     Job,
     JobStatus,
+    Lineage,
     Model,
     ModelDetails,
     ModelMetadata,
@@ -270,6 +283,7 @@ from core.entities import (
     Prediction,
     PredictionRecord,
     PredictionResult,
+    RecipeInfo,
     ReferenceLibrary,
     ReferenceSample,
     RegisteredModel,
@@ -297,6 +311,10 @@ from core.errors import (
 from core.exports import safe_csv
 from core.jobs.tasks import FAMILIES as JOB_FAMILIES
 from core.jobs.tasks import family_of as job_family
+from core.prep import FUNCTIONS as EXPRESSION_FUNCTIONS
+from core.prep import STEPS as RECIPE_STEPS
+from core.prep import Recipe
+from core.prep.preview import StepPreview
 from core.security.passwords import PASSWORD_RULE
 from core.security.permissions import PERMISSIONS
 from core.services.dataset_files import DatasetUpload
@@ -317,6 +335,7 @@ __all__ = [
     "DATASET_USAGES",
     "DEPLOYMENT_STATES",
     "DRIFT_METHODS",
+    "EXPRESSION_FUNCTIONS",
     "JOB_FAMILIES",
     "MAX_REASONS",
     "METRICS",
@@ -325,6 +344,7 @@ __all__ = [
     "PASSWORD_RULE",
     "PERMISSIONS",
     "PROBLEM_TYPES",
+    "RECIPE_STEPS",
     "TABULAR",
     "TRAINING_STATES",
     "USER_KINDS",
@@ -359,6 +379,7 @@ __all__ = [
     "Job",
     "JobFailed",
     "JobStatus",
+    "Lineage",
     "Model",
     "ModelDetails",
     "ModelMetadata",
@@ -374,6 +395,8 @@ __all__ = [
     "PredictionRecord",
     "PredictionResult",
     "Problem",
+    "Recipe",
+    "RecipeInfo",
     "ReferenceLibrary",
     "ReferenceSample",
     "RegisteredModel",
@@ -381,6 +404,7 @@ __all__ = [
     "Role",
     "RowProblem",
     "ServedPrediction",
+    "StepPreview",
     "Template",
     "Tenant",
     "TokenPair",

@@ -1,0 +1,102 @@
+"""/api/v1/recipes: Fix's proposal → save → preview a step → run (a job) → lineage of the new dataset; a model
+trained on it scores the raw file over HTTP; export / import; 401 / 403 / 404 / 409 / 422."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from core import Actor, Engine
+from tests.api.conftest import API
+from tests.core.test_recipes_service import csv, raw_orders
+
+
+def _upload(engine: Engine, actor: Actor) -> str:
+    return engine.datasets.upload(actor, name="orders raw", filename="orders.csv", data=csv(raw_orders())).id
+
+
+def test_fix_save_preview_run_and_lineage(
+    client: TestClient, engine: Engine, analyst: Actor, analyst_headers: dict[str, str]
+) -> None:
+    source = _upload(engine, analyst)
+    steps = client.get(f"{API}/recipes/suggest", params={"dataset_id": source}, headers=analyst_headers).json()
+    assert [s["kind"] for s in steps] == ["cast", "cast", "filter"]
+
+    shown = client.post(
+        f"{API}/recipes/preview", json={"dataset_id": source, "steps": steps, "step": 3}, headers=analyst_headers
+    )
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    assert body["removed_count"] == 2 and body["rows_total"] == 238 and len(body["rows"]) == 50
+    assert {r["column"] for r in body["summary"]} == {"order_day", "price", "region", "big"}
+    assert [r["failed"] for r in body["reports"]] == [1, 1, 0]
+
+    created = client.post(
+        f"{API}/recipes/", json={"name": "fix", "dataset_id": source, "steps": steps}, headers=analyst_headers
+    )
+    assert created.status_code == 201, created.text
+    recipe = created.json()
+    assert recipe["dataset_name"] == "orders raw" and recipe["steps"][0]["day_first"] is True
+    listed = client.get(f"{API}/recipes/", params={"dataset_id": source}, headers=analyst_headers).json()
+    assert listed["total"] == 1
+
+    run = client.post(f"{API}/recipes/{recipe['id']}/run", json={"output_name": "orders"}, headers=analyst_headers)
+    assert run.status_code == 202, run.text
+    job = client.get(f"{API}/jobs/{run.json()['job_id']}", headers=analyst_headers).json()
+    assert job["status"] == "succeeded" and job["usage"] == "preparation", job
+    made = job["result_ids"]["dataset_id"]
+    lineage = client.get(f"{API}/recipes/lineage/{made}", headers=analyst_headers).json()
+    assert lineage["source_id"] == source and lineage["recipe_name"] == "fix" and lineage["replay"]["skipped"]
+    assert client.get(f"{API}/recipes/lineage/{source}", headers=analyst_headers).json() is None
+
+
+def test_export_import_update_delete(
+    client: TestClient, engine: Engine, analyst: Actor, analyst_headers: dict[str, str]
+) -> None:
+    source = _upload(engine, analyst)
+    body: dict[str, Any] = {"name": "drop", "dataset_id": source, "steps": [{"kind": "drop", "columns": ["region"]}]}
+    recipe = client.post(f"{API}/recipes/", json=body, headers=analyst_headers).json()
+    exported = client.get(f"{API}/recipes/{recipe['id']}/export", headers=analyst_headers)
+    assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+    imported = client.post(
+        f"{API}/recipes/import",
+        params={"dataset_id": source, "name": "drop again"},
+        files={"file": ("r.json", exported.content, "application/json")},
+        headers=analyst_headers,
+    )
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["steps"] == recipe["steps"]
+    again = client.post(f"{API}/recipes/", json=body, headers=analyst_headers)
+    assert again.status_code == 409
+    patched = client.patch(f"{API}/recipes/{recipe['id']}", json={"description": "why"}, headers=analyst_headers)
+    assert patched.json()["description"] == "why" and patched.json()["name"] == "drop"
+    assert client.delete(f"{API}/recipes/{recipe['id']}", headers=analyst_headers).status_code == 200
+    assert client.get(f"{API}/recipes/{recipe['id']}", headers=analyst_headers).status_code == 404
+
+
+def test_refusals(
+    client: TestClient,
+    engine: Engine,
+    analyst: Actor,
+    analyst_headers: dict[str, str],
+    viewer_headers: dict[str, str],
+    outsider_headers: dict[str, str],
+) -> None:
+    source = _upload(engine, analyst)
+    body: dict[str, Any] = {"name": "r", "dataset_id": source, "steps": [{"kind": "drop", "columns": ["nope"]}]}
+    bad = client.post(f"{API}/recipes/", json=body, headers=analyst_headers)
+    assert bad.status_code == 422 and "Step 1" in bad.json()["detail"] and "nope" in bad.json()["detail"]
+    unknown = {**body, "steps": [{"kind": "shell", "command": "rm"}]}
+    assert client.post(f"{API}/recipes/", json=unknown, headers=analyst_headers).status_code == 422
+    injected = {**body, "steps": [{"kind": "filter", "condition": "1; DROP TABLE x"}]}
+    assert client.post(f"{API}/recipes/", json=injected, headers=analyst_headers).status_code == 422
+    good = {**body, "steps": [{"kind": "drop", "columns": ["region"]}]}
+    assert client.post(f"{API}/recipes/", json=good).status_code == 401
+    assert client.post(f"{API}/recipes/", json=good, headers=viewer_headers).status_code == 403
+    assert client.post(f"{API}/recipes/", json=good, headers=outsider_headers).status_code == 404
+    recipe = client.post(f"{API}/recipes/", json=good, headers=analyst_headers).json()
+    assert client.get(f"{API}/recipes/{recipe['id']}", headers=outsider_headers).status_code == 404
+    assert client.post(f"{API}/recipes/{recipe['id']}/run", headers=viewer_headers).status_code == 403
+    preview = {"dataset_id": source, "steps": good["steps"], "sample_rows": 0}
+    assert client.post(f"{API}/recipes/preview", json=preview, headers=analyst_headers).status_code == 422
