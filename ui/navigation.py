@@ -32,6 +32,7 @@ PAGES: list[PageSpec] = [
     PageSpec("templates.py", "Templates", ":material/table_chart:", "Data", "templates:read"),
     PageSpec("upload.py", "Upload data", ":material/upload_file:", "Data", "datasets:write"),
     PageSpec("datasets.py", "Datasets", ":material/dataset:", "Data", "datasets:read"),
+    PageSpec("prepare.py", "Prepare", ":material/construction:", "Data", "datasets:read"),
     PageSpec("dataset_stats.py", "Statistics", ":material/query_stats:", "Data", "datasets:read"),
     PageSpec("files.py", "Files", ":material/folder:", "Data", "files:read"),
     PageSpec("train.py", "Train", ":material/model_training:", "Models", "models:train"),
