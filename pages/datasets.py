@@ -74,10 +74,16 @@ with guard():
     lineage = engine.recipes.lineage(actor, dataset.id)
     if lineage:
         st.caption(f"Made from {lineage.source_name} v{lineage.source_version} by the recipe '{lineage.recipe_name}'.")
-fix_label = "Fix problems" if dataset.status == "has problems" else "Prepare (types, columns, rows, joins)"
-if st.button(fix_label, key="open_prepare", icon=":material/auto_fix_high:", disabled=not actor.can("datasets:read")):
-    query = {"dataset": dataset.id} | ({"fix": "1"} if dataset.status == "has problems" else {})
-    st.switch_page("pages/prepare.py", query_params=query)
+if st.button(
+    "Fix and prepare",
+    key="open_prepare",
+    icon=":material/auto_fix_high:",
+    help=(
+        "Open the Prepare page with the steps this dataset's report and text columns suggest: types, missing "
+        "values, bad rows"
+    ),
+):
+    st.switch_page("pages/prepare.py", query_params={"dataset": dataset.id, "fix": "1"})
 preview_tab, details_tab, report_tab, files_tab = st.tabs(["Preview", "Columns", "Validation report", "Files"])
 
 with preview_tab, guard():  # a dataset whose file cannot be read can still be deleted below

@@ -47,7 +47,8 @@ def step_preview(
         before = run(recipe, sample, others, until=until - 1, row_ids=True).table.to_pandas()
         now = after.table.to_pandas()
         gone = before[~before[ROW].isin(now[ROW])]
-        removed, removed_count = gone.drop(columns=ROW).head(SHOWN_ROWS), len(gone)
+        numbered = gone.set_index(gone[ROW].rename("row") + 1).drop(columns=ROW)  # 1 = the first source row
+        removed, removed_count = numbered.head(SHOWN_ROWS), len(gone)
         changed, changed_count = _changed(before, now)
     rows = after.table.drop_columns([ROW])
     return StepPreview(
