@@ -1,7 +1,8 @@
-"""Data-preparation benchmark: a 10-step recipe (two casts, filter, fill, two derived columns, date parts, join, rare-
-category merge, aggregate) on 1,000,000 rows through ``core.prep.run`` (views fused into a stored table at each cast
-or row-changing step, with its report), against the named baseline "hand-written DuckDB SQL": the same steps as one
-query of CTEs over the same Arrow tables, in the same run.
+"""Data-preparation benchmark: a 10-step recipe (two casts, filter, fill, two derived columns, date parts, join,
+rare-category merge, aggregate) on 1,000,000 rows through ``core.prep.run`` (consecutive casts stored in one pass
+with failure flags, filters and row-wise steps as views, joins and aggregates stored; every step's report), against
+the named baseline "hand-written DuckDB SQL": the same steps as one query of CTEs over the same Arrow tables,
+in the same run.
 
 Targets (issue 17): ≤ 10 s and ≤ 1.3 × the hand-written SQL.
 

@@ -1,13 +1,14 @@
 """Recipes: an ordered list of typed steps, kept as JSON, run on Arrow tables with DuckDB.
 
-Each enabled step is one SELECT over the previous one: a temporary table when it converts or changes rows (so the
-run can report what it did — rows in and out, values a cast could not convert, keys a join did not find — without
-computing it again), a view otherwise. A broken step is named by its number. DuckDB runs with external access
+Each enabled step is one SELECT over the previous one: a temporary table when it reshapes or combines rows (so the
+run can report what it did — rows in and out, keys a join did not find — without computing it again), a view
+otherwise (a filter's rows are counted on its view). Consecutive casts convert in one stored pass that flags each
+value a cast could not convert. A broken step is named by its number. DuckDB runs with external access
 disabled: a query can read only the tables registered here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ import pyarrow as pa
 
 from core.errors import InvalidInput, Problem
 from core.prep.combine import MAX_WIDE_COLUMNS, Aggregate, Append, Join, PivotLonger, PivotWider
-from core.prep.sql import ROW, ident
+from core.prep.sql import ROW, ident, literal
 from core.prep.steps import (
     Cast,
     DateParts,
@@ -150,16 +151,20 @@ def run(
         }
         frame = Frame(frame.relation, frame.columns, others_frames)
         rows = _count(con, "s0")
-        reports = []
-        for number, step in enumerate(steps, 1):
+        reports: list[StepReport] = []
+        while len(reports) < len(steps):
+            number, step = len(reports) + 1, steps[len(reports)]
             if progress:
                 progress((number - 1) / max(len(steps), 1), f"step {number} of {len(steps)}: {step.label}")
             if not step.enabled:
                 reports.append(StepReport(number, step.kind, False, rows, rows, tuple(frame.columns)))
-                continue
-            frame, report = _apply(con, step, frame, number, rows)
-            rows = report.rows_out
-            reports.append(report)
+            elif isinstance(step, Cast):
+                frame, done = _apply_casts(con, _cast_run(steps, number), frame, rows)
+                reports.extend(done)
+            else:
+                frame, report = _apply(con, step, frame, number, rows)
+                rows = report.rows_out
+                reports.append(report)
         columns = "*" if row_ids else f"* EXCLUDE ({ident(ROW)})"
         table = con.sql(f"SELECT {columns} FROM {frame.relation} ORDER BY {ident(ROW)}").to_arrow_table()
     casts = [s.column for s in steps if isinstance(s, Cast) and s.enabled and s.to == "category"]
@@ -187,6 +192,51 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
     return int(_rows(con, f"SELECT count(*) FROM {relation}")[0][0])
 
 
+def _cast_run(steps: Sequence[Step], number: int) -> list[tuple[int, Cast]]:
+    """The enabled casts from step ``number`` on, of distinct columns: converted in one pass over the rows."""
+    run: list[tuple[int, Cast]] = []
+    for offset, step in enumerate(steps[number - 1 :]):
+        if not isinstance(step, Cast) or not step.enabled or step.column in {c.column for _, c in run}:
+            break
+        run.append((number + offset, step))
+    return run
+
+
+def _apply_casts(
+    con: duckdb.DuckDBPyConnection, casts: list[tuple[int, Cast]], frame: Frame, rows: int
+) -> tuple[Frame, list[StepReport]]:
+    """Consecutive casts as one stored table with a flag per cast (a value there before, missing after), so
+    their failures are counted from the flags without reading the text again or storing a copy per cast."""
+    converted = {}
+    for number, cast in casts:
+        try:
+            converted[cast.column] = cast.conversion(frame)
+        except StepError as error:
+            raise StepError(f"Step {number} — {error.message}", error.problems) from None
+    new = {column: f"{ROW}_new_{i}" for i, column in enumerate(converted)}
+    failed = {column: f"{name}_failed" for column, name in new.items()}
+    inner = f"SELECT *, {', '.join(f'{sql} AS {ident(new[c])}' for c, sql in converted.items())} FROM {frame.relation}"
+    items = [f"{ident(new[c])} AS {ident(c)}" if c in new else ident(c) for c in frame.columns]
+    flags = [f"({ident(c)} IS NOT NULL AND {ident(n)} IS NULL) AS {ident(failed[c])}" for c, n in new.items()]
+    relation = f"s{casts[0][0]}"
+    try:
+        _rows(con, f"CREATE TEMP TABLE {relation}_c AS SELECT {', '.join([*items, ident(ROW), *flags])} FROM ({inner})")
+        counts = _rows(con, f"SELECT {', '.join(f'count_if({ident(f)})' for f in failed.values())} FROM {relation}_c")
+        _rows(con, f"CREATE TEMP VIEW {relation} AS SELECT * EXCLUDE ({', '.join(map(ident, failed.values()))}) "
+              f"FROM {relation}_c")  # fmt: skip
+    except duckdb.Error as error:
+        message = str(error).splitlines()[0].split(": ", 1)[-1]
+        number = casts[0][0]
+        raise StepError(f"Step {number} — Cast: {message}", [Problem(message, field=f"step {number}")]) from None
+    after = Frame(relation, _columns(con, relation), frame.others)
+    columns = tuple(after.columns)
+    reports = [
+        StepReport(number, cast.kind, True, rows, rows, columns, failed=int(n))
+        for (number, cast), n in zip(casts, counts[0], strict=True)
+    ]
+    return after, reports
+
+
 def _apply(
     con: duckdb.DuckDBPyConnection, step: Step, frame: Frame, number: int, rows_in: int
 ) -> tuple[Frame, StepReport]:
@@ -208,17 +258,12 @@ def _apply(
             f"Step {number} — {step.label}: {message}", [Problem(message, field=f"step {number}")]
         ) from None
     after = Frame(relation, _columns(con, relation), frame.others)
-    rows_out = _count(con, relation) if step.stored else rows_in
+    rows_out = _count(con, relation) if step.stored or isinstance(step, Filter) else rows_in
     report = StepReport(number, step.kind, True, rows_in, rows_out, tuple(after.columns), **extra)
     return after, report
 
 
 def _details(con: duckdb.DuckDBPyConnection, step: Step, frame: Frame, relation: str) -> dict[str, Any]:
-    if isinstance(step, Cast):  # same rows in the same order before and after: compared side by side
-        column = ident(step.column)
-        pairs = f"(SELECT {column} FROM {frame.relation}) b POSITIONAL JOIN (SELECT {column} FROM {relation}) a"
-        query = f"SELECT count(*) FROM {pairs} WHERE b.{column} IS NOT NULL AND a.{column} IS NULL"
-        return {"failed": int(_rows(con, query)[0][0])}
     if isinstance(step, Join):
         keys = _rows(con, step.unmatched_sql(frame))
         names = [*step.on, "rows"]
@@ -228,9 +273,13 @@ def _details(con: duckdb.DuckDBPyConnection, step: Step, frame: Frame, relation:
         }
     if isinstance(step, Fill) and step.method in ("mean", "median", "mode"):
         return {"learned": _plain(_rows(con, step.learned_sql(frame))[0][0])}
-    if isinstance(step, MergeRare) and step.keep is None:
-        column = ident(step.column)
-        kept = _rows(con, f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM {relation} WHERE {column} IS NOT NULL")
+    if isinstance(step, MergeRare) and step.keep is None:  # read from the step's input, a stored table
+        column, total = ident(step.column), f"(SELECT count(*) FROM {frame.relation})"
+        kept = _rows(
+            con,
+            f"SELECT CAST({column} AS VARCHAR) FROM {frame.relation} WHERE {column} IS NOT NULL GROUP BY {column} "
+            f"HAVING count(*) >= {literal(float(step.min_share))} * {total}",
+        )
         return {"learned": sorted(str(row[0]) for row in kept)}
     return {}
 

@@ -56,8 +56,9 @@ def _short(value: object) -> str | None:
 @dataclass(frozen=True)
 class Step:
     kind: ClassVar[str]
-    # Steps that keep every row in place and convert nothing become views, fused into the next stored step;
-    # the others are stored, so their row counts and a cast's failures are read without computing them again.
+    # Steps that keep every row in place and convert nothing, and filters (whose rows are counted), become views
+    # fused into the next stored step; the others are stored, so what they did is read without computing it
+    # again. Consecutive casts are stored together, with a flag per cast (``core.prep.recipe``).
     stored: ClassVar[bool] = True
     enabled: bool = field(default=True, kw_only=True)
 
@@ -187,6 +188,7 @@ class Filter(Step):
     """Keep the rows where ``condition`` (the expression language) is true."""
 
     kind: ClassVar[str] = "filter"
+    stored: ClassVar[bool] = False  # a view: its rows are counted, then fused into the next stored step
     condition: str
 
     def sql(self, frame: Frame) -> str:

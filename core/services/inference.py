@@ -274,10 +274,14 @@ class InferenceService(Service):
                 if raw is not None:  # an upload, or a dataset the model's recipe prepares first: kept as a file
                     name = params["input_name"]
                     table = self.recipes._raw_to_prepared(actor, model, raw, repr(name))
+                    if table is not raw:  # say so where the job is listed
+                        params["prepared_with"] = str((model.details.recipe or {}).get("recipe_name", ""))
                     check_source(name, table.column_names, table.num_rows, model, schema, explain_top, limit)
                     kept = self._keep_input(session, actor, name, table)
                     params.update(input_file_id=kept.id, rows=table.num_rows)
                 title = f"Score {params['input_name']} with {model.label}"
+                if "prepared_with" in params:
+                    title += f" (raw rows prepared by the recipe '{params['prepared_with']}')"
                 job = self.jobs._queue(session, actor, "batch_predict", title, params)
         except BaseException:
             if kept is not None:

@@ -83,6 +83,21 @@ def test_a_day_first_text_column_becomes_dates_and_failures_are_counted() -> Non
     assert prepared.reports[0].failed == 1  # the missing value was already missing
 
 
+def test_consecutive_casts_count_their_failures_each_and_a_column_cast_twice_converts_in_order() -> None:
+    frame = pd.DataFrame({"d": ["31/01/2024", "bad", "01/02/2024"], "n": ["1,5", "2,5", "?"], "k": ["1", "2", "x"]})
+    steps = (
+        Cast("d", "date", day_first=True),
+        Cast("n", "float", decimal_comma=True),
+        Cast("k", "float"),
+        Cast("k", "string"),  # the same column again: converts what the cast before made
+    )
+    prepared = run(Recipe(steps), pa.Table.from_pandas(frame))
+    assert [r.failed for r in prepared.reports] == [1, 1, 1, 0]
+    assert prepared.table.column("n").to_pylist() == [1.5, 2.5, None]
+    assert prepared.table.column("k").to_pylist() == ["1.0", "2.0", None]
+    assert prepared.table.column_names == ["d", "n", "k"]
+
+
 def test_numbers_with_decimal_commas_and_thousands_separators() -> None:
     frame = pd.DataFrame({"amount": ["1.234,5", "12,25", "x", "-3"]})
     ours = apply(frame, Cast("amount", "float", decimal_comma=True, thousands="."))

@@ -53,9 +53,9 @@ def test_fix_prepare_train_and_score_the_raw_file(server, browser, shots: Path, 
     wait_idle(page)
     upload(page, "File to score", [csv_file("new-orders.csv", raw)])
     click(page, "Score")
-    expect(page.get_by_text(re.compile(r"Score new-orders.csv with big orders v1: finished\."))).to_be_visible(
-        timeout=TIMEOUT
-    )
+    done = r"Score new-orders.csv with big orders v1 \(raw rows prepared by the recipe 'prepare orders-raw'\)"
+    done += r": finished\."
+    expect(page.get_by_text(re.compile(done))).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "03-raw-file-scored")
     with page.expect_download(timeout=TIMEOUT) as caught:
         page.get_by_role("button", name=re.compile(r"^Download new-orders-scored")).click()
