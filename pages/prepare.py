@@ -8,7 +8,7 @@ import json
 
 import streamlit as st
 
-from core import RECIPE_STEPS, CoreError, Dataset, JobStatus, StepPreview
+from core import RECIPE_STEPS, CoreError, Dataset, JobStatus, RecipeInfo, StepPreview
 from ui.auth import current_actor
 from ui.downloads import download, download_csv
 from ui.engine import get_engine
@@ -198,26 +198,23 @@ if can_write and steps:
     name = name_col.text_input("Recipe name", loaded.name if loaded else f"prepare {dataset.name}", key="prep_name")
     output = output_col.text_input("New dataset", f"{dataset.name} prepared", key="prep_output")
     save, run = st.columns(2)
+
+    def save_recipe() -> RecipeInfo:
+        body = {"steps": steps}
+        saved_now = (
+            engine.recipes.update(actor, loaded.id, name=name, steps=body)
+            if loaded
+            else engine.recipes.create(actor, name, dataset_id, body)
+        )
+        st.session_state["prep_loaded"] = saved_now.id
+        return saved_now
+
     if save.button("Save recipe", key="prep_save", icon=":material/save:"):
         with guard():
-            body = {"steps": steps}
-            info = (
-                engine.recipes.update(actor, loaded.id, name=name, steps=body)
-                if loaded
-                else engine.recipes.create(actor, name, dataset_id, body)
-            )
-            st.session_state["prep_loaded"] = info.id
-            st.success(f"Recipe '{info.name}' saved with {len(steps)} step(s).")
+            st.success(f"Recipe '{save_recipe().name}' saved with {len(steps)} step(s).")
     if run.button("Run on all rows", key="prep_run", type="primary", icon=":material/play_arrow:"):
         with guard():
-            body = {"steps": steps}
-            info = (
-                engine.recipes.update(actor, loaded.id, name=name, steps=body)
-                if loaded
-                else engine.recipes.create(actor, name, dataset_id, body)
-            )
-            st.session_state["prep_loaded"] = info.id
-            job = engine.recipes.run(actor, info.id, output)
+            job = engine.recipes.run(actor, save_recipe().id, output)
             st.session_state["prep_job"] = job.id
             st.session_state.pop("prep_job_panel_done", None)
     if st.session_state.get("prep_job"):
