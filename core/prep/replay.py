@@ -70,7 +70,7 @@ class Replay:
             if name not in columns:
                 return True
             prepared = self.output_columns.get(name)
-            if prepared is not None and columns[name] != prepared:
+            if prepared is not None and _kind(columns[name]) != _kind(prepared):
                 return True
         return False
 
@@ -130,6 +130,11 @@ def _frozen(step: Step, report: StepReport) -> Step:
     if isinstance(step, Join) and step.how == "inner":
         return dataclasses.replace(step, how="left")
     return step
+
+
+def _kind(column_type: str) -> str:
+    """Whole and decimal numbers are one kind here: a form or a file may give 3 where the prepared data had 3.0."""
+    return {"integer": "float", "category": "string"}.get(column_type, column_type)
 
 
 def types_of(schema: pa.Schema) -> dict[str, str]:

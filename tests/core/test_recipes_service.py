@@ -116,6 +116,8 @@ def test_a_model_replays_its_recipe_on_raw_rows(engine: Engine, analyst: Actor) 
     as_prepared = engine.inference.predict_one(analyst, model_id, first, explain=False)
     assert as_raw.prediction == as_prepared.prediction
     assert as_raw.probabilities == pytest.approx(as_prepared.probabilities)
+    whole = engine.inference.predict_one(analyst, model_id, {**first, "price": round(first["price"])}, explain=False)
+    assert whole.prediction in ("yes", "no")  # 42 where the prepared data had 42.0: prepared, not raw
 
 
 def test_a_reshaping_recipe_is_not_replayed(engine: Engine, analyst: Actor) -> None:
