@@ -196,7 +196,10 @@ if can_write and steps:
     loaded = saved.get(st.session_state.get("prep_loaded") or "")
     name_col, output_col = st.columns(2)
     name = name_col.text_input("Recipe name", loaded.name if loaded else f"prepare {dataset.name}", key="prep_name")
-    output = output_col.text_input("New dataset", f"{dataset.name} prepared", key="prep_output")
+    in_place = output_col.radio(
+        "Make", ["a new dataset", f"version {dataset.version + 1} of {dataset.name}"], horizontal=True, key="prep_make"
+    ) != "a new dataset"
+    output = "" if in_place else output_col.text_input("New dataset", f"{dataset.name} prepared", key="prep_output")
     save, run = st.columns(2)
 
     def save_recipe() -> RecipeInfo:
@@ -214,7 +217,7 @@ if can_write and steps:
             st.success(f"Recipe '{save_recipe().name}' saved with {len(steps)} step(s).")
     if run.button("Run on all rows", key="prep_run", type="primary", icon=":material/play_arrow:"):
         with guard():
-            job = engine.recipes.run(actor, save_recipe().id, output)
+            job = engine.recipes.run(actor, save_recipe().id, output, in_place=in_place)
             st.session_state["prep_job"] = job.id
             st.session_state.pop("prep_job_panel_done", None)
     if st.session_state.get("prep_job"):

@@ -90,6 +90,7 @@ class PreviewOut(BaseModel):
 
 class RunIn(BaseModel):
     output_name: str | None = Field(default=None, description='The new dataset\'s name (default "<source> prepared").')
+    in_place: bool = Field(default=False, description="Make the dataset's next version instead of a new dataset.")
 
 
 class LineageOut(BaseModel):
@@ -202,7 +203,8 @@ def delete_recipe(eng: EngineDep, actor: ActorDep, recipe_id: str) -> Message:
 @router.post("/{recipe_id}/run", response_model=JobSubmitted, status_code=status.HTTP_202_ACCEPTED)
 def run_recipe(eng: EngineDep, actor: ActorDep, recipe_id: str, body: RunIn | None = None) -> JobSubmitted:
     """A job (``GET /jobs/{job_id}``); its result names the new dataset (``dataset_id``)."""
-    job = eng.recipes.run(actor, recipe_id, body.output_name if body else None)
+    body = body or RunIn()
+    job = eng.recipes.run(actor, recipe_id, body.output_name, in_place=body.in_place)
     return JobSubmitted(message="Recipe run submitted.", job_id=job.id)
 
 

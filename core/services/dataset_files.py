@@ -169,6 +169,33 @@ class DatasetFileService(Service):
             _move(session, actor, dataset, [*parts, *stored], table, parquet_id, parquet, change)
         return DatasetUpload(self._dataset(actor, dataset_id), stored)
 
+    def replace(self, actor: Actor, dataset_id: str, *, files: Sequence[Upload], change: str) -> DatasetUpload:
+        """Make the files' rows the dataset's next version (validated against its template, if any; its columns may
+        change, as a prepared version's do); earlier versions stay, the files that made the current one leave it."""
+        require(actor, "datasets:write")
+        _check_choices(files, "keep", "training")
+        with self.db.session() as session:
+            dataset = catalog_repo.get_dataset(session, actor.tenant_id, dataset_id)
+            template = dataset.template_id and catalog_repo.get_template(session, actor.tenant_id, dataset.template_id)
+            parts = repo.list_parts(session, actor.tenant_id, dataset_id)
+        columns = list(template.columns) if template else None
+        first = self._check(files[0], columns, None, "keep", None)
+        schema = first.table.schema
+        checked = [first, *(self._check(f, columns or _specs(schema), None, "keep", schema) for f in files[1:])]
+        table, gone = pa.concat_tables([c.table for c in checked]), []
+        with self._stored(actor, table, checked) as (parquet, originals), self.db.session() as session:
+            parquet_id, original_ids = self._file_rows(session, actor, dataset.name, parquet, checked, originals)
+            for part in parts:
+                repo.delete_part(session, part.id)
+                if repo.version_holding(session, actor.tenant_id, part.file_id) is None:
+                    gone.append(file_repo.delete_file(session, actor.tenant_id, part.file_id))
+            stored = _add_parts(session, actor, dataset_id, dataset.version + 1, checked, original_ids)
+            types = {f.name: column_type(f.type) or "string" for f in table.schema}
+            _move(session, actor, dataset, stored, table, parquet_id, parquet, change, column_types=types)
+        for key in gone:
+            self.store.delete(key)
+        return DatasetUpload(self._dataset(actor, dataset_id), stored)
+
     def remove(self, actor: Actor, file_id: str) -> Dataset:
         """Take a file out of its dataset: the next version holds the other files' rows; the original goes."""
         require(actor, "datasets:write")
@@ -374,8 +401,10 @@ def _move(
     parquet_id: str,
     parquet: StoredBytes,
     change: str,
+    **fields: object,
 ) -> None:
-    """Make ``table`` (the rows of ``parts``) the dataset's next version, with their combined report."""
+    """Make ``table`` (the rows of ``parts``) the dataset's next version, with their combined report (``fields``:
+    other columns of the dataset the version changes, such as ``column_types``)."""
     version = dataset.version + 1
     repo.move_to_version(
         session,
@@ -388,6 +417,7 @@ def _move(
         status="has problems" if any(p.status == "has problems" for p in parts) else "validated",
         report=combine([p.report for p in parts], [p.name for p in parts]).to_dict(),
         source_name=_source_name(p.name for p in parts),
+        **fields,
     )
     entry = DatasetVersion(dataset.id, version, parquet_id, table.num_rows, change, actor.username, utcnow())
     repo.add_version(session, tenant_id=actor.tenant_id, owner_id=actor.user_id, version=entry)

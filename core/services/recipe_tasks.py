@@ -1,5 +1,6 @@
-"""Job task ``prepare_dataset``: a recipe run on every row of its dataset, stored as a new dataset (validated
-against the source's template) with its lineage; if storing the lineage fails, the new dataset goes too."""
+"""Job task ``prepare_dataset``: a recipe run on every row of its dataset, stored as a new dataset or the dataset's
+next version (validated against the source's template) with its lineage; if storing the lineage of a new dataset
+fails, the dataset goes too."""
 
 from __future__ import annotations
 
@@ -36,15 +37,15 @@ def prepare_dataset(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(0.82, f"storing and validating {prepared.table.num_rows:,} rows")
     buffer = io.BytesIO()
     pq.write_table(_with_categories(prepared.table, prepared.categories), buffer)
-    upload = services.dataset_files.upload(
-        actor,
-        name=params["output_name"],
-        files=[(f"{params['output_name']}.parquet", buffer.getvalue())],
-        template_id=source.template_id,
-        on_problems="keep",
-    )
-    dataset = upload.dataset
     info = services.recipes.get(actor, params["recipe_id"])
+    files = [(f"{params['output_name']}.parquet", buffer.getvalue())]
+    if params.get("in_place"):
+        change = f"prepared by the recipe {info.name!r}"
+        dataset = services.dataset_files.replace(actor, source.id, files=files, change=change).dataset
+    else:
+        dataset = services.dataset_files.upload(
+            actor, name=params["output_name"], files=files, template_id=source.template_id, on_problems="keep"
+        ).dataset
     lineage = Lineage(
         dataset_id=dataset.id,
         version=dataset.version,
@@ -63,7 +64,8 @@ def prepare_dataset(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         with ctx.workspace.db.session() as session:
             repo.add_lineage(session, lineage, tenant_id=actor.tenant_id, user_id=actor.user_id)
     except BaseException:
-        services.datasets.delete(actor, dataset.id)
+        if not params.get("in_place"):  # a new version stays without lineage: it is what the recipe made
+            services.datasets.delete(actor, dataset.id)
         raise
     ctx.progress(1.0, "done")
     return {"dataset_id": dataset.id, "rows": dataset.rows, "status": dataset.status}

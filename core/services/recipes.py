@@ -167,17 +167,17 @@ class RecipeService(Service):
         report: ValidationReport = dataset.validation
         return suggest(self.datasets.table(actor, dataset_id), report, template.columns if template else None)
 
-    def run(self, actor: Actor, recipe_id: str, output_name: str | None = None) -> Job:
-        """Run the recipe on all rows of its dataset as a job (progress, cancel) making a new dataset, validated
-        against the source's template, with lineage to the source version and the recipe; result
-        ``{"dataset_id", "rows", "status"}``."""
+    def run(self, actor: Actor, recipe_id: str, output_name: str | None = None, in_place: bool = False) -> Job:
+        """Run the recipe on all rows of its dataset as a job (progress, cancel) making a new dataset — or, with
+        ``in_place``, the dataset's next version (earlier versions stay) — validated against the source's
+        template, with lineage to the source version and the recipe; result ``{"dataset_id", "rows", "status"}``."""
         require(actor, "datasets:write")
         info = self.get(actor, recipe_id)
         if info.dataset_id is None:
             raise Conflict(f"The dataset the recipe {info.name!r} was written for was deleted; import it for another.")
-        output = _name(output_name or f"{info.dataset_name} prepared")
+        output = info.dataset_name or "" if in_place else _name(output_name or f"{info.dataset_name} prepared")
         with self.db.session() as session:
-            if catalog_repo.dataset_name_taken(session, actor.tenant_id, output):
+            if not in_place and catalog_repo.dataset_name_taken(session, actor.tenant_id, output):
                 raise Conflict(f"A dataset named {output!r} already exists; choose another name.")
             source = catalog_repo.get_dataset(session, actor.tenant_id, info.dataset_id)
             params = {
@@ -186,8 +186,10 @@ class RecipeService(Service):
                 "source_version": source.version,
                 "steps": info.steps,
                 "output_name": output,
+                "in_place": in_place,
             }
-            job = self.jobs._queue(session, actor, "prepare_dataset", f"Prepare {output} with {info.name}", params)
+            what = f"a new version of {output}" if in_place else output
+            job = self.jobs._queue(session, actor, "prepare_dataset", f"Prepare {what} with {info.name}", params)
         return self.jobs._start(job, actor)
 
     def lineage(self, actor: Actor, dataset_id: str, version: int | None = None) -> Lineage | None:

@@ -196,6 +196,11 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
         lambda e, a, i: e.dataset_files.add(a, i["dataset"], files=[("n.csv", CSV)]),
         PermissionDenied,
     ),
+    (
+        "dataset_files.replace",
+        lambda e, a, i: e.dataset_files.replace(a, i["dataset"], files=[("n.csv", CSV)], change="new rows"),
+        PermissionDenied,
+    ),
     ("dataset_files.remove", lambda e, a, i: e.dataset_files.remove(a, i["dataset_file"]), PermissionDenied),
     ("dataset_files.delete_file", lambda e, a, i: e.dataset_files.delete_file(a, i["dataset_file"]), PermissionDenied),
     ("dataset_files.list", lambda e, a, i: e.dataset_files.list(a, i["dataset"]), ALLOWED),

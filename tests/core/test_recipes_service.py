@@ -88,6 +88,22 @@ def test_fix_proposes_casts_and_a_run_makes_a_typed_dataset_with_lineage(engine:
     assert engine.recipes.lineage(analyst, source.id) is None  # uploaded, not prepared
 
 
+def test_a_run_in_place_makes_the_next_version_and_keeps_the_first(engine: Engine, analyst: Actor) -> None:
+    raw = raw_orders()
+    source = engine.datasets.upload(analyst, name="orders", filename="orders.csv", data=csv(raw))
+    info = engine.recipes.create(analyst, "fix", source.id, engine.recipes.suggest(analyst, source.id))
+    job = engine.recipes.run(analyst, info.id, in_place=True)
+    assert job.status == "succeeded" and job.result is not None, job.error
+    assert job.result["dataset_id"] == source.id and job.title == "Prepare a new version of orders with fix"
+    fixed = engine.datasets.get(analyst, source.id)
+    assert (fixed.version, fixed.rows, fixed.column_types["order_day"]) == (2, 238, "date")
+    versions = engine.dataset_files.versions(analyst, source.id)
+    assert [(v.version, v.rows) for v in versions][-2:] in ([(1, 240), (2, 238)], [(2, 238), (1, 240)])
+    assert engine.recipes.lineage(analyst, source.id, 2) is not None
+    assert engine.recipes.lineage(analyst, source.id, 1) is None
+    assert [f.name for f in engine.dataset_files.list(analyst, source.id)] == ["orders.parquet"]
+
+
 def _train(eng: Engine, actor: Actor, dataset_id: str) -> str:
     request = TrainRequest(dataset_id=dataset_id, name="big orders", target="big", time_budget_s=1, explain=False)
     job = eng.training.submit(actor, request)
