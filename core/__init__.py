@@ -214,9 +214,10 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   ("Fix": casts, fills and a filter of bad rows from the validation report and the text columns); run(recipe_id,
   output_name=None, in_place=False) -> Job ``prepare_dataset`` (result {"dataset_id", "rows", "status"}: a new
   dataset, or with ``in_place`` the dataset's next version, validated against the source's template);
-  lineage(dataset_id, version=None) -> Lineage | None. A model trained on a prepared dataset keeps the recipe's replay (``ModelDetails.recipe``): batch and form predictions of raw rows
-  (rows lacking a feature or holding one in another type) go through it first (rows kept one for one; learned
-  fill values and categories frozen; a reshaping recipe refuses raw rows in words)
+  lineage(dataset_id, version=None) -> Lineage | None. A model trained on a prepared dataset keeps the recipe's
+  replay (``ModelDetails.recipe``): batch and form predictions of raw rows (rows lacking a feature or holding one
+  in another type) go through it first (rows kept one for one; learned fill values and categories frozen; a
+  reshaping recipe refuses raw rows in words)
 
 ``eng.dataset_files.replace(dataset_id, files, change)``: the files' rows as the dataset's next version (what a
 recipe run ``in_place`` makes).
