@@ -196,9 +196,15 @@ if can_write and steps:
     loaded = saved.get(st.session_state.get("prep_loaded") or "")
     name_col, output_col = st.columns(2)
     name = name_col.text_input("Recipe name", loaded.name if loaded else f"prepare {dataset.name}", key="prep_name")
-    in_place = output_col.radio(
-        "Make", ["a new dataset", f"version {dataset.version + 1} of {dataset.name}"], horizontal=True, key="prep_make"
-    ) != "a new dataset"
+    in_place = (
+        output_col.radio(
+            "Make",
+            ["a new dataset", f"version {dataset.version + 1} of {dataset.name}"],
+            horizontal=True,
+            key="prep_make",
+        )
+        != "a new dataset"
+    )
     output = "" if in_place else output_col.text_input("New dataset", f"{dataset.name} prepared", key="prep_output")
     save, run = st.columns(2)
 
