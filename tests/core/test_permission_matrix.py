@@ -2,7 +2,7 @@
 
 Each entry: (name, call(engine, actor, ids), what a viewer gets). Add a line when a service gains a
 method (a test fails otherwise), or an UNCHECKED entry saying why it needs no permission. ``ids`` holds
-resources of the first tenant created by the ``world`` fixture.
+resources of the first tenant, made once for the module by the ``shared`` fixture.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import ast
 import inspect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -22,7 +22,7 @@ from core.entities import TrainRequest
 from core.jobs.tasks import TASKS
 from core.security.permissions import LABELS, PLATFORM_PERMISSION
 from core.services.base import Service
-from tests.conftest import USER_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD, make_user
 from tests.core.registry_matrix import REGISTRY_MATRIX, REGISTRY_TENANT_FREE
 
 Call = Callable[[Engine, Actor, dict[str, Any]], object]
@@ -31,6 +31,12 @@ ALLOWED = None  # a viewer may do this (reads)
 CSV = b"a,b\n1,x\n2,y\n"
 ROOT = Path(__file__).resolve().parents[2]
 PERMISSION_NAME = re.compile(r"[a-z]+:[a-z]+")
+
+
+def _change_and_restore_password(e: Engine, actor: Actor) -> None:
+    """The matrix's users are shared by every line: this one leaves the password as it found it."""
+    e.users.change_password(actor, USER_PASSWORD, "changed-pass-123")
+    e.users.change_password(actor, "changed-pass-123", USER_PASSWORD)
 
 
 def _scoring_model(e: Engine, i: dict[str, Any]) -> str:
@@ -107,7 +113,7 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("users.create_role", lambda e, a, i: e.users.create_role(a, "extra", ["models:read"]), PermissionDenied),
     ("users.delete_role", lambda e, a, i: e.users.delete_role(a, i["role"]), PermissionDenied),
     ("users.roles", lambda e, a, i: e.users.roles(a), PermissionDenied),
-    ("users.change_password", lambda e, a, i: e.users.change_password(a, USER_PASSWORD, "changed-pass-123"), ALLOWED),
+    ("users.change_password", lambda e, a, i: _change_and_restore_password(e, a), ALLOWED),
     ("users.sign_out", lambda e, a, i: e.users.sign_out(a), ALLOWED),
     ("users.me", lambda e, a, i: e.users.me(a), ALLOWED),
     ("users.get", lambda e, a, i: e.users.get(a, i["analyst"]), PermissionDenied),
@@ -378,30 +384,46 @@ TENANT_FREE = {
 }
 
 
-@pytest.fixture
-def world(engine: Engine, admin: Actor, analyst: Actor) -> dict[str, Any]:
+class Shared(NamedTuple):
+    engine: Engine
+    world: dict[str, Any]
+    viewer: Actor
+    outsider: Actor
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """One workspace for the whole matrix: every line either reads or is refused, so none changes what the next
+    one sees, and the models, forecasts and attribution runs some lines need are made once (on first use)."""
+    engine = Engine.open(home=tmp_path_factory.mktemp("matrix") / "workspace", runner="inline")
+    admin = engine.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
+    analyst, viewer = make_user(engine, admin, "ana", "analyst"), make_user(engine, admin, "vic", "viewer")
+    engine.tenants.create(
+        admin, name="Other Org", admin_username="otto", admin_password=USER_PASSWORD, admin_email="otto@example.com"
+    )
     template = engine.templates.create(admin, "t", [ColumnSpec("a", "integer"), ColumnSpec("b", "string")])
-    return {
+    dataset = engine.datasets.upload(admin, filename="d.csv", data=CSV, template_id=template.id)
+    world = {
         "admin": admin.user_id,
         "role": engine.users.create_role(admin, "scorer", ["inference:run", "models:read"]).name,
         "analyst": analyst.user_id,
         "job": engine.jobs.selftest(admin, steps=1).id,
         "file": engine.files.add(admin, filename="notes.txt", data=b"hello").id,
         "template": template.id,
-        "dataset": (dataset := engine.datasets.upload(admin, filename="d.csv", data=CSV, template_id=template.id)).id,
+        "dataset": dataset.id,
         "dataset_file": engine.dataset_files.list(admin, dataset.id)[0].file_id,
     }
+    yield Shared(engine, world, viewer, engine.users.authenticate("otto", USER_PASSWORD))
+    engine.close()
 
 
 @pytest.mark.parametrize(("name", "call", "viewer_gets"), MATRIX, ids=[m[0] for m in MATRIX])
-def test_viewer_is_refused_writes(
-    engine: Engine, world: dict[str, Any], viewer: Actor, name: str, call: Call, viewer_gets: type[Exception] | None
-) -> None:
+def test_viewer_is_refused_writes(shared: Shared, name: str, call: Call, viewer_gets: type[Exception] | None) -> None:
     if viewer_gets is None:
-        call(engine, viewer, world)
+        call(shared.engine, shared.viewer, shared.world)
     else:
         with pytest.raises(viewer_gets):
-            call(engine, viewer, world)
+            call(shared.engine, shared.viewer, shared.world)
 
 
 @pytest.mark.parametrize(
@@ -409,11 +431,9 @@ def test_viewer_is_refused_writes(
     [(m[0], m[1]) for m in MATRIX if m[0] not in TENANT_FREE],
     ids=[m[0] for m in MATRIX if m[0] not in TENANT_FREE],
 )
-def test_other_tenant_gets_not_found(
-    engine: Engine, world: dict[str, Any], outsider: Actor, name: str, call: Call
-) -> None:
+def test_other_tenant_gets_not_found(shared: Shared, name: str, call: Call) -> None:
     with pytest.raises(NotFound):
-        call(engine, outsider, world)
+        call(shared.engine, shared.outsider, shared.world)
 
 
 # Public service methods outside MATRIX, and why they check no role.
