@@ -10,6 +10,7 @@ from core.jobs.runners import InlineRunner, JobRunner, ProcessRunner, process_al
 from core.security.secrets import workspace_cookie_key
 from core.services.attribution import AttributionService
 from core.services.audit import AuditService
+from core.services.datalake import DatalakeService
 from core.services.dataset_files import DatasetFileService
 from core.services.datasets import DatasetService
 from core.services.deployments import DeploymentService
@@ -53,7 +54,8 @@ class Engine:
         self.files = FileService(ws)
         self.templates = TemplateService(ws)
         self.models = ModelService(ws, jobs=self.jobs)
-        self.dataset_files = DatasetFileService(ws, files=self.files)
+        self.datalake = DatalakeService(ws)
+        self.dataset_files = DatasetFileService(ws, files=self.files, lake=self.datalake)
         self.datasets = DatasetService(ws, models=self.models, dataset_files=self.dataset_files, jobs=self.jobs)
         self.forecasts = ForecastService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
         self.training = TrainingService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
@@ -122,4 +124,5 @@ class Engine:
         return count
 
     def close(self) -> None:
+        self.datalake.close()
         self.db.dispose()

@@ -23,6 +23,15 @@ from core.entities.data import (
 )
 from core.entities.dataset_files import DatasetFile, DatasetVersion
 from core.entities.identity import Actor, Role, Tenant, User
+from core.entities.lake import (
+    LAKE_SCHEMAS,
+    LAKE_STATES,
+    LakeColumn,
+    LakeQuery,
+    LakeSnapshot,
+    LakeTable,
+    NumericStats,
+)
 from core.entities.models import (
     ALGORITHMS,
     MODEL_FILE_ROLES,
@@ -73,6 +82,8 @@ __all__ = [
     "DEPLOYMENT_STATES",
     "DRIFT_METHODS",
     "FINISHED_STATES",
+    "LAKE_SCHEMAS",
+    "LAKE_STATES",
     "MODEL_FILE_ROLES",
     "MODEL_KINDS",
     "PHASE_STATES",
@@ -104,11 +115,16 @@ __all__ = [
     "InputWarning",
     "Job",
     "JobStatus",
+    "LakeColumn",
+    "LakeQuery",
+    "LakeSnapshot",
+    "LakeTable",
     "Model",
     "ModelDetails",
     "ModelMetadata",
     "ModelSchema",
     "ModelVersion",
+    "NumericStats",
     "Operation",
     "Outcome",
     "Performance",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from core.jobs.execution import JobContext
 
 if TYPE_CHECKING:
+    from core.services.datalake import DatalakeService
     from core.services.datasets import DatasetService
     from core.services.deployments import DeploymentService
     from core.services.drift import DriftService
@@ -25,6 +26,9 @@ class EngineServices(Protocol):
 
     @property
     def datasets(self) -> DatasetService: ...
+
+    @property
+    def datalake(self) -> DatalakeService: ...
 
     @property
     def models(self) -> ModelService: ...

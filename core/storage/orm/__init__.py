@@ -13,6 +13,7 @@ from core.storage.orm.identity import (
     TenantRow,
     UserRow,
 )
+from core.storage.orm.lake import LakeTableRow
 from core.storage.orm.links import JobLinkRow, ModelDatasetRow, ModelFileRow
 from core.storage.orm.predictions import PredictionRow
 from core.storage.orm.registry import (
@@ -38,6 +39,7 @@ __all__ = [
     "FileRow",
     "JobLinkRow",
     "JobRow",
+    "LakeTableRow",
     "LibraryIndexRow",
     "LoginThrottleRow",
     "ModelDatasetRow",
