@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from pyiceberg.table import Table
 
 SCHEMAS = ("bronze", "silver", "gold")
+# snappy, as the file store's Parquet files: pyiceberg's default (zstd) makes an upload's lake writes ~20% slower
+TABLE_PROPERTIES = {"write.parquet.compression-codec": "snappy"}
 CATALOG_NAME = "dataml"
 
 
@@ -82,11 +84,13 @@ class Lake:
             target = self.catalog.load_table(identifier)
         except NoSuchTableError:
             location = self.location(tenant_id, schema, table)
-            target = self.catalog.create_table(identifier, schema=data.schema, location=location.as_uri())
+            target = self.catalog.create_table(
+                identifier, schema=data.schema, location=location.as_uri(), properties=TABLE_PROPERTIES
+            )
         if not set(data.column_names) <= set(target.schema().column_names):
             with target.update_schema() as update:
                 update.union_by_name(data.schema)
-        if overwrite:
+        if overwrite and target.current_snapshot() is not None:
             target.overwrite(data, snapshot_properties=properties or {})
         else:
             target.append(data, snapshot_properties=properties or {})
