@@ -74,7 +74,11 @@ class ValidatedList(RootModel[list[DatasetSummary]]):
 
 def _summaries(eng: Engine, actor: Actor, **filters: str | None) -> list[DatasetSummary]:
     facts = eng.dataset_files.facts(actor)
-    return [DatasetSummary.of(d, actor.tenant_id, facts.get(d.id)) for d in eng.datasets.list(actor, **filters)]
+    silver = {t.dataset_id: t.table for t in eng.datalake.tables(actor, "silver")}
+    return [
+        DatasetSummary.of(d, actor.tenant_id, facts.get(d.id), silver.get(d.id))
+        for d in eng.datasets.list(actor, **filters)
+    ]
 
 
 @router.post("/upload", response_model=FilesOut, status_code=status.HTTP_201_CREATED)
@@ -132,7 +136,9 @@ def get_dataset(eng: EngineDep, actor: ActorDep, dataset_id: DatasetId) -> Datas
     dataset = eng.datasets.get(actor, dataset_id)
     parts = eng.dataset_files.list(actor, dataset_id)
     versions = eng.dataset_files.versions(actor, dataset_id)
-    summary = DatasetSummary.of(dataset, actor.tenant_id, (len(parts), versions[-1].created_at) if versions else None)
+    facts = (len(parts), versions[-1].created_at) if versions else None
+    silver = next((t.table for t in eng.datalake.of_dataset(actor, dataset_id) if t.schema == "silver"), None)
+    summary = DatasetSummary.of(dataset, actor.tenant_id, facts, silver)
     return DatasetOut(
         **summary.model_dump(),
         columns=[ColumnTypeOut(column_name=c, data_type=t) for c, t in dataset.column_types.items()],
