@@ -37,7 +37,10 @@ if table is not None:
         rows, snaps, size, fmt = st.columns(4)
         rows.metric("Rows", f"{table.rows:,}")
         snaps.metric("Snapshots", f"{table.snapshots:,}")
-        size.metric("Size", f"{table.size_bytes / 1e6:,.2f} MB")
+        size.metric(
+            "Size",
+            f"{table.size_bytes / 1e6:,.1f} MB" if table.size_bytes >= 1e5 else f"{table.size_bytes / 1e3:,.1f} kB",
+        )
         fmt.metric("Format", table.format)
         st.caption(
             f"Owner {table.owner} · created {table.created_time:%Y-%m-%d %H:%M} UTC · last access "
@@ -97,7 +100,8 @@ if table is not None:
     st.subheader("Snapshots")
     with guard():
         snapshots = engine.datalake.snapshots(actor, table.schema, table.table)
-        st.dataframe([s.__dict__ for s in snapshots], hide_index=True, key="dl_snapshots")
+        listed = [{**s.__dict__, "snapshot_id": str(s.snapshot_id)} for s in snapshots]  # 64-bit ids: as text
+        st.dataframe(listed, hide_index=True, key="dl_snapshots")
         ids: list[str] = [CURRENT, *(str(s.snapshot_id) for s in reversed(snapshots))]
         chosen = st.selectbox(
             "Preview as of",
@@ -119,6 +123,7 @@ with guard():
         help="One SELECT over your tables, named schema.table (bronze, silver, gold). At most 10,000 rows, 30 s.",
     )
     if st.button("Run query", key="dl_run", icon=":material/play_arrow:"):
+        st.session_state.pop("dl_result", None)  # a refused query leaves no earlier result on show
         st.session_state["dl_result"] = engine.datalake.query(actor, sql)
     if result := st.session_state.get("dl_result"):
         more = " (more rows matched: only the first 10,000 are shown)" if result.truncated else ""

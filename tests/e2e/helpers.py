@@ -40,7 +40,8 @@ def click(page: Page, name: str) -> None:
 
 def open_page(page: Page, title: str) -> None:
     """Click the page in the sidebar and wait until the app has moved there (its URL) and finished drawing it."""
-    link = page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=re.compile(f"^{re.escape(title)}$"))
+    label = page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True)
+    link = label.locator("xpath=ancestor::a[1]")
     target = link.get_attribute("href") or ""
     link.click()
     page.wait_for_url(lambda url: url.split("?")[0].rstrip("/") == target.split("?")[0].rstrip("/"), timeout=TIMEOUT)
