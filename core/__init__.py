@@ -66,7 +66,8 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   seed's ``iceberg_table_name``), ``gold`` (``<model>_predictions``: each batch prediction's inputs and outputs +
   ``_model_version``, ``_job_id``, ``_predicted_at``). Uploads, added and removed files and batch predictions
   write after their own commit; a failed lake write leaves them done and the table ``failed`` with its
-  ``error`` (``retry`` rewrites failed dataset tables). schemas(); tables(schema) -> [LakeTable]; table(schema,
+  ``error`` (``retry`` rewrites failed dataset tables); ``DATAML_LAKE=off`` skips these writes.
+  schemas(); tables(schema) -> [LakeTable]; table(schema,
   table) -> LakeTable (owner, created_time, last_access_time (recorded on each read), location relative to the
   workspace, format "iceberg", status, rows, snapshots, size_bytes); of_dataset(dataset_id); columns(schema,
   table, snapshot_id=None) -> [LakeColumn(column_name, data_type, note)] (note: ns timestamps stored in µs,

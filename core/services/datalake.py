@@ -6,7 +6,8 @@ catalog and to ``lake_tables``, so another tenant's schema or table is simply no
 
 Writes never undo the work that triggered them: a dataset upload or a batch prediction is committed first,
 then its lake write runs; if that fails the table is recorded ``failed`` with the reason (the upload or job
-still succeeds) and ``retry`` rewrites failed dataset tables from the stored dataset."""
+still succeeds) and ``retry`` rewrites failed dataset tables from the stored dataset. ``DATAML_LAKE=off``
+switches the writes off (the lake stays readable)."""
 
 from __future__ import annotations
 
@@ -197,6 +198,8 @@ class DatalakeService(Service):
     ) -> None:
         """After a dataset upload, added file or removed file: each new file as read into bronze (with its
         load id, time and file name) and the dataset's new rows into silver (``overwrite``: all its rows)."""
+        if not self.settings.lake_writes:
+            return
         try:
             with self.db.session() as session:
                 known = repo.of_dataset(session, actor.tenant_id, dataset.id)
@@ -219,6 +222,8 @@ class DatalakeService(Service):
         """Append a batch prediction's rows to the model's gold table ``<model>_predictions``: the input columns
         (``inputs``, the batch's Parquet file) and the computed ones (prediction, probabilities, reasons,
         warnings), with the model version, job id and time."""
+        if not self.settings.lake_writes:
+            return
         try:
             rows = pq.read_table(inputs)
             computed = pd.concat(list(outputs), ignore_index=True) if outputs else pd.DataFrame()
