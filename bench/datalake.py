@@ -28,7 +28,7 @@ import duckdb
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # repo root, not bench/ (bench/shap.py shadows shap)
 
-from bench.ingest import COLUMNS, generate
+from bench.ingest import COLUMNS, prepared_csv
 from core import Actor, Engine
 
 T = TypeVar("T")
@@ -126,13 +126,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="uploads of each side; stats queries are run 3× that")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "dataml-bench-ingest")
     args = parser.parse_args()
-    os.environ.setdefault("DATAML_BCRYPT_ROUNDS", "4")
-    os.environ["DATAML_MAX_UPLOAD_MB"] = "10000"
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    csv_path = args.workdir / f"mixed-{args.rows}.csv"
-    if not csv_path.exists():
-        generate(csv_path, args.rows)
-    print(f"input: {args.rows:,} rows × {len(COLUMNS)} columns, {csv_path.stat().st_size / 1e6:,.1f} MB CSV")
+    csv_path = prepared_csv(args.workdir, args.rows)
 
     stats = child(run_stats, str(csv_path), str(args.workdir), 3 * args.repeat)
     _line(

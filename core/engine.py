@@ -97,9 +97,12 @@ class Engine:
 
     @staticmethod
     def preload() -> None:
-        """Import the model libraries (scikit-learn and SHAP, statsforecast, the attribution models) now: together
-        they take seconds, which the first model summary, prediction or forecast of a process would otherwise
-        wait for. A server calls it once in a background thread while the user signs in."""
+        """Import the model libraries (scikit-learn and SHAP, statsforecast, the attribution models) and pyiceberg
+        now: together they take seconds, which the first model summary, prediction, forecast or upload of a
+        process would otherwise wait for. A server calls it once in a background thread while the user signs in."""
+        import pyiceberg.catalog.sql
+        import pyiceberg.io.pyarrow  # noqa: F401
+
         import core.attribution
         import core.forecasting
         import core.ml  # noqa: F401

@@ -233,3 +233,18 @@ def test_a_failed_lake_write_keeps_the_upload_and_can_be_retried(world: World) -
     [retried] = eng.datalake.retry(admin)
     assert (retried.schema, retried.table, retried.status, retried.error) == ("silver", "blocked", "ready", None)
     assert eng.datalake.table(admin, "silver", "blocked").rows == 5
+
+
+def test_lake_writes_can_be_switched_off(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATAML_LAKE", "off")
+    eng = Engine.open(home=home, runner="inline")
+    try:
+        admin = eng.users.bootstrap_admin(username="admin", password=ADMIN_PASSWORD, email="admin@example.com")
+        dataset = eng.datasets.upload(admin, name="quiet", filename="q.csv", data=_csv(FRAME.head(5)))
+        assert eng.datasets.get(admin, dataset.id).rows == 5
+        assert eng.datalake.of_dataset(admin, dataset.id) == [] and eng.datalake.tables(admin, "silver") == []
+    finally:
+        eng.close()
+    monkeypatch.setenv("DATAML_LAKE", "sometimes")
+    with pytest.raises(InvalidInput, match="DATAML_LAKE must be on or off"):
+        Engine.open(home=home, runner="inline")
