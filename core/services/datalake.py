@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core import lake
+from core.datasets import read_table
 from core.entities import (
     LAKE_SCHEMAS,
     Actor,
@@ -40,6 +41,7 @@ from core.errors import InvalidInput, NotFound, Problem
 from core.services.base import Service, require
 from core.storage.orm import utcnow
 from core.storage.repositories import catalog as catalog_repo
+from core.storage.repositories import dataset_files as part_repo
 from core.storage.repositories import files as file_repo
 from core.storage.repositories import lake as repo
 from core.storage.workspace import Workspace
@@ -170,8 +172,8 @@ class DatalakeService(Service):
 
     # --- writes -------------------------------------------------------------------------------------
     def retry(self, actor: Actor) -> list[LakeTable]:
-        """Rewrite the tenant's ``failed`` dataset tables from the stored dataset (silver: its current rows;
-        bronze: its files' originals as read); returns the tables afterwards. Gold tables of failed batch
+        """Rewrite the tenant's ``failed`` dataset tables from what the dataset keeps (silver: its current rows;
+        bronze: its files' originals, read again); returns the tables afterwards. Gold tables of failed batch
         writes stay failed: their batch's result file is downloadable from the job."""
         require(actor, "datasets:write")
         with self.db.session() as session:
@@ -179,11 +181,10 @@ class DatalakeService(Service):
         for item in failed:
             with self.db.session() as session:
                 dataset = catalog_repo.get_dataset(session, actor.tenant_id, item.dataset_id or "")
-                path = self.store.path(file_repo.storage_key(session, actor.tenant_id, dataset.file_id))
-            data = pq.read_table(path)
-            if item.schema == "bronze":
-                data = _stamped(data, {"_load_id": str(uuid.uuid4()), "_source_file": dataset.source_name})
-            self._write(actor, item.schema, item.table, data, overwrite=True, source=f"retry of {dataset.name}")
+            if item.schema == "silver":
+                self._silver(actor, item.table, dataset, self._current_rows(actor, dataset), overwrite=True)
+            else:
+                self._bronze(actor, item.table, dataset, self._originals(actor, dataset), overwrite=True)
         with self.db.session() as session:
             return [repo.get(session, actor.tenant_id, t.schema, t.table) for t in failed]
 
@@ -197,24 +198,64 @@ class DatalakeService(Service):
         overwrite: bool = False,
     ) -> None:
         """After a dataset upload, added file or removed file: each new file as read into bronze (with its
-        load id, time and file name) and the dataset's new rows into silver (``overwrite``: all its rows)."""
+        load id, time and file name) and the dataset's new rows into silver (``overwrite``: all its rows).
+        A table whose last write failed is rewritten whole instead, so an append never leaves it partial."""
         if not self.settings.lake_writes:
             return
         try:
             with self.db.session() as session:
-                known = repo.of_dataset(session, actor.tenant_id, dataset.id)
+                known = {t.schema: t for t in repo.of_dataset(session, actor.tenant_id, dataset.id)}
                 taken = {t.table for t in repo.list_tables(session, actor.tenant_id)}
-            names = {t.schema: t.table for t in known}
-            silver = names.get("silver") or _free(lake.table_name(dataset.name), taken)
-            bronze = names.get("bronze") or silver
-            load_id = str(uuid.uuid4())
-            for filename, table in raw:
-                stamped = _stamped(table, {"_load_id": load_id, "_source_file": filename})
-                self._write(actor, "bronze", bronze, stamped, dataset_id=dataset.id, source=filename)
-            source = f"{dataset.name} version {dataset.version}"
-            self._write(actor, "silver", silver, rows, dataset_id=dataset.id, overwrite=overwrite, source=source)
+            silver = known["silver"].table if "silver" in known else _free(lake.table_name(dataset.name), taken)
+            bronze = known["bronze"].table if "bronze" in known else silver
+            if "bronze" in known and known["bronze"].status == "failed":
+                self._bronze(actor, bronze, dataset, self._originals(actor, dataset), overwrite=True)
+            elif raw:
+                self._bronze(actor, bronze, dataset, raw)
+            if "silver" in known and known["silver"].status == "failed":
+                rows, overwrite = self._current_rows(actor, dataset), True
+            self._silver(actor, silver, dataset, rows, overwrite=overwrite)
         except Exception:  # the upload is committed; a lake that cannot be reached must not undo it
             log.exception("datalake: the dataset %s was not written to the lake", dataset.id)
+
+    def _bronze(
+        self,
+        actor: Actor,
+        table: str,
+        dataset: Dataset,
+        raw: Sequence[tuple[str, pa.Table]],
+        overwrite: bool = False,
+    ) -> None:
+        """Each file as read, stamped with one load id, its name and the time; one snapshot per file."""
+        load_id = str(uuid.uuid4())
+        for number, (filename, data) in enumerate(raw):
+            stamped = _stamped(data, {"_load_id": load_id, "_source_file": filename})
+            replace_all = overwrite and number == 0
+            self._write(actor, "bronze", table, stamped, dataset_id=dataset.id, overwrite=replace_all, source=filename)
+
+    def _silver(self, actor: Actor, table: str, dataset: Dataset, rows: pa.Table, overwrite: bool = False) -> None:
+        source = f"{dataset.name} version {dataset.version}"
+        self._write(actor, "silver", table, rows, dataset_id=dataset.id, overwrite=overwrite, source=source)
+
+    def _current_rows(self, actor: Actor, dataset: Dataset) -> pa.Table:
+        with self.db.session() as session:
+            key = file_repo.storage_key(session, actor.tenant_id, dataset.file_id)
+        return pq.read_table(self.store.path(key))
+
+    def _originals(self, actor: Actor, dataset: Dataset) -> list[tuple[str, pa.Table]]:
+        """The dataset's files as uploaded, read again as the upload read them (with its template's types)."""
+        with self.db.session() as session:
+            parts = part_repo.list_parts(session, actor.tenant_id, dataset.id)
+            keys = [file_repo.storage_key(session, actor.tenant_id, p.file_id) for p in parts]
+            template = (
+                catalog_repo.get_template(session, actor.tenant_id, dataset.template_id)
+                if dataset.template_id
+                else None
+            )
+        columns = list(template.columns) if template else None
+        return [
+            (p.name, read_table(self.store.path(k), p.name, columns=columns)) for p, k in zip(parts, keys, strict=True)
+        ]
 
     def _land_predictions(
         self, actor: Actor, *, model: Model, job_id: str, inputs: Path, outputs: Sequence[pd.DataFrame]

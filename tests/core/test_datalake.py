@@ -219,20 +219,44 @@ def test_another_tenants_tables_are_not_found(world: World, call: object) -> Non
     assert world.engine.datalake.tables(world.outsider, "silver") == []
 
 
+def _block(eng: Engine, actor: Actor, schema: str, table: str) -> Path:
+    """A file where the table's directory would go: its next write fails (a real failure, no mock)."""
+    blocker = Path(eng.settings.home) / "lake" / actor.tenant_id / schema / table
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("in the way")
+    return blocker
+
+
 def test_a_failed_lake_write_keeps_the_upload_and_can_be_retried(world: World) -> None:
     eng, admin = world.engine, world.admin
-    blocker = Path(eng.settings.home) / "lake" / admin.tenant_id / "silver" / "blocked"
-    blocker.parent.mkdir(parents=True, exist_ok=True)
-    blocker.write_text("a file where the table's directory would go")
+    blockers = [_block(eng, admin, schema, "blocked") for schema in ("bronze", "silver")]
     dataset = eng.datasets.upload(admin, name="blocked", filename="blocked.csv", data=_csv(FRAME.head(5)))
     assert eng.datasets.get(admin, dataset.id).rows == 5  # the upload itself succeeded
-    failed = eng.datalake.table(admin, "silver", "blocked")
-    assert failed.status == "failed" and failed.error and failed.rows == 0
-    assert eng.datalake.table(admin, "bronze", "blocked").status == "ready"
-    blocker.unlink()
-    [retried] = eng.datalake.retry(admin)
-    assert (retried.schema, retried.table, retried.status, retried.error) == ("silver", "blocked", "ready", None)
+    for schema in ("bronze", "silver"):
+        failed = eng.datalake.table(admin, schema, "blocked")
+        assert failed.status == "failed" and "Error" in (failed.error or "") and failed.rows == 0
+    for blocker in blockers:
+        blocker.unlink()
+    retried = eng.datalake.retry(admin)
+    assert [(t.schema, t.table, t.status, t.error) for t in retried] == [
+        ("bronze", "blocked", "ready", None),
+        ("silver", "blocked", "ready", None),
+    ]
     assert eng.datalake.table(admin, "silver", "blocked").rows == 5
+    bronze = eng.datalake.preview(admin, "bronze", "blocked")  # the original, read again
+    assert len(bronze) == 5 and set(bronze["_source_file"]) == {"blocked.csv"}
+
+
+def test_an_append_after_a_failed_write_rewrites_the_whole_table(world: World) -> None:
+    eng, admin = world.engine, world.admin
+    blocker = _block(eng, admin, "silver", "partial")
+    dataset = eng.datasets.upload(admin, name="partial", filename="a.csv", data=_csv(FRAME.head(5)))
+    assert eng.datalake.table(admin, "silver", "partial").status == "failed"
+    blocker.unlink()
+    eng.dataset_files.add(admin, dataset.id, files=[("b.csv", _csv(FRAME.tail(2)))])
+    silver = eng.datalake.table(admin, "silver", "partial")
+    assert (silver.status, silver.rows) == ("ready", 7)  # not just the 2 appended rows
+    assert eng.datalake.table(admin, "bronze", "partial").rows == 7
 
 
 def test_lake_writes_can_be_switched_off(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
