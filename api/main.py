@@ -44,7 +44,8 @@ Differences from the Data ML platform API this follows (seed 004), all on the sa
   `/files/add?dataset_id=…` appends a file's rows as the next version; `/files/delete/{id}` of a dataset's
   file makes a version without its rows. Older versions are kept. `usage` is `training` or `prediction`
   (the seed's `t` / `p` are accepted). Each upload also lands in the datalake (below); the dataset's
-  `iceberg_table_name` is its silver table, named after the dataset.
+  `iceberg_table_name` is its bronze and silver tables' name: as given at upload (lower-case letters, digits and
+  `_`; 409 when taken) or made from the dataset's name.
 - **Statistics** are a job (`POST /dataset/generate_statistics`, 202); `GET /dataset/statistics` follows the
   job and returns the result when it is done.
 - **`/reset-password` needs a token**: a user manager's, or your own with `old_password`.

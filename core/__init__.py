@@ -43,7 +43,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   date order assumed: numeric dates are read day- or month-first as the data shows, month-first when every day is ≤
   12, or as ``ColumnSpec.date_format`` says; without a template, text columns of dates are stored as dates);
   upload(name, filename, data, template_id, sheet, on_problems="keep" | "keep_valid" | "reject",
-  usage="training" | "prediction") -> Dataset (the file is kept as the dataset's first file, see dataset_files);
+  usage="training" | "prediction", lake_table=None) -> Dataset (the file is kept as the dataset's first file, see
+  dataset_files; ``lake_table`` names its datalake tables: InvalidInput unless lower-case letters, digits and _,
+  Conflict when the tenant has it);
   list(status=None | "validated", usage=None), get, path, table, frame, preview(limit, offset, columns),
   statistics(refresh=False) (per column incl. ``infinite`` counts; cached per version), stored_statistics (the cache
   or None), generate_statistics -> Job (kind ``dataset_statistics``, ``datasets:read``), histogram (finite
@@ -62,8 +64,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   0.12, its SQL catalog in the product database: pyiceberg's own tables ``iceberg_tables`` /
   ``iceberg_namespace_properties``, namespaces ``(tenant_id, schema)``; warehouse ``DATAML_HOME/lake/<tenant>``) in
   three schemas: ``bronze`` (each uploaded file as read, + ``_load_id``, ``_source_file``, ``_loaded_at``),
-  ``silver`` (the dataset's validated, typed rows; table named after the dataset, ``of_dataset`` gives it: the
-  seed's ``iceberg_table_name``), ``gold`` (``<model>_predictions``: each batch prediction's inputs and outputs +
+  ``silver`` (the dataset's validated, typed rows; bronze and silver tables named ``lake_table`` or after the
+  dataset, made unique: ``sales``, ``sales_2``; ``of_dataset`` gives them: the seed's ``iceberg_table_name``),
+  ``gold`` (``<model>_predictions``: each batch prediction's inputs and outputs +
   ``_model_version``, ``_job_id``, ``_predicted_at``). Uploads, added and removed files and batch predictions
   write after their own commit; a failed lake write leaves them done and the table ``failed`` with its
   ``error`` (``retry`` rewrites failed dataset tables); ``DATAML_LAKE=off`` skips these writes.

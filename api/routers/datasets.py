@@ -93,6 +93,14 @@ def upload_dataset(
     template_id: Annotated[str | None, Query(description="Validate against this template (UUID).")] = None,
     on_problems: Annotated[OnProblems, Query(description=ON_PROBLEMS)] = "keep",
     sheet: Annotated[str | None, Query(description="The worksheet of Excel files (default: the first).")] = None,
+    iceberg_table_name: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Its bronze and silver tables in the datalake: lower-case letters, digits and _, starting "
+            "with a letter (default: from the dataset's name). 409 when taken.",
+        ),
+    ] = None,
 ) -> FilesOut:
     """Seed §6.1: the files become one dataset (version 1), each validated on its own; ``error_report`` per file
     is null when the file had no problem. Without a template the first file's types bind the others."""
@@ -104,6 +112,7 @@ def upload_dataset(
         sheet=sheet,
         on_problems=on_problems,
         usage=usage_of(usage) or "training",
+        lake_table=iceberg_table_name or None,
     )
     return FilesOut.of_dataset(upload.dataset, upload.files)
 

@@ -37,7 +37,7 @@ from core.entities import (
     Model,
     NumericStats,
 )
-from core.errors import InvalidInput, NotFound, Problem
+from core.errors import Conflict, InvalidInput, NotFound, Problem
 from core.services.base import Service, require
 from core.storage.orm import utcnow
 from core.storage.repositories import catalog as catalog_repo
@@ -196,8 +196,10 @@ class DatalakeService(Service):
         rows: pa.Table,
         *,
         overwrite: bool = False,
+        name: str | None = None,
     ) -> None:
-        """After a dataset upload, added file or removed file: each new file as read into bronze (with its
+        """After a dataset upload (``name``: its tables' name, else one made from the dataset's), added file or
+        removed file: each new file as read into bronze (with its
         load id, time and file name) and the dataset's new rows into silver (``overwrite``: all its rows).
         A table whose last write failed is rewritten whole instead, so an append never leaves it partial."""
         if not self.settings.lake_writes:
@@ -205,8 +207,7 @@ class DatalakeService(Service):
         try:
             with self.db.session() as session:
                 known = {t.schema: t for t in repo.of_dataset(session, actor.tenant_id, dataset.id)}
-                taken = {t.table for t in repo.list_tables(session, actor.tenant_id)}
-            silver = known["silver"].table if "silver" in known else _free(lake.table_name(dataset.name), taken)
+            silver = known["silver"].table if "silver" in known else self._claim(actor, dataset, name)
             bronze = known["bronze"].table if "bronze" in known else silver
             if "bronze" in known and known["bronze"].status == "failed":
                 self._bronze(actor, bronze, dataset, self._originals(actor, dataset), overwrite=True)
@@ -217,6 +218,33 @@ class DatalakeService(Service):
             self._silver(actor, silver, dataset, rows, overwrite=overwrite)
         except Exception:  # the upload is committed; a lake that cannot be reached must not undo it
             log.exception("datalake: the dataset %s was not written to the lake", dataset.id)
+
+    def _claim(self, actor: Actor, dataset: Dataset, name: str | None) -> str:
+        """Record a new dataset's bronze and silver tables under ``name``, else the first free one made from the
+        dataset's name (``sales``, ``sales_2`` ...): the unique key settles two uploads racing for a name."""
+        base = name or lake.table_name(dataset.name)
+        for n in range(1, 1000):
+            candidate = base if n == 1 else f"{base[:94]}_{n}"
+            try:
+                with self.db.session() as session:
+                    for schema in ("bronze", "silver"):
+                        repo.add(session, actor, schema, candidate, dataset_id=dataset.id)
+                return candidate
+            except Conflict:
+                if name:
+                    raise
+        raise Conflict(f"No free lake table name for {dataset.name!r}.")
+
+    def _check_new_table(self, actor: Actor, name: str) -> None:
+        """Refuse a table name a new dataset cannot have: not in the lake's form, or one of the tenant's tables."""
+        if lake.table_name(name) != name:
+            raise InvalidInput(
+                "A lake table name needs lower-case letters, digits and _, starting with a letter (at most 100).",
+                [Problem("invalid", field="iceberg_table_name", value=name)],
+            )
+        with self.db.session() as session:
+            if any(t.table == name for t in repo.list_tables(session, actor.tenant_id)):
+                raise Conflict(f"The datalake already has a table named {name!r}; choose another name.")
 
     def _bronze(
         self,
@@ -373,10 +401,3 @@ def _stamped(table: pa.Table, values: dict[str, object]) -> pa.Table:
         table = table.append_column(name, pa.repeat(pa.scalar(value), rows))
     now = pa.scalar(utcnow(), pa.timestamp("us"))
     return table.append_column("_loaded_at" if "_load_id" in values else "_predicted_at", pa.repeat(now, rows))
-
-
-def _free(name: str, taken: set[str]) -> str:
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate, n = f"{name}_{n}", n + 1
-    return candidate

@@ -77,12 +77,16 @@ class DatasetFileService(Service):
         sheet: str | None = None,
         on_problems: str = "keep",
         usage: str = "training",
+        lake_table: str | None = None,
     ) -> DatasetUpload:
         """A new dataset from one or more files, each validated against the template or, without one, the first
         file's types. ``on_problems`` as in ``eng.datasets.upload``, per file: ``reject`` stores nothing when a
-        file has problems, ``keep_valid`` keeps each file's usable rows."""
+        file has problems, ``keep_valid`` keeps each file's usable rows. ``lake_table`` names its bronze and
+        silver tables (default: from ``name``)."""
         require(actor, "datasets:write")
         _check_choices(files, on_problems, usage)
+        if lake_table is not None:
+            self.lake._check_new_table(actor, lake_table)
         name = (name or PurePath(clean_name(files[0][0])).stem).strip()
         if not 1 <= len(name) <= 100:
             raise InvalidInput("A dataset name needs 1 to 100 characters.", [Problem("required", field="name")])
@@ -136,7 +140,7 @@ class DatasetFileService(Service):
                 status=dataset.status,
                 files=[c.name for c in checked],
             )
-        self.lake._land_dataset(actor, dataset, [(c.name, c.read) for c in checked], table)  # bronze + silver
+        self.lake._land_dataset(actor, dataset, [(c.name, c.read) for c in checked], table, name=lake_table)
         return DatasetUpload(dataset, stored)
 
     def add(

@@ -133,6 +133,18 @@ def test_unknown_or_another_tenants_tables_answer_404(
     assert refused.status_code == 422 and "among your tables" in refused.json()["detail"]
 
 
+def test_upload_with_the_seeds_iceberg_table_name(client: TestClient, analyst_headers: Headers) -> None:
+    def upload(table: str) -> Any:
+        params = {"dataset_name": f"for {table}", "iceberg_table_name": table}
+        files = [("files", ("cities.csv", CSV))]
+        return client.post(f"{API}/dataset/upload", params=params, files=files, headers=analyst_headers)
+
+    assert upload("city_table").status_code == 201
+    assert get(client, "schemas/tables", analyst_headers, schema_name="silver").json() == ["city_table"]
+    assert upload("city_table").status_code == 409
+    assert upload("City Table").status_code == 422
+
+
 def test_retry_needs_write_permission_and_a_token(
     client: TestClient, viewer_headers: Headers, analyst_headers: Headers
 ) -> None:

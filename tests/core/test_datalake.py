@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from core import Actor, Engine, InvalidInput, NotFound, TrainRequest
+from core import Actor, Conflict, Engine, InvalidInput, NotFound, TrainRequest
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD, make_user
 
 ROWS = 120
@@ -257,6 +257,22 @@ def test_an_append_after_a_failed_write_rewrites_the_whole_table(world: World) -
     silver = eng.datalake.table(admin, "silver", "partial")
     assert (silver.status, silver.rows) == ("ready", 7)  # not just the 2 appended rows
     assert eng.datalake.table(admin, "bronze", "partial").rows == 7
+
+
+def test_table_names_from_the_dataset_or_chosen_are_unique(world: World) -> None:
+    eng, admin = world.engine, world.admin
+    first = eng.datasets.upload(admin, name="Q1-sales", filename="q.csv", data=_csv(FRAME.head(3)))
+    second = eng.datasets.upload(admin, name="q1 sales", filename="q.csv", data=_csv(FRAME.head(3)))
+    named = eng.datasets.upload(admin, name="chosen", filename="c.csv", data=_csv(FRAME.head(3)), lake_table="my_table")
+    tables = {d.id: {t.schema: t.table for t in eng.datalake.of_dataset(admin, d.id)} for d in (first, second, named)}
+    assert tables[first.id] == {"bronze": "q1_sales", "silver": "q1_sales"}
+    assert tables[second.id] == {"bronze": "q1_sales_2", "silver": "q1_sales_2"}
+    assert tables[named.id] == {"bronze": "my_table", "silver": "my_table"}
+    with pytest.raises(Conflict, match="already has a table named 'my_table'"):
+        eng.datasets.upload(admin, name="again", filename="c.csv", data=_csv(FRAME.head(3)), lake_table="my_table")
+    with pytest.raises(InvalidInput, match="lower-case letters, digits and _"):
+        eng.datasets.upload(admin, name="bad", filename="c.csv", data=_csv(FRAME.head(3)), lake_table="My Table")
+    assert {d.name for d in eng.datasets.list(admin)}.isdisjoint({"again", "bad"})  # refused before storing
 
 
 def test_lake_writes_can_be_switched_off(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
