@@ -74,7 +74,7 @@ class DatalakeService(Service):
     def table(self, actor: Actor, schema: str, table: str) -> LakeTable:
         """The table's metadata (the seed's fields, plus rows, snapshots and size of its current snapshot)."""
         record = self._record(actor, schema, table)
-        if record.status == "failed" and not self._exists(actor, schema, table):
+        if not self._exists(actor, schema, table):  # its first write failed, or is under way
             return record
         current = self.lake.load(actor.tenant_id, schema, table)
         snapshot = current.current_snapshot()
@@ -199,9 +199,9 @@ class DatalakeService(Service):
         name: str | None = None,
     ) -> None:
         """After a dataset upload (``name``: its tables' name, else one made from the dataset's), added file or
-        removed file: each new file as read into bronze (with its
-        load id, time and file name) and the dataset's new rows into silver (``overwrite``: all its rows).
-        A table whose last write failed is rewritten whole instead, so an append never leaves it partial."""
+        removed file: each new file as read into bronze (with its load id, time and file name) and the dataset's
+        new rows into silver (``overwrite``: all its rows). A table whose last write failed is rewritten whole
+        instead, so an append never leaves it partial."""
         if not self.settings.lake_writes:
             return
         try:
