@@ -114,9 +114,14 @@ class DatasetSummary(BaseModel):
     no_of_columns: int
     version: int
     size_bytes: int
+    iceberg_table_name: str | None = Field(
+        default=None, description="Its silver table in the datalake (None until the lake write succeeded once)."
+    )
 
     @classmethod
-    def of(cls, dataset: Dataset, tenant_id: str, facts: tuple[int, datetime] | None) -> DatasetSummary:
+    def of(
+        cls, dataset: Dataset, tenant_id: str, facts: tuple[int, datetime] | None, iceberg_table_name: str | None = None
+    ) -> DatasetSummary:
         count, modified = facts or (0, dataset.created_at)
         return cls.model_construct(  # trusted engine values, built for every row of a listing: no validation
             id=dataset.id,
@@ -138,6 +143,7 @@ class DatasetSummary(BaseModel):
             no_of_columns=len(dataset.column_types),
             version=dataset.version,
             size_bytes=dataset.size_bytes,
+            iceberg_table_name=iceberg_table_name,
         )
 
 

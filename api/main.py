@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from api import errors
 from api.routers import (
     attribution,
+    datalake,
     datasets,
     deployments,
     files,
@@ -43,7 +44,9 @@ Differences from the Data ML platform API this follows (seed 004), all on the sa
 - **A dataset is made of files and has versions.** `/dataset/upload` takes one or more files (one report each);
   `/files/add?dataset_id=…` appends a file's rows as the next version; `/files/delete/{id}` of a dataset's
   file makes a version without its rows. Older versions are kept. `usage` is `training` or `prediction`
-  (the seed's `t` / `p` are accepted); `iceberg_table_name` is not supported yet.
+  (the seed's `t` / `p` are accepted). Each upload also lands in the datalake (below); the dataset's
+  `iceberg_table_name` is its bronze and silver tables' name: as given at upload (lower-case letters, digits and
+  `_`; 409 when taken) or made from the dataset's name.
 - **Statistics** are a job (`POST /dataset/generate_statistics`, 202); `GET /dataset/statistics` follows the
   job and returns the result when it is done.
 - **`/reset-password` needs a token**: a user manager's, or your own with `old_password`.
@@ -108,6 +111,22 @@ The model registry, deployments and drift (`/model`, `/mltraining`, `/deployment
   artefacts, model cards (Markdown), stop / start, each deployment's operations, and drift checks
   (`POST /drift/check` is a job, 202).
 
+The datalake (`/datalake`, seed 004 §11) serves Apache Iceberg tables in the schemas `bronze` (every uploaded
+file as read), `silver` (each dataset's validated rows) and `gold` (`<model>_predictions`: batch predictions),
+with these differences:
+
+- **Your tenant's tables only**: another tenant's schema or table answers 404, as an unknown one does.
+- `location` is relative to the workspace (`lake/<tenant>/<schema>/<table>`), never a server path; the metadata
+  also has `status` (`failed` when the last write did not reach the lake: the upload or batch itself succeeded;
+  `POST /datalake/retry` rewrites failed dataset tables), `rows`, `snapshots` and `size_bytes`.
+- `/schemas` and `/schemas/tables` answer lists of names; `/tables/columns` adds a `note` where the lake stores
+  another type than the upload's (nanosecond timestamps in microseconds, unsigned integers widened, categories as
+  text). `numeric_stats` answers 422 for a column that is not numeric; `std_dev` is the sample standard deviation.
+- Also not in the seed: `GET /datalake/snapshots` (each write is a snapshot), `GET /datalake/preview` and
+  `snapshot_id` on columns, stats and distinct counts (time travel), and `POST /datalake/query`: one read-only
+  SELECT over `schema.table` names of your tables (no file functions, COPY, ATTACH, INSTALL / LOAD, SET or writes:
+  422 saying why), at most 10,000 rows and 30 s.
+
 Errors always have the shape `{detail, details, problems, request_id}`.
 """
 
@@ -158,6 +177,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         jobs.router,
         jobs.ray,
         recipes.router,
+        datalake.router,
     )
     for router in routers:
         api.include_router(router)

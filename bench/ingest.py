@@ -110,22 +110,27 @@ def measure(function: object, csv_path: Path, out_dir: Path) -> tuple[float, int
         return pool.submit(function, str(csv_path), str(out_dir)).result()  # type: ignore[arg-type]
 
 
+def prepared_csv(workdir: Path, rows: int) -> Path:
+    """The generated CSV of ``rows`` rows (cached in ``workdir``), with the settings an upload of it needs."""
+    os.environ.setdefault("DATAML_BCRYPT_ROUNDS", "4")
+    os.environ["DATAML_MAX_UPLOAD_MB"] = "10000"
+    workdir.mkdir(parents=True, exist_ok=True)
+    csv_path = workdir / f"mixed-{rows}.csv"
+    if not csv_path.exists():
+        start = time.perf_counter()
+        generate(csv_path, rows)
+        print(f"generated {csv_path} in {time.perf_counter() - start:.1f} s")
+    print(f"input: {rows:,} rows × {len(COLUMNS)} columns, {csv_path.stat().st_size / 1e6:,.1f} MB CSV")
+    return csv_path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each side (the median is reported)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "dataml-bench-ingest")
     args = parser.parse_args()
-    os.environ.setdefault("DATAML_BCRYPT_ROUNDS", "4")
-    os.environ["DATAML_MAX_UPLOAD_MB"] = "10000"
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    csv_path = args.workdir / f"mixed-{args.rows}.csv"
-    if not csv_path.exists():
-        start = time.perf_counter()
-        generate(csv_path, args.rows)
-        print(f"generated {csv_path} in {time.perf_counter() - start:.1f} s")
-    size_mb = csv_path.stat().st_size / 1e6
-    print(f"input: {args.rows:,} rows × {len(COLUMNS)} columns, {size_mb:,.1f} MB CSV")
+    csv_path = prepared_csv(args.workdir, args.rows)
 
     base_times, engine_times, base_peak, engine_peak = [], [], 0, 0
     for _ in range(args.repeat):

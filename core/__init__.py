@@ -43,7 +43,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   date order assumed: numeric dates are read day- or month-first as the data shows, month-first when every day is ≤
   12, or as ``ColumnSpec.date_format`` says; without a template, text columns of dates are stored as dates);
   upload(name, filename, data, template_id, sheet, on_problems="keep" | "keep_valid" | "reject",
-  usage="training" | "prediction") -> Dataset (the file is kept as the dataset's first file, see dataset_files);
+  usage="training" | "prediction", lake_table=None) -> Dataset (the file is kept as the dataset's first file, see
+  dataset_files; ``lake_table`` names its datalake tables: InvalidInput unless lower-case letters, digits and _,
+  Conflict when the tenant has it);
   list(status=None | "validated", usage=None), get, path, table, frame, preview(limit, offset, columns),
   statistics(refresh=False) (per column incl. ``infinite`` counts; cached per version), stored_statistics (the cache
   or None), generate_statistics -> Job (kind ``dataset_statistics``, ``datasets:read``), histogram (finite
@@ -58,6 +60,28 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   next version; the dataset's columns, extra ones reported and left out), remove(file_id) (the next version without
   its rows; Conflict for the only file), delete_file(file_id) (remove for a dataset's file, else eng.files.delete),
   list(dataset_id), of_file(file_id), versions(dataset_id), facts() -> {dataset_id: (file count, modified)}
+- ``eng.datalake`` (issue 20; ``datasets:read``, ``retry`` ``datasets:write``): Apache Iceberg tables (pyiceberg
+  0.12, its SQL catalog in the product database: pyiceberg's own tables ``iceberg_tables`` /
+  ``iceberg_namespace_properties``, namespaces ``(tenant_id, schema)``; warehouse ``DATAML_HOME/lake/<tenant>``) in
+  three schemas: ``bronze`` (each uploaded file as read, + ``_load_id``, ``_source_file``, ``_loaded_at``),
+  ``silver`` (the dataset's validated, typed rows; bronze and silver tables named ``lake_table`` or after the
+  dataset, made unique: ``sales``, ``sales_2``; ``of_dataset`` gives them: the seed's ``iceberg_table_name``),
+  ``gold`` (``<model>_predictions``: each batch prediction's inputs and outputs +
+  ``_model_version``, ``_job_id``, ``_predicted_at``). Uploads, added and removed files and batch predictions
+  write after their own commit; a failed lake write leaves them done and the table ``failed`` with its
+  ``error`` (``retry`` rewrites failed dataset tables); ``DATAML_LAKE=off`` skips these writes.
+  schemas(); tables(schema) -> [LakeTable]; table(schema,
+  table) -> LakeTable (owner, created_time, last_access_time (recorded on each read), location relative to the
+  workspace, format "iceberg", status, rows, snapshots, size_bytes); of_dataset(dataset_id); columns(schema,
+  table, snapshot_id=None) -> [LakeColumn(column_name, data_type, note)] (note: ns timestamps stored in µs,
+  unsigned ints widened, categories as text ...); snapshots -> [LakeSnapshot] (time travel: ``snapshot_id`` in
+  columns / preview / numeric_stats / distinct_count / histogram); preview(limit ≤ 10,000);
+  numeric_stats(column) -> NumericStats (count, mean, std_dev sample, min, max, median; InvalidInput for a
+  non-numeric column); distinct_count(column) -> int; histogram(column, bins) -> DataFrame ``low, high, count``;
+  query(sql, max_rows=10,000) -> LakeQuery (one SELECT over ``schema.table`` names of the tenant's tables, DuckDB
+  with external access off and its configuration locked, 30 s; InvalidInput for table functions such as
+  read_csv, COPY, ATTACH, INSTALL / LOAD, SET, writes, several statements, unknown or other tenants' tables).
+  Another tenant's or an unknown schema, table, column or snapshot is NotFound
 - ``eng.health``: status(actor) (versions, database, file store; its file counts for platform admins only),
   alive() (yes or no, for unauthenticated probes)
 - ``eng.training``: check(TrainRequest) -> TrainingCheck (problem_type, reason, warnings; a forecast also
@@ -249,6 +273,7 @@ from core.entities import (
     DATASET_USAGES,
     DEPLOYMENT_STATES,
     DRIFT_METHODS,
+    LAKE_SCHEMAS,
     MODEL_FILE_ROLES,
     MODEL_KINDS,
     PROBLEM_TYPES,
@@ -275,12 +300,17 @@ from core.entities import (
     InputWarning,
     Job,
     JobStatus,
+    LakeColumn,
+    LakeQuery,
+    LakeSnapshot,
+    LakeTable,
     Lineage,
     Model,
     ModelDetails,
     ModelMetadata,
     ModelSchema,
     ModelVersion,
+    NumericStats,
     Operation,
     Outcome,
     Performance,
@@ -341,6 +371,7 @@ __all__ = [
     "DRIFT_METHODS",
     "EXPRESSION_FUNCTIONS",
     "JOB_FAMILIES",
+    "LAKE_SCHEMAS",
     "MAX_REASONS",
     "METRICS",
     "MODEL_FILE_ROLES",
@@ -383,6 +414,10 @@ __all__ = [
     "Job",
     "JobFailed",
     "JobStatus",
+    "LakeColumn",
+    "LakeQuery",
+    "LakeSnapshot",
+    "LakeTable",
     "Lineage",
     "Model",
     "ModelDetails",
@@ -391,6 +426,7 @@ __all__ = [
     "ModelSummary",
     "ModelVersion",
     "NotFound",
+    "NumericStats",
     "Operation",
     "Outcome",
     "Performance",

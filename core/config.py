@@ -26,6 +26,15 @@ def _int_env(name: str, default: int, minimum: int, maximum: int) -> int:
     return value
 
 
+def _switch_env(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("on", "off"):
+        raise InvalidInput(f"{name} must be on or off, not {raw!r}.")
+    return raw == "on"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a workspace. Build with ``Settings.from_env``."""
@@ -41,6 +50,7 @@ class Settings:
     login_max_failures: int = 5
     login_lockout_s: int = 300
     max_jobs_per_tenant: int = 0  # 0: half of max_jobs, rounded up (one tenant never holds every slot if > 1)
+    lake_writes: bool = True  # DATAML_LAKE=off: uploads and batch predictions skip the datalake (read-only lake)
 
     @classmethod
     def from_env(
@@ -59,6 +69,7 @@ class Settings:
             max_jobs_per_tenant=_int_env("DATAML_MAX_JOBS_PER_TENANT", 0, 0, 64),
             bcrypt_rounds=_int_env("DATAML_BCRYPT_ROUNDS", 12, 4, 16),
             explain_max_rows=_int_env("DATAML_EXPLAIN_MAX_ROWS", 20_000, 0, 10_000_000),
+            lake_writes=_switch_env("DATAML_LAKE", default=True),
         )
         settings.check()
         return settings

@@ -10,6 +10,7 @@ from core.jobs.runners import InlineRunner, JobRunner, ProcessRunner, process_al
 from core.security.secrets import workspace_cookie_key
 from core.services.attribution import AttributionService
 from core.services.audit import AuditService
+from core.services.datalake import DatalakeService
 from core.services.dataset_files import DatasetFileService
 from core.services.datasets import DatasetService
 from core.services.deployments import DeploymentService
@@ -54,7 +55,8 @@ class Engine:
         self.files = FileService(ws)
         self.templates = TemplateService(ws)
         self.models = ModelService(ws, jobs=self.jobs)
-        self.dataset_files = DatasetFileService(ws, files=self.files)
+        self.datalake = DatalakeService(ws)
+        self.dataset_files = DatasetFileService(ws, files=self.files, lake=self.datalake)
         self.datasets = DatasetService(ws, models=self.models, dataset_files=self.dataset_files, jobs=self.jobs)
         self.forecasts = ForecastService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
         self.training = TrainingService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
@@ -98,9 +100,12 @@ class Engine:
 
     @staticmethod
     def preload() -> None:
-        """Import the model libraries (scikit-learn and SHAP, statsforecast, the attribution models) now: together
-        they take seconds, which the first model summary, prediction or forecast of a process would otherwise
-        wait for. A server calls it once in a background thread while the user signs in."""
+        """Import the model libraries (scikit-learn and SHAP, statsforecast, the attribution models) and pyiceberg
+        now: together they take seconds, which the first model summary, prediction, forecast or upload of a
+        process would otherwise wait for. A server calls it once in a background thread while the user signs in."""
+        import pyiceberg.catalog.sql
+        import pyiceberg.io.pyarrow  # noqa: F401
+
         import core.attribution
         import core.forecasting
         import core.ml  # noqa: F401
@@ -125,4 +130,5 @@ class Engine:
         return count
 
     def close(self) -> None:
+        self.datalake.close()
         self.db.dispose()

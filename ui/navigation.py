@@ -35,6 +35,7 @@ PAGES: list[PageSpec] = [
     PageSpec("prepare.py", "Prepare", ":material/construction:", "Data", "datasets:read"),
     PageSpec("dataset_stats.py", "Statistics", ":material/query_stats:", "Data", "datasets:read"),
     PageSpec("files.py", "Files", ":material/folder:", "Data", "files:read"),
+    PageSpec("datalake.py", "Datalake", ":material/database:", "Data", "datasets:read"),
     PageSpec("train.py", "Train", ":material/model_training:", "Models", "models:train"),
     PageSpec("models.py", "Models", ":material/neurology:", "Models", "models:read"),
     PageSpec("registry.py", "Registry", ":material/inventory_2:", "Models", "models:read"),

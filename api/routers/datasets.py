@@ -74,7 +74,11 @@ class ValidatedList(RootModel[list[DatasetSummary]]):
 
 def _summaries(eng: Engine, actor: Actor, **filters: str | None) -> list[DatasetSummary]:
     facts = eng.dataset_files.facts(actor)
-    return [DatasetSummary.of(d, actor.tenant_id, facts.get(d.id)) for d in eng.datasets.list(actor, **filters)]
+    silver = {t.dataset_id: t.table for t in eng.datalake.tables(actor, "silver")}
+    return [
+        DatasetSummary.of(d, actor.tenant_id, facts.get(d.id), silver.get(d.id))
+        for d in eng.datasets.list(actor, **filters)
+    ]
 
 
 @router.post("/upload", response_model=FilesOut, status_code=status.HTTP_201_CREATED)
@@ -89,6 +93,14 @@ def upload_dataset(
     template_id: Annotated[str | None, Query(description="Validate against this template (UUID).")] = None,
     on_problems: Annotated[OnProblems, Query(description=ON_PROBLEMS)] = "keep",
     sheet: Annotated[str | None, Query(description="The worksheet of Excel files (default: the first).")] = None,
+    iceberg_table_name: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Its bronze and silver tables in the datalake: lower-case letters, digits and _, starting "
+            "with a letter (default: from the dataset's name). 409 when taken.",
+        ),
+    ] = None,
 ) -> FilesOut:
     """Seed §6.1: the files become one dataset (version 1), each validated on its own; ``error_report`` per file
     is null when the file had no problem. Without a template the first file's types bind the others."""
@@ -100,6 +112,7 @@ def upload_dataset(
         sheet=sheet,
         on_problems=on_problems,
         usage=usage_of(usage) or "training",
+        lake_table=iceberg_table_name or None,
     )
     return FilesOut.of_dataset(upload.dataset, upload.files)
 
@@ -132,7 +145,9 @@ def get_dataset(eng: EngineDep, actor: ActorDep, dataset_id: DatasetId) -> Datas
     dataset = eng.datasets.get(actor, dataset_id)
     parts = eng.dataset_files.list(actor, dataset_id)
     versions = eng.dataset_files.versions(actor, dataset_id)
-    summary = DatasetSummary.of(dataset, actor.tenant_id, (len(parts), versions[-1].created_at) if versions else None)
+    facts = (len(parts), versions[-1].created_at) if versions else None
+    silver = next((t.table for t in eng.datalake.of_dataset(actor, dataset_id) if t.schema == "silver"), None)
+    summary = DatasetSummary.of(dataset, actor.tenant_id, facts, silver)
     return DatasetOut(
         **summary.model_dump(),
         columns=[ColumnTypeOut(column_name=c, data_type=t) for c, t in dataset.column_types.items()],

@@ -23,6 +23,15 @@ from core.entities.data import (
 )
 from core.entities.dataset_files import DatasetFile, DatasetVersion
 from core.entities.identity import Actor, Role, Tenant, User
+from core.entities.lake import (
+    LAKE_SCHEMAS,
+    LAKE_STATES,
+    LakeColumn,
+    LakeQuery,
+    LakeSnapshot,
+    LakeTable,
+    NumericStats,
+)
 from core.entities.models import (
     ALGORITHMS,
     MODEL_FILE_ROLES,
@@ -74,6 +83,8 @@ __all__ = [
     "DEPLOYMENT_STATES",
     "DRIFT_METHODS",
     "FINISHED_STATES",
+    "LAKE_SCHEMAS",
+    "LAKE_STATES",
     "MODEL_FILE_ROLES",
     "MODEL_KINDS",
     "PHASE_STATES",
@@ -105,12 +116,17 @@ __all__ = [
     "InputWarning",
     "Job",
     "JobStatus",
+    "LakeColumn",
+    "LakeQuery",
+    "LakeSnapshot",
+    "LakeTable",
     "Lineage",
     "Model",
     "ModelDetails",
     "ModelMetadata",
     "ModelSchema",
     "ModelVersion",
+    "NumericStats",
     "Operation",
     "Outcome",
     "Performance",

@@ -25,6 +25,7 @@ from core.datasets.conversion import column_type
 from core.entities import DATASET_USAGES, Actor, ColumnSpec, Dataset, DatasetFile, DatasetVersion
 from core.errors import Conflict, InvalidInput, Problem
 from core.services.base import Service, record, require, unique_name
+from core.services.datalake import DatalakeService
 from core.services.datasets import within_limit
 from core.services.files import FileService, clean_name
 from core.storage.files import StoredBytes
@@ -58,12 +59,13 @@ class _Checked:
     outcome: ValidationOutcome
     table: pa.Table  # the rows it contributes, in the dataset's columns
     status: str
+    read: pa.Table  # the file as read, before validation (the lake's bronze copy)
 
 
 class DatasetFileService(Service):
-    def __init__(self, workspace: Workspace, *, files: FileService) -> None:
+    def __init__(self, workspace: Workspace, *, files: FileService, lake: DatalakeService) -> None:
         super().__init__(workspace)
-        self.files = files
+        self.files, self.lake = files, lake
 
     def upload(
         self,
@@ -75,12 +77,16 @@ class DatasetFileService(Service):
         sheet: str | None = None,
         on_problems: str = "keep",
         usage: str = "training",
+        lake_table: str | None = None,
     ) -> DatasetUpload:
         """A new dataset from one or more files, each validated against the template or, without one, the first
         file's types. ``on_problems`` as in ``eng.datasets.upload``, per file: ``reject`` stores nothing when a
-        file has problems, ``keep_valid`` keeps each file's usable rows."""
+        file has problems, ``keep_valid`` keeps each file's usable rows. ``lake_table`` names its bronze and
+        silver tables (default: from ``name``)."""
         require(actor, "datasets:write")
         _check_choices(files, on_problems, usage)
+        if lake_table is not None:
+            self.lake._check_new_table(actor, lake_table)
         name = (name or PurePath(clean_name(files[0][0])).stem).strip()
         if not 1 <= len(name) <= 100:
             raise InvalidInput("A dataset name needs 1 to 100 characters.", [Problem("required", field="name")])
@@ -134,6 +140,7 @@ class DatasetFileService(Service):
                 status=dataset.status,
                 files=[c.name for c in checked],
             )
+        self.lake._land_dataset(actor, dataset, [(c.name, c.read) for c in checked], table, name=lake_table)
         return DatasetUpload(dataset, stored)
 
     def add(
@@ -167,7 +174,10 @@ class DatasetFileService(Service):
             parquet_id, original_ids = self._file_rows(session, actor, dataset.name, parquet, checked, originals)
             stored = _add_parts(session, actor, dataset_id, dataset.version + 1, checked, original_ids)
             _move(session, actor, dataset, [*parts, *stored], table, parquet_id, parquet, change)
-        return DatasetUpload(self._dataset(actor, dataset_id), stored)
+        moved = self._dataset(actor, dataset_id)
+        added = table.slice(base.num_rows)
+        self.lake._land_dataset(actor, moved, [(c.name, c.read) for c in checked], added)  # appends to the lake
+        return DatasetUpload(moved, stored)
 
     def replace(self, actor: Actor, dataset_id: str, *, files: Sequence[Upload], change: str) -> DatasetUpload:
         """Make the files' rows the dataset's next version (validated against its template, if any; its columns may
@@ -194,7 +204,9 @@ class DatasetFileService(Service):
             _move(session, actor, dataset, stored, table, parquet_id, parquet, change, column_types=types)
         for key in gone:
             self.store.delete(key)
-        return DatasetUpload(self._dataset(actor, dataset_id), stored)
+        moved = self._dataset(actor, dataset_id)
+        self.lake._land_dataset(actor, moved, [(c.name, c.read) for c in checked], table, overwrite=True)
+        return DatasetUpload(moved, stored)
 
     def remove(self, actor: Actor, file_id: str) -> Dataset:
         """Take a file out of its dataset: the next version holds the other files' rows; the original goes."""
@@ -226,7 +238,9 @@ class DatasetFileService(Service):
             _move(session, actor, dataset, rest, table, parquet_id, parquet, f"removed {part.name}")
         if key:
             self.store.delete(key)
-        return self._dataset(actor, dataset.id)
+        moved = self._dataset(actor, dataset.id)
+        self.lake._land_dataset(actor, moved, [], table, overwrite=True)  # silver: the rows without the file's
+        return moved
 
     def delete_file(self, actor: Actor, file_id: str) -> Dataset | None:
         """Delete a file by id as a user means it: a dataset's file is removed from it (a new version, returned);
@@ -280,7 +294,8 @@ class DatasetFileService(Service):
         """Read and validate one file; its rows as the dataset will hold them (``schema``: the dataset's)."""
         name = clean_name(upload[0])
         raw = within_limit(upload[1], self.settings)
-        outcome = validate(read_table(raw, name, sheet=sheet, columns=columns), columns)
+        read = read_table(raw, name, sheet=sheet, columns=columns)
+        outcome = validate(read, columns)
         report = outcome.report
         if not report.ok and on_problems == "reject":
             raise InvalidInput(
@@ -293,7 +308,7 @@ class DatasetFileService(Service):
             if table.num_rows == 0:
                 raise InvalidInput(f"No row of {name!r} is usable; nothing was stored.")
         status = "has problems" if not report.ok and on_problems == "keep" else "validated"
-        return _Checked(name, raw, outcome, table if schema is None else _aligned(table, schema), status)
+        return _Checked(name, raw, outcome, table if schema is None else _aligned(table, schema), status, read)
 
     @contextmanager
     def _stored(

@@ -122,13 +122,15 @@ class DatasetService(Service):
         sheet: str | None = None,
         on_problems: str = "keep",
         usage: str = "training",
+        lake_table: str | None = None,
     ) -> Dataset:
         """Store a file as a typed Parquet dataset with its validation report (and the original, as the dataset's
         first file: ``eng.dataset_files`` uploads several files into one dataset and adds files later).
 
         ``on_problems``: ``keep`` stores every row (status "has problems" if any), ``keep_valid`` stores
         only usable rows (status "validated"), ``reject`` refuses a file with problems (nothing stored).
-        ``usage`` says what the data is for: "training" or "prediction".
+        ``usage`` says what the data is for: "training" or "prediction". ``lake_table`` names the dataset's
+        bronze and silver tables in the datalake (default: from its name).
         """
         upload = self.dataset_files.upload(
             actor,
@@ -138,6 +140,7 @@ class DatasetService(Service):
             sheet=sheet,
             on_problems=on_problems,
             usage=usage,
+            lake_table=lake_table,
         )
         return upload.dataset
 

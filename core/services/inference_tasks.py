@@ -100,6 +100,7 @@ class _CsvSink:
 
     def __init__(self, handle: BinaryIO) -> None:
         self.handle, self.digest, self.size = handle, hashlib.sha256(), 0
+        self.scored: list[pd.DataFrame] = []  # the computed columns, for the model's gold table
 
     def write(self, batch: pa.RecordBatch, out: pd.DataFrame) -> None:
         risky = [c for c in out.columns if _may_be_formula(batch, c, out[c])]
@@ -145,6 +146,7 @@ def _score_file(ctx: TaskContext, inputs: _Inputs, path: Path, sink: _CsvSink, e
             label = f"rows {done + 1:,}–{done + len(frame):,}" if chunks > 1 else "the file"
             tally.add(problems, notes, label, scored.iloc[:, 0])
             sink.write(batch, pd.concat([frame, scored], axis=1))
+            sink.scored.append(scored)
             done += len(frame)
             ctx.progress(0.02 + 0.96 * done / max(total, 1), f"scored {done:,} of {total:,} rows")
     return done, tally
@@ -250,6 +252,9 @@ def batch_predict(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     except BaseException:
         store.delete(key)
         raise
+    ctx.services.datalake._land_predictions(  # the job succeeded; a failed lake write is recorded, not raised
+        actor, model=model, job_id=ctx.job.id, inputs=inputs.source, outputs=sink.scored
+    )
     return {
         "file_id": info.id,
         "rows": rows,

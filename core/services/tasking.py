@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from core.jobs.execution import JobContext
 
 if TYPE_CHECKING:
+    from core.services.datalake import DatalakeService
     from core.services.dataset_files import DatasetFileService
     from core.services.datasets import DatasetService
     from core.services.deployments import DeploymentService
@@ -33,6 +34,9 @@ class EngineServices(Protocol):
 
     @property
     def recipes(self) -> RecipeService: ...
+
+    @property
+    def datalake(self) -> DatalakeService: ...
 
     @property
     def models(self) -> ModelService: ...

@@ -335,6 +335,22 @@ MATRIX += [
     ("recipes.lineage", lambda e, a, i: e.recipes.lineage(a, i["dataset"]), ALLOWED),
 ]
 
+# the world's dataset "d.csv" lands as bronze.d and silver.d (columns a integer, b string)
+MATRIX += [
+    ("datalake.schemas", lambda e, a, i: e.datalake.schemas(a), ALLOWED),
+    ("datalake.tables", lambda e, a, i: e.datalake.tables(a, "silver"), ALLOWED),
+    ("datalake.table", lambda e, a, i: e.datalake.table(a, "silver", "d"), ALLOWED),
+    ("datalake.of_dataset", lambda e, a, i: e.datalake.of_dataset(a, i["dataset"]), ALLOWED),
+    ("datalake.columns", lambda e, a, i: e.datalake.columns(a, "bronze", "d"), ALLOWED),
+    ("datalake.snapshots", lambda e, a, i: e.datalake.snapshots(a, "silver", "d"), ALLOWED),
+    ("datalake.preview", lambda e, a, i: e.datalake.preview(a, "silver", "d"), ALLOWED),
+    ("datalake.numeric_stats", lambda e, a, i: e.datalake.numeric_stats(a, "silver", "d", "a"), ALLOWED),
+    ("datalake.distinct_count", lambda e, a, i: e.datalake.distinct_count(a, "silver", "d", "b"), ALLOWED),
+    ("datalake.histogram", lambda e, a, i: e.datalake.histogram(a, "silver", "d", "a"), ALLOWED),
+    ("datalake.query", lambda e, a, i: e.datalake.query(a, "SELECT * FROM silver.d"), ALLOWED),
+    ("datalake.retry", lambda e, a, i: e.datalake.retry(a), PermissionDenied),
+]
+
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
 TENANT_FREE = {
     "users.list",
@@ -381,6 +397,11 @@ TENANT_FREE = {
     "attribution.submit",
     "attribution.list_samples",
     *REGISTRY_TENANT_FREE,
+    "datalake.schemas",
+    "datalake.tables",
+    "datalake.retry",
+    # names tables in SQL: another tenant's table is refused as InvalidInput (tests/core/test_datalake_query.py)
+    "datalake.query",
 }
 
 
@@ -448,6 +469,7 @@ UNCHECKED = {
     "tokens.actor_for_access": "takes no actor; verifies a signed API token, then as users.actor_since",
     "tokens.refresh": "takes no actor; verifies a signed refresh token, then as users.actor_since",
     "tokens.revoke": "takes no actor; revokes the chain of a signed refresh token, which only narrows access",
+    "datalake.close": "takes no actor; closes the lake catalog's database connections (Engine.close)",
     "health.alive": "takes no actor; a yes or no for unauthenticated probes, no details",
     "health.status": "any signed-in actor; versions and whether things work; workspace file counts, the database "
     "address and its errors only for platform administrators (test_hardening_identity)",

@@ -13,6 +13,7 @@ from core.storage.orm.identity import (
     TenantRow,
     UserRow,
 )
+from core.storage.orm.lake import LakeTableRow
 from core.storage.orm.links import JobLinkRow, ModelDatasetRow, ModelFileRow
 from core.storage.orm.predictions import PredictionRow
 from core.storage.orm.prep import DatasetLineageRow, RecipeRow
@@ -40,6 +41,7 @@ __all__ = [
     "FileRow",
     "JobLinkRow",
     "JobRow",
+    "LakeTableRow",
     "LibraryIndexRow",
     "LoginThrottleRow",
     "ModelDatasetRow",
