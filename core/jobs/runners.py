@@ -35,6 +35,9 @@ class JobRunner(Protocol):
 
     def stop(self, job_id: str) -> None: ...
 
+    def alive(self, pid: int | None, host: str | None) -> bool:
+        """Whether the process a job row names still runs (start-up marks the jobs of dead ones interrupted)."""
+
 
 class InlineRunner:
     """Runs the job to completion inside ``start`` — deterministic, for tests and scripts. ``services`` gives the
@@ -52,6 +55,9 @@ class InlineRunner:
     def stop(self, job_id: str) -> None:
         with self.workspace.db.session() as session:
             job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
+
+    def alive(self, pid: int | None, host: str | None) -> bool:
+        return process_alive(pid, host)
 
 
 def process_alive(pid: int | None, host: str | None) -> bool:
@@ -119,6 +125,9 @@ class ProcessRunner:
                 _signal_group(pid, signal.SIGKILL)
         with self.workspace.db.session() as session:
             job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
+
+    def alive(self, pid: int | None, host: str | None) -> bool:
+        return process_alive(pid, host)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
