@@ -44,6 +44,7 @@ class Settings:
     max_jobs_per_tenant: int = 0  # 0: half of max_jobs, rounded up (one tenant never holds every slot if > 1)
     ray_address: str | None = None  # DATAML_RAY_ADDRESS: ``auto``, ``host:port`` or ``ray://...``; None: local
     ray_dashboard_url: str | None = None  # DATAML_RAY_DASHBOARD_URL: shown beside each Ray job on the Jobs page
+    files_root: Path | None = None  # DATAML_FILES_DIR: the file store, e.g. a directory every Ray node mounts
 
     @classmethod
     def from_env(
@@ -63,6 +64,9 @@ class Settings:
             bcrypt_rounds=_int_env("DATAML_BCRYPT_ROUNDS", 12, 4, 16),
             explain_max_rows=_int_env("DATAML_EXPLAIN_MAX_ROWS", 20_000, 0, 10_000_000),
             ray_address=os.environ.get("DATAML_RAY_ADDRESS") or None,
+            files_root=Path(os.environ["DATAML_FILES_DIR"]).expanduser().resolve()
+            if os.environ.get("DATAML_FILES_DIR")
+            else None,
             ray_dashboard_url=(os.environ.get("DATAML_RAY_DASHBOARD_URL") or "").rstrip("/") or None,
         )
         settings.check()
@@ -110,7 +114,8 @@ class Settings:
 
     @property
     def files_dir(self) -> Path:
-        return self.home / "files"
+        """Where the file store keeps bytes: ``DATAML_FILES_DIR``, else ``files`` in the workspace directory."""
+        return self.files_root or self.home / "files"
 
     def with_runner(self, runner: str) -> Settings:
         return replace(self, job_runner=runner)
