@@ -45,6 +45,7 @@ class Settings:
     ray_address: str | None = None  # DATAML_RAY_ADDRESS: ``auto``, ``host:port`` or ``ray://...``; None: local
     ray_dashboard_url: str | None = None  # DATAML_RAY_DASHBOARD_URL: shown beside each Ray job on the Jobs page
     files_root: Path | None = None  # DATAML_FILES_DIR: the file store, e.g. a directory every Ray node mounts
+    files_url: str | None = None  # DATAML_FILES_URL: the file store on an object store (files_dir: its local cache)
 
     @classmethod
     def from_env(
@@ -67,6 +68,7 @@ class Settings:
             files_root=Path(os.environ["DATAML_FILES_DIR"]).expanduser().resolve()
             if os.environ.get("DATAML_FILES_DIR")
             else None,
+            files_url=os.environ.get("DATAML_FILES_URL") or None,
             ray_dashboard_url=(os.environ.get("DATAML_RAY_DASHBOARD_URL") or "").rstrip("/") or None,
         )
         settings.check()
@@ -81,6 +83,8 @@ class Settings:
             problems.append(Problem("must be at least 32 characters long", field="DATAML_COOKIE_KEY"))
         if not self.database_url.startswith(("sqlite:///", "postgresql")):
             problems.append(Problem("must be a sqlite:/// or postgresql URL", field="DATAML_DATABASE_URL"))
+        if self.files_url is not None and not self.files_url.startswith(("s3://", "file:///")):
+            problems.append(Problem("must be an s3:// or file:/// URL", field="DATAML_FILES_URL"))
         if self.remote_workers and self.database_url.startswith("sqlite"):
             problems.append(
                 Problem(

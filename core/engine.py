@@ -30,6 +30,7 @@ from core.services.training import TrainingService
 from core.services.users import UserService
 from core.storage.db import Database
 from core.storage.files import FileStore
+from core.storage.object_store import ObjectFileStore
 from core.storage.orm import utcnow
 from core.storage.repositories import jobs as job_repo
 from core.storage.workspace import Workspace
@@ -92,7 +93,10 @@ class Engine:
         settings.home.mkdir(parents=True, exist_ok=True)
         db = Database(settings.database_url)
         db.migrate()
-        engine = cls(settings, db, FileStore(settings.files_dir))
+        store = FileStore(settings.files_dir)
+        if settings.files_url:
+            store = ObjectFileStore(settings.files_url, cache=settings.files_dir)
+        engine = cls(settings, db, store)
         if reap:
             engine.mark_interrupted_jobs()
         return engine

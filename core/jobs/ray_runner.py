@@ -63,7 +63,9 @@ class RayRunner:
         settings = self.workspace.settings
         env = {name: os.environ[name] for name in _SETTINGS_ENV if os.environ.get(name)}
         env.update(DATAML_HOME=str(settings.home), DATAML_DATABASE_URL=settings.database_url)
-        env.update(DATAML_FILES_DIR=str(settings.files_dir))  # the same path on every node: a shared mount
+        env.update(DATAML_FILES_DIR=str(settings.files_dir))  # the same path on every node: a shared mount,
+        if settings.files_url:  # or the object store's local cache there
+            env.update(DATAML_FILES_URL=settings.files_url)
         env.update(DATAML_MAX_JOBS=str(settings.max_jobs), DATAML_MAX_JOBS_PER_TENANT=str(settings.max_jobs_per_tenant))
         return env
 
