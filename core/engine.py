@@ -34,7 +34,6 @@ from core.storage.object_store import ObjectFileStore
 from core.storage.orm import utcnow
 from core.storage.repositories import jobs as job_repo
 from core.storage.workspace import Workspace
-from core.worker import run_in_ray_task
 
 
 class Engine:
@@ -49,7 +48,9 @@ class Engine:
         self.runner: JobRunner = ProcessRunner(ws)
         if settings.job_runner == "inline":
             self.runner = InlineRunner(ws, lambda: self)
-        elif settings.job_runner == "ray":
+        elif settings.job_runner == "ray":  # the task body; imported here, as `python -m core.worker` runs it too
+            from core.worker import run_in_ray_task
+
             self.runner = RayRunner(ws, run_in_ray_task)
         self.users = UserService(ws)
         self.tenants = TenantService(ws)

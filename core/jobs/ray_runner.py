@@ -20,14 +20,14 @@ from typing import Any
 
 from core.config import REPO_ROOT, Settings
 from core.entities import Actor, Job, JobStatus
-from core.jobs.runners import HOST, process_alive
+from core.jobs.runners import HOST, process_alive, record_death
 from core.jobs.tasks import TASKS
 from core.progress import CANCELLED
 from core.storage.repositories import jobs as job_repo
 from core.storage.workspace import Workspace
 
 _connect_lock = threading.Lock()
-_SETTINGS_ENV = ("DATAML_COOKIE_KEY", "DATAML_EXPLAIN_MAX_ROWS", "DATAML_MAX_UPLOAD_MB", "DATAML_BCRYPT_ROUNDS")
+_SETTINGS_ENV = ("DATAML_EXPLAIN_MAX_ROWS", "DATAML_MAX_UPLOAD_MB", "DATAML_BCRYPT_ROUNDS")  # no secret travels
 
 
 def connect(settings: Settings) -> Any:
@@ -98,12 +98,7 @@ class RayRunner:
             reason = type(exc).__name__
         finally:
             self._refs.pop(job_id, None)
-        with self.workspace.db.session() as session:
-            if job_repo.process_of(session, job_id)[2]:
-                job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
-            else:
-                error = f"The job's Ray worker ended unexpectedly ({reason})."
-                job_repo.finish(session, job_id, JobStatus.FAILED, error=error)
+        record_death(self.workspace, job_id, f"The job's Ray worker ended unexpectedly ({reason}).")
 
     def stop(self, job_id: str) -> None:
         """Ask the task to stop (Ray raises ``KeyboardInterrupt`` in it; a task submitted by another engine reads

@@ -60,6 +60,16 @@ class InlineRunner:
         return process_alive(pid, host)
 
 
+def record_death(workspace: Workspace, job_id: str, error: str) -> None:
+    """A job's worker ended without recording an outcome: after a cancel request that was the cancel (the signal
+    came from ``stop``, perhaps in another engine), else the job failed with ``error``."""
+    with workspace.db.session() as session:
+        if job_repo.process_of(session, job_id)[2]:
+            job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
+        else:
+            job_repo.finish(session, job_id, JobStatus.FAILED, error=error)
+
+
 def process_alive(pid: int | None, host: str | None) -> bool:
     if pid is None:
         return False
@@ -105,12 +115,7 @@ class ProcessRunner:
         """Record a death the worker could not report. After a cancel request the signal came from ``stop``
         (perhaps in another engine), possibly before the worker's SIGTERM handler existed: that is a cancel."""
         code = proc.wait()
-        with self.workspace.db.session() as session:
-            if job_repo.process_of(session, job_id)[2]:
-                job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
-            else:
-                error = f"The job's process ended unexpectedly (exit code {code})."
-                job_repo.finish(session, job_id, JobStatus.FAILED, error=error)
+        record_death(self.workspace, job_id, f"The job's process ended unexpectedly (exit code {code}).")
 
     def stop(self, job_id: str) -> None:
         """Ask the worker to stop (SIGTERM → cancelled), then make sure it is gone."""

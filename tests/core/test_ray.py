@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 
 import pytest
@@ -17,6 +16,7 @@ from core import Actor, Engine, InvalidInput
 from core.config import Settings
 from core.storage.repositories import jobs as job_repo
 from tests.conftest import ADMIN_PASSWORD, OUT_OF_PROCESS
+from tests.core.test_jobs import orphan_job
 
 on_ray = pytest.mark.skipif(OUT_OF_PROCESS != "ray", reason="the Ray pass runs it (DATAML_JOB_RUNNER=ray)")
 
@@ -89,14 +89,8 @@ def test_terminate_ray_job_accepts_the_ray_task_id(process_engine: Engine, boss:
 @pytest.mark.parametrize("host", [socket.gethostname(), "node-that-left.example"])
 def test_a_job_whose_ray_task_is_gone_is_interrupted_on_restart(process_engine: Engine, boss: Actor, host: str) -> None:
     """Its worker's process on this machine ended, or its node is no longer in the cluster."""
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
+    job = orphan_job(process_engine, boss, host)
     with process_engine.db.session() as session:
-        job = job_repo.create_job(
-            session, tenant_id=boss.tenant_id, owner_id=boss.user_id, kind="selftest", title="orphan", params={}
-        )
-        job_repo.claim_slot(session, job.id, max_running=10, tenant_share=10)
-        job_repo.set_process(session, job.id, pid=dead.pid, host=host)
         job_repo.set_ray_task(session, job.id, "ab" * 24)
     restarted = Engine.open(home=process_engine.settings.home, runner="ray")
     orphan = restarted.jobs.get(boss, job.id)
