@@ -132,12 +132,11 @@ class RayRunner:
             return
         with self.workspace.db.session() as session:
             pid, host, _ = job_repo.process_of(session, job_id)
-        node = _node_of(ray, host)
-        if pid is None or node is None:
-            return
-        if host == HOST:
+        if pid is not None and host == HOST:
             kill(pid)
-            return
+        node = _node_of(ray, host) if pid is not None and host != HOST else None
+        if node is None:
+            return  # gone with its node; or a task that never started, which finds the job finished
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         strategy = NodeAffinitySchedulingStrategy(node_id=node, soft=False)
