@@ -1,7 +1,7 @@
 """DataML Studio engine. Pages, tests, benchmarks and scripts all go through ``Engine``.
 
     from core import Engine, ColumnSpec
-    eng = Engine.open(home=None, database_url=None, runner="process")   # DATAML_* fill the gaps
+    eng = Engine.open(home=None, database_url=None, runner="process")   # or "ray", "inline"; DATAML_* fill the gaps
     Engine.preload()  # imports the model libraries now (seconds); a server runs it in a background thread
     admin = eng.users.bootstrap_admin(username=..., password=..., email=...)  # only when no user exists
     actor = eng.users.authenticate(username, password)                       # Actor or PermissionDenied
@@ -254,6 +254,10 @@ for the seed's training API: ``Model.domain`` / ``description`` (revision 0007),
 ``column_types``, precision and recall in the metrics.
 Errors: ``Unauthenticated`` (a ``PermissionDenied``: who is asking is not established; API 401) and ``TooLarge``
 (an ``InvalidInput``: over ``DATAML_MAX_UPLOAD_MB``; API 413).
+Scale-out (issue 18): ``runner="ray"`` / ``DATAML_JOB_RUNNER=ray`` runs each job as a Ray task
+(``DATAML_RAY_ADDRESS``, ``DATAML_RAY_DASHBOARD_URL``); ``Job.ray_task_id`` / ``Job.ray_job_id`` (revision 0018);
+``eng.jobs.terminate`` also takes the Ray task id; the file store on a shared directory (``DATAML_FILES_DIR``) or an
+object store (``DATAML_FILES_URL``).
 Job task functions receive ``(ctx, params)`` where ``ctx.workspace`` (settings, database, file store),
 ``ctx.services`` (the engine's services), ``ctx.job`` and ``ctx.actor`` are set.
 

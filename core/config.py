@@ -10,7 +10,8 @@ from core.errors import InvalidInput, Problem
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOME = REPO_ROOT / "data" / "workspace"
-RUNNERS = ("process", "inline")
+RUNNERS = ("process", "inline", "ray")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _int_env(name: str, default: int, minimum: int, maximum: int) -> int:
@@ -51,6 +52,10 @@ class Settings:
     login_lockout_s: int = 300
     max_jobs_per_tenant: int = 0  # 0: half of max_jobs, rounded up (one tenant never holds every slot if > 1)
     lake_writes: bool = True  # DATAML_LAKE=off: uploads and batch predictions skip the datalake (read-only lake)
+    ray_address: str | None = None  # DATAML_RAY_ADDRESS: ``auto``, ``host:port`` or ``ray://...``; None: local
+    ray_dashboard_url: str | None = None  # DATAML_RAY_DASHBOARD_URL: shown beside each Ray job on the Jobs page
+    files_root: Path | None = None  # DATAML_FILES_DIR: the file store, e.g. a directory every Ray node mounts
+    files_url: str | None = None  # DATAML_FILES_URL: the file store on an object store (files_dir: its local cache)
 
     @classmethod
     def from_env(
@@ -70,6 +75,12 @@ class Settings:
             bcrypt_rounds=_int_env("DATAML_BCRYPT_ROUNDS", 12, 4, 16),
             explain_max_rows=_int_env("DATAML_EXPLAIN_MAX_ROWS", 20_000, 0, 10_000_000),
             lake_writes=_switch_env("DATAML_LAKE", default=True),
+            ray_address=os.environ.get("DATAML_RAY_ADDRESS") or None,
+            files_root=Path(os.environ["DATAML_FILES_DIR"]).expanduser().resolve()
+            if os.environ.get("DATAML_FILES_DIR")
+            else None,
+            files_url=os.environ.get("DATAML_FILES_URL") or None,
+            ray_dashboard_url=(os.environ.get("DATAML_RAY_DASHBOARD_URL") or "").rstrip("/") or None,
         )
         settings.check()
         return settings
@@ -83,8 +94,27 @@ class Settings:
             problems.append(Problem("must be at least 32 characters long", field="DATAML_COOKIE_KEY"))
         if not self.database_url.startswith(("sqlite:///", "postgresql")):
             problems.append(Problem("must be a sqlite:/// or postgresql URL", field="DATAML_DATABASE_URL"))
+        if self.files_url is not None and not self.files_url.startswith(("s3://", "file:///")):
+            problems.append(Problem("must be an s3:// or file:/// URL", field="DATAML_FILES_URL"))
+        if self.remote_workers and self.database_url.startswith("sqlite"):
+            problems.append(
+                Problem(
+                    "must be a postgresql URL when jobs run on a Ray cluster (DATAML_RAY_ADDRESS): workers on other "
+                    "machines cannot share a SQLite file",
+                    field="DATAML_DATABASE_URL",
+                )
+            )
         if problems:
             raise InvalidInput("The DataML Studio settings are not valid.", problems)
+
+    @property
+    def remote_workers(self) -> bool:
+        """Jobs may run on other machines: the Ray runner with a cluster address other than this machine's
+        (``auto`` finds a cluster started with ``ray start``, which may have other nodes)."""
+        if self.job_runner != "ray" or self.ray_address is None:
+            return False
+        host = self.ray_address.removeprefix("ray://").rsplit(":", 1)[0].strip("[]")
+        return host not in LOCAL_HOSTS
 
     @property
     def tenant_job_share(self) -> int:
@@ -99,7 +129,8 @@ class Settings:
 
     @property
     def files_dir(self) -> Path:
-        return self.home / "files"
+        """Where the file store keeps bytes: ``DATAML_FILES_DIR``, else ``files`` in the workspace directory."""
+        return self.files_root or self.home / "files"
 
     def with_runner(self, runner: str) -> Settings:
         return replace(self, job_runner=runner)

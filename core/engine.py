@@ -6,7 +6,8 @@ from pathlib import Path
 
 from core.config import Settings
 from core.entities import JobStatus
-from core.jobs.runners import InlineRunner, JobRunner, ProcessRunner, process_alive
+from core.jobs.ray_runner import RayRunner
+from core.jobs.runners import InlineRunner, JobRunner, ProcessRunner
 from core.security.secrets import workspace_cookie_key
 from core.services.attribution import AttributionService
 from core.services.audit import AuditService
@@ -31,6 +32,7 @@ from core.services.training import TrainingService
 from core.services.users import UserService
 from core.storage.db import Database
 from core.storage.files import FileStore
+from core.storage.object_store import ObjectFileStore
 from core.storage.orm import utcnow
 from core.storage.repositories import jobs as job_repo
 from core.storage.workspace import Workspace
@@ -45,9 +47,13 @@ class Engine:
     def __init__(self, settings: Settings, db: Database, store: FileStore) -> None:
         self.settings, self.db, self.store = settings, db, store
         ws = self.workspace = Workspace(settings, db, store)
-        self.runner: JobRunner = (
-            InlineRunner(ws, lambda: self) if settings.job_runner == "inline" else ProcessRunner(ws)
-        )
+        self.runner: JobRunner = ProcessRunner(ws)
+        if settings.job_runner == "inline":
+            self.runner = InlineRunner(ws, lambda: self)
+        elif settings.job_runner == "ray":  # the task body; imported here, as `python -m core.worker` runs it too
+            from core.worker import run_in_ray_task
+
+            self.runner = RayRunner(ws, run_in_ray_task)
         self.users = UserService(ws)
         self.tenants = TenantService(ws)
         self.jobs = JobService(ws, self.runner)
@@ -93,7 +99,10 @@ class Engine:
         settings.home.mkdir(parents=True, exist_ok=True)
         db = Database(settings.database_url)
         db.migrate()
-        engine = cls(settings, db, FileStore(settings.files_dir))
+        store = FileStore(settings.files_dir)
+        if settings.files_url:
+            store = ObjectFileStore(settings.files_url, cache=settings.files_dir)
+        engine = cls(settings, db, store)
         if reap:
             engine.mark_interrupted_jobs()
         return engine
@@ -123,7 +132,7 @@ class Engine:
                     created = job_repo.get_job(session, None, job_id).created_at
                     if (now - created).total_seconds() < min_age_s:
                         continue  # just submitted: its worker may not have reported its pid yet
-                elif process_alive(pid, host):
+                elif self.runner.alive(pid, host):
                     continue
                 message = "The job was interrupted because its process stopped (for example a restart)."
                 count += job_repo.finish(session, job_id, JobStatus.INTERRUPTED, error=message)

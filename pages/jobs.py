@@ -35,6 +35,10 @@ def job_table() -> None:
         chosen = st.selectbox("Job details", list(labels), format_func=labels.__getitem__, key="job_choice")
         job = next(j for j in jobs if j.id == chosen)
         st.write(f"**{job.title}** ({job.kind}) · owner {job.owner} · status **{job.status}** · {job.message}")
+        if job.ray_task_id:
+            dashboard = engine.settings.ray_dashboard_url
+            link = f" · [Ray dashboard]({dashboard}/#/jobs/{job.ray_job_id})" if dashboard else ""
+            st.caption(f"Ray task `{job.ray_task_id}` of Ray job `{job.ray_job_id}`{link}")
         if job.error:
             st.error(job.error)
             if job.error_details:

@@ -7,6 +7,7 @@ then each test (or module-scoped world) gets a database of its own on it, copied
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,11 +101,25 @@ def engine(home: Path) -> Iterator[Engine]:
     eng.close()
 
 
+# The engines that run jobs out of process: child processes, or Ray tasks on a local Ray instance when the run
+# sets DATAML_JOB_RUNNER=ray (.ci/run's Ray pass repeats the job tests so).
+OUT_OF_PROCESS = "ray" if os.environ.get("DATAML_JOB_RUNNER") == "ray" else "process"
+
+
 @pytest.fixture
 def process_engine(home: Path) -> Iterator[Engine]:
-    eng = Engine.open(home=home, runner="process")
+    eng = Engine.open(home=home, runner=OUT_OF_PROCESS)
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ray_instance() -> Iterator[None]:
+    """Stop the local Ray instance a test started (with every worker) when the run ends."""
+    yield
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
 
 
 @pytest.fixture

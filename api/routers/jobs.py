@@ -1,6 +1,7 @@
 """Seed 004 §12 ("Ray APIs") and the jobs behind every long task: list, follow, cancel, terminate.
 
-Jobs run in child processes here, not on Ray; ``/ray/terminate_ray_job`` stops one whatever runs it."""
+Jobs run in child processes, or as Ray tasks with ``DATAML_JOB_RUNNER=ray``; ``/ray/terminate_ray_job`` stops one
+whatever runs it."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def cancel_job(eng: EngineDep, actor: ActorDep, job_id: str) -> JobOut:
 def terminate_ray_job(
     eng: EngineDep,
     actor: ActorDep,
-    ray_job_id: Annotated[str, Query(description="The job's id (UUID).")],
+    ray_job_id: Annotated[str, Query(description="The job's id (UUID), or the id of the Ray task running it.")],
     usage: Annotated[str, Query(description=f"The job's family: {USAGES}; 422 when it is not the job's.")],
 ) -> TerminateOut:
     """Seed §12.1: stop a job (any runner); ``usage`` must name its family, so a mixed-up id stops nothing."""

@@ -42,6 +42,12 @@ class Job:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    ray_task_id: str | None = None  # the Ray task running it (RayRunner)
+
+    @property
+    def ray_job_id(self) -> str | None:
+        """The Ray job (the submitting engine's driver) its task belongs to, as the Ray dashboard names it."""
+        return self.ray_task_id[-8:] if self.ray_task_id else None  # a Ray TaskID ends with its JobID (4 bytes)
 
     @property
     def finished(self) -> bool:

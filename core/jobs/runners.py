@@ -35,6 +35,9 @@ class JobRunner(Protocol):
 
     def stop(self, job_id: str) -> None: ...
 
+    def alive(self, pid: int | None, host: str | None) -> bool:
+        """Whether the process a job row names still runs (start-up marks the jobs of dead ones interrupted)."""
+
 
 class InlineRunner:
     """Runs the job to completion inside ``start`` — deterministic, for tests and scripts. ``services`` gives the
@@ -52,6 +55,19 @@ class InlineRunner:
     def stop(self, job_id: str) -> None:
         with self.workspace.db.session() as session:
             job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
+
+    def alive(self, pid: int | None, host: str | None) -> bool:
+        return process_alive(pid, host)
+
+
+def record_death(workspace: Workspace, job_id: str, error: str) -> None:
+    """A job's worker ended without recording an outcome: after a cancel request that was the cancel (the signal
+    came from ``stop``, perhaps in another engine), else the job failed with ``error``."""
+    with workspace.db.session() as session:
+        if job_repo.process_of(session, job_id)[2]:
+            job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
+        else:
+            job_repo.finish(session, job_id, JobStatus.FAILED, error=error)
 
 
 def process_alive(pid: int | None, host: str | None) -> bool:
@@ -99,12 +115,7 @@ class ProcessRunner:
         """Record a death the worker could not report. After a cancel request the signal came from ``stop``
         (perhaps in another engine), possibly before the worker's SIGTERM handler existed: that is a cancel."""
         code = proc.wait()
-        with self.workspace.db.session() as session:
-            if job_repo.process_of(session, job_id)[2]:
-                job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
-            else:
-                error = f"The job's process ended unexpectedly (exit code {code})."
-                job_repo.finish(session, job_id, JobStatus.FAILED, error=error)
+        record_death(self.workspace, job_id, f"The job's process ended unexpectedly (exit code {code}).")
 
     def stop(self, job_id: str) -> None:
         """Ask the worker to stop (SIGTERM → cancelled), then make sure it is gone."""
@@ -119,6 +130,9 @@ class ProcessRunner:
                 _signal_group(pid, signal.SIGKILL)
         with self.workspace.db.session() as session:
             job_repo.finish(session, job_id, JobStatus.CANCELED, error=CANCELLED)
+
+    def alive(self, pid: int | None, host: str | None) -> bool:
+        return process_alive(pid, host)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -23,6 +23,8 @@ class Task(NamedTuple):
     permission: str  # what the submitting actor must hold
     limits: Limits = {}  # noqa: RUF012 - read only; the bounds of every number the job takes (lists: each item)
     names: dict[str, str] = {}  # noqa: RUF012 - read only; parameter -> "dataset" | "model" | "file"
+    cpus: int = 1  # the cores it uses (the Ray runner asks the cluster for them)
+    memory_mb: int = 0  # the memory it needs when that is known (0: not declared)
 
 
 _TRAIN: Limits = {"time_budget_s": (1, 3600), "season_length": (1, 10_000), "horizon": (1, 10_000)}
@@ -50,13 +52,14 @@ TASKS: dict[str, Task] = {
         {"model_id": "model", "dataset_id": "dataset", "input_file_id": "file"},
     ),
     "train_forecast": Task(
-        "core.services.forecast_tasks:train_forecast", "models:train", _TRAIN, {"dataset_id": "dataset"}
+        "core.services.forecast_tasks:train_forecast", "models:train", _TRAIN, {"dataset_id": "dataset"}, cpus=2
     ),
     "forecast": Task(
         "core.services.forecast_tasks:forecast_job",
         "inference:run",
         {"steps": (1, 10_000), "levels": (1, 99)},
         {"model_id": "model", "future_dataset_id": "dataset", "history_dataset_id": "dataset"},
+        cpus=2,
     ),
     "drift_check": Task(
         "core.services.drift_tasks:drift_check",

@@ -17,8 +17,10 @@ N_WINDOWS = 3
 
 
 def job_cores() -> int:
-    """Processes one forecasting job may use (DESIGN §5: one job per two cores)."""
-    return max(1, min(os.cpu_count() or 1, 2))
+    """Processes one forecasting job may use (DESIGN §5: one job per two cores), or the CPUs the Ray runner's
+    task was given (``DATAML_JOB_CORES``, set by ``core.worker.run_in_ray_task``)."""
+    given = os.environ.get("DATAML_JOB_CORES", "")
+    return int(given) if given.isdigit() and int(given) > 0 else max(1, min(os.cpu_count() or 1, 2))
 
 
 WORDS = {"daily": "day", "annual": "year", "annually": "year", "business day": "business day"}

@@ -77,10 +77,4 @@ class HealthService(Service):
         return database
 
     def _files_ok(self) -> bool:
-        probe = self.store.root / ".health"
-        try:
-            probe.write_bytes(b"ok")
-            probe.unlink()
-        except OSError:
-            return False
-        return True
+        return self.store.writable()

@@ -99,12 +99,14 @@ class JobService(Service):
     def terminate(self, actor: Actor, job_id: str, usage: str) -> Job:
         """``cancel`` for a caller that names the job's family (the seed's ``usage``: training, inference,
         statistics, attribution, monitoring, selftest), so a job id mixed up with another kind's is refused, not
-        stopped."""
+        stopped. ``job_id`` may also be the id of the Ray task running it (the Jobs page shows it)."""
         if usage not in FAMILIES:
             raise InvalidInput(
                 f"Unknown usage {usage!r}; use one of {', '.join(FAMILIES)}.",
                 [Problem("unknown usage", field="usage", value=usage[:80])],
             )
+        with self.db.session() as session:  # the seed's ray_job_id: our job id, or the Ray task's id
+            job_id = repo.job_of_ray_task(session, actor.tenant_id, job_id) or job_id
         job = self.get(actor, job_id)
         if family_of(job.kind) != usage:
             raise InvalidInput(

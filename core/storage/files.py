@@ -104,6 +104,16 @@ class FileStore:
         else:
             path.unlink(missing_ok=True)
 
+    def writable(self) -> bool:
+        """The store accepts a write (the health page's check)."""
+        probe = self.root / ".health"
+        try:
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError:
+            return False
+        return True
+
     def usage(self) -> tuple[int, int]:
         """(number of files, total bytes) — for the health page."""
         count = total = 0

@@ -34,6 +34,7 @@ class JobRow(Base):
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     pid: Mapped[int | None] = mapped_column(default=None)
     host: Mapped[str | None] = mapped_column(String(100), default=None)
+    ray_task_id: Mapped[str | None] = mapped_column(String(64), default=None)  # RayRunner only
     created_at: Mapped[datetime] = created_column()
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -35,6 +35,7 @@ def _job(row: JobRow, owner: str) -> Job:
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        ray_task_id=row.ray_task_id,
     )
 
 
@@ -114,6 +115,16 @@ def list_jobs(
 
 def set_process(session: Session, job_id: str, *, pid: int, host: str) -> None:
     session.execute(update(JobRow).where(JobRow.id == job_id).values(pid=pid, host=host))
+
+
+def set_ray_task(session: Session, job_id: str, ray_task_id: str) -> None:
+    session.execute(update(JobRow).where(JobRow.id == job_id).values(ray_task_id=ray_task_id))
+
+
+def job_of_ray_task(session: Session, tenant_id: str, ray_task_id: str) -> str | None:
+    """The id of the tenant's job that the Ray task ``ray_task_id`` runs, if any."""
+    query = select(JobRow.id).where(JobRow.tenant_id == tenant_id, JobRow.ray_task_id == ray_task_id)
+    return session.scalar(query)
 
 
 def process_of(session: Session, job_id: str) -> tuple[int | None, str | None, bool]:

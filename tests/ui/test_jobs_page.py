@@ -1,0 +1,28 @@
+"""The Jobs page names the Ray task of a job the Ray runner ran, with a link to the cluster's dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import Actor, Engine
+from core.storage.repositories import jobs as job_repo
+
+
+def test_a_ray_job_shows_its_task_and_the_dashboard_link(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATAML_RAY_DASHBOARD_URL", "http://head.example:8265/")
+    task = "cd" * 20 + "0a000000"
+    with engine.db.session() as session:
+        job = job_repo.create_job(
+            session, tenant_id=admin.tenant_id, owner_id=admin.user_id, kind="selftest", title="on ray", params={}
+        )
+        job_repo.set_ray_task(session, job.id, task)
+    captions = [c.value for c in app(actor=admin, page="jobs.py").caption]
+    assert any(
+        f"Ray task `{task}` of Ray job `0a000000`" in c and "(http://head.example:8265/#/jobs/0a000000)" in c
+        for c in captions
+    ), captions
