@@ -12,7 +12,8 @@ class JobOut(BaseModel):
     id: str
     kind: str = Field(description="train_tabular, batch_predict, forecast, dataset_statistics, …")
     usage: str = Field(
-        description="The kind's family: training, inference, statistics, attribution, monitoring or selftest."
+        description="The kind's family: training, inference, statistics, preparation, attribution, monitoring, "
+        "selftest."
     )
     title: str
     status: str = Field(description="queued, running, succeeded, failed, canceled or interrupted.")
@@ -25,6 +26,9 @@ class JobOut(BaseModel):
     result_ids: dict[str, str] = Field(description="What it made, by id: model_id, file_id, log_id, …")
     error: str | None = Field(description="One sentence; never a traceback (that stays in the server log).")
     error_details: str | None = Field(description="The input problems, one per line, when it failed on bad input.")
+    ray_task_id: str | None = Field(
+        default=None, description="The Ray task running it (DATAML_JOB_RUNNER=ray); terminate_ray_job takes it too."
+    )
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
@@ -44,6 +48,7 @@ class JobOut(BaseModel):
             result_ids=made,
             error=job.error,
             error_details=job.error_details,
+            ray_task_id=job.ray_task_id,
         )
 
 
