@@ -21,6 +21,7 @@ from core.services.inference import InferenceService
 from core.services.jobs import JobService
 from core.services.models import ModelService
 from core.services.predictions import PredictionLogService
+from core.services.problems import ProblemService
 from core.services.registry import RegistryService
 from core.services.templates import TemplateService
 from core.services.tenants import TenantService
@@ -71,6 +72,15 @@ class Engine:
             ws, registry=self.registry, datasets=self.datasets, inference=self.inference, jobs=self.jobs
         )
         self.deployments = DeploymentService(ws, registry=self.registry, models=self.models, drift=self.drift)
+        self.problems = ProblemService(
+            ws,
+            users=self.users,
+            datasets=self.datasets,
+            models=self.models,
+            registry=self.registry,
+            inference=self.inference,
+            jobs=self.jobs,
+        )
         self.health = HealthService(ws)
         self.attribution = AttributionService(ws, jobs=self.jobs)
         self.tokens = TokenService(ws, users=self.users)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from core.services.drift import DriftService
     from core.services.forecasts import ForecastService
     from core.services.models import ModelService
+    from core.services.problems import ProblemService
     from core.services.registry import RegistryService
     from core.services.training import TrainingService
     from core.services.users import UserService
@@ -43,6 +44,9 @@ class EngineServices(Protocol):
 
     @property
     def drift(self) -> DriftService: ...
+
+    @property
+    def problems(self) -> ProblemService: ...
 
 
 TaskContext = JobContext[EngineServices]

@@ -15,6 +15,14 @@ from core.storage.orm.identity import (
 )
 from core.storage.orm.links import JobLinkRow, ModelDatasetRow, ModelFileRow
 from core.storage.orm.predictions import PredictionRow
+from core.storage.orm.problems import (
+    LearnupletRow,
+    PredupletRow,
+    ProblemAlgoRow,
+    ProblemDataRow,
+    ProblemRow,
+    ProblemTestDataRow,
+)
 from core.storage.orm.registry import (
     AliasMoveRow,
     DeploymentRow,
@@ -38,6 +46,7 @@ __all__ = [
     "FileRow",
     "JobLinkRow",
     "JobRow",
+    "LearnupletRow",
     "LibraryIndexRow",
     "LoginThrottleRow",
     "ModelDatasetRow",
@@ -46,6 +55,11 @@ __all__ = [
     "OperationRow",
     "PermissionRow",
     "PredictionRow",
+    "PredupletRow",
+    "ProblemAlgoRow",
+    "ProblemDataRow",
+    "ProblemRow",
+    "ProblemTestDataRow",
     "ReferenceRow",
     "RefreshTokenRow",
     "RegisteredModelRow",
