@@ -35,14 +35,15 @@ def candidate(algorithm: str, problem_type: str, settings: Mapping[str, Any]) ->
             "XGBoost classifiers train through the search: use kind 'auto' with algorithm 'xgboost'.",
             [Problem("use auto", field="algorithm")],
         )
-    chosen = Candidate(base.family, {**base.params, **settings})
-    estimator = chosen.estimator(problem_type)
-    unknown = sorted(set(settings) - set(estimator.get_params()))
+    known = set(Candidate(base.family, base.params).estimator(problem_type).get_params())
+    unknown = sorted(set(settings) - (known - {"random_state", "n_jobs"}))
     if unknown:
         raise InvalidInput(
             f"{base.family} has no setting {', '.join(unknown)}.",
             [Problem("unknown setting", field=name) for name in unknown],
         )
+    chosen = Candidate(base.family, {**base.params, **settings})
+    estimator = chosen.estimator(problem_type)
     for name, value in settings.items():
         if not isinstance(value, str | int | float | bool) and value is not None:
             raise InvalidInput(

@@ -45,6 +45,13 @@ def _scores(values: Sequence[Any], count: int, field: str) -> list[float | None]
     return [None if v is None else float(v) for v in values]
 
 
+def require_read(actor: Actor) -> None:
+    """Problems, algorithms, data and tasks are read by whoever sees models, and by compute workers (the tasks
+    they take name them)."""
+    if not actor.can("problems:work"):
+        require(actor, "models:read")
+
+
 class ProblemWork(Service):
     jobs: JobService
     users: UserService
@@ -203,7 +210,7 @@ class ProblemWork(Service):
     # --- results --------------------------------------------------------------------------------
     def leaderboard(self, actor: Actor, problem_id: str) -> Leaderboard:
         """Every algorithm's best score and history over ranks, best first, and the champion model."""
-        require(actor, "models:read")
+        require_read(actor)
         with self.db.session() as session:
             problem = repo.get_problem(session, actor.tenant_id, problem_id)
             row = repo.problem_row(session, actor.tenant_id, problem_id)

@@ -31,7 +31,7 @@ from core.services.inference import InferenceService
 from core.services.jobs import JobService
 from core.services.models import ModelService, check_labels
 from core.services.problem_batches import check_configuration, mini_batches
-from core.services.problem_work import ProblemWork
+from core.services.problem_work import ProblemWork, require_read
 from core.services.registry import RegistryService
 from core.services.users import UserService
 from core.storage.orm import PredupletRow, ProblemAlgoRow, ProblemRow
@@ -170,12 +170,12 @@ class ProblemService(ProblemWork):
 
     def list(self, actor: Actor, filters: Mapping[str, Any] | None = None) -> Problems:
         """The tenant's problems; ``filters`` are the seed's ``?field=value`` (``uuid``, ``name``, ``metric`` …)."""
-        require(actor, "models:read")
+        require_read(actor)
         with self.db.session() as session:
             return repo.list_problems(session, actor.tenant_id, dict(filters or {}))
 
     def get(self, actor: Actor, problem_id: str) -> LearningProblem:
-        require(actor, "models:read")
+        require_read(actor)
         with self.db.session() as session:
             return repo.get_problem(session, actor.tenant_id, problem_id)
 
@@ -251,12 +251,12 @@ class ProblemService(ProblemWork):
         return check_configuration(kind, algorithm, problem.problem_type, settings)
 
     def algos(self, actor: Actor, filters: Mapping[str, Any] | None = None) -> Algorithms:
-        require(actor, "models:read")
+        require_read(actor)
         with self.db.session() as session:
             return repo.list_algos(session, actor.tenant_id, dict(filters or {}))
 
     def algo(self, actor: Actor, algo_id: str) -> Algorithm:
-        require(actor, "models:read")
+        require_read(actor)
         with self.db.session() as session:
             return repo.get_algo(session, actor.tenant_id, algo_id)
 
@@ -293,7 +293,7 @@ class ProblemService(ProblemWork):
 
     def data(self, actor: Actor, filters: Mapping[str, Any] | None = None) -> Data:
         """Attached training datasets; filters ``uuid`` and ``problems`` (one problem id)."""
-        require(actor, "models:read")
+        require_read(actor)
         wanted = dict(filters or {})
         with self.db.session() as session:
             found = repo.list_data(session, actor.tenant_id, wanted.pop("uuid", None))
@@ -313,12 +313,12 @@ class ProblemService(ProblemWork):
     # --- learning tasks -------------------------------------------------------------------------
     def learnuplets(self, actor: Actor, filters: Mapping[str, Any] | None = None) -> Learnuplets:
         """Learning tasks by problem, algorithm and rank; filters ``uuid``, ``problem``, ``algo``, ``status`` …"""
-        require(actor, "models:read")
+        require_read(actor)
         with self.db.session() as session:
             return repo.list_learnuplets(session, actor.tenant_id, dict(filters or {}))
 
     def learnuplet(self, actor: Actor, task_id: str) -> Learnuplet:
-        require(actor, "models:read")
+        require_read(actor)
         with self.db.session() as session:
             return repo.to_learnuplet(repo.learnuplet_row(session, actor.tenant_id, task_id))
 
@@ -374,7 +374,7 @@ class ProblemService(ProblemWork):
         return replace(task, status=status, prediction_file=file_id, error=job.error or "", worker="job runner")
 
     def preduplets(self, actor: Actor, filters: Mapping[str, Any] | None = None) -> Preduplets:
-        require(actor, "models:read")
+        require_read(actor)
         with self.db.session() as session:
             return [
                 self._preduplet(session, actor, r)
@@ -382,6 +382,6 @@ class ProblemService(ProblemWork):
             ]
 
     def preduplet(self, actor: Actor, pred_id: str) -> Preduplet:
-        require(actor, "models:read")
+        require_read(actor)
         with self.db.session() as session:
             return self._preduplet(session, actor, repo.preduplet_row(session, actor.tenant_id, pred_id))

@@ -38,11 +38,17 @@ def build(engine: Engine, manager: Actor, submitter: Actor) -> World:
     frame = iris()
     columns = [*(ColumnSpec(c, "float") for c in FEATURES), ColumnSpec("species", "string")]
     template = engine.templates.create(manager, "iris", columns)
-    test = engine.datasets.upload(manager, name="iris-test", filename="test.csv", data=csv(frame[:30]), template_id=template.id)
+    test = engine.datasets.upload(
+        manager, name="iris-test", filename="test.csv", data=csv(frame[:30]), template_id=template.id
+    )
     train = engine.datasets.upload(
         submitter, name="iris-train", filename="train.csv", data=csv(frame[30:150]), template_id=template.id
     )
     extra = engine.datasets.upload(
-        submitter, name="iris-more", filename="more.csv", data=csv(frame[30:70].sample(frac=1.0, random_state=1)), template_id=template.id
+        submitter,
+        name="iris-more",
+        filename="more.csv",
+        data=csv(frame[30:70].sample(frac=1.0, random_state=1)),
+        template_id=template.id,
     )
     return World(template.id, test.id, train.id, extra.id)

@@ -22,6 +22,7 @@ from core.jobs.tasks import TASKS
 from core.security.permissions import LABELS, PLATFORM_PERMISSION
 from core.services.base import Service
 from tests.conftest import USER_PASSWORD
+from tests.core.problems_matrix import PROBLEMS_MATRIX, PROBLEMS_TENANT_FREE
 from tests.core.registry_matrix import REGISTRY_MATRIX, REGISTRY_TENANT_FREE
 
 Call = Callable[[Engine, Actor, dict[str, Any]], object]
@@ -293,7 +294,7 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("attribution.rerun", lambda e, a, i: e.attribution.rerun(a, _attribution(e, i, "sample")), PermissionDenied),
 ]
 
-MATRIX += REGISTRY_MATRIX
+MATRIX += REGISTRY_MATRIX + PROBLEMS_MATRIX
 
 # Methods that take no resource id cannot leak a resource: another tenant just sees its own (empty) world.
 TENANT_FREE = {
@@ -341,6 +342,7 @@ TENANT_FREE = {
     "attribution.submit",
     "attribution.list_samples",
     *REGISTRY_TENANT_FREE,
+    *PROBLEMS_TENANT_FREE,
 }
 
 
