@@ -5,6 +5,7 @@ model (registry alias ``champion``) predicts."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -74,22 +75,33 @@ def leaderboard_tab(problem: LearningProblem) -> None:
         st.success(f"Best model: {model.label} (alias champion in the Registry).", icon=":material/star:")
 
 
-def tasks_tab(problem: LearningProblem) -> None:
-    @st.fragment(run_every=2.0 if st.session_state.get("problem_tasks_running", True) else None)
-    def _tasks() -> None:
-        with guard():
-            tasks = engine.problems.learnuplets(actor, {"problem": problem.id})
-            algos = engine.problems.algos(actor, {"problem": problem.id})
-            finished = sum(t.finished for t in tasks)
-            running = finished < len(tasks)
-            if tasks:
-                st.progress(finished / len(tasks), text=f"{finished} of {len(tasks)} learning tasks finished")
-            st.dataframe(tasks_frame(tasks, algos), hide_index=True, key="problem_tasks")
-            if st.session_state.get("problem_tasks_running", True) != running:
-                st.session_state["problem_tasks_running"] = running
-                st.rerun()  # start or stop refreshing; the leaderboard shows the new scores
+def live(key: str, render: Callable[[], bool]) -> None:
+    """Run ``render`` (True while something it shows is unfinished) in a fragment that refreshes every 2 s until
+    it is all finished; the page reruns once when that changes, so the leaderboard and downloads follow."""
+    flag = f"{key}_running"
 
-    _tasks()
+    @st.fragment(run_every=2.0 if st.session_state.get(flag, True) else None)
+    def _live() -> None:
+        with guard():
+            running = render()
+            if st.session_state.get(flag, True) != running:
+                st.session_state[flag] = running
+                st.rerun()
+
+    _live()
+
+
+def tasks_tab(problem: LearningProblem) -> None:
+    def render() -> bool:
+        tasks = engine.problems.learnuplets(actor, {"problem": problem.id})
+        finished = sum(t.finished for t in tasks)
+        if tasks:
+            st.progress(finished / len(tasks), text=f"{finished} of {len(tasks)} learning tasks finished")
+        algos = engine.problems.algos(actor, {"problem": problem.id})
+        st.dataframe(tasks_frame(tasks, algos), hide_index=True, key="problem_tasks")
+        return finished < len(tasks)
+
+    live("problem_tasks", render)
 
 
 def algorithms_tab(problem: LearningProblem) -> None:
@@ -150,9 +162,15 @@ def predict_tab(problem: LearningProblem) -> None:
         if st.button("Predict with the best model", key="problem_predict", type="primary") and dataset:
             with guard():
                 engine.problems.predict(actor, problem.id, [dataset])
-    preds = engine.problems.preduplets(actor, {"problem": problem.id})
-    st.dataframe(predictions_frame(preds, datasets), hide_index=True, key="problem_preds")
-    done = [p for p in preds if p.status == "done" and p.job_id]
+                st.session_state["problem_preds_running"] = True
+
+    def render() -> bool:
+        preds = engine.problems.preduplets(actor, {"problem": problem.id})
+        st.dataframe(predictions_frame(preds, datasets), hide_index=True, key="problem_preds")
+        return any(p.status not in ("done", "failed") for p in preds)
+
+    live("problem_preds", render)
+    done = [p for p in engine.problems.preduplets(actor, {"problem": problem.id}) if p.status == "done" and p.job_id]
     if done:
         latest = done[-1]
         download(

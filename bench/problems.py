@@ -1,0 +1,131 @@
+"""Problems benchmark: 4 algorithms × 5 mini-batches on scikit-learn's digits (1,797 rows, 64 pixel columns, 10
+classes) through ``eng.problems`` (20 learning tasks as jobs: claim, read the mini-batches, fit, score on the test
+data and on every training mini-batch, save the model, the test predictions and the registry's champion), against
+training the same 20 models directly with scikit-learn in the same run: the same estimators and settings, fitted on
+exactly the rows each task trained on (its start's mini-batches plus its own), then scoring the test rows.
+Target: total wall time ratio ≤ 1.3 (orchestration overhead small).
+
+    python bench/problems.py [--runner inline|process] [--batch 300] [--workdir /tmp/dataml-bench-problems]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.datasets import load_digits
+
+ROOT = Path(__file__).resolve().parent.parent
+# Not this folder: a script here named like a library (bench/shap.py) would shadow it for every import.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
+
+from core import ColumnSpec, Engine  # noqa: E402
+from core.ml.learning import candidate  # noqa: E402
+
+TARGET_RATIO = 1.3
+TEST_ROWS = 297
+ALGORITHMS = {  # name -> (ALGORITHMS family, settings)
+    "boosting": ("gradient_boosting", {"max_iter": 100}),
+    "forest": ("random_forest", {"n_estimators": 200, "max_leaf_nodes": None}),
+    "extra": ("extra_trees", {"n_estimators": 200, "max_leaf_nodes": None}),
+    "logistic": ("linear", {"C": 0.1, "max_iter": 2000}),
+}
+
+
+def _digits() -> pd.DataFrame:
+    data = load_digits(as_frame=True)
+    frame = data.frame.rename(columns={"target": "digit"})
+    frame["digit"] = frame["digit"].map(lambda d: f"d{d}")  # a label, not a number
+    return frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
+
+
+def _orchestrated(engine: Engine, frame: pd.DataFrame, batch: int) -> tuple[float, str]:
+    admin = engine.users.bootstrap_admin(username="admin", password="bench-password-1", email="a@example.com")
+    columns = [ColumnSpec(c, "float") for c in frame.columns[:-1]] + [ColumnSpec("digit", "string")]
+    template = engine.templates.create(admin, "digits", columns)
+    upload = lambda name, rows: (
+        engine.datasets.upload(  # noqa: E731
+            admin, name=name, filename=f"{name}.csv", data=rows.to_csv(index=False).encode(), template_id=template.id
+        ).id
+    )
+    test, train = upload("test", frame[:TEST_ROWS]), upload("train", frame[TEST_ROWS:])
+    problem = engine.problems.create(
+        admin,
+        name="Digits",
+        template_id=template.id,
+        target="digit",
+        problem_type="classification",
+        metric="accuracy",
+        size_train_dataset=batch,
+        test_dataset=[test],
+    )
+    engine.problems.add_data(admin, [train], [problem.id])
+    started = time.perf_counter()
+    for name, (family, settings) in ALGORITHMS.items():
+        engine.problems.add_algo(admin, problem.id, name, algorithm=family, settings=settings)
+    while any(not t.finished for t in engine.problems.learnuplets(admin, {"problem": problem.id})):
+        time.sleep(0.2)
+    return time.perf_counter() - started, problem.id
+
+
+def _direct(engine: Engine, problem_id: str, frame: pd.DataFrame) -> tuple[float, list[float]]:
+    """The same 20 models with scikit-learn alone: each task's rows, its algorithm's estimator, the test score."""
+    admin = engine.users.authenticate("admin", "bench-password-1")
+    algos = {a.id: a for a in engine.problems.algos(admin, {"problem": problem_id})}
+    tasks = engine.problems.learnuplets(admin, {"problem": problem_id})
+    train = frame[TEST_ROWS:].reset_index(drop=True)
+    X_test, y_test = frame[:TEST_ROWS].drop(columns="digit").to_numpy(), frame[:TEST_ROWS]["digit"].to_numpy()
+    scores = []
+    started = time.perf_counter()
+    for task in tasks:
+        rows = pd.concat([train.iloc[b.start : b.stop] for b in task.train_data])
+        algo = algos[task.algo_id]
+        model = candidate(algo.family or "", "classification", algo.settings).estimator("classification")
+        model.fit(rows.drop(columns="digit").to_numpy(), rows["digit"].to_numpy())
+        scores.append(float(np.mean(model.predict(X_test) == y_test)))
+    return time.perf_counter() - started, scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runner", default="inline", choices=["inline", "process"])
+    parser.add_argument("--batch", type=int, default=300, help="rows per mini-batch (1,500 training rows: 5)")
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    home = args.workdir or Path(tempfile.mkdtemp(prefix="dataml-bench-problems-"))
+    shutil.rmtree(home, ignore_errors=True)
+    frame = _digits()
+    engine = Engine.open(home=home, runner=args.runner)
+    try:
+        ours, problem_id = _orchestrated(engine, frame, args.batch)
+        base, scores = _direct(engine, problem_id, frame)
+        admin = engine.users.authenticate("admin", "bench-password-1")
+        tasks = engine.problems.learnuplets(admin, {"problem": problem_id})
+        board = engine.problems.leaderboard(admin, problem_id)
+    finally:
+        engine.close()
+        shutil.rmtree(home, ignore_errors=True)
+    failed = [t for t in tasks if t.status != "done"]
+    print(f"digits: {len(frame) - TEST_ROWS} training rows in mini-batches of {args.batch}, {TEST_ROWS} test rows")
+    print(f"tasks: {len(tasks)} ({len(failed)} failed), runner {args.runner}")
+    for entry in board.entries:
+        print(
+            f"  {entry.algo_name:9s} best accuracy {entry.best_perf:.3f}  history {[round(p or 0, 3) for _, p in entry.history]}"
+        )
+    same = sum(abs((t.perf or 0) - s) < 1e-9 for t, s in zip(tasks, scores, strict=True))
+    print(f"direct scikit-learn scores equal to the tasks' perf: {same} of {len(tasks)}")
+    ratio = ours / base
+    print(
+        f"orchestrated: {ours:.2f} s   direct scikit-learn: {base:.2f} s   ratio {ratio:.2f} (target ≤ {TARGET_RATIO})"
+        f" {'OK' if ratio <= TARGET_RATIO else 'OVER TARGET'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
