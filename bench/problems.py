@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,12 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # Not this folder: a script here named like a library (bench/shap.py) would shadow it for every import.
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
-from core import ColumnSpec, Engine  # noqa: E402
-from core.ml.learning import candidate  # noqa: E402
+from core import ColumnSpec, Engine
+from core.ml.learning import candidate
 
 TARGET_RATIO = 1.3
+PASSWORD = "bench-password-1"  # noqa: S105 - a throw-away workspace's administrator
 TEST_ROWS = 297
-ALGORITHMS = {  # name -> (ALGORITHMS family, settings)
+ALGORITHMS: dict[str, tuple[str, dict[str, Any]]] = {  # name -> (ALGORITHMS family, settings)
     "boosting": ("gradient_boosting", {"max_iter": 100}),
     "forest": ("random_forest", {"n_estimators": 200, "max_leaf_nodes": None}),
     "extra": ("extra_trees", {"n_estimators": 200, "max_leaf_nodes": None}),
@@ -46,14 +48,14 @@ def _digits() -> pd.DataFrame:
 
 
 def _orchestrated(engine: Engine, frame: pd.DataFrame, batch: int) -> tuple[float, str]:
-    admin = engine.users.bootstrap_admin(username="admin", password="bench-password-1", email="a@example.com")
+    admin = engine.users.bootstrap_admin(username="admin", password=PASSWORD, email="a@example.com")
     columns = [ColumnSpec(c, "float") for c in frame.columns[:-1]] + [ColumnSpec("digit", "string")]
     template = engine.templates.create(admin, "digits", columns)
-    upload = lambda name, rows: (
-        engine.datasets.upload(  # noqa: E731
-            admin, name=name, filename=f"{name}.csv", data=rows.to_csv(index=False).encode(), template_id=template.id
-        ).id
-    )
+
+    def upload(name: str, rows: pd.DataFrame) -> str:
+        data = rows.to_csv(index=False).encode()
+        return engine.datasets.upload(admin, name=name, filename=f"{name}.csv", data=data, template_id=template.id).id
+
     test, train = upload("test", frame[:TEST_ROWS]), upload("train", frame[TEST_ROWS:])
     problem = engine.problems.create(
         admin,
@@ -76,7 +78,7 @@ def _orchestrated(engine: Engine, frame: pd.DataFrame, batch: int) -> tuple[floa
 
 def _direct(engine: Engine, problem_id: str, frame: pd.DataFrame) -> tuple[float, list[float]]:
     """The same 20 models with scikit-learn alone: each task's rows, its algorithm's estimator, the test score."""
-    admin = engine.users.authenticate("admin", "bench-password-1")
+    admin = engine.users.authenticate("admin", PASSWORD)
     algos = {a.id: a for a in engine.problems.algos(admin, {"problem": problem_id})}
     tasks = engine.problems.learnuplets(admin, {"problem": problem_id})
     train = frame[TEST_ROWS:].reset_index(drop=True)
@@ -105,7 +107,7 @@ def main() -> None:
     try:
         ours, problem_id = _orchestrated(engine, frame, args.batch)
         base, scores = _direct(engine, problem_id, frame)
-        admin = engine.users.authenticate("admin", "bench-password-1")
+        admin = engine.users.authenticate("admin", PASSWORD)
         tasks = engine.problems.learnuplets(admin, {"problem": problem_id})
         board = engine.problems.leaderboard(admin, problem_id)
     finally:
@@ -116,7 +118,8 @@ def main() -> None:
     print(f"tasks: {len(tasks)} ({len(failed)} failed), runner {args.runner}")
     for entry in board.entries:
         print(
-            f"  {entry.algo_name:9s} best accuracy {entry.best_perf:.3f}  history {[round(p or 0, 3) for _, p in entry.history]}"
+            f"  {entry.algo_name:9s} best accuracy {entry.best_perf:.3f}  "
+            f"history {[round(p or 0, 3) for _, p in entry.history]}"
         )
     same = sum(abs((t.perf or 0) - s) < 1e-9 for t, s in zip(tasks, scores, strict=True))
     print(f"direct scikit-learn scores equal to the tasks' perf: {same} of {len(tasks)}")
