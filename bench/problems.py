@@ -2,8 +2,10 @@
 classes) through ``eng.problems`` (20 learning tasks as jobs: claim, read the mini-batches, fit, score on the test
 data and on every training mini-batch, save the model, the test predictions and the registry's champion), against
 training the same 20 models directly with scikit-learn in the same run: the same estimators and settings, fitted on
-exactly the rows each task trained on (its start's mini-batches plus its own), then scoring the test rows.
-Target: total wall time ratio ≤ 1.3 (orchestration overhead small).
+exactly the rows each task trained on (its start's mini-batches plus its own), then the same scores a task reports
+(the test rows, each training mini-batch): what is left is the orchestration (jobs, reading the mini-batches,
+the schema and preprocessing, the skops model files, test predictions, database rows, the champion alias).
+Target: total wall time ratio ≤ 1.3 (orchestration overhead small). One thread per fit on both sides.
 
     python bench/problems.py [--runner inline|process] [--batch 300] [--workdir /tmp/dataml-bench-problems]
 """
@@ -21,6 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_digits
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 # Not this folder: a script here named like a library (bench/shap.py) would shadow it for every import.
@@ -68,30 +74,42 @@ def _orchestrated(engine: Engine, frame: pd.DataFrame, batch: int) -> tuple[floa
         test_dataset=[test],
     )
     engine.problems.add_data(admin, [train], [problem.id])
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for name, (family, settings) in ALGORITHMS.items():
         engine.problems.add_algo(admin, problem.id, name, algorithm=family, settings=settings)
     while any(not t.finished for t in engine.problems.learnuplets(admin, {"problem": problem.id})):
         time.sleep(0.2)
+    print(f"orchestrated CPU time (this process: the inline runner's jobs): {time.process_time() - cpu:.2f} s")
     return time.perf_counter() - started, problem.id
 
 
-def _direct(engine: Engine, problem_id: str, frame: pd.DataFrame) -> tuple[float, list[float]]:
-    """The same 20 models with scikit-learn alone: each task's rows, its algorithm's estimator, the test score."""
+def _direct(engine: Engine, problem_id: str, frame: pd.DataFrame) -> tuple[float, float, list[float]]:
+    """The same 20 models with scikit-learn alone: each task's rows and its algorithm's estimator (linear models
+    behind the imputer and scaler the product gives them), then the same scores a task reports (accuracy on the
+    test rows and on each of its training mini-batches). (fit seconds, scoring seconds, test accuracies)."""
     admin = engine.users.authenticate("admin", PASSWORD)
     algos = {a.id: a for a in engine.problems.algos(admin, {"problem": problem_id})}
     tasks = engine.problems.learnuplets(admin, {"problem": problem_id})
     train = frame[TEST_ROWS:].reset_index(drop=True)
     X_test, y_test = frame[:TEST_ROWS].drop(columns="digit").to_numpy(), frame[:TEST_ROWS]["digit"].to_numpy()
-    scores = []
-    started = time.perf_counter()
-    for task in tasks:
-        rows = pd.concat([train.iloc[b.start : b.stop] for b in task.train_data])
+    scores, fitting, scoring, cpu = [], 0.0, 0.0, time.process_time()
+    for task in tasks:  # one thread, as each learning task (a job) has
+        parts = [train.iloc[b.start : b.stop] for b in task.train_data]
+        rows = pd.concat(parts)
         algo = algos[task.algo_id]
         model = candidate(algo.family or "", "classification", algo.settings).estimator("classification")
-        model.fit(rows.drop(columns="digit").to_numpy(), rows["digit"].to_numpy())
-        scores.append(float(np.mean(model.predict(X_test) == y_test)))
-    return time.perf_counter() - started, scores
+        if algo.family == "linear":
+            model = make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), model)
+        with threadpool_limits(limits=1):
+            started = time.perf_counter()
+            model.fit(rows.drop(columns="digit").to_numpy(), rows["digit"].to_numpy())
+            fitted = time.perf_counter()
+            scores.append(float(np.mean(model.predict(X_test) == y_test)))
+            for part in parts:
+                np.mean(model.predict(part.drop(columns="digit").to_numpy()) == part["digit"].to_numpy())
+        fitting, scoring = fitting + fitted - started, scoring + time.perf_counter() - fitted
+    print(f"direct CPU time: {time.process_time() - cpu:.2f} s")
+    return fitting, scoring, scores
 
 
 def main() -> None:
@@ -106,7 +124,7 @@ def main() -> None:
     engine = Engine.open(home=home, runner=args.runner)
     try:
         ours, problem_id = _orchestrated(engine, frame, args.batch)
-        base, scores = _direct(engine, problem_id, frame)
+        fitting, scoring, scores = _direct(engine, problem_id, frame)
         admin = engine.users.authenticate("admin", PASSWORD)
         tasks = engine.problems.learnuplets(admin, {"problem": problem_id})
         board = engine.problems.leaderboard(admin, problem_id)
@@ -123,10 +141,12 @@ def main() -> None:
         )
     same = sum(abs((t.perf or 0) - s) < 1e-9 for t, s in zip(tasks, scores, strict=True))
     print(f"direct scikit-learn scores equal to the tasks' perf: {same} of {len(tasks)}")
+    base = fitting + scoring
     ratio = ours / base
+    print(f"direct scikit-learn: fits {fitting:.2f} s + the same scoring {scoring:.2f} s = {base:.2f} s")
     print(
-        f"orchestrated: {ours:.2f} s   direct scikit-learn: {base:.2f} s   ratio {ratio:.2f} (target ≤ {TARGET_RATIO})"
-        f" {'OK' if ratio <= TARGET_RATIO else 'OVER TARGET'}"
+        f"orchestrated: {ours:.2f} s; ratio {ratio:.2f} (target ≤ {TARGET_RATIO}) "
+        f"{'OK' if ratio <= TARGET_RATIO else 'OVER TARGET'}; against the fits alone {ours / fitting:.2f}"
     )
 
 

@@ -4,11 +4,13 @@ them with the problem's metric, exactly as the model summary computes it on held
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn import metrics as skm
 from sklearn.pipeline import Pipeline
 
 from core.errors import InvalidInput, Problem
@@ -104,6 +106,17 @@ def score(
     undefined (e.g. ROC AUC with one class present)."""
     y = prepare_target(y_true, problem_type)
     holdout = predicted.loc[y.index].assign(y_true=y.to_numpy())
-    if problem_type == "classification":
-        holdout["y_pred"] = holdout["y_pred"].astype(y.dtype) if len(y) else holdout["y_pred"]
-    return holdout_metrics(holdout, problem_type, list(classes)).get(metric)
+    if problem_type == "regression":
+        return holdout_metrics(holdout, problem_type).get(metric)
+    holdout["y_pred"] = holdout["y_pred"].astype(y.dtype) if len(y) else holdout["y_pred"]
+    labels = list(classes)
+    if metric in ("accuracy", "balanced_accuracy", "f1"):  # what holdout_metrics computes, without the rest
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            value = {
+                "accuracy": lambda: skm.accuracy_score(holdout["y_true"], holdout["y_pred"]),
+                "balanced_accuracy": lambda: skm.balanced_accuracy_score(holdout["y_true"], holdout["y_pred"]),
+                "f1": lambda: skm.f1_score(holdout["y_true"], holdout["y_pred"], average="macro", labels=labels),
+            }[metric]()
+        return float(value) if np.isfinite(value) else None
+    return holdout_metrics(holdout, problem_type, labels).get(metric)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from core.entities import Dataset, ModelDetails
 from core.entities.problems import Algorithm, LearningProblem, Learnuplet, MiniBatch
@@ -110,19 +111,13 @@ def _score(
     y = prepare_target(every[problem.target], problem.problem_type)
     holdout = stacked.loc[y.index].assign(y_true=y.to_numpy())
     metrics = holdout_metrics(holdout, problem.problem_type, classes)
+    fitted = predict(pipeline, schema, frame, classes)  # once for every training row, then per mini-batch
     train_perf, offset = [], 0
     for batch in inputs.task.train_data:
-        part = frame.iloc[offset : offset + batch.stop - batch.start]
-        offset += len(part)
-        train_perf.append(
-            score(
-                part[problem.target],
-                predict(pipeline, schema, part, classes),
-                problem.problem_type,
-                problem.metric,
-                classes,
-            )
-        )
+        rows = slice(offset, offset + batch.stop - batch.start)
+        offset = rows.stop
+        part = frame.iloc[rows]
+        train_perf.append(score(part[problem.target], fitted.iloc[rows], problem.problem_type, problem.metric, classes))
     stored = pd.concat(
         [p.reset_index(drop=True).assign(test=n, row=range(1, len(p) + 1)) for n, p in enumerate(predicted)],
         ignore_index=True,
@@ -172,10 +167,11 @@ def _learn(ctx: TaskContext, task_id: str) -> dict[str, Any]:
     schema = infer_schema(frame, problem.target, features, None, inputs.types, problem.problem_type)
     ctx.check()
     ctx.progress(0.15, "training")
-    pipeline, family = _fit(ctx, inputs, frame, schema)
-    ctx.check()
-    ctx.progress(0.8, "scoring on the test data")
-    scores = _score(inputs, pipeline, schema, frame, cache)
+    with threadpool_limits(limits=1):  # one core per job, as every training job
+        pipeline, family = _fit(ctx, inputs, frame, schema)
+        ctx.check()
+        ctx.progress(0.8, "scoring on the test data")
+        scores = _score(inputs, pipeline, schema, frame, cache)
     ctx.progress(0.9, "saving")
     details = ModelDetails(
         chosen_family=family,

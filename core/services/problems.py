@@ -36,6 +36,7 @@ from core.services.registry import RegistryService
 from core.services.users import UserService
 from core.storage.orm import PredupletRow, ProblemAlgoRow, ProblemRow
 from core.storage.repositories import catalog as catalog_repo
+from core.storage.repositories import models as model_repo
 from core.storage.repositories import problems as repo
 from core.storage.workspace import Workspace
 
@@ -132,6 +133,8 @@ class ProblemService(ProblemWork):
                 raise InvalidInput("The template needs a column besides the target.")
             if repo.find_problem(session, actor.tenant_id, name) is not None:
                 raise Conflict(f"A problem named {name!r} already exists.")
+            if model_repo.latest_version(session, actor.tenant_id, name) is not None:
+                raise Conflict(f"A model is named {name!r}; a problem's models take its name, so choose another.")
             row = ProblemRow(
                 tenant_id=actor.tenant_id,
                 name=name,

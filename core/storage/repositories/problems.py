@@ -257,8 +257,9 @@ def algo_tasks(session: Session, algo_id: str) -> list[LearnupletRow]:
 def list_learnuplets(session: Session, tenant_id: str, filters: dict[str, Any] | None = None) -> list[Learnuplet]:
     query = (
         select(LearnupletRow)
+        .join(ProblemAlgoRow, ProblemAlgoRow.id == LearnupletRow.algo_id)
         .where(LearnupletRow.tenant_id == tenant_id)
-        .order_by(LearnupletRow.problem_id, LearnupletRow.algo_id, LearnupletRow.rank)
+        .order_by(LearnupletRow.problem_id, ProblemAlgoRow.created_at, LearnupletRow.rank)
     )
     wanted = _rename(filters, problem="problem_id", algo="algo_id")
     return [to_learnuplet(r) for r in session.scalars(query) if _matches(r, wanted)]
