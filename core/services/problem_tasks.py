@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from core.entities import Dataset, ModelDetails
+from core.entities import Actor, Dataset, ModelDetails
 from core.entities.problems import Algorithm, LearningProblem, Learnuplet, MiniBatch
 from core.services.base import require
 from core.services.datasets import read_columns
@@ -133,27 +134,48 @@ def _score(
     }
 
 
+_chain = threading.local()  # the successor jobs the outermost running task starts, one after another
+
+
 def learn(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Run one learning task; a failure (or cancel) finishes it ``failed`` so its algorithm's next rank starts."""
+    """Run one learning task; a failure (or cancel) finishes it ``failed`` so its algorithm's next rank starts.
+
+    The next rank's job is started once this task is finished. Where jobs run inline (tests, and inside a worker
+    process, whose engine runs the jobs it starts itself) a chain of ranks would nest one job in another; the
+    outermost task starts them in a loop instead, so a problem with thousands of mini-batches never deepens the
+    stack."""
     actor, task_id, service = ctx.actor, str(params["learnuplet_id"]), ctx.services.problems
     require(actor, "models:train")
     with ctx.workspace.db.session() as session:
         row = repo.learnuplet_row(session, actor.tenant_id, task_id)
         if not repo.claim_learnuplet(session, task_id, f"{socket.gethostname()}:{os.getpid()}", ctx.job.id):
             return {"learnuplet_id": task_id, "skipped": row.status}
+    outermost = not getattr(_chain, "queue", None)
+    queue: list[tuple[Actor, list[str]]] = _chain.queue if not outermost else []
+    _chain.queue = queue
     try:
-        finished = _learn(ctx, task_id)
-    except BaseException as exc:
-        with ctx.workspace.db.session() as session:
-            row = repo.learnuplet_row(session, actor.tenant_id, task_id)
-            owner, jobs = service._finish(session, actor, row, status="failed", error=str(exc) or type(exc).__name__)
+        try:
+            finished, owner, jobs = _learn(ctx, task_id)
+        except BaseException as exc:
+            with ctx.workspace.db.session() as session:
+                row = repo.learnuplet_row(session, actor.tenant_id, task_id)
+                owner, jobs = service._finish(
+                    session, actor, row, status="failed", error=str(exc) or type(exc).__name__
+                )
+            if owner is not None:
+                queue.append((owner, jobs))
+            raise
         if owner is not None:
-            service._launch(owner, jobs)
-        raise
-    return finished
+            queue.append((owner, jobs))
+        return finished
+    finally:
+        while outermost and queue:  # a failed task's successor starts too
+            service._launch(*queue.pop(0))
+        if outermost:
+            _chain.queue = None
 
 
-def _learn(ctx: TaskContext, task_id: str) -> dict[str, Any]:
+def _learn(ctx: TaskContext, task_id: str) -> tuple[dict[str, Any], Actor | None, list[str]]:
     from core.ml import background_sample, infer_schema, model_to_bytes
 
     actor, service = ctx.actor, ctx.services.problems
@@ -215,6 +237,4 @@ def _learn(ctx: TaskContext, task_id: str) -> dict[str, Any]:
                 model_end=model.id,
                 predictions_file_id=predictions.id,
             )
-    if owner is not None:
-        service._launch(owner, jobs)
-    return {"learnuplet_id": task_id, "model_id": model.id, "perf": scores["perf"]}
+    return {"learnuplet_id": task_id, "model_id": model.id, "perf": scores["perf"]}, owner, jobs

@@ -197,3 +197,37 @@ def test_bad_problems_and_algorithms_are_refused_in_words(engine: Engine, admin:
     with pytest.raises(Conflict):  # nothing trained yet
         engine.problems.predict(analyst, problem.id, [world.extra])
     assert engine.problems.data(analyst) == []
+
+
+def test_a_long_chain_of_ranks_runs_without_nesting_jobs(engine: Engine, admin: Actor, analyst: Actor) -> None:
+    """Inline (and inside a worker process) each rank's job starts the next: 40 ranks must not deepen the stack,
+    and a failing rank (a one-class mini-batch) lets the next one start."""
+    import sys
+
+    from core import ColumnSpec
+
+    template = engine.templates.create(admin, "xy", [ColumnSpec("x", "integer"), ColumnSpec("y", "string")])
+    rows = "x,y\n" + "".join(f"{n % 5},{'ab'[n % 2] if n >= 10 else 'a'}\n" for n in range(410))
+    test = engine.datasets.upload(admin, name="t", filename="t.csv", data=rows.encode(), template_id=template.id)
+    train = engine.datasets.upload(analyst, name="d", filename="d.csv", data=rows.encode(), template_id=template.id)
+    problem = engine.problems.create(
+        admin,
+        name="Chain",
+        template_id=template.id,
+        target="y",
+        problem_type="classification",
+        metric="accuracy",
+        size_train_dataset=10,
+        test_dataset=[test.id],
+    )
+    engine.problems.add_data(analyst, [train.id], [problem.id])
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(400)  # a nested chain of 41 jobs needs far more
+    try:
+        engine.problems.add_algo(analyst, problem.id, "lin", algorithm="linear")
+    finally:
+        sys.setrecursionlimit(limit)
+    tasks = engine.problems.learnuplets(analyst, {"problem": problem.id})
+    assert len(tasks) == 41 and tasks[0].status == "failed" and "single class" in tasks[0].error
+    assert all(t.status == "done" for t in tasks[1:])
+    assert tasks[1].start_task_id is None and tasks[2].start_task_id == tasks[1].id

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core import ColumnSpec
-from tests.e2e.helpers import TIMEOUT, choose, click, first_admin, open_page, shot, wait_idle, workspace
+from tests.e2e.helpers import TIMEOUT, choose, click, first_admin, shot, wait_idle, workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +60,9 @@ def test_create_a_problem_add_algorithms_and_data_watch_tasks_read_the_leaderboa
     first_admin(page, demo=False)
     _seed(server.home)
 
-    open_page(page, "Problems")
+    page.goto(f"{server.url}/problems")
+    expect(page.get_by_role("heading", name="Problems")).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page)
     choose(page, "Template", "iris columns")
     form = _form(page, "Create the problem")
     form.get_by_label("Name", exact=True).fill("Iris species")
@@ -73,18 +75,18 @@ def test_create_a_problem_add_algorithms_and_data_watch_tasks_read_the_leaderboa
     click(page, "Create the problem")
     expect(page.get_by_text("scored by accuracy (higher is better)", exact=False)).to_be_visible(timeout=TIMEOUT)
 
-    page.get_by_role("tab", name="Algorithms").click()
+    page.get_by_role("tab", name="Algorithms", exact=True).click()
     _algorithm(page, "logistic", "linear", '{"C": 0.5}')
     _algorithm(page, "forest", "random_forest", '{"n_estimators": 20}')
-    page.get_by_role("tab", name="Data").click()
+    page.get_by_role("tab", name="Data", exact=True).click()
     _multi(page, "Training data", "iris-train")
     click(page, "Attach")
 
-    page.get_by_role("tab", name="Tasks").click()
+    page.get_by_role("tab", name="Tasks", exact=True).click()
     expect(page.get_by_text("6 of 6 learning tasks finished")).to_be_visible(timeout=4 * TIMEOUT)
     wait_idle(page)
     shot(page, shots, "problems-02-tasks")
-    page.get_by_role("tab", name="Leaderboard").click()
+    page.get_by_role("tab", name="Leaderboard", exact=True).click()
     expect(page.get_by_text("Best model: Iris species v", exact=False)).to_be_visible(timeout=TIMEOUT)
     board = page.get_by_test_id("stDataFrame").filter(has_text="best accuracy")
     expect(board).to_contain_text("forest")
@@ -92,7 +94,7 @@ def test_create_a_problem_add_algorithms_and_data_watch_tasks_read_the_leaderboa
     expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
     shot(page, shots, "problems-03-leaderboard")
 
-    page.get_by_role("tab", name="Predict").click()
+    page.get_by_role("tab", name="Predict", exact=True).click()
     choose(page, "Data to predict", "iris-new")
     click(page, "Predict with the best model")
     expect(page.get_by_role("button", name="Download the latest result (iris-new)")).to_be_visible(timeout=TIMEOUT)
