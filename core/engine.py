@@ -118,7 +118,7 @@ class Engine:
 
     def mark_interrupted_jobs(self, min_age_s: float = 30.0) -> int:
         """Jobs left ``queued``/``running`` by a process that is gone become ``interrupted``."""
-        now, count = utcnow(), 0
+        now, interrupted = utcnow(), []
         with self.db.session() as session:
             for job_id, pid, host in job_repo.unfinished_jobs(session):
                 if pid is None:
@@ -128,8 +128,10 @@ class Engine:
                 elif process_alive(pid, host):
                     continue
                 message = "The job was interrupted because its process stopped (for example a restart)."
-                count += job_repo.finish(session, job_id, JobStatus.INTERRUPTED, error=message)
-        return count
+                if job_repo.finish(session, job_id, JobStatus.INTERRUPTED, error=message):
+                    interrupted.append(job_id)
+        self.problems._recover(interrupted)  # their learning tasks fail, so the next ranks start
+        return len(interrupted)
 
     def close(self) -> None:
         self.db.dispose()

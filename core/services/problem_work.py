@@ -4,6 +4,7 @@ learning task starts the algorithm's next rank and moves the problem's ``champio
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.entities import Actor
 from core.entities.problems import BoardEntry, Leaderboard
-from core.errors import Conflict, InvalidInput, Problem
+from core.errors import Conflict, CoreError, InvalidInput, Problem
 from core.services import problem_schedule as schedule
 from core.services.base import Service, record, require
 from core.storage.orm import LearnupletRow, ProblemRow
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from core.services.jobs import JobService
     from core.services.users import UserService
 
+log = logging.getLogger("dataml.problems")
 UPLET_TYPES = ("learnuplet", "preduplet")
 CHAMPION = "champion"
 
@@ -127,6 +129,27 @@ class ProblemWork(Service):
                 alias=CHAMPION,
                 version=version.version,
             )
+
+    def _recover(self, job_ids: Sequence[str]) -> int:
+        """Learning tasks left ``pending`` by jobs that were interrupted (their process stopped) finish
+        ``failed``, so their algorithm's next rank starts; how many there were."""
+        if not job_ids:
+            return 0
+        launches = []
+        with self.db.session() as session:
+            rows = repo.pending_of_jobs(session, list(job_ids))
+            for row in rows:
+                message = "The learning task's job was interrupted (its process stopped)."
+                try:
+                    with session.begin_nested():  # an owner deactivated since stays pending; the rest go on
+                        actor = self.users._live_actor(session, row.owner_id)
+                        launches.append(self._finish(session, actor, row, status="failed", error=message))
+                except CoreError:
+                    log.warning("learning task %s stays pending: its owner cannot act any more", row.id)
+        for owner, jobs in launches:
+            if owner is not None:
+                self._launch(owner, jobs)
+        return len(rows)
 
     # --- worker routes --------------------------------------------------------------------------
     def claim(self, actor: Actor, uplet_type: str, uplet_id: str, worker: str) -> str:

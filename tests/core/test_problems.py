@@ -231,3 +231,23 @@ def test_a_long_chain_of_ranks_runs_without_nesting_jobs(engine: Engine, admin: 
     assert len(tasks) == 41 and tasks[0].status == "failed" and "single class" in tasks[0].error
     assert all(t.status == "done" for t in tasks[1:])
     assert tasks[1].start_task_id is None and tasks[2].start_task_id == tasks[1].id
+
+
+def test_a_task_whose_job_was_interrupted_fails_and_its_next_rank_starts(
+    engine: Engine, admin: Actor, analyst: Actor
+) -> None:
+    from core.storage.orm import LearnupletRow
+
+    world = build(engine, admin, analyst)
+    problem = _problem(engine, admin, world, compute="external")
+    engine.problems.add_data(analyst, [world.train], [problem.id])
+    algo, _ = engine.problems.add_algo(analyst, problem.id, "lin", algorithm="linear")
+    (task,) = engine.problems.learnuplets(admin, {"algo": algo.id, "status": "todo"})
+    job = engine.jobs.selftest(admin, steps=1)  # stands for the task's job, whose process stopped
+    with engine.db.session() as session:
+        row = session.get(LearnupletRow, task.id)
+        assert row is not None
+        row.status, row.job_id = "pending", job.id
+    assert engine.problems._recover([job.id]) == 1
+    first, second, _ = engine.problems.learnuplets(admin, {"algo": algo.id})
+    assert first.status == "failed" and "interrupted" in first.error and second.status == "todo"

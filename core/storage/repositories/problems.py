@@ -265,6 +265,11 @@ def list_learnuplets(session: Session, tenant_id: str, filters: dict[str, Any] |
     return [to_learnuplet(r) for r in session.scalars(query) if _matches(r, wanted)]
 
 
+def pending_of_jobs(session: Session, job_ids: list[str]) -> list[LearnupletRow]:
+    query = select(LearnupletRow).where(LearnupletRow.job_id.in_(job_ids), LearnupletRow.status == "pending")
+    return list(session.scalars(query))
+
+
 def claim_learnuplet(session: Session, task_id: str, worker: str, job_id: str | None) -> bool:
     """todo → pending for one worker, atomically: False when another worker took it first (or it is not todo)."""
     result = session.execute(
