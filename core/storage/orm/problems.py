@@ -13,18 +13,14 @@ from sqlalchemy import CheckConstraint, Double, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.entities.problems import ALGO_KINDS, COMPUTE_MODES, TASK_STATES
-from core.storage.orm.base import Base, NamedMixin, created_column, id_column, utcnow
-
-
-def _values(names: tuple[str, ...]) -> str:
-    return ", ".join(f"'{name}'" for name in names)
+from core.storage.orm.base import Base, NamedMixin, created_column, id_column, sql_values, utcnow
 
 
 class ProblemRow(NamedMixin, Base):
     __tablename__ = "problems"
     __table_args__ = (
         UniqueConstraint("tenant_id", "name_key", name="uq_problems_tenant_name_key"),
-        CheckConstraint(f"compute IN ({_values(COMPUTE_MODES)})", name="ck_problems_compute"),
+        CheckConstraint(f"compute IN ({sql_values(COMPUTE_MODES)})", name="ck_problems_compute"),
         CheckConstraint("size_train_dataset > 0", name="ck_problems_size_train_dataset"),
     )
     id: Mapped[str] = id_column()
@@ -62,7 +58,7 @@ class ProblemAlgoRow(NamedMixin, Base):
     __tablename__ = "problem_algos"
     __table_args__ = (
         UniqueConstraint("problem_id", "name_key", name="uq_problem_algos_problem_name_key"),
-        CheckConstraint(f"kind IN ({_values(ALGO_KINDS)})", name="ck_problem_algos_kind"),
+        CheckConstraint(f"kind IN ({sql_values(ALGO_KINDS)})", name="ck_problem_algos_kind"),
     )
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
@@ -79,7 +75,7 @@ class LearnupletRow(Base):
     __tablename__ = "learnuplets"
     __table_args__ = (
         UniqueConstraint("algo_id", "rank", name="uq_learnuplets_algo_rank"),
-        CheckConstraint(f"status IN ({_values(TASK_STATES)})", name="ck_learnuplets_status"),
+        CheckConstraint(f"status IN ({sql_values(TASK_STATES)})", name="ck_learnuplets_status"),
         Index("ix_learnuplets_problem_status", "problem_id", "status"),
     )
     id: Mapped[str] = id_column()
@@ -109,7 +105,7 @@ class LearnupletRow(Base):
 
 class PredupletRow(Base):
     __tablename__ = "preduplets"
-    __table_args__ = (CheckConstraint(f"status IN ({_values(TASK_STATES)})", name="ck_preduplets_status"),)
+    __table_args__ = (CheckConstraint(f"status IN ({sql_values(TASK_STATES)})", name="ck_preduplets_status"),)
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
     problem_id: Mapped[str] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"), index=True)
