@@ -225,8 +225,10 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   waiting → todo → pending → done | failed; an algorithm's first unfinished task becomes todo when the earlier
   ranks are finished, starting from the best of them (strictly better only: a rank that does not improve, or
   fails, is no start), trained on its start's mini-batches plus its own (``train_data``); internal problems run it
-  as a ``problem_learn`` job (family training) of the task's owner, which claims it (worker = host:pid, job
-  recorded), fits, scores ``perf`` (all test data), ``test_perf`` (per test dataset) and ``train_perf`` (per
+  as a ``problem_learn`` job (family training) of the task's owner (the next rank's job is started by the
+  job running the first of the chain, in a loop: inline and in a worker process a chain runs in one process;
+  a task whose job was interrupted finishes failed when the engine reaps the job), which claims it (worker =
+  host:pid, job recorded), fits, scores ``perf`` (all test data), ``test_perf`` (per test dataset) and ``train_perf`` (per
   training mini-batch) with ``core.ml.learning``, stores the model version (parent: its start) and the test
   predictions, and finishes it (failed with the error on any failure or cancel); the problem's best finished task
   with a model gets the registry alias ``champion`` (moves kept in alias_history); leaderboard(problem_id) ->
