@@ -230,8 +230,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   a task whose job was interrupted finishes failed when the engine reaps the job), which claims it (worker =
   host:pid, job recorded), fits, scores ``perf`` (all test data), ``test_perf`` (per test dataset) and
   ``train_perf`` (per training mini-batch) with ``core.ml.learning``, stores the model version (parent: its
-  start) and the test predictions, and finishes it (failed with the error on any failure or cancel); the problem's best finished task
-  with a model gets the registry alias ``champion`` (moves kept in alias_history); leaderboard(problem_id) ->
+  start) and the test predictions, and finishes it (failed with the error on any failure or cancel); the
+  problem's best finished task with a model gets the registry alias ``champion`` (moves kept in alias_history);
+  leaderboard(problem_id) ->
   Leaderboard (algorithms best first, each one's history over ranks); test_predictions(task_id) -> DataFrame
   ``test, row, y_pred[, probability_<class>]`` (``problems:manage``); predict(problem_id, dataset_ids) ->
   [Preduplet] (``inference:run``; the champion's batch prediction job per dataset; Conflict before any model),
