@@ -18,6 +18,7 @@ from api.routers import (
     inference,
     jobs,
     login,
+    problems,
     recipes,
     registry,
     templates,
@@ -127,6 +128,28 @@ with these differences:
   SELECT over `schema.table` names of your tables (no file functions, COPY, ATTACH, INSTALL / LOAD, SET or writes:
   422 saying why), at most 10,000 rows and 30 s.
 
+Problems (`/problem`, `/algo`, `/data`, `/learnuplet`, `/preduplet`, `/prediction`, `/worker`, `/learndone`,
+`/preddone`) follow Morpheo's orchestrator (seed 002), with these differences:
+
+- **The server chooses the UUIDs**: the seed's client-sent `uuid` of a new problem or algorithm is not accepted;
+  `POST /data` takes the ids of datasets uploaded with `/dataset/upload` (the seed's Storage).
+- **The workflow is fixed by the problem**: instead of a `workflow` file (code we would run), a problem names its
+  `template`, `target`, `problem_type` and `metric` (the metrics the product computes); `workflow` reads back as
+  `metric:target`. `size_train_dataset` counts **rows** per mini-batch (the seed: data files); a remainder under
+  half a batch joins the last one, and batches never span datasets.
+- **Test data is hidden**: a problem's `test_dataset` rows, files, statistics and validation details are refused
+  (403) on every route to roles without `problems:manage`; only scores leave.
+- **An algorithm is a configuration, never code**: `kind` `family` (`algorithm` + estimator `settings`), `auto` (the
+  timed search) or `model` (a trained model's setup, refitted). A learnuplet's `train_data` lists the
+  `[dataset, first row, row after the last]` mini-batches it trains on: its start's plus its own.
+- **Learning runs on the server's job runner** (`compute: internal`, the default: a `problem_learn` job per
+  task, whose worker and job are recorded); a problem with `compute: external` leaves `todo` tasks to outside
+  workers. The worker routes need the `problems:work` permission (the `worker` role), answer 409 for a task
+  another worker took or that is not pending, and 422 for scores that are not finite numbers or whose count
+  differs from the test datasets / training mini-batches.
+- Also not in the seed: `GET /problem/{uuid}/leaderboard`; the best model gets the registry alias `champion`
+  (`/model/{id}/aliases` history), and `POST /prediction` uses it (409 before any model exists).
+
 Errors always have the shape `{detail, details, problems, request_id}`.
 """
 
@@ -178,6 +201,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         jobs.ray,
         recipes.router,
         datalake.router,
+        problems.router,
     )
     for router in routers:
         api.include_router(router)

@@ -246,6 +246,41 @@ Services (each method takes the acting ``Actor`` first and checks permission and
 ``eng.dataset_files.replace(dataset_id, files, change)``: the files' rows as the dataset's next version (what a
 recipe run ``in_place`` makes).
 
+- ``eng.problems`` (issue 19, the Morpheo seed; reads ``models:read`` or ``problems:work``): create(name=,
+  template_id=, target=, problem_type= classification | regression, metric= a ``PROBLEM_METRICS`` name (its
+  direction kept), size_train_dataset= rows per mini-batch (10–10,000,000), test_dataset=(), description,
+  compute= internal | external) -> LearningProblem (``problems:manage``; its models are the versions of the
+  registry predictor named like it), add_test_data(problem_id, dataset_id), list(filters) / get: test datasets are
+  **hidden**: while a problem tests on a dataset, its rows, files (every version and original), statistics,
+  validation examples, batch predictions and their results are refused (PermissionDenied) to roles without
+  ``problems:manage`` on every read path (``core.services.hidden``, called by the dataset, dataset-file, file and
+  inference services), and a problem's datasets (test or training) cannot change rows or be deleted;
+  add_algo(problem_id, name, kind= family | auto | model, algorithm= an ``ALGORITHMS`` name, settings= estimator
+  parameters (checked now by the estimator) or {time_budget_s} for auto, model_id= a trained model whose setup is
+  refitted) -> (Algorithm, tasks made) (``models:train``), algos(filters) / algo; add_data(dataset_ids,
+  problem_ids) -> (attached ProblemData, tasks made): each dataset is cut into ``size_train_dataset``-row
+  mini-batches (a remainder under half a batch joins the last; batches never span datasets) and every algorithm
+  of those problems gets one learning task per mini-batch after its last rank; data(filters) / data_item;
+  learnuplets(filters: uuid, problem, algo, status, worker) / learnuplet -> Learnuplet: status ``TASK_STATES``
+  waiting → todo → pending → done | failed; an algorithm's first unfinished task becomes todo when the earlier
+  ranks are finished, starting from the best of them (strictly better only: a rank that does not improve, or
+  fails, is no start), trained on its start's mini-batches plus its own (``train_data``); internal problems run it
+  as a ``problem_learn`` job (family training) of the task's owner (the next rank's job is started by the
+  job running the first of the chain, in a loop: inline and in a worker process a chain runs in one process;
+  a task whose job was interrupted finishes failed when the engine reaps the job), which claims it (worker =
+  host:pid, job recorded), fits, scores ``perf`` (all test data), ``test_perf`` (per test dataset) and
+  ``train_perf`` (per training mini-batch) with ``core.ml.learning``, stores the model version (parent: its
+  start) and the test predictions, and finishes it (failed with the error on any failure or cancel); the
+  problem's best finished task with a model gets the registry alias ``champion`` (moves kept in alias_history);
+  leaderboard(problem_id) ->
+  Leaderboard (algorithms best first, each one's history over ranks); test_predictions(task_id) -> DataFrame
+  ``test, row, y_pred[, probability_<class>]`` (``problems:manage``); predict(problem_id, dataset_ids) ->
+  [Preduplet] (``inference:run``; the champion's batch prediction job per dataset; Conflict before any model),
+  preduplets(filters) / preduplet (status and result file from the job). Worker side (``problems:work``, the
+  ``worker`` role): claim(uplet_type, uplet_id, worker) (todo → pending, Conflict when taken),
+  learn_done(task_id, status, perf, train_perf, test_perf, error) (a pending task; finite scores, one per test
+  dataset / training mini-batch), pred_done(pred_id, status, prediction_file_id)
+
 Additions to DESIGN.md §3: ``eng.users.needs_bootstrap()``, ``eng.jobs.selftest()``, ``eng.health``, ``eng.tokens``;
 for the attribution API (seeds 000/001) ``eng.attribution.result``, ``revoke(..., model)``, ``delete_prediction``
 and ``rerun``;
@@ -335,6 +370,20 @@ from core.entities import (
     TrainRequest,
     User,
 )
+from core.entities.problems import (
+    ALGO_KINDS,
+    COMPUTE_MODES,
+    PROBLEM_METRICS,
+    TASK_STATES,
+    Algorithm,
+    BoardEntry,
+    Leaderboard,
+    LearningProblem,
+    Learnuplet,
+    MiniBatch,
+    Preduplet,
+    ProblemData,
+)
 from core.errors import (
     Conflict,
     CoreError,
@@ -366,9 +415,11 @@ from core.version import APP_VERSION
 
 __all__ = [
     "ALGORITHMS",
+    "ALGO_KINDS",
     "APP_VERSION",
     "ARTIFACT_KINDS",
     "COLUMN_TYPES",
+    "COMPUTE_MODES",
     "CV_METRICS",
     "DATASET_USAGES",
     "DEPLOYMENT_STATES",
@@ -382,17 +433,21 @@ __all__ = [
     "MODEL_KINDS",
     "PASSWORD_RULE",
     "PERMISSIONS",
+    "PROBLEM_METRICS",
     "PROBLEM_TYPES",
     "RECIPE_STEPS",
     "TABULAR",
+    "TASK_STATES",
     "TRAINING_STATES",
     "USER_KINDS",
     "Actor",
+    "Algorithm",
     "AliasMove",
     "Artifact",
     "AttributionRun",
     "AttributionSample",
     "AuditEvent",
+    "BoardEntry",
     "ColumnSpec",
     "Conflict",
     "CoreError",
@@ -422,7 +477,11 @@ __all__ = [
     "LakeQuery",
     "LakeSnapshot",
     "LakeTable",
+    "Leaderboard",
+    "LearningProblem",
+    "Learnuplet",
     "Lineage",
+    "MiniBatch",
     "Model",
     "ModelDetails",
     "ModelMetadata",
@@ -438,7 +497,9 @@ __all__ = [
     "Prediction",
     "PredictionRecord",
     "PredictionResult",
+    "Preduplet",
     "Problem",
+    "ProblemData",
     "Recipe",
     "RecipeInfo",
     "ReferenceLibrary",

@@ -23,6 +23,7 @@ from core.services.inference import InferenceService
 from core.services.jobs import JobService
 from core.services.models import ModelService
 from core.services.predictions import PredictionLogService
+from core.services.problems import ProblemService
 from core.services.recipes import RecipeService
 from core.services.registry import RegistryService
 from core.services.templates import TemplateService
@@ -82,6 +83,15 @@ class Engine:
             ws, registry=self.registry, datasets=self.datasets, inference=self.inference, jobs=self.jobs
         )
         self.deployments = DeploymentService(ws, registry=self.registry, models=self.models, drift=self.drift)
+        self.problems = ProblemService(
+            ws,
+            users=self.users,
+            datasets=self.datasets,
+            models=self.models,
+            registry=self.registry,
+            inference=self.inference,
+            jobs=self.jobs,
+        )
         self.health = HealthService(ws)
         self.attribution = AttributionService(ws, jobs=self.jobs)
         self.tokens = TokenService(ws, users=self.users)
@@ -125,7 +135,7 @@ class Engine:
 
     def mark_interrupted_jobs(self, min_age_s: float = 30.0) -> int:
         """Jobs left ``queued``/``running`` by a process that is gone become ``interrupted``."""
-        now, count = utcnow(), 0
+        now, interrupted = utcnow(), []
         with self.db.session() as session:
             for job_id, pid, host in job_repo.unfinished_jobs(session):
                 if pid is None:
@@ -135,8 +145,10 @@ class Engine:
                 elif self.runner.alive(pid, host):
                     continue
                 message = "The job was interrupted because its process stopped (for example a restart)."
-                count += job_repo.finish(session, job_id, JobStatus.INTERRUPTED, error=message)
-        return count
+                if job_repo.finish(session, job_id, JobStatus.INTERRUPTED, error=message):
+                    interrupted.append(job_id)
+        self.problems._recover(interrupted)  # their learning tasks fail, so the next ranks start
+        return len(interrupted)
 
     def close(self) -> None:
         self.datalake.close()

@@ -39,6 +39,7 @@ PAGES: list[PageSpec] = [
     PageSpec("train.py", "Train", ":material/model_training:", "Models", "models:train"),
     PageSpec("models.py", "Models", ":material/neurology:", "Models", "models:read"),
     PageSpec("registry.py", "Registry", ":material/inventory_2:", "Models", "models:read"),
+    PageSpec("problems.py", "Problems", ":material/leaderboard:", "Models", "models:read"),
     PageSpec("deployments.py", "Deployments", ":material/rocket_launch:", "Models", "deployments:read"),
     PageSpec("drift.py", "Drift", ":material/compare_arrows:", "Models", "deployments:read"),
     PageSpec("predict.py", "Predict one case", ":material/online_prediction:", "Predict", "inference:run"),

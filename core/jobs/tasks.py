@@ -73,6 +73,7 @@ TASKS: dict[str, Task] = {
         {"source_version": (1, 2**31)},
         {"dataset_id": "dataset"},
     ),
+    "problem_learn": Task("core.services.problem_tasks:learn", "models:train"),
     "attribution_run": Task("core.services.attribution_tasks:attribution_run", "attribution:submit"),
     "attribution_index": Task("core.services.attribution_tasks:attribution_index", "attribution:library"),
 }
@@ -80,7 +81,7 @@ TASKS: dict[str, Task] = {
 
 # What the seed calls a job's ``usage`` (``/ray/terminate_ray_job?usage=``): the family of each kind.
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "training": ("train_tabular", "train_forecast", "explain_model"),
+    "training": ("train_tabular", "train_forecast", "explain_model", "problem_learn"),
     "inference": ("batch_predict", "forecast"),
     "statistics": ("dataset_statistics",),
     "preparation": ("prepare_dataset",),

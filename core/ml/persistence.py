@@ -7,6 +7,8 @@ or XGBoost members also needs those libraries where it is loaded (``required_pac
 
 from __future__ import annotations
 
+import io
+import json
 import zipfile
 from collections import OrderedDict
 from importlib.metadata import version
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import skops
 import skops.io as sio
 from lightgbm import Booster, LGBMClassifier, LGBMRegressor
 from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
@@ -70,8 +73,26 @@ def required_packages(data: bytes) -> list[str]:
 
 
 def model_to_bytes(pipeline: Pipeline) -> bytes:
-    """The skops serialization of the portable part of a fitted pipeline."""
-    return sio.dumps(portable(pipeline), compression=zipfile.ZIP_DEFLATED)  # an ensemble's schema.json is large
+    """The skops serialization of the portable part of a fitted pipeline (deflated: an ensemble's schema.json is
+    large)."""
+    return _skops_bytes(portable(pipeline))
+
+
+def _skops_bytes(obj: Any) -> bytes:
+    """``skops.io.dumps`` (0.16) with the same archive but a compact ``schema.json``: skops writes it with
+    ``indent=2``, which makes Python's json use its pure-Python encoder, about half the time of saving a forest.
+    ``skops.io.load`` reads either."""
+    from skops.io._utils import SaveContext, get_state
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        context = SaveContext(zip_file=archive)
+        state = get_state(obj, context)
+        context.clear_memo()
+        state["protocol"] = context.protocol
+        state["_skops_version"] = skops.__version__
+        archive.writestr("schema.json", json.dumps(state))
+    return buffer.getvalue()
 
 
 def model_from_bytes(data: bytes) -> Pipeline:

@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, str] = {
     "attribution:read": "See samples and attribution results",
     "attribution:submit": "Submit and revoke samples",
     "attribution:library": "Manage the reference library",
+    "problems:manage": "Create problems and read their hidden test data",
+    "problems:work": "Take and finish problems' learning and prediction tasks (compute workers)",
     "jobs:read": "See the tenant's jobs",
     "jobs:cancel": "Cancel anyone's jobs in the tenant",
     "users:manage": "Create users, assign roles, reset passwords",
@@ -49,6 +51,7 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
         ]
     ).difference({"audit:read"}),
     "viewer": frozenset(_READ).difference({"audit:read"}),
+    "worker": frozenset(["problems:work"]),  # a compute worker's token: the worker routes and nothing else
 }
 
 PLATFORM_PERMISSION = "tenants:manage"  # held only by platform administrators, never by a role

@@ -39,11 +39,13 @@ from core.entities import (
 )
 from core.errors import Conflict, InvalidInput, NotFound, Problem
 from core.services.base import Service, require
+from core.services.hidden import refuse_hidden
 from core.storage.orm import utcnow
 from core.storage.repositories import catalog as catalog_repo
 from core.storage.repositories import dataset_files as part_repo
 from core.storage.repositories import files as file_repo
 from core.storage.repositories import lake as repo
+from core.storage.repositories import problems as problems_repo
 from core.storage.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -286,13 +288,25 @@ class DatalakeService(Service):
         ]
 
     def _land_predictions(
-        self, actor: Actor, *, model: Model, job_id: str, inputs: Path, outputs: Sequence[pd.DataFrame]
+        self,
+        actor: Actor,
+        *,
+        model: Model,
+        job_id: str,
+        inputs: Path,
+        outputs: Sequence[pd.DataFrame],
+        dataset_id: str | None = None,
     ) -> None:
         """Append a batch prediction's rows to the model's gold table ``<model>_predictions``: the input columns
         (``inputs``, the batch's Parquet file) and the computed ones (prediction, probabilities, reasons,
-        warnings), with the model version, job id and time."""
+        warnings), with the model version, job id and time. A batch over a problem's hidden test data (a
+        manager's) stays out: gold is readable by every reader of the lake."""
         if not self.settings.lake_writes:
             return
+        if dataset_id:
+            with self.db.session() as session:
+                if problems_repo.hidden_datasets(session, actor.tenant_id, [dataset_id]):
+                    return
         try:
             rows = pq.read_table(inputs)
             computed = pd.concat(list(outputs), ignore_index=True) if outputs else pd.DataFrame()
@@ -347,7 +361,10 @@ class DatalakeService(Service):
         return table in self.lake.tables(actor.tenant_id, schema)
 
     def _load(self, actor: Actor, schema: str, table: str) -> Table:
-        self._record(actor, schema, table)
+        """The table to read: its rows are refused, like the dataset's, when it holds a problem's hidden test data."""
+        record = self._record(actor, schema, table)
+        with self.db.session() as session:
+            refuse_hidden(session, actor, [record.dataset_id or ""])
         return self.lake.load(actor.tenant_id, schema, table)
 
     def _files(

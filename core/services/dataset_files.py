@@ -28,11 +28,13 @@ from core.services.base import Service, record, require, unique_name
 from core.services.datalake import DatalakeService
 from core.services.datasets import within_limit
 from core.services.files import FileService, clean_name
+from core.services.hidden import refuse_hidden, refuse_hidden_file
 from core.storage.files import StoredBytes
 from core.storage.orm import utcnow
 from core.storage.repositories import catalog as catalog_repo
 from core.storage.repositories import dataset_files as repo
 from core.storage.repositories import files as file_repo
+from core.storage.repositories import problems as problems_repo
 from core.storage.workspace import Workspace
 
 ON_PROBLEMS = ("keep", "keep_valid", "reject")
@@ -158,6 +160,7 @@ class DatasetFileService(Service):
         _check_choices(files, on_problems, "training")
         with self.db.session() as session:
             dataset = catalog_repo.get_dataset(session, actor.tenant_id, dataset_id)
+            _refuse_problem_data(session, actor, dataset)
             template = (
                 catalog_repo.get_template(session, actor.tenant_id, dataset.template_id)
                 if dataset.template_id
@@ -217,6 +220,7 @@ class DatasetFileService(Service):
             if part is None:
                 raise Conflict(f"{info.name!r} is not a file of a dataset.")
             dataset = catalog_repo.get_dataset(session, actor.tenant_id, part.dataset_id)
+            _refuse_problem_data(session, actor, dataset)
             parts = repo.list_parts(session, actor.tenant_id, dataset.id)
             current = file_repo.storage_key(session, actor.tenant_id, dataset.file_id)
         if len(parts) == 1:
@@ -257,6 +261,7 @@ class DatasetFileService(Service):
         require(actor, "datasets:read")
         with self.db.session() as session:
             catalog_repo.get_dataset(session, actor.tenant_id, dataset_id)
+            refuse_hidden(session, actor, [dataset_id])  # the files' reports quote values
             return repo.list_parts(session, actor.tenant_id, dataset_id)
 
     def of_file(self, actor: Actor, file_id: str) -> DatasetFile | None:
@@ -264,6 +269,7 @@ class DatasetFileService(Service):
         require(actor, "files:read")
         with self.db.session() as session:
             file_repo.get_file(session, actor.tenant_id, file_id)
+            refuse_hidden_file(session, actor, file_id)
             return repo.part_of_file(session, actor.tenant_id, file_id)
 
     def versions(self, actor: Actor, dataset_id: str) -> Versions:
@@ -446,3 +452,13 @@ def _move(
         version=version,
         change=change,
     )
+
+
+def _refuse_problem_data(session: Session, actor: Actor, dataset: Dataset) -> None:
+    """A problem's data keeps its rows: its learning tasks are row ranges of it, its test scores compare."""
+    problems = problems_repo.problems_using_dataset(session, actor.tenant_id, dataset.id)
+    if problems:
+        raise Conflict(
+            f"The dataset {dataset.name!r} is data of the problem(s) {', '.join(problems)}; its rows cannot change. "
+            "Upload the new rows as a new dataset and attach it."
+        )

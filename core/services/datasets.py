@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -29,9 +30,11 @@ from core.errors import Conflict, InvalidInput, NotFound, Problem, TooLarge
 from core.exports import safe_csv
 from core.services.base import Service, record, require
 from core.services.files import clean_name
+from core.services.hidden import is_hidden, refuse_hidden
 from core.storage.repositories import catalog as repo
 from core.storage.repositories import dataset_files as versions_repo
 from core.storage.repositories import files as file_repo
+from core.storage.repositories import problems as problems_repo
 from core.storage.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -146,12 +149,26 @@ class DatasetService(Service):
 
     # --- reading a dataset ----------------------------------------------------------------------
     def _get(self, session: Session, actor: Actor, dataset_id: str) -> Dataset:
+        """The dataset's description; for hidden test data (see ``hidden``) without the validation's example
+        values, which are its rows'."""
         require(actor, "datasets:read")
-        return repo.get_dataset(session, actor.tenant_id, dataset_id)
+        dataset = repo.get_dataset(session, actor.tenant_id, dataset_id)
+        if is_hidden(session, actor, [dataset.id]):
+            return replace(dataset, validation=replace(dataset.validation, problems=()))
+        return dataset
 
-    def _located(self, session: Session, actor: Actor, dataset_id: str) -> tuple[Dataset, Path]:
-        """The dataset and its Parquet file (for engine code that reads columns: training, scoring)."""
+    def _readable(self, session: Session, actor: Actor, dataset_id: str) -> Dataset:
+        """The dataset, once the actor may read its rows (test data of a problem is hidden)."""
         dataset = self._get(session, actor, dataset_id)
+        refuse_hidden(session, actor, [dataset.id])
+        return dataset
+
+    def _located(
+        self, session: Session, actor: Actor, dataset_id: str, hidden_ok: bool = False
+    ) -> tuple[Dataset, Path]:
+        """The dataset and its Parquet file (for engine code that reads columns: training, scoring); test data
+        only for those who may read it, or (``hidden_ok``) for the engine scoring a problem's task."""
+        dataset = self._get(session, actor, dataset_id) if hidden_ok else self._readable(session, actor, dataset_id)
         return dataset, self.store.path(file_repo.storage_key(session, actor.tenant_id, dataset.file_id))
 
     def list(self, actor: Actor, status: str | None = None, usage: str | None = None) -> list[Dataset]:
@@ -210,8 +227,8 @@ class DatasetService(Service):
 
     def stored_statistics(self, actor: Actor, dataset_id: str) -> pd.DataFrame | None:
         """The cached profile, or None when it was never computed for the current version (nothing is read)."""
-        require(actor, "datasets:read")
         with self.db.session() as session:
+            self._readable(session, actor, dataset_id)
             cached = repo.dataset_statistics(session, actor.tenant_id, dataset_id)
         return None if cached is None else pd.DataFrame(cached)
 
@@ -240,7 +257,8 @@ class DatasetService(Service):
         return safe_csv(self.frame(actor, dataset_id))
 
     def report_csv(self, actor: Actor, dataset_id: str) -> bytes:
-        return safe_csv(self.get(actor, dataset_id).validation.to_frame())
+        with self.db.session() as session:
+            return safe_csv(self._readable(session, actor, dataset_id).validation.to_frame())
 
     # --- deleting -------------------------------------------------------------------------------
     def delete(self, actor: Actor, dataset_id: str, cascade: bool = False) -> None:
@@ -267,6 +285,9 @@ class DatasetService(Service):
     def _delete(self, session: Session, actor: Actor, dataset_id: str, cascade: bool) -> Keys:
         """Check, then delete the dataset, its file row and (``cascade``) its models; returns storage keys."""
         dataset = repo.get_dataset(session, actor.tenant_id, dataset_id)
+        problems = problems_repo.problems_using_dataset(session, actor.tenant_id, dataset_id)
+        if problems:
+            raise Conflict(f"The dataset {dataset.name!r} is data of the problem(s) {', '.join(problems)}.")
         models = repo.models_using_dataset(session, actor.tenant_id, dataset_id)
         if models and not cascade:
             names = ", ".join(sorted(label for _, label in models))

@@ -17,6 +17,7 @@ from core.datasets.readers import CSV_SUFFIXES, PARQUET_SUFFIXES
 from core.entities import Actor, FileInfo
 from core.errors import Conflict, InvalidInput
 from core.services.base import Service, record, require
+from core.services.hidden import refuse_hidden_file
 from core.storage.repositories import catalog as catalog_repo
 from core.storage.repositories import dataset_files as dataset_repo
 from core.storage.repositories import files as repo
@@ -185,6 +186,7 @@ class FileService(Service):
         info = repo.get_file(session, actor.tenant_id, file_id)
         if not _may_read(actor, info):
             require(actor, KIND_PERMISSIONS[info.kind])
+        refuse_hidden_file(session, actor, info.id)
         return info, repo.storage_key(session, actor.tenant_id, file_id)
 
 

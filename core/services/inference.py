@@ -21,6 +21,7 @@ from core.services.base import Service, record, require
 from core.services.datasets import DatasetService, Source, within_limit
 from core.services.files import clean_name
 from core.services.forecasts import ForecastService
+from core.services.hidden import refuse_hidden
 from core.services.jobs import JobService
 from core.services.models import ModelService
 from core.services.predictions import PredictionLogService
@@ -258,7 +259,7 @@ class InferenceService(Service):
                     "explain_top": explain_top,
                 }
                 if dataset_id is not None:
-                    dataset = self.datasets._get(session, actor, dataset_id)
+                    dataset = self.datasets._readable(session, actor, dataset_id)
                     if dataset.status != "validated":
                         raise InvalidInput(
                             f"The dataset {dataset.name!r} has unresolved problems; upload it again keeping "
@@ -329,6 +330,7 @@ class InferenceService(Service):
             job = self.jobs._get(session, actor, job_id)
             if job.kind != "batch_predict":
                 raise NotFound("That job is not a batch prediction.")
+            refuse_hidden(session, actor, [str(job.params.get("dataset_id") or "")])
             if not job.finished:
                 raise Conflict("The batch is still running; its result is not ready yet.")
             if job.status != JobStatus.SUCCEEDED or not job.result:

@@ -253,7 +253,12 @@ def batch_predict(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         store.delete(key)
         raise
     ctx.services.datalake._land_predictions(  # the job succeeded; a failed lake write is recorded, not raised
-        actor, model=model, job_id=ctx.job.id, inputs=inputs.source, outputs=sink.scored
+        actor,
+        model=model,
+        job_id=ctx.job.id,
+        inputs=inputs.source,
+        outputs=sink.scored,
+        dataset_id=params.get("dataset_id"),
     )
     return {
         "file_id": info.id,

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from core.services.drift import DriftService
     from core.services.forecasts import ForecastService
     from core.services.models import ModelService
+    from core.services.problems import ProblemService
     from core.services.recipes import RecipeService
     from core.services.registry import RegistryService
     from core.services.training import TrainingService
@@ -55,6 +56,9 @@ class EngineServices(Protocol):
 
     @property
     def drift(self) -> DriftService: ...
+
+    @property
+    def problems(self) -> ProblemService: ...
 
 
 TaskContext = JobContext[EngineServices]

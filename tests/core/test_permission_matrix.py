@@ -23,6 +23,7 @@ from core.jobs.tasks import TASKS
 from core.security.permissions import LABELS, PLATFORM_PERMISSION
 from core.services.base import Service
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD, make_user
+from tests.core.problems_matrix import PROBLEMS_MATRIX, PROBLEMS_TENANT_FREE
 from tests.core.registry_matrix import REGISTRY_MATRIX, REGISTRY_TENANT_FREE
 
 Call = Callable[[Engine, Actor, dict[str, Any]], object]
@@ -305,7 +306,7 @@ MATRIX: list[tuple[str, Call, type[Exception] | None]] = [
     ("attribution.rerun", lambda e, a, i: e.attribution.rerun(a, _attribution(e, i, "sample")), PermissionDenied),
 ]
 
-MATRIX += REGISTRY_MATRIX
+MATRIX += REGISTRY_MATRIX + PROBLEMS_MATRIX
 
 DROP_B = {"steps": [{"kind": "drop", "columns": ["b"]}]}
 
@@ -402,6 +403,7 @@ TENANT_FREE = {
     "datalake.retry",
     # names tables in SQL: another tenant's table is refused as InvalidInput (tests/core/test_datalake_query.py)
     "datalake.query",
+    *PROBLEMS_TENANT_FREE,
 }
 
 

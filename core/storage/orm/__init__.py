@@ -17,6 +17,14 @@ from core.storage.orm.lake import LakeTableRow
 from core.storage.orm.links import JobLinkRow, ModelDatasetRow, ModelFileRow
 from core.storage.orm.predictions import PredictionRow
 from core.storage.orm.prep import DatasetLineageRow, RecipeRow
+from core.storage.orm.problems import (
+    LearnupletRow,
+    PredupletRow,
+    ProblemAlgoRow,
+    ProblemDataRow,
+    ProblemRow,
+    ProblemTestDataRow,
+)
 from core.storage.orm.registry import (
     AliasMoveRow,
     DeploymentRow,
@@ -42,6 +50,7 @@ __all__ = [
     "JobLinkRow",
     "JobRow",
     "LakeTableRow",
+    "LearnupletRow",
     "LibraryIndexRow",
     "LoginThrottleRow",
     "ModelDatasetRow",
@@ -50,6 +59,11 @@ __all__ = [
     "OperationRow",
     "PermissionRow",
     "PredictionRow",
+    "PredupletRow",
+    "ProblemAlgoRow",
+    "ProblemDataRow",
+    "ProblemRow",
+    "ProblemTestDataRow",
     "RecipeRow",
     "ReferenceRow",
     "RefreshTokenRow",

@@ -31,6 +31,11 @@ def created_column() -> Mapped[datetime]:
     return mapped_column(default=utcnow)
 
 
+def sql_values(names: tuple[str, ...]) -> str:
+    """``'a', 'b'``: the values of a CHECK constraint's ``IN (...)``."""
+    return ", ".join(f"'{name}'" for name in names)
+
+
 def name_key(name: str) -> str:
     """The form a name is unique in: "Sales" and "SALES" are the same name (casefold: "Straße" = "STRASSE")."""
     return name.casefold()

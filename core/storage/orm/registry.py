@@ -15,18 +15,14 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.entities.registry import ARTIFACT_KINDS, DEPLOYMENT_STATES, MODEL_KINDS
-from core.storage.orm.base import Base, NamedMixin, created_column, id_column, utcnow
-
-
-def _values(names: tuple[str, ...]) -> str:
-    return ", ".join(f"'{name}'" for name in names)
+from core.storage.orm.base import Base, NamedMixin, created_column, id_column, sql_values, utcnow
 
 
 class RegisteredModelRow(NamedMixin, Base):
     __tablename__ = "registered_models"
     __table_args__ = (
         UniqueConstraint("tenant_id", "name_key", name="uq_registered_models_tenant_name_key"),
-        CheckConstraint(f"kind IN ({_values(MODEL_KINDS)})", name="ck_registered_models_kind"),
+        CheckConstraint(f"kind IN ({sql_values(MODEL_KINDS)})", name="ck_registered_models_kind"),
         CheckConstraint("origin IN ('trained', 'external')", name="ck_registered_models_origin"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -64,7 +60,8 @@ class RegistryArtifactRow(Base):
     __tablename__ = "registry_artifacts"
     __table_args__ = (
         CheckConstraint(
-            f"kind IN ({_values(tuple(k for k in ARTIFACT_KINDS if k != 'model'))})", name="ck_registry_artifacts_kind"
+            f"kind IN ({sql_values(tuple(k for k in ARTIFACT_KINDS if k != 'model'))})",
+            name="ck_registry_artifacts_kind",
         ),
     )
     id: Mapped[str] = id_column()
@@ -105,7 +102,7 @@ class AliasMoveRow(Base):
 class DeploymentRow(Base):
     __tablename__ = "deployments"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_values(DEPLOYMENT_STATES)})", name="ck_deployments_status"),
+        CheckConstraint(f"status IN ({sql_values(DEPLOYMENT_STATES)})", name="ck_deployments_status"),
         CheckConstraint("version_id IS NOT NULL OR alias IS NOT NULL", name="ck_deployments_version_or_alias"),
     )
     id: Mapped[str] = id_column()
