@@ -78,8 +78,6 @@ def train_tabular(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.check()
     ctx.progress(0.97, "saving")
     details = _details(outcome, plan)
-    with ctx.workspace.db.session() as session:
-        details = replace(details, recipe=ctx.services.recipes._replay_for_training(session, actor, request.dataset_id))
     with PendingFiles(ctx.workspace.store, actor) as files:
         files.add_bytes(model_to_bytes(outcome.pipeline), kind="model", name=f"{request.name}.skops")
         holdout = outcome.holdout.rename_axis("row").reset_index()
@@ -92,6 +90,8 @@ def train_tabular(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
             roles = dict(zip(("model", "holdout", "background", "importance"), (f.id for f in stored), strict=False))
             if importance is not None:
                 details = replace(details, importance=importance.info())
+            recipe = ctx.services.recipes._replay_for_training(session, actor, request.dataset_id)
+            details = replace(details, recipe=recipe)  # what the model replays on raw rows (prepared data)
             model = model_repo.add_model_version(
                 session,
                 tenant_id=actor.tenant_id,

@@ -34,7 +34,7 @@ def fill(page: Page, label: str, value: str) -> None:
 
 
 def click(page: Page, name: str) -> None:
-    page.get_by_role("button", name=name, exact=True).click()
+    page.get_by_role("button", name=name, exact=True).click(timeout=TIMEOUT)  # enabled once the rerun is done
     wait_idle(page)
 
 
