@@ -142,18 +142,11 @@ def preview(eng: EngineDep, actor: ActorDep, body: PreviewIn) -> PreviewOut:
         removed_count=shown.removed_count,
         changed=records(shown.changed),
         changed_count=shown.changed_count,
-        reports=[records_of(r) for r in shown.reports],
+        reports=[r.to_dict() for r in shown.reports],
         rows_total=shown.rows_total,
         sample_rows=shown.sample_rows,
         source_rows=shown.source_rows,
     )
-
-
-def records_of(report: Any) -> dict[str, Any]:
-    data = dict(vars(report))
-    data["columns"] = list(report.columns)
-    data["unmatched"] = [{k: str(v) for k, v in row.items()} for row in report.unmatched]
-    return data
 
 
 @router.get("/suggest", response_model=list[dict[str, Any]])

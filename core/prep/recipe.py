@@ -119,6 +119,14 @@ class StepReport:
     unmatched_rows: int = 0
     learned: Any = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (lineage rows, the API): unmatched keys as text."""
+        return {
+            **{f.name: getattr(self, f.name) for f in fields(self)},
+            "columns": list(self.columns),
+            "unmatched": [{k: str(v) for k, v in row.items()} for row in self.unmatched],
+        }
+
 
 @dataclass(frozen=True)
 class Prepared:

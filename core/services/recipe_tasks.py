@@ -55,7 +55,7 @@ def prepare_dataset(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         source_name=source.name,
         source_version=source.version,
         steps=recipe.to_dict(),
-        reports=tuple(_report(r) for r in prepared.reports),
+        reports=tuple(r.to_dict() for r in prepared.reports),
         replay=replay_of(info.id, info.name, recipe, prepared.reports, table.schema, prepared.table.schema).to_dict(),
         created_by=actor.username,
         created_at=utcnow(),
@@ -77,18 +77,3 @@ def _with_categories(table: pa.Table, categories: tuple[str, ...]) -> pa.Table:
         index = table.column_names.index(name)
         table = table.set_column(index, name, table.column(name).dictionary_encode())
     return table
-
-
-def _report(report: Any) -> dict[str, Any]:
-    return {
-        "number": report.number,
-        "kind": report.kind,
-        "enabled": report.enabled,
-        "rows_in": report.rows_in,
-        "rows_out": report.rows_out,
-        "columns": list(report.columns),
-        "failed": report.failed,
-        "unmatched": [{k: str(v) for k, v in row.items()} for row in report.unmatched],
-        "unmatched_rows": report.unmatched_rows,
-        "learned": report.learned,
-    }

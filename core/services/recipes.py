@@ -175,7 +175,7 @@ class RecipeService(Service):
         info = self.get(actor, recipe_id)
         if info.dataset_id is None:
             raise Conflict(f"The dataset the recipe {info.name!r} was written for was deleted; import it for another.")
-        output = info.dataset_name or "" if in_place else _name(output_name or f"{info.dataset_name} prepared")
+        output = (info.dataset_name or "") if in_place else _name(output_name or f"{info.dataset_name} prepared")
         with self.db.session() as session:
             if not in_place and catalog_repo.dataset_name_taken(session, actor.tenant_id, output):
                 raise Conflict(f"A dataset named {output!r} already exists; choose another name.")
