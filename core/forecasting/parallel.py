@@ -8,16 +8,21 @@ longer on some series, and let a job report progress and stop (the pool is termi
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+import sys
+import types
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from threadpoolctl import threadpool_limits
 
+from core.errors import CoreError
 from core.progress import TaskContext
 
 T = TypeVar("T")
 R = TypeVar("R")
 CHUNKS_PER_JOB = 20
+POLL_S = 1.0  # how often a wait for the next chunk checks for a cancel and for lost processes
 
 
 def chunked(items: Sequence[T], n_jobs: int) -> list[list[T]]:
@@ -53,13 +58,52 @@ def run_chunks(
             report(i + 1)
             ctx.check()
         return results  # type: ignore[return-value]
-    with _context().Pool(min(n_jobs, len(chunks))) as pool:  # leaving the block terminates the workers
-        tasks = [(fn, i, chunk) for i, chunk in enumerate(chunks)]
-        for done, (i, result) in enumerate(pool.imap_unordered(_indexed, tasks), start=1):
-            results[i] = result
+    processes = min(n_jobs, len(chunks))
+    context = _context()
+    started = context.Value("i", 0)  # pool processes that began work: more than `processes` means one was lost
+    with _without_main_script(), context.Pool(processes, _count_start, (started,)) as pool:  # exit terminates
+        pending = pool.imap_unordered(_indexed, [(fn, i, chunk) for i, chunk in enumerate(chunks)])
+        done = 0
+        while done < len(chunks):
+            try:
+                i, result = pending.next(timeout=POLL_S)
+            except multiprocessing.TimeoutError:
+                ctx.check()
+                if started.value > processes:
+                    raise CoreError(
+                        "A forecasting process ended unexpectedly.",
+                        "The pool lost a process in the middle of a chunk, most often because the machine ran "
+                        "out of memory; try fewer series or a smaller season length.",
+                    ) from None
+                continue
+            results[i], done = result, done + 1
             report(done)
             ctx.check()
     return results  # type: ignore[return-value]
+
+
+def _count_start(started: Any) -> None:
+    """Pool initializer: a pool replaces a process that died (its chunk is lost and would be waited for forever),
+    so a start beyond the pool's size is how the parent learns of the loss."""
+    with started.get_lock():
+        started.value += 1
+
+
+@contextmanager
+def _without_main_script() -> Iterator[None]:
+    """Start the pool's processes without the parent's ``__main__`` script. A new process re-runs the file of a
+    ``__main__`` that has no module name, and under Streamlit that module is the page script last run (inline jobs;
+    every AppTest): the child ran a page and died, and the pool started another forever. Chunk functions live in
+    importable modules, so a child needs nothing from ``__main__``."""
+    main = sys.modules["__main__"]
+    if getattr(main, "__spec__", None) is not None or getattr(main, "__file__", None) is None:
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _indexed(task: tuple[Callable[[T], R], int, T]) -> tuple[int, R]:
