@@ -11,6 +11,7 @@ import io
 import json
 import zipfile
 from collections import OrderedDict
+from collections.abc import KeysView
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -75,17 +76,17 @@ def required_packages(data: bytes) -> list[str]:
 def model_to_bytes(pipeline: Pipeline) -> bytes:
     """The skops serialization of the portable part of a fitted pipeline (deflated: an ensemble's schema.json is
     large)."""
-    return _skops_bytes(portable(pipeline))
+    return skops_bytes(portable(pipeline))
 
 
-def _skops_bytes(obj: Any) -> bytes:
+def skops_bytes(obj: Any) -> bytes:
     """``skops.io.dumps`` (0.16) with the same archive but a compact ``schema.json``: skops writes it with
     ``indent=2``, which makes Python's json use its pure-Python encoder, about half the time of saving a forest.
     ``skops.io.load`` reads either."""
     from skops.io._utils import SaveContext, get_state
 
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with _IndexedZip(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         context = SaveContext(zip_file=archive)
         state = get_state(obj, context)
         context.clear_memo()
@@ -93,6 +94,15 @@ def _skops_bytes(obj: Any) -> bytes:
         state["_skops_version"] = skops.__version__
         archive.writestr("schema.json", json.dumps(state))
     return buffer.getvalue()
+
+
+class _IndexedZip(zipfile.ZipFile):
+    """skops checks ``name in zip_file.namelist()`` before writing each array, and ``namelist`` builds a new list
+    every time: saving was quadratic in the number of arrays (a 5-fold gradient boosting ensemble on 10 classes
+    holds ~50,000; the checks took 32 of its 50 s). The archive's own name index answers in constant time."""
+
+    def namelist(self) -> KeysView[str]:  # type: ignore[override]  # only ever asked ``in`` by skops
+        return self.NameToInfo.keys()
 
 
 def model_from_bytes(data: bytes) -> Pipeline:

@@ -23,19 +23,18 @@ from __future__ import annotations
 import math
 import time
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import skops.io as sio
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 
 from core.ml.candidates import Candidate, perturb, portfolio, sample
 from core.ml.metrics import GREATER_IS_BETTER, code_score
+from core.ml.persistence import skops_bytes
 from core.ml.preprocessing import preprocessor
 from core.ml.schema import ModelSchema
 from core.progress import TaskContext
@@ -190,7 +189,7 @@ class Search:
         family = trial.candidate.family
         if trial.models and family not in self.save_seconds:
             started = time.perf_counter()
-            sio.dumps(trial.models[0], compression=zipfile.ZIP_DEFLATED)
+            skops_bytes(trial.models[0])
             self.save_seconds[family] = time.perf_counter() - started
 
     def run(self, deadline: float, progress: tuple[float, float] = (0.05, 0.85)) -> list[Trial]:
