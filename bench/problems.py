@@ -34,7 +34,7 @@ sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != R
 
 from core import ColumnSpec, Engine
 from core.ml.learning import candidate
-from core.ml.persistence import _skops_bytes
+from core.ml.persistence import skops_bytes
 
 TARGET_RATIO = 1.3
 PASSWORD = "bench-password-1"  # noqa: S105 - a throw-away workspace's administrator
@@ -112,7 +112,7 @@ def _direct(engine: Engine, problem_id: str, frame: pd.DataFrame) -> tuple[float
         scored = time.perf_counter()
         fitting, scoring = fitting + fitted - started, scoring + scored - fitted
         cpu_saving = time.process_time()
-        _skops_bytes(model)
+        skops_bytes(model)
         saving, cpu = saving + time.perf_counter() - scored, cpu + time.process_time() - cpu_saving
     print(f"direct CPU time (without the skops files): {time.process_time() - cpu:.2f} s")
     return fitting, scoring, saving, scores
