@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 import sklearn
 import skops.io as sio
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.pipeline import Pipeline
@@ -174,3 +176,24 @@ def test_a_linear_pipeline_reads_infinite_inputs_as_missing_instead_of_crashing(
 def test_lists_and_dicts_are_wrong_values_of_every_kind(kind):
     values, bad = coerce_column(pd.Series([{"a": 1}, [1, 2], None], dtype=object), kind)
     assert bad.tolist() == [True, True, False] and values.isna().all()
+
+
+_NUMBERS = st.one_of(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=30).map(lambda v: pd.Series(v, dtype="float64")),
+    st.lists(st.integers(-(2**62), 2**62), max_size=30).map(lambda v: pd.Series(v, dtype="int64")),
+    st.lists(st.one_of(st.none(), st.integers(-(10**12), 10**12)), max_size=30).map(
+        lambda v: pd.Series(v, dtype="Int64")
+    ),
+    st.lists(st.one_of(st.none(), st.floats(width=32)), max_size=30).map(lambda v: pd.Series(v, dtype="Float32")),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_NUMBERS)
+def test_numbers_read_the_same_on_the_fast_path_as_their_text(values: pd.Series) -> None:
+    """Numeric dtypes skip the per-value path; the result and the wrong-value mask must be what the same values
+    give as plain Python objects (a CSV's or a form's)."""
+    fast, fast_bad = coerce_column(values.rename("x"), "numeric")
+    slow, slow_bad = coerce_column(values.astype(object).rename("x"), "numeric")
+    pd.testing.assert_series_equal(fast, slow)
+    assert fast_bad.tolist() == slow_bad.tolist()
