@@ -34,7 +34,12 @@ def fill(page: Page, label: str, value: str) -> None:
 
 
 def click(page: Page, name: str) -> None:
-    page.get_by_role("button", name=name, exact=True).click(timeout=TIMEOUT)  # enabled once the rerun is done
+    """Click once the run that draws the button has finished: a click while the page was still being drawn (the
+    button had appeared, the run had not ended) was lost, and "Store the dataset" stayed on the page."""
+    button = page.get_by_role("button", name=name, exact=True)
+    expect(button).to_be_enabled(timeout=TIMEOUT)  # enabled once the rerun is done
+    wait_idle(page)
+    button.click(timeout=TIMEOUT)
     wait_idle(page)
 
 
