@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, LabelEncoder
-from sklearn.utils import Bunch
 
 from core.ml.metrics import GREATER_IS_BETTER, code_score
 from core.ml.preprocessing import engine_steps
@@ -119,14 +119,17 @@ def final_pipeline(choice: Choice, search: Search, labels: LabelEncoder | None) 
         for f, fitted in enumerate(bag):
             estimators.append((f"t{trial.number}_f{f}", fitted))
             weights.append(weight / len(bag))
+    # The constructor gets unfitted clones, as ``fit`` would leave it, and no ``named_estimators_``: skops writes
+    # the whole state of an object again at each reference, so three references to each fitted member tripled
+    # the time saving an ensemble took (LightGBM rebuilds its model text at each).
+    unfitted = [(name, clone(fitted)) for name, fitted in estimators]
     model: Any
     if labels is not None:
-        model = VotingClassifier(estimators, voting="soft", weights=weights)
+        model = VotingClassifier(unfitted, voting="soft", weights=weights)
         model.le_, model.classes_ = labels, labels.classes_
     else:
-        model = VotingRegressor(estimators, weights=weights)
+        model = VotingRegressor(unfitted, weights=weights)
     model.estimators_ = [e for _, e in estimators]
-    model.named_estimators_ = Bunch(**dict(estimators))
     kinds = {f.name: f.kind for f in search.schema.features}
     identity = FunctionTransformer().fit(search.data.X.iloc[:1])  # the members' ``prep`` steps read its output
     return Pipeline([*engine_steps(kinds), ("prep", identity), ("model", model)])

@@ -41,7 +41,7 @@ from core.progress import TaskContext
 
 _FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 RACE_RANK = 3  # a proposal must keep up with the third best complete candidate, fold by fold
-_DOCUMENT_COST = 3.5
+_DOCUMENT_COST = 1.2
 MAX_RESERVE = 0.3  # of the search's time, at most, kept for saving the final model
 ENSEMBLE_SIZE = 4  # distinct members an ensemble may have (core.ml.ensemble.MAX_MEMBERS)
 KEEP_MODELS = 12  # complete candidates whose fold models stay in memory for the ensemble (plus each family's best)
@@ -145,7 +145,7 @@ class Search:
         """The next candidate: the portfolio first, then a cost-aware draw (None: nothing fits in ``remaining``)."""
         while self.queue:
             candidate = self.queue.pop(0)
-            # The first two (a linear model and gradient boosting) always run, so the leaderboard compares
+            # The first two (a linear model and LightGBM) always run, so the leaderboard compares
             # families even when the budget is tiny or the machine is busy.
             if self._ran() < 2 or self._fold_estimate(candidate) * self.k * _SAFETY <= remaining:
                 return candidate
@@ -176,7 +176,7 @@ class Search:
     # -- running -----------------------------------------------------------------------------------------------
     def save_cost(self, trial: Trial) -> float:
         """Predicted seconds saving a trial's fold models takes inside the final model's file (measured per family,
-        standalone; inside one large skops document each costs about ``_DOCUMENT_COST`` times more)."""
+        standalone, with a margin of ``_DOCUMENT_COST`` for the whole file)."""
         return _DOCUMENT_COST * self.k * self.save_seconds.get(trial.candidate.family, 0.0)
 
     def save_reserve(self) -> float:
@@ -290,7 +290,10 @@ class Search:
             if reference is not None and self.sign * (np.mean(trial.fold_scores) - np.mean(reference[: i + 1])) < 0:
                 trial.status = f"stopped after {i + 1} of {self.k} folds (behind the leaders)"
                 break
-            if time.perf_counter() + fold_s * _SAFETY > deadline:
+            # Once some candidate is complete, one that cannot finish every fold stops now: an incomplete trial
+            # joins no ensemble, and its remaining folds would only take time from the next proposals.
+            left = self.k - i - 1 if self.complete() else 1
+            if time.perf_counter() + fold_s * left * _SAFETY > deadline:
                 trial.status = f"stopped after {i + 1} of {self.k} folds (time budget)"
                 break
         if trial.complete(self.k):

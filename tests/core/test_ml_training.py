@@ -138,7 +138,7 @@ def test_training_reports_progress_steps_and_candidates(cancer_run):
     assert messages[0] == "preparing" and messages[-1] == "building the final model"
     candidates = [m for m in messages if m.startswith("candidate")]
     assert candidates and all(re.fullmatch(r"candidate \d+: [A-Za-z]+", m) for m in candidates)
-    assert candidates[:2] == ["candidate 1: LogisticRegression", "candidate 2: HistGradientBoosting"]
+    assert candidates[:2] == ["candidate 1: LogisticRegression", "candidate 2: LightGBM"]
     fractions = [f for f, _ in ctx.events]
     assert fractions == sorted(fractions) and fractions[0] >= 0 and fractions[-1] <= 1
 
