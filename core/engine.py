@@ -63,7 +63,7 @@ class Engine:
         self.templates = TemplateService(ws)
         self.models = ModelService(ws, jobs=self.jobs)
         self.datalake = DatalakeService(ws)
-        self.dataset_files = DatasetFileService(ws, files=self.files, lake=self.datalake)
+        self.dataset_files = DatasetFileService(ws, files=self.files, lake=self.datalake.writes)
         self.datasets = DatasetService(ws, models=self.models, dataset_files=self.dataset_files, jobs=self.jobs)
         self.forecasts = ForecastService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)
         self.training = TrainingService(ws, datasets=self.datasets, models=self.models, jobs=self.jobs)

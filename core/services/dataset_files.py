@@ -25,7 +25,7 @@ from core.datasets.conversion import column_type
 from core.entities import DATASET_USAGES, Actor, ColumnSpec, Dataset, DatasetFile, DatasetVersion
 from core.errors import Conflict, InvalidInput, Problem
 from core.services.base import Service, record, require, unique_name
-from core.services.datalake import DatalakeService
+from core.services.lake_writes import LakeWriter
 from core.services.datasets import within_limit
 from core.services.files import FileService, clean_name
 from core.services.hidden import refuse_hidden, refuse_hidden_file
@@ -65,7 +65,7 @@ class _Checked:
 
 
 class DatasetFileService(Service):
-    def __init__(self, workspace: Workspace, *, files: FileService, lake: DatalakeService) -> None:
+    def __init__(self, workspace: Workspace, *, files: FileService, lake: LakeWriter) -> None:
         super().__init__(workspace)
         self.files, self.lake = files, lake
 
@@ -88,7 +88,7 @@ class DatasetFileService(Service):
         require(actor, "datasets:write")
         _check_choices(files, on_problems, usage)
         if lake_table is not None:
-            self.lake._check_new_table(actor, lake_table)
+            self.lake.check_new_table(actor, lake_table)
         name = (name or PurePath(clean_name(files[0][0])).stem).strip()
         if not 1 <= len(name) <= 100:
             raise InvalidInput("A dataset name needs 1 to 100 characters.", [Problem("required", field="name")])
@@ -142,7 +142,7 @@ class DatasetFileService(Service):
                 status=dataset.status,
                 files=[c.name for c in checked],
             )
-        self.lake._land_dataset(actor, dataset, [(c.name, c.read) for c in checked], table, name=lake_table)
+        self.lake.land_dataset(actor, dataset, [(c.name, c.read) for c in checked], table, name=lake_table)
         return DatasetUpload(dataset, stored)
 
     def add(
@@ -179,7 +179,7 @@ class DatasetFileService(Service):
             _move(session, actor, dataset, [*parts, *stored], table, parquet_id, parquet, change)
         moved = self._dataset(actor, dataset_id)
         added = table.slice(base.num_rows)
-        self.lake._land_dataset(actor, moved, [(c.name, c.read) for c in checked], added)  # appends to the lake
+        self.lake.land_dataset(actor, moved, [(c.name, c.read) for c in checked], added)  # appends to the lake
         return DatasetUpload(moved, stored)
 
     def replace(self, actor: Actor, dataset_id: str, *, files: Sequence[Upload], change: str) -> DatasetUpload:
@@ -208,7 +208,7 @@ class DatasetFileService(Service):
         for key in gone:
             self.store.delete(key)
         moved = self._dataset(actor, dataset_id)
-        self.lake._land_dataset(actor, moved, [(c.name, c.read) for c in checked], table, overwrite=True)
+        self.lake.land_dataset(actor, moved, [(c.name, c.read) for c in checked], table, overwrite=True)
         return DatasetUpload(moved, stored)
 
     def remove(self, actor: Actor, file_id: str) -> Dataset:
@@ -243,7 +243,7 @@ class DatasetFileService(Service):
         if key:
             self.store.delete(key)
         moved = self._dataset(actor, dataset.id)
-        self.lake._land_dataset(actor, moved, [], table, overwrite=True)  # silver: the rows without the file's
+        self.lake.land_dataset(actor, moved, [], table, overwrite=True)  # silver: the rows without the file's
         return moved
 
     def delete_file(self, actor: Actor, file_id: str) -> Dataset | None:

@@ -252,7 +252,7 @@ def batch_predict(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     except BaseException:
         store.delete(key)
         raise
-    ctx.services.datalake._land_predictions(  # the job succeeded; a failed lake write is recorded, not raised
+    ctx.services.datalake.writes.land_predictions(  # the job succeeded; a failed lake write is recorded, not raised
         actor,
         model=model,
         job_id=ctx.job.id,
