@@ -96,9 +96,11 @@ class FieldOut(BaseModel):
     column_name: str
     data_type: str = Field(description="integer, float, string, boolean, category, date or datetime.")
     kind: str = Field(description="numeric, categorical, boolean, datetime or text: the widget a form needs.")
-    default_value: Scalar = Field(description="Template default, else the training median or mode (ISO dates).")
+    default_value: Scalar = Field(
+        description="Template default, else the training median or mode (ISO dates); raw form: the recipe source's."
+    )
     default_source: str
-    options: list[str] = Field(description="Training categories, most frequent first.")
+    options: list[str] = Field(description="Training categories (raw form: the source's values), most frequent first.")
     minimum: Scalar = None
     maximum: Scalar = None
 

@@ -124,7 +124,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   rows, output_space, source); feature_importance -> DataFrame ``feature, mean_abs_shap`` on original columns;
   explain(model_id, sample_rows=2000) -> Job ``explain_model``; delete_importance; delete (refused while any
   unfinished job names the model; removes the model, its links and every file of it in one transaction)
-- ``eng.inference``: form_fields(model_id) -> [InputField] (template default, else training median / mode);
+- ``eng.inference``: form_fields(model_id, raw=False) -> [InputField] (template default, else training median /
+  mode; ``raw``: a model trained on prepared data asks for the columns its recipe reads, starting at the recipe
+  source's typical values — InvalidInput without a recipe);
   predict_one(model_id, values, explain=True) -> Prediction (the pipeline's own prediction, class
   probabilities, SHAP base value + contributions per original column = model output, ``baseline`` saying what the
   base value averages over, warnings, ``input_warnings``: [InputWarning(field, value, problem, message)] for values

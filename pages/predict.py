@@ -98,7 +98,7 @@ def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
     table = pd.DataFrame(
         {
             "column": list(result.contributions),
-            "input": [inputs.get(c) for c in result.contributions],
+            "input": [inputs.get(c, "") for c in result.contributions],
             "contribution": list(result.contributions.values()),
         }
     )
@@ -112,13 +112,31 @@ def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
 with guard():
     model = choose_tabular_model(engine, actor, key="predict_model")
     model_id = model.id
-    fields = engine.inference.form_fields(actor, model_id)
+    recipe = model.details.recipe or {}
+    raw = False
+    if recipe and not recipe.get("refused"):
+        shape = st.segmented_control(
+            "Enter the case as",
+            ["Raw values", "Prepared values"],
+            default="Raw values",
+            key=f"predict_{model_id}_shape",
+            help=f"The model was trained on data prepared by the recipe {recipe.get('recipe_name', '')!r}. Raw "
+            "values (the columns the recipe reads) go through it first; prepared values are the model's own inputs.",
+        )
+        raw = shape != "Prepared values"
+        if raw:
+            st.caption(
+                f"The recipe {recipe.get('recipe_name', '')!r} turns these values into the model's inputs, as it "
+                "does for a raw file; they start at the median or most frequent value of the data it ran on."
+            )
+    fields = engine.inference.form_fields(actor, model_id, raw=raw)
     with st.form("predict_form", border=True):
         columns = st.columns(3)
         values = {}
+        prefix = f"predict_{model_id}_raw_" if raw else f"predict_{model_id}_"
         for i, field in enumerate(fields):
             with columns[i % 3]:
-                values[field.name] = input_widget(field, key=f"predict_{model_id}_{field.name}")
+                values[field.name] = input_widget(field, key=f"{prefix}{field.name}")
         id_column = model.schema.id_column if model.schema else None
         if id_column:
             row_id = st.text_input(
@@ -134,7 +152,7 @@ with guard():
     if submitted:
         st.session_state["predict_result"] = (
             engine.inference.predict_one(actor, model_id, values, explain=explain),
-            values,
+            {} if raw else values,  # raw values are not the prepared columns the contributions name
         )
     last = st.session_state.get("predict_result")
     if last is not None and last[0].model_id == model_id:

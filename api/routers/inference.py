@@ -57,11 +57,17 @@ def predict(eng: EngineDep, actor: ActorDep, body: PredictIn) -> PredictionOut:
 
 @router.get("/form-based-prediction", response_model=FormOut)
 def prediction_form(
-    eng: EngineDep, actor: ActorDep, train_id: Annotated[str, Query(alias="id", description="The model (UUID).")]
+    eng: EngineDep,
+    actor: ActorDep,
+    train_id: Annotated[str, Query(alias="id", description="The model (UUID).")],
+    raw: Annotated[
+        bool, Query(description="A model trained on prepared data: the columns its recipe reads instead.")
+    ] = False,
 ) -> FormOut:
-    """Seed §9.3: the inputs of the model's prediction form, each with its type and starting value."""
+    """Seed §9.3: the inputs of the model's prediction form, each with its type and starting value (``raw``: an
+    addition, the raw columns of a model trained on prepared data; 400 for a model without a recipe)."""
     model = eng.models.of_training(actor, train_id)
-    fields = eng.inference.form_fields(actor, model.id)
+    fields = eng.inference.form_fields(actor, model.id, raw=raw)
     return FormOut(
         id=train_id,
         model_id=model.id,

@@ -25,10 +25,10 @@ from core.datasets.conversion import column_type
 from core.entities import DATASET_USAGES, Actor, ColumnSpec, Dataset, DatasetFile, DatasetVersion
 from core.errors import Conflict, InvalidInput, Problem
 from core.services.base import Service, record, require, unique_name
-from core.services.lake_writes import LakeWriter
 from core.services.datasets import within_limit
 from core.services.files import FileService, clean_name
 from core.services.hidden import refuse_hidden, refuse_hidden_file
+from core.services.lake_writes import LakeWriter
 from core.storage.files import StoredBytes
 from core.storage.orm import utcnow
 from core.storage.repositories import catalog as catalog_repo

@@ -105,13 +105,17 @@ class InferenceService(Service):
         dataset = catalog_repo.get_dataset(session, actor.tenant_id, model.dataset_id)
         return catalog_repo.get_template(session, actor.tenant_id, dataset.template_id) if dataset.template_id else None
 
-    def form_fields(self, actor: Actor, model_id: str) -> list[InputField]:
+    def form_fields(self, actor: Actor, model_id: str, raw: bool = False) -> list[InputField]:
         """The inputs of a model's prediction form, in model order, with their starting values.
 
         Template defaults win; otherwise numbers start at the training median and categories and booleans at
-        the training mode."""
+        the training mode. ``raw``, for a model trained on prepared data: the columns its recipe reads instead,
+        starting at typical values of the data the recipe ran on (``core.prep.form``); ``predict_one`` puts such
+        values through the recipe. InvalidInput for a model without a recipe, or one that cannot be replayed."""
         from core.ml.coerce import coerce_column
 
+        if raw:
+            return self._raw_fields(actor, model_id)
         with self.db.session() as session:
             model, schema = self._model(session, actor, model_id)
             found = self._template(session, actor, model)
@@ -215,6 +219,21 @@ class InferenceService(Service):
             input_warnings=flags,
             baseline=baseline,
         )
+
+    def _raw_fields(self, actor: Actor, model_id: str) -> list[InputField]:
+        from core.prep.form import SAMPLE_ROWS, raw_fields
+
+        with self.db.session() as session:
+            model, schema = self._model(session, actor, model_id)
+            replay, source = self.recipes._raw_inputs(session, actor, model)
+        wanted = {n: t for n, t in replay.source_columns.items() if n not in (schema.target, schema.id_column)}
+        sample = None
+        if source is not None:
+            parquet = pq.ParquetFile(source)
+            columns = [c for c in wanted if c in parquet.schema_arrow.names]
+            first = next(parquet.iter_batches(batch_size=SAMPLE_ROWS, columns=columns), None)
+            sample = first.to_pandas() if first is not None else None
+        return raw_fields(wanted, sample)
 
     def _case(self, actor: Actor, model: Model, values: dict[str, Any]) -> pd.DataFrame:
         """One case as a row; raw values of a model trained on prepared data go through its recipe first."""

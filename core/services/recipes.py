@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.datasets.report import ValidationReport
 from core.entities import Actor, Job, Lineage, Model, RecipeInfo
-from core.errors import Conflict, InvalidInput, Problem
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from core.prep import Recipe
 from core.prep.preview import StepPreview, step_preview
 from core.prep.replay import Replay, types_of
@@ -205,6 +206,23 @@ class RecipeService(Service):
         dataset = catalog_repo.get_dataset(session, actor.tenant_id, dataset_id)
         found = repo.lineage(session, actor.tenant_id, dataset_id, dataset.version)
         return found.replay if found else None
+
+    def _raw_inputs(self, session: Session, actor: Actor, model: Model) -> tuple[Replay, Path | None]:
+        """The model's replay and the Parquet file of the data its recipe ran on (None when that dataset is gone
+        or not readable): what a raw prediction form asks for and where its defaults come from."""
+        if not model.details.recipe:
+            raise InvalidInput(f"{model.label} was trained on uploaded data: its form takes the columns as they are.")
+        replay = Replay.from_dict(model.details.recipe)
+        if replay.refused:
+            raise InvalidInput(f"{model.label} cannot score raw values: {replay.refused}.")
+        dataset = catalog_repo.get_dataset(session, actor.tenant_id, model.dataset_id)
+        found = repo.lineage(session, actor.tenant_id, dataset.id, dataset.version)
+        if found is None or found.source_id is None:
+            return replay, None
+        try:
+            return replay, self.datasets._located(session, actor, found.source_id)[1]
+        except (NotFound, PermissionDenied):
+            return replay, None
 
     def _needs_recipe(self, model: Model, columns: Mapping[str, str]) -> bool:
         """Whether rows with ``columns`` (name → product type) are raw for the model: it was trained on prepared

@@ -100,3 +100,28 @@ def test_refusals(
     assert client.post(f"{API}/recipes/{recipe['id']}/run", headers=viewer_headers).status_code == 403
     preview = {"dataset_id": source, "steps": good["steps"], "sample_rows": 0}
     assert client.post(f"{API}/recipes/preview", json=preview, headers=analyst_headers).status_code == 422
+
+
+def test_a_model_on_prepared_data_has_a_raw_form_and_scores_raw_values(
+    client: TestClient, engine: Engine, analyst: Actor, analyst_headers: dict[str, str]
+) -> None:
+    from tests.core.test_recipes_service import _train, prepared
+
+    source, made = prepared(engine, analyst, raw_orders())
+    model = _train(engine, analyst, made)
+    form = f"{API}/inference/form-based-prediction"
+    raw = client.get(form, params={"id": model, "raw": True}, headers=analyst_headers)
+    assert raw.status_code == 200, raw.text
+    headers = {h["column_name"]: h for h in raw.json()["headers"]}
+    assert list(headers) == ["order_day", "price", "region"] and headers["price"]["default_source"] == "source mode"
+    typed = client.get(form, params={"id": model}, headers=analyst_headers).json()
+    assert {h["column_name"] for h in typed["headers"]} >= {"price", "region"}
+
+    features = {name: h["default_value"] for name, h in headers.items()}
+    scored = client.post(f"{API}/inference/", json={"train_id": model, "features": features}, headers=analyst_headers)
+    assert scored.status_code == 200, scored.text
+    assert scored.json()["prediction"] in ("yes", "no")
+
+    plain = _train(engine, analyst, source)  # the raw upload itself: no recipe
+    refused = client.get(form, params={"id": plain, "raw": True}, headers=analyst_headers)
+    assert refused.status_code == 422 and "uploaded data" in refused.json()["detail"]

@@ -136,6 +136,38 @@ def test_a_model_replays_its_recipe_on_raw_rows(engine: Engine, analyst: Actor) 
     assert whole.prediction in ("yes", "no")  # 42 where the prepared data had 42.0: prepared, not raw
 
 
+def test_the_raw_form_asks_for_the_columns_the_recipe_reads(engine: Engine, analyst: Actor) -> None:
+    raw = raw_orders()
+    source_id, made = prepared(engine, analyst, raw)
+    model_id = _train(engine, analyst, made)
+    fields = {f.name: f for f in engine.inference.form_fields(analyst, model_id, raw=True)}
+    assert list(fields) == ["order_day", "price", "region"]  # the raw file's columns, not the target
+    assert all(f.kind == "categorical" for f in fields.values())  # as uploaded: text (the recipe casts them)
+    assert fields["region"].default == raw["region"].value_counts().index[0]
+    assert set(fields["region"].options) == set(raw["region"])
+    assert fields["price"].source == "source mode" and fields["price"].default in set(raw["price"])
+
+    values = {name: field.default for name, field in fields.items()}
+    by_form = engine.inference.predict_one(analyst, model_id, values, explain=True)
+    typed = {
+        "order_day": pd.to_datetime(values["order_day"], format="%d/%m/%Y").date(),
+        "price": float(values["price"].replace(",", ".")),
+        "region": values["region"],
+    }
+    as_prepared = engine.inference.predict_one(analyst, model_id, typed, explain=True)
+    assert by_form.prediction == as_prepared.prediction
+    assert by_form.contributions == pytest.approx(as_prepared.contributions)
+
+    engine.datasets.delete(analyst, source_id)  # the source gone: the same fields, without defaults
+    bare = engine.inference.form_fields(analyst, model_id, raw=True)
+    assert [f.name for f in bare] == list(fields) and {f.source for f in bare} == {"no default"}
+
+    again = engine.datasets.upload(analyst, name="orders again", filename="orders.csv", data=csv(raw))
+    plain = _train(engine, analyst, again.id)  # trained on an uploaded file: no recipe to replay
+    with pytest.raises(InvalidInput, match="uploaded data"):
+        engine.inference.form_fields(analyst, plain, raw=True)
+
+
 def test_a_reshaping_recipe_is_not_replayed(engine: Engine, analyst: Actor) -> None:
     frame = pd.DataFrame({"g": ["a", "b"] * 60, "x": np.arange(120.0), "y": np.arange(120.0) * 2})
     source = engine.datasets.upload(analyst, name="long", filename="long.csv", data=csv(frame))

@@ -66,3 +66,9 @@ def test_fix_prepare_train_and_score_the_raw_file(server, browser, shots: Path, 
     assert scored["order_day"].iloc[0] == pd.to_datetime(raw_orders()["order_day"].iloc[0], dayfirst=True).strftime(
         "%Y-%m-%d"
     )  # the recipe's cast ran before scoring
+
+    open_page(page, "Predict one case")
+    expect(page.get_by_text("Enter the case as")).to_be_visible(timeout=TIMEOUT)
+    click(page, "Predict")
+    expect(page.get_by_text("Predicted big")).to_be_visible(timeout=TIMEOUT)
+    shot(page, shots, "04-raw-case-predicted")

@@ -122,3 +122,31 @@ def test_a_prediction_given_its_row_id_is_checked_against_the_true_value_later(
     assert "accuracy 1" in at.success[0].value
     shown = at.dataframe[0].value
     assert list(shown["outcome"]) == [1.0] and list(shown["outcome_metric"]) == ["accuracy"]
+
+
+def test_a_model_trained_on_prepared_data_takes_raw_values_and_says_so(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    from tests.core.test_recipes_service import prepared, raw_orders
+
+    raw = raw_orders()
+    _, made = prepared(engine, analyst, raw)
+    job = engine.training.submit(
+        analyst, TrainRequest(dataset_id=made, name="big orders", target="big", time_budget_s=1, explain=False)
+    )
+    assert job.result is not None, job.error
+    model_id = job.result["model_id"]
+    at = app(actor=analyst, page="predict.py")
+    shape = f"predict_{model_id}_shape"
+    assert at.button_group(key=shape).value == "Raw values"  # the recipe's columns come first
+    price = at.selectbox(key=f"predict_{model_id}_raw_price")
+    assert "," in str(price.value)  # as the raw file writes it: a decimal comma
+    other = next(o for o in price.options if "," in o and o != price.value)
+    price.set_value(other)
+    at.button(key=PREDICT).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.metric[0].label == "Predicted big"
+    assert engine.inference.log(analyst, model_id=model_id)["inputs"].str.contains(other).all()
+
+    at.button_group(key=shape).set_value("Prepared values").run()
+    assert (at.number_input(key=f"predict_{model_id}_price").value or 0) > 0  # the model's own, typed inputs
