@@ -220,8 +220,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   get (a running deployment whose alias points nowhere reads failed), stop, start, delete (operations stay);
   predict(deployment_id, data, explain=False) -> ServedPrediction (data: an object, a list of values in feature
   order, or a list of either; ≤ 10,000 rows, ≤ 100 explained; ``explanation`` {method "shap", features,
-  feature_importance (a row's SHAP values, a list per row for several), base_value}); every call, refused ones
-  included, is an Operation (owner, version, inputs when ``inference_data``, result, latency_ms);
+  feature_importance (a row's SHAP values, a list per row for several), base_value}; raw rows of a version trained
+  on prepared data go through its recipe first, and the prepared rows are what the log keeps); every call, refused
+  ones included, is an Operation (owner, version, inputs when ``inference_data``, result, latency_ms);
   add_operation(deployment_id, data, result, owner, version_id, latency_ms) (one made elsewhere; JSON text
   accepted); operations(deployment_id=None, owner=None, skip, limit) newest first
 - ``eng.drift`` (``deployments:read``; a check ``inference:run``): check(deployment_id | model_id, dataset_id=None,

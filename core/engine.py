@@ -82,7 +82,9 @@ class Engine:
         self.drift = DriftService(
             ws, registry=self.registry, datasets=self.datasets, inference=self.inference, jobs=self.jobs
         )
-        self.deployments = DeploymentService(ws, registry=self.registry, models=self.models, drift=self.drift)
+        self.deployments = DeploymentService(
+            ws, registry=self.registry, models=self.models, drift=self.drift, recipes=self.recipes
+        )
         self.problems = ProblemService(
             ws,
             users=self.users,

@@ -19,6 +19,7 @@ from core.errors import Conflict, CoreError, InvalidInput, NotFound
 from core.services.base import Service, record, require
 from core.services.drift import DriftService
 from core.services.models import ModelService
+from core.services.recipes import RecipeService
 from core.services.registry import RegistryService
 from core.services.registry_checks import MAX_SKIP
 from core.services.scoring import jsonable
@@ -55,10 +56,16 @@ def _text(value: Any, what: str, limit: int = 100) -> str:
 
 class DeploymentService(Service):
     def __init__(
-        self, workspace: Workspace, *, registry: RegistryService, models: ModelService, drift: DriftService
+        self,
+        workspace: Workspace,
+        *,
+        registry: RegistryService,
+        models: ModelService,
+        drift: DriftService,
+        recipes: RecipeService,
     ) -> None:
         super().__init__(workspace)
-        self.registry, self.models, self.drift = registry, models, drift
+        self.registry, self.models, self.drift, self.recipes = registry, models, drift, recipes
 
     def _get(self, session: Session, actor: Actor, deployment_id: str) -> Deployment:
         require(actor, "deployments:read")
@@ -200,6 +207,8 @@ class DeploymentService(Service):
             frame = None
             try:
                 frame = rows_frame(data, scorer.features)
+                if scorer.trained is not None:  # raw rows go through the recipe of a model on prepared data
+                    frame = self.recipes._frame_to_prepared(actor, scorer.trained, frame, "The rows")
                 scored = scorer.score(frame, explain)
             except InvalidInput as exc:
                 error = exc

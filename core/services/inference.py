@@ -237,14 +237,7 @@ class InferenceService(Service):
 
     def _case(self, actor: Actor, model: Model, values: dict[str, Any]) -> pd.DataFrame:
         """One case as a row; raw values of a model trained on prepared data go through its recipe first."""
-        frame = pd.DataFrame([values])
-        if not model.details.recipe:
-            return frame
-        try:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
-            raise InvalidInput(f"Some inputs are not plain values: {error}.") from None
-        return self.recipes._raw_to_prepared(actor, model, table, "The case").to_pandas()
+        return self.recipes._frame_to_prepared(actor, model, pd.DataFrame([values]), "The case")
 
     # --- batch ------------------------------------------------------------------------------------
     def predict_batch(

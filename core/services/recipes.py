@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import pyarrow as pa
 from sqlalchemy.orm import Session
 
@@ -230,6 +231,17 @@ class RecipeService(Service):
         if not model.details.recipe or model.schema is None:
             return False
         return Replay.from_dict(model.details.recipe).needed(columns, model.schema.feature_names)
+
+    def _frame_to_prepared(self, actor: Actor, model: Model, frame: pd.DataFrame, what: str) -> pd.DataFrame:
+        """Rows sent as values (a form, a deployment's call) in the model's prepared shape (``_raw_to_prepared``);
+        untouched for a model trained on uploaded data."""
+        if not model.details.recipe:
+            return frame
+        try:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
+            raise InvalidInput(f"{what} holds values that are not plain: {error}.") from None
+        return self._raw_to_prepared(actor, model, table, what).to_pandas()
 
     def _raw_to_prepared(self, actor: Actor, model: Model, table: pa.Table, what: str) -> pa.Table:
         """``table`` in the model's prepared shape: the model's recipe replayed when the rows are raw, as they

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
-from core.entities import Actor, ModelSchema
+from core.entities import Actor, Model, ModelSchema
 from core.entities.registry import ModelVersion, RegisteredModel
 from core.errors import Conflict, InvalidInput, Problem
 from core.services.models import ModelService
@@ -80,6 +80,7 @@ class Scorer:
     schema: ModelSchema | None = None
     background: pd.DataFrame | None = None
     external: Any = None
+    trained: Model | None = None  # a version trained here (its recipe replays raw rows)
 
     def aligned(self, rows: pd.DataFrame) -> pd.DataFrame:
         """The feature columns in the types the model reads (drift compares these): a trained model's canonical
@@ -174,9 +175,8 @@ def load_scorer(
         pipeline = models._pipeline(session, actor, trained)
         schema = trained.schema
         assert schema is not None
-        return Scorer(
-            version, tuple(schema.feature_names), pipeline, schema, models._background(session, actor, trained)
-        )
+        background = models._background(session, actor, trained)
+        return Scorer(version, tuple(schema.feature_names), pipeline, schema, background, trained=trained)
     found = versions_repo.version_file(session, actor.tenant_id, version.id)
     if found is None:
         raise Conflict(f"The model file of {version.label} is missing.")

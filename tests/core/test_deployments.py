@@ -88,6 +88,24 @@ def test_a_trained_model_is_deployed_and_refused_while_stopped(engine: Engine, a
         engine.deployments.get(analyst, deployment.id)
 
 
+def test_a_version_trained_on_prepared_data_replays_its_recipe_on_raw_rows(engine: Engine, analyst: Actor) -> None:
+    from tests.core.test_recipes_service import _train, prepared, raw_orders
+
+    raw = raw_orders()
+    _, made = prepared(engine, analyst, raw)
+    deployment = engine.deployments.create(analyst, _train(engine, analyst, made))
+    rows = raw.drop(columns="big").drop(index=[5, 7]).head(20)  # as the raw file writes them
+    typed = engine.datasets.frame(analyst, made).drop(columns="big").head(20)  # the same rows, prepared
+    by_raw = engine.deployments.predict(analyst, deployment.id, rows.to_dict("records"), explain=True)
+    by_prepared = engine.deployments.predict(analyst, deployment.id, typed.to_dict("records"), explain=True)
+    assert by_raw.prediction == by_prepared.prediction
+    assert by_raw.probabilities == pytest.approx(by_prepared.probabilities)
+    logged = engine.deployments.operations(analyst, deployment_id=deployment.id)
+    assert all(isinstance(row["price"], float) for row in logged[-1].inputs)  # drift reads the prepared rows
+    with pytest.raises(InvalidInput, match=r"not in the model's prepared shape|price"):
+        engine.deployments.predict(analyst, deployment.id, {"order_day": "01/02/2024", "region": "north"})
+
+
 def test_bad_rows_are_refused_and_still_logged(engine: Engine, analyst: Actor) -> None:
     deployment = engine.deployments.create(analyst, _ridge(engine, analyst))
     for bad in ([1, 2], {"age": "old"}, [], "text"):
