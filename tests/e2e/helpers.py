@@ -26,6 +26,19 @@ def wait_idle(page: Page) -> None:
     page.wait_for_function(IDLE, timeout=TIMEOUT)
 
 
+def expand(page: Page, title: str) -> None:
+    """Open the expander titled ``title`` unless it is already open: a click on an open one closes it, and whether
+    a page drew it open (``expanded=``) can depend on a run that had not finished (the Samples page's "Submit
+    samples" closed under a click, and the next upload went to a hidden uploader)."""
+    wait_idle(page)
+    expander = page.get_by_test_id("stExpander").filter(has_text=title)
+    details = expander.locator("details").first
+    if details.get_attribute("open") is None:
+        expander.get_by_text(title, exact=True).click()
+        wait_idle(page)
+    expect(details).to_have_attribute("open", re.compile(".*"), timeout=TIMEOUT)
+
+
 def fill(page: Page, label: str, value: str) -> None:
     box = page.get_by_label(label, exact=True)
     box.fill(value)

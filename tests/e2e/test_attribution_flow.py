@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.core.test_attribution_models import package_elf_files
 from tests.core.test_attribution_service import largest_library_elf
-from tests.e2e.helpers import TIMEOUT, click, fill, first_admin, open_page, shot, upload, wait_idle
+from tests.e2e.helpers import TIMEOUT, click, expand, fill, first_admin, open_page, shot, upload, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -50,8 +50,7 @@ def test_library_rebuild_submit_result_and_revoke(server, browser, shots: Path) 
     expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=TIMEOUT)
     shot(page, shots, "03-ranked-result")
 
-    page.get_by_test_id("stExpander").filter(has_text="Submit samples").get_by_text("Submit samples").click()
-    wait_idle(page)
+    expand(page, "Submit samples")
     upload(page, "Files", [big])
     click(page, "Submit")
     expect(page.get_by_text(f"{big.name} submitted")).to_be_visible(timeout=TIMEOUT)
