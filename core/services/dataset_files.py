@@ -7,29 +7,33 @@ so a model or a job that read one keeps its data. Without a template, the first 
 
 from __future__ import annotations
 
-import mimetypes
-import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePath
-from typing import BinaryIO
+from pathlib import PurePath
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
-from core.datasets import ValidationOutcome, combine, keep_valid, read_table, validate
+from core.datasets import combine
 from core.datasets.conversion import column_type
-from core.entities import DATASET_USAGES, Actor, ColumnSpec, Dataset, DatasetFile, DatasetVersion
+from core.entities import DATASET_USAGES, Actor, Dataset, DatasetFile, DatasetVersion
 from core.errors import Conflict, InvalidInput, Problem
 from core.services.base import Service, record, require, unique_name
-from core.services.datasets import within_limit
+from core.services.dataset_versions import (
+    Upload,
+    add_parts,
+    check_file,
+    file_rows,
+    move_to_next_version,
+    source_name,
+    specs_of,
+    stored_version,
+)
 from core.services.files import FileService, clean_name
 from core.services.hidden import refuse_hidden, refuse_hidden_file
 from core.services.lake_writes import LakeWriter
-from core.storage.files import StoredBytes
 from core.storage.orm import utcnow
 from core.storage.repositories import catalog as catalog_repo
 from core.storage.repositories import dataset_files as repo
@@ -38,12 +42,8 @@ from core.storage.repositories import problems as problems_repo
 from core.storage.workspace import Workspace
 
 ON_PROBLEMS = ("keep", "keep_valid", "reject")
-Upload = tuple[str, bytes | Path | BinaryIO]  # (file name, its bytes, an engine-made path or a binary stream)
 # aliases: inside the service class, `list` is the method
 Versions = list[DatasetVersion]
-Columns = list[ColumnSpec]
-Stored = list[StoredBytes]
-Ids = list[str]
 
 
 @dataclass(frozen=True)
@@ -52,16 +52,6 @@ class DatasetUpload:
 
     dataset: Dataset
     files: tuple[DatasetFile, ...]
-
-
-@dataclass(frozen=True)
-class _Checked:
-    name: str
-    raw: bytes | Path
-    outcome: ValidationOutcome
-    table: pa.Table  # the rows it contributes, in the dataset's columns
-    status: str
-    read: pa.Table  # the file as read, before validation (the lake's bronze copy)
 
 
 class DatasetFileService(Service):
@@ -97,20 +87,23 @@ class DatasetFileService(Service):
                 raise Conflict(f"A dataset named {name!r} already exists; choose another name.")
             template = catalog_repo.get_template(session, actor.tenant_id, template_id) if template_id else None
         columns = list(template.columns) if template else None
-        first = self._check(files[0], columns, sheet, on_problems, None)
+        first = check_file(self.settings, files[0], columns, sheet, on_problems, None)
         schema = first.table.schema
-        checked = [first, *(self._check(f, columns or _specs(schema), sheet, on_problems, schema) for f in files[1:])]
+        checked = [
+            first,
+            *(check_file(self.settings, f, columns or specs_of(schema), sheet, on_problems, schema) for f in files[1:]),
+        ]
         table = pa.concat_tables([c.table for c in checked])
-        stored_files = self._stored(actor, table, checked)
+        stored_files = stored_version(self.store, actor, table, checked)
         with stored_files as (parquet, originals), unique_name("dataset", name), self.db.session() as session:
-            parquet_id, original_ids = self._file_rows(session, actor, name, parquet, checked, originals)
+            parquet_id, original_ids = file_rows(session, actor, name, parquet, checked, originals)
             statuses = [c.status for c in checked]
             dataset = catalog_repo.add_dataset(
                 session,
                 tenant_id=actor.tenant_id,
                 owner_id=actor.user_id,
                 name=name,
-                source_name=_source_name(c.name for c in checked),
+                source_name=source_name(c.name for c in checked),
                 template_id=template_id,
                 file_id=parquet_id,
                 status="has problems" if "has problems" in statuses else "validated",
@@ -120,7 +113,7 @@ class DatasetFileService(Service):
                 report=combine([c.outcome.report for c in checked], [c.name for c in checked]).to_dict(),
                 usage=usage,
             )
-            stored = _add_parts(session, actor, dataset.id, 1, checked, original_ids)
+            stored = add_parts(session, actor, dataset.id, 1, checked, original_ids)
             version = DatasetVersion(
                 dataset.id,
                 1,
@@ -169,14 +162,14 @@ class DatasetFileService(Service):
             current = file_repo.storage_key(session, actor.tenant_id, dataset.file_id)
             parts = repo.list_parts(session, actor.tenant_id, dataset_id)
         base = pq.read_table(self.store.path(current))
-        columns = list(template.columns) if template else _specs(base.schema)
-        checked = [self._check(f, columns, sheet, on_problems, base.schema) for f in files]
+        columns = list(template.columns) if template else specs_of(base.schema)
+        checked = [check_file(self.settings, f, columns, sheet, on_problems, base.schema) for f in files]
         table = pa.concat_tables([base, *(c.table for c in checked)])
         change = "added " + ", ".join(c.name for c in checked)
-        with self._stored(actor, table, checked) as (parquet, originals), self.db.session() as session:
-            parquet_id, original_ids = self._file_rows(session, actor, dataset.name, parquet, checked, originals)
-            stored = _add_parts(session, actor, dataset_id, dataset.version + 1, checked, original_ids)
-            _move(session, actor, dataset, [*parts, *stored], table, parquet_id, parquet, change)
+        with stored_version(self.store, actor, table, checked) as (parquet, originals), self.db.session() as session:
+            parquet_id, original_ids = file_rows(session, actor, dataset.name, parquet, checked, originals)
+            stored = add_parts(session, actor, dataset_id, dataset.version + 1, checked, original_ids)
+            move_to_next_version(session, actor, dataset, [*parts, *stored], table, parquet_id, parquet, change)
         moved = self._dataset(actor, dataset_id)
         added = table.slice(base.num_rows)
         self.lake.land_dataset(actor, moved, [(c.name, c.read) for c in checked], added)  # appends to the lake
@@ -192,19 +185,24 @@ class DatasetFileService(Service):
             template = dataset.template_id and catalog_repo.get_template(session, actor.tenant_id, dataset.template_id)
             parts = repo.list_parts(session, actor.tenant_id, dataset_id)
         columns = list(template.columns) if template else None
-        first = self._check(files[0], columns, None, "keep", None)
+        first = check_file(self.settings, files[0], columns, None, "keep", None)
         schema = first.table.schema
-        checked = [first, *(self._check(f, columns or _specs(schema), None, "keep", schema) for f in files[1:])]
+        checked = [
+            first,
+            *(check_file(self.settings, f, columns or specs_of(schema), None, "keep", schema) for f in files[1:]),
+        ]
         table, gone = pa.concat_tables([c.table for c in checked]), []
-        with self._stored(actor, table, checked) as (parquet, originals), self.db.session() as session:
-            parquet_id, original_ids = self._file_rows(session, actor, dataset.name, parquet, checked, originals)
+        with stored_version(self.store, actor, table, checked) as (parquet, originals), self.db.session() as session:
+            parquet_id, original_ids = file_rows(session, actor, dataset.name, parquet, checked, originals)
             for part in parts:
                 repo.delete_part(session, part.id)
                 if repo.version_holding(session, actor.tenant_id, part.file_id) is None:
                     gone.append(file_repo.delete_file(session, actor.tenant_id, part.file_id))
-            stored = _add_parts(session, actor, dataset_id, dataset.version + 1, checked, original_ids)
+            stored = add_parts(session, actor, dataset_id, dataset.version + 1, checked, original_ids)
             types = {f.name: column_type(f.type) or "string" for f in table.schema}
-            _move(session, actor, dataset, stored, table, parquet_id, parquet, change, column_types=types)
+            move_to_next_version(
+                session, actor, dataset, stored, table, parquet_id, parquet, change, column_types=types
+            )
         for key in gone:
             self.store.delete(key)
         moved = self._dataset(actor, dataset_id)
@@ -233,13 +231,13 @@ class DatasetFileService(Service):
         base = pq.read_table(self.store.path(current))
         table = pa.concat_tables([base.slice(0, offset), base.slice(offset + part.rows)])
         key = None
-        with self._stored(actor, table, []) as (parquet, _), self.db.session() as session:
-            parquet_id, _ids = self._file_rows(session, actor, dataset.name, parquet, [], [])
+        with stored_version(self.store, actor, table, []) as (parquet, _), self.db.session() as session:
+            parquet_id, _ids = file_rows(session, actor, dataset.name, parquet, [], [])
             repo.delete_part(session, part.id)
             if repo.version_holding(session, actor.tenant_id, file_id) is None:  # a pre-versions dataset's first file
                 key = file_repo.delete_file(session, actor.tenant_id, file_id)
             rest = [p for p in parts if p.id != part.id]
-            _move(session, actor, dataset, rest, table, parquet_id, parquet, f"removed {part.name}")
+            move_to_next_version(session, actor, dataset, rest, table, parquet_id, parquet, f"removed {part.name}")
         if key:
             self.store.delete(key)
         moved = self._dataset(actor, dataset.id)
@@ -289,80 +287,6 @@ class DatasetFileService(Service):
         with self.db.session() as session:
             return catalog_repo.get_dataset(session, actor.tenant_id, dataset_id)
 
-    def _check(
-        self,
-        upload: Upload,
-        columns: Columns | None,
-        sheet: str | None,
-        on_problems: str,
-        schema: pa.Schema | None,
-    ) -> _Checked:
-        """Read and validate one file; its rows as the dataset will hold them (``schema``: the dataset's)."""
-        name = clean_name(upload[0])
-        raw = within_limit(upload[1], self.settings)
-        read = read_table(raw, name, sheet=sheet, columns=columns)
-        outcome = validate(read, columns)
-        report = outcome.report
-        if not report.ok and on_problems == "reject":
-            raise InvalidInput(
-                f"{name!r} has {report.total_problems} problem(s); nothing was stored.",
-                [Problem(p.problem, field=p.column, row=p.row, value=p.value) for p in report.problems[:50]],
-            )
-        table = outcome.table
-        if not report.ok and on_problems == "keep_valid":
-            table = keep_valid(outcome)
-            if table.num_rows == 0:
-                raise InvalidInput(f"No row of {name!r} is usable; nothing was stored.")
-        status = "has problems" if not report.ok and on_problems == "keep" else "validated"
-        return _Checked(name, raw, outcome, table if schema is None else _aligned(table, schema), status, read)
-
-    @contextmanager
-    def _stored(
-        self, actor: Actor, table: pa.Table, checked: Sequence[_Checked]
-    ) -> Iterator[tuple[StoredBytes, Stored]]:
-        """Write the version's Parquet file and the originals; if what follows fails, none of them stays."""
-        store, keys = self.store, []
-        try:
-            with store.writer(actor.tenant_id, "dataset") as (key, tmp):
-                pq.write_table(table, tmp)
-            keys.append(key)
-            originals = []
-            for item in checked:
-                originals.append(store.put(actor.tenant_id, "data", item.raw))
-                keys.append(originals[-1].storage_key)
-            yield store.describe(key), originals
-        except BaseException:
-            for key in keys:
-                store.delete(key)
-            raise
-
-    def _file_rows(
-        self,
-        session: Session,
-        actor: Actor,
-        name: str,
-        parquet: StoredBytes,
-        checked: Sequence[_Checked],
-        originals: Sequence[StoredBytes],
-    ) -> tuple[str, Ids]:
-        """File records of the version's Parquet file and of the originals; their ids."""
-
-        def add(kind: str, filename: str, content_type: str, stored: StoredBytes) -> str:
-            info = file_repo.add_file(
-                session,
-                tenant_id=actor.tenant_id,
-                owner_id=actor.user_id,
-                kind=kind,
-                name=filename,
-                content_type=content_type,
-                stored=stored,
-            )
-            return info.id
-
-        parquet_id = add("dataset", f"{name}.parquet", "application/vnd.apache.parquet", parquet)
-        guess = [mimetypes.guess_type(c.name)[0] or "application/octet-stream" for c in checked]
-        return parquet_id, [add("data", c.name, g, s) for c, g, s in zip(checked, guess, originals, strict=True)]
-
 
 def _check_choices(files: Sequence[Upload], on_problems: str, usage: str) -> None:
     if not files:
@@ -371,87 +295,6 @@ def _check_choices(files: Sequence[Upload], on_problems: str, usage: str) -> Non
         raise InvalidInput(f"on_problems must be one of {', '.join(ON_PROBLEMS)}.", [Problem("unknown", "on_problems")])
     if usage not in DATASET_USAGES:
         raise InvalidInput(f"usage must be one of {', '.join(DATASET_USAGES)}.", [Problem("unknown", field="usage")])
-
-
-def _specs(schema: pa.Schema) -> list[ColumnSpec]:
-    """The dataset's columns as an optional-cells template, so later files are read and typed like the first."""
-    return [ColumnSpec(f.name, column_type(f.type) or "string", required=False) for f in schema]
-
-
-def _aligned(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` in the dataset's columns and types: columns it lacks are empty, extra ones (reported) dropped."""
-    arrays = [
-        table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
-        for f in schema
-    ]
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _source_name(names: Iterable[str]) -> str:
-    return ", ".join(names)[:255]
-
-
-def _add_parts(
-    session: Session, actor: Actor, dataset_id: str, version: int, checked: Sequence[_Checked], file_ids: list[str]
-) -> tuple[DatasetFile, ...]:
-    parts = tuple(
-        DatasetFile(
-            str(uuid.uuid4()),
-            dataset_id,
-            file_id,
-            c.name,
-            version,
-            c.table.num_rows,
-            c.status,
-            c.outcome.report,
-            utcnow(),
-        )
-        for c, file_id in zip(checked, file_ids, strict=True)
-    )
-    for part in parts:
-        repo.add_part(session, tenant_id=actor.tenant_id, dataset_id=dataset_id, part=part)
-    return parts
-
-
-def _move(
-    session: Session,
-    actor: Actor,
-    dataset: Dataset,
-    parts: Sequence[DatasetFile],
-    table: pa.Table,
-    parquet_id: str,
-    parquet: StoredBytes,
-    change: str,
-    **fields: object,
-) -> None:
-    """Make ``table`` (the rows of ``parts``) the dataset's next version, with their combined report (``fields``:
-    other columns of the dataset the version changes, such as ``column_types``)."""
-    version = dataset.version + 1
-    repo.move_to_version(
-        session,
-        actor.tenant_id,
-        dataset.id,
-        dataset.version,
-        file_id=parquet_id,
-        rows=table.num_rows,
-        size_bytes=parquet.size,
-        status="has problems" if any(p.status == "has problems" for p in parts) else "validated",
-        report=combine([p.report for p in parts], [p.name for p in parts]).to_dict(),
-        source_name=_source_name(p.name for p in parts),
-        **fields,
-    )
-    entry = DatasetVersion(dataset.id, version, parquet_id, table.num_rows, change, actor.username, utcnow())
-    repo.add_version(session, tenant_id=actor.tenant_id, owner_id=actor.user_id, version=entry)
-    record(
-        session,
-        actor,
-        "dataset.version_added",
-        "dataset",
-        dataset.id,
-        name=dataset.name,
-        version=version,
-        change=change,
-    )
 
 
 def _refuse_problem_data(session: Session, actor: Actor, dataset: Dataset) -> None:
