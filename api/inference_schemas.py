@@ -30,6 +30,11 @@ class PredictIn(BaseModel):
     target: str | None = Field(default=None, description="The model's target; 422 when it names another.")
     preprocess_id: str | int | None = Field(default=None, description=PREPROCESS)
     explain: bool = Field(default=False, description="Add the SHAP explanation (per original column).")
+    raw: bool = Field(
+        default=False,
+        description="The features are the raw columns of a model trained on prepared data (the form's raw=true): "
+        "its recipe always runs on them.",
+    )
 
 
 class InputWarningOut(BaseModel):

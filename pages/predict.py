@@ -39,8 +39,9 @@ st.caption(
 
 def input_widget(field: InputField, key: str) -> Any:
     """The widget for one model input, starting at its default."""
+    where = "Range in the recipe's source" if field.source.startswith("source") else "Training range"
     help_text = f"Default: {field.source}." + (
-        f" Training range {field.minimum} – {field.maximum}." if field.minimum is not None else ""
+        f" {where} {field.minimum} – {field.maximum}." if field.minimum is not None else ""
     )
     if field.kind == "numeric":
         if isinstance(field.default, int):
@@ -115,10 +116,10 @@ with guard():
     recipe = model.details.recipe or {}
     raw = False
     if recipe and not recipe.get("refused"):
-        shape = st.segmented_control(
+        shape = st.radio(
             "Enter the case as",
             ["Raw values", "Prepared values"],
-            default="Raw values",
+            horizontal=True,
             key=f"predict_{model_id}_shape",
             help=f"The model was trained on data prepared by the recipe {recipe.get('recipe_name', '')!r}. Raw "
             "values (the columns the recipe reads) go through it first; prepared values are the model's own inputs.",
@@ -127,7 +128,8 @@ with guard():
         if raw:
             st.caption(
                 f"The recipe {recipe.get('recipe_name', '')!r} turns these values into the model's inputs, as it "
-                "does for a raw file; they start at the median or most frequent value of the data it ran on."
+                "does for a raw file; they start at the median or most frequent value of the data it ran on. The "
+                "explanation is per input of the model, after the recipe."
             )
     fields = engine.inference.form_fields(actor, model_id, raw=raw)
     with st.form("predict_form", border=True):
@@ -151,7 +153,7 @@ with guard():
         submitted = st.form_submit_button("Predict", type="primary", icon=":material/play_arrow:")
     if submitted:
         st.session_state["predict_result"] = (
-            engine.inference.predict_one(actor, model_id, values, explain=explain),
+            engine.inference.predict_one(actor, model_id, values, explain=explain, raw=raw),
             {} if raw else values,  # raw values are not the prepared columns the contributions name
         )
     last = st.session_state.get("predict_result")

@@ -51,7 +51,7 @@ def predict(eng: EngineDep, actor: ActorDep, body: PredictIn) -> PredictionOut:
     if body.target is not None and body.target != model.target:
         problem = Problem("not the model's target", field="target", value=body.target[:80])
         raise InvalidInput(f"{model.label} predicts {model.target!r}, not {body.target!r}.", [problem])
-    prediction = eng.inference.predict_one(actor, model.id, body.features, explain=body.explain)
+    prediction = eng.inference.predict_one(actor, model.id, body.features, explain=body.explain, raw=body.raw)
     return PredictionOut.of(body.train_id, model.target, prediction)
 
 
@@ -65,7 +65,7 @@ def prediction_form(
     ] = False,
 ) -> FormOut:
     """Seed §9.3: the inputs of the model's prediction form, each with its type and starting value (``raw``: an
-    addition, the raw columns of a model trained on prepared data; 400 for a model without a recipe)."""
+    addition, the raw columns of a model trained on prepared data; 422 for a model without a recipe)."""
     model = eng.models.of_training(actor, train_id)
     fields = eng.inference.form_fields(actor, model.id, raw=raw)
     return FormOut(

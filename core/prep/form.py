@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core.entities import InputField
@@ -29,7 +30,8 @@ def raw_fields(source_columns: Mapping[str, str], sample: pd.DataFrame | None) -
 
 def _field(name: str, product_type: str, values: pd.Series) -> InputField:
     if product_type in ("integer", "float"):
-        numbers = pd.to_numeric(values, errors="coerce").dropna()
+        numbers = pd.to_numeric(values, errors="coerce")
+        numbers = numbers[np.isfinite(numbers)]
         if numbers.empty:
             return InputField(name, "numeric", product_type, None, "no default")
         low, high, middle = numbers.min(), numbers.max(), float(numbers.median())
@@ -42,14 +44,30 @@ def _field(name: str, product_type: str, values: pd.Series) -> InputField:
             return InputField(name, "datetime", product_type, None, "no default")
         middle = stamps.sort_values().iloc[len(stamps) // 2]
         default: Any = middle.date() if product_type == "date" else middle.to_pydatetime()
-        low, high = str(stamps.min()), str(stamps.max())
+        low, high = (_shown(stamps.min(), product_type), _shown(stamps.max(), product_type))
         return InputField(name, "datetime", product_type, default, "source median", (), low, high)
     if product_type == "boolean":
-        mode = values.mode()
-        if mode.empty:
+        flags = values.map(_flag).dropna()
+        if flags.empty:
             return InputField(name, "boolean", product_type, False, "no default")
-        return InputField(name, "boolean", product_type, bool(mode.iloc[0]), "source mode")
-    counts = values.astype(str).value_counts()
+        return InputField(name, "boolean", product_type, bool(flags.mode().iloc[0]), "source mode")
+    texts = values.astype(str)
+    counts = texts[texts.str.strip() != ""].value_counts()
     options = tuple(counts.index[:MAX_OPTIONS])
     default = options[0] if options else None
     return InputField(name, "categorical", product_type, default, "source mode" if default else "no default", options)
+
+
+_TRUE, _FALSE = {"true", "t", "yes", "y", "1"}, {"false", "f", "no", "n", "0"}
+
+
+def _flag(value: Any) -> bool | None:
+    """A stored yes/no (a source column now kept as text says "false", which ``bool`` would call true)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    text = str(value).strip().lower()
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def _shown(stamp: pd.Timestamp, product_type: str) -> str:
+    return stamp.date().isoformat() if product_type == "date" else stamp.isoformat(sep=" ")

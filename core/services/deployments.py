@@ -208,9 +208,9 @@ class DeploymentService(Service):
             try:
                 frame = rows_frame(data, scorer.features)
                 if scorer.trained is not None:  # raw rows go through the recipe of a model on prepared data
-                    frame = self.recipes._frame_to_prepared(actor, scorer.trained, frame, "The rows")
+                    frame = self.recipes._frame_to_prepared(actor, scorer.trained, frame, "The request")
                 scored = scorer.score(frame, explain)
-            except InvalidInput as exc:
+            except CoreError as exc:  # refused calls are operations too (a joined dataset gone, bad values)
                 error = exc
             latency = (time.perf_counter() - started) * 1000
             inputs = frame.to_dict("records") if frame is not None and deployment.inference_data else None

@@ -65,12 +65,14 @@ def _baseline(explanation: Any, model: Model) -> str:
     )
 
 
-def _logged(schema: ModelSchema, values: dict[str, Any]) -> list[str]:
-    """The inputs a form prediction logs: its features, and the row's id when one is given (a text or a number),
-    so the prediction can be matched to its true value later (``eng.predictions.evaluate``)."""
+def _logged(schema: ModelSchema, values: dict[str, Any], raw: bool = False) -> list[str]:
+    """The inputs a form prediction logs: its features (``raw``: the raw values as given), and the row's id when one
+    is given (a text or a number), so the prediction can be matched to its true value later
+    (``eng.predictions.evaluate``)."""
     row_id = values.get(schema.id_column) if schema.id_column else None
     given = isinstance(row_id, str | int | float) and not isinstance(row_id, bool) and row_id == row_id
-    return [*schema.feature_names, *([str(schema.id_column)] if given else [])]
+    names = [n for n in values if n != schema.id_column] if raw else list(schema.feature_names)
+    return [*names, *([str(schema.id_column)] if given else [])]
 
 
 class _Kept(NamedTuple):
@@ -144,12 +146,16 @@ class InferenceService(Service):
             )
         return fields
 
-    def predict_one(self, actor: Actor, model_id: str, values: dict[str, Any], explain: bool = True) -> Prediction:
+    def predict_one(
+        self, actor: Actor, model_id: str, values: dict[str, Any], explain: bool = True, raw: bool = False
+    ) -> Prediction:
         """Score one case; the prediction is exactly the saved pipeline's, explained with SHAP on the original
         columns against the model's background of training rows. A value for the model's id column is logged
         with it (not used to predict). Missing features, values of the wrong type
         (lists, dicts included) and ±inf are refused naming the field; values outside the training range and
-        unseen or rare categories only warn (``input_warnings``)."""
+        unseen or rare categories only warn (``input_warnings``). ``raw``: the values are the raw columns of a model
+        trained on prepared data (``form_fields(raw=True)``): its recipe always runs on them, and they are logged
+        as given (without it, values not in the prepared shape still go through the recipe)."""
         from core.ml import check_input, explain_one, input_warnings, predict_frame
         from core.ml.metrics import probability_column
 
@@ -158,7 +164,7 @@ class InferenceService(Service):
         with self.db.session() as session:
             model, schema = self._model(session, actor, model_id)
             pipeline = self.models._pipeline(session, actor, model)
-            aligned, problems, notes = check_input(schema, self._case(actor, model, values))
+            aligned, problems, notes = check_input(schema, self._case(actor, model, values, raw))
             if problems:
                 fields = ", ".join(dict.fromkeys(str(p.field) for p in problems))
                 raise InvalidInput(
@@ -196,7 +202,7 @@ class InferenceService(Service):
                 model_label=model.label,
                 model_version=model.version,
                 kind="form",
-                inputs=jsonable({name: values.get(name) for name in _logged(schema, values)}),
+                inputs=jsonable({name: values.get(name) for name in _logged(schema, values, raw)}),
                 outputs=outputs,
                 rows=1,
                 duration_s=duration,
@@ -235,9 +241,10 @@ class InferenceService(Service):
             sample = first.to_pandas() if first is not None else None
         return raw_fields(wanted, sample)
 
-    def _case(self, actor: Actor, model: Model, values: dict[str, Any]) -> pd.DataFrame:
-        """One case as a row; raw values of a model trained on prepared data go through its recipe first."""
-        return self.recipes._frame_to_prepared(actor, model, pd.DataFrame([values]), "The case")
+    def _case(self, actor: Actor, model: Model, values: dict[str, Any], raw: bool) -> pd.DataFrame:
+        """One case as a row; raw values of a model trained on prepared data go through its recipe first (``raw``:
+        always, as the raw form sends them; else when they are not in the prepared shape)."""
+        return self.recipes._frame_to_prepared(actor, model, pd.DataFrame([values]), "The case", raw)
 
     # --- batch ------------------------------------------------------------------------------------
     def predict_batch(

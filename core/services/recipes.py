@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy.orm import Session
@@ -21,6 +23,8 @@ from core.prep.replay import Replay, types_of
 from core.prep.suggest import suggest
 from core.services.base import Service, record, require, unique_name
 from core.storage.repositories import catalog as catalog_repo
+from core.storage.repositories import dataset_files as part_repo
+from core.storage.repositories import files as file_repo
 from core.storage.repositories import recipes as repo
 from core.storage.workspace import Workspace
 
@@ -220,10 +224,15 @@ class RecipeService(Service):
         found = repo.lineage(session, actor.tenant_id, dataset.id, dataset.version)
         if found is None or found.source_id is None:
             return replay, None
-        try:
-            return replay, self.datasets._located(session, actor, found.source_id)[1]
+        try:  # the source's version the recipe ran on (an in-place run's source is the dataset's previous version)
+            self.datasets._readable(session, actor, found.source_id)
         except (NotFound, PermissionDenied):
             return replay, None
+        versions = part_repo.list_versions(session, actor.tenant_id, found.source_id)
+        file_id = next((v.file_id for v in versions if v.version == found.source_version), None)
+        return replay, None if file_id is None else self.store.path(
+            file_repo.storage_key(session, actor.tenant_id, file_id)
+        )
 
     def _needs_recipe(self, model: Model, columns: Mapping[str, str]) -> bool:
         """Whether rows with ``columns`` (name → product type) are raw for the model: it was trained on prepared
@@ -232,21 +241,35 @@ class RecipeService(Service):
             return False
         return Replay.from_dict(model.details.recipe).needed(columns, model.schema.feature_names)
 
-    def _frame_to_prepared(self, actor: Actor, model: Model, frame: pd.DataFrame, what: str) -> pd.DataFrame:
-        """Rows sent as values (a form, a deployment's call) in the model's prepared shape (``_raw_to_prepared``);
-        untouched for a model trained on uploaded data."""
-        if not model.details.recipe:
+    def _frame_to_prepared(
+        self, actor: Actor, model: Model, frame: pd.DataFrame, what: str, raw: bool = False
+    ) -> pd.DataFrame:
+        """Rows sent as values (a form, a deployment's call) in the model's prepared shape (``_raw_to_prepared``;
+        ``raw``: they are raw, replay whatever their shape); untouched for a model trained on uploaded data.
+        Only the columns the recipe reads or the model takes are kept (others are ignored anyway), and each must
+        hold plain values."""
+        if not model.details.recipe or model.schema is None:
             return frame
+        used = set(Replay.from_dict(model.details.recipe).source_columns) | set(model.schema.feature_names)
+        frame = frame[[c for c in frame.columns if c in used]]
+        plain = (str, int, float, bool, date, datetime, np.generic, type(None))
+        bad = [
+            Problem("not a plain value", field=str(c))
+            for c in frame.columns
+            if not frame[c].map(lambda v: isinstance(v, plain)).all()
+        ]
+        if bad:
+            raise InvalidInput(f"{what} holds values that are not plain (lists, objects).", bad)
         try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
-            raise InvalidInput(f"{what} holds values that are not plain: {error}.") from None
-        return self._raw_to_prepared(actor, model, table, what).to_pandas()
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError) as error:
+            raise InvalidInput(f"{what} holds values that cannot be read: {error}.") from None
+        return self._raw_to_prepared(actor, model, table, what, raw).to_pandas()
 
-    def _raw_to_prepared(self, actor: Actor, model: Model, table: pa.Table, what: str) -> pa.Table:
-        """``table`` in the model's prepared shape: the model's recipe replayed when the rows are raw, as they
-        are otherwise."""
-        if not self._needs_recipe(model, types_of(table.schema)):
+    def _raw_to_prepared(self, actor: Actor, model: Model, table: pa.Table, what: str, raw: bool = False) -> pa.Table:
+        """``table`` in the model's prepared shape: the model's recipe replayed when the rows are raw (``raw``, or
+        they lack a feature or hold one in another type), as they are otherwise."""
+        if not raw and not self._needs_recipe(model, types_of(table.schema)):
             return table
         replay = Replay.from_dict(model.details.recipe or {})
         return replay.apply(table, self._others(actor, replay.steps), what)

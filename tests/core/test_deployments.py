@@ -102,8 +102,15 @@ def test_a_version_trained_on_prepared_data_replays_its_recipe_on_raw_rows(engin
     assert by_raw.probabilities == pytest.approx(by_prepared.probabilities)
     logged = engine.deployments.operations(analyst, deployment_id=deployment.id)
     assert all(isinstance(row["price"], float) for row in logged[-1].inputs)  # drift reads the prepared rows
-    with pytest.raises(InvalidInput, match=r"not in the model's prepared shape|price"):
+    with pytest.raises(InvalidInput, match=r"The request is neither in the model's prepared shape .*'price'"):
         engine.deployments.predict(analyst, deployment.id, {"order_day": "01/02/2024", "region": "north"})
+    for bad in ({**rows.iloc[0].to_dict(), "price": 10**30}, {**rows.iloc[0].to_dict(), "region": ["north"]}):
+        with pytest.raises(InvalidInput, match="The request holds values"):
+            engine.deployments.predict(analyst, deployment.id, bad)
+    refused = engine.deployments.operations(analyst, deployment_id=deployment.id)
+    assert sum("error" in o.result for o in refused) == 3  # every refusal is an operation too
+    extra = engine.deployments.predict(analyst, deployment.id, {**rows.iloc[0].to_dict(), "note": ["ignored"]})
+    assert extra.prediction in (["yes"], ["no"], "yes", "no")  # a column the model never reads is left out
 
 
 def test_bad_rows_are_refused_and_still_logged(engine: Engine, analyst: Actor) -> None:

@@ -46,7 +46,27 @@ def test_without_a_sample_every_field_is_there_without_a_default() -> None:
 @given(st.lists(st.text(max_size=5), min_size=1, max_size=300))
 def test_text_options_are_the_most_frequent_values_first(values: list[str]) -> None:
     (field,) = raw_fields({"t": "string"}, pd.DataFrame({"t": values}))
-    counts = pd.Series(values).value_counts()
+    counts = pd.Series([v for v in values if v.strip()], dtype=object).value_counts()  # blanks are no value
     assert len(field.options) == min(MAX_OPTIONS, counts.size)
+    if counts.empty:
+        assert field.default is None and field.source == "no default"
+        return
     assert field.default == field.options[0] and counts[field.default] == counts.max()
     assert [counts[o] for o in field.options] == sorted((counts[o] for o in field.options), reverse=True)
+
+
+def test_text_flags_infinities_blanks_and_date_ranges_read_as_a_user_expects() -> None:
+    sample = pd.DataFrame(
+        {
+            "ok": ["false", "False", "yes", "no"],  # a boolean column the source now keeps as text
+            "x": [1.0, float("inf"), 3.0, float("-inf")],
+            "city": ["", "", "", "Rome"],
+            "day": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01", None]),
+        }
+    )
+    types = {"ok": "boolean", "x": "float", "city": "string", "day": "date"}
+    fields = {f.name: f for f in raw_fields(types, sample)}
+    assert fields["ok"].default is False and fields["ok"].source == "source mode"
+    assert (fields["x"].minimum, fields["x"].maximum, fields["x"].default) == (1.0, 3.0, 2.0)  # finite only
+    assert fields["city"].default == "Rome" and fields["city"].options == ("Rome",)  # blanks are no value
+    assert (fields["day"].minimum, fields["day"].maximum) == ("2024-01-01", "2024-03-01")

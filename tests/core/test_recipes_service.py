@@ -168,6 +168,30 @@ def test_the_raw_form_asks_for_the_columns_the_recipe_reads(engine: Engine, anal
         engine.inference.form_fields(analyst, plain, raw=True)
 
 
+def test_raw_form_values_always_go_through_the_recipe_even_in_the_prepared_shape(
+    engine: Engine, analyst: Actor
+) -> None:
+    """A recipe that keeps names and types (a replace) leaves raw values looking prepared: the raw form says so."""
+    rng = np.random.default_rng(4)
+    region = rng.choice(["N", "S"], 200)
+    frame = pd.DataFrame({"region": region, "x": rng.normal(size=200), "big": np.where(region == "N", "yes", "no")})
+    source = engine.datasets.upload(analyst, name="codes", filename="codes.csv", data=csv(frame))
+    steps = {"steps": [{"kind": "replace", "column": "region", "mapping": {"N": "north", "S": "south"}}]}
+    info = engine.recipes.create(analyst, "spell out", source.id, steps)
+    job = engine.recipes.run(analyst, info.id, in_place=True)  # the source is the dataset's own first version
+    assert job.status == "succeeded", job.error
+    model_id = _train(engine, analyst, source.id)
+    fields = {f.name: f for f in engine.inference.form_fields(analyst, model_id, raw=True)}
+    assert set(fields["region"].options) == {"N", "S"}  # the version the recipe ran on, not the prepared one
+    raw = engine.inference.predict_one(analyst, model_id, {"region": "N", "x": 0.0}, raw=True)
+    typed = engine.inference.predict_one(analyst, model_id, {"region": "north", "x": 0.0})
+    assert raw.prediction == typed.prediction == "yes" and not raw.warnings
+    logged = engine.inference.log(analyst, model_id=model_id)
+    assert json.loads(logged["inputs"].iloc[-1]) == {"region": "N", "x": 0.0}  # the raw values, as given
+    with pytest.raises(InvalidInput, match="not plain"):
+        engine.inference.predict_one(analyst, model_id, {"region": ["N"], "x": 0.0}, raw=True)
+
+
 def test_a_reshaping_recipe_is_not_replayed(engine: Engine, analyst: Actor) -> None:
     frame = pd.DataFrame({"g": ["a", "b"] * 60, "x": np.arange(120.0), "y": np.arange(120.0) * 2})
     source = engine.datasets.upload(analyst, name="long", filename="long.csv", data=csv(frame))

@@ -138,7 +138,7 @@ def test_a_model_trained_on_prepared_data_takes_raw_values_and_says_so(
     model_id = job.result["model_id"]
     at = app(actor=analyst, page="predict.py")
     shape = f"predict_{model_id}_shape"
-    assert at.button_group(key=shape).value == "Raw values"  # the recipe's columns come first
+    assert at.radio(key=shape).value == "Raw values"  # the recipe's columns come first
     price = at.selectbox(key=f"predict_{model_id}_raw_price")
     assert "," in str(price.value)  # as the raw file writes it: a decimal comma
     other = next(o for o in price.options if "," in o and o != price.value)
@@ -148,5 +148,5 @@ def test_a_model_trained_on_prepared_data_takes_raw_values_and_says_so(
     assert at.metric[0].label == "Predicted big"
     assert engine.inference.log(analyst, model_id=model_id)["inputs"].str.contains(other).all()
 
-    at.button_group(key=shape).set_value("Prepared values").run()
+    at.radio(key=shape).set_value("Prepared values").run()
     assert (at.number_input(key=f"predict_{model_id}_price").value or 0) > 0  # the model's own, typed inputs
