@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from core import Actor, Engine
 from core.entities import TrainRequest
@@ -57,12 +58,21 @@ def click(page: Page, name: str) -> None:
 
 
 def open_page(page: Page, title: str) -> None:
-    """Click the page in the sidebar and wait until the app has moved there (its URL) and finished drawing it."""
+    """Click the page in the sidebar and wait until the app has moved there (its URL) and finished drawing it. The
+    click waits for the current run to end and is repeated when the app did not move: in a full run, a click on
+    "Batch predictions" while the Train page was still drawing its finished job was lost."""
     label = page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True)
     link = label.locator("xpath=ancestor::a[1]")
-    target = link.get_attribute("href") or ""
-    link.click()
-    page.wait_for_url(lambda url: url.split("?")[0].rstrip("/") == target.split("?")[0].rstrip("/"), timeout=TIMEOUT)
+    target = (link.get_attribute("href") or "").split("?")[0].rstrip("/")
+    for attempt in range(1, 4):
+        wait_idle(page)
+        link.click()
+        try:
+            page.wait_for_url(lambda url: url.split("?")[0].rstrip("/") == target, timeout=TIMEOUT // 4)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 3:
+                raise
     wait_idle(page)
 
 
