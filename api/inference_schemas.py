@@ -40,7 +40,10 @@ class PredictIn(BaseModel):
 class InputWarningOut(BaseModel):
     field: str
     value: str
-    problem: str = Field(description="above range | below range | unseen category | rare category")
+    problem: str = Field(
+        description="above range | below range | unseen category | rare category | unreadable value (a raw value "
+        "the model's recipe could not cast: scored as missing)"
+    )
     message: str
 
 

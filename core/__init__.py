@@ -130,7 +130,8 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   predict_one(model_id, values, explain=True) -> Prediction (the pipeline's own prediction, class
   probabilities, SHAP base value + contributions per original column = model output, ``baseline`` saying what the
   base value averages over, warnings, ``input_warnings``: [InputWarning(field, value, problem, message)] for values
-  outside the training range and unseen / rare categories; logged);
+  outside the training range, unseen / rare categories and raw values the recipe's cast could not read (scored as
+  missing); logged);
   predict_batch(model_id, dataset_id=None, data=None, filename=None, explain_top=0) -> Job ``batch_predict``
   (columns and empty files checked at submit; result {"file_id", "rows", "summary", "warnings", "problems"};
   the CSV holds the input columns + prediction + probability_<class> [+ reason_1..3] + input_warnings);

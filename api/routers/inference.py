@@ -45,8 +45,9 @@ def _submitted(job: Job) -> PredictionSubmitted:
 @router.post("/form-based-prediction", response_model=PredictionOut)
 def predict(eng: EngineDep, actor: ActorDep, body: PredictIn) -> PredictionOut:
     """Seed §9.1: one case scored by the saved pipeline (logged). With ``explain`` the SHAP contributions per
-    original column and the base value they start from. Values outside the training range and unseen categories
-    come back as ``input_warnings``; missing features and values of the wrong type are 422."""
+    original column and the base value they start from. Values outside the training range, unseen categories and
+    raw values the model's recipe could not cast (scored as missing) come back as ``input_warnings``; missing
+    features and values of the wrong type are 422."""
     model = eng.models.of_training(actor, body.train_id)
     if body.target is not None and body.target != model.target:
         problem = Problem("not the model's target", field="target", value=body.target[:80])

@@ -27,7 +27,8 @@ class InputField:
 class InputWarning:
     """An input unlike the training data: the model still scores it, but the prediction is less trustworthy.
 
-    ``problem``: "above range" | "below range" (numbers, dates) | "unseen category" | "rare category"."""
+    ``problem``: "above range" | "below range" (numbers, dates) | "unseen category" | "rare category" |
+    "unreadable value" (a raw value the model's recipe could not cast: scored as missing)."""
 
     field: str
     value: str

@@ -4,7 +4,8 @@ A replay keeps one output row per input row, so a prediction lines up with the r
 the training rows (filter, deduplicate, sort, sample, append) are left out, a join keeps every row (left), and
 what a step learned from the training rows (a mean / median / mode fill's value, the categories a rare-category
 merge kept) is used as it is — new rows are too few to learn it again, and a single case has no mean. A recipe
-that aggregates or pivots makes rows that are not input rows: it cannot be replayed, and the model says so."""
+that aggregates or pivots makes rows that are not input rows: it cannot be replayed, and the model says so. A value
+a cast cannot read becomes missing, as in the run; ``Replay.unread`` says which, so one case can be warned."""
 
 from __future__ import annotations
 
@@ -18,11 +19,43 @@ import pyarrow as pa
 from core.datasets.conversion import column_type
 from core.errors import InvalidInput
 from core.prep.combine import Aggregate, Append, Join, PivotLonger, PivotWider
-from core.prep.recipe import Recipe, StepReport, run
-from core.prep.steps import Deduplicate, Fill, Filter, MergeRare, Sample, Sort, Step, StepError
+from core.prep.recipe import Prepared, Recipe, StepReport, run
+from core.prep.steps import Cast, Deduplicate, Fill, Filter, MergeRare, Sample, Sort, Step, StepError
 
 CHOOSE_ROWS = (Filter, Deduplicate, Sort, Sample, Append)
 RESHAPE = (Aggregate, PivotWider, PivotLonger)
+READ_AS = {
+    "integer": "a whole number",
+    "float": "a number",
+    "boolean": "yes or no",
+    "date": "a date",
+    "datetime": "a date and time",
+}
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A value of row ``row`` that a cast of the replay could not read as ``to``: it became missing. ``value``: the
+    value the cast read, as text; ``filled``: what the column holds after the whole replay (None: still missing,
+    or the column is no longer there — see ``kept``)."""
+
+    row: int
+    column: str
+    to: str
+    value: str
+    filled: Any = None
+    kept: bool = True
+
+    @property
+    def message(self) -> str:
+        """One sentence naming the column and the value, and what the model then saw."""
+        wanted = READ_AS.get(self.to, self.to)
+        read = f"{self.column}: {self.value!r} could not be read as {wanted} by the recipe's cast"
+        if not self.kept:
+            return f"{read}; it became a missing value."
+        if self.filled is not None:
+            return f"{read}; it became missing, and the recipe filled it with {self.filled}."
+        return f"{read}; it was scored as missing."
 
 
 @dataclass(frozen=True)
@@ -77,16 +110,41 @@ class Replay:
     def apply(self, table: pa.Table, others: Mapping[str, pa.Table], what: str) -> pa.Table:
         """The replayed steps on ``table`` (``others``: the tables joined, by dataset id); refused in one sentence
         naming ``what`` when the recipe cannot be replayed or a step does not apply to these rows."""
+        return self.prepare(table, others, what).table
+
+    def prepare(self, table: pa.Table, others: Mapping[str, pa.Table], what: str) -> Prepared:
+        """``apply`` with what each step did (``reports``: a cast's ``failed`` values, for ``unread``)."""
         if self.refused:
             raise InvalidInput(f"{what} is not in the model's prepared shape, and {self.refused}.")
         try:
-            return run(self.steps, table, others).table
+            return run(self.steps, table, others)
         except StepError as error:
             raise InvalidInput(
                 f"{what} is neither in the model's prepared shape nor in the shape of the recipe "
                 f"{self.recipe_name!r} ({', '.join(self.source_columns)}): {error.message}",
                 error.problems,
             ) from None
+
+    def unread(self, table: pa.Table, others: Mapping[str, pa.Table], prepared: Prepared) -> tuple[Unread, ...]:
+        """The values of ``table`` that the casts of its replay ``prepared`` could not read, one per row and
+        column (the first cast that failed on it); a value missing or blank before the cast is not one. The steps
+        before each cast that failed run again to see what it read: meant for a case or a few rows, not a file."""
+        found: dict[tuple[int, str], Unread] = {}
+        for report in prepared.reports:
+            step = self.steps.steps[report.number - 1]
+            if not report.failed or not isinstance(step, Cast):
+                continue
+            read = run(self.steps, table, others, until=report.number - 1).table.column(step.column).to_pylist()
+            cast = run(self.steps, table, others, until=report.number).table.column(step.column).to_pylist()
+            final = prepared.table.column(step.column).to_pylist() if step.column in prepared.table.column_names else []
+            for row, (before, after) in enumerate(zip(read, cast, strict=True)):
+                if after is not None or before is None or (isinstance(before, str) and not before.strip()):
+                    continue
+                filled = final[row] if final else None
+                text = before if isinstance(before, str) else str(before)
+                unread = Unread(row, step.column, step.to, text, filled, bool(final))
+                found.setdefault((row, step.column), unread)
+        return tuple(found.values())
 
 
 def replay_of(

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from core.datasets import read_table
-from core.entities import Actor, InputField, Job, JobStatus, Model, ModelSchema, Prediction, Template
+from core.entities import Actor, InputField, InputWarning, Job, JobStatus, Model, ModelSchema, Prediction, Template
 from core.errors import Conflict, InvalidInput, JobFailed, NotFound, Problem
 from core.services.base import Service, record, require
 from core.services.datasets import DatasetService, Source, within_limit
@@ -33,6 +33,7 @@ from core.storage.repositories import predictions as repo
 from core.storage.workspace import Workspace
 
 TABULAR = ("classification", "regression")
+UNREADABLE = "unreadable value"  # an input warning's problem: the recipe's cast could not read it
 MAX_REASONS = 3
 
 
@@ -155,7 +156,8 @@ class InferenceService(Service):
         (lists, dicts included) and ±inf are refused naming the field; values outside the training range and
         unseen or rare categories only warn (``input_warnings``). ``raw``: the values are the raw columns of a model
         trained on prepared data (``form_fields(raw=True)``): its recipe always runs on them, and they are logged
-        as given (without it, values not in the prepared shape still go through the recipe)."""
+        as given (without it, values not in the prepared shape still go through the recipe). A value the recipe's
+        cast could not read (not a blank) is scored as missing, and warned about too ("unreadable value")."""
         from core.ml import check_input, explain_one, input_warnings, predict_frame
         from core.ml.metrics import probability_column
 
@@ -164,13 +166,14 @@ class InferenceService(Service):
         with self.db.session() as session:
             model, schema = self._model(session, actor, model_id)
             pipeline = self.models._pipeline(session, actor, model)
-            aligned, problems, notes = check_input(schema, self._case(actor, model, values, raw))
+            case, unread = self._case(actor, model, values, raw)
+            aligned, problems, notes = check_input(schema, case)
             if problems:
                 fields = ", ".join(dict.fromkeys(str(p.field) for p in problems))
                 raise InvalidInput(
                     f"Some inputs are missing, of the wrong type or not finite numbers: {fields}.", problems
                 )
-            flags = input_warnings(schema, aligned)
+            flags = (*unread, *input_warnings(schema, aligned))
             notes = [*notes, *(flag.message for flag in flags)]
             background = self.models._background(session, actor, model) if explain else None
             with threads().limit(limits=1):  # one row: OpenMP threads only add start-up latency per tree
@@ -241,10 +244,15 @@ class InferenceService(Service):
             sample = first.to_pandas() if first is not None else None
         return raw_fields(wanted, sample)
 
-    def _case(self, actor: Actor, model: Model, values: dict[str, Any], raw: bool) -> pd.DataFrame:
+    def _case(
+        self, actor: Actor, model: Model, values: dict[str, Any], raw: bool
+    ) -> tuple[pd.DataFrame, tuple[InputWarning, ...]]:
         """One case as a row; raw values of a model trained on prepared data go through its recipe first (``raw``:
-        always, as the raw form sends them; else when they are not in the prepared shape)."""
-        return self.recipes._frame_to_prepared(actor, model, pd.DataFrame([values]), "The case", raw)
+        always, as the raw form sends them; else when they are not in the prepared shape), with a warning per
+        column whose value a cast of the recipe could not read (it became missing)."""
+        case, unread = self.recipes._case_to_prepared(actor, model, pd.DataFrame([values]), "The case", raw)
+        flags = (InputWarning(u.column, u.value, UNREADABLE, u.message) for u in unread if u.row == 0)
+        return case, tuple(flags)
 
     # --- batch ------------------------------------------------------------------------------------
     def predict_batch(

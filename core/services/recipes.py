@@ -19,7 +19,7 @@ from core.entities import Actor, Job, Lineage, Model, RecipeInfo
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from core.prep import Recipe
 from core.prep.preview import StepPreview, step_preview
-from core.prep.replay import Replay, types_of
+from core.prep.replay import Replay, Unread, types_of
 from core.prep.suggest import suggest
 from core.services.base import Service, record, require, unique_name
 from core.storage.repositories import catalog as catalog_repo
@@ -248,8 +248,25 @@ class RecipeService(Service):
         ``raw``: they are raw, replay whatever their shape); untouched for a model trained on uploaded data.
         Only the columns the recipe reads or the model takes are kept (others are ignored anyway), and each must
         hold plain values."""
+        table = self._plain_table(model, frame, what)
+        return frame if table is None else self._replayed(actor, model, table, what, raw, unread=False)[0].to_pandas()
+
+    def _case_to_prepared(
+        self, actor: Actor, model: Model, frame: pd.DataFrame, what: str, raw: bool = False
+    ) -> tuple[pd.DataFrame, tuple[Unread, ...]]:
+        """``_frame_to_prepared`` for a case (a form's row), with the values the recipe's casts could not read
+        (``Replay.unread``; blank or missing ones are not): the case is scored with them missing, and says so."""
+        table = self._plain_table(model, frame, what)
+        if table is None:
+            return frame, ()
+        prepared, unread = self._replayed(actor, model, table, what, raw, unread=True)
+        return prepared.to_pandas(), unread
+
+    def _plain_table(self, model: Model, frame: pd.DataFrame, what: str) -> pa.Table | None:
+        """The columns of ``frame`` the model's recipe reads or the model takes, as a table (None: a model trained
+        on uploaded data); refused when a value is not plain or cannot be read."""
         if not model.details.recipe or model.schema is None:
-            return frame
+            return None
         used = set(Replay.from_dict(model.details.recipe).source_columns) | set(model.schema.feature_names)
         frame = frame[[c for c in frame.columns if c in used]]
         plain = (str, int, float, bool, date, datetime, np.generic, type(None))
@@ -261,18 +278,26 @@ class RecipeService(Service):
         if bad:
             raise InvalidInput(f"{what} holds values that are not plain (lists, objects).", bad)
         try:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+            return pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError) as error:
             raise InvalidInput(f"{what} holds values that cannot be read: {error}.") from None
-        return self._raw_to_prepared(actor, model, table, what, raw).to_pandas()
 
     def _raw_to_prepared(self, actor: Actor, model: Model, table: pa.Table, what: str, raw: bool = False) -> pa.Table:
         """``table`` in the model's prepared shape: the model's recipe replayed when the rows are raw (``raw``, or
         they lack a feature or hold one in another type), as they are otherwise."""
+        return self._replayed(actor, model, table, what, raw, unread=False)[0]
+
+    def _replayed(
+        self, actor: Actor, model: Model, table: pa.Table, what: str, raw: bool, *, unread: bool
+    ) -> tuple[pa.Table, tuple[Unread, ...]]:
+        """``_raw_to_prepared`` and, with ``unread``, the values its casts could not read (a few rows only: the
+        steps before a cast that failed run again)."""
         if not raw and not self._needs_recipe(model, types_of(table.schema)):
-            return table
+            return table, ()
         replay = Replay.from_dict(model.details.recipe or {})
-        return replay.apply(table, self._others(actor, replay.steps), what)
+        others = self._others(actor, replay.steps)
+        prepared = replay.prepare(table, others, what)
+        return prepared.table, replay.unread(table, others, prepared) if unread else ()
 
     def _others(self, actor: Actor, recipe: Recipe) -> dict[str, pa.Table]:
         """The tables of the datasets the recipe appends or joins (the tenant's own, else NotFound)."""

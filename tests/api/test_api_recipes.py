@@ -125,3 +125,26 @@ def test_a_model_on_prepared_data_has_a_raw_form_and_scores_raw_values(
     plain = _train(engine, analyst, source)  # the raw upload itself: no recipe
     refused = client.get(form, params={"id": plain, "raw": True}, headers=analyst_headers)
     assert refused.status_code == 422 and "uploaded data" in refused.json()["detail"]
+
+
+def test_a_raw_value_the_recipe_cannot_cast_comes_back_as_a_warning(
+    client: TestClient, engine: Engine, analyst: Actor, analyst_headers: dict[str, str]
+) -> None:
+    from tests.core.test_recipes_service import _train, prepared
+
+    _, made = prepared(engine, analyst, raw_orders())
+    model = _train(engine, analyst, made)
+    features = {"order_day": "03/02/2024", "price": "12abc", "region": "north"}
+    body = {"train_id": model, "features": features, "raw": True}
+    scored = client.post(f"{API}/inference/form-based-prediction", json=body, headers=analyst_headers)
+    assert scored.status_code == 200, scored.text
+    message = "price: '12abc' could not be read as a number by the recipe's cast; it was scored as missing."
+    flags = [w for w in scored.json()["input_warnings"] if w["problem"] == "unreadable value"]
+    assert flags == [{"field": "price", "value": "12abc", "problem": "unreadable value", "message": message}]
+    assert message in scored.json()["warnings"]
+
+    readable = client.post(
+        f"{API}/inference/", json={**body, "features": {**features, "price": "12,50"}}, headers=analyst_headers
+    )
+    assert readable.status_code == 200, readable.text
+    assert all(w["problem"] != "unreadable value" for w in readable.json()["input_warnings"])

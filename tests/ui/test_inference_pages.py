@@ -150,3 +150,32 @@ def test_a_model_trained_on_prepared_data_takes_raw_values_and_says_so(
 
     at.radio(key=shape).set_value("Prepared values").run()
     assert (at.number_input(key=f"predict_{model_id}_price").value or 0) > 0  # the model's own, typed inputs
+
+
+def test_a_raw_value_the_recipe_cannot_read_is_shown_as_a_warning(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    from tests.core.test_recipes_service import prepared, raw_orders
+
+    raw = raw_orders()
+    raw.loc[::8, "price"] = "50,00"  # the most frequent price: the form's default
+    raw.loc[[13, 77, 141, 205], "price"] = "lots"  # a value the recipe's cast to a number cannot read
+    _, made = prepared(engine, analyst, raw)
+    job = engine.training.submit(
+        analyst, TrainRequest(dataset_id=made, name="big orders", target="big", time_budget_s=1, explain=False)
+    )
+    assert job.result is not None, job.error
+    model_id = job.result["model_id"]
+    at = app(actor=analyst, page="predict.py")
+    price = at.selectbox(key=f"predict_{model_id}_raw_price")
+    assert price.value == "50,00" and "lots" in price.options
+    at.button(key=PREDICT).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not [w.value for w in at.warning if "could not be read" in w.value]
+
+    at.selectbox(key=f"predict_{model_id}_raw_price").set_value("lots")
+    at.button(key=PREDICT).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.metric[0].label == "Predicted big"
+    message = "price: 'lots' could not be read as a number by the recipe's cast; it was scored as missing."
+    assert message in [w.value for w in at.warning], [w.value for w in at.warning]
