@@ -149,7 +149,9 @@ class PredictOut(BaseModel):
     version_id: str
     latency_ms: float
     operation_id: str
-    warnings: list[str]
+    warnings: list[str] = Field(
+        description="Notes on the rows: per column, raw values the recipe could not cast (scored as missing) first."
+    )
 
     @classmethod
     def of(cls, p: ServedPrediction) -> PredictOut:

@@ -323,7 +323,10 @@ class ResultOut(BaseModel):
     dataset_id: str | None
     rows: int | None
     summary: dict[str, Any] | None = Field(description="Batch: class counts or a histogram; forecast: dates, models.")
-    warnings: list[str]
+    warnings: list[str] = Field(
+        description="Batch: first, per column, the raw values the model's recipe could not cast (scored as "
+        "missing: how many, the first); then the scoring's notes."
+    )
     error: str | None
     log_id: str | None = Field(description="The entry in the predictions log, once written.")
     outcome: OutcomeOut | None

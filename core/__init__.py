@@ -133,8 +133,10 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   outside the training range, unseen / rare categories and raw values the recipe's cast could not read (scored as
   missing); logged);
   predict_batch(model_id, dataset_id=None, data=None, filename=None, explain_top=0) -> Job ``batch_predict``
-  (columns and empty files checked at submit; result {"file_id", "rows", "summary", "warnings", "problems"};
-  the CSV holds the input columns + prediction + probability_<class> [+ reason_1..3] + input_warnings);
+  (columns and empty files checked at submit; result {"file_id", "rows", "summary", "warnings", "problems"},
+  ``warnings`` first saying, per column, how many raw values the model's recipe could not cast (scored as
+  missing) and the first of them; the CSV holds the input columns + prediction + probability_<class>
+  [+ reason_1..3] + input_warnings);
   batch_result(job_id, limit=None) -> DataFrame; log(model_id=None, user=None, since=None, until=None) -> DataFrame
   (= ``eng.predictions.frame``); forecast(model_id, steps=12, series_ids=None, level=(80, 95), frequency=None,
   history_dataset_id=None) -> DataFrame (= ``eng.forecasts.forecast``). predict_one logs a value given for the
@@ -222,7 +224,8 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   predict(deployment_id, data, explain=False) -> ServedPrediction (data: an object, a list of values in feature
   order, or a list of either; ≤ 10,000 rows, ≤ 100 explained; ``explanation`` {method "shap", features,
   feature_importance (a row's SHAP values, a list per row for several), base_value}; raw rows of a version trained
-  on prepared data go through its recipe first, and the prepared rows are what the log keeps); every call, refused
+  on prepared data go through its recipe first, ``warnings`` saying per column how many values its cast could not
+  read (scored as missing), and the prepared rows are what the log keeps); every call, refused
   ones included, is an Operation (owner, version, inputs when ``inference_data``, result, latency_ms);
   add_operation(deployment_id, data, result, owner, version_id, latency_ms) (one made elsewhere; JSON text
   accepted); operations(deployment_id=None, owner=None, skip, limit) newest first

@@ -107,6 +107,8 @@ def try_it(deployment: Deployment) -> None:
         return
     answer = ", ".join(str(p) for p in served.prediction)  # one value per row, not a Python list
     st.write(f"**Prediction** ({served.model_label}, {served.latency_ms:.0f} ms): {answer}")
+    for warning in served.warnings:
+        st.warning(warning, icon=":material/warning:")
     if served.explanation:
         values = served.explanation["feature_importance"]
         first = values if not values or not isinstance(values[0], list) else values[0]

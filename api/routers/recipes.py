@@ -82,7 +82,10 @@ class PreviewOut(BaseModel):
     removed_count: int
     changed: list[dict[str, Any]] = Field(description='The first 50 rows it changed: "<column> before/after".')
     changed_count: int
-    reports: list[dict[str, Any]] = Field(description="Per step: rows in / out, failed casts, unmatched join keys.")
+    reports: list[dict[str, Any]] = Field(
+        description="Per step: rows in / out, failed casts (failed; first_failed: the first such value, as text), "
+        "unmatched join keys."
+    )
     rows_total: int
     sample_rows: int
     source_rows: int

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from core.errors import InvalidInput, Problem
 from core.prep.combine import MAX_WIDE_COLUMNS, Aggregate, Append, Join, PivotLonger, PivotWider
-from core.prep.sql import ROW, ident, literal
+from core.prep.sql import ROW, ident, literal, text
 from core.prep.steps import (
     Cast,
     DateParts,
@@ -49,6 +49,8 @@ STEPS: dict[str, type[Step]] = {
 }  # fmt: skip
 MAX_STEPS = 100
 FORMAT_VERSION = 1
+MAX_SHOWN = 200  # characters of a value a report quotes
+BLANK = " \t\n\r\x0b\x0c"  # what a blank text is made of (spaces, tabs, line breaks): missing, not unreadable
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,12 @@ def _frozen(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class StepReport:
-    """What one step did. ``failed``: values a cast turned into missing ones; ``unmatched``: a join's keys that
-    found no row (first 20, with counts) and ``unmatched_rows`` in all; ``learned``: what the step took from
-    these rows — a mean / median / mode fill's value, the categories a rare-category merge kept — which a model's
-    replay of the recipe on new rows uses as it is."""
+    """What one step did. ``failed``: values a cast could not read, which became missing (a blank text was
+    missing already: not one), and ``first_failed`` the first of them in row order, as text (at most
+    ``MAX_SHOWN`` characters); ``unmatched``: a join's keys that found no row (first 20, with counts) and
+    ``unmatched_rows`` in all; ``learned``: what the step took from these rows — a mean / median / mode fill's
+    value, the categories a rare-category merge kept — which a model's replay of the recipe on new rows uses as it
+    is."""
 
     number: int
     kind: str
@@ -115,6 +119,7 @@ class StepReport:
     rows_out: int
     columns: tuple[str, ...]
     failed: int = 0
+    first_failed: str | None = None
     unmatched: tuple[dict[str, Any], ...] = ()
     unmatched_rows: int = 0
     learned: Any = None
@@ -213,8 +218,9 @@ def _cast_run(steps: Sequence[Step], number: int) -> list[tuple[int, Cast]]:
 def _apply_casts(
     con: duckdb.DuckDBPyConnection, casts: list[tuple[int, Cast]], frame: Frame, rows: int
 ) -> tuple[Frame, list[StepReport]]:
-    """Consecutive casts as one stored table with a flag per cast (a value there before, missing after), so
-    their failures are counted from the flags without reading the text again or storing a copy per cast."""
+    """Consecutive casts as one stored table with a flag per cast (a value there before, not blank, missing
+    after), so their failures are counted from the flags without reading the text again or storing a copy per
+    cast; the first failure of each is then looked up by its row number (one pass, only when a cast failed)."""
     converted = {}
     for number, cast in casts:
         try:
@@ -225,13 +231,16 @@ def _apply_casts(
     failed = {column: f"{name}_failed" for column, name in new.items()}
     inner = f"SELECT *, {', '.join(f'{sql} AS {ident(new[c])}' for c, sql in converted.items())} FROM {frame.relation}"
     items = [f"{ident(new[c])} AS {ident(c)}" if c in new else ident(c) for c in frame.columns]
-    flags = [f"({ident(c)} IS NOT NULL AND {ident(n)} IS NULL) AS {ident(failed[c])}" for c, n in new.items()]
+    flags = [f"({_unread(frame, c, n)}) AS {ident(failed[c])}" for c, n in new.items()]
+    counted = [f"count_if({ident(f)}), min({ident(ROW)}) FILTER (WHERE {ident(f)})" for f in failed.values()]
     relation = f"s{casts[0][0]}"
     try:
         _rows(con, f"CREATE TEMP TABLE {relation}_c AS SELECT {', '.join([*items, ident(ROW), *flags])} FROM ({inner})")
-        counts = _rows(con, f"SELECT {', '.join(f'count_if({ident(f)})' for f in failed.values())} FROM {relation}_c")
+        found = _rows(con, f"SELECT {', '.join(counted)} FROM {relation}_c")[0]
         _rows(con, f"CREATE TEMP VIEW {relation} AS SELECT * EXCLUDE ({', '.join(map(ident, failed.values()))}) "
               f"FROM {relation}_c")  # fmt: skip
+        counts, firsts = found[0::2], dict(zip(converted, found[1::2], strict=True))
+        examples = _values_at(con, frame.relation, {c: row for c, row in firsts.items() if row is not None})
     except duckdb.Error as error:
         message = str(error).splitlines()[0].split(": ", 1)[-1]
         number = casts[0][0]
@@ -239,10 +248,30 @@ def _apply_casts(
     after = Frame(relation, _columns(con, relation), frame.others)
     columns = tuple(after.columns)
     reports = [
-        StepReport(number, cast.kind, True, rows, rows, columns, failed=int(n))
-        for (number, cast), n in zip(casts, counts[0], strict=True)
+        StepReport(number, cast.kind, True, rows, rows, columns, failed=int(n), first_failed=examples.get(cast.column))
+        for (number, cast), n in zip(casts, counts, strict=True)
     ]
     return after, reports
+
+
+def _unread(frame: Frame, column: str, converted: str) -> str:
+    """SQL true where a cast of ``column`` (to ``converted``) could not read a value: there, not blank, missing
+    after."""
+    read = f"{ident(column)} IS NOT NULL AND {ident(converted)} IS NULL"
+    return f"{read} AND trim({ident(column)}, {text(BLANK)}) <> ''" if frame.columns[column] == "VARCHAR" else read
+
+
+def _values_at(con: duckdb.DuckDBPyConnection, relation: str, rows: Mapping[str, int]) -> dict[str, str]:
+    """The value of each column at its row number in ``relation``, as text (at most ``MAX_SHOWN`` characters)."""
+    if not rows:
+        return {}
+    picks = [
+        f"max(CASE WHEN {ident(ROW)} = {int(row)} THEN left(CAST({ident(c)} AS VARCHAR), {MAX_SHOWN}) END)"
+        for c, row in rows.items()
+    ]
+    where = f"{ident(ROW)} IN ({', '.join(str(int(row)) for row in rows.values())})"
+    values = _rows(con, f"SELECT {', '.join(picks)} FROM {relation} WHERE {where}")[0]
+    return {c: str(v) for c, v in zip(rows, values, strict=True) if v is not None}
 
 
 def _apply(

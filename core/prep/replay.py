@@ -5,7 +5,8 @@ the training rows (filter, deduplicate, sort, sample, append) are left out, a jo
 what a step learned from the training rows (a mean / median / mode fill's value, the categories a rare-category
 merge kept) is used as it is — new rows are too few to learn it again, and a single case has no mean. A recipe
 that aggregates or pivots makes rows that are not input rows: it cannot be replayed, and the model says so. A value
-a cast cannot read becomes missing, as in the run; ``Replay.unread`` says which, so one case can be warned."""
+a cast cannot read becomes missing, as in the run; ``Replay.unread`` says which, so one case can be warned, and
+``Replay.unreadable`` how many per column, from the run's reports alone, so a file can be."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from core.datasets.conversion import column_type
 from core.errors import InvalidInput
 from core.prep.combine import Aggregate, Append, Join, PivotLonger, PivotWider
 from core.prep.recipe import Prepared, Recipe, StepReport, run
-from core.prep.steps import Cast, Deduplicate, Fill, Filter, MergeRare, Sample, Sort, Step, StepError
+from core.prep.steps import Cast, Deduplicate, Drop, Fill, Filter, MergeRare, Rename, Sample, Sort, Step, StepError
 
 CHOOSE_ROWS = (Filter, Deduplicate, Sort, Sample, Append)
 RESHAPE = (Aggregate, PivotWider, PivotLonger)
@@ -31,6 +32,7 @@ READ_AS = {
     "date": "a date",
     "datetime": "a date and time",
 }
+SHOWN = 60  # characters of an unread value a message quotes
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,40 @@ class Unread:
         if self.filled is not None:
             return f"{read}; it became missing, and the recipe filled it with {self.filled}."
         return f"{read}; it was scored as missing."
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """The values of ``column`` that a cast of a replay could not read as ``to``, over many rows: ``count`` of them
+    and the first in row order (``first``; None: not known); ``filled``: how a later step of the recipe filled them
+    ("with 0.0"; None: it did not), ``kept``: whether the column is still there after the replay."""
+
+    column: str
+    to: str
+    count: int
+    first: str | None = None
+    filled: str | None = None
+    kept: bool = True
+
+    @property
+    def message(self) -> str:
+        """One sentence naming the column, how many values, the first, and what the model then saw."""
+        one = self.count == 1
+        shown = "" if self.first is None else f" ({'' if one else 'first: '}{_shown(self.first)})"
+        read = (
+            f"{self.column}: {'1 value' if one else f'{self.count:,} values'} could not be read as "
+            f"{READ_AS.get(self.to, self.to)} by the recipe's cast{shown}"
+        )
+        it = "it" if one else "they"
+        if not self.kept:
+            return f"{read}; {it} became {'a missing value' if one else 'missing values'}."
+        if self.filled is not None:
+            return f"{read}; {it} became missing, and the recipe filled {'it' if one else 'them'} {self.filled}."
+        return f"{read}; {it} {'was' if one else 'were'} scored as missing."
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= SHOWN else value[: SHOWN - 1] + "…")
 
 
 @dataclass(frozen=True)
@@ -145,6 +181,40 @@ class Replay:
                 unread = Unread(row, step.column, step.to, text, filled, bool(final))
                 found.setdefault((row, step.column), unread)
         return tuple(found.values())
+
+    def unreadable(self, prepared: Prepared) -> tuple[Unreadable, ...]:
+        """Per column, the values the casts of the replay ``prepared`` could not read (blank or missing ones are
+        not), counted by its reports: no step runs again, so it suits a file of any size."""
+        found: dict[str, Unreadable] = {}
+        for report in prepared.reports:
+            step = self.steps.steps[report.number - 1]
+            if not report.failed or not isinstance(step, Cast):
+                continue
+            if step.column in found:  # cast again later: a value fails once (it is missing after)
+                earlier = found[step.column]
+                found[step.column] = dataclasses.replace(earlier, count=earlier.count + report.failed)
+                continue
+            filled, kept = self._afterwards(report.number, step.column, prepared)
+            found[step.column] = Unreadable(step.column, step.to, report.failed, report.first_failed, filled, kept)
+        return tuple(found.values())
+
+    def _afterwards(self, number: int, column: str, prepared: Prepared) -> tuple[str | None, bool]:
+        """How the steps after step ``number`` fill the missing values of ``column`` (None: they do not), and
+        whether it is still there at the end (renames followed)."""
+        filled = None
+        for step in self.steps.steps[number:]:
+            if not step.enabled:
+                continue
+            if isinstance(step, Rename):
+                column = step.mapping.get(column, column)
+            elif isinstance(step, Drop) and column in step.columns:
+                return filled, False
+            elif isinstance(step, Fill) and step.column == column and filled is None:
+                filled = {
+                    "constant": f"with {step.value}",
+                    "forward": "from the rows before (where one had a value)",
+                }.get(step.method, f"with the {step.method} of these rows")
+        return filled, column in prepared.table.column_names
 
 
 def replay_of(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.entities import Actor
 from core.entities.registry import Deployment, ModelVersion, Operation, RegisteredModel, ServedPrediction
 from core.errors import Conflict, CoreError, InvalidInput, NotFound
+from core.prep.replay import Unreadable
 from core.services.base import Service, record, require
 from core.services.drift import DriftService
 from core.services.models import ModelService
@@ -193,7 +194,8 @@ class DeploymentService(Service):
     def predict(self, actor: Actor, deployment_id: str, data: Any, explain: bool = False) -> ServedPrediction:
         """Score one row (an object, or a list of values in feature order) or many (a list of them) with the
         version the deployment serves now, with SHAP values per feature on request. The call is an operation in
-        the log, refused calls included (their error as the result)."""
+        the log, refused calls included (their error as the result). Raw values the recipe of a version trained
+        on prepared data could not cast are scored as missing; the warnings say how many per column."""
         require(actor, "inference:run")
         started = time.perf_counter()
         error: CoreError | None = None
@@ -205,10 +207,11 @@ class DeploymentService(Service):
                 )
             scorer = self._scorer(session, actor, deployment)
             frame = None
+            unread: tuple[Unreadable, ...] = ()
             try:
                 frame = rows_frame(data, scorer.features)
                 if scorer.trained is not None:  # raw rows go through the recipe of a model on prepared data
-                    frame = self.recipes._frame_to_prepared(actor, scorer.trained, frame, "The request")
+                    frame, unread = self.recipes._frame_to_prepared(actor, scorer.trained, frame, "The request")
                 scored = scorer.score(frame, explain)
             except CoreError as exc:  # refused calls are operations too (a joined dataset gone, bad values)
                 error = exc
@@ -241,7 +244,7 @@ class DeploymentService(Service):
             prediction=scored.prediction,
             probabilities=scored.probabilities,
             explanation=scored.explanation,
-            warnings=scored.warnings,
+            warnings=(*(u.message for u in unread), *scored.warnings),
             latency_ms=latency,
             operation_id=operation.id,
         )

@@ -267,7 +267,9 @@ class InferenceService(Service):
         """Score a dataset or an uploaded CSV / Excel / Parquet file as a job (result ``{"file_id", "rows"}``).
 
         Checked here, before the job: the source, an empty file, the columns the model needs (extra ones are
-        ignored and listed when the job runs), the size limit for reasons per row (``explain_top``)."""
+        ignored and listed when the job runs), the size limit for reasons per row (``explain_top``). Raw rows of a
+        model trained on prepared data go through its recipe here; per column whose values its cast could not read
+        (scored as missing), the result's warnings say how many, and the first."""
         require(actor, "inference:run")
         if (dataset_id is None) == (data is None):
             raise InvalidInput("Choose either a dataset or a file to score.")
@@ -301,9 +303,11 @@ class InferenceService(Service):
                     params["input_name"], raw = self._read_upload(session, actor, model, data, filename)
                 if raw is not None:  # an upload, or a dataset the model's recipe prepares first: kept as a file
                     name = params["input_name"]
-                    table = self.recipes._raw_to_prepared(actor, model, raw, repr(name))
+                    table, unreadable = self.recipes._raw_to_prepared(actor, model, raw, repr(name))
                     if table is not raw:  # say so where the job is listed
                         params["prepared_with"] = str((model.details.recipe or {}).get("recipe_name", ""))
+                    if unreadable:  # the job's result warns of them first
+                        params["recipe_notes"] = [u.message for u in unreadable]
                     check_source(name, table.column_names, table.num_rows, model, schema, explain_top, limit)
                     kept = self._keep_input(session, actor, name, table)
                     params.update(input_file_id=kept.id, rows=table.num_rows)

@@ -208,7 +208,9 @@ def _inputs(ctx: TaskContext, params: dict[str, Any]) -> _Inputs:
 
 def batch_predict(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     """Job ``batch_predict``: result ``{"file_id", "rows", "summary", "warnings", "problems", "log_id"}``
-    (``problems``: values of the wrong type or infinite, row by row, at most ``MAX_LISTED_PROBLEMS``)."""
+    (``problems``: values of the wrong type or infinite, row by row, at most ``MAX_LISTED_PROBLEMS``;
+    ``warnings`` first say, per column, the raw values the model's recipe could not cast when it prepared the
+    rows at submission — ``params["recipe_notes"]`` — then the notes of the scoring)."""
     workspace, actor, started = ctx.workspace, ctx.actor, time.perf_counter()
     store = workspace.store
     try:
@@ -225,7 +227,7 @@ def batch_predict(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         error = getattr(exc, "message", str(exc))
         _log_failure(workspace, actor, params, started, ctx.job.id, JobStatus.FAILED, error)
         raise
-    summary, warnings = tally.summary(), tally.warnings()
+    summary, warnings = tally.summary(), [*params.get("recipe_notes", ()), *tally.warnings()]
     problems = [jsonable(p.__dict__) for p in tally.problems]
     try:
         with workspace.db.session() as session:

@@ -148,3 +148,29 @@ def test_a_raw_value_the_recipe_cannot_cast_comes_back_as_a_warning(
     )
     assert readable.status_code == 200, readable.text
     assert all(w["problem"] != "unreadable value" for w in readable.json()["input_warnings"])
+
+
+def test_a_batch_of_raw_rows_says_how_many_values_the_recipe_could_not_cast(
+    client: TestClient, engine: Engine, analyst: Actor, analyst_headers: dict[str, str]
+) -> None:
+    from tests.core.test_recipes_service import _train, prepared
+
+    model = _train(engine, analyst, prepared(engine, analyst, raw_orders())[1])
+    rows = raw_orders(20, seed=11).drop(columns="big")
+    rows.loc[5, "price"], rows.loc[7, "order_day"] = "10,00", "01/02/2024"  # the raw file's own bad values put right
+    rows.loc[[3, 11], "price"] = ["12abc", "lots"]
+    submitted = client.post(
+        f"{API}/inference/batchPrediction/upload",
+        params={"train_id": model},
+        files={"file": ("new.csv", csv(rows))},
+        headers=analyst_headers,
+    )
+    assert submitted.status_code == 202, submitted.text
+    result = client.get(
+        f"{API}/inference/result", params={"prediction_id": submitted.json()["prediction_id"]}, headers=analyst_headers
+    ).json()
+    assert (result["status"], result["rows"]) == ("succeeded", 20), result
+    assert result["warnings"][0] == (
+        "price: 2 values could not be read as a number by the recipe's cast (first: '12abc'); they were scored as "
+        "missing."
+    )

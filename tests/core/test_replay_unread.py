@@ -1,9 +1,11 @@
 """A case whose raw value the model's recipe cannot cast (text to a number or a date) is scored with that value
 missing, as a batch is — and says so: one input warning per such column, kept in the log. A readable value, or one
-that was blank or missing to begin with, says nothing."""
+that was blank or missing to begin with, says nothing. A batch of raw rows (a file, a dataset) and a deployment's
+call say it per column: how many values, the first of them, counted by the replay's own run."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +15,7 @@ from core import Engine
 from core.entities import Actor
 from core.prep import Cast, Drop, Fill, Recipe, Rename, Step
 from core.prep.replay import Replay
-from tests.core.test_recipes_service import _train, prepared, raw_orders
+from tests.core.test_recipes_service import _train, csv, prepared, raw_orders
 
 CASE = {"order_day": "03/02/2024", "price": "12,50", "region": "north"}
 SAYS = "could not be read as"
@@ -116,3 +118,119 @@ def test_the_warning_says_what_the_rest_of_the_recipe_made_of_the_missing_value(
     assert [u.message for u in gone if u.row == 1] == [
         "s: '12abc' could not be read as a whole number by the recipe's cast; it became a missing value."
     ]
+
+
+def _unreadable(rows: pa.Table, steps: Replay) -> dict[str, tuple[int, str | None]]:
+    """Per column: how many values the replay's run could not read, and the first of them."""
+    return {u.column: (u.count, u.first) for u in steps.unreadable(steps.prepare(rows, {}, "rows"))}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(["", " ", "\t", "  \n"]),  # blank: missing already
+            st.floats(-1e6, 1e6, allow_nan=False).map(str),  # readable
+            st.tuples(st.text(max_size=4), st.sampled_from(NOT_NUMERIC)).map("".join),  # not a number
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_the_count_per_column_agrees_with_the_values_found_row_by_row(values: list[str | None]) -> None:
+    """``unreadable`` reads the run's reports only; ``unread`` runs the steps again row by row: they agree."""
+    rows = pa.table({"s": pa.array(values, pa.string())})
+    steps = replay(Cast("s", "float"))
+    prepared = steps.prepare(rows, {}, "rows")
+    by_row = list(steps.unread(rows, {}, prepared))
+    summary = steps.unreadable(prepared)
+    if not by_row:
+        assert summary == ()
+        return
+    [column] = summary
+    assert (column.column, column.count, column.first) == ("s", len(by_row), by_row[0].value)
+
+
+def test_the_summary_says_what_the_rest_of_the_recipe_made_of_the_missing_values() -> None:
+    rows = pa.table({"s": ["1.5", "12abc", " ", None, "x"], "d": ["2024-01-02", "later", "", None, "soon"]})
+    steps = replay(Rename({"s": "sales"}), Cast("sales", "float"), Cast("d", "date"), Fill("sales", "constant", 0.0))
+    prepared = steps.prepare(rows, {}, "rows")
+    assert [u.message for u in steps.unreadable(prepared)] == [
+        "sales: 2 values could not be read as a number by the recipe's cast (first: '12abc'); they became missing, "
+        "and the recipe filled them with 0.0.",
+        "d: 2 values could not be read as a date by the recipe's cast (first: 'later'); they were scored as missing.",
+    ]
+    dropped = replay(Cast("s", "integer"), Rename({"s": "t"}), Drop(("t",)), Cast("d", "date"))
+    assert [u.message for u in dropped.unreadable(dropped.prepare(rows.slice(0, 2), {}, "rows"))] == [
+        "s: 1 value could not be read as a whole number by the recipe's cast ('12abc'); it became a missing value.",
+        "d: 1 value could not be read as a date by the recipe's cast ('later'); it was scored as missing.",
+    ]
+    long = pa.table({"s": ["x" * 500]})
+    [message] = [
+        u.message for u in replay(Cast("s", "float")).unreadable(replay(Cast("s", "float")).prepare(long, {}, "r"))
+    ]
+    assert f"('{'x' * 59}…')" in message  # a long value is cut short
+
+
+def batch_rows(rows: int = 20) -> pd.DataFrame:
+    """Raw orders to score, every value readable (the raw file's own bad price and date put right)."""
+    frame = raw_orders(rows, seed=11).drop(columns="big")
+    frame.loc[5, "price"], frame.loc[7, "order_day"] = "10,00", "01/02/2024"
+    return frame
+
+
+def score(engine: Engine, analyst: Actor, model: str, frame: pd.DataFrame, name: str) -> tuple[list[str], pd.DataFrame]:
+    """A batch of ``frame`` as an uploaded CSV: (the result's warnings, the scored rows)."""
+    job = engine.inference.predict_batch(analyst, model, data=csv(frame), filename=name)
+    assert job.status == "succeeded" and job.result is not None, job.error
+    return list(job.result["warnings"]), engine.inference.batch_result(analyst, job.id)
+
+
+def test_a_batch_of_raw_rows_says_per_column_how_many_values_could_not_be_read(
+    engine: Engine, analyst: Actor, orders_model: str
+) -> None:
+    clean = batch_rows()
+    bad = clean.copy()
+    bad.loc[[3, 11], "price"] = ["12abc", "lots"]
+    warned, scored = score(engine, analyst, orders_model, bad, "bad.csv")
+    assert unread(tuple(warned)) == [
+        "price: 2 values could not be read as a number by the recipe's cast (first: '12abc'); they were scored as "
+        "missing."
+    ]
+    assert warned[0] == unread(tuple(warned))[0]  # first, before the notes of the scoring
+
+    missing = clean.copy()
+    missing.loc[[3, 11], "price"] = None  # the same rows with no price at all: scored alike, and nothing to say
+    warned_missing, scored_missing = score(engine, analyst, orders_model, missing, "missing.csv")
+    assert unread(tuple(warned_missing)) == []
+    assert len(scored) == len(scored_missing) == 20
+    assert list(scored["prediction"]) == list(scored_missing["prediction"])
+    pd.testing.assert_frame_equal(scored.filter(like="probability_"), scored_missing.filter(like="probability_"))
+
+    warned_clean, _ = score(engine, analyst, orders_model, clean, "clean.csv")
+    assert unread(tuple(warned_clean)) == []
+
+
+def test_a_batch_of_a_raw_dataset_says_so_too_and_a_deployment_call_warns_alike(
+    engine: Engine, analyst: Actor, orders_model: str
+) -> None:
+    bad = batch_rows(30)
+    bad.loc[[2, 4, 9], "price"] = ["about 5", "12abc", "?"]
+    bad.loc[6, "order_day"] = "32/13/2024"
+    dataset = engine.datasets.upload(analyst, name="new orders", filename="new.csv", data=csv(bad))
+    job = engine.inference.predict_batch(analyst, orders_model, dataset_id=dataset.id)
+    assert job.status == "succeeded" and job.result is not None, job.error
+    expected = [
+        "order_day: 1 value could not be read as a date by the recipe's cast ('32/13/2024'); it was scored as missing.",
+        "price: 3 values could not be read as a number by the recipe's cast (first: 'about 5'); they were scored as "
+        "missing.",
+    ]
+    assert sorted(unread(tuple(job.result["warnings"]))) == expected
+
+    deployment = engine.deployments.create(analyst, orders_model)
+    served = engine.deployments.predict(analyst, deployment.id, bad.to_dict("records"))
+    assert sorted(unread(served.warnings)) == expected
+    assert len(served.prediction) == 30
+    clean = engine.deployments.predict(analyst, deployment.id, batch_rows(5).to_dict("records"))
+    assert unread(clean.warnings) == []

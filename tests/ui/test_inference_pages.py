@@ -179,3 +179,27 @@ def test_a_raw_value_the_recipe_cannot_read_is_shown_as_a_warning(
     assert at.metric[0].label == "Predicted big"
     message = "price: 'lots' could not be read as a number by the recipe's cast; it was scored as missing."
     assert message in [w.value for w in at.warning], [w.value for w in at.warning]
+
+
+def test_the_batch_page_says_how_many_raw_values_the_recipe_could_not_read(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    from tests.core.test_recipes_service import _train, prepared, raw_orders
+    from tests.core.test_recipes_service import csv as orders_csv
+
+    model_id = _train(engine, analyst, prepared(engine, analyst, raw_orders())[1])
+    rows = raw_orders(20, seed=11).drop(columns="big")
+    rows.loc[5, "price"], rows.loc[7, "order_day"] = "10,00", "01/02/2024"  # the raw file's own bad values put right
+    rows.loc[[3, 11], "price"] = ["12abc", "lots"]
+    dataset = engine.datasets.upload(analyst, name="new orders", filename="new.csv", data=orders_csv(rows))
+    at = app(actor=analyst, page="batch.py")
+    at.selectbox(key="batch_model").select(model_id).run()
+    at.selectbox(key="batch_dataset").select(dataset.id).run()
+    at.button(key="batch_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [m.value for m in at.metric if m.label == "Rows scored"] == ["20"]
+    message = (
+        "price: 2 values could not be read as a number by the recipe's cast (first: '12abc'); they were scored as "
+        "missing."
+    )
+    assert message in [w.value for w in at.warning], [w.value for w in at.warning]
