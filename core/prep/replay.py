@@ -5,8 +5,8 @@ the training rows (filter, deduplicate, sort, sample, append) are left out, a jo
 what a step learned from the training rows (a mean / median / mode fill's value, the categories a rare-category
 merge kept) is used as it is — new rows are too few to learn it again, and a single case has no mean. A recipe
 that aggregates or pivots makes rows that are not input rows: it cannot be replayed, and the model says so. A value
-a cast cannot read becomes missing, as in the run; ``Replay.unread`` says which, so one case can be warned, and
-``Replay.unreadable`` how many per column, from the run's reports alone, so a file can be."""
+a cast cannot read becomes missing, as in the run; ``Replay.unreadable`` says how many per column and the first,
+from the run's reports alone, so a form's case, a file and a deployment's call are warned alike."""
 
 from __future__ import annotations
 
@@ -36,35 +36,11 @@ SHOWN = 60  # characters of an unread value a message quotes
 
 
 @dataclass(frozen=True)
-class Unread:
-    """A value of row ``row`` that a cast of the replay could not read as ``to``: it became missing. ``value``: the
-    value the cast read, as text; ``filled``: what the column holds after the whole replay (None: still missing,
-    or the column is no longer there — see ``kept``)."""
-
-    row: int
-    column: str
-    to: str
-    value: str
-    filled: Any = None
-    kept: bool = True
-
-    @property
-    def message(self) -> str:
-        """One sentence naming the column and the value, and what the model then saw."""
-        wanted = READ_AS.get(self.to, self.to)
-        read = f"{self.column}: {self.value!r} could not be read as {wanted} by the recipe's cast"
-        if not self.kept:
-            return f"{read}; it became a missing value."
-        if self.filled is not None:
-            return f"{read}; it became missing, and the recipe filled it with {self.filled}."
-        return f"{read}; it was scored as missing."
-
-
-@dataclass(frozen=True)
 class Unreadable:
-    """The values of ``column`` that a cast of a replay could not read as ``to``, over many rows: ``count`` of them
-    and the first in row order (``first``; None: not known); ``filled``: how a later step of the recipe filled them
-    ("with 0.0"; None: it did not), ``kept``: whether the column is still there after the replay."""
+    """The values that a cast of a replay could not read as ``to``, in one row or many: ``count`` of them and the
+    first in row order (``first``; None: not known). ``column``: where the model sees them, the cast's column
+    followed through later renames (the cast's own when a later step drops it, ``kept`` False); ``filled``: how a
+    later step of the recipe filled them ("with 0.0"; None: it did not)."""
 
     column: str
     to: str
@@ -75,13 +51,14 @@ class Unreadable:
 
     @property
     def message(self) -> str:
-        """One sentence naming the column, how many values, the first, and what the model then saw."""
-        one = self.count == 1
-        shown = "" if self.first is None else f" ({'' if one else 'first: '}{_shown(self.first)})"
-        read = (
-            f"{self.column}: {'1 value' if one else f'{self.count:,} values'} could not be read as "
-            f"{READ_AS.get(self.to, self.to)} by the recipe's cast{shown}"
-        )
+        """One sentence naming the column, the value (one) or how many and the first, and what the model then saw."""
+        one, first = self.count == 1, None if self.first is None else _shown(self.first)
+        cast = f"could not be read as {READ_AS.get(self.to, self.to)} by the recipe's cast"
+        if one and first is not None:  # one value: it names itself
+            read = f"{self.column}: {first} {cast}"
+        else:
+            values = "1 value" if one else f"{self.count:,} values"
+            read = f"{self.column}: {values} {cast}{'' if first is None else f' (first: {first})'}"
         it = "it" if one else "they"
         if not self.kept:
             return f"{read}; {it} became {'a missing value' if one else 'missing values'}."
@@ -143,13 +120,10 @@ class Replay:
                 return True
         return False
 
-    def apply(self, table: pa.Table, others: Mapping[str, pa.Table], what: str) -> pa.Table:
-        """The replayed steps on ``table`` (``others``: the tables joined, by dataset id); refused in one sentence
-        naming ``what`` when the recipe cannot be replayed or a step does not apply to these rows."""
-        return self.prepare(table, others, what).table
-
     def prepare(self, table: pa.Table, others: Mapping[str, pa.Table], what: str) -> Prepared:
-        """``apply`` with what each step did (``reports``: a cast's ``failed`` values, for ``unread``)."""
+        """The replayed steps on ``table`` (``others``: the tables joined, by dataset id), with what each step did
+        (``reports``: a cast's ``failed`` values, for ``unreadable``); refused in one sentence naming ``what`` when
+        the recipe cannot be replayed or a step does not apply to these rows."""
         if self.refused:
             raise InvalidInput(f"{what} is not in the model's prepared shape, and {self.refused}.")
         try:
@@ -161,46 +135,27 @@ class Replay:
                 error.problems,
             ) from None
 
-    def unread(self, table: pa.Table, others: Mapping[str, pa.Table], prepared: Prepared) -> tuple[Unread, ...]:
-        """The values of ``table`` that the casts of its replay ``prepared`` could not read, one per row and
-        column (the first cast that failed on it); a value missing or blank before the cast is not one. The steps
-        before each cast that failed run again to see what it read: meant for a case or a few rows, not a file."""
-        found: dict[tuple[int, str], Unread] = {}
-        for report in prepared.reports:
-            step = self.steps.steps[report.number - 1]
-            if not report.failed or not isinstance(step, Cast):
-                continue
-            read = run(self.steps, table, others, until=report.number - 1).table.column(step.column).to_pylist()
-            cast = run(self.steps, table, others, until=report.number).table.column(step.column).to_pylist()
-            final = prepared.table.column(step.column).to_pylist() if step.column in prepared.table.column_names else []
-            for row, (before, after) in enumerate(zip(read, cast, strict=True)):
-                if after is not None or before is None or (isinstance(before, str) and not before.strip()):
-                    continue
-                filled = final[row] if final else None
-                text = before if isinstance(before, str) else str(before)
-                unread = Unread(row, step.column, step.to, text, filled, bool(final))
-                found.setdefault((row, step.column), unread)
-        return tuple(found.values())
-
     def unreadable(self, prepared: Prepared) -> tuple[Unreadable, ...]:
-        """Per column, the values the casts of the replay ``prepared`` could not read (blank or missing ones are
-        not), counted by its reports: no step runs again, so it suits a file of any size."""
+        """Per column the model sees, the values the casts of the replay ``prepared`` could not read (blank or
+        missing ones are not), counted by its reports: no step runs again, so it suits one case as well as a file
+        of any size (for one row, ``count`` 1 and ``first`` the value)."""
         found: dict[str, Unreadable] = {}
         for report in prepared.reports:
             step = self.steps.steps[report.number - 1]
             if not report.failed or not isinstance(step, Cast):
                 continue
-            if step.column in found:  # cast again later: a value fails once (it is missing after)
-                earlier = found[step.column]
-                found[step.column] = dataclasses.replace(earlier, count=earlier.count + report.failed)
+            filled, seen = self._afterwards(report.number, step.column, prepared)
+            column = seen or step.column
+            if column in found:  # cast again later: a value fails once (it is missing after)
+                earlier = found[column]
+                found[column] = dataclasses.replace(earlier, count=earlier.count + report.failed)
                 continue
-            filled, kept = self._afterwards(report.number, step.column, prepared)
-            found[step.column] = Unreadable(step.column, step.to, report.failed, report.first_failed, filled, kept)
+            found[column] = Unreadable(column, step.to, report.failed, report.first_failed, filled, seen is not None)
         return tuple(found.values())
 
-    def _afterwards(self, number: int, column: str, prepared: Prepared) -> tuple[str | None, bool]:
-        """How the steps after step ``number`` fill the missing values of ``column`` (None: they do not), and
-        whether it is still there at the end (renames followed)."""
+    def _afterwards(self, number: int, column: str, prepared: Prepared) -> tuple[str | None, str | None]:
+        """How the steps after step ``number`` fill the missing values of ``column`` (None: they do not), and its
+        name at the end, renames followed (None: it is no longer there)."""
         filled = None
         for step in self.steps.steps[number:]:
             if not step.enabled:
@@ -208,13 +163,13 @@ class Replay:
             if isinstance(step, Rename):
                 column = step.mapping.get(column, column)
             elif isinstance(step, Drop) and column in step.columns:
-                return filled, False
+                return filled, None
             elif isinstance(step, Fill) and step.column == column and filled is None:
                 filled = {
                     "constant": f"with {step.value}",
                     "forward": "from the rows before (where one had a value)",
                 }.get(step.method, f"with the {step.method} of these rows")
-        return filled, column in prepared.table.column_names
+        return filled, column if column in prepared.table.column_names else None
 
 
 def replay_of(

@@ -249,10 +249,9 @@ class InferenceService(Service):
     ) -> tuple[pd.DataFrame, tuple[InputWarning, ...]]:
         """One case as a row; raw values of a model trained on prepared data go through its recipe first (``raw``:
         always, as the raw form sends them; else when they are not in the prepared shape), with a warning per
-        column whose value a cast of the recipe could not read (it became missing)."""
-        case, unread = self.recipes._case_to_prepared(actor, model, pd.DataFrame([values]), "The case", raw)
-        flags = (InputWarning(u.column, u.value, UNREADABLE, u.message) for u in unread if u.row == 0)
-        return case, tuple(flags)
+        column whose value a cast of the recipe could not read (it became missing; named as the model sees it)."""
+        case, unread = self.recipes._frame_to_prepared(actor, model, pd.DataFrame([values]), "The case", raw)
+        return case, tuple(InputWarning(u.column, u.first or "", UNREADABLE, u.message) for u in unread)
 
     # --- batch ------------------------------------------------------------------------------------
     def predict_batch(

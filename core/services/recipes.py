@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from core.datasets.report import ValidationReport
 from core.entities import Actor, Job, Lineage, Model, RecipeInfo
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
-from core.prep import Prepared, Recipe
+from core.prep import Recipe
 from core.prep.preview import StepPreview, step_preview
-from core.prep.replay import Replay, Unread, Unreadable, types_of
+from core.prep.replay import Replay, Unreadable, types_of
 from core.prep.suggest import suggest
 from core.services.base import Service, record, require, unique_name
 from core.storage.repositories import catalog as catalog_repo
@@ -244,29 +244,15 @@ class RecipeService(Service):
     def _frame_to_prepared(
         self, actor: Actor, model: Model, frame: pd.DataFrame, what: str, raw: bool = False
     ) -> tuple[pd.DataFrame, tuple[Unreadable, ...]]:
-        """Rows sent as values (a deployment's call) in the model's prepared shape (``_raw_to_prepared``, with the
-        values its casts could not read per column; ``raw``: they are raw, replay whatever their shape); untouched
-        for a model trained on uploaded data. Only the columns the recipe reads or the model takes are kept (others
-        are ignored anyway), and each must hold plain values."""
+        """Rows sent as values (a form's case, a deployment's call) in the model's prepared shape
+        (``_raw_to_prepared``, with the values its casts could not read per column; ``raw``: they are raw, replay
+        whatever their shape); untouched for a model trained on uploaded data. Only the columns the recipe reads or
+        the model takes are kept (others are ignored anyway), and each must hold plain values."""
         table = self._plain_table(model, frame, what)
         if table is None:
             return frame, ()
         prepared, unreadable = self._raw_to_prepared(actor, model, table, what, raw)
         return prepared.to_pandas(), unreadable
-
-    def _case_to_prepared(
-        self, actor: Actor, model: Model, frame: pd.DataFrame, what: str, raw: bool = False
-    ) -> tuple[pd.DataFrame, tuple[Unread, ...]]:
-        """``_frame_to_prepared`` for a case (a form's row), with the values the recipe's casts could not read
-        (``Replay.unread``; blank or missing ones are not): the case is scored with them missing, and says so."""
-        table = self._plain_table(model, frame, what)
-        if table is None:
-            return frame, ()
-        done = self._replayed(actor, model, table, what, raw)
-        if done is None:
-            return table.to_pandas(), ()
-        replay, others, prepared = done
-        return prepared.table.to_pandas(), replay.unread(table, others, prepared)
 
     def _plain_table(self, model: Model, frame: pd.DataFrame, what: str) -> pa.Table | None:
         """The columns of ``frame`` the model's recipe reads or the model takes, as a table (None: a model trained
@@ -294,23 +280,12 @@ class RecipeService(Service):
         """``table`` in the model's prepared shape: the model's recipe replayed when the rows are raw (``raw``, or
         they lack a feature or hold one in another type), as they are otherwise (the same object). With it, per
         column, the values the recipe's casts could not read, which are scored as missing (``Replay.unreadable``:
-        counted by the run, nothing runs again, so it suits a file of any size)."""
-        done = self._replayed(actor, model, table, what, raw)
-        if done is None:
-            return table, ()
-        replay, _, prepared = done
-        return prepared.table, replay.unreadable(prepared)
-
-    def _replayed(
-        self, actor: Actor, model: Model, table: pa.Table, what: str, raw: bool
-    ) -> tuple[Replay, dict[str, pa.Table], Prepared] | None:
-        """The model's recipe run on ``table``, with the tables it joins (None: the rows are in the prepared shape
-        and not ``raw``, so nothing runs)."""
+        counted by the run, nothing runs again, so it suits one case as well as a file of any size)."""
         if not raw and not self._needs_recipe(model, types_of(table.schema)):
-            return None
+            return table, ()
         replay = Replay.from_dict(model.details.recipe or {})
-        others = self._others(actor, replay.steps)
-        return replay, others, replay.prepare(table, others, what)
+        prepared = replay.prepare(table, self._others(actor, replay.steps), what)
+        return prepared.table, replay.unreadable(prepared)
 
     def _others(self, actor: Actor, recipe: Recipe) -> dict[str, pa.Table]:
         """The tables of the datasets the recipe appends or joins (the tenant's own, else NotFound)."""

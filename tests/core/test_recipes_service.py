@@ -5,6 +5,7 @@ prepared rows, and the refusals (permissions, other tenants, unknown columns, na
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 
 from core import Conflict, Engine, InvalidInput, NotFound, PermissionDenied
 from core.entities import Actor, TrainRequest
-from core.prep import Cast, Filter
+from core.prep import Cast, Filter, Recipe, Step
 
 
 def raw_orders(rows: int = 240, seed: int = 3) -> pd.DataFrame:
@@ -40,11 +41,12 @@ def csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode()
 
 
-def prepared(eng: Engine, actor: Actor, raw: pd.DataFrame) -> tuple[str, str]:
-    """Upload the raw file, save the recipe Fix proposes, run it: (raw dataset id, prepared dataset id)."""
+def prepared(eng: Engine, actor: Actor, raw: pd.DataFrame, then: Sequence[Step] = ()) -> tuple[str, str]:
+    """Upload the raw file, save the recipe Fix proposes (``then`` steps after it), run it: (raw dataset id,
+    prepared dataset id)."""
     source = eng.datasets.upload(actor, name="orders raw", filename="orders.csv", data=csv(raw))
     recipe = eng.recipes.suggest(actor, source.id)
-    info = eng.recipes.create(actor, "fix orders", source.id, recipe)
+    info = eng.recipes.create(actor, "fix orders", source.id, Recipe((*recipe.steps, *then)))
     job = eng.recipes.run(actor, info.id, "orders")
     assert job.status == "succeeded", job.error
     assert job.result is not None

@@ -1,7 +1,8 @@
 """A case whose raw value the model's recipe cannot cast (text to a number or a date) is scored with that value
 missing, as a batch is — and says so: one input warning per such column, kept in the log. A readable value, or one
 that was blank or missing to begin with, says nothing. A batch of raw rows (a file, a dataset) and a deployment's
-call say it per column: how many values, the first of them, counted by the replay's own run."""
+call say it per column: how many values, the first of them — all counted by the replay's own run, and named as the
+model sees the column (renames after the cast followed). Blank means ASCII whitespace only, on every path."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ CASE = {"order_day": "03/02/2024", "price": "12,50", "region": "north"}
 SAYS = "could not be read as"
 # Characters no number DuckDB reads can hold (not in nan, inf, infinity, hex digits, 0x or an exponent).
 NOT_NUMERIC = "ghjkmopqrsuvwz@#?!%&$"
+ASCII_BLANK = " \t\n\r\x0b\x0c"  # a text of these only is blank (missing), not unreadable; a no-break space is not
 
 
 @pytest.fixture
@@ -54,7 +56,7 @@ def test_a_raw_value_the_cast_cannot_read_is_scored_as_missing_and_warned_about(
     assert message in logged.warnings  # the log keeps it with the prediction
 
 
-@pytest.mark.parametrize("price", ["12,50", "7", "", "   "])
+@pytest.mark.parametrize("price", ["12,50", "7", "", "   ", " \t\n"])
 def test_a_readable_or_blank_raw_value_gives_no_warning(
     engine: Engine, analyst: Actor, orders_model: str, price: str
 ) -> None:
@@ -80,6 +82,18 @@ def test_each_unreadable_column_warns_once_and_values_not_in_the_prepared_shape_
     ]
 
 
+def test_a_form_value_of_a_column_renamed_after_the_cast_is_warned_under_the_name_the_model_sees(
+    engine: Engine, analyst: Actor
+) -> None:
+    _, made = prepared(engine, analyst, raw_orders(), then=[Rename({"price": "unit_price"})])
+    model = _train(engine, analyst, made)
+    bad = engine.inference.predict_one(analyst, model, {**CASE, "price": "12abc"}, raw=True, explain=False)
+    message = "unit_price: '12abc' could not be read as a number by the recipe's cast; it was scored as missing."
+    flags = [(w.field, w.value, w.message) for w in bad.input_warnings if w.problem == "unreadable value"]
+    assert flags == [("unit_price", "12abc", message)]
+    assert unread(bad.warnings) == [message]
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     before=st.text(max_size=6),
@@ -101,28 +115,23 @@ def replay(*steps: Step) -> Replay:
     return Replay(None, "r", Recipe(steps), {}, {})
 
 
-def test_the_warning_says_what_the_rest_of_the_recipe_made_of_the_missing_value() -> None:
-    rows = pa.table({"s": ["1.5", "12abc", " ", None, "x"], "d": ["2024-01-02", "2024-01-02", "", None, "soon"]})
-    steps = replay(Rename({"s": "sales"}), Cast("sales", "float"), Cast("d", "date"), Fill("sales", "constant", 0.0))
-    prepared = steps.prepare(rows, {}, "rows")
-    found = {(u.row, u.column): u.message for u in steps.unread(rows, {}, prepared)}
-    assert found == {
-        (1, "sales"): "sales: '12abc' could not be read as a number by the recipe's cast; it became missing, and the "
-        "recipe filled it with 0.0.",
-        (4, "sales"): "sales: 'x' could not be read as a number by the recipe's cast; it became missing, and the "
-        "recipe filled it with 0.0.",
-        (4, "d"): "d: 'soon' could not be read as a date by the recipe's cast; it was scored as missing.",
-    }  # row 2's blank and row 3's missing values were never there to read
-    dropped = replay(Cast("s", "integer"), Drop(("s",)))
-    gone = dropped.unread(rows, {}, dropped.prepare(rows, {}, "rows"))
-    assert [u.message for u in gone if u.row == 1] == [
-        "s: '12abc' could not be read as a whole number by the recipe's cast; it became a missing value."
-    ]
+def test_a_column_renamed_after_the_cast_is_named_as_the_model_sees_it() -> None:
+    rows = pa.table({"s": ["12abc"]})
+    steps = replay(Cast("s", "float"), Rename({"s": "sales"}), Fill("sales", "constant", 0.0))
+    [found] = steps.unreadable(steps.prepare(rows, {}, "rows"))
+    assert (found.column, found.count, found.first, found.kept) == ("sales", 1, "12abc", True)
+    assert found.message == (
+        "sales: '12abc' could not be read as a number by the recipe's cast; it became missing, and the recipe "
+        "filled it with 0.0."
+    )
 
 
-def _unreadable(rows: pa.Table, steps: Replay) -> dict[str, tuple[int, str | None]]:
-    """Per column: how many values the replay's run could not read, and the first of them."""
-    return {u.column: (u.count, u.first) for u in steps.unreadable(steps.prepare(rows, {}, "rows"))}
+def _reads_as_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 @settings(max_examples=40, deadline=None)
@@ -130,26 +139,26 @@ def _unreadable(rows: pa.Table, steps: Replay) -> dict[str, tuple[int, str | Non
     values=st.lists(
         st.one_of(
             st.none(),
-            st.sampled_from(["", " ", "\t", "  \n"]),  # blank: missing already
+            st.sampled_from(["", " ", "\t", "  \n", "\r\x0b\x0c"]),  # blank: missing already
+            st.sampled_from(["\xa0", "\u2003"]),  # not ASCII whitespace: not blank, and not a number
             st.floats(-1e6, 1e6, allow_nan=False).map(str),  # readable
+            st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: f" {f}  "),  # readable (spaces around)
             st.tuples(st.text(max_size=4), st.sampled_from(NOT_NUMERIC)).map("".join),  # not a number
         ),
         min_size=1,
         max_size=30,
-    )
+    ),
+    renamed=st.booleans(),
 )
-def test_the_count_per_column_agrees_with_the_values_found_row_by_row(values: list[str | None]) -> None:
-    """``unreadable`` reads the run's reports only; ``unread`` runs the steps again row by row: they agree."""
+def test_the_count_and_first_are_the_present_non_blank_values_that_are_not_numbers(
+    values: list[str | None], renamed: bool
+) -> None:
+    """Against Python's own reading of the values: one row or many, the column named as the model sees it."""
     rows = pa.table({"s": pa.array(values, pa.string())})
-    steps = replay(Cast("s", "float"))
-    prepared = steps.prepare(rows, {}, "rows")
-    by_row = list(steps.unread(rows, {}, prepared))
-    summary = steps.unreadable(prepared)
-    if not by_row:
-        assert summary == ()
-        return
-    [column] = summary
-    assert (column.column, column.count, column.first) == ("s", len(by_row), by_row[0].value)
+    steps = replay(Cast("s", "float"), *([Rename({"s": "sales"})] if renamed else []))
+    unread = [v for v in values if v is not None and v.strip(ASCII_BLANK) and not _reads_as_number(v)]
+    expected = [("sales" if renamed else "s", len(unread), unread[0])] if unread else []
+    assert [(u.column, u.count, u.first) for u in steps.unreadable(steps.prepare(rows, {}, "rows"))] == expected
 
 
 def test_the_summary_says_what_the_rest_of_the_recipe_made_of_the_missing_values() -> None:
@@ -163,14 +172,13 @@ def test_the_summary_says_what_the_rest_of_the_recipe_made_of_the_missing_values
     ]
     dropped = replay(Cast("s", "integer"), Rename({"s": "t"}), Drop(("t",)), Cast("d", "date"))
     assert [u.message for u in dropped.unreadable(dropped.prepare(rows.slice(0, 2), {}, "rows"))] == [
-        "s: 1 value could not be read as a whole number by the recipe's cast ('12abc'); it became a missing value.",
-        "d: 1 value could not be read as a date by the recipe's cast ('later'); it was scored as missing.",
-    ]
+        "s: '12abc' could not be read as a whole number by the recipe's cast; it became a missing value.",
+        "d: 'later' could not be read as a date by the recipe's cast; it was scored as missing.",
+    ]  # one value each names itself; a column dropped later keeps the cast's name
     long = pa.table({"s": ["x" * 500]})
-    [message] = [
-        u.message for u in replay(Cast("s", "float")).unreadable(replay(Cast("s", "float")).prepare(long, {}, "r"))
-    ]
-    assert f"('{'x' * 59}…')" in message  # a long value is cut short
+    cast = replay(Cast("s", "float"))
+    [found] = cast.unreadable(cast.prepare(long, {}, "r"))
+    assert found.message.startswith(f"s: '{'x' * 59}…' could not be read")  # a long value is cut short
 
 
 def batch_rows(rows: int = 20) -> pd.DataFrame:
@@ -222,7 +230,7 @@ def test_a_batch_of_a_raw_dataset_says_so_too_and_a_deployment_call_warns_alike(
     job = engine.inference.predict_batch(analyst, orders_model, dataset_id=dataset.id)
     assert job.status == "succeeded" and job.result is not None, job.error
     expected = [
-        "order_day: 1 value could not be read as a date by the recipe's cast ('32/13/2024'); it was scored as missing.",
+        "order_day: '32/13/2024' could not be read as a date by the recipe's cast; it was scored as missing.",
         "price: 3 values could not be read as a number by the recipe's cast (first: 'about 5'); they were scored as "
         "missing.",
     ]

@@ -155,17 +155,12 @@ def test_a_model_trained_on_prepared_data_takes_raw_values_and_says_so(
 def test_a_raw_value_the_recipe_cannot_read_is_shown_as_a_warning(
     app: Callable[..., AppTest], engine: Engine, analyst: Actor
 ) -> None:
-    from tests.core.test_recipes_service import prepared, raw_orders
+    from tests.core.test_recipes_service import _train, prepared, raw_orders
 
     raw = raw_orders()
     raw.loc[::8, "price"] = "50,00"  # the most frequent price: the form's default
     raw.loc[[13, 77, 141, 205], "price"] = "lots"  # a value the recipe's cast to a number cannot read
-    _, made = prepared(engine, analyst, raw)
-    job = engine.training.submit(
-        analyst, TrainRequest(dataset_id=made, name="big orders", target="big", time_budget_s=1, explain=False)
-    )
-    assert job.result is not None, job.error
-    model_id = job.result["model_id"]
+    model_id = _train(engine, analyst, prepared(engine, analyst, raw)[1])
     at = app(actor=analyst, page="predict.py")
     price = at.selectbox(key=f"predict_{model_id}_raw_price")
     assert price.value == "50,00" and "lots" in price.options
