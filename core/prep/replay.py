@@ -38,9 +38,9 @@ SHOWN = 60  # characters of an unread value a message quotes
 @dataclass(frozen=True)
 class Unreadable:
     """The values that a cast of a replay could not read as ``to``, in one row or many: ``count`` of them and the
-    first in row order (``first``; None: not known). ``column``: where the model sees them, the cast's column
-    followed through later renames (the cast's own when a later step drops it, ``kept`` False); ``filled``: how a
-    later step of the recipe filled them ("with 0.0"; None: it did not)."""
+    first in row order (``first``; None: not known). ``column``: the cast's column, as the rows sent it (a raw form's
+    field, a file's header), even when a later step renames it; ``kept`` False: a later step drops it; ``filled``:
+    how a later step of the recipe filled them ("with 0.0"; None: it did not)."""
 
     column: str
     to: str
@@ -136,7 +136,7 @@ class Replay:
             ) from None
 
     def unreadable(self, prepared: Prepared) -> tuple[Unreadable, ...]:
-        """Per column the model sees, the values the casts of the replay ``prepared`` could not read (blank or
+        """Per cast column, the values the casts of the replay ``prepared`` could not read (blank or
         missing ones are not), counted by its reports: no step runs again, so it suits one case as well as a file
         of any size (for one row, ``count`` 1 and ``first`` the value)."""
         found: dict[str, Unreadable] = {}
@@ -145,12 +145,12 @@ class Replay:
             if not report.failed or not isinstance(step, Cast):
                 continue
             filled, seen = self._afterwards(report.number, step.column, prepared)
-            column = seen or step.column
-            if column in found:  # cast again later: a value fails once (it is missing after)
-                earlier = found[column]
-                found[column] = dataclasses.replace(earlier, count=earlier.count + report.failed)
+            key = seen or step.column  # the column the model sees: a value fails once (it is missing after)
+            if key in found:
+                earlier = found[key]
+                found[key] = dataclasses.replace(earlier, count=earlier.count + report.failed)
                 continue
-            found[column] = Unreadable(column, step.to, report.failed, report.first_failed, filled, seen is not None)
+            found[key] = Unreadable(step.column, step.to, report.failed, report.first_failed, filled, seen is not None)
         return tuple(found.values())
 
     def _afterwards(self, number: int, column: str, prepared: Prepared) -> tuple[str | None, str | None]:

@@ -249,7 +249,7 @@ class InferenceService(Service):
     ) -> tuple[pd.DataFrame, tuple[InputWarning, ...]]:
         """One case as a row; raw values of a model trained on prepared data go through its recipe first (``raw``:
         always, as the raw form sends them; else when they are not in the prepared shape), with a warning per
-        column whose value a cast of the recipe could not read (it became missing; named as the model sees it)."""
+        column whose value a cast of the recipe could not read (it became missing; named as the case sent it)."""
         case, unread = self.recipes._frame_to_prepared(actor, model, pd.DataFrame([values]), "The case", raw)
         return case, tuple(InputWarning(u.column, u.first or "", UNREADABLE, u.message) for u in unread)
 

@@ -2,7 +2,8 @@
 missing, as a batch is — and says so: one input warning per such column, kept in the log. A readable value, or one
 that was blank or missing to begin with, says nothing. A batch of raw rows (a file, a dataset) and a deployment's
 call say it per column: how many values, the first of them — all counted by the replay's own run, and named as the
-model sees the column (renames after the cast followed). Blank means ASCII whitespace only, on every path."""
+rows sent the column (a form's field, a file's header), even when the recipe renames it later. Blank means ASCII
+whitespace only, on every path."""
 
 from __future__ import annotations
 
@@ -82,15 +83,15 @@ def test_each_unreadable_column_warns_once_and_values_not_in_the_prepared_shape_
     ]
 
 
-def test_a_form_value_of_a_column_renamed_after_the_cast_is_warned_under_the_name_the_model_sees(
+def test_a_form_value_of_a_column_renamed_after_the_cast_is_warned_under_the_name_the_user_typed_it_in(
     engine: Engine, analyst: Actor
 ) -> None:
     _, made = prepared(engine, analyst, raw_orders(), then=[Rename({"price": "unit_price"})])
     model = _train(engine, analyst, made)
     bad = engine.inference.predict_one(analyst, model, {**CASE, "price": "12abc"}, raw=True, explain=False)
-    message = "unit_price: '12abc' could not be read as a number by the recipe's cast; it was scored as missing."
+    message = "price: '12abc' could not be read as a number by the recipe's cast; it was scored as missing."
     flags = [(w.field, w.value, w.message) for w in bad.input_warnings if w.problem == "unreadable value"]
-    assert flags == [("unit_price", "12abc", message)]
+    assert flags == [("price", "12abc", message)]
     assert unread(bad.warnings) == [message]
 
 
@@ -115,13 +116,13 @@ def replay(*steps: Step) -> Replay:
     return Replay(None, "r", Recipe(steps), {}, {})
 
 
-def test_a_column_renamed_after_the_cast_is_named_as_the_model_sees_it() -> None:
+def test_a_column_renamed_after_the_cast_is_named_as_the_rows_sent_it() -> None:
     rows = pa.table({"s": ["12abc"]})
     steps = replay(Cast("s", "float"), Rename({"s": "sales"}), Fill("sales", "constant", 0.0))
     [found] = steps.unreadable(steps.prepare(rows, {}, "rows"))
-    assert (found.column, found.count, found.first, found.kept) == ("sales", 1, "12abc", True)
-    assert found.message == (
-        "sales: '12abc' could not be read as a number by the recipe's cast; it became missing, and the recipe "
+    assert (found.column, found.count, found.first, found.kept) == ("s", 1, "12abc", True)
+    assert found.message == (  # the fill of the renamed column is followed
+        "s: '12abc' could not be read as a number by the recipe's cast; it became missing, and the recipe "
         "filled it with 0.0."
     )
 
@@ -153,11 +154,11 @@ def _reads_as_number(value: str) -> bool:
 def test_the_count_and_first_are_the_present_non_blank_values_that_are_not_numbers(
     values: list[str | None], renamed: bool
 ) -> None:
-    """Against Python's own reading of the values: one row or many, the column named as the model sees it."""
+    """Against Python's own reading of the values: one row or many, the column named as the rows sent it."""
     rows = pa.table({"s": pa.array(values, pa.string())})
     steps = replay(Cast("s", "float"), *([Rename({"s": "sales"})] if renamed else []))
     unread = [v for v in values if v is not None and v.strip(ASCII_BLANK) and not _reads_as_number(v)]
-    expected = [("sales" if renamed else "s", len(unread), unread[0])] if unread else []
+    expected = [("s", len(unread), unread[0])] if unread else []
     assert [(u.column, u.count, u.first) for u in steps.unreadable(steps.prepare(rows, {}, "rows"))] == expected
 
 
