@@ -1,10 +1,9 @@
 """Estimator families, their search spaces, and how one configuration becomes a pipeline.
 
-A ``Candidate`` is one family with fixed hyper-parameters (and, for regression, an optional way of modelling a
-skewed target: a Yeo-Johnson transform of it, or a boosting family's Poisson loss). ``portfolio`` lists the
-configurations every search starts with (each family's proven defaults, cheap ones first, so a short budget reaches
-the same useful few); ``sample`` and ``perturb`` draw new ones from ``SPACES`` (see ``core.ml.search``). Users
-restrict the search by ``ALGORITHMS`` names."""
+A ``Candidate`` is one family with fixed hyper-parameters (and, for regression, an optional Yeo-Johnson transform
+of the target). ``portfolio`` lists the configurations every search starts with (each family's proven defaults,
+cheap ones first, so a short budget reaches the same useful few); ``sample`` and ``perturb`` draw new ones from
+``SPACES`` (see ``core.ml.search``). Users restrict the search by ``ALGORITHMS`` names."""
 
 from __future__ import annotations
 
@@ -52,13 +51,6 @@ ESTIMATOR_TYPES: tuple[type, ...] = tuple(_ESTIMATORS.values())
 _LINEAR = {"LogisticRegression", "Ridge"}
 # What a user may name (the API's ``algorithm``) and the families each stands for.
 TARGET_TRANSFORM = "yeo-johnson"
-POISSON = "poisson"
-# Each boosting family's Poisson loss (log link): it fits the mean of a non-negative skewed target, where a
-# transformed target fits a median-like value and under-predicts the mean (what R² and RMSE score).
-_POISSON_LOSS: dict[str, dict[str, str]] = {
-    "LightGBM": {"objective": "poisson"},
-    "HistGradientBoosting": {"loss": "poisson"},
-}  # not XGBoost's count:poisson: xgboost 2.1 estimates its base score as about e^mean(y) (1e32 on a mean of 150)
 FOREST_TREES = 50  # per fold model; the final model averages the fold models' forests (3-5 × 50 trees)
 BOUNDED_LEAVES = 1000  # forests on big tables: bounded file size and SHAP time
 
@@ -106,13 +98,6 @@ class Flag:
         return value != bool(rng.random() < 0.25)
 
 
-# A forest's size is bounded by its leaves as much as by its leaf size: on some noisy tables 100 leaves per tree
-# cross-validate best, on others the bound itself.
-_FOREST_SPACE: dict[str, Dim | Flag] = {
-    "max_features": Dim(0.1, 1.0, log=False),
-    "min_samples_leaf": Dim(1, 20, integer=True),
-    "max_leaf_nodes": Dim(50, BOUNDED_LEAVES, integer=True),
-}
 SPACES: dict[str, dict[str, Dim | Flag]] = {
     "HistGradientBoosting": {
         "learning_rate": Dim(0.02, 0.3),
@@ -140,8 +125,8 @@ SPACES: dict[str, dict[str, Dim | Flag]] = {
         "colsample_bytree": Dim(0.3, 1.0, log=False),
         "reg_lambda": Dim(1e-2, 10.0),
     },
-    "RandomForest": _FOREST_SPACE,
-    "ExtraTrees": _FOREST_SPACE,
+    "RandomForest": {"max_features": Dim(0.1, 1.0, log=False), "min_samples_leaf": Dim(1, 20, integer=True)},
+    "ExtraTrees": {"max_features": Dim(0.1, 1.0, log=False), "min_samples_leaf": Dim(1, 20, integer=True)},
     "LogisticRegression": {"C": Dim(1e-3, 100.0)},
     "Ridge": {"alpha": Dim(1e-3, 1e3)},
 }
@@ -150,8 +135,8 @@ _FIXED: dict[str, dict[str, Any]] = {
     "HistGradientBoosting": {"max_iter": 1000, "early_stopping": True, "validation_fraction": 0.1},
     "LightGBM": {"subsample_freq": 1, "verbose": -1},
     "XGBoost": {"tree_method": "hist", "verbosity": 0},
-    "RandomForest": {"n_estimators": FOREST_TREES},
-    "ExtraTrees": {"n_estimators": FOREST_TREES},
+    "RandomForest": {"n_estimators": FOREST_TREES, "max_leaf_nodes": BOUNDED_LEAVES},
+    "ExtraTrees": {"n_estimators": FOREST_TREES, "max_leaf_nodes": BOUNDED_LEAVES},
     "LogisticRegression": {"max_iter": 1000},
     "Ridge": {},
 }
@@ -159,9 +144,8 @@ _FIXED: dict[str, dict[str, Any]] = {
 
 @dataclass(frozen=True)
 class Candidate:
-    """One estimator family with fixed hyper-parameters; ``target_transform`` (regression) is ``TARGET_TRANSFORM``
-    (the regressor is fitted on the Yeo-Johnson transformed target, predictions are transformed back) or
-    ``POISSON`` (a boosting family fitted with its Poisson loss, ``target_models``)."""
+    """One estimator family with fixed hyper-parameters; ``target_transform`` fits a regressor on the
+    Yeo-Johnson transformed target (predictions are transformed back)."""
 
     family: str
     params: dict[str, Any] = field(default_factory=dict)
@@ -175,8 +159,7 @@ class Candidate:
 
     def describe(self) -> str:
         text = ", ".join(f"{k}={v}" for k, v in self.params.items()) or "defaults"
-        if self.target_transform:
-            text += f", loss={POISSON}" if self.target_transform == POISSON else f", target={self.target_transform}"
+        text = f"{text}, target={self.target_transform}" if self.target_transform else text
         return f"{text}, classes balanced" if self.balanced else text
 
     def estimator(self, problem_type: str, random_state: int = 0, n_jobs: int = 1) -> Any:
@@ -186,8 +169,6 @@ class Candidate:
             extra["n_jobs"] = n_jobs
         if self.family != "Ridge":
             extra["random_state"] = random_state
-        if self.target_transform == POISSON and problem_type == "regression":
-            return cls(**self.params, **_POISSON_LOSS[self.family], **extra)
         model = cls(**self.params, **extra)
         if self.target_transform and problem_type == "regression":
             return TransformedTargetRegressor(
@@ -227,11 +208,7 @@ def allowed_families(problem_type: str, algorithms: Sequence[str] | None = None)
 
 def _defaults(problem_type: str) -> dict[str, dict[str, Any]]:
     """Each family's first configuration: the library's defaults or a well-known strong setting."""
-    forest = {
-        "max_features": "sqrt" if problem_type == "classification" else 0.5,
-        "max_leaf_nodes": BOUNDED_LEAVES,
-        **_FIXED["RandomForest"],
-    }
+    forest = {"max_features": "sqrt" if problem_type == "classification" else 0.5, **_FIXED["RandomForest"]}
     return {
         "HistGradientBoosting": {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31, "min_samples_leaf": 20},
         "LogisticRegression": {"C": 1.0, "max_iter": 1000},
@@ -259,49 +236,32 @@ def _defaults(problem_type: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def target_models(family: str, skewed: bool, nonnegative: bool) -> list[str | None]:
-    """How a regression target may be modelled by ``family`` (``Candidate.target_transform``): as it is, and for a
-    skewed target transformed, and for a skewed non-negative one (counts, amounts) with a Poisson loss."""
-    options: list[str | None] = [None]
-    if skewed:
-        options.append(TARGET_TRANSFORM)
-        if nonnegative and family in _POISSON_LOSS:
-            options.append(POISSON)
-    return options
-
-
 PORTFOLIO_ORDER = ("LogisticRegression", "Ridge", "LightGBM", "HistGradientBoosting", "XGBoost")
-# A family's other proven settings, tried just before its defaults: LightGBM with random split thresholds (the
+# A family's second proven setting, tried right after its defaults: LightGBM with random split thresholds (the
 # first model AutoGluon tries; on scikit-learn's digits it cut cross-validated log loss from 0.081 to 0.061).
 _VARIANTS: dict[str, tuple[dict[str, Any], ...]] = {"LightGBM": ({"extra_trees": True},)}
 
 
 def portfolio(
-    problem_type: str,
-    families: Iterable[str],
-    skewed: bool = False,
-    imbalanced: bool = False,
-    nonnegative: bool = False,
+    problem_type: str, families: Iterable[str], skewed: bool = False, imbalanced: bool = False
 ) -> list[Candidate]:
     """The configurations every search starts with, in order: a linear model (cheap: a tiny budget still gets a
-    model), LightGBM's (its ``_VARIANTS`` first), gradient boosting's and XGBoost's defaults, then the forests; for
-    a skewed regression target each linear and boosting default is followed by its twins modelling the target
-    otherwise (``target_models``: transformed, Poisson loss), for imbalanced classes by its twin with balanced
-    class weights."""
+    model), LightGBM's defaults, gradient boosting's, XGBoost's, then the forests; for a skewed regression target each
+    linear and boosting default is followed by its transformed-target twin, for imbalanced classes by its twin with
+    balanced class weights, then by the family's ``_VARIANTS``."""
     allowed = list(families)
     defaults = _defaults(problem_type)
     order = [f for f in PORTFOLIO_ORDER if f in allowed] + [f for f in allowed if f not in PORTFOLIO_ORDER]
     plan: list[Candidate] = []
     for family in order:
-        plan += [Candidate(family, {**defaults[family], **variant}) for variant in _VARIANTS.get(family, ())]
         plan.append(Candidate(family, defaults[family]))
         if family in ("RandomForest", "ExtraTrees"):
             continue
-        if problem_type == "regression":
-            twins = target_models(family, skewed, nonnegative)[1:]
-            plan += [Candidate(family, defaults[family], target) for target in twins]
+        if skewed and problem_type == "regression":
+            plan.append(Candidate(family, defaults[family], TARGET_TRANSFORM))
         if imbalanced and problem_type == "classification":
             plan.append(Candidate(family, defaults[family], balanced=True))
+        plan += [Candidate(family, {**defaults[family], **variant}) for variant in _VARIANTS.get(family, ())]
     return plan
 
 

@@ -17,8 +17,7 @@ What is explained (``Explanation.output_space``), always for the predicted class
 - ``"raw score"``: that margin of a multiclass one (the per-class score fed to the softmax).
 
 **Link rescaling.** A model whose explained output is a monotone function of what SHAP explains (a regressor fit on
-a Yeo-Johnson transformed target; a boosted regressor with a log-link loss such as Poisson, whose trees add up to
-the log of the prediction; a boosted or logistic classifier when probabilities are wanted) gets its SHAP
+a Yeo-Johnson transformed target; a boosted or logistic classifier when probabilities are wanted) gets its SHAP
 values in the inner space rescaled by one factor per row and output, ``(y − B) / Σφ``, where ``y`` is the model's
 actual output and ``B`` the link applied to the inner base value: the contributions keep their proportions and
 signs and add up exactly to ``y − B``.
@@ -101,20 +100,6 @@ def _inner(model: Any) -> Any:
     return model.regressor_ if isinstance(model, TransformedTargetRegressor) else model
 
 
-_LOG_LINK = {"poisson", "gamma", "tweedie"}
-
-
-def _link(model: Any) -> Any:
-    """How a regressor's SHAP space maps to its predictions' units (None: it is the same space): a transformed
-    target's inverse transform, ``exp`` for a log-link loss."""
-    if isinstance(model, TransformedTargetRegressor):
-        return lambda base: model.transformer_.inverse_transform(base.reshape(-1, 1)).reshape(1, -1)
-    loss = getattr(model, "loss", None) if isinstance(model, HistGradientBoostingRegressor) else None
-    if isinstance(model, LGBMRegressor):
-        loss = model.get_params().get("objective")
-    return np.exp if loss in _LOG_LINK else None
-
-
 def _native_space(model: Any) -> str:
     if not hasattr(model, "classes_"):
         return "value"
@@ -167,8 +152,7 @@ class _Model:
         self.classify = hasattr(model, "classes_")
         self.native = native = _native_space(self.inner)
         self.output_space = "probability" if probability and self.classify else native
-        self.link = _link(model)
-        self.transformed = self.link is not None
+        self.transformed = self.inner is not model
         self.kind = (
             "tree" if isinstance(self.inner, _TREES) else "linear" if isinstance(self.inner, _LINEAR) else "agnostic"
         )
@@ -212,8 +196,9 @@ class _Model:
         )
         if self.output_space == self.native and not self.transformed:
             return values, base
-        if self.transformed:  # a transformed target or a log link: back to the target's units
-            target_base = np.broadcast_to(self.link(base[:1]), base.shape)
+        if self.transformed:  # a regressor on a transformed target: back to the target's units
+            link = self.model.transformer_.inverse_transform(base[:1].reshape(-1, 1)).reshape(1, -1)
+            target_base = np.broadcast_to(link, base.shape)
             return _rescale(values, self.outputs(Xt), target_base), target_base
         if values.shape[2] == 1:  # binary margin -> probabilities of both classes
             p = 1.0 / (1.0 + np.exp(-base[:1]))

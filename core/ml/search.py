@@ -4,12 +4,11 @@ Strategy (cost-aware random search with racing):
 
 1. **Portfolio.** Each allowed family's proven defaults run first, cheapest strong ones first (``candidates.
    portfolio``); a skewed regression target adds a Yeo-Johnson transformed-target twin of the boosting and linear
-   defaults (and, when it is never negative, a Poisson-loss twin of the boosting ones), imbalanced classes a twin
-   fitted with balanced class weights (each is kept only if it scores better).
+   defaults, imbalanced classes a twin fitted with balanced class weights (each is kept only if it scores better).
 2. **Proposals.** Then, until the budget is spent, a family is drawn with probability halving with its rank (by
    its best cross-validated score so far) and a configuration either sampled from its search space or perturbed
-   around its best one (local search, as FLAML's CFO); how a regression's target is modelled and balanced class
-   weights follow the family's best (changed one time in five). Proposals are cost-aware: a configuration's fold time is
+   around its best one (local search, as FLAML's CFO); a regression's target transform and balanced class weights
+   follow the family's best (flipped one time in five). Proposals are cost-aware: a configuration's fold time is
    predicted from the family's measured seconds per unit of ``Candidate.complexity``, and one that would not finish
    before the deadline (less the time saving the final model will take, measured per family) is not started
    (cheaper draws are tried instead).
@@ -33,7 +32,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 
-from core.ml.candidates import Candidate, perturb, portfolio, sample, target_models
+from core.ml.candidates import Candidate, perturb, portfolio, sample
 from core.ml.metrics import GREATER_IS_BETTER, code_score
 from core.ml.persistence import skops_bytes
 from core.ml.preprocessing import preprocessor
@@ -101,8 +100,7 @@ class Search:
         self.sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
         self.rng = np.random.default_rng(random_state)
         self.imbalanced = data.weights is not None
-        self.nonnegative = not data.n_classes and bool(np.all(data.y >= 0))
-        self.queue = portfolio(schema.problem_type, families, skewed, self.imbalanced, self.nonnegative)
+        self.queue = portfolio(schema.problem_type, families, skewed, self.imbalanced)
         self.skewed = skewed
         self.trials: list[Trial] = []
         self.seconds_per_unit: dict[str, list[float]] = {}
@@ -161,13 +159,12 @@ class Search:
         chances = np.array([0.5**i for i in range(len(ranked))])
         for _ in range(_DRAWS):
             base = ranked[int(self.rng.choice(len(ranked), p=chances / chances.sum()))]
-            family, transform = base.candidate.family, base.candidate.target_transform
-            balanced = base.candidate.balanced
-            others = [t for t in target_models(family, self.skewed, self.nonnegative) if t != transform]
-            if others and self.rng.random() < 0.2:
-                transform = others[int(self.rng.integers(len(others)))]
+            transform, balanced = base.candidate.target_transform, base.candidate.balanced
+            if self.skewed and self.rng.random() < 0.2:
+                transform = None if transform else "yeo-johnson"
             if self.imbalanced and self.rng.random() < 0.2:
                 balanced = not balanced
+            family = base.candidate.family
             if self.rng.random() < 0.5:
                 candidate = perturb(base.candidate, self.rng, transform, balanced)
             else:
