@@ -1,6 +1,6 @@
 """Issue 17 in the browser: upload a raw file (day-first dates, decimal commas, bad values) → Datasets → Fix →
 review the proposed steps and the rows they drop → run into a new dataset → train on it → batch-score the raw
-file: every raw row scored, the model's recipe applied first."""
+file: every raw row scored, the model's recipe applied first, the values it could not read named."""
 
 from __future__ import annotations
 
@@ -56,6 +56,9 @@ def test_fix_prepare_train_and_score_the_raw_file(server, browser, shots: Path, 
     done = r"Score new-orders.csv with big orders v1 \(raw rows prepared by the recipe 'prepare orders-raw'\)"
     done += r": finished\."
     expect(page.get_by_text(re.compile(done))).to_be_visible(timeout=TIMEOUT)
+    # The raw file's bad values (the rows Fix's filter drops when preparing) are scored as missing, and said so.
+    expect(page.get_by_text("price: 'lots' could not be read as a number by the recipe's cast")).to_be_visible()
+    expect(page.get_by_text("order_day: 'unknown' could not be read as a date")).to_be_visible()
     shot(page, shots, "03-raw-file-scored")
     with page.expect_download(timeout=TIMEOUT) as caught:
         page.get_by_role("button", name=re.compile(r"^Download new-orders-scored")).click()
