@@ -17,11 +17,11 @@ from core.entities.problems import BoardEntry, Leaderboard
 from core.errors import Conflict, CoreError, InvalidInput, Problem
 from core.services import problem_schedule as schedule
 from core.services.base import Service, record, require
+from core.services.registry_versions import point_alias
 from core.storage.orm import LearnupletRow, ProblemRow
 from core.storage.repositories import files as file_repo
 from core.storage.repositories import problems as repo
 from core.storage.repositories import registry as registry_repo
-from core.storage.repositories import registry_links as links
 from core.storage.repositories import registry_versions as versions_repo
 
 if TYPE_CHECKING:
@@ -119,16 +119,7 @@ class ProblemWork(Service):
         )
         registry_repo.ensure_row(session, problem.tenant_id, model, problem.owner_id)
         versions_repo.ensure_version(session, problem.tenant_id, model, version, problem.owner_id)
-        if links.move_alias(session, model_id=model.id, alias=CHAMPION, version_id=version.id, user_id=actor.user_id):
-            record(
-                session,
-                actor,
-                "registry.alias_moved",
-                "registered_model",
-                model.id,
-                alias=CHAMPION,
-                version=version.version,
-            )
+        point_alias(session, actor, model.id, CHAMPION, version)
 
     def _recover(self, job_ids: Sequence[str]) -> int:
         """Learning tasks left ``pending`` by jobs that were interrupted (their process stopped) finish

@@ -1,7 +1,10 @@
 """The model registry: every predictor trained here is registered by its name; models trained elsewhere are
 registered with their metadata and artefacts (a skops model file per version, training data as the drift
-reference, code and environment files kept, never run). Versions carry notes; aliases name versions and every
-move of one is kept (who, when, from which version to which)."""
+reference, code and environment files kept, never run). A version's model card, and the next version of a model
+trained here, are asked of the registry too.
+
+Versions, their notes and the aliases naming them (with every move of one) live in ``registry_versions.py``
+(``RegistryVersions``, which this service builds on, with the session-level helpers other services use)."""
 
 from __future__ import annotations
 
@@ -9,18 +12,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow.parquet as pq
-from sqlalchemy.orm import Session
 
 from core.datasets import read_table
 from core.entities import Actor, Job, TrainRequest
-from core.entities.registry import AliasMove, Artifact, ModelMetadata, ModelVersion, RegisteredModel
-from core.errors import Conflict, InvalidInput, NotFound
+from core.entities.registry import Artifact, ModelMetadata, RegisteredModel
+from core.errors import Conflict, InvalidInput
 from core.services import registry_checks as checks
-from core.services.base import Service, record, require, unique_name
+from core.services.base import record, require, unique_name
 from core.services.datasets import Source, within_limit
 from core.services.files import clean_name
 from core.services.model_card import CardFacts, render_card
 from core.services.models import ModelService
+from core.services.registry_versions import RegistryVersions
 from core.services.training import TrainingService
 from core.storage.files import StoredBytes
 from core.storage.repositories import deployments as deployment_repo
@@ -33,47 +36,14 @@ from core.storage.repositories import registry_versions as versions_repo
 from core.storage.workspace import Workspace
 
 Models = list[RegisteredModel]  # aliases: inside the service class, `list` is the method
-Versions = list[ModelVersion]
 Artifacts = list[Artifact]
-Moves = list[AliasMove]
 FILE_KINDS = {"model": "model", "data": "data", "code": "code", "env": "environment"}  # artefact -> file store
 
 
-class RegistryService(Service):
+class RegistryService(RegistryVersions):
     def __init__(self, workspace: Workspace, *, models: ModelService, training: TrainingService) -> None:
         super().__init__(workspace)
         self.models, self.training = models, training
-
-    # --- session-level helpers (deployments and drift use them inside their own unit of work) ----------
-    def _model(self, session: Session, actor: Actor, model_id: str) -> RegisteredModel:
-        require(actor, "models:read")
-        return repo.get_registered(session, actor.tenant_id, model_id)
-
-    def _version(
-        self, session: Session, actor: Actor, model: RegisteredModel, version: str | int | None = None
-    ) -> ModelVersion:
-        """A version of ``model`` by id, number or alias (None or "latest": the newest)."""
-        versions = versions_repo.list_versions(session, actor.tenant_id, model)
-        if not versions:
-            raise Conflict(f"{model.name} has no version yet; upload a model file or train it.")
-        if version is None or version == "latest":
-            return versions[0]
-        if isinstance(version, str) and version not in {v.id for v in versions}:
-            target = links.alias_target(session, model.id, version)
-            if target is None:
-                raise NotFound(f"{model.name} has no version or alias {version!r}.")
-            version = target
-        for v in versions:
-            if v.id == version or (isinstance(version, int) and v.version == version):
-                return v
-        raise NotFound(f"{model.name} has no version {version!r}.")
-
-    def _anchor(self, session: Session, actor: Actor, model: RegisteredModel, version: ModelVersion | None) -> None:
-        """Make the rows the registry hangs state on: the model's, and the version's (trained ones have none
-        until then)."""
-        repo.ensure_row(session, actor.tenant_id, model, actor.user_id)
-        if version is not None:
-            versions_repo.ensure_version(session, actor.tenant_id, model, version, actor.user_id)
 
     # --- models --------------------------------------------------------------------------------------
     def register(
@@ -241,70 +211,7 @@ class RegistryService(Service):
         with self.db.session() as session:
             return links.list_artifacts(session, self._model(session, actor, model_id).id)
 
-    # --- versions and aliases --------------------------------------------------------------------------
-    def versions(self, actor: Actor, model_id: str) -> Versions:
-        """Newest first, each with its aliases."""
-        with self.db.session() as session:
-            return versions_repo.list_versions(session, actor.tenant_id, self._model(session, actor, model_id))
-
-    def version(self, actor: Actor, version_id: str) -> ModelVersion:
-        require(actor, "models:read")
-        with self.db.session() as session:
-            return versions_repo.get_version(session, actor.tenant_id, version_id)[1]
-
-    def describe_version(
-        self, actor: Actor, version_id: str, description: str | None = None, tags: Sequence[str] | None = None
-    ) -> ModelVersion:
-        require(actor, "models:register")
-        if description is not None and len(description) > 10_000:
-            raise InvalidInput("A description has at most 10,000 characters.")
-        clean = checks.tags(list(tags)) if tags is not None else None
-        with self.db.session() as session:
-            model, version = versions_repo.get_version(session, actor.tenant_id, version_id)
-            self._anchor(session, actor, model, version)
-            versions_repo.set_notes(session, version.id, description=description, tags=clean)
-            record(session, actor, "registry.version_described", "model_version", version.id, label=version.label)
-            return versions_repo.get_version(session, actor.tenant_id, version.id)[1]
-
-    def set_alias(self, actor: Actor, model_id: str, alias: str, version: str | int) -> ModelVersion:
-        """Point ``alias`` (champion, challenger, any name) at a version (id or number); the move is recorded and
-        deployments following the alias serve that version from their next call."""
-        require(actor, "models:register")
-        alias = checks.alias(alias)
-        with self.db.session() as session:
-            model = self._model(session, actor, model_id)
-            target = self._version(session, actor, model, version if isinstance(version, int) else str(version))
-            self._anchor(session, actor, model, target)
-            if links.move_alias(session, model_id=model.id, alias=alias, version_id=target.id, user_id=actor.user_id):
-                record(
-                    session,
-                    actor,
-                    "registry.alias_moved",
-                    "registered_model",
-                    model.id,
-                    alias=alias,
-                    version=target.version,
-                )
-            return versions_repo.get_version(session, actor.tenant_id, target.id)[1]
-
-    def remove_alias(self, actor: Actor, model_id: str, alias: str) -> None:
-        """Refused while a deployment follows the alias (it would have nothing to serve)."""
-        require(actor, "models:register")
-        alias = checks.alias(alias)
-        with self.db.session() as session:
-            model = self._model(session, actor, model_id)
-            if links.alias_target(session, model.id, alias) is None:
-                raise NotFound(f"{model.name} has no alias {alias!r}.")
-            if links.alias_followers(session, model.id, alias):
-                raise Conflict(f"A deployment follows {model.name}@{alias}; point it elsewhere or delete it first.")
-            links.move_alias(session, model_id=model.id, alias=alias, version_id=None, user_id=actor.user_id)
-            record(session, actor, "registry.alias_removed", "registered_model", model.id, alias=alias)
-
-    def alias_history(self, actor: Actor, model_id: str, alias: str | None = None) -> Moves:
-        """Every move of the model's aliases (or one of them), oldest first: the production history."""
-        with self.db.session() as session:
-            return links.alias_moves(session, self._model(session, actor, model_id).id, alias)
-
+    # --- model cards -------------------------------------------------------------------------------------
     def card(self, actor: Actor, version_id: str) -> str:
         """The model card of a version (Markdown): purpose, data, metrics, importance, limits, lineage (alias
         moves), deployments of its model."""
