@@ -214,8 +214,10 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   describe_version(version_id, description, tags), set_alias(model_id, alias, version id or number) /
   remove_alias (Conflict while a deployment follows it) / alias_history(model_id, alias=None) -> [AliasMove] (who,
   when, from → to; kept when versions go), train(model_id, dataset_id=None, placement, time_budget_s) -> Job (the
-  next version of a trained model, same target and features; placement kept as metadata). The methods of versions
-  and aliases live in ``core/services/registry_versions.py``, the rest in ``registry.py``
+  next version of a trained model, same target and features; placement kept as metadata), card(version_id) ->
+  the version's model card (Markdown: purpose, data, metrics, importance, aliases, deployments, latest drift
+  check). The methods of versions and aliases live in ``core/services/registry_versions.py``, the rest in
+  ``registry.py``.
 - ``eng.deployments`` (``deployments:read``, changes ``deployments:manage``, predict ``inference:run``):
   create(model_id, version=None, alias=None, owner, placement {clusterID, node, continuum} (kept as metadata),
   inference_data=True, name) -> Deployment (``model_id`` a registered model (newest version, a number, or ``alias``:

@@ -222,9 +222,9 @@ class RegistryService(RegistryVersions):
             names = model_repo.dataset_names(session, actor.tenant_id, list(trained.datasets)) if trained else {}
             moves = links.alias_moves(session, model.id)
             deployed = deployment_repo.list_deployments(session, actor.tenant_id, limit=1000, model_id=model.id)
-            checks = drift_repo.list_checks(session, actor.tenant_id, model_id=model.id, limit=1)
+            last = drift_repo.list_checks(session, actor.tenant_id, model_id=model.id, limit=1)  # drift check
         importance = self.models.feature_importance(actor, version.id) if trained else None
-        facts = CardFacts(model, version, trained, names, importance, moves, deployed, checks[0] if checks else None)
+        facts = CardFacts(model, version, trained, names, importance, moves, deployed, last[0] if last else None)
         return render_card(facts)
 
     # --- training ----------------------------------------------------------------------------------------
