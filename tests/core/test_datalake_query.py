@@ -78,7 +78,7 @@ PATHS = st.sampled_from(["/etc/passwd", "../../dataml.db", "outside.csv", "/tmp/
 # A name, not one of DuckDB's reserved words ("in", "as", ...): those make the query fail to parse, refused
 # all the same but for another reason than the one each template checks.
 KEYWORDS = "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'"
-RESERVED = {name for (name,) in duckdb.sql(KEYWORDS).fetchall()}
+RESERVED = {name for (name,) in duckdb.execute(KEYWORDS).fetchall()}
 IDENT = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True).filter(lambda name: name not in RESERVED)
 TEMPLATES = {
     "file function": ("SELECT * FROM {f}('{p}')", "Table functions such as"),
