@@ -140,7 +140,9 @@ Services (each method takes the acting ``Actor`` first and checks permission and
   batch_result(job_id, limit=None) -> DataFrame; log(model_id=None, user=None, since=None, until=None) -> DataFrame
   (= ``eng.predictions.frame``); forecast(model_id, steps=12, series_ids=None, level=(80, 95), frequency=None,
   history_dataset_id=None) -> DataFrame (= ``eng.forecasts.forecast``). predict_one logs a value given for the
-  model's id column with the inputs (not used to predict), so the prediction can be checked later
+  model's id column with the inputs (not used to predict), so the prediction can be checked later. predict_batch
+  and batch_result live in ``core/services/batch_scoring.py`` (the service's base class), the rest in
+  ``inference.py``
 - ``eng.predictions`` (the predictions log): list(model_id, kind, user, since, until, offset, limit) ->
   [PredictionRecord] (newest first; ``problem_type`` of the model, ``outcome``), count(same filters), frame(...) ->
   DataFrame (the Predictions page's table); result(prediction_id) -> PredictionResult (a batch or forecast job's
@@ -414,11 +416,12 @@ from core.prep import Recipe
 from core.prep.preview import StepPreview
 from core.security.passwords import PASSWORD_RULE
 from core.security.permissions import PERMISSIONS
+from core.services.batch_scoring import MAX_REASONS
 from core.services.dataset_files import DatasetUpload
 from core.services.files import USER_KINDS, FilePreview
 from core.services.forecast_summary import ForecastSummary
 from core.services.importance import Importance
-from core.services.inference import MAX_REASONS, TABULAR
+from core.services.inference import TABULAR
 from core.services.model_summary import CV_METRICS, METRICS, ModelSummary
 from core.services.tokens import TokenPair
 from core.version import APP_VERSION
