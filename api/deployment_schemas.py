@@ -107,6 +107,11 @@ class OperationOut(BaseModel):
     source: str = Field(description="served (by this server) or external (recorded).")
     user: str
     created_at: UtcDatetime
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="The warnings the call returned (raw values the recipe could not cast first); of many, the "
+        "first, each cut short.",
+    )
 
     @classmethod
     def of(cls, o: Operation) -> OperationOut:
@@ -123,6 +128,7 @@ class OperationOut(BaseModel):
             source=o.source,
             user=o.user,
             created_at=o.created_at,
+            warnings=list(o.warnings),
         )
 
 

@@ -101,10 +101,11 @@ def operations_frame(operations: Sequence[Operation]) -> pd.DataFrame:
                 "owner": o.owner,
                 "user": o.user,
                 "result": str(o.result)[:200],
+                "warnings": " ".join(o.warnings),
             }
             for o in operations
         ],
-        columns=["when (UTC)", "version", "source", "rows", "latency (ms)", "owner", "user", "result"],
+        columns=["when (UTC)", "version", "source", "rows", "latency (ms)", "owner", "user", "result", "warnings"],
     )
 
 

@@ -216,7 +216,9 @@ class Deployment:
 
 @dataclass(frozen=True)
 class Operation:
-    """One inference call of a deployment (``source`` ``served``) or one recorded from outside (``external``)."""
+    """One inference call of a deployment (``source`` ``served``) or one recorded from outside (``external``).
+    ``warnings``: those the call returned (values the recipe could not read first); the first of many, each cut
+    short, so a bad call cannot bloat the log."""
 
     id: str
     deployment_id: str
@@ -230,6 +232,7 @@ class Operation:
     source: str
     user: str
     created_at: datetime
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from core.services.models import ModelService
 from core.services.recipes import RecipeService
 from core.services.registry import RegistryService
 from core.services.registry_checks import MAX_SKIP
-from core.services.scoring import jsonable
+from core.services.scoring import jsonable, logged_notes
 from core.services.serving import Scorer, load_scorer, rows_frame, servable
 from core.storage.repositories import deployments as repo
 from core.storage.repositories import registry_versions as versions_repo
@@ -194,8 +194,8 @@ class DeploymentService(Service):
     def predict(self, actor: Actor, deployment_id: str, data: Any, explain: bool = False) -> ServedPrediction:
         """Score one row (an object, or a list of values in feature order) or many (a list of them) with the
         version the deployment serves now, with SHAP values per feature on request. The call is an operation in
-        the log, refused calls included (their error as the result). Raw values the recipe of a version trained
-        on prepared data could not cast are scored as missing; the warnings say how many per column."""
+        the log, refused calls included (their error as the result), with its warnings. Raw values the recipe of a
+        version trained on prepared data could not cast are scored as missing; the warnings say how many per column."""
         require(actor, "inference:run")
         started = time.perf_counter()
         error: CoreError | None = None
@@ -218,6 +218,7 @@ class DeploymentService(Service):
             latency = (time.perf_counter() - started) * 1000
             inputs = frame.to_dict("records") if frame is not None and deployment.inference_data else None
             result = {"error": error.message} if error else {"prediction": scored.prediction}
+            warnings = (*(u.message for u in unread), *(() if error else scored.warnings))
             operation = repo.add_operation(
                 session,
                 tenant_id=actor.tenant_id,
@@ -231,6 +232,7 @@ class DeploymentService(Service):
                 rows=0 if frame is None else len(frame),
                 latency_ms=latency,
                 source="served",
+                warnings=logged_notes(warnings) or None,
             )
             check = None if error else self.drift._due(session, actor, deployment)
         if error is not None:
@@ -244,7 +246,7 @@ class DeploymentService(Service):
             prediction=scored.prediction,
             probabilities=scored.probabilities,
             explanation=scored.explanation,
-            warnings=(*(u.message for u in unread), *scored.warnings),
+            warnings=warnings,
             latency_ms=latency,
             operation_id=operation.id,
         )

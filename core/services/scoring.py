@@ -1,8 +1,9 @@
 """What scoring a form, a file or a batch job shares: the tabular schema of a model, JSON-able values, the
-source checks that need no values, and the thread limit for one row."""
+source checks that need no values, the thread limit for one row, and the notes a log keeps of a call."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -13,6 +14,9 @@ from threadpoolctl import ThreadpoolController
 
 from core.entities import Model, ModelSchema
 from core.errors import InvalidInput, Problem
+
+MAX_LOGGED_NOTES = 20  # warnings a log entry keeps of one call or batch
+LOGGED_NOTE_CHARS = 300  # characters kept of each
 
 
 def jsonable(value: Any) -> Any:
@@ -26,6 +30,16 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def logged_notes(notes: Sequence[str]) -> list[str]:
+    """The warnings a log entry keeps: the first ``MAX_LOGGED_NOTES``, each cut to ``LOGGED_NOTE_CHARS``
+    characters, then how many were left out; so a call with thousands of them, or one that names thousands of
+    columns, does not bloat the log (the caller got them all)."""
+    cut = LOGGED_NOTE_CHARS - 1
+    kept = [note if len(note) <= LOGGED_NOTE_CHARS else note[:cut] + "…" for note in notes[:MAX_LOGGED_NOTES]]
+    left = len(notes) - len(kept)
+    return kept + ([f"… and {left:,} more warnings."] if left > 0 else [])
 
 
 @cache

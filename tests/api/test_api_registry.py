@@ -195,6 +195,27 @@ def test_trained_models_are_listed_and_retrained_with_placement(
     assert len(answer["prediction"]) == 2 and len(answer["explanation"]["feature_importance"]) == 2
 
 
+def test_the_operations_log_shows_a_calls_warnings(
+    client: TestClient, engine: Engine, analyst: Actor, analyst_headers: Headers
+) -> None:
+    deployed = client.post(
+        f"{API}/deployment/add", json={"modelid": train_tiny(engine, analyst)}, headers=analyst_headers
+    ).json()
+    column = "extra_" + "x" * 10_000  # a column the model ignores, named at length: its warning is as long
+    for row in ({"a": 1, "b": "x", column: 1}, {"a": 1, "b": "x"}):
+        answer = client.post(
+            f"{API}/deployment/{deployed['deployment_id']}/predict", json={"data": row}, headers=analyst_headers
+        )
+        assert answer.status_code == 200, answer.text
+    listed = client.get(f"{API}/deployment/{deployed['deployment_id']}/operations", headers=analyst_headers)
+    assert listed.status_code == 200, listed.text
+    by_count = {len(o["warnings"]): o["warnings"] for o in listed.json()}
+    assert set(by_count) == {0, 1}
+    [kept] = by_count[1]
+    assert kept.startswith("Ignored columns not used by the model: extra_xxx") and kept.endswith("…")
+    assert len(kept) == 300
+
+
 def test_roles_and_tenants(
     client: TestClient, analyst_headers: Headers, viewer_headers: Headers, outsider_headers: Headers
 ) -> None:

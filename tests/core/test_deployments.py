@@ -11,6 +11,7 @@ import skops.io as sio
 from sklearn.cluster import KMeans
 
 from core import Actor, Conflict, Engine, InvalidInput, NotFound, PermissionDenied
+from core.services.scoring import LOGGED_NOTE_CHARS, MAX_LOGGED_NOTES, logged_notes
 from tests.core.registry_support import diabetes, diabetes_csv, ridge_skops, train_tiny
 
 
@@ -120,6 +121,29 @@ def test_bad_rows_are_refused_and_still_logged(engine: Engine, analyst: Actor) -
             engine.deployments.predict(analyst, deployment.id, bad)
     logged = engine.deployments.operations(analyst, deployment_id=deployment.id)
     assert len(logged) == 4 and all("error" in o.result for o in logged)
+
+
+def test_a_calls_warnings_are_logged_with_its_operation_cut_short(engine: Engine, analyst: Actor) -> None:
+    deployment = engine.deployments.create(analyst, train_tiny(engine, analyst), inference_data=False)
+    column = "extra_" + "x" * 10_000  # a column the model ignores, named at length: its warning is as long
+    noted = engine.deployments.predict(analyst, deployment.id, {"a": 3, "b": "x", column: 1})
+    clean = engine.deployments.predict(analyst, deployment.id, {"a": 3, "b": "x"})
+    [warning] = noted.warnings
+    assert column in warning and clean.warnings == ()  # the caller gets it whole
+    logged = {o.id: o for o in engine.deployments.operations(analyst, deployment_id=deployment.id)}
+    [kept] = logged[noted.operation_id].warnings
+    assert len(kept) == LOGGED_NOTE_CHARS and kept == warning[: LOGGED_NOTE_CHARS - 1] + "…"
+    assert logged[clean.operation_id].warnings == ()
+
+
+def test_a_log_keeps_the_first_warnings_each_cut_short_and_says_how_many_more() -> None:
+    many = [f"note {n}: " + "x" * 10_000 for n in range(1_000)]
+    kept = logged_notes(many)
+    assert len(kept) == MAX_LOGGED_NOTES + 1 and kept[-1] == "… and 980 more warnings."
+    assert [k.split(":")[0] for k in kept[:-1]] == [f"note {n}" for n in range(MAX_LOGGED_NOTES)]
+    assert all(len(k) <= LOGGED_NOTE_CHARS for k in kept)
+    assert logged_notes(["short", "x" * LOGGED_NOTE_CHARS]) == ["short", "x" * LOGGED_NOTE_CHARS]
+    assert logged_notes([]) == []
 
 
 def test_external_operations_are_recorded_and_listed_by_owner(engine: Engine, analyst: Actor, admin: Actor) -> None:

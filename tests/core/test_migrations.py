@@ -13,12 +13,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from core import Conflict, CoreError, Engine, JobStatus
+from core import Actor, Conflict, CoreError, Engine, JobStatus
 from core.storage import migrate
 from core.storage.orm import Base
 from tests.conftest import isolated_database
 from tests.core import legacy_workspace as legacy
 from tests.core import workspace_0003 as w3
+from tests.core.registry_support import ridge_skops
 
 
 @pytest.fixture
@@ -172,6 +173,25 @@ def test_names_differing_only_in_case_get_distinct_keys_when_upgraded(blank_url:
         ("acme (2)", "acme (2)"),
         ("Other", "other"),
     ]
+
+
+def test_operations_logged_before_their_warnings_were_kept_read_as_having_none(
+    engine: Engine, analyst: Actor, home: Path
+) -> None:
+    """Down to 0021 (no ``warnings`` column) and up again on open: the operation is still listed, with none."""
+    model = engine.registry.register(analyst, "Ridge", "regression")
+    engine.registry.upload(analyst, model.id, "model", "ridge.skops", ridge_skops())
+    deployment = engine.deployments.create(analyst, model.id)
+    engine.deployments.add_operation(analyst, deployment.id, data="{...}", result="[1]")
+    with migrate.migration_connection(engine.db.engine) as connection:
+        command.downgrade(migrate.alembic_config(connection), "0021")
+    engine.close()
+    again = Engine.open(home=home, runner="inline")
+    try:
+        [operation] = again.deployments.operations(analyst, deployment_id=deployment.id)
+        assert (operation.result, operation.warnings) == ({"result": [1]}, ())
+    finally:
+        again.close()
 
 
 def test_a_database_newer_than_the_code_is_refused(engine: Engine, home: Path) -> None:

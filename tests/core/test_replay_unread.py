@@ -243,3 +243,6 @@ def test_a_batch_of_a_raw_dataset_says_so_too_and_a_deployment_call_warns_alike(
     assert len(served.prediction) == 30
     clean = engine.deployments.predict(analyst, deployment.id, batch_rows(5).to_dict("records"))
     assert unread(clean.warnings) == []
+    logged = {o.id: o for o in engine.deployments.operations(analyst, deployment_id=deployment.id)}
+    assert logged[served.operation_id].warnings == served.warnings  # the operations log keeps them with the call
+    assert unread(logged[clean.operation_id].warnings) == []

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from streamlit.testing.v1 import AppTest
 
 from core import Actor, Engine
-from tests.core.registry_support import diabetes, diabetes_csv, ridge_skops
+from tests.core.registry_support import diabetes, diabetes_csv, ridge_skops, train_tiny
 
 
 def _ridge(engine: Engine, actor: Actor) -> str:
@@ -48,6 +48,17 @@ def test_deployments_page_tries_a_prediction_and_logs_it(
     assert operation.rows == 1 and operation.source == "served"
     at.button(key="deploy_stop").click().run()
     assert engine.deployments.get(analyst, deployment.id).status == "stopped"
+
+
+def test_deployments_page_shows_a_calls_warnings_in_the_operations_log(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    deployment = engine.deployments.create(analyst, train_tiny(engine, analyst), name="scorer-prod")
+    engine.deployments.predict(analyst, deployment.id, {"a": 3, "b": "x", "note": "unused"})
+    at = app(actor=analyst, page="deployments.py")
+    assert not at.exception, at.exception
+    operations = next(d.value for d in at.dataframe if "latency (ms)" in d.value.columns)
+    assert list(operations["warnings"]) == ["Ignored columns not used by the model: note."]
 
 
 def test_drift_page_highlights_the_drifted_column(app: Callable[..., AppTest], engine: Engine, analyst: Actor) -> None:

@@ -142,6 +142,7 @@ class OperationRow(Base):
     rows: Mapped[int] = mapped_column(default=1)
     latency_ms: Mapped[float] = mapped_column(default=0.0)
     source: Mapped[str] = mapped_column(String(16), default="served")
+    warnings: Mapped[list[Any] | None] = mapped_column(default=None)  # the call's warnings, bounded (None: none)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_column()
 

@@ -146,6 +146,7 @@ def _operation(row: OperationRow, user: str) -> Operation:
         source=row.source,
         user=user,
         created_at=row.created_at,
+        warnings=tuple(row.warnings or ()),
     )
 
 
