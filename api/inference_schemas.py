@@ -271,6 +271,11 @@ class PredictionEntry(BaseModel):
     domain_name: str | None = Field(description="The model's domain label (null when it has none).")
     accuracy: float | None = Field(description="Share predicted right, once true values are known (classification).")
     outcome: OutcomeOut | None
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="The warnings logged with it: a form's input warnings, a batch's (of many, the first, each cut "
+        "short).",
+    )
 
     @classmethod
     def of(cls, e: PredictionRecord) -> PredictionEntry:
@@ -303,6 +308,7 @@ class PredictionEntry(BaseModel):
             domain_name=e.domain,
             accuracy=accuracy,
             outcome=OutcomeOut.of(e.outcome),
+            warnings=list(e.warnings),
         )
 
 

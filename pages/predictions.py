@@ -83,6 +83,7 @@ with guard():
             "duration_s": st.column_config.NumberColumn("duration (s)", format="%.3f"),
             "inputs": st.column_config.TextColumn("inputs", width="large"),
             "outputs": st.column_config.TextColumn("outputs", width="large"),
+            "warnings": st.column_config.TextColumn("warnings", width="large"),
             "outcome_metric": st.column_config.TextColumn("checked by", help="accuracy or mae (mean absolute error)"),
             "outcome": st.column_config.NumberColumn("against true values", format="%.4g"),
             "outcome_rows": st.column_config.NumberColumn("rows with true values"),

@@ -101,6 +101,14 @@ class PredictionRecord:
     domain: str | None = None  # the model's label, None when it has none
     outcome: Outcome | None = None
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The warnings logged with it: a form's input warnings, a batch's (the first of many, each cut short)."""
+        outputs = self.outputs or {}
+        if self.kind == "form":
+            return tuple(str(w.get("message")) for w in outputs.get("input_warnings") or ())
+        return tuple(str(w) for w in outputs.get("warning_texts") or ())
+
 
 @dataclass(frozen=True)
 class PredictionResult:

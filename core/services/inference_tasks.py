@@ -25,7 +25,7 @@ from core.errors import Problem
 from core.exports import RISKY_TEXT, may_hold_text, neutralize, safe_csv
 from core.progress import Cancelled
 from core.services.base import record
-from core.services.scoring import jsonable, model_schema, without_coercion
+from core.services.scoring import jsonable, logged_notes, model_schema, without_coercion
 from core.storage.files import StoredBytes
 from core.storage.repositories import files as file_repo
 from core.storage.repositories import predictions as log_repo
@@ -210,7 +210,8 @@ def batch_predict(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     """Job ``batch_predict``: result ``{"file_id", "rows", "summary", "warnings", "problems", "log_id"}``
     (``problems``: values of the wrong type or infinite, row by row, at most ``MAX_LISTED_PROBLEMS``;
     ``warnings`` first say, per column, the raw values the model's recipe could not cast when it prepared the
-    rows at submission — ``params["recipe_notes"]`` — then the notes of the scoring)."""
+    rows at submission — ``params["recipe_notes"]`` — then the notes of the scoring). The log entry's outputs keep
+    how many warnings there were and their texts (``warning_texts``: the first of many, each cut short)."""
     workspace, actor, started = ctx.workspace, ctx.actor, time.perf_counter()
     store = workspace.store
     try:
@@ -248,7 +249,12 @@ def batch_predict(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
                 rows=rows,
                 output_file_id=info.id,
                 job_id=ctx.job.id,
-                outputs={"summary": summary, "warnings": len(warnings), "problems": len(problems)},
+                outputs={
+                    "summary": summary,
+                    "warnings": len(warnings),
+                    "warning_texts": logged_notes(warnings),
+                    "problems": len(problems),
+                },
             )
             record(session, actor, "prediction.batch", "model", model.id, model=model.label, rows=rows, file_id=info.id)
     except BaseException:

@@ -37,6 +37,7 @@ LOG_COLUMNS = [
     "inputs",
     "input_file_id",
     "outputs",
+    "warnings",
     "output_file_id",
     "error",
     "outcome_metric",
@@ -87,6 +88,7 @@ def _row(e: PredictionRecord) -> list[Any]:
         _log_text(e.inputs),
         e.input_file_id,
         _log_text(e.outputs),
+        " ".join(e.warnings) or None,
         e.output_file_id,
         e.error,
         outcome.metric if outcome else None,
@@ -136,7 +138,8 @@ class PredictionLogService(Service):
             return repo.count_predictions(session, actor.tenant_id, where)
 
     def frame(self, actor: Actor, **filters: Any) -> pd.DataFrame:
-        """``list`` as the Predictions page's table (``LOG_COLUMNS``; inputs and outputs as JSON text)."""
+        """``list`` as the Predictions page's table (``LOG_COLUMNS``; inputs and outputs as JSON text, the
+        warnings as one text)."""
         return pd.DataFrame([_row(e) for e in self.list(actor, **filters)], columns=LOG_COLUMNS)
 
     # --- one prediction by its id -------------------------------------------------------------------
@@ -225,8 +228,8 @@ class PredictionLogService(Service):
 
 
 def _of_entry(prediction_id: str, entry: PredictionRecord) -> PredictionResult:
-    """A form prediction or a forecast made at once (no job): its outputs are the summary, a form's input warnings
-    the warnings."""
+    """A form prediction or a forecast made at once (no job): its outputs are the summary, the warnings those
+    logged with it."""
     outputs, inputs = entry.outputs or {}, entry.inputs or {}
     return PredictionResult(
         prediction_id=prediction_id,
@@ -238,7 +241,7 @@ def _of_entry(prediction_id: str, entry: PredictionRecord) -> PredictionResult:
         dataset_id=None if entry.kind == "form" else inputs.get("history_dataset_id"),
         rows=entry.rows,
         summary=outputs,
-        warnings=tuple(str(w.get("message")) for w in outputs.get("input_warnings") or ()),
+        warnings=entry.warnings,
         error=entry.error,
         record=entry,
     )

@@ -174,3 +174,6 @@ def test_a_batch_of_raw_rows_says_how_many_values_the_recipe_could_not_cast(
         "price: 2 values could not be read as a number by the recipe's cast (first: '12abc'); they were scored as "
         "missing."
     )
+    logged = client.get(f"{API}/inference/predictions", params={"kind": "batch"}, headers=analyst_headers).json()
+    [entry] = logged["data"]
+    assert entry["warnings"] == result["warnings"]  # the predictions log keeps their texts

@@ -17,6 +17,7 @@ import pytest
 from core import ColumnSpec, Conflict, Engine, InvalidInput, JobStatus, NotFound, PermissionDenied
 from core.entities import TrainRequest
 from core.services import inference_tasks
+from core.services.scoring import LOGGED_NOTE_CHARS, logged_notes
 from core.storage.repositories import jobs as job_repo
 from core.storage.repositories import models as model_repo
 from tests.conftest import ADMIN_PASSWORD, make_user
@@ -240,6 +241,23 @@ def test_batch_scores_every_row_in_order_with_probabilities(w) -> None:
     assert w.eng.files.get(w.analyst, job.result["file_id"]).kind == "result"
     entry = w.eng.inference.log(w.analyst).query("kind == 'batch'").iloc[0]
     assert entry["rows"] == 120 and entry["output_file_id"] == job.result["file_id"] and entry["input_file_id"]
+
+
+def test_a_batch_log_entry_keeps_the_texts_of_its_warnings_cut_short(w) -> None:
+    frame = mixed_frame(6, seed=4).drop(columns="label")
+    frame.insert(0, "customer", [f"c{i}" for i in range(len(frame))])
+    frame.loc[2, "color"] = "violet" * 2_000  # an unseen category of 12,000 characters, which its warning quotes
+    job = w.eng.inference.predict_batch(w.analyst, w.models["mixed"], data=csv(frame), filename="long.csv")
+    assert job.status == "succeeded" and job.result is not None, job.error
+    warnings = job.result["warnings"]
+    assert max(len(n) for n in warnings) > 12_000  # the job's result has it whole
+    entry = w.eng.predictions.result(w.analyst, job.result["log_id"]).record
+    assert entry is not None and entry.outputs is not None and entry.outputs["warnings"] == len(warnings)
+    assert entry.warnings == tuple(logged_notes(warnings))
+    assert entry.warnings[0] == "Ignored columns not used by the model: customer."
+    assert any("violet" in n for n in entry.warnings) and all(len(n) <= LOGGED_NOTE_CHARS for n in entry.warnings)
+    shown = w.eng.inference.log(w.analyst).set_index("id").loc[entry.id, "warnings"]
+    assert shown == " ".join(entry.warnings)
 
 
 def test_batch_refuses_missing_columns_before_anything_is_stored(w) -> None:

@@ -236,6 +236,8 @@ def test_a_batch_of_a_raw_dataset_says_so_too_and_a_deployment_call_warns_alike(
         "missing.",
     ]
     assert sorted(unread(tuple(job.result["warnings"]))) == expected
+    entry = engine.predictions.result(analyst, job.result["log_id"]).record
+    assert entry is not None and entry.warnings == tuple(job.result["warnings"])  # the predictions log keeps them
 
     deployment = engine.deployments.create(analyst, orders_model)
     served = engine.deployments.predict(analyst, deployment.id, bad.to_dict("records"))

@@ -176,7 +176,7 @@ def test_a_raw_value_the_recipe_cannot_read_is_shown_as_a_warning(
     assert message in [w.value for w in at.warning], [w.value for w in at.warning]
 
 
-def test_the_batch_page_says_how_many_raw_values_the_recipe_could_not_read(
+def test_the_batch_page_and_the_log_say_how_many_raw_values_the_recipe_could_not_read(
     app: Callable[..., AppTest], engine: Engine, analyst: Actor
 ) -> None:
     from tests.core.test_recipes_service import _train, prepared, raw_orders
@@ -198,3 +198,6 @@ def test_the_batch_page_says_how_many_raw_values_the_recipe_could_not_read(
         "missing."
     )
     assert message in [w.value for w in at.warning], [w.value for w in at.warning]
+    at = app(actor=analyst, page="predictions.py")
+    [logged] = at.dataframe[0].value["warnings"]
+    assert logged.startswith(message)  # the predictions log keeps the texts, not only how many
