@@ -157,6 +157,8 @@ def show(preview: StepPreview, shown: int) -> None:
     cols.metric("Columns", len(preview.summary))
     if report and report.failed:
         third.metric("Values that did not convert", f"{report.failed:,}", help="They became missing values.")
+        if report.first_failed is not None:  # as plain text: a raw value is not Markdown
+            third.text(f"first: {report.first_failed!r}")
     elif report and report.unmatched_rows:
         third.metric("Rows without a match", f"{report.unmatched_rows:,}")
     if preview.sample_rows < preview.source_rows:

@@ -15,6 +15,7 @@ import pytest
 from core import Conflict, Engine, InvalidInput, NotFound, PermissionDenied
 from core.entities import Actor, TrainRequest
 from core.prep import Cast, Filter, Recipe, Step
+from core.prep.recipe import MAX_SHOWN
 
 
 def raw_orders(rows: int = 240, seed: int = 3) -> pd.DataFrame:
@@ -88,6 +89,16 @@ def test_fix_proposes_casts_and_a_run_makes_a_typed_dataset_with_lineage(engine:
     failed = {r["number"]: r["failed"] for r in lineage.reports}
     assert failed[1] == 1 and failed[2] == 1  # one value of each cast did not convert
     assert engine.recipes.lineage(analyst, source.id) is None  # uploaded, not prepared
+
+
+def test_a_preview_names_the_first_value_a_cast_could_not_read_cut_short(engine: Engine, analyst: Actor) -> None:
+    raw = raw_orders()
+    raw.loc[9, "price"] = "?" * 10_000  # after row 5's "lots": not the first
+    raw.loc[3, "order_day"] = "soon" * 2_500  # before row 7's "unknown": the first
+    source = engine.datasets.upload(analyst, name="orders raw", filename="orders.csv", data=csv(raw))
+    casts = Recipe((Cast("price", "float", decimal_comma=True), Cast("order_day", "date", day_first=True)))
+    reports = engine.recipes.preview(analyst, source.id, casts).reports
+    assert [(r.failed, r.first_failed) for r in reports] == [(2, "lots"), (2, ("soon" * 2_500)[:MAX_SHOWN])]
 
 
 def test_a_run_in_place_makes_the_next_version_and_keeps_the_first(engine: Engine, analyst: Actor) -> None:

@@ -43,6 +43,18 @@ def test_fix_then_run_makes_a_typed_dataset(app: Callable[..., AppTest], engine:
     assert engine.recipes.lineage(analyst, made.id).source_id == source  # type: ignore[union-attr]
 
 
+def test_a_cast_step_shows_how_many_values_did_not_convert_and_the_first(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    at, _ = _open(app, engine, analyst)
+    at.button(key="prep_fix").click().run()
+    first = {"price": "lots", "order_day": "unknown"}[_steps(at)[0]["column"]]  # the raw file's one bad value each
+    at.selectbox(key="prep_shown").select(1).run()
+    assert not at.exception and not _errors(at), _errors(at)
+    assert [m.value for m in at.metric if m.label == "Values that did not convert"] == ["1"]
+    assert f"first: {first!r}" in [t.value for t in at.text]
+
+
 def test_steps_are_added_checked_reordered_disabled_and_deleted(
     app: Callable[..., AppTest], engine: Engine, analyst: Actor
 ) -> None:
