@@ -312,7 +312,8 @@ This package is the public API: pages and ``ui/`` import only from ``core`` itse
 pyproject.toml enforces it), so it re-exports every type the methods above take or return, the errors, and
 the vocabularies a form offers (``COLUMN_TYPES``, ``PASSWORD_RULE``, ``PERMISSIONS``, ``USER_KINDS``,
 ``TABULAR``, ``MAX_REASONS``, ``METRICS``, ``CV_METRICS``, ``MODEL_FILE_ROLES``, ``ALGORITHMS``, ``PROBLEM_TYPES``,
-``TRAINING_STATES``) and ``safe_csv`` for downloads.
+``TRAINING_STATES``), ``safe_csv`` for downloads and ``quote`` for a user's value in a message (cut to 60
+characters with "…", as the engine's own warnings quote values).
 """
 
 from core.datasets import RowProblem, ValidationReport
@@ -406,6 +407,7 @@ from core.errors import (
     Problem,
     TooLarge,
     Unauthenticated,
+    quote,
 )
 from core.exports import safe_csv
 from core.jobs.tasks import FAMILIES as JOB_FAMILIES
@@ -534,5 +536,6 @@ __all__ = [
     "User",
     "ValidationReport",
     "job_family",
+    "quote",
     "safe_csv",
 ]

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+QUOTED = 60  # characters of a user's value a message quotes
+
+
+def quote(value: str, limit: int = QUOTED) -> str:
+    """``repr`` of a user's value for a message, cut to ``limit`` characters with "…": a 10,000-character category
+    must not make every warning that names it (and every log entry keeping that warning) as long."""
+    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
+
 
 @dataclass(frozen=True)
 class Problem:

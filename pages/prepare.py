@@ -8,7 +8,7 @@ import json
 
 import streamlit as st
 
-from core import RECIPE_STEPS, CoreError, Dataset, JobStatus, RecipeInfo, StepPreview
+from core import RECIPE_STEPS, CoreError, Dataset, JobStatus, RecipeInfo, StepPreview, quote
 from ui.auth import current_actor
 from ui.downloads import download, download_csv
 from ui.engine import get_engine
@@ -158,7 +158,7 @@ def show(preview: StepPreview, shown: int) -> None:
     if report and report.failed:
         third.metric("Values that did not convert", f"{report.failed:,}", help="They became missing values.")
         if report.first_failed is not None:  # as plain text: a raw value is not Markdown
-            third.text(f"first: {report.first_failed!r}")
+            third.text(f"first: {quote(report.first_failed)}")
     elif report and report.unmatched_rows:
         third.metric("Rows without a match", f"{report.unmatched_rows:,}")
     if preview.sample_rows < preview.source_rows:

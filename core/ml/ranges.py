@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from core.entities.predictions import InputWarning  # not the package: it re-exports dataset types
+from core.errors import quote
 from core.ml.preprocessing import MIN_CATEGORY_COUNT
 from core.ml.schema import FeatureSpec, ModelSchema
 
@@ -24,7 +25,7 @@ def _shown(value: object, spec: FeatureSpec) -> str:
     if spec.kind == "datetime":
         stamp = pd.Timestamp(value)  # type: ignore[arg-type]
         return stamp.date().isoformat() if spec.dtype == "date" else stamp.isoformat()
-    return repr(str(value))
+    return quote(str(value))
 
 
 def _range_text(spec: FeatureSpec) -> str:

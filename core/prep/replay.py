@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from core.datasets.conversion import column_type
-from core.errors import InvalidInput
+from core.errors import InvalidInput, quote
 from core.prep.combine import Aggregate, Append, Join, PivotLonger, PivotWider
 from core.prep.recipe import Prepared, Recipe, StepReport, run
 from core.prep.steps import Cast, Deduplicate, Drop, Fill, Filter, MergeRare, Rename, Sample, Sort, Step, StepError
@@ -32,7 +32,6 @@ READ_AS = {
     "date": "a date",
     "datetime": "a date and time",
 }
-SHOWN = 60  # characters of an unread value a message quotes
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Unreadable:
     @property
     def message(self) -> str:
         """One sentence naming the column, the value (one) or how many and the first, and what the model then saw."""
-        one, first = self.count == 1, None if self.first is None else _shown(self.first)
+        one, first = self.count == 1, None if self.first is None else quote(self.first)
         cast = f"could not be read as {READ_AS.get(self.to, self.to)} by the recipe's cast"
         if one and first is not None:  # one value: it names itself
             read = f"{self.column}: {first} {cast}"
@@ -65,10 +64,6 @@ class Unreadable:
         if self.filled is not None:
             return f"{read}; {it} became missing, and the recipe filled {'it' if one else 'them'} {self.filled}."
         return f"{read}; {it} {'was' if one else 'were'} scored as missing."
-
-
-def _shown(value: str) -> str:
-    return repr(value if len(value) <= SHOWN else value[: SHOWN - 1] + "…")
 
 
 @dataclass(frozen=True)

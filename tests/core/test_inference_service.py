@@ -16,6 +16,7 @@ import pytest
 
 from core import ColumnSpec, Conflict, Engine, InvalidInput, JobStatus, NotFound, PermissionDenied
 from core.entities import TrainRequest
+from core.errors import QUOTED, quote
 from core.services import inference_tasks
 from core.services.scoring import LOGGED_NOTE_CHARS, logged_notes
 from core.storage.repositories import jobs as job_repo
@@ -250,7 +251,9 @@ def test_a_batch_log_entry_keeps_the_texts_of_its_warnings_cut_short(w) -> None:
     job = w.eng.inference.predict_batch(w.analyst, w.models["mixed"], data=csv(frame), filename="long.csv")
     assert job.status == "succeeded" and job.result is not None, job.error
     warnings = job.result["warnings"]
-    assert max(len(n) for n in warnings) > 12_000  # the job's result has it whole
+    quoted = quote("violet" * 2_000)
+    assert len(quoted) == QUOTED + 2 and quoted.endswith("…'")  # the warning quotes the value cut short
+    assert any(quoted in n for n in warnings) and max(len(n) for n in warnings) < LOGGED_NOTE_CHARS
     entry = w.eng.predictions.result(w.analyst, job.result["log_id"]).record
     assert entry is not None and entry.outputs is not None and entry.outputs["warnings"] == len(warnings)
     assert entry.warnings == tuple(logged_notes(warnings))
