@@ -117,8 +117,8 @@ def per_class_frame(holdout: pd.DataFrame, classes: Sequence[Any]) -> pd.DataFra
     labels = list(classes)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        precision, recall, f1, support = skm.precision_recall_fscore_support(
-            holdout["y_true"], holdout["y_pred"], labels=labels, zero_division=0
+        precision, recall, f1, support = skm.precision_recall_fscore_support(  # arrays: no dataframe checks
+            holdout["y_true"].to_numpy(), holdout["y_pred"].to_numpy(), labels=labels, zero_division=0
         )
     return pd.DataFrame(
         {"class": [str(c) for c in labels], "precision": precision, "recall": recall, "f1": f1, "support": support}

@@ -21,7 +21,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from core.ml.coerce import coerce_column
+from core.ml.coerce import coerce_column, coerce_numbers, plain_number_columns
 from core.ml.schema import ModelSchema
 
 Style = Literal["tree", "linear"]
@@ -47,6 +47,10 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         kinds = self.kinds or {}
+        if kinds and all(k == "numeric" for k in kinds.values()):  # numbers only: at once when their dtypes allow
+            names = list(kinds)
+            if len(plain_number_columns(X, names)) == len(names):
+                return coerce_numbers(X, names)
         return pd.DataFrame({c: coerce_column(X[c], k)[0] for c, k in kinds.items()}, index=X.index)
 
 

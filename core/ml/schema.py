@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from core.entities.models import FeatureSpec, ModelSchema
-from core.ml.coerce import coerce_column, guess_kind
+from core.ml.coerce import coerce_column, coerce_numbers, guess_kind, plain_number_columns
 from core.ml.problem import infer_problem_type, prepare_target, resolve_columns
 
 
@@ -40,12 +40,44 @@ def infer_schema(
     if resolved == "classification":
         classes = tuple(_plain(c) for c in np.unique(prepare_target(df[target], resolved).to_numpy()))
     declared = column_types or {}
-    specs = tuple(_feature_spec(df[name], declared.get(name)) for name in names)
-    return ModelSchema(features=specs, target=target, problem_type=resolved, classes=classes, id_column=id_column)
+    kinds = {name: guess_kind(df[name], declared.get(name)) for name in names}
+    numeric = plain_number_columns(df, [name for name in names if kinds[name][0] == "numeric"])
+    specs = _numeric_specs(df, numeric, kinds)
+    specs.update((n, _feature_spec(df[n], *kinds[n])) for n in names if n not in specs)
+    return ModelSchema(
+        features=tuple(specs[name] for name in names),
+        target=target,
+        problem_type=resolved,
+        classes=classes,
+        id_column=id_column,
+    )
 
 
-def _feature_spec(values: pd.Series, declared: str | None) -> FeatureSpec:
-    kind, dtype = guess_kind(values, declared)
+def _numeric_specs(df: pd.DataFrame, names: list[str], kinds: Mapping[str, tuple[str, str]]) -> dict[str, FeatureSpec]:
+    """``_feature_spec`` of plain number columns, all at once (a pass per column took 16 ms of every learning task
+    on 64 pixel columns): the same statistics (pandas' reductions, over a frame) of the same coerced values."""
+    if not names:
+        return {}
+    coerced = coerce_numbers(df, names)
+    present, medians, lows, highs = coerced.count(), coerced.median(), coerced.min(), coerced.max()
+
+    def stat(values: pd.Series, name: str) -> float | None:
+        return float(values[name]) if present[name] else None  # nothing present: no statistics
+
+    return {
+        name: FeatureSpec(
+            name=str(name),
+            kind="numeric",
+            dtype=kinds[name][1],
+            median=stat(medians, name),
+            min=stat(lows, name),
+            max=stat(highs, name),
+        )
+        for name in names
+    }
+
+
+def _feature_spec(values: pd.Series, kind: str, dtype: str) -> FeatureSpec:
     coerced = coerce_column(values, kind)[0].dropna()
     name = str(values.name)
     if coerced.empty:

@@ -27,7 +27,7 @@ from core.ml import (
 )
 from core.ml.candidates import Candidate, build_pipeline
 from core.ml.coerce import FEATURE_KINDS, coerce_column
-from core.ml.preprocessing import portable
+from core.ml.preprocessing import FrameCoercer, portable
 
 pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
 
@@ -197,3 +197,37 @@ def test_numbers_read_the_same_on_the_fast_path_as_their_text(values: pd.Series)
     slow, slow_bad = coerce_column(values.astype(object).rename("x"), "numeric")
     pd.testing.assert_series_equal(fast, slow)
     assert fast_bad.tolist() == slow_bad.tolist()
+
+
+def _numbers_of(n: int) -> st.SearchStrategy[pd.Series]:
+    """A column of ``n`` plain numbers of one of the dtypes the fast path reads."""
+
+    def size(values: st.SearchStrategy[object]) -> st.SearchStrategy[list[object]]:
+        return st.lists(values, min_size=n, max_size=n)
+
+    return st.one_of(
+        size(st.floats(allow_nan=True, allow_infinity=True)).map(lambda v: pd.Series(v, dtype="float64")),
+        size(st.integers(-(2**62), 2**62)).map(lambda v: pd.Series(v, dtype="int64")),
+        size(st.one_of(st.none(), st.integers(-(10**12), 10**12))).map(lambda v: pd.Series(v, dtype="Int64")),
+        size(st.one_of(st.none(), st.floats(width=32))).map(lambda v: pd.Series(v, dtype="Float32")),
+        size(st.just(np.nan)).map(lambda v: pd.Series(v, dtype="float64")),  # nothing present: no statistics
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_number_columns_read_at_once_as_one_by_one(data: st.DataObject) -> None:
+    """A pipeline's first step and the schema read plain number columns in one block: the same values, laid out
+    as a frame built column by column (so what reads them computes exactly as before), and the same statistics."""
+    n = data.draw(st.integers(1, 25))
+    frame = pd.DataFrame({f"c{i}": data.draw(_numbers_of(n)) for i in range(4)}).set_axis(range(10, 10 + n))
+    frame["y"] = ["a", "b"] * (n // 2) + ["a"] * (n % 2)
+    kinds = dict.fromkeys(frame.columns[:4], "numeric")
+    expected = pd.DataFrame({c: coerce_column(frame[c], "numeric")[0] for c in kinds}, index=frame.index)
+    coerced = FrameCoercer(kinds).transform(frame)
+    pd.testing.assert_frame_equal(coerced, expected, check_exact=True)
+    assert coerced.to_numpy().flags["F_CONTIGUOUS"] == expected.to_numpy().flags["F_CONTIGUOUS"]
+    for spec in infer_schema(frame, "y").features:
+        present = expected[spec.name].dropna()
+        stats = (spec.median, spec.min, spec.max)
+        assert stats == ((present.median(), present.min(), present.max()) if len(present) else (None, None, None))
