@@ -22,6 +22,7 @@ from core.storage.orm import LearnupletRow, ProblemRow
 from core.storage.repositories import files as file_repo
 from core.storage.repositories import problems as repo
 from core.storage.repositories import registry as registry_repo
+from core.storage.repositories import registry_links as links
 from core.storage.repositories import registry_versions as versions_repo
 
 if TYPE_CHECKING:
@@ -111,12 +112,12 @@ class ProblemWork(Service):
         best = schedule.champion(session, problem)
         if best is None or best.model_end is None:
             return
-        model = registry_repo.get_registered(
-            session, problem.tenant_id, registry_repo.registry_id(problem.tenant_id, problem.name)
-        )
-        version = next(
-            v for v in versions_repo.list_versions(session, problem.tenant_id, model) if v.id == best.model_end
-        )
+        model_id = registry_repo.registry_id(problem.tenant_id, problem.name)
+        if links.alias_target(session, model_id, CHAMPION) == best.model_end:
+            return  # still the champion (an alias only points at a stored version: the rows exist)
+        model = registry_repo.get_registered(session, problem.tenant_id, model_id)
+        version = versions_repo.trained_version(session, problem.tenant_id, model, best.model_end)
+        assert version is not None  # a task's model is a version of its problem's predictor
         registry_repo.ensure_row(session, problem.tenant_id, model, problem.owner_id)
         versions_repo.ensure_version(session, problem.tenant_id, model, version, problem.owner_id)
         point_alias(session, actor, model.id, CHAMPION, version)

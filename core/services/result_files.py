@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from core.entities import Actor, FileInfo
-from core.storage.files import FileStore
+from core.storage.files import FileStore, StoredBytes
 from core.storage.repositories import files as file_repo
 
 PARQUET = "application/vnd.apache.parquet"
@@ -23,7 +23,7 @@ PARQUET = "application/vnd.apache.parquet"
 
 @dataclass(frozen=True)
 class _Pending:
-    key: str
+    stored: StoredBytes  # key, size and digest (bytes given are hashed as they are written, not read back)
     kind: str
     name: str
     content_type: str
@@ -37,14 +37,12 @@ class PendingFiles:
         self._pending: list[_Pending] = []
 
     def add_bytes(self, data: bytes, *, kind: str, name: str, content_type: str = "application/octet-stream") -> None:
-        with self.store.writer(self.actor.tenant_id, kind) as (key, tmp):
-            tmp.write_bytes(data)
-        self._pending.append(_Pending(key, kind, name, content_type))
+        self._pending.append(_Pending(self.store.put(self.actor.tenant_id, kind, data), kind, name, content_type))
 
     def add_parquet(self, frame: pd.DataFrame, *, name: str) -> None:
         with self.store.writer(self.actor.tenant_id, "result") as (key, tmp):
             pq.write_table(pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False), tmp)
-        self._pending.append(_Pending(key, "result", name, PARQUET))
+        self._pending.append(_Pending(self.store.describe(key), "result", name, PARQUET))
 
     def register(self, session: Session) -> list[FileInfo]:
         """File rows for everything written, in the order written."""
@@ -56,7 +54,7 @@ class PendingFiles:
                 kind=p.kind,
                 name=p.name,
                 content_type=p.content_type,
-                stored=self.store.describe(p.key),
+                stored=p.stored,
             )
             for p in self._pending
         ]
@@ -67,4 +65,4 @@ class PendingFiles:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if kind is not None:
             for pending in self._pending:
-                self.store.delete(pending.key)
+                self.store.delete(pending.stored.storage_key)

@@ -83,6 +83,32 @@ def list_versions(session: Session, tenant_id: str, model: RegisteredModel) -> l
     return sorted(versions, key=lambda v: (v.version, v.created_at), reverse=True)
 
 
+def trained_version(session: Session, tenant_id: str, model: RegisteredModel, model_id: str) -> ModelVersion | None:
+    """The version of ``model`` a trained model is, as ``list_versions`` shows it, without building every other
+    version (a problem crowns its champion after each of its tasks; None: not one of the model's versions)."""
+    found = session.execute(
+        select(ModelRow, UserRow.username)
+        .join(UserRow, UserRow.id == ModelRow.owner_id)
+        .where(ModelRow.id == model_id, ModelRow.tenant_id == tenant_id, ModelRow.name_key == name_key(model.name))
+    ).first()
+    if found is None:
+        return None
+    anchor = session.execute(
+        select(RegistryVersionRow).where(
+            RegistryVersionRow.model_id == model_id,
+            RegistryVersionRow.registered_model_id == model.id,
+            RegistryVersionRow.tenant_id == tenant_id,
+        )
+    ).scalar_one_or_none()
+    aliases = session.scalars(
+        select(RegistryAliasRow.alias)
+        .where(RegistryAliasRow.registered_model_id == model.id, RegistryAliasRow.version_id == model_id)
+        .order_by(RegistryAliasRow.alias)
+    ).all()
+    row, owner = found
+    return _trained_version(row, owner, anchor, model, list(aliases))
+
+
 def get_version(session: Session, tenant_id: str, version_id: str) -> tuple[RegisteredModel, ModelVersion]:
     """A version by id (a trained model's id, or an uploaded version's) with its registered model."""
     row = session.get(RegistryVersionRow, version_id)
