@@ -100,6 +100,15 @@ def prepare_target(y: pd.Series, problem_type: str) -> pd.Series:
 
     Text in a regression target and ±inf in any numeric target are refused row by row (1 = the first row, as in
     dataset previews): no model can learn from an infinite value."""
+    if problem_type == "classification" and y.dtype == object:
+        labels = _text_labels(y)
+        if labels is not None:
+            return labels
+    return _prepare(y, problem_type)
+
+
+def _prepare(y: pd.Series, problem_type: str) -> pd.Series:
+    """``prepare_target`` value by value."""
     present = blank_to_missing(y)
     kept = present.notna().to_numpy()
     values = present[kept]
@@ -117,6 +126,25 @@ def prepare_target(y: pd.Series, problem_type: str) -> pd.Series:
             return pd.Series(floats.astype("int64"), index=values.index, name=y.name)
         return numbers.astype("float64")
     return values.map(str).str.strip()
+
+
+def _text_labels(y: pd.Series) -> pd.Series | None:
+    """``prepare_target`` of a text target for classification, worked out once per distinct value (a target
+    repeats a few labels; a task prepares each of its mini-batches' and test datasets' targets): every step reads
+    values one at a time, and whether the labels are numbers is a property of the set of values. None when
+    they are not all text, or all read as numbers (the general path then, which names offending rows)."""
+    codes, uniques = pd.factorize(y)  # a missing value: -1
+    distinct = pd.Series(uniques, dtype=object)
+    if pd.api.types.infer_dtype(distinct, skipna=True) != "string":
+        return None
+    present = blank_to_missing(distinct)
+    kept = present.notna().to_numpy()
+    if not pd.to_numeric(present[kept], errors="coerce").isna().any():
+        return None
+    labels = present.map(str).str.strip().to_numpy()
+    rows = codes >= 0
+    rows[rows] = kept[codes[rows]]
+    return pd.Series(labels[codes[rows]], index=y.index[rows], name=y.name, dtype=object)
 
 
 def _refuse_unusable_numbers(name: str, values: pd.Series, floats: np.ndarray, positions: np.ndarray) -> None:

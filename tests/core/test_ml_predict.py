@@ -28,6 +28,7 @@ from core.ml import (
 from core.ml.candidates import Candidate, build_pipeline
 from core.ml.coerce import FEATURE_KINDS, coerce_column
 from core.ml.preprocessing import FrameCoercer, portable
+from core.ml.problem import _prepare, prepare_target
 
 pytestmark = pytest.mark.database_free  # no Engine, no database: the Postgres run of CI skips it
 
@@ -197,6 +198,32 @@ def test_numbers_read_the_same_on_the_fast_path_as_their_text(values: pd.Series)
     slow, slow_bad = coerce_column(values.astype(object).rename("x"), "numeric")
     pd.testing.assert_series_equal(fast, slow)
     assert fast_bad.tolist() == slow_bad.tolist()
+
+
+_LABELS = st.one_of(
+    st.sampled_from(["a", " b ", "B", "", "  ", "NA", "null", "n/a", "None", "1", " 2 ", "3.5", "01", "inf", "1e999"]),
+    st.none(),
+    st.just(np.nan),
+    st.text(max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LABELS, max_size=30), st.integers(0, 5))
+def test_text_targets_read_per_distinct_value_as_value_by_value(values: list[object], offset: int) -> None:
+    """A text target's labels are worked out once per distinct value: the same labels, rows and refusals as
+    reading every value (blanks and "NA" missing, numbers as numbers, text stripped)."""
+    y = pd.Series(values, dtype=object, name="label", index=range(offset, offset + len(values)))
+    outcomes = []
+    for read in (prepare_target, _prepare):
+        try:
+            outcomes.append(read(y, "classification"))
+        except InvalidInput as exc:
+            outcomes.append(exc.problems)
+    if isinstance(outcomes[1], pd.Series):
+        pd.testing.assert_series_equal(outcomes[0], outcomes[1], check_exact=True)
+    else:
+        assert outcomes[0] == outcomes[1]
 
 
 def _numbers_of(n: int) -> st.SearchStrategy[pd.Series]:
