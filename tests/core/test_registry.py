@@ -151,6 +151,26 @@ def test_version_notes_on_a_trained_version_and_deleting_it_after(engine: Engine
     assert [m.to_version for m in engine.registry.alias_history(analyst, registered.id)] == [1]
 
 
+def test_a_version_looked_up_alone_is_the_one_the_list_shows(engine: Engine, analyst: Actor, outsider: Actor) -> None:
+    """A deployment looks up the version it serves at every call, by itself (not by building the whole list)."""
+    first = train_tiny(engine, analyst, "churn", dataset="churn-1")
+    second = train_tiny(engine, analyst, "churn", dataset="churn-2")
+    engine.registry.describe_version(analyst, first, description="first cut", tags=["baseline"])
+    trained = engine.registry.version(analyst, second).model_id
+    engine.registry.set_alias(analyst, trained, "champion", second)
+    external = engine.registry.register(analyst, "Ridge", "regression")
+    for alpha in (1.0, 2.0):
+        engine.registry.upload(analyst, external.id, "model", "ridge.skops", ridge_skops(alpha))
+    engine.registry.set_alias(analyst, external.id, "champion", 1)
+    engine.registry.set_alias(analyst, external.id, "challenger", 1)
+    listed = [*engine.registry.versions(analyst, trained), *engine.registry.versions(analyst, external.id)]
+    assert len(listed) == 4
+    assert [engine.registry.version(analyst, v.id) for v in listed] == listed
+    for actor, version_id in ((analyst, "no-such-version"), (outsider, first), (outsider, listed[-1].id)):
+        with pytest.raises(NotFound):
+            engine.registry.version(actor, version_id)
+
+
 def test_delete_removes_versions_and_files(engine: Engine, analyst: Actor, viewer: Actor) -> None:
     model = engine.registry.register(analyst, "Ridge", "regression")
     engine.registry.upload(analyst, model.id, "model", "ridge.skops", ridge_skops())

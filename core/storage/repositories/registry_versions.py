@@ -100,17 +100,43 @@ def trained_version(session: Session, tenant_id: str, model: RegisteredModel, mo
             RegistryVersionRow.tenant_id == tenant_id,
         )
     ).scalar_one_or_none()
-    aliases = session.scalars(
-        select(RegistryAliasRow.alias)
-        .where(RegistryAliasRow.registered_model_id == model.id, RegistryAliasRow.version_id == model_id)
-        .order_by(RegistryAliasRow.alias)
-    ).all()
     row, owner = found
-    return _trained_version(row, owner, anchor, model, list(aliases))
+    return _trained_version(row, owner, anchor, model, _aliases_of(session, model, model_id))
+
+
+def _uploaded_version_of(
+    session: Session, tenant_id: str, model: RegisteredModel, version_id: str
+) -> ModelVersion | None:
+    """An uploaded version of ``model`` by id, as ``list_versions`` shows it (None: not one of its uploads)."""
+    found = session.execute(
+        select(RegistryVersionRow, UserRow.username)
+        .join(UserRow, UserRow.id == RegistryVersionRow.owner_id)
+        .where(
+            RegistryVersionRow.id == version_id,
+            RegistryVersionRow.registered_model_id == model.id,
+            RegistryVersionRow.tenant_id == tenant_id,
+            RegistryVersionRow.file_id.is_not(None),
+        )
+    ).first()
+    if found is None:
+        return None
+    row, owner = found
+    return _uploaded_version(row, owner, model, _aliases_of(session, model, version_id))
+
+
+def _aliases_of(session: Session, model: RegisteredModel, version_id: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(RegistryAliasRow.alias)
+            .where(RegistryAliasRow.registered_model_id == model.id, RegistryAliasRow.version_id == version_id)
+            .order_by(RegistryAliasRow.alias)
+        )
+    )
 
 
 def get_version(session: Session, tenant_id: str, version_id: str) -> tuple[RegisteredModel, ModelVersion]:
-    """A version by id (a trained model's id, or an uploaded version's) with its registered model."""
+    """A version by id (a trained model's id, or an uploaded version's) with its registered model; only that version
+    is built (a deployment looks up the version it serves at every call, and a model may have hundreds)."""
     row = session.get(RegistryVersionRow, version_id)
     if row is not None and row.tenant_id == tenant_id:
         model = get_registered(session, tenant_id, row.registered_model_id)
@@ -121,7 +147,12 @@ def get_version(session: Session, tenant_id: str, version_id: str) -> tuple[Regi
         found = find_by_name(session, tenant_id, trained.name)
         assert found is not None
         model = found
-    return model, next(v for v in list_versions(session, tenant_id, model) if v.id == version_id)
+    version = trained_version(session, tenant_id, model, version_id) or _uploaded_version_of(
+        session, tenant_id, model, version_id
+    )
+    if version is None:  # an id that names a registry row but no version of it
+        raise NotFound("That model version does not exist.")
+    return model, version
 
 
 def ensure_version(
