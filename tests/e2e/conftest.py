@@ -11,12 +11,14 @@ import time
 import urllib.request
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output" / "e2e"
+PAGE_TEXT = 6_000  # characters of a failed tab's text in the report (its end: where the flow stopped)
 
 
 def _require_browser() -> None:
@@ -105,7 +107,26 @@ def pytest_runtest_makereport(
     report: pytest.TestReport = yield
     if report.when == "call":
         item.stash[_FAILED] = report.failed
+        browser = getattr(item, "funcargs", {}).get("browser")
+        if report.failed and browser is not None:
+            report.sections += _page_texts(browser)
     return report
+
+
+def _page_texts(browser: Any) -> list[tuple[str, str]]:
+    """What each open tab shows, as text, for the failure report: CI keeps a failing run's output but not its
+    screenshots, and a browser flow that failed once in a full run could not be read afterwards."""
+    from playwright.sync_api import Error
+
+    sections = []
+    tabs = [tab for context in browser.contexts for tab in context.pages]
+    for number, tab in enumerate(tabs, 1):
+        try:
+            text = tab.inner_text("body", timeout=5_000)
+        except Error as exc:  # a closed or hung tab: say so, and keep the test's own failure
+            text = f"(could not read the page: {exc})"
+        sections.append((f"tab {number} at {tab.url}: visible text", text[-PAGE_TEXT:]))
+    return sections
 
 
 @pytest.fixture
