@@ -34,10 +34,10 @@ LOG_COLUMNS = [
     "status",
     "rows",
     "duration_s",
+    "warnings",  # before the wide JSON columns: what an analyst should see without scrolling
     "inputs",
     "input_file_id",
     "outputs",
-    "warnings",
     "output_file_id",
     "error",
     "outcome_metric",
@@ -73,31 +73,32 @@ def _where(
     return repo.LogFilter(model_id, user, kind, _moment(since), _moment(until, later=1))
 
 
-def _row(e: PredictionRecord) -> list[Any]:
+def _row(e: PredictionRecord) -> dict[str, Any]:
+    """One entry as the log's table shows it, by column name (``LOG_COLUMNS`` gives the order)."""
     outcome = e.outcome
-    return [
-        e.created_at,
-        e.user,
-        e.model_label,
-        e.model_version,
-        e.problem_type,
-        e.kind,
-        e.status,
-        e.rows,
-        round(e.duration_s, 4),
-        _log_text(e.inputs),
-        e.input_file_id,
-        _log_text(e.outputs),
-        " ".join(e.warnings) or None,
-        e.output_file_id,
-        e.error,
-        outcome.metric if outcome else None,
-        outcome.value if outcome else None,
-        outcome.rows if outcome else None,
-        e.job_id,
-        e.model_id,
-        e.id,
-    ]
+    return {
+        "created (UTC)": e.created_at,
+        "user": e.user,
+        "model": e.model_label,
+        "version": e.model_version,
+        "problem_type": e.problem_type,
+        "kind": e.kind,
+        "status": e.status,
+        "rows": e.rows,
+        "duration_s": round(e.duration_s, 4),
+        "warnings": " ".join(e.warnings) or None,
+        "inputs": _log_text(e.inputs),
+        "input_file_id": e.input_file_id,
+        "outputs": _log_text(e.outputs),
+        "output_file_id": e.output_file_id,
+        "error": e.error,
+        "outcome_metric": outcome.metric if outcome else None,
+        "outcome": outcome.value if outcome else None,
+        "outcome_rows": outcome.rows if outcome else None,
+        "job_id": e.job_id,
+        "model_id": e.model_id,
+        "id": e.id,
+    }
 
 
 class PredictionLogService(Service):

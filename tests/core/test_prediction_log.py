@@ -14,6 +14,7 @@ import pytest
 from core import Engine, InvalidInput, NotFound, PermissionDenied
 from core.entities import TrainRequest
 from core.services import outcomes
+from core.services.predictions import LOG_COLUMNS, _row
 from tests.conftest import ADMIN_PASSWORD, make_user
 from tests.prediction_data import csv, customers, monthly
 
@@ -182,4 +183,6 @@ def test_the_log_pages_counts_and_filters_by_kind(w) -> None:
     pages = [eng.predictions.list(admin, model_id=w.clf, kind="form", offset=i, limit=1)[0].id for i in range(3)]
     assert pages == [e.id for e in forms[:3]]
     assert eng.predictions.count(w.outsider) == 0 and eng.predictions.list(w.outsider) == []
-    assert set(eng.inference.log(admin)["problem_type"]) >= {"classification", "forecast"}
+    table = eng.inference.log(admin)
+    assert set(table["problem_type"]) >= {"classification", "forecast"}
+    assert list(table.columns) == LOG_COLUMNS and set(_row(forms[0])) == set(LOG_COLUMNS)  # every column filled
