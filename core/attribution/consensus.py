@@ -120,6 +120,7 @@ class Verdict:
     not_voting: list[str]
     calibrated: bool
     threshold: float = THRESHOLD
+    unknown_share: float | None = None  # of leave-one-family-out answers under ``threshold`` (None: not fitted)
 
     @property
     def explanation(self) -> str:
@@ -129,8 +130,14 @@ class Verdict:
         if self.family is None:
             text = (
                 f"Unknown family: nothing in the reference library is close enough (the nearest is {self.best} "
-                f"at {percent(self.confidence)} confidence, below {percent(self.threshold)})"
+                f"at {percent(self.confidence)} confidence, below {percent(self.threshold)}"
             )
+            # What the threshold means: models agreeing on a family is not enough when samples of families the
+            # library lacks (often a sibling project sharing code) reach the same confidence.
+            if self.unknown_share is not None:
+                text += f": {percent(self.unknown_share)} of samples of families missing from this library score "
+                text += "under it"
+            text += ")"
         else:
             text = f"Family {self.family} with {percent(self.confidence)} confidence"
         if self.agreed:
@@ -158,6 +165,7 @@ class Verdict:
                     "verdict": self.family if self.family is not None else "unknown family",
                     "confidence": round(self.confidence, 4),
                     "threshold": round(self.threshold, 4),
+                    "unknown_share": self.unknown_share,
                     "nearest_family": self.best,
                     "agreed": self.agreed,
                     "disagreed": self.disagreed,
@@ -205,6 +213,7 @@ class Consensus:
             not_voting,
             self.calibrated,
             self.threshold,
+            self.facts.get("unknown_share"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -224,13 +233,16 @@ class Consensus:
     def from_dict(cls, data: dict[str, Any]) -> Consensus:
         if data.get("version") != VERSION or tuple(data.get("voters", ())) != VOTERS:
             raise ValueError("the consensus was fitted for other models; rebuild the index")
+        facts = dict(data.get("facts", {}))
+        if "threshold" not in data:  # stored before the threshold was fitted: the balanced one promises nothing
+            facts.pop("unknown_share", None)
         return cls(
             tuple(float(w) for w in data["weights"]),
             float(data["bias"]),
             tuple(float(w) for w in data["confidence_weights"]),
             float(data["confidence_bias"]),
             bool(data["calibrated"]),
-            dict(data.get("facts", {})),
+            facts,
             float(data.get("threshold", THRESHOLD)),
         )
 
@@ -306,7 +318,11 @@ def fit(examples: Sequence[Example]) -> Consensus:
     return replace(
         fitted,
         threshold=THRESHOLD if threshold is None else threshold,
-        facts={"leave_one_out": known, "leave_family_out": len(examples) - known, "unknown_share": UNKNOWN_SHARE},
+        facts={
+            "leave_one_out": known,
+            "leave_family_out": len(examples) - known,
+            "unknown_share": None if threshold is None else UNKNOWN_SHARE,
+        },
     )
 
 

@@ -83,3 +83,15 @@ def test_a_consensus_stored_before_the_fitted_threshold_loads_with_the_balanced_
     assert Consensus.from_dict(stored).threshold == stored["threshold"]
     del stored["threshold"]
     assert Consensus.from_dict(stored).threshold == THRESHOLD
+    assert Consensus.from_dict(stored).facts.get("unknown_share") is None  # no promise for the balanced threshold
+
+
+def test_an_unknown_verdict_says_what_its_threshold_promises_only_when_it_was_fitted() -> None:
+    examples = _examples(6)
+    hidden = next(e for e in examples if e.hidden == "family")
+    fitted = fit(examples).verdict(hidden.rankings)
+    assert fitted.family is None  # the hidden family's answer falls under the fitted threshold
+    assert f"{UNKNOWN_SHARE:.0%} of samples of families missing from this library" in fitted.explanation
+    balanced = replace(fit(examples), threshold=0.99, facts={}).verdict(hidden.rankings)
+    assert balanced.family is None and "missing from this library" not in balanced.explanation
+    assert not fit([]).verdict(hidden.rankings).unknown_share

@@ -34,13 +34,13 @@ def package_elf_files(package: str, count: int) -> list[Path]:
     listing = DPKG_INFO / f"{package}.list"
     if not listing.exists():
         return []
-    found = []
+    found: list[Path] = []
     for line in sorted(listing.read_text().splitlines()):
-        path = Path(line)
-        if line.startswith("/usr/") and path.is_file() and not path.is_symlink():
+        path = Path(line)  # Debian 12 still lists some packages' programs under /bin (gzip): the same files
+        if line.startswith(("/usr/", "/bin/", "/sbin/")) and path.is_file() and not path.is_symlink():
             header = path.read_bytes()[:20] if 10_000 < path.stat().st_size <= 400_000 else b""
-            if header.startswith(b"\x7fELF") and header[18] == 62:
-                found.append(path)
+            if header.startswith(b"\x7fELF") and header[18] == 62 and path.resolve() not in found:
+                found.append(path.resolve())
     step = max(1, len(found) // count)
     return found[::step][:count]
 
