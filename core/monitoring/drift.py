@@ -21,6 +21,7 @@ from core.errors import InvalidInput, Problem
 from core.monitoring import statistics as st
 
 FEW_VALUES = 5  # numbers with at most this many distinct values are compared as categories (flags, ratings)
+SAME_NUMBER = 1e-9  # relative difference under which two numbers are one category (a CSV's last-digit rounding)
 MMD_CATEGORIES = 10  # one-hot columns per categorical column in the MMD features (its most common values)
 
 
@@ -147,16 +148,46 @@ def compare_column(reference: pd.Series, current: pd.Series, rule: DriftRule, *,
     if len(ref) < 2 or len(cur) < 2:
         return ColumnDrift(**base, **_skipped("fewer than 2 values on one side"))
     small = min(len(ref), len(cur)) <= rule.small_sample
-    if _is_numeric(ref) and pd.concat([ref, cur]).nunique() > FEW_VALUES:
+    reference_values = ref.nunique()
+    if _is_numeric(ref) and reference_values > FEW_VALUES:  # the reference says what the column is
         numbers, current_numbers = (v[np.isfinite(v)] for v in (_floats(ref), _floats(cur)))
+        if reference_values <= len(ref) // 2:  # ties, which a last-digit difference would move whole
+            current_numbers = snap(current_numbers, np.unique(numbers))
         if min(len(numbers), len(current_numbers)) < 2:
             return ColumnDrift(**base, **_skipped("fewer than 2 finite values on one side"))
         return ColumnDrift(**base, **_numeric(numbers, current_numbers, rule, small))
-    ref, cur = ref.astype(str), cur.astype(str)
+    ref, cur = category_labels(ref), category_labels(cur, ref)
     distinct = ref.nunique()
     if distinct > max(50, len(ref) // 2):
         return ColumnDrift(**base, **_skipped(f"{distinct:,} distinct values: an identifier or free text"))
     return ColumnDrift(**base, **_categorical(ref, cur, rule, small))
+
+
+def category_labels(values: pd.Series, reference: pd.Series | None = None) -> pd.Series:
+    """The text labels categories are compared by. A number within a relative ``SAME_NUMBER`` of one of the
+    ``reference``'s numbers takes its label: the training data's -0.044641636506989144 and a CSV's
+    -0.0446416365069891, or 1 and 1.0, are one category, not two (which flagged unchanged 0/1 columns as
+    drifted)."""
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype(str)
+    codes, uniques = pd.factorize(values)
+    numbers = uniques.to_numpy(dtype=np.float64) if isinstance(uniques, pd.Index) else np.asarray(uniques, float)
+    if reference is not None and pd.api.types.is_numeric_dtype(reference.dtype):
+        numbers = snap(numbers, np.unique(reference.dropna().to_numpy(dtype=np.float64)))
+    labels = np.array([f"{n:.15g}" for n in numbers.tolist()] + ["nan"], dtype=object)
+    return pd.Series(labels[codes], index=values.index)  # code -1 (missing) picks the last label
+
+
+def snap(numbers: st.FloatArray, anchors: st.FloatArray) -> st.FloatArray:
+    """``numbers`` within a relative ``SAME_NUMBER`` of one of the sorted ``anchors`` replaced by it: the same
+    value written with fewer digits is the same value (else every tied value of a column moves the KS statistic
+    by its whole share)."""
+    if not anchors.size:
+        return numbers
+    right = np.clip(np.searchsorted(anchors, numbers), 0, anchors.size - 1)
+    left = np.clip(right - 1, 0, anchors.size - 1)
+    near = np.where(np.abs(anchors[left] - numbers) <= np.abs(anchors[right] - numbers), anchors[left], anchors[right])
+    return np.where(np.abs(near - numbers) <= SAME_NUMBER * np.abs(near), near, numbers)
 
 
 def _missing(values: pd.Series) -> float:
@@ -246,7 +277,8 @@ def _features(ref: pd.Series, cur: pd.Series, whole: pd.Series) -> tuple[st.Floa
         return tuple(  # type: ignore[return-value]
             np.nan_to_num((_floats(s) - centre) / scale, nan=0.0, posinf=0.0, neginf=0.0)[:, None] for s in (ref, cur)
         )
-    top = whole.astype(str).value_counts().index[:MMD_CATEGORIES]
+    top = category_labels(whole).value_counts().index[:MMD_CATEGORIES]
     return tuple(  # type: ignore[return-value]
-        (s.astype(str).to_numpy()[:, None] == top.to_numpy()[None, :]).astype(np.float64) for s in (ref, cur)
+        (category_labels(s, whole).to_numpy()[:, None] == top.to_numpy()[None, :]).astype(np.float64)
+        for s in (ref, cur)
     )

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.monitoring.drift import category_labels
+
 BINS = 20
 TOP = 20  # categories shown (the most common of both sides); the rest is "other"
 
@@ -26,7 +28,8 @@ def overlay(reference: pd.Series, current: pd.Series, numeric: bool) -> dict[str
         edges = np.histogram_bin_edges(both, bins=BINS)
         labels = [f"{mid:.4g}" for mid in (edges[:-1] + edges[1:]) / 2]
         return {"kind": "numeric", "labels": labels, "reference": _shares(a, edges), "current": _shares(b, edges)}
-    counts = pd.concat([ref.astype(str), cur.astype(str)]).value_counts()
+    ref, cur = category_labels(ref), category_labels(cur, ref)
+    counts = pd.concat([ref, cur]).value_counts()
     top = list(counts.index[:TOP])
     labels = top + (["other"] if len(counts) > TOP else [])
     return {
@@ -44,8 +47,7 @@ def _shares(values: np.ndarray, edges: np.ndarray) -> list[float]:
 
 
 def _category_shares(values: pd.Series, top: list[str], labels: list[str]) -> list[float]:
-    text = values.astype(str)
-    shares = text.value_counts(normalize=True)
+    shares = values.value_counts(normalize=True)
     out = [float(shares.get(label, 0.0)) for label in top]
     if len(labels) > len(top):
         out.append(float(1.0 - sum(out)))
