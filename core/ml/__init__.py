@@ -25,7 +25,8 @@ Pure domain code (pandas in, dataclasses / frames out); services wire it to stor
 - ``save_model`` / ``load_model`` (path) and ``model_to_bytes`` / ``model_from_bytes``: skops, trusted types only;
   ``library_versions()`` to record next to a saved model.
 - ``unusual_inputs(schema, aligned) -> DataFrame`` (row, field, value, problem, message): values outside the
-  training range, unseen and rare categories; ``input_warnings`` (typed, first row), ``warnings_column``,
+  training range, unseen and rare categories; ``unread_inputs(schema, raw, aligned)``: the same lines for values
+  ``check_input`` could not read (scored as missing); ``input_warnings`` (typed, first row), ``warnings_column``,
   ``flag_notes``.
 - ``check_input(schema, df, row_offset=0) -> (aligned frame, problems, warnings)`` and
   ``predict_frame(pipeline, schema, df) -> DataFrame`` (``prediction`` + ``probability_<class>``).
@@ -53,7 +54,7 @@ from core.ml.metrics import (
 from core.ml.persistence import library_versions, load_model, model_from_bytes, model_to_bytes, save_model
 from core.ml.predict import check_input, predict_frame
 from core.ml.problem import infer_problem_type, training_warnings
-from core.ml.ranges import flag_notes, input_warnings, unusual_inputs, warnings_column
+from core.ml.ranges import flag_notes, input_warnings, unread_inputs, unusual_inputs, warnings_column
 from core.ml.schema import FeatureSpec, ModelSchema, infer_schema
 from core.ml.selection import TrainOutcome, train_tabular
 
@@ -90,6 +91,7 @@ __all__ = [
     "top_reasons",
     "train_tabular",
     "training_warnings",
+    "unread_inputs",
     "unusual_inputs",
     "warnings_column",
 ]

@@ -12,6 +12,7 @@ import pandas as pd
 
 from core.entities.predictions import InputWarning  # not the package: it re-exports dataset types
 from core.errors import quote
+from core.ml.coerce import value_problem
 from core.ml.preprocessing import MIN_CATEGORY_COUNT
 from core.ml.schema import FeatureSpec, ModelSchema
 
@@ -97,6 +98,44 @@ def unusual_inputs(schema: ModelSchema, aligned: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FLAG_COLUMNS)
 
 
+_READ_AS = {"numeric": "a number", "datetime": "a date"}
+
+
+def unread_inputs(schema: ModelSchema, raw: pd.DataFrame, aligned: pd.DataFrame) -> pd.DataFrame:
+    """``FLAG_COLUMNS`` lines for the values of ``raw`` that ``check_input`` could not read (of the wrong type, or
+    not finite numbers): they became missing in ``aligned`` and were scored so, which the row must say (a confident
+    prediction beside "abc" is otherwise taken at its word). Blank text is missing, not unread."""
+    parts = []
+    for spec in schema.features:
+        if spec.name not in raw.columns:
+            continue
+        values = raw[spec.name]
+        candidates = values[aligned[spec.name].isna().to_numpy() & values.notna().to_numpy()]
+        hits = candidates[candidates.astype(str).str.strip() != ""]
+        if hits.empty:
+            continue
+        distinct = list(dict.fromkeys(hits))
+        problem = {v: value_problem(v, spec.kind) for v in distinct}
+        said = {
+            v: f"{spec.name} = {quote(str(v))} could not be read as {_READ_AS.get(spec.kind, 'a value')}"
+            + (" (not finite)" if problem[v] == "not a finite number" else "")
+            + "; it was scored as missing."
+            for v in distinct
+        }
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": hits.index,
+                    "field": spec.name,
+                    "value": hits.map(lambda v: quote(str(v))).to_numpy(),
+                    "problem": hits.map(problem).to_numpy(),
+                    "message": hits.map(said).to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FLAG_COLUMNS)
+
+
 def input_warnings(schema: ModelSchema, aligned: pd.DataFrame) -> tuple[InputWarning, ...]:
     """The flags of the first row of ``aligned``, typed (the form prediction returns them)."""
     flags = unusual_inputs(schema, aligned.iloc[:1])
@@ -119,6 +158,8 @@ def flag_notes(flags: pd.DataFrame) -> list[str]:
             "below range": "have values below the training range",
             "unseen category": "have categories never seen in training",
             "rare category": "have categories too rare in training to learn from",
+            "wrong type": "have values that could not be read, scored as missing",
+            "not a finite number": "have infinite numbers, scored as missing",
         }[str(problem)]
         notes.append(f"Column {field!r}: {len(group):,} rows {what} ({examples}); see input_warnings.")
     return notes

@@ -119,7 +119,15 @@ def _may_be_formula(batch: pa.RecordBatch, name: str, values: pd.Series) -> bool
 
 
 def _score_file(ctx: TaskContext, inputs: _Inputs, path: Path, sink: _CsvSink, explain_top: int) -> tuple[int, _Tally]:
-    from core.ml import check_input, flag_notes, predict_frame, top_reasons, unusual_inputs, warnings_column
+    from core.ml import (
+        check_input,
+        flag_notes,
+        predict_frame,
+        top_reasons,
+        unread_inputs,
+        unusual_inputs,
+        warnings_column,
+    )
 
     pipeline, background = inputs.pipeline, inputs.background if explain_top else None
     schema = model_schema(inputs.model)
@@ -139,7 +147,7 @@ def _score_file(ctx: TaskContext, inputs: _Inputs, path: Path, sink: _CsvSink, e
                     pipeline, schema, aligned, scored["prediction"], explain_top, background, coerced=True
                 )
                 scored = scored.join(reasons)
-            flags = unusual_inputs(schema, aligned)
+            flags = pd.concat([unread_inputs(schema, frame, aligned), unusual_inputs(schema, aligned)])
             scored["input_warnings"] = warnings_column(flags, aligned.index)
             notes = [*notes, *flag_notes(flags)]
             scored.columns = [_free_name(str(c), set(map(str, frame.columns))) for c in scored.columns]
@@ -260,7 +268,7 @@ def batch_predict(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     except BaseException:
         store.delete(key)
         raise
-    ctx.services.datalake.writes.land_predictions(  # the job succeeded; a failed lake write is recorded, not raised
+    lake_error = ctx.services.datalake.writes.land_predictions(  # the job succeeded: a failed write is only told
         actor,
         model=model,
         job_id=ctx.job.id,
@@ -272,7 +280,7 @@ def batch_predict(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         "file_id": info.id,
         "rows": rows,
         "summary": summary,
-        "warnings": warnings,
+        "warnings": [*warnings, *([lake_error] if lake_error else [])],
         "problems": problems,
         "log_id": log_id,
     }

@@ -161,27 +161,32 @@ class LakeWriter:
         inputs: Path,
         outputs: Sequence[pd.DataFrame],
         dataset_id: str | None = None,
-    ) -> None:
+    ) -> str | None:
         """Append a batch prediction's rows to the model's gold table ``<model>_predictions``: the input columns
         (``inputs``, the batch's Parquet file) and the computed ones (prediction, probabilities, reasons,
         warnings), with the model version, job id and time. A batch over a problem's hidden test data (a
-        manager's) stays out: gold is readable by every reader of the lake."""
+        manager's) stays out: gold is readable by every reader of the lake. A failed write is recorded with the
+        table and returned as a sentence (the batch itself succeeded; its user must still hear of it)."""
         if not self.settings.lake_writes:
-            return
+            return None
         if dataset_id:
             with self.db.session() as session:
                 if problems_repo.hidden_datasets(session, actor.tenant_id, [dataset_id]):
-                    return
+                    return None
+        name = lake.table_name(model.name)[:88] + "_predictions"
         try:
             rows = pq.read_table(inputs)
             computed = pd.concat(list(outputs), ignore_index=True) if outputs else pd.DataFrame()
-            for name in computed.columns:
-                rows = rows.append_column(str(name), pa.array(computed[name], from_pandas=True))
+            for column in computed.columns:
+                rows = rows.append_column(str(column), pa.array(computed[column], from_pandas=True))
             stamped = _stamped(rows, {"_model_version": model.version, "_job_id": job_id})
-            name = lake.table_name(model.name)[:88] + "_predictions"
-            self._write(actor, "gold", name, stamped, model_id=model.id, source=f"batch job {job_id}")
-        except Exception:
+            error = self._write(actor, "gold", name, stamped, model_id=model.id, source=f"batch job {job_id}")
+        except Exception as exc:
             log.exception("datalake: the predictions of job %s were not written to the lake", job_id)
+            error = f"{type(exc).__name__}: {exc}"
+        if error is None:
+            return None
+        return f"The predictions were not added to the datalake table gold.{name} ({error[:300]})."
 
     # --- internals ----------------------------------------------------------------------------------
     def _write(
@@ -195,8 +200,9 @@ class LakeWriter:
         model_id: str | None = None,
         overwrite: bool = False,
         source: str,
-    ) -> None:
-        """One write: the table's record first (so a failure has somewhere to be told), then the snapshot."""
+    ) -> str | None:
+        """One write: the table's record first (so a failure has somewhere to be told), then the snapshot; the
+        failure's text, or None."""
         with self.db.session() as session:
             if repo.find(session, actor.tenant_id, schema, table) is None:
                 repo.add(session, actor, schema, table, dataset_id=dataset_id, model_id=model_id)
@@ -209,6 +215,7 @@ class LakeWriter:
             error = f"{type(exc).__name__}: {exc}"
         with self.db.session() as session:
             repo.set_status(session, actor.tenant_id, schema, table, error)
+        return error
 
 
 def _stamped(table: pa.Table, values: dict[str, object]) -> pa.Table:

@@ -299,6 +299,13 @@ def test_batch_reports_wrong_types_row_by_row_across_chunks_and_still_scores(w, 
     assert any(n.startswith("rows 9–10: ") and "purple" in n for n in job.result["warnings"])
     scored = w.eng.inference.batch_result(w.analyst, job.id)
     assert len(scored) == 10 and scored["prediction"].isin(["yes", "no"]).all()
+    # each row scored with a value it could not read says so beside its prediction, and the log keeps it
+    said = scored["input_warnings"].fillna("")
+    assert said[2] == "size = 'tall' could not be read as a number; it was scored as missing."
+    assert said[6].startswith("joined = 'someday' could not be read as a date; it was scored as missing.")
+    assert not said.drop(index=[2, 6, 8]).str.contains("could not be read").any()
+    entry = w.eng.predictions.result(w.analyst, job.result["log_id"]).record
+    assert entry is not None and any("could not be read, scored as missing ('tall')" in n for n in entry.warnings)
 
 
 def test_batch_neutralizes_formula_cells_in_the_csv(w) -> None:
@@ -391,6 +398,7 @@ def test_batch_reports_an_infinite_cell_on_its_row_and_scores_the_rest(w) -> Non
     assert [(p["row"], p["field"], p["problem"]) for p in job.result["problems"]] == [(4, "bmi", "not a finite number")]
     scored = w.eng.inference.batch_result(w.analyst, job.id)
     assert len(scored) == 6 and np.isfinite(scored["prediction"]).all()
+    assert scored.loc[3, "input_warnings"].startswith("bmi = 'inf' could not be read as a number (not finite)")
 
 
 def test_a_queued_batch_keeps_its_input_dataset_from_being_deleted(w) -> None:
@@ -413,3 +421,18 @@ def test_a_queued_batch_keeps_its_input_dataset_from_being_deleted(w) -> None:
     with w.eng.db.session() as session:
         job_repo.finish(session, queued.id, JobStatus.CANCELED)
     w.eng.datasets.delete(w.analyst, kept.id)
+
+
+def test_a_batch_whose_rows_the_datalake_refuses_still_succeeds_and_says_so(w) -> None:
+    """The gold table keeps each batch's input columns as sent: text in a column of numbers does not fit the
+    table the first batch made. The batch is scored all the same, and its user is told (it was only logged)."""
+    frame = mixed_frame(6, seed=5).drop(columns="label")
+    first = w.eng.inference.predict_batch(w.analyst, w.models["mixed"], data=csv(frame), filename="first.csv")
+    assert first.status == "succeeded" and first.result is not None
+    assert not any("datalake" in n for n in first.result["warnings"])
+    frame = frame.astype({"size": object})
+    frame.loc[1, "size"] = "tall"
+    second = w.eng.inference.predict_batch(w.analyst, w.models["mixed"], data=csv(frame), filename="second.csv")
+    assert second.status == "succeeded" and second.result is not None and second.result["rows"] == 6
+    told = [n for n in second.result["warnings"] if n.startswith("The predictions were not added to the datalake")]
+    assert len(told) == 1 and "_predictions" in told[0]
