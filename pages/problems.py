@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pandas as pd
 import streamlit as st
 
 from core import ALGORITHMS, PROBLEM_METRICS, LearningProblem, safe_csv
 from ui.auth import current_actor
-from ui.downloads import download
+from ui.downloads import download, download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 from ui.problem_views import board_frame, predictions_frame, score_plot, tasks_frame
@@ -67,9 +68,13 @@ def leaderboard_tab(problem: LearningProblem) -> None:
     if not board.entries:
         st.info("No algorithm yet: add one under Algorithms.")
         return
-    st.dataframe(board_frame(board), hide_index=True, key="problem_board")
-    if any(e.history for e in board.entries):
+    frame = board_frame(board)
+    st.dataframe(frame, hide_index=True, key="problem_board")
+    download_csv(frame, f"{problem.name}-leaderboard.csv", key="problem_board_csv")
+    if any(perf is not None for e in board.entries for _, perf in e.history):
         st.plotly_chart(score_plot(board), key="problem_plot")
+    elif problem.test_dataset:
+        st.info("No scores yet: attach training data under Data, or wait for the first learning tasks.")
     if board.champion_model_id:
         model = engine.models.get(actor, board.champion_model_id)
         st.success(f"Best model: {model.label} (alias champion in the Registry).", icon=":material/star:")
@@ -97,8 +102,12 @@ def tasks_tab(problem: LearningProblem) -> None:
         finished = sum(t.finished for t in tasks)
         if tasks:
             st.progress(finished / len(tasks), text=f"{finished} of {len(tasks)} learning tasks finished")
-        algos = engine.problems.algos(actor, {"problem": problem.id})
-        st.dataframe(tasks_frame(tasks, algos), hide_index=True, key="problem_tasks")
+        if not tasks:
+            st.info("No learning task yet: each algorithm gets one per mini-batch of the training data.")
+            return False
+        frame = tasks_frame(tasks, engine.problems.algos(actor, {"problem": problem.id}))
+        st.dataframe(frame, hide_index=True, key="problem_tasks")
+        download_csv(frame, f"{problem.name}-tasks.csv", key="problem_tasks_csv")
         return finished < len(tasks)
 
     live("problem_tasks", render)
@@ -111,9 +120,11 @@ def algorithms_tab(problem: LearningProblem) -> None:
         for a in algos
     ]
     st.dataframe(rows, hide_index=True, key="problem_algos")
+    if rows:
+        download_csv(pd.DataFrame(rows), f"{problem.name}-algorithms.csv", key="problem_algos_csv")
     if not submitter:
         return
-    with st.form("problem_algo", clear_on_submit=True):
+    with st.form("problem_algo"):
         left, middle, right = st.columns(3)
         name = left.text_input("Name", key="problem_algo_name")
         kind = middle.selectbox("Kind", ["family", "auto"], key="problem_algo_kind", help="auto: the timed search")
@@ -122,14 +133,26 @@ def algorithms_tab(problem: LearningProblem) -> None:
             'Settings (JSON, e.g. {"C": 0.5}; auto: {"time_budget_s": 10})', value="{}", key="problem_algo_settings"
         )
         if st.form_submit_button("Add the algorithm"):
+            parsed = settings_of(settings)
+            if parsed is None:
+                st.error('Settings must be a JSON object, e.g. {"C": 0.5}, or empty; nothing was added.')
+                return
             with guard():
-                parsed = json.loads(settings or "{}") if settings.strip().startswith("{") else {}
                 algo, made = engine.problems.add_algo(
                     actor, problem.id, name, kind=str(kind), algorithm=str(family), settings=parsed
                 )
                 st.session_state["problem_tasks_running"] = True
                 st.toast(f"{algo.name}: {made} learning task(s).")
                 st.rerun()
+
+
+def settings_of(text: str) -> dict | None:
+    """The typed settings as a JSON object ({} when blank), or None when they are not one."""
+    try:
+        parsed = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
 
 
 def data_tab(problem: LearningProblem) -> None:
@@ -216,6 +239,12 @@ with guard():
     )
     if problem.description:
         st.caption(problem.description)
+    if not problem.test_dataset:
+        st.warning(
+            "This problem has no test data yet, so nothing can be trained or scored: "
+            + ("add a dataset under Test data." if manager else "a problem manager must add test data first."),
+            icon=":material/warning:",
+        )
     names = ["Leaderboard", "Tasks", "Algorithms", "Data", "Predict"] + (["Test data"] if manager else [])
     tabs = st.tabs(names)
     views = [leaderboard_tab, tasks_tab, algorithms_tab, data_tab, predict_tab, test_tab]

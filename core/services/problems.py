@@ -275,6 +275,12 @@ class ProblemService(ProblemWork):
             for problem_id in dict.fromkeys(problem_ids):
                 problem = repo.problem_row(session, actor.tenant_id, problem_id)
                 tests = set(repo.get_problem(session, actor.tenant_id, problem.id).test_dataset)
+                if not tests:  # its tasks would train, then fail scoring on nothing
+                    raise InvalidInput(
+                        f"The problem {problem.name!r} has no test data yet: add a test dataset first, since every "
+                        "learning task is scored on it.",
+                        [Problem("no test data", field="problems", value=problem.id)],
+                    )
                 for dataset_id in dict.fromkeys(dataset_ids):
                     dataset = self._usable(session, actor, problem, dataset_id)
                     if dataset.id in tests or repo.hidden_datasets(session, actor.tenant_id, [dataset.id]):

@@ -261,3 +261,25 @@ def test_a_task_whose_job_was_interrupted_fails_and_its_next_rank_starts(
     assert engine.problems._recover([job.id]) == 1
     first, second, _ = engine.problems.learnuplets(admin, {"algo": algo.id})
     assert first.status == "failed" and "interrupted" in first.error and second.status == "todo"
+
+
+def test_training_data_waits_for_the_test_data_that_scores_it(engine: Engine, admin: Actor, analyst: Actor) -> None:
+    """A problem may be created before its test data, but its tasks would train and then fail scoring on nothing
+    (pandas' "No objects to concatenate" reached the Tasks tab): attaching training data is refused until then."""
+    world = build(engine, admin, analyst)
+    problem = engine.problems.create(
+        admin,
+        name="Iris untested",
+        template_id=world.template,
+        target="species",
+        problem_type="classification",
+        metric="accuracy",
+        size_train_dataset=BATCH,
+    )
+    engine.problems.add_algo(analyst, problem.id, "logistic", algorithm="linear", settings={"C": 0.05})
+    with pytest.raises(InvalidInput, match="has no test data yet"):
+        engine.problems.add_data(analyst, [world.train], [problem.id])
+    assert engine.problems.data(analyst) == [] and engine.problems.learnuplets(analyst, {}) == []
+    engine.problems.add_test_data(admin, problem.id, world.test)
+    _, made = engine.problems.add_data(analyst, [world.train], [problem.id])
+    assert made == 3 and all(t.status == "done" for t in engine.problems.learnuplets(analyst, {}))

@@ -63,3 +63,33 @@ def test_a_submitter_sees_no_create_form_and_no_test_data_tab(
     assert not at.exception, at.exception
     assert [t.label for t in at.tabs] == ["Leaderboard", "Tasks", "Algorithms", "Data", "Predict"]
     assert not [e for e in at.expander if e.label == "Create a problem"]
+
+
+def test_a_problem_without_test_data_says_so_and_bad_settings_are_refused_in_words(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, analyst: Actor
+) -> None:
+    world = build(engine, admin, analyst)
+    engine.problems.create(
+        admin,
+        name="No tests",
+        template_id=world.template,
+        target="species",
+        problem_type="classification",
+        metric="f1",
+        size_train_dataset=40,
+    )
+    at = app(actor=admin, page="problems.py")
+    assert any("no test data yet" in w.value and "Test data" in w.value for w in at.warning)
+    assert not at.get("plotly_chart")  # no empty chart
+    at.multiselect(key="problem_attach_data").select(world.train)
+    at.button(key="FormSubmitter:problem_attach-Attach").click().run()
+    assert any("has no test data yet" in e.value for e in at.error)
+    assert engine.problems.data(admin) == []  # nothing attached
+    for typed in ("{C: 0.5}", "C=0.5", "[1, 2]"):
+        at.text_input(key="problem_algo_name").input("logistic")
+        at.text_input(key="problem_algo_settings").input(typed)
+        at.button(key="FormSubmitter:problem_algo-Add the algorithm").click().run()
+        assert not at.exception, at.exception
+        assert any("Settings must be a JSON object" in e.value for e in at.error), typed
+        assert at.text_input(key="problem_algo_settings").value == typed  # what was typed is kept to fix
+    assert engine.problems.algos(admin) == []
