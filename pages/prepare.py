@@ -37,6 +37,7 @@ if st.session_state.get("prep_dataset") not in by_id:
     st.session_state["prep_dataset"] = datasets[0].id
 dataset_id = st.selectbox("Dataset", list(by_id), format_func=lambda i: by_id[i].name, key="prep_dataset")
 st.query_params["dataset"] = dataset_id
+st.session_state["prep_url_dataset"] = dataset_id  # the page's own link: not a new one to follow on the next run
 dataset: Dataset = by_id[dataset_id]
 
 if st.session_state.get("prep_steps_for") != dataset_id:  # another dataset: its own recipe

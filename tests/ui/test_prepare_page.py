@@ -93,3 +93,16 @@ def test_viewer_previews_but_cannot_change(
     assert not at.exception and not _errors(at)
     assert at.button(key="prep_fix").disabled
     assert not [b for b in at.button if b.key in ("prep_add", "prep_run", "prep_save")]
+
+
+def test_the_first_dataset_picked_is_kept(app: Callable[..., AppTest], engine: Engine, analyst: Actor) -> None:
+    """The page puts the shown dataset in its link; on the next run that link was taken for a new one and the
+    analyst's first pick jumped back to the first dataset (Fix and Run then worked on the wrong one)."""
+    engine.datasets.upload(analyst, name="another", filename="another.csv", data=csv(raw_orders().head(20)))
+    at, _ = _open(app, engine, analyst)
+    first = at.selectbox(key="prep_dataset").value
+    other = next(d.id for d in engine.datasets.list(analyst) if d.id != first)
+    at.selectbox(key="prep_dataset").set_value(other).run()
+    assert at.selectbox(key="prep_dataset").value == other and at.query_params["dataset"] == other
+    at.run()
+    assert at.selectbox(key="prep_dataset").value == other
