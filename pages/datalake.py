@@ -11,6 +11,7 @@ from ui.auth import current_actor
 from ui.downloads import download_csv
 from ui.engine import get_engine
 from ui.errors import guard
+from ui.numbers import readable
 
 NUMERIC_TYPES = ("bigint", "integer", "double", "real")
 CURRENT = "current"
@@ -88,7 +89,7 @@ if table is not None:
                 ],
                 strict=True,
             ):
-                cell.metric(label, "–" if value is None else f"{value:,.4g}")
+                cell.metric(label, "–" if value is None else readable(value))
             bins = engine.datalake.histogram(actor, table.schema, table.table, column, bins=30)
             figure = charts.histogram(
                 bins.rename(columns={"low": "left", "high": "right"}), title=f"Histogram of {column}", x_title=column

@@ -17,6 +17,7 @@ from ui.downloads import download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 from ui.model_views import choose_tabular_model
+from ui.numbers import readable
 
 SPACES = {
     "value": "The bars add up from the base value to this prediction.",
@@ -71,7 +72,7 @@ def input_widget(field: InputField, key: str) -> Any:
 
 def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
     value, proba = st.columns([1, 2])
-    shown = f"{result.prediction:,.4g}" if isinstance(result.prediction, float) else str(result.prediction)
+    shown = readable(result.prediction) if isinstance(result.prediction, float) else str(result.prediction)
     value.metric(f"Predicted {target}", shown, help=f"{result.model_label}, in {result.duration_s * 1000:.0f} ms")
     if result.probabilities:
         value.caption(f"Probability {result.probabilities.get(str(result.prediction), 0.0):.1%}")
@@ -83,7 +84,7 @@ def show(result: Prediction, target: str, inputs: dict[str, Any]) -> None:
     st.subheader("Why")
     st.caption(
         SPACES.get(result.output_space or "value", "").format(c=result.explained_class)
-        + f" The base value, {result.base_value:.4g}, is {result.baseline}."
+        + f" The base value, {readable(result.base_value)}, is {result.baseline}."
     )
     style = st.segmented_control("Chart", ["Waterfall", "Bars"], default="Waterfall", key="predict_chart_style")
     space = result.output_space or "value"

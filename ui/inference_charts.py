@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui.charts import HEIGHT, bar, histogram
+from ui.numbers import readable
 
 UP, DOWN, TOTAL = "#d6336c", "#1c7ed6", "#495057"  # pushes the output up / down (SHAP's colours), totals
 TOP = 12
@@ -26,7 +27,7 @@ def _top(contributions: Mapping[str, float], top: int) -> list[tuple[str, float]
 
 def _shown(value: object) -> str:
     """An input as a bar label: floats to 4 significant digits (a form's 0.005383060374248237 is noise)."""
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return readable(value) if isinstance(value, float) else str(value)
 
 
 def _labels(items: list[tuple[str, float]], inputs: Mapping[str, object] | None) -> list[str]:
@@ -63,7 +64,7 @@ def contribution_waterfall(
             decreasing={"marker": {"color": DOWN}},
             totals={"marker": {"color": TOTAL}},
             connector={"line": {"color": "#adb5bd", "width": 1}},
-            text=[f"{base:.4g}", *(f"{v:+.3g}" for _, v in items), f"{output:.4g}"],
+            text=[readable(base), *(readable(v, signed=True) for _, v in items), readable(output)],
             textposition="auto",
             hovertemplate="%{y}: %{text}<extra></extra>",
         )

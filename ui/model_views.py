@@ -10,10 +10,11 @@ from ui import model_charts as charts
 from ui.downloads import download_csv
 from ui.errors import guard
 from ui.jobs import job_panel
+from ui.numbers import readable
 
 
 def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.4g}"
+    return "—" if value is None else readable(value)
 
 
 def metrics_row(summary: ModelSummary) -> None:
