@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,11 +13,18 @@ import streamlit as st
 from core import CoreError, InvalidInput
 
 log = logging.getLogger("dataml.ui")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>$~|])")  # what formats inline; "." or "#" only does at a line start
+
+
+def plain(text: str) -> str:
+    """``text`` shown as typed where Streamlit renders Markdown: a quoted ``__import__`` was shown as a bold
+    "import", and ``$`` starts LaTeX."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def show_error(exc: BaseException) -> None:
     if isinstance(exc, CoreError):
-        st.error(exc.message, icon=":material/error:")
+        st.error(plain(exc.message), icon=":material/error:")
         problems = exc.problems if isinstance(exc, InvalidInput) else []
         if problems or exc.details:
             with st.expander("Details"):

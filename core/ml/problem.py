@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.metrics import balanced_accuracy_score, r2_score
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from core.errors import InvalidInput, Problem
+from core.errors import InvalidInput, Problem, quote
 from core.ml.coerce import blank_to_missing, guess_kind
 
 MIN_ROWS = 20
@@ -180,6 +180,7 @@ def check_target(y: pd.Series, problem_type: str = "auto") -> tuple[str, pd.Seri
     clean = prepare_target(y, resolved)
     name = str(y.name)
     problems: list[Problem] = []
+    reasons: list[str] = []  # the same, said in the message itself (it alone is shown; problems are details)
     if len(clean) < MIN_ROWS:
         problems.append(
             Problem(
@@ -188,17 +189,23 @@ def check_target(y: pd.Series, problem_type: str = "auto") -> tuple[str, pd.Seri
                 value=str(len(clean)),
             )
         )
+        reasons.append(f"only {len(clean)} rows have a value of {name}, and at least {MIN_ROWS} are needed")
     if resolved == "classification":
         counts = clean.value_counts()
         if len(counts) < 2:
             problems.append(Problem("the target has only one class", field=name, value=str(counts.index[0])))
-        problems += [
-            Problem("a class needs at least 2 rows", field=name, value=str(label))
-            for label, n in counts.items()
-            if n < 2
-        ]
+            reasons.append(f"the target {name} has only one class ({quote(str(counts.index[0]))})")
+        single = [str(label) for label, n in counts.items() if n < 2]
+        problems += [Problem("a class needs at least 2 rows", field=name, value=label) for label in single]
+        if single:
+            shown = ", ".join(quote(label) for label in single[:3]) + (
+                f" and {len(single) - 3} more" if len(single) > 3 else ""
+            )
+            reasons.append(
+                f"each class of {name} needs at least 2 rows, and {shown} {'has' if len(single) == 1 else 'have'} 1"
+            )
     if problems:
-        raise InvalidInput("This table cannot be used for training.", problems)
+        raise InvalidInput(f"This table cannot be used for training: {'; '.join(reasons)}.", problems)
     return resolved, clean
 
 
