@@ -14,6 +14,7 @@ from ui.engine import get_engine
 from ui.errors import guard
 from ui.jobs import job_panel
 from ui.model_views import choose_tabular_model
+from ui.numbers import byte_size
 
 PREVIEW_ROWS = 200
 SOURCES = ["A dataset", "A file"]
@@ -49,7 +50,7 @@ def show_result(job_id: str, result: dict, target: str) -> None:
             charts.value_histogram(summary["bins"], title=f"Predicted {target}", x_title=target), key="batch_summary"
         )
     info = engine.files.get(actor, result["file_id"])
-    size = f"{info.size / 1e6:,.1f} MB" if info.size >= 1e6 else f"{info.size / 1e3:,.1f} KB"
+    size = byte_size(info.size)
     download(
         f"Download {info.name} ({size})",
         lambda: engine.files.download(actor, info.id),

@@ -3,6 +3,7 @@ preview as of any of them, and a read-only query box over the tenant's tables wi
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core import LAKE_SCHEMAS, LakeTable
@@ -11,7 +12,7 @@ from ui.auth import current_actor
 from ui.downloads import download_csv
 from ui.engine import get_engine
 from ui.errors import guard
-from ui.numbers import readable
+from ui.numbers import byte_size, readable
 
 NUMERIC_TYPES = ("bigint", "integer", "double", "real")
 CURRENT = "current"
@@ -40,7 +41,7 @@ if table is not None:
         snaps.metric("Snapshots", f"{table.snapshots:,}")
         size.metric(
             "Size",
-            f"{table.size_bytes / 1e6:,.1f} MB" if table.size_bytes >= 1e5 else f"{table.size_bytes / 1e3:,.1f} kB",
+            byte_size(table.size_bytes),
         )
         fmt.metric("Format", table.format)
         st.caption(
@@ -56,12 +57,9 @@ if table is not None:
     st.subheader("Columns")
     with guard():
         columns = engine.datalake.columns(actor, table.schema, table.table)
-        st.dataframe(
-            [c.__dict__ for c in columns],
-            hide_index=True,
-            key="dl_columns",
-            column_order=("column_name", "data_type", "note"),
-        )
+        described = pd.DataFrame([c.__dict__ for c in columns])
+        st.dataframe(described, hide_index=True, key="dl_columns", column_order=("column_name", "data_type", "note"))
+        download_csv(described, f"{table.table}-columns.csv", key="dl_columns_csv")
 
     st.subheader("Column statistics")
     with guard():
@@ -103,6 +101,7 @@ if table is not None:
         snapshots = engine.datalake.snapshots(actor, table.schema, table.table)
         listed = [{**s.__dict__, "snapshot_id": str(s.snapshot_id)} for s in snapshots]  # 64-bit ids: as text
         st.dataframe(listed, hide_index=True, key="dl_snapshots")
+        download_csv(pd.DataFrame(listed), f"{table.table}-snapshots.csv", key="dl_snapshots_csv")
         ids: list[str] = [CURRENT, *(str(s.snapshot_id) for s in reversed(snapshots))]
         chosen = st.selectbox(
             "Preview as of",
@@ -111,7 +110,9 @@ if table is not None:
             format_func=lambda i: "the current snapshot" if i == CURRENT else i,
         )
         as_of = None if chosen in (None, CURRENT) else int(chosen)
-        st.dataframe(engine.datalake.preview(actor, table.schema, table.table, 100, as_of), key="dl_preview")
+        preview = engine.datalake.preview(actor, table.schema, table.table, 100, as_of)
+        st.dataframe(preview, key="dl_preview")
+        download_csv(preview, f"{table.table}-preview.csv", key="dl_preview_csv")
 
 st.subheader("Query")
 with guard():

@@ -126,39 +126,34 @@ with report_tab, guard():
 
 with files_tab, guard():
     parts = engine.dataset_files.list(actor, dataset.id)
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "file": p.name,
-                    "rows in the dataset": p.rows,
-                    "records": p.report.rows,
-                    "status": p.status,
-                    "problems": p.report.total_problems,
-                    "added in version": p.version,
-                    "added (UTC)": p.created_at,
-                    "file id": p.file_id,
-                }
-                for p in parts
-            ]
-        ),
-        hide_index=True,
-        key="dataset_files_table",
-        placeholder="",
+    files_listing = pd.DataFrame(
+        [
+            {
+                "file": p.name,
+                "rows in the dataset": p.rows,
+                "records": p.report.rows,
+                "status": p.status,
+                "problems": p.report.total_problems,
+                "added in version": p.version,
+                "added (UTC)": p.created_at,
+                "file id": p.file_id,
+            }
+            for p in parts
+        ]
     )
+    st.dataframe(files_listing, hide_index=True, key="dataset_files_table", placeholder="")
+    download_csv(files_listing, f"{dataset.name}-files.csv", key="dataset_files_csv")
     st.caption("Each file is on the Files page by its id; deleting it there makes a version without its rows.")
     versions = engine.dataset_files.versions(actor, dataset.id)
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {"version": v.version, "rows": v.rows, "change": v.change, "by": v.owner, "at (UTC)": v.created_at}
-                for v in versions
-            ]
-        ),
-        hide_index=True,
-        key="dataset_versions_table",
-        placeholder="",
+    st.markdown("**Versions of the dataset**")
+    versions_listing = pd.DataFrame(
+        [
+            {"version": v.version, "rows": v.rows, "change": v.change, "by": v.owner, "at (UTC)": v.created_at}
+            for v in versions
+        ]
     )
+    st.dataframe(versions_listing, hide_index=True, key="dataset_versions_table", placeholder="")
+    download_csv(versions_listing, f"{dataset.name}-versions.csv", key="dataset_versions_csv")
 
 if actor.can("datasets:write"):
     with guard(), st.expander("Delete this dataset", icon=":material/delete:"):

@@ -92,8 +92,11 @@ def starting_row(deployment: Deployment) -> dict[str, Any]:
 
 def try_it(deployment: Deployment) -> None:
     st.subheader("Try it")
-    if deployment.status != "running" or not actor.can("inference:run"):
-        st.info("Start the deployment (and hold the right to run predictions) to try it.")
+    if not actor.can("inference:run"):
+        st.info("Your role cannot run predictions; an analyst or an administrator can try this deployment.")
+        return
+    if deployment.status != "running":
+        st.info("Start the deployment to try it.")
         return
     rows = st.data_editor(pd.DataFrame([starting_row(deployment)]), num_rows="dynamic", key="deploy_rows")
     explain = st.checkbox("Explain (SHAP)", value=True, key="deploy_explain")
@@ -136,7 +139,9 @@ with guard():
     if not deployments:
         st.info("No deployment yet.")
         st.stop()
-    st.dataframe(deployments_frame(deployments), hide_index=True, key="deploy_table", placeholder="")
+    table = deployments_frame(deployments)
+    st.dataframe(table, hide_index=True, key="deploy_table", placeholder="")
+    download_csv(table, "deployments.csv", key="deploy_table_csv")
     by_id = {d.id: d for d in deployments}
     wanted = st.query_params.get("deployment")
     chosen = st.selectbox(

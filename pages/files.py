@@ -89,6 +89,7 @@ with guard():
     preview = engine.files.preview(actor, file_id)
     if preview.kind == "table" and preview.table is not None:
         st.dataframe(preview.table, key="files_preview_table", placeholder="")
+        download_csv(preview.table, f"{info.name}-preview.csv", key="files_preview_csv")
     elif preview.kind == "image" and preview.image is not None:
         st.image(preview.image, caption=info.name)
     elif preview.kind == "text":

@@ -3,11 +3,12 @@ and tags; versions with notes, aliases and the history of their moves, metadata,
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core import DRIFT_METHODS, MODEL_KINDS, ModelVersion, RegisteredModel
 from ui.auth import current_actor
-from ui.downloads import download
+from ui.downloads import download, download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 from ui.registry_views import models_frame, moves_frame, versions_frame
@@ -40,7 +41,9 @@ def versions_tab(model: RegisteredModel) -> None:
     if not versions:
         st.info("No version yet: upload a model file (skops) under Files.")
         return
-    st.dataframe(versions_frame(versions), hide_index=True, key="registry_versions", placeholder="")
+    frame = versions_frame(versions)
+    st.dataframe(frame, hide_index=True, key="registry_versions", placeholder="")
+    download_csv(frame, f"{model.name}-versions.csv", key="registry_versions_csv")
     labels = {v.id: v.label for v in versions}
     chosen = st.selectbox(
         "Version (card and notes)", list(labels), format_func=labels.__getitem__, key="registry_version"
@@ -77,7 +80,9 @@ def aliases_view(model: RegisteredModel, versions: list[ModelVersion]) -> None:
                     engine.registry.set_alias(actor, model.id, alias, int(number))
                     st.toast(f"{alias} → v{number}")
                     st.rerun()
-    st.dataframe(moves_frame(engine.registry.alias_history(actor, model.id)), hide_index=True, key="registry_history")
+    moves = moves_frame(engine.registry.alias_history(actor, model.id))
+    st.dataframe(moves, hide_index=True, key="registry_history")
+    download_csv(moves, f"{model.name}-alias-history.csv", key="registry_history_csv")
 
 
 def metadata_tab(model: RegisteredModel) -> None:
@@ -108,10 +113,12 @@ def metadata_tab(model: RegisteredModel) -> None:
 
 def files_tab(model: RegisteredModel) -> None:
     files = engine.registry.artifacts(actor, model.id)
-    st.dataframe(
-        [{"kind": a.kind, "name": a.name, "version": a.version, "size": a.size, "by": a.owner} for a in files],
-        key="registry_files",
+    listing = pd.DataFrame(
+        [{"kind": a.kind, "name": a.name, "version": a.version, "size": a.size, "by": a.owner} for a in files]
     )
+    st.dataframe(listing, key="registry_files", hide_index=True)
+    if files:
+        download_csv(listing, f"{model.name}-files.csv", key="registry_files_csv")
     if can_write and model.origin == "external":
         with st.form("registry_upload", clear_on_submit=True):
             kind = st.selectbox("Kind", ["model", "data", "code", "env"], key="registry_upload_kind")
@@ -136,7 +143,9 @@ with guard():
     if not models:
         st.info("No registered model matches." if everything else "No model yet: train one or register one.")
         st.stop()
-    st.dataframe(models_frame(models), hide_index=True, key="registry_table", placeholder="")
+    table = models_frame(models)
+    st.dataframe(table, hide_index=True, key="registry_table", placeholder="")
+    download_csv(table, "registered-models.csv", key="registry_table_csv")
     by_id = {m.id: m for m in models}
     wanted = st.query_params.get("registered")
     chosen = st.selectbox(

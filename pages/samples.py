@@ -12,6 +12,7 @@ from ui.auth import current_actor
 from ui.downloads import download, download_csv
 from ui.engine import get_engine
 from ui.errors import guard
+from ui.numbers import byte_size
 
 REFRESH_S = 2.0
 
@@ -46,7 +47,7 @@ def submit_files(uploads: list, known: set[str]) -> None:  # type: ignore[type-a
 def show_sample(sample: AttributionSample) -> None:
     st.subheader(sample.name)
     st.markdown(
-        f"**{charts.state_label(sample.state)}** · {charts.size_text(sample.size)} · submitted by "
+        f"**{charts.state_label(sample.state)}** · {byte_size(sample.size)} · submitted by "
         f"{sample.owner} at {sample.created_at:%Y-%m-%d %H:%M:%S} UTC  \nSHA-256 `{sample.id}`"
     )
     status = charts.status_frame(sample)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import PASSWORD_RULE
 from ui.auth import current_actor
+from ui.downloads import download_csv
 from ui.engine import get_engine
 from ui.errors import guard
 
@@ -18,12 +19,9 @@ if message := st.session_state.pop("tenants_outcome", None):
     st.success(message, icon=":material/check_circle:")
 with guard():
     tenants = engine.tenants.list(actor)
-    st.dataframe(
-        pd.DataFrame([{"tenant": t.name, "created (UTC)": t.created_at} for t in tenants]),
-        hide_index=True,
-        key="tenants_table",
-        placeholder="",
-    )
+    listing = pd.DataFrame([{"tenant": t.name, "created (UTC)": t.created_at} for t in tenants])
+    st.dataframe(listing, hide_index=True, key="tenants_table", placeholder="")
+    download_csv(listing, "tenants.csv", key="tenants_csv")
 with st.form("add_tenant"):
     st.subheader("New tenant")
     name = st.text_input("Tenant name", key="tenant_name")

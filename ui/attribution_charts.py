@@ -13,6 +13,7 @@ import streamlit as st
 from core import AttributionRun, AttributionSample, ReferenceSample
 from ui.charts import bar
 from ui.downloads import download_csv
+from ui.numbers import byte_size
 
 STATE_LABELS = {  # symbols every font has (emoji need an emoji font, which many servers lack)
     "pending": "○ pending",
@@ -49,10 +50,6 @@ def model_title(model: str) -> str:
     return MODEL_TITLES.get(model, model)
 
 
-def size_text(size: int) -> str:
-    return f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.1f} KB"
-
-
 def samples_frame(samples: list[AttributionSample]) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -61,7 +58,7 @@ def samples_frame(samples: list[AttributionSample]) -> pd.DataFrame:
                 "state": state_label(s.state),
                 "submitted (UTC)": s.created_at,
                 "by": s.owner,
-                "size": size_text(s.size),
+                "size": byte_size(s.size),
                 "sha256": s.id,
             }
             for s in samples
@@ -183,7 +180,7 @@ def timings_text(timings: dict[str, float]) -> str:
 
 def families_frame(families: pd.DataFrame) -> pd.DataFrame:
     """The service's family table with readable column names and sizes."""
-    shown = families.assign(size=families["bytes"].map(size_text))
+    shown = families.assign(size=families["bytes"].map(byte_size))
     shown = shown.rename(columns={"analysed": "analysed samples", "last_added": "last added (UTC)"})
     return shown[["family", "samples", "analysed samples", "functions", "size", "last added (UTC)"]]
 
@@ -194,7 +191,7 @@ def references_frame(references: list[ReferenceSample]) -> pd.DataFrame:
             {
                 "family": r.family,
                 "name": r.name,
-                "size": size_text(r.size),
+                "size": byte_size(r.size),
                 "analysed": "yes" if r.analysed else "at the next rebuild",
                 "functions": r.functions if r.functions is not None else None,
                 "not readable by": "; ".join(f"{model_title(m)}: {why}" for m, why in r.notes.items()),

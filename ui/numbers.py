@@ -18,3 +18,10 @@ def readable(value: float, signed: bool = False) -> str:
     if float(value).is_integer() or abs(value) >= FULL_FROM:
         return f"{value:{sign},.0f}"
     return f"{value:{sign},.4g}"
+
+
+def byte_size(size: int) -> str:
+    """A file's size: bytes under a kilobyte (a 15-byte file read "0.0 KB", like an empty one), then KB, MB."""
+    if size < 1_000:
+        return f"{size:,} byte" + ("" if size == 1 else "s")
+    return f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.1f} KB"

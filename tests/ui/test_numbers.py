@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from ui.numbers import readable
+from ui.numbers import byte_size, readable
 
 
 @given(hs.integers(-(10**14), 10**14))
@@ -27,3 +27,10 @@ def test_large_numbers_are_written_out_to_the_unit(value: float) -> None:
 def test_examples(value: float, shown: str) -> None:
     assert readable(value) == shown
     assert readable(abs(value), signed=True) == "+" + shown.lstrip("-")
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"), [(0, "0 bytes"), (1, "1 byte"), (15, "15 bytes"), (2_500, "2.5 KB"), (3_400_000, "3.4 MB")]
+)
+def test_file_sizes(size: int, shown: str) -> None:
+    assert byte_size(size) == shown
