@@ -34,7 +34,8 @@ def job_table() -> None:
         labels = {j.id: f"{j.title} · {j.status} · {j.created_at:%Y-%m-%d %H:%M:%S}" for j in jobs}
         chosen = st.selectbox("Job details", list(labels), format_func=labels.__getitem__, key="job_choice")
         job = next(j for j in jobs if j.id == chosen)
-        st.write(f"**{job.title}** ({job.kind}) · owner {job.owner} · status **{job.status}** · {job.message}")
+        said = job.message if not job.finished else (job.error or job.message)  # not a cancelled job's last step
+        st.write(f"**{job.title}** ({job.kind}) · owner {job.owner} · status **{job.status}** · {said}")
         if job.ray_task_id:
             dashboard = engine.settings.ray_dashboard_url
             link = f" · [Ray dashboard]({dashboard}/#/jobs/{job.ray_job_id})" if dashboard else ""

@@ -65,6 +65,8 @@ def job_panel(engine: Engine, actor: Actor, job_id: str, key: str) -> Job | None
                 return
             if job.status == JobStatus.SUCCEEDED:
                 st.success(f"{job.title}: finished.")
+            elif job.status == JobStatus.CANCELED:  # what the user asked for, not an error
+                st.info(f"{job.title}: cancelled.", icon=":material/stop_circle:")
             else:
                 st.error(f"{job.title}: {job.status}. {job.error or ''}")
                 if job.error_details:
