@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import CoreError
 from ui import attribution_charts as charts
 from ui.auth import current_actor
 from ui.downloads import download_csv
 from ui.engine import get_engine
-from ui.errors import guard
+from ui.errors import guard, show_error
 from ui.jobs import job_panel
 
 engine, actor = get_engine(), current_actor()
@@ -63,15 +64,20 @@ with guard():
                 icon=":material/add:",
                 disabled=not uploads or not family.strip(),
             ):
-                added = engine.attribution.add_references(
-                    actor, family=family, files=[(u.name, u.getvalue()) for u in uploads or []]
-                )
-                st.session_state["library_outcome"] = (
-                    f"Added {len(added)} file(s) to family {added[0].family}; rebuild the index to use them."
-                )
-                st.session_state["library_generation"] = st.session_state.get("library_generation", 0) + 1
-                st.session_state["library_adding"] = True  # keep the form open for the next family
-                st.rerun()
+                try:
+                    added = engine.attribution.add_references(
+                        actor, family=family, files=[(u.name, u.getvalue()) for u in uploads or []]
+                    )
+                except CoreError as exc:  # shown here: the rest of the page (rebuild, tables) stays
+                    show_error(exc)
+                    st.caption(f"None of the {len(uploads or [])} file(s) was added: fix or leave out that file.")
+                else:
+                    st.session_state["library_outcome"] = (
+                        f"Added {len(added)} file(s) to family {added[0].family}; rebuild the index to use them."
+                    )
+                    st.session_state["library_generation"] = st.session_state.get("library_generation", 0) + 1
+                    st.session_state["library_adding"] = True  # keep the form open for the next family
+                    st.rerun()
         if st.button(
             "Rebuild index",
             key="library_rebuild",

@@ -63,6 +63,24 @@ def test_library_page_refuses_an_archive_naming_the_file(app: Callable[..., AppT
     uploader(at, "library_upload_").set_value(("tools.zip", b"PK\x03\x04" + bytes(64), "application/zip")).run()
     at.button(key="library_add").click().run()
     assert any("tools.zip is a ZIP archive" in e.value for e in at.error)
+    assert any("None of the 1 file(s) was added" in c.value for c in at.caption)
+
+
+def test_a_refused_upload_leaves_the_rest_of_the_library_page(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor, family_files: dict[str, list[Path]]
+) -> None:
+    build_library(engine, analyst, family_files)
+    at = app(analyst, "reference_library.py")
+    at.text_input(key="library_family").input("junk")
+    files = [("notes.txt", b"hello, world\n", "text/plain"), ("empty.bin", b"", ELF)]
+    uploader(at, "library_upload_").set_value(files).run()
+    at.button(key="library_add").click().run()
+    assert not at.exception, at.exception
+    assert any("empty.bin" in e.value for e in at.error)
+    assert any("None of the 2 file(s) was added" in c.value for c in at.caption)
+    assert at.button(key="library_rebuild")  # the rest of the page is there
+    assert list(table(at, "family", "samples")["family"]) == ["coreutils", "procps"]
+    assert "junk" not in {r.family for r in engine.attribution.list_references(analyst)}
 
 
 def test_samples_page_submits_a_file_and_shows_ranked_families(
