@@ -118,9 +118,12 @@ st.subheader("Query")
 with guard():
     # a starting point the user edits; eng.datalake.query checks whatever is run
     example = f"SELECT * FROM {table.schema}.{table.table} LIMIT 100" if table else "SELECT 1 AS one"  # noqa: S608
+    if st.session_state.get("dl_sql_example") != example:  # another table: its example, unless the SQL was edited
+        if st.session_state.get("dl_sql") in (None, st.session_state.get("dl_sql_example")):
+            st.session_state["dl_sql"] = example
+        st.session_state["dl_sql_example"] = example
     sql = st.text_area(
         "SQL",
-        value=example,
         key="dl_sql",
         help="One SELECT over your tables, named schema.table (bronze, silver, gold). At most 10,000 rows, 30 s.",
     )

@@ -55,3 +55,17 @@ def test_an_empty_schema_says_what_fills_it(app: Callable[..., AppTest], viewer:
     at = app(viewer, "datalake.py")
     assert not at.exception
     assert any("No silver tables yet" in i.value for i in at.info)
+
+
+def test_the_sql_example_follows_the_chosen_table_until_it_is_edited(
+    app: Callable[..., AppTest], engine: Engine, admin: Actor, viewer: Actor
+) -> None:
+    for name in ("cities", "towns"):
+        engine.datasets.upload(admin, name=name, filename=f"{name}.csv", data=CSV)
+    at = app(viewer, "datalake.py")
+    assert at.text_area(key="dl_sql").value == "SELECT * FROM silver.cities LIMIT 100"
+    at.selectbox(key="dl_table").select("towns").run()
+    assert at.text_area(key="dl_sql").value == "SELECT * FROM silver.towns LIMIT 100"
+    at.text_area(key="dl_sql").input("SELECT count(*) FROM silver.towns").run()
+    at.selectbox(key="dl_table").select("cities").run()
+    assert at.text_area(key="dl_sql").value == "SELECT count(*) FROM silver.towns"  # the analyst's own query stays
