@@ -46,6 +46,5 @@ with guard():
     st.subheader("Job runner self-test")
     if st.button("Run a self-test job", key="selftest"):
         st.session_state["selftest_job"] = engine.jobs.selftest(actor, steps=5).id
-        st.session_state.pop("selftest_panel_done", None)
     if st.session_state.get("selftest_job"):
         job_panel(engine, actor, st.session_state["selftest_job"], key="selftest_panel")

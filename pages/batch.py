@@ -107,7 +107,6 @@ with guard():
                 explain_top=MAX_REASONS if reasons else 0,
             )
         st.session_state["batch_submitted"] = (submitted.id, model.target)
-        st.session_state.pop("batch_done", None)
 
     if "batch_submitted" in st.session_state:
         job_id, target = st.session_state["batch_submitted"]

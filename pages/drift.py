@@ -29,6 +29,7 @@ def run_form(deployment_id: str | None, model_id: str) -> None:
             "Compare a file (CSV, Excel, Parquet); empty: the deployment's recent inputs", key="drift_file"
         )
         if st.form_submit_button("Run a drift check", type="primary", icon=":material/compare_arrows:"):
+            st.session_state.pop("drift_job", None)  # a refused file shows its own message, not the last check's
             with guard():
                 job = engine.drift.check(
                     actor,

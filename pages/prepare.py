@@ -228,7 +228,6 @@ if can_write and steps:
         with guard():
             job = engine.recipes.run(actor, save_recipe().id, output, in_place=in_place)
             st.session_state["prep_job"] = job.id
-            st.session_state.pop("prep_job_panel_done", None)
     if st.session_state.get("prep_job"):
         finished = job_panel(engine, actor, st.session_state["prep_job"], key="prep_job_panel")
         if finished and finished.status == JobStatus.SUCCEEDED and finished.result:

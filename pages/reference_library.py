@@ -86,7 +86,6 @@ with guard():
             type="primary" if library is None or library.stale else "secondary",
         ):
             st.session_state["library_rebuild_job"] = engine.attribution.rebuild_index(actor).id
-            st.session_state.pop("library_done", None)
         if st.session_state.get("library_rebuild_job"):
             job_panel(engine, actor, st.session_state["library_rebuild_job"], key="library")
 

@@ -51,7 +51,9 @@ def job_panel(engine: Engine, actor: Actor, job_id: str, key: str) -> Job | None
     full rerun after its end has happened: a finished panel kept rerunning every second, and after a switch to
     another page its timer still fired for a fragment that no longer existed."""
 
-    @st.fragment(run_every=None if st.session_state.get(f"{key}_done") else 1.0)
+    done = f"{key}_done"  # the id of the job whose end was rendered: a new job in the same panel refreshes again
+
+    @st.fragment(run_every=None if st.session_state.get(done) == job_id else 1.0)
     def _panel() -> None:
         with guard():
             job = engine.jobs.get(actor, job_id)
@@ -72,8 +74,8 @@ def job_panel(engine: Engine, actor: Actor, job_id: str, key: str) -> Job | None
                 if job.error_details:
                     with st.expander("Details"):
                         st.code(job.error_details, language=None)
-            if not st.session_state.get(f"{key}_done"):
-                st.session_state[f"{key}_done"] = True
+            if st.session_state.get(done) != job_id:
+                st.session_state[done] = job_id
                 st.rerun()  # let the page render the finished result once
 
     _panel()

@@ -73,3 +73,19 @@ def test_drift_page_highlights_the_drifted_column(app: Callable[..., AppTest], e
     assert any("Drifted: bmi" in e.value for e in at.error)
     assert at.selectbox(key="drift_column").value == "bmi"
     assert len(at.get("plotly_chart")) == 2  # drift over time, the overlay
+
+
+def test_a_refused_drift_file_shows_its_own_message_not_the_last_checks(
+    app: Callable[..., AppTest], engine: Engine, analyst: Actor
+) -> None:
+    _ridge(engine, analyst)
+    X, _ = diabetes()
+    at = app(actor=analyst, page="drift.py")
+    missing = X.head(50).drop(columns=["bmi"]).to_csv(index=False).encode()
+    at.file_uploader(key="drift_file").set_value(("partial.csv", missing, "text/csv"))
+    at.button(key="FormSubmitter:drift_run-Run a drift check").click().run()
+    assert any("bmi" in e.value for e in at.error), [e.value for e in at.error]  # the failed check says why
+    at.file_uploader(key="drift_file").set_value(("notcsv.csv", b"\x00\x01\x02binary", "text/csv"))
+    at.button(key="FormSubmitter:drift_run-Run a drift check").click().run()
+    errors = [e.value for e in at.error]
+    assert any("binary data" in e for e in errors) and not any("bmi" in e for e in errors), errors
