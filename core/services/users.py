@@ -41,8 +41,8 @@ def check_identity_fields(username: str, email: str, display_name: str) -> None:
     if len(email) > 200:
         problems.append(Problem("at most 200 characters", field="email"))
     if problems:
-        fields = ", ".join(p.field or "" for p in problems)
-        raise InvalidInput(f"Please correct: {fields}.", problems)
+        said = "; ".join(f"{p.field} ({p.problem})" for p in problems)  # the rule itself, not only the field
+        raise InvalidInput(f"Please correct: {said}.", problems)
 
 
 class UserService(Service):

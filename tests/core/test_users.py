@@ -75,7 +75,10 @@ def test_duplicate_username_is_refused(engine: Engine, admin: Actor, analyst: Ac
 
 
 def test_empty_fields_are_named(engine: Engine, admin: Actor) -> None:
-    with pytest.raises(InvalidInput, match="username, email, name") as error:
+    with pytest.raises(
+        InvalidInput,
+        match=r"username \(3–64 characters.*\); email \(not an e-mail address\); name \(1–100 characters\)",
+    ) as error:
         engine.users.create(admin, username="", password=USER_PASSWORD, email="", role="viewer", display_name=" ")
     assert {p.field for p in error.value.problems} == {"username", "email", "name"}
 
