@@ -80,7 +80,7 @@ def deployments_frame(deployments: Sequence[Deployment]) -> pd.DataFrame:
                 "status": d.status,
                 "reason": d.reason,
                 "owner": d.owner,
-                "operations": d.operations,
+                "calls answered": d.operations,  # refused calls are in the operations log, not counted here
                 "placement": f"{d.placement.get('clusterID')}/{d.placement.get('node')}",
                 "created (UTC)": d.created_at,
             }
@@ -96,6 +96,7 @@ def operations_frame(operations: Sequence[Operation]) -> pd.DataFrame:
                 "when (UTC)": o.created_at,
                 "version": o.model_label,
                 "source": o.source,
+                "status": "refused" if isinstance(o.result, dict) and "error" in o.result else "answered",
                 "rows": o.rows,
                 "latency (ms)": round(o.latency_ms, 1),
                 "owner": o.owner,
@@ -105,7 +106,18 @@ def operations_frame(operations: Sequence[Operation]) -> pd.DataFrame:
             }
             for o in operations
         ],
-        columns=["when (UTC)", "version", "source", "rows", "latency (ms)", "owner", "user", "result", "warnings"],
+        columns=[
+            "when (UTC)",
+            "version",
+            "source",
+            "status",
+            "rows",
+            "latency (ms)",
+            "owner",
+            "user",
+            "result",
+            "warnings",
+        ],
     )
 
 
@@ -121,9 +133,10 @@ def _style(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figu
 
 
 def latency_figure(operations: pd.DataFrame) -> go.Figure:
-    served = operations[operations["source"] == "served"].sort_values("when (UTC)")
+    answered = operations[(operations["source"] == "served") & (operations["status"] == "answered")]
+    served = answered.sort_values("when (UTC)")  # a refused call's time is not the model's latency
     figure = go.Figure(go.Scatter(x=served["when (UTC)"], y=served["latency (ms)"], mode="lines+markers"))
-    return _style(figure, "Latency of served calls", "time (UTC)", "ms")
+    return _style(figure, "Latency of answered calls", "time (UTC)", "ms")
 
 
 def overlay_figure(histogram: dict[str, Any], column: str) -> go.Figure:

@@ -96,7 +96,7 @@ def test_promote_deploy_try_drift_and_card(server, browser, shots: Path, tmp_pat
         expect(answer).to_be_visible(timeout=TIMEOUT)
         expect(log.locator('td:text-is("served")')).to_have_count(calls, timeout=TIMEOUT)
     expect(log.locator('td:text-is("iris v1")')).to_have_count(2)  # the champion, not the newest version
-    expect(page.get_by_text("Latency of served calls").first).to_be_visible(timeout=TIMEOUT)  # title and hover copy
+    expect(page.get_by_text("Latency of answered calls").first).to_be_visible(timeout=TIMEOUT)  # title and hover copy
     shot(page, shots, "05-tried")
 
     open_page(page, "Drift")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import Actor, Engine
+from core import Actor, Engine, InvalidInput
 from tests.core.registry_support import diabetes, diabetes_csv, ridge_skops, train_tiny
 
 
@@ -57,10 +58,16 @@ def test_deployments_page_shows_a_calls_warnings_in_the_operations_log(
 ) -> None:
     deployment = engine.deployments.create(analyst, train_tiny(engine, analyst), name="scorer-prod")
     engine.deployments.predict(analyst, deployment.id, {"a": 3, "b": "x", "note": "unused"})
+    with pytest.raises(InvalidInput):
+        engine.deployments.predict(analyst, deployment.id, {"b": "x"})  # no a: refused, and logged as refused
     at = app(actor=analyst, page="deployments.py")
     assert not at.exception, at.exception
     operations = next(d.value for d in at.dataframe if "latency (ms)" in d.value.columns)
-    assert list(operations["warnings"]) == ["Ignored columns not used by the model: note."]
+    assert sorted(operations["status"]) == ["answered", "refused"]
+    answered = operations[operations["status"] == "answered"]
+    assert list(answered["warnings"]) == ["Ignored columns not used by the model: note."]
+    listed = next(d.value for d in at.dataframe if "calls answered" in d.value.columns)
+    assert list(listed["calls answered"]) == [1]
 
 
 def test_drift_page_highlights_the_drifted_column(app: Callable[..., AppTest], engine: Engine, analyst: Actor) -> None:
