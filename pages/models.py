@@ -42,10 +42,11 @@ def continue_view(model: Model) -> None:
         st.info(f"No validated dataset has all the columns of {model.label} ({', '.join(sorted(needed))}).")
         return
     by_id = {d.id: d for d in usable}
-    rows = model.details.train_rows + model.details.holdout_rows
+    train, held_out = model.details.train_rows, model.details.holdout_rows
     st.caption(
-        f"The new version learns from the {rows:,} rows {model.label} was trained on plus the rows of the "
-        "dataset you choose, with the same target and feature columns."
+        f"The new version learns from the {train + held_out:,} rows of {model.label}'s data ({train:,} it trained on "
+        f"and {held_out:,} it was tested on) plus the rows of the dataset you choose, with the same target and "
+        "feature columns."
     )
     with st.form("models_continue_form"):
         dataset_id = st.selectbox(

@@ -153,7 +153,8 @@ def importance_view(engine: Engine, actor: Actor, model: Model, found: Importanc
         when = found.computed_at.replace("T", " ")[:16]
         origin = "while training" if found.source == "training" else "by a job"
         st.caption(
-            f"SHAP values of {found.rows:,} training rows, computed {origin} ({when} UTC). "
+            f"SHAP values of {found.rows:,} rows of the model's data (held-out rows included), computed {origin} "
+            f"({when} UTC). "
             f"{found.meaning(model.schema.classes if model.schema else [])} "
             "Importance is the average size of that move; one-hot and date parts are summed back onto "
             "your original columns."

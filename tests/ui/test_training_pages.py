@@ -127,7 +127,7 @@ def test_models_page_computes_importance_on_request(
     assert not at.exception
     found = engine.models.importance(admin, model_id)
     assert found is not None and found.rows == 60
-    assert "SHAP values of 60 training rows, computed by a job" in _texts(at)
+    assert "SHAP values of 60 rows of the model's data (held-out rows included), computed by a job" in _texts(at)
 
 
 def test_models_page_deletes_a_version_after_confirmation(
