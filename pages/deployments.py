@@ -53,6 +53,9 @@ def create_form() -> None:
                     inference_data=keep,
                 )
                 st.query_params["deployment"] = deployment.id
+                for key in ("deploy_alias", "deploy_name"):  # a second click would deploy the same model twice
+                    del st.session_state[key]
+                st.toast(f"Deployed {deployment.name or deployment.id[:8]}.")
                 st.rerun()
 
 

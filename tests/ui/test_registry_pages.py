@@ -96,3 +96,14 @@ def test_a_refused_drift_file_shows_its_own_message_not_the_last_checks(
     at.button(key="FormSubmitter:drift_run-Run a drift check").click().run()
     errors = [e.value for e in at.error]
     assert any("binary data" in e for e in errors) and not any("bmi" in e for e in errors), errors
+
+
+def test_the_deploy_form_empties_once_it_deployed(app: Callable[..., AppTest], engine: Engine, analyst: Actor) -> None:
+    _ridge(engine, analyst)
+    at = app(actor=analyst, page="deployments.py")
+    at.text_input(key="deploy_alias").input("latest")
+    at.text_input(key="deploy_name").input("ridge-prod")
+    at.button(key="FormSubmitter:deploy_form-Deploy").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [d.name for d in engine.deployments.list(analyst)] == ["ridge-prod"]
+    assert at.text_input(key="deploy_name").value == "" and at.text_input(key="deploy_alias").value == ""
