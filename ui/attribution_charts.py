@@ -30,8 +30,10 @@ MODEL_TITLES = {
     "tlsh_similarity": "Whole-file similarity (TLSH)",
 }
 SCORE_MEANINGS = {
-    "consensus": "Score: how likely each family is the sample's, combining every model's ranking (fitted on the "
-    "reference library); below 50% confidence the verdict is unknown family.",
+    "consensus": "Score: how strongly every model's ranking together points at each family (fitted on the reference "
+    "library); it orders this list. The verdict's confidence is a separate estimate that the first family is right, "
+    "fitted on the same library; under the library's threshold (in the verdict's explanation) the verdict is "
+    "unknown family.",
     "function_similarity": "Score: the share of the sample's code (functions weighted by length and by how rare "
     "they are across families) that closely matches the family's functions.",
     "strings_similarity": "Score: cosine similarity between the file's strings and the family's string profile "
