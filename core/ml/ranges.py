@@ -115,9 +115,10 @@ def unread_inputs(schema: ModelSchema, raw: pd.DataFrame, aligned: pd.DataFrame)
         if hits.empty:
             continue
         distinct = list(dict.fromkeys(hits))
+        shown = {v: quote(str(v)) for v in distinct}
         problem = {v: value_problem(v, spec.kind) for v in distinct}
         said = {
-            v: f"{spec.name} = {quote(str(v))} could not be read as {_READ_AS.get(spec.kind, 'a value')}"
+            v: f"{spec.name} = {shown[v]} could not be read as {_READ_AS.get(spec.kind, 'a value')}"
             + (" (not finite)" if problem[v] == "not a finite number" else "")
             + "; it was scored as missing."
             for v in distinct
@@ -127,7 +128,7 @@ def unread_inputs(schema: ModelSchema, raw: pd.DataFrame, aligned: pd.DataFrame)
                 {
                     "row": hits.index,
                     "field": spec.name,
-                    "value": hits.map(lambda v: quote(str(v))).to_numpy(),
+                    "value": hits.map(shown).to_numpy(),
                     "problem": hits.map(problem).to_numpy(),
                     "message": hits.map(said).to_numpy(),
                 }

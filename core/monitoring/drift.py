@@ -171,7 +171,7 @@ def category_labels(values: pd.Series, reference: pd.Series | None = None) -> pd
     if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return values.astype(str)
     codes, uniques = pd.factorize(values)
-    numbers = uniques.to_numpy(dtype=np.float64) if isinstance(uniques, pd.Index) else np.asarray(uniques, float)
+    numbers = np.asarray(uniques, dtype=np.float64)
     if reference is not None and pd.api.types.is_numeric_dtype(reference.dtype):
         numbers = snap(numbers, np.unique(reference.dropna().to_numpy(dtype=np.float64)))
     labels = np.array([f"{n:.15g}" for n in numbers.tolist()] + ["nan"], dtype=object)

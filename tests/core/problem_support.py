@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.datasets import load_iris
 
 from core import Actor, ColumnSpec, Engine
+from core.entities.problems import LearningProblem
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 BATCH = 40
@@ -52,3 +53,28 @@ def build(engine: Engine, manager: Actor, submitter: Actor) -> World:
         template_id=template.id,
     )
     return World(template.id, test.id, train.id, extra.id)
+
+
+def iris_problem(
+    engine: Engine,
+    manager: Actor,
+    world: World,
+    name: str,
+    *,
+    metric: str = "accuracy",
+    tested: bool = True,
+    compute: str = "internal",
+) -> LearningProblem:
+    """A classification problem of species in mini-batches of ``BATCH``, scored on the world's test data (none
+    when not ``tested``)."""
+    return engine.problems.create(
+        manager,
+        name=name,
+        template_id=world.template,
+        target="species",
+        problem_type="classification",
+        metric=metric,
+        size_train_dataset=BATCH,
+        test_dataset=[world.test] if tested else [],
+        compute=compute,
+    )

@@ -11,21 +11,11 @@ from sklearn.metrics import accuracy_score
 from core import Actor, Conflict, Engine, InvalidInput, PermissionDenied
 from core.entities.problems import LearningProblem
 from tests.conftest import make_user
-from tests.core.problem_support import BATCH, World, build
+from tests.core.problem_support import World, build, iris_problem
 
 
 def _problem(engine: Engine, admin: Actor, world: World, compute: str = "internal") -> LearningProblem:
-    return engine.problems.create(
-        admin,
-        name=f"Iris {compute}",
-        template_id=world.template,
-        target="species",
-        problem_type="classification",
-        metric="accuracy",
-        size_train_dataset=BATCH,
-        test_dataset=[world.test],
-        compute=compute,
-    )
+    return iris_problem(engine, admin, world, f"Iris {compute}", compute=compute)
 
 
 def test_two_algorithms_on_three_mini_batches_learn_in_rank_order_and_crown_the_best(
@@ -267,15 +257,7 @@ def test_training_data_waits_for_the_test_data_that_scores_it(engine: Engine, ad
     """A problem may be created before its test data, but its tasks would train and then fail scoring on nothing
     (pandas' "No objects to concatenate" reached the Tasks tab): attaching training data is refused until then."""
     world = build(engine, admin, analyst)
-    problem = engine.problems.create(
-        admin,
-        name="Iris untested",
-        template_id=world.template,
-        target="species",
-        problem_type="classification",
-        metric="accuracy",
-        size_train_dataset=BATCH,
-    )
+    problem = iris_problem(engine, admin, world, "Iris untested", tested=False)
     engine.problems.add_algo(analyst, problem.id, "logistic", algorithm="linear", settings={"C": 0.05})
     with pytest.raises(InvalidInput, match="has no test data yet"):
         engine.problems.add_data(analyst, [world.train], [problem.id])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from streamlit.testing.v1 import AppTest
 
 from core import Actor, Engine
-from tests.core.problem_support import build
+from tests.core.problem_support import build, iris_problem
 
 
 def test_problems_page_creates_a_problem_trains_algorithms_and_predicts(
@@ -49,16 +49,7 @@ def test_a_submitter_sees_no_create_form_and_no_test_data_tab(
     app: Callable[..., AppTest], engine: Engine, admin: Actor, analyst: Actor
 ) -> None:
     world = build(engine, admin, analyst)
-    engine.problems.create(
-        admin,
-        name="P",
-        template_id=world.template,
-        target="species",
-        problem_type="classification",
-        metric="f1",
-        size_train_dataset=40,
-        test_dataset=[world.test],
-    )
+    iris_problem(engine, admin, world, "P", metric="f1")
     at = app(actor=analyst, page="problems.py")
     assert not at.exception, at.exception
     assert [t.label for t in at.tabs] == ["Leaderboard", "Tasks", "Algorithms", "Data", "Predict"]
@@ -69,15 +60,7 @@ def test_a_problem_without_test_data_says_so_and_bad_settings_are_refused_in_wor
     app: Callable[..., AppTest], engine: Engine, admin: Actor, analyst: Actor
 ) -> None:
     world = build(engine, admin, analyst)
-    engine.problems.create(
-        admin,
-        name="No tests",
-        template_id=world.template,
-        target="species",
-        problem_type="classification",
-        metric="f1",
-        size_train_dataset=40,
-    )
+    iris_problem(engine, admin, world, "No tests", metric="f1", tested=False)
     at = app(actor=admin, page="problems.py")
     assert any("no test data yet" in w.value and "Test data" in w.value for w in at.warning)
     assert not at.get("plotly_chart")  # no empty chart
